@@ -1,0 +1,138 @@
+/*
+ * entry.S - the first instructions: the RISC-V Linux Image header, then
+ * the boot hart's path from OpenSBI to core_main().
+ *
+ * Contract (DESIGN.md section 1): S-mode, MMU off, interrupts off,
+ * a0 = boot hartid, a1 = FDT physical address; loaded at any 2 MiB-aligned
+ * physical address. Until the MMU is on every address is PC-relative
+ * (lla), so this runs wherever it lies.
+ */
+#include "../core/riscv.h"
+
+#define KERNEL_VBASE	0xffffffff80000000
+#define DIRECT_MAP_BASE	0xffffffc000000000
+#define GiB_SHIFT	30
+#define MiB2_SHIFT	21
+#define DIRECT_MAP_GIB	64	/* keel.h DIRECT_MAP_SIZE */
+#define KERNEL_MAP_2M	16	/* the early map covers a 32 MiB image */
+/* Root-table slots (va bits 38..30) of KERNEL_VBASE and DIRECT_MAP_BASE. */
+#define VPN2_KERNEL	510
+#define VPN2_DIRECT_MAP	256
+
+	.section .head.text, "ax"
+	.globl	_start
+/*
+ * The 64-byte Image header (Linux Documentation/arch/riscv/boot-image-header.rst).
+ * QEMU -kernel, OpenSBI fw_jump and U-Boot booti read it.
+ */
+_start:
+	j	_start_kernel			/* code0 */
+	.word	0				/* code1 */
+	.dword	0x200000			/* text_offset: 2 MiB into RAM */
+	.dword	_end - _start			/* image_size, bss included */
+	.dword	0				/* flags: little endian */
+	.word	2				/* version 0.2 */
+	.word	0				/* res1 */
+	.dword	0				/* res2 */
+	.ascii	"RISCV\0\0\0"			/* magic (deprecated) */
+	.ascii	"RSC\x05"			/* magic2 */
+	.word	0				/* res3 */
+
+	.section .text.boot, "ax"
+_start_kernel:
+	/* No interrupts and no FPU until the core says so. */
+	csrw	sie, zero
+	csrw	sip, zero
+	mv	s0, a0				/* boot hartid */
+	mv	s1, a1				/* FDT physical address */
+	lla	s2, _start			/* where we were loaded */
+
+	/* Clear bss (it holds the early page tables and the boot stack). */
+	lla	t0, __bss_start
+	lla	t1, __bss_end
+1:	bgeu	t0, t1, 2f
+	sd	zero, 0(t0)
+	addi	t0, t0, 8
+	j	1b
+2:
+	/*
+	 * The early page table: the kernel image at KERNEL_VBASE in 2 MiB
+	 * pages, and the direct map (pa + DIRECT_MAP_BASE) in 1 GiB pages so
+	 * the FDT can be read before vm.c builds the real map.
+	 */
+	lla	t0, early_pt_root
+	lla	t1, early_pt_kernel
+	srli	t2, t1, PAGE_SHIFT
+	slli	t2, t2, PTE_PPN_SHIFT
+	ori	t2, t2, PTE_V
+	li	t3, VPN2_KERNEL * 8
+	add	t3, t3, t0
+	sd	t2, 0(t3)
+
+	mv	t3, s2				/* pa of the next 2 MiB */
+	li	t4, KERNEL_MAP_2M
+	li	t5, 1 << MiB2_SHIFT
+3:	srli	t2, t3, PAGE_SHIFT
+	slli	t2, t2, PTE_PPN_SHIFT
+	ori	t2, t2, PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D | PTE_G
+	sd	t2, 0(t1)
+	addi	t1, t1, 8
+	add	t3, t3, t5
+	addi	t4, t4, -1
+	bnez	t4, 3b
+
+	li	t3, VPN2_DIRECT_MAP * 8
+	add	t3, t3, t0			/* &root[first direct-map slot] */
+	li	t2, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D | PTE_G
+	li	t4, DIRECT_MAP_GIB
+	li	t5, 1 << (GiB_SHIFT - PAGE_SHIFT + PTE_PPN_SHIFT)
+4:	sd	t2, 0(t3)
+	addi	t3, t3, 8
+	add	t2, t2, t5
+	addi	t4, t4, -1
+	bnez	t4, 4b
+
+	/*
+	 * Turn the MMU on. The next fetch, at a physical address, faults;
+	 * stvec then takes us to the same code at its virtual address
+	 * (the trick Linux's head.S uses: no identity map needed).
+	 */
+	li	t1, KERNEL_VBASE
+	sub	s3, t1, s2			/* s3 = va - pa of the image */
+	lla	t1, .Lvirtual
+	add	t1, t1, s3
+	csrw	stvec, t1
+	srli	t0, t0, PAGE_SHIFT
+	li	t1, SATP_MODE_SV39
+	or	t0, t0, t1
+	sfence.vma
+	csrw	satp, t0
+	.balign 4
+.Lvirtual:
+	/* Now at KERNEL_VBASE + offset; auipc-relative addresses are virtual. */
+	lla	sp, __boot_stack_top
+	lla	tp, cpus			/* cpus[0] is the boot hart's */
+	lla	t0, trap_entry			/* faults from here on are reported */
+	csrw	stvec, t0
+	lla	t0, kernel_load_pa
+	sd	s2, 0(t0)
+	mv	a0, s0
+	mv	a1, s1
+	call	core_main
+	/* core_main does not return; if it does, park. */
+5:	wfi
+	j	5b
+
+	.section .data
+	.balign 8
+	.globl	kernel_load_pa
+kernel_load_pa:
+	.dword	0
+
+	.section .bss
+	.balign	4096
+	.globl	early_pt_root
+early_pt_root:
+	.space	4096
+early_pt_kernel:
+	.space	4096

@@ -1,0 +1,50 @@
+/*
+ * cpu.h - per-hart data. `struct cpu cpus[KEEL_MAX_CPUS]` is indexed by
+ * Keel's dense cpu id (0 = the boot hart), never by hartid; a hart's tp
+ * register points at its own entry while it runs kernel code.
+ *
+ * A hart touches its own entry without locks; fields other harts read
+ * say so and are accessed atomically.
+ */
+#ifndef KEEL_CPU_H
+#define KEEL_CPU_H
+
+/* Offsets of struct cpu fields that boot/trap.S reads (checked in trap.c). */
+#define CPU_STACK_LO	0
+#define CPU_EMERG_SP	8
+
+#ifndef __ASSEMBLER__
+#include "keel.h"
+
+/* Harts Keel runs on at most (Debian's OpenSBI 1.1 stops at 128). */
+#define KEEL_MAX_CPUS	256
+
+enum cpu_state { CPU_OFFLINE = 0, CPU_STARTING, CPU_ONLINE };
+
+struct cpu {
+	/* Read by boot/trap.S: offsets checked in core/trap.c. */
+	unsigned long stack_lo;		/* lowest byte of the kernel stack; 0 = unchecked */
+	unsigned long emerg_sp;		/* top of the stack used after an overflow */
+	/* Immutable after boot. */
+	unsigned long hartid;
+	unsigned int id;
+	/* Read by other harts: atomic. */
+	int state;
+	/* Owned by this cpu. */
+	uint64_t ticks;			/* timer interrupts taken */
+	uint64_t next_tick;		/* time CSR value of the next one */
+	unsigned int trap_depth;	/* nested exceptions, to stop a fault loop */
+};
+
+extern struct cpu cpus[KEEL_MAX_CPUS];
+
+static inline struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+
+	__asm__("mv %0, tp" : "=r"(c));
+	return c;
+}
+#endif
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * log.h - the kernel log: timestamped lines into a ring buffer that keeps
+ * the boot log, and onto the console when their level passes loglevel.
+ *
+ * Line format (an interface: tests match it): "[seconds.micros] text".
+ */
+#ifndef KEEL_LOG_H
+#define KEEL_LOG_H
+
+#include "keel.h"
+
+/* Linux's levels: lower is more important. */
+#define LOG_EMERG	0
+#define LOG_ALERT	1
+#define LOG_CRIT	2
+#define LOG_ERR		3
+#define LOG_WARNING	4
+#define LOG_NOTICE	5
+#define LOG_INFO	6
+#define LOG_DEBUG	7
+
+#define LOG_DEFAULT_CONSOLE	7	/* print everything but debug */
+#define LOG_QUIET_CONSOLE	4	/* "quiet": warnings and worse */
+#define LOG_LINE_MAX		256
+
+#define pr_emerg(...)	log_printf(LOG_EMERG, __VA_ARGS__)
+#define pr_err(...)	log_printf(LOG_ERR, __VA_ARGS__)
+#define pr_warn(...)	log_printf(LOG_WARNING, __VA_ARGS__)
+#define pr_notice(...)	log_printf(LOG_NOTICE, __VA_ARGS__)
+#define pr_info(...)	log_printf(LOG_INFO, __VA_ARGS__)
+#define pr_debug(...)	log_printf(LOG_DEBUG, __VA_ARGS__)
+
+/* Any hart, any context. One call is one line (or several, each stamped). */
+void log_printf(int level, const char *fmt, ...) __printf(2, 3);
+/* Straight to the console, no stamp, no buffer, no lock: last words only. */
+void log_raw_printf(const char *fmt, ...) __printf(1, 2);
+
+void log_banner(void);
+/* Timestamps need the DT timebase; lines logged before it are held, then printed. */
+void log_set_timebase(uint32_t hz);
+void log_set_console_level(int level);
+int log_console_level(void);
+/* Microseconds since reset, from the time CSR (0 before the timebase is known). */
+uint64_t log_time_us(void);
+/* Print everything held back (panic path: even without a timebase). */
+void log_flush(void);
+
+/* Read line @seq of the ring (oldest kept first); for dmesg. */
+unsigned long log_first_seq(void);
+unsigned long log_next_seq(void);
+int log_read(unsigned long seq, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * machine.h - what the device tree says this machine is. The tree is read
+ * once, on the boot hart, by machine_init(); machine_dt is read-only after.
+ */
+#ifndef KEEL_MACHINE_H
+#define KEEL_MACHINE_H
+
+#include "keel.h"
+#include "dt.h"
+
+/* The largest tree Keel accepts (Linux's arm64 limit too). */
+#define MACHINE_FDT_MAX	(2 * MiB)
+
+extern struct dt_info machine_dt;
+extern const void *machine_fdt;		/* the blob, through the direct map */
+extern uint64_t machine_fdt_pa;
+
+/* Boot hart: read and check the tree; a malformed one is a panic with its reason. */
+void machine_init(uint64_t fdt_pa);
+/* Boot hart: the model, the hart table, memory, reserved regions, /chosen. */
+void machine_log(unsigned long boot_hartid);
+const struct dt_hart *machine_find_hart(unsigned long hartid);
+
+/*
+ * QEMU's test finisher ("sifive,test0/1" in the DT), or 0. OpenSBI 1.x
+ * drives it on SRST but passes no exit code, so QEMU would exit 0 after
+ * a panic; machine_emulator_fail() writes FAIL with code 1 itself.
+ */
+extern uint64_t machine_test_finisher_pa;
+void machine_emulator_fail(void);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * main.c - core_main(), Keel's start_kernel: the boot hart's bring-up,
+ * one step per line, in the order DESIGN.md section 3 gives.
+ *
+ * Entered from boot/entry.S with the MMU on (early map), tp = &cpus[0],
+ * interrupts off, on the boot stack.
+ */
+#include "main.h"
+#include "cmdline.h"
+#include "log.h"
+#include "machine.h"
+#include "pmem.h"
+#include "riscv.h"
+#include "selftest.h"
+#include "smp.h"
+#include "timer.h"
+#include "trap.h"
+#include "vm.h"
+#include "../sbi/sbi.h"
+
+static uint64_t core_entry_time;	/* time CSR at core_main; boot hart only */
+
+/* The end of what this version does: report, then run self-tests or power off. */
+static __noreturn void core_done(void)
+{
+	uint64_t us = (riscv_rdtime() - core_entry_time) * 1000000 / timer_timebase();
+
+	pr_info("core: bring-up done in %lu us on hart %lu; %lu pages free\n", (unsigned long)us,
+		smp_hartid(0), pmem_free_pages());
+	if (cmdline.selftest)
+		selftest_run(cmdline.selftest);
+	pr_notice("core: no init yet; powering off\n");
+	log_flush();
+	sbi_system_poweroff();
+}
+
+void core_main(unsigned long boot_hartid, unsigned long fdt_pa)
+{
+	core_entry_time = riscv_rdtime();
+	log_banner();				/* "Keel version ..."; held for the timebase */
+	sbi_probe();				/* firmware version and extensions */
+	machine_init(fdt_pa);			/* parse and check the DT, or panic */
+	cmdline_init(machine_dt.bootargs);	/* loglevel=, quiet, debug, maxcpus= ... */
+	log_set_timebase(machine_dt.timebase_hz);	/* stamps and prints held lines */
+	machine_log(boot_hartid);		/* model, harts, memory, /chosen */
+	cmdline_log();				/* "Kernel command line: ..." */
+	smp_map_init(boot_hartid);		/* dense cpu ids; cpu 0 = this hart */
+	pmem_init();				/* memory minus kernel, DT, initrd, reserved */
+	vm_init();				/* Sv39 kernel map, nothing W+X */
+	trap_init_hart();			/* stvec, sie */
+	timer_init_hart();			/* the tick at timer.hz */
+	local_irq_enable();
+	core_done();				/* no init yet: self-tests or poweroff */
+}

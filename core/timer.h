@@ -1,0 +1,19 @@
+/*
+ * timer.h - the per-hart tick, from Sstc's stimecmp when the hart has it,
+ * else the SBI TIME extension.
+ */
+#ifndef KEEL_TIMER_H
+#define KEEL_TIMER_H
+
+#include "keel.h"
+
+/* Every hart: arm the first tick at cmdline.timer_hz. */
+void timer_init_hart(void);
+/* From trap_handler(): count the tick, arm the next one. */
+void timer_interrupt(void);
+uint64_t timer_ticks(void);
+/* Time CSR ticks per second (the DT timebase). */
+uint32_t timer_timebase(void);
+bool timer_uses_sstc(void);
+
+#endif

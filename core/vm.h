@@ -1,0 +1,30 @@
+/*
+ * vm.h - Sv39 page tables and the kernel's address space.
+ *
+ * The kernel map: text RX, rodata R, data and bss RW, each boot stack
+ * above an unmapped guard page, and all RAM RW at DIRECT_MAP_BASE + pa.
+ * No mapping is both writable and executable.
+ */
+#ifndef KEEL_VM_H
+#define KEEL_VM_H
+
+#include "keel.h"
+
+typedef uint64_t pte_t;
+
+/* Boot hart, once, after pmem_init(): build the kernel map and switch to it. */
+void vm_init(void);
+/* Any hart: load the kernel map into satp (secondaries, after vm_init). */
+void vm_init_hart(void);
+
+/* Map [va, va + size) to pa with PTE_R/W/X bits @perm, in 4 KiB pages. */
+int __must_check vm_map(pte_t *root, uintptr_t va, uint64_t pa, uint64_t size,
+			unsigned long perm);
+/* The leaf PTE mapping @va in @root (NULL = the kernel map), or 0. */
+pte_t vm_lookup(pte_t *root, uintptr_t va);
+/* Count leaf mappings that are W and X at once (the answer must be 0). */
+unsigned long vm_count_wx(pte_t *root);
+/* The kernel's root table. */
+pte_t *vm_kernel_root(void);
+
+#endif
