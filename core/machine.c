@@ -13,6 +13,7 @@ struct dt_info machine_dt;
 const void *machine_fdt;
 uint64_t machine_fdt_pa;
 uint64_t machine_test_finisher_pa;
+bool machine_has_poweroff;
 
 /* QEMU hw/misc/sifive_test.c: low 16 bits the command, high 16 the exit code. */
 #define FINISHER_FAIL		0x3333
@@ -46,7 +47,8 @@ static uint32_t machine_cells(int node, const char *name, uint32_t dflt)
 	return p && len == 4 ? (uint32_t)dt_read_cells(p, 1) : dflt;
 }
 
-static void machine_find_test_finisher(void)
+/* Find the power devices: the test finisher and anything that powers off. */
+static void machine_find_power(void)
 {
 	int depth = 0;
 
@@ -56,15 +58,18 @@ static void machine_find_test_finisher(void)
 		uint32_t ac;
 		const void *reg;
 
-		if (!machine_compatible(node, "sifive,test0") &&
-		    !machine_compatible(node, "sifive,test1"))
+		if (machine_compatible(node, "syscon-poweroff") ||
+		    machine_compatible(node, "gpio-poweroff"))
+			machine_has_poweroff = true;
+		if (machine_test_finisher_pa || (!machine_compatible(node, "sifive,test0") &&
+						 !machine_compatible(node, "sifive,test1")))
 			continue;
+		machine_has_poweroff = true;
 		parent = dt_parent_offset(machine_fdt, node);
 		ac = parent >= 0 ? machine_cells(parent, "#address-cells", 2) : 2;
 		reg = dt_getprop(machine_fdt, node, "reg", &len);
 		if (reg && (ac == 1 || ac == 2) && len >= (int)(4 * ac))
 			machine_test_finisher_pa = dt_read_cells(reg, (int)ac);
-		return;
 	}
 }
 
@@ -98,7 +103,7 @@ void machine_init(uint64_t fdt_pa)
 		      (unsigned long)fdt_pa, dt_strerror(err), (unsigned int)e->offset,
 		      e->node ? ", node " : "", e->node ? e->node : "");
 	}
-	machine_find_test_finisher();
+	machine_find_power();
 }
 
 const struct dt_hart *machine_find_hart(unsigned long hartid)

@@ -27,6 +27,12 @@ const struct dt_hart *machine_find_hart(unsigned long hartid);
  * a panic; machine_emulator_fail() writes FAIL with code 1 itself.
  */
 extern uint64_t machine_test_finisher_pa;
+/*
+ * Does the DT describe a device the firmware can power off with
+ * (syscon-poweroff, gpio-poweroff, the test finisher)? OpenSBI 1.1 hangs
+ * in SRST shutdown without one (QEMU sifive_u), so power.c resets instead.
+ */
+extern bool machine_has_poweroff;
 void machine_emulator_fail(void);
 
 #endif

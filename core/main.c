@@ -10,6 +10,7 @@
 #include "log.h"
 #include "machine.h"
 #include "pmem.h"
+#include "power.h"
 #include "riscv.h"
 #include "selftest.h"
 #include "smp.h"
@@ -30,8 +31,7 @@ static __noreturn void core_done(void)
 	if (cmdline.selftest)
 		selftest_run(cmdline.selftest);
 	pr_notice("core: no init yet; powering off\n");
-	log_flush();
-	sbi_system_poweroff();
+	power_off();
 }
 
 void core_main(unsigned long boot_hartid, unsigned long fdt_pa)

@@ -9,9 +9,8 @@
 #include "panic.h"
 #include "fmt.h"
 #include "log.h"
-#include "machine.h"
+#include "power.h"
 #include "riscv.h"
-#include "../sbi/sbi.h"
 
 static int panic_started;
 
@@ -32,6 +31,5 @@ void panic(const char *fmt, ...)
 	log_flush();
 	pr_emerg("---[ end Kernel panic - not syncing: %s ]---\n", reason);
 	log_flush();
-	machine_emulator_fail();	/* QEMU: exit non-zero; elsewhere nothing */
-	sbi_system_fail();
+	power_fail();
 }

@@ -13,6 +13,7 @@
 #include "machine.h"
 #include "panic.h"
 #include "pmem.h"
+#include "power.h"
 #include "riscv.h"
 #include "string.h"
 #include "timer.h"
@@ -285,5 +286,5 @@ void selftest_run(const char *list)
 	pr_info("%u passed, %u failed\n", passed, failed);
 	if (failed || !n)
 		panic("selftest: %u of %u failed", failed, n);
-	sbi_system_poweroff();
+	power_off();
 }
