@@ -118,9 +118,10 @@ void pmem_init(void)
 	for (unsigned int i = 0; i < pmem_nranges; i++) {
 		struct pmem_range *r = &pmem_ranges[i];
 
+		/* A range a hole swallowed whole stays, empty: next = end. */
+		r->next = MIN(r->start, r->end);
 		if (r->start >= r->end)
 			continue;
-		r->next = r->start;
 		pmem_ntotal += (r->end - r->start) / PAGE_SIZE;
 		pr_debug("pmem: free 0x%lx-0x%lx\n", (unsigned long)r->start,
 			 (unsigned long)r->end - 1);
