@@ -99,6 +99,13 @@ void machine_init(uint64_t fdt_pa)
 	if (err) {
 		const struct dt_error *e = &machine_dt.error;
 
+		/*
+		 * A sound tree that says something Keel refuses (no memory,
+		 * no usable hart ...) still names the test finisher; find it
+		 * so the panic exits non-zero instead of resetting.
+		 */
+		if (!dt_check(machine_fdt, MACHINE_FDT_MAX, NULL))
+			machine_find_power();
 		panic("dt: bad device tree at 0x%lx: %s (offset 0x%x%s%s)",
 		      (unsigned long)fdt_pa, dt_strerror(err), (unsigned int)e->offset,
 		      e->node ? ", node " : "", e->node ? e->node : "");
