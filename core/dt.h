@@ -1,0 +1,140 @@
+/*
+ * dt.h - the flattened device tree reader's interface.
+ *
+ * dt_parse() checks a whole blob once and extracts what the core boots
+ * from: harts, memory, reserved memory, /chosen. The lower-level walker
+ * (dt_next_node() and friends) serves later users that need more of the
+ * tree; it is valid only on a blob that dt_check() accepted.
+ *
+ * Offsets of nodes and properties are byte offsets into the structure
+ * block, as in libfdt, so the two can be compared. Offsets in struct
+ * dt_error are byte offsets from the start of the blob.
+ *
+ * Freestanding: no libc, no allocation, no written globals. Everything a
+ * caller gets back points into the blob or into the caller's dt_info.
+ * Elsewhere: the hart table (smp.c), memory accounting (pmem.c).
+ */
+#ifndef KEEL_DT_H
+#define KEEL_DT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DT_MAX_HARTS	512	/* QEMU virt takes 512 */
+#define DT_MAX_MEM	16
+#define DT_MAX_RESV	32
+#define DT_MAX_DEPTH	32	/* levels, the root being level 1 */
+
+/* Functions return 0 or -DT_ERR_x. */
+enum dt_err {
+	DT_OK = 0,
+	DT_ERR_MAGIC = 1,	/* not an FDT */
+	DT_ERR_VERSION,		/* version < 16 or last_comp_version > 17 */
+	DT_ERR_TRUNCATED,	/* buffer or a token ends early */
+	DT_ERR_LAYOUT,		/* a header offset or size is out of place */
+	DT_ERR_TOKEN,		/* unknown or misplaced token */
+	DT_ERR_NAME,		/* node name unterminated, or root not "" */
+	DT_ERR_STRING,		/* property name outside the strings block */
+	DT_ERR_PROP,		/* property runs past the block, or malformed */
+	DT_ERR_NESTING,		/* unbalanced or deeper than DT_MAX_DEPTH */
+	DT_ERR_MEMRESERVE,	/* memory reserve map without its terminator */
+	DT_ERR_CELLS,		/* #address-cells / #size-cells not 1 or 2 */
+	DT_ERR_REG,		/* a reg that does not fit its cells */
+	DT_ERR_NO_MEMORY,
+	DT_ERR_NO_HART,
+	DT_ERR_NO_TIMEBASE,
+	DT_ERR_INITRD,
+	DT_ERR_BOOTARGS,
+	DT_ERR_TOO_MANY,	/* more than DT_MAX_* harts or regions */
+	DT_ERR_NO_END,		/* structure block without FDT_END */
+	DT_ERR_NOT_FOUND,	/* walker: no such node or property */
+	DT_ERR_COUNT
+};
+
+/* A short description of @err (negative or positive), e.g. "bad magic". */
+const char *dt_strerror(int err);
+
+enum dt_hart_state {
+	DT_HART_USABLE = 0,
+	DT_HART_DISABLED,
+	DT_HART_NOT_RV64,
+	DT_HART_NO_MMU,
+	DT_HART_BAD_MMU,
+	DT_HART_NO_SMODE,
+	DT_HART_BAD_NODE
+};
+
+/* "usable", "disabled", "not RV64", "no MMU", ... */
+const char *dt_hart_state_str(enum dt_hart_state s);
+
+#define DT_HARTID_NONE	UINT64_MAX	/* hartid of a cpu node with a bad reg */
+
+struct dt_hart {
+	uint64_t hartid;		/* cpu node "reg" */
+	enum dt_hart_state state;
+	const char *isa;		/* "riscv,isa" in the blob, "" if absent */
+	const char *mmu;		/* "mmu-type" in the blob, "" if absent */
+	bool sstc;			/* ISA string lists "_sstc" */
+};
+
+struct dt_region {
+	uint64_t base, size;
+	const char *name;	/* node name, or "/memreserve/" */
+};
+
+struct dt_error {
+	int code;		/* DT_ERR_x, positive */
+	uint32_t offset;	/* byte offset in the blob where it was found */
+	const char *node;	/* node name, or NULL */
+};
+
+struct dt_info {
+	uint32_t totalsize;
+	const char *model;		/* "/model" or "" */
+	uint32_t timebase_hz;		/* /cpus, else the first cpu node's */
+	unsigned int nharts, nusable;
+	struct dt_hart harts[DT_MAX_HARTS];	/* in tree order */
+	unsigned int nmem;
+	struct dt_region mem[DT_MAX_MEM];	/* device_type "memory", okay */
+	unsigned int nresv;
+	struct dt_region resv[DT_MAX_RESV];	/* memreserve, then reserved-memory */
+	const char *bootargs;			/* NULL if absent */
+	bool has_initrd;
+	uint64_t initrd_start, initrd_end;	/* end exclusive, as in Linux */
+	const char *stdout_path;		/* NULL if absent; not NUL-ended */
+	unsigned int stdout_path_len;		/* path or alias, no ":options" */
+	const char *stdout_opts;		/* after ':', or NULL */
+	struct dt_error error;			/* filled when dt_parse fails */
+};
+
+/*
+ * Any hart, boot time. Checks the whole blob's structure once, then fills
+ * @info. Never reads outside [blob, blob + avail). Returns 0 or -DT_ERR_x,
+ * with info->error saying where.
+ */
+int dt_parse(const void *blob, size_t avail, struct dt_info *info);
+
+/* Header and full structure walk; @err (may be NULL) says where it failed. */
+int dt_check(const void *blob, size_t avail, struct dt_error *err);
+
+/*
+ * The walker, valid only after dt_check() returned 0 on this blob.
+ * dt_next_node(): @offset < 0 gives the root at *depth 0; afterwards the
+ * next node in tree order, *depth adjusted. Returns < 0 at the end of the
+ * tree, or when *depth would drop below 0 (the subtree is done).
+ */
+int dt_next_node(const void *blob, int offset, int *depth);
+const char *dt_node_name(const void *blob, int node);	/* "" for root */
+int dt_path_offset(const void *blob, const char *path);	/* no aliases */
+int dt_first_prop(const void *blob, int node);	/* < 0 if none */
+int dt_next_prop(const void *blob, int prop);	/* < 0 at the end */
+const void *dt_prop_at(const void *blob, int prop, const char **name, int *len);
+const void *dt_getprop(const void *blob, int node, const char *name, int *len);
+int dt_parent_offset(const void *blob, int node);	/* O(n); < 0 for root */
+int dt_root_offset(const void *blob);		/* the root node's offset */
+
+/* Big-endian value of 1 or 2 cells at @p (any alignment); 0 otherwise. */
+uint64_t dt_read_cells(const void *p, int cells);
+
+#endif /* KEEL_DT_H */
