@@ -8,6 +8,7 @@
  * (lla), so this runs wherever it lies.
  */
 #include "../core/riscv.h"
+#include "../core/cpu.h"
 
 #define KERNEL_VBASE	0xffffffff80000000
 #define DIRECT_MAP_BASE	0xffffffc000000000
@@ -123,8 +124,44 @@ _start_kernel:
 5:	wfi
 	j	5b
 
+/*
+ * A secondary hart, started by smp_init() through SBI HSM hart_start:
+ * a0 = its hartid, a1 = the physical address of its struct cpu, MMU off.
+ * It turns on the kernel map (smp_boot_satp, set before any hart_start),
+ * takes the stack smp_init() gave it and runs smp_secondary_main().
+ */
+	.globl	secondary_entry
+	.balign 4
+secondary_entry:
+	csrw	sie, zero
+	csrw	sip, zero
+	lla	t0, _start
+	li	t1, KERNEL_VBASE
+	sub	s3, t1, t0			/* s3 = va - pa of the image */
+	add	tp, a1, s3			/* cpus[] lives in the image */
+	lla	t1, .Lsecondary_virtual
+	add	t1, t1, s3
+	csrw	stvec, t1
+	lla	t0, smp_boot_satp
+	ld	t0, 0(t0)
+	sfence.vma
+	csrw	satp, t0
+	.balign 4
+.Lsecondary_virtual:
+	sfence.vma
+	lla	t0, trap_entry
+	csrw	stvec, t0
+	ld	sp, CPU_STACK_TOP(tp)
+	mv	a0, tp
+	call	smp_secondary_main
+6:	wfi
+	j	6b
+
 	.section .data
 	.balign 8
+	.globl	smp_boot_satp
+smp_boot_satp:
+	.dword	0
 	.globl	kernel_load_pa
 kernel_load_pa:
 	.dword	0

@@ -12,6 +12,7 @@
 /* Offsets of struct cpu fields that boot/trap.S reads (checked in trap.c). */
 #define CPU_STACK_LO	0
 #define CPU_EMERG_SP	8
+#define CPU_STACK_TOP	16
 
 #ifndef __ASSEMBLER__
 #include "keel.h"
@@ -25,6 +26,7 @@ struct cpu {
 	/* Read by boot/trap.S: offsets checked in core/trap.c. */
 	unsigned long stack_lo;		/* lowest byte of the kernel stack; 0 = unchecked */
 	unsigned long emerg_sp;		/* top of the stack used after an overflow */
+	unsigned long stack_top;	/* where a secondary's boot sp starts */
 	/* Immutable after boot. */
 	unsigned long hartid;
 	unsigned int id;
@@ -33,7 +35,9 @@ struct cpu {
 	/* Owned by this cpu. */
 	uint64_t ticks;			/* timer interrupts taken */
 	uint64_t next_tick;		/* time CSR value of the next one */
+	bool tick_on;			/* the periodic tick runs on this cpu */
 	unsigned int trap_depth;	/* nested exceptions, to stop a fault loop */
+	uint64_t online_time;		/* time CSR when it came online */
 };
 
 extern struct cpu cpus[KEEL_MAX_CPUS];

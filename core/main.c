@@ -50,5 +50,6 @@ void core_main(unsigned long boot_hartid, unsigned long fdt_pa)
 	trap_init_hart();			/* stvec, sie */
 	timer_init_hart();			/* the tick at timer.hz */
 	local_irq_enable();
+	smp_init();				/* every usable hart, through HSM */
 	core_done();				/* no init yet: self-tests or poweroff */
 }

@@ -1,14 +1,33 @@
 /*
- * smp.c - the hartid <-> cpu map (and, in time, secondary bring-up).
+ * smp.c - the hartid <-> cpu map and secondary bring-up.
  *
  * Every usable hart of the device tree gets a dense cpu id: the boot hart
  * is cpu 0, the others follow in tree order. The map is written by the
  * boot hart before any other hart runs and is read-only after that.
+ *
+ * Bring-up: every hart is started through SBI HSM at once; each one
+ * checks in by setting its state to CPU_ONLINE (release) and sending the
+ * boot hart an IPI, so the boot hart sleeps in wfi while it waits. A hart
+ * that has not checked in by smp.timeout_ms is named with its HSM state
+ * and left out.
+ *
+ * Locking: cpus[i].state is atomic; everything else in cpus[i] is written
+ * by the boot hart before hart i starts, or by hart i itself.
  */
 #include "smp.h"
+#include "cmdline.h"
 #include "log.h"
 #include "machine.h"
 #include "panic.h"
+#include "pmem.h"
+#include "riscv.h"
+#include "timer.h"
+#include "trap.h"
+#include "vm.h"
+#include "../sbi/sbi.h"
+
+extern char secondary_entry[];
+extern unsigned long smp_boot_satp;	/* boot/entry.S; written before any hart_start */
 
 struct cpu cpus[KEEL_MAX_CPUS];
 static unsigned int smp_ncpus;		/* immutable after boot */
@@ -67,4 +86,166 @@ int smp_cpu(unsigned long hartid)
 unsigned int smp_possible_cpus(void)
 {
 	return smp_ncpus;
+}
+
+unsigned int smp_online_cpus(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < smp_ncpus; i++)
+		n += smp_cpu_online(i);
+	return n;
+}
+
+bool smp_cpu_online(unsigned int cpu)
+{
+	/* Acquire pairs with the release in smp_secondary_main(). */
+	return __atomic_load_n(&cpus[cpu].state, __ATOMIC_ACQUIRE) == CPU_ONLINE;
+}
+
+void smp_send_ipi(unsigned int cpu)
+{
+	long err = sbi_send_ipi(1, smp_hartid(cpu));
+
+	if (err)
+		pr_err("smp: IPI to hart %lu: %s\n", smp_hartid(cpu), sbi_strerror(err));
+}
+
+/* Boot hart: a stack with a guard page and an overflow stack for @cpu. */
+static int smp_prepare_cpu(unsigned int cpu)
+{
+	struct cpu *c = &cpus[cpu];
+	uintptr_t lo, top;
+	uint64_t pa;
+	int err;
+
+	err = vm_alloc_kstack(cpu, &lo, &top);
+	if (!err)
+		err = pmem_alloc_page(&pa);
+	if (err)
+		return err;
+	c->stack_lo = lo;
+	c->stack_top = top;
+	c->emerg_sp = (unsigned long)pa_to_kva(pa) + PAGE_SIZE;
+	return 0;
+}
+
+/* Boot hart only. Asks HSM to start @cpu; smp_wait_online() collects it. */
+static int smp_start_cpu(unsigned int cpu)
+{
+	long err;
+	int kerr = smp_prepare_cpu(cpu);
+
+	if (kerr) {
+		pr_err("smp: hart %lu: no stack: %s\n", smp_hartid(cpu), kerr_str(kerr));
+		return kerr;
+	}
+	/* Pairs with the acquire load in smp_wait_online(). */
+	__atomic_store_n(&cpus[cpu].state, CPU_STARTING, __ATOMIC_RELEASE);
+	/* HSM enters with satp = 0, so the opaque argument is physical. */
+	err = sbi_hart_start(smp_hartid(cpu), kva_to_pa(secondary_entry), kva_to_pa(&cpus[cpu]));
+	if (err) {
+		pr_err("smp: hart %lu: hart_start: %s\n", smp_hartid(cpu), sbi_strerror(err));
+		__atomic_store_n(&cpus[cpu].state, CPU_OFFLINE, __ATOMIC_RELAXED);
+		return sbi_to_kerr(err);
+	}
+	return 0;
+}
+
+static unsigned int smp_count_starting(unsigned int ncpus)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 1; i < ncpus; i++)
+		n += __atomic_load_n(&cpus[i].state, __ATOMIC_ACQUIRE) == CPU_STARTING;
+	return n;
+}
+
+/* Sleep until every started hart is online or the timeout passes. */
+static void smp_wait_online(unsigned int ncpus)
+{
+	uint64_t deadline = riscv_rdtime() +
+			    (uint64_t)cmdline.smp_timeout_ms * timer_timebase() / 1000;
+
+	/*
+	 * With interrupts masked a pending IPI still ends wfi (privileged
+	 * spec 3.3.3), so no check-in is lost between the count and the wfi;
+	 * the brief unmask takes (and clears) it. The tick bounds each sleep.
+	 */
+	local_irq_disable();
+	while (smp_count_starting(ncpus) && riscv_rdtime() < deadline) {
+		riscv_wfi();
+		local_irq_enable();
+		local_irq_disable();
+	}
+	local_irq_enable();
+}
+
+static void smp_report_missing(unsigned int ncpus)
+{
+	for (unsigned int i = 1; i < ncpus; i++) {
+		struct sbiret st;
+
+		if (__atomic_load_n(&cpus[i].state, __ATOMIC_ACQUIRE) != CPU_STARTING)
+			continue;
+		st = sbi_hart_get_status(smp_hartid(i));
+		pr_err("smp: hart %lu: no check-in after %u ms (HSM: %s)\n", smp_hartid(i),
+		       cmdline.smp_timeout_ms,
+		       st.error ? sbi_strerror(st.error) : sbi_hsm_state_str(st.value));
+		__atomic_store_n(&cpus[i].state, CPU_OFFLINE, __ATOMIC_RELAXED);
+	}
+}
+
+/* How many cpus bring-up aims for: all, or what maxcpus=/nosmp/HSM allow. */
+static unsigned int smp_target_cpus(void)
+{
+	unsigned int n = smp_ncpus;
+
+	if (cmdline.nosmp) {
+		pr_info("smp: nosmp: uniprocessor\n");
+		return 1;
+	}
+	if (cmdline.maxcpus >= 0 && (unsigned int)cmdline.maxcpus < n) {
+		n = cmdline.maxcpus ? (unsigned int)cmdline.maxcpus : 1;
+		pr_info("smp: maxcpus=%d: bringing up %u of %u usable harts\n", cmdline.maxcpus,
+			n, smp_ncpus);
+	}
+	if (n > 1 && !sbi.hsm) {
+		pr_warn("smp: the firmware has no SBI HSM extension: uniprocessor\n");
+		return 1;
+	}
+	return n;
+}
+
+void smp_init(void)
+{
+	unsigned int ncpus = smp_target_cpus();
+	uint64_t t0 = riscv_rdtime();
+
+	/* Read by secondary_entry with the MMU off: make it visible first. */
+	smp_boot_satp = csr_read(satp);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+
+	for (unsigned int i = 1; i < ncpus; i++)
+		(void)smp_start_cpu(i);
+	smp_wait_online(ncpus);
+	smp_report_missing(ncpus);
+	pr_info("smp: brought up %u of %u harts in %lu us\n", smp_online_cpus(), ncpus,
+		(unsigned long)((riscv_rdtime() - t0) * 1000000 / timer_timebase()));
+}
+
+void smp_secondary_main(struct cpu *c)
+{
+	trap_init_hart();
+	timer_init_hart();
+	c->online_time = riscv_rdtime();
+	/* Pairs with the acquire loads in smp_wait_online() and smp_cpu_online(). */
+	__atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_RELEASE);
+	smp_send_ipi(0);
+	pr_debug("smp: hart %lu online as cpu %u\n", c->hartid, c->id);
+
+	/* Idle: sleep until an interrupt; the scheduler will take over here. */
+	local_irq_enable();
+	for (;;)
+		riscv_wfi();
 }

@@ -15,5 +15,19 @@ unsigned long smp_hartid(unsigned int cpu);
 int smp_cpu(unsigned long hartid);
 /* Usable harts Keel knows (the boot hart included). */
 unsigned int smp_possible_cpus(void);
+/* Harts online now. */
+unsigned int smp_online_cpus(void);
+bool smp_cpu_online(unsigned int cpu);
+
+/*
+ * Boot hart, once: start every usable hart (up to maxcpus=) through SBI
+ * HSM at once, wait for them all (smp.timeout_ms=), report the missing.
+ */
+void smp_init(void);
+/* A secondary's first C code (boot/entry.S). */
+__noreturn void smp_secondary_main(struct cpu *c);
+
+/* Wake @cpu with a supervisor software interrupt. */
+void smp_send_ipi(unsigned int cpu);
 
 #endif

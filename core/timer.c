@@ -41,9 +41,32 @@ void timer_init_hart(void)
 		pr_info("timer: %u Hz tick through %s, timebase %u Hz\n", cmdline.timer_hz,
 			timer_sstc ? "Sstc (stimecmp)" : "SBI TIME", machine_dt.timebase_hz);
 	}
+	csr_set(sie, SIE_STIE);
+	if (c->id == 0) {
+		timer_tick_start();
+		return;
+	}
+	/*
+	 * Secondaries idle tickless: with nothing to run they need no tick,
+	 * and 128 emulated harts ticking for nothing slow the whole machine.
+	 * A deadline that never comes also clears a stale stimecmp.
+	 */
+	timer_arm(UINT64_MAX);
+}
+
+void timer_tick_start(void)
+{
+	struct cpu *c = this_cpu();
+
+	c->tick_on = true;
 	c->next_tick = riscv_rdtime() + timer_interval;
 	timer_arm(c->next_tick);
-	csr_set(sie, SIE_STIE);
+}
+
+void timer_tick_stop(void)
+{
+	this_cpu()->tick_on = false;
+	timer_arm(UINT64_MAX);
 }
 
 void timer_interrupt(void)
@@ -52,6 +75,10 @@ void timer_interrupt(void)
 	uint64_t now = riscv_rdtime();
 
 	c->ticks++;
+	if (!c->tick_on) {
+		timer_arm(UINT64_MAX);
+		return;
+	}
 	/* Skip deadlines already past (a slow host) rather than storm. */
 	do
 		c->next_tick += timer_interval;

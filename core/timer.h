@@ -7,8 +7,11 @@
 
 #include "keel.h"
 
-/* Every hart: arm the first tick at cmdline.timer_hz. */
+/* Every hart: the boot hart ticks at cmdline.timer_hz; secondaries start tickless. */
 void timer_init_hart(void);
+/* This hart: tick, or stop ticking (an idle hart needs no tick). */
+void timer_tick_start(void);
+void timer_tick_stop(void);
 /* From trap_handler(): count the tick, arm the next one. */
 void timer_interrupt(void);
 uint64_t timer_ticks(void);

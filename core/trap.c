@@ -10,6 +10,7 @@
 #include "panic.h"
 #include "riscv.h"
 #include "timer.h"
+#include "vm.h"
 #include "fmt.h"
 
 _Static_assert(TF_SEPC == offsetof(struct trap_frame, sepc), "trap.S frame layout");
@@ -19,6 +20,7 @@ _Static_assert(TF_STVAL == offsetof(struct trap_frame, stval), "trap.S frame lay
 _Static_assert(TF_SIZE == sizeof(struct trap_frame) && TF_SIZE % 16 == 0, "trap.S frame size");
 _Static_assert(CPU_STACK_LO == offsetof(struct cpu, stack_lo), "trap.S cpu layout");
 _Static_assert(CPU_EMERG_SP == offsetof(struct cpu, emerg_sp), "trap.S cpu layout");
+_Static_assert(CPU_STACK_TOP == offsetof(struct cpu, stack_top), "entry.S cpu layout");
 
 extern char trap_entry[];
 
@@ -89,13 +91,6 @@ static void trap_dump(const struct trap_frame *tf)
 	}
 }
 
-static bool trap_in_guard(unsigned long addr)
-{
-	unsigned long guard = (unsigned long)__boot_stack_guard;
-
-	return addr >= guard && addr < guard + PAGE_SIZE;
-}
-
 static __noreturn void trap_die(struct trap_frame *tf)
 {
 	unsigned long code = tf->scause & ~SCAUSE_INTERRUPT;
@@ -105,7 +100,7 @@ static __noreturn void trap_die(struct trap_frame *tf)
 		panic("trap: nested fatal exception (scause 0x%lx, sepc 0x%lx)", tf->scause,
 		      tf->sepc);
 	trap_dump(tf);
-	if (fault && trap_in_guard(tf->stval))
+	if (fault && vm_is_stack_guard(tf->stval))
 		panic("kernel stack overflow on hart %lu (stval 0x%lx in the guard page)",
 		      this_cpu()->hartid, tf->stval);
 	panic("Fatal exception in kernel: %s at 0x%lx, stval 0x%lx", trap_cause_str(tf->scause),

@@ -147,6 +147,37 @@ unsigned long vm_count_wx(pte_t *root)
 	return vm_count_wx_level(root ? root : vm_kernel_pt, SV39_LEVELS - 1);
 }
 
+int vm_alloc_kstack(unsigned int slot, uintptr_t *lo, uintptr_t *top)
+{
+	uintptr_t base = KSTACK_BASE + (uintptr_t)slot * KSTACK_SLOT + PAGE_SIZE;
+	uint64_t pa;
+	int err;
+
+	if (slot >= KSTACK_SLOTS)
+		return -KERR_RANGE;
+	err = pmem_alloc_contig(KSTACK_SIZE / PAGE_SIZE, &pa);
+	if (err)
+		return err;
+	/* Nothing else maps here, and other harts reach the slot only once it is handed out. */
+	err = vm_map(vm_kernel_pt, base, pa, KSTACK_SIZE, PTE_R | PTE_W);
+	if (err)
+		return err;
+	*lo = base;
+	*top = base + KSTACK_SIZE;
+	return 0;
+}
+
+bool vm_is_stack_guard(uintptr_t va)
+{
+	uintptr_t boot_guard = (uintptr_t)__boot_stack_guard;
+
+	if (va >= boot_guard && va < boot_guard + PAGE_SIZE)
+		return true;
+	if (va < KSTACK_BASE || va >= KSTACK_BASE + (uintptr_t)KSTACK_SLOTS * KSTACK_SLOT)
+		return false;
+	return (va - KSTACK_BASE) % KSTACK_SLOT < PAGE_SIZE;
+}
+
 pte_t *vm_kernel_root(void)
 {
 	return vm_kernel_pt;

@@ -24,6 +24,21 @@ int __must_check vm_map(pte_t *root, uintptr_t va, uint64_t pa, uint64_t size,
 pte_t vm_lookup(pte_t *root, uintptr_t va);
 /* Count leaf mappings that are W and X at once (the answer must be 0). */
 unsigned long vm_count_wx(pte_t *root);
+/*
+ * Kernel stacks of the secondaries and kernel threads: KSTACK_SIZE each,
+ * in slots of KSTACK_SLOT at KSTACK_BASE, the lowest page of each slot an
+ * unmapped guard. The region is the root-table slot after the direct map.
+ */
+#define KSTACK_BASE	(DIRECT_MAP_BASE + DIRECT_MAP_SIZE)
+#define KSTACK_SIZE	(16 * KiB)
+#define KSTACK_SLOT	(32 * KiB)
+#define KSTACK_SLOTS	4096
+
+/* Map a fresh stack into @slot; returns its lowest and one-past-top address. */
+int __must_check vm_alloc_kstack(unsigned int slot, uintptr_t *lo, uintptr_t *top);
+/* Is @va inside the guard page of a kernel stack (the boot stack's too)? */
+bool vm_is_stack_guard(uintptr_t va);
+
 /* The kernel's root table. */
 pte_t *vm_kernel_root(void);
 
