@@ -1,0 +1,258 @@
+"""keel.py - drive Keel on QEMU through its serial console.
+
+A small runner in the manner of U-Boot's test/py: spawn QEMU under
+pexpect, wait for console lines by regex with a timeout (never a fixed
+sleep), keep the whole log, wait for QEMU to exit and hand back its exit
+status. The paths (QEMU, firmware) come from build/config.ninja, so the
+tests follow ./configure. The QEMU options mirror tools/qemu-args.
+
+    k = Keel("virt-smp4", smp=4, append="selftest=core")
+    k.expect_line(r"core: bring-up done")
+    assert k.wait_exit() == 0, k.why("QEMU exit status %s" % k.status)
+
+tests/boot/conftest.py hands runners out through the `keel` fixture,
+which kills QEMU on teardown and saves the console log of a failed test
+to build/test-logs/<test>.log; every message from here names that path.
+"""
+
+import os
+import re
+import time
+
+import pexpect
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, "build")
+LOG_DIR = os.path.join(BUILD, "test-logs")
+
+BOOT_TIMEOUT = 30  # s: one boot of a few harts on a 2-core CI machine
+BIG_BOOT_TIMEOUT = 120  # s: 32 harts and more
+
+# "[    0.038389] Keel version ..." (DESIGN.md section 6)
+STAMP_RE = re.compile(r"^\[\s*(\d+)\.(\d{6})\] ")
+
+# The lines of a boot that ends in "no init yet", in the order Keel prints them.
+MILESTONES = [
+    r"\] Keel version ",
+    r"\] sbi: SBI specification v\d+\.\d+",
+    r"\] dt: machine model: ",
+    r"\] cpu: \d+ harts in the device tree, \d+ usable",
+    r"\] mem: \d+ MiB of memory in \d+ regions?$",
+    r"\] Kernel command line: ",
+    r"\] smp: boot hart \d+ is cpu 0",
+    r"\] pmem: \d+ pages free",
+    r"\] smp: brought up \d+ of \d+ harts",
+    r"\] core: bring-up done ",
+    r"\] core: no init yet; powering off$",
+]
+
+# Facts the tests saw but do not assert; conftest.py prints them at the end.
+NOTES = []
+
+
+def config(path=os.path.join(BUILD, "config.ninja")):
+    """The `key = value` lines ./configure wrote, as a dict."""
+    conf = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#") or "=" not in line:
+                continue
+            key, _, val = line.partition("=")
+            conf[key.strip()] = val.strip()
+    return conf
+
+
+class Keel:
+    """One QEMU run of build/Image, read line by line."""
+
+    def __init__(self, name, machine="virt", smp=1, mem="256M", append=None,
+                 bios=None, dtb=None, kernel=None, extra=(), conf=None):
+        conf = conf or config()
+        self.name = name
+        self.log_path = os.path.join(LOG_DIR, name + ".log")
+        self.lines = []  # complete console lines, without line ends
+        self.partial = ""  # what came after the last line end, at EOF
+        self.status = None  # QEMU's exit status once it has exited
+        args = ["-M", machine, "-smp", str(smp), "-m", mem,
+                "-nographic", "-no-reboot", "-bios", bios or conf["firmware"],
+                "-kernel", kernel or os.path.join(BUILD, "Image")]
+        if append is not None:
+            args += ["-append", append]
+        if dtb:
+            args += ["-dtb", dtb]
+        args += list(extra)
+        self.command = " ".join(_quote(a) for a in [conf["qemu"]] + args)
+        self.proc = pexpect.spawn(conf["qemu"], args, encoding="utf-8",
+                                  codec_errors="replace", timeout=BOOT_TIMEOUT,
+                                  maxread=65536, echo=False)
+
+    def why(self, what):
+        """An assertion message: @what, and where the whole log is."""
+        return "%s (console log: %s)" % (what, self.log_path)
+
+    # ---- reading the console ----
+
+    def _read_line(self, deadline):
+        """The next complete line; None at EOF; pexpect.TIMEOUT at @deadline."""
+        left = max(0.0, deadline - time.monotonic())
+        i = self.proc.expect(["\r?\n", pexpect.EOF, pexpect.TIMEOUT], timeout=left)
+        if i == 2:
+            # What arrived stays in proc.buffer for the next call.
+            raise pexpect.TIMEOUT("no complete console line")
+        if i == 1:
+            self.partial += self.proc.before or ""
+            self._reap()
+            return None
+        line = self.proc.before.rstrip("\r")
+        self.lines.append(line)
+        return line
+
+    def expect_line(self, regex, timeout=BOOT_TIMEOUT):
+        """Wait for a console line that @regex matches (re.search); the match."""
+        pat = re.compile(regex)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._read_line(deadline)
+            except pexpect.TIMEOUT:
+                raise AssertionError(self.why(
+                    "no line matching %r within %g s" % (regex, timeout))) from None
+            if line is None:
+                raise AssertionError(self.why(
+                    "QEMU exited (status %s) before a line matching %r"
+                    % (self.status, regex)))
+            m = pat.search(line)
+            if m:
+                return m
+
+    def wait_exit(self, timeout=BOOT_TIMEOUT):
+        """Read the console to its end; QEMU's exit status (-N: killed by signal N)."""
+        if self.proc.closed:
+            return self.status
+        deadline = time.monotonic() + timeout
+        try:
+            while self._read_line(deadline) is not None:
+                pass
+        except pexpect.TIMEOUT:
+            raise AssertionError(self.why(
+                "QEMU still running after %g s" % timeout)) from None
+        return self.status
+
+    def _reap(self):
+        """At EOF: wait for QEMU and keep its exit status."""
+        self.proc.close()
+        if self.proc.signalstatus is not None:
+            self.status = -self.proc.signalstatus
+        else:
+            self.status = self.proc.exitstatus
+
+    def boot_to_poweroff(self, timeout=BOOT_TIMEOUT):
+        """Wait for each boot milestone in order, then QEMU's exit; its status."""
+        deadline = time.monotonic() + timeout
+        for regex in MILESTONES:
+            self.expect_line(regex, max(0.0, deadline - time.monotonic()))
+        return self.wait_exit(max(0.0, deadline - time.monotonic()))
+
+    # ---- what the log says ----
+
+    @property
+    def log(self):
+        """Everything QEMU printed that was read so far, lines and the rest."""
+        rest = self.partial
+        if not self.proc.closed:
+            rest += self.proc.buffer
+        return "\n".join(self.lines + ([rest] if rest else []))
+
+    def find(self, regex):
+        """The match on the first line @regex matches, or None."""
+        pat = re.compile(regex)
+        for line in self.lines:
+            m = pat.search(line)
+            if m:
+                return m
+        return None
+
+    def find_all(self, regex):
+        """The matches on every line @regex matches."""
+        pat = re.compile(regex)
+        return [m for m in map(pat.search, self.lines) if m]
+
+    def keel_lines(self):
+        """The lines from Keel's banner on (OpenSBI's come first)."""
+        for i, line in enumerate(self.lines):
+            if "Keel version" in line:
+                return self.lines[i:]
+        return []
+
+    def opensbi_boot_hart(self):
+        """OpenSBI's `Boot HART ID`, or None."""
+        m = self.find(r"^Boot HART ID\s*:\s*(\d+)\s*$")
+        return int(m.group(1)) if m else None
+
+    def hart_table(self):
+        """Keel's `cpu: hart N:` and `cpu: harts A-B:` lines as
+        {hartid: (state, isa, mmu, boot)}; a hart listed twice fails."""
+        one = re.compile(r"\] cpu: hart (\d+): ([^,]+), ([^,]+), (.+?)( \(boot hart\))?$")
+        run = re.compile(r"\] cpu: harts (\d+)-(\d+): ([^,]+), ([^,]+), (.+)$")
+        table = {}
+        for line in self.lines:
+            m = one.search(line)
+            if m:
+                ids = [int(m.group(1))]
+                entry = (m.group(2), m.group(3), m.group(4), bool(m.group(5)))
+            else:
+                m = run.search(line)
+                if not m:
+                    continue
+                lo, hi = int(m.group(1)), int(m.group(2))
+                assert lo < hi, self.why("hart run goes backwards: %r" % line)
+                ids = range(lo, hi + 1)
+                entry = (m.group(3), m.group(4), m.group(5), False)
+            for h in ids:
+                assert h not in table, self.why("hart %d is listed twice" % h)
+                table[h] = entry
+        return table
+
+    def stamps(self):
+        """The [seconds.micros] stamp of each Keel line, in microseconds,
+        in order; a Keel line without one fails."""
+        out = []
+        for line in self.keel_lines():
+            if not line.strip():
+                continue
+            m = STAMP_RE.match(line)
+            assert m, self.why("a Keel line without a [seconds.micros] stamp: %r" % line)
+            out.append(int(m.group(1)) * 1000000 + int(m.group(2)))
+        return out
+
+    # ---- teardown ----
+
+    def save_log(self):
+        """Write the command, the exit status and the whole console log
+        to self.log_path; the path."""
+        if not self.proc.closed:
+            # Take in what QEMU printed that nobody read yet.
+            try:
+                if self.proc.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=0.5) == 0:
+                    self.partial += self.proc.before or ""
+            except (pexpect.ExceptionPexpect, OSError):
+                pass
+        os.makedirs(LOG_DIR, exist_ok=True)
+        with open(self.log_path, "w") as f:
+            f.write("# %s\n" % self.command)
+            f.write("# exit status: %s\n" % ("still running" if self.status is None
+                                             else self.status))
+            f.write(self.log + "\n")
+        return self.log_path
+
+    def kill(self):
+        """Make sure QEMU is gone; safe to call more than once."""
+        if not self.proc.closed:
+            self.proc.close(force=True)
+
+
+def _quote(arg):
+    if re.fullmatch(r"[\w@%+=:,./-]+", arg):
+        return arg
+    return "'%s'" % arg.replace("'", "'\\''")
