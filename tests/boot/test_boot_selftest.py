@@ -1,0 +1,100 @@
+"""selftest=: the core's KTAP self-tests pass, and each crash case ends in
+a trap dump and a panic that names the fault, with QEMU exiting 1."""
+
+import os
+import re
+import subprocess
+
+import pytest
+
+import keel as K
+
+SELFTEST_TIMEOUT = 90  # s: PMEM_0001 walks every page; ~3 s here at -Og
+
+
+def test_selftest_core_all_ok(keel):
+    k = keel(smp=2, append="selftest=core")
+    k.expect_line(r"\] KTAP version 1$")
+    plan = int(k.expect_line(r"\] 1\.\.(\d+)$").group(1))
+    assert plan > 0, k.why("an empty KTAP plan")
+    closing = k.expect_line(r"\] (\d+) passed, (\d+) failed$", timeout=SELFTEST_TIMEOUT)
+    status = k.wait_exit()
+
+    results = k.find_all(r"\] (ok|not ok) (\d+) (\S+)")
+    failed = [m.group(0) for m in results if m.group(1) != "ok"]
+    assert not failed, k.why("self-tests failed: %s" % failed)
+    assert [int(m.group(2)) for m in results] == list(range(1, plan + 1)), \
+        k.why("KTAP results %s do not count 1..%d" % ([m.group(2) for m in results], plan))
+    assert closing.group(1, 2) == (str(plan), "0"), \
+        k.why("closing line %r, expected `%d passed, 0 failed`" % (closing.group(0), plan))
+    assert not k.find(r"Kernel panic"), k.why("a panic during the self-tests")
+    assert status == 0, k.why("QEMU exit status %s, expected 0 (poweroff)" % status)
+
+
+def nm(conf):
+    """{symbol: address} of build/keel.elf."""
+    out = subprocess.run([conf["cross"] + "nm", os.path.join(K.BUILD, "keel.elf")],
+                         check=True, capture_output=True, text=True).stdout
+    syms = {}
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 3:
+            syms[f[2]] = int(f[0], 16)
+    return syms
+
+
+# case: (trap cause or None for a direct panic, panic reason regex)
+CRASHES = {
+    "crash-stack": ("Store/AMO page fault",
+                    r"kernel stack overflow on hart \d+ \(stval (0x[0-9a-f]+) in the guard page\)"),
+    "crash-rodata": ("Store/AMO page fault",
+                     r"Fatal exception in kernel: Store/AMO page fault at 0x[0-9a-f]+, "
+                     r"stval (0x[0-9a-f]+)"),
+    "crash-null": ("Load page fault",
+                   r"Fatal exception in kernel: Load page fault at 0x[0-9a-f]+, stval (0x[0-9a-f]+)"),
+    "crash-panic": (None, r"selftest: requested panic()"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CRASHES))
+def test_crash_is_reported_and_exits_nonzero(keel, conf, case):
+    cause, reason = CRASHES[case]
+    k = keel(smp=2, append="selftest=" + case)
+    k.expect_line(r"\] 1\.\.1$")
+    if cause:
+        dump = k.expect_line(r"\] trap: (.+) \(scause (0x[0-9a-f]+)\) on hart (\d+) \(cpu (\d+)\)$")
+        regs = k.expect_line(r"\] trap: sepc (0x[0-9a-f]{16}) stval (0x[0-9a-f]{16}) ")
+    panic = k.expect_line(r"\] Kernel panic - not syncing: (.*)$")
+    k.expect_line(r"\] ---\[ end Kernel panic - not syncing: ")
+    status = k.wait_exit()
+
+    assert re.fullmatch(reason, panic.group(1)), \
+        k.why("panic reason %r does not match %r" % (panic.group(1), reason))
+    assert not k.find(r"\] (ok|not ok) 1 "), k.why("the crash case returned")
+    assert status == 1, k.why("QEMU exit status %s, expected 1 (failure)" % status)
+    if not cause:
+        assert not k.find(r"\] trap: "), k.why("a trap dump for a plain panic()")
+        return
+
+    assert dump.group(1) == cause, k.why("trap: %r, expected %r" % (dump.group(1), cause))
+    assert int(dump.group(3)) == k.opensbi_boot_hart() and dump.group(4) == "0", \
+        k.why("the fault is not reported on the boot hart as cpu 0: %r" % dump.group(0))
+    sepc, stval = int(regs.group(1), 16), int(regs.group(2), 16)
+    assert int(re.fullmatch(reason, panic.group(1)).group(1), 16) == stval, \
+        k.why("the panic's stval differs from the trap dump's")
+    syms = nm(conf)
+    assert syms["_start"] <= sepc < syms["_etext"], \
+        k.why("sepc 0x%x is outside the kernel text" % sepc)
+    if case == "crash-stack":
+        guard = k.find(r"\] vm: .*stack guard at (0x[0-9a-f]+)")
+        assert guard, k.why("no `vm: ... stack guard at` line")
+        lo = int(guard.group(1), 16)
+        assert lo <= stval < lo + 4096, \
+            k.why("stval 0x%x is not in the guard page at 0x%x" % (stval, lo))
+    elif case == "crash-rodata":
+        assert stval == syms["crash_rodata_target"], \
+            k.why("stval 0x%x, expected crash_rodata_target 0x%x"
+                  % (stval, syms["crash_rodata_target"]))
+        assert syms["__rodata_start"] <= stval < syms["__rodata_end"]
+    elif case == "crash-null":
+        assert stval == 16, k.why("stval 0x%x, expected 0x10 (NULL + 16)" % stval)
