@@ -226,6 +226,15 @@ class Keel:
             out.append(int(m.group(1)) * 1000000 + int(m.group(2)))
         return out
 
+    def check_stamps(self):
+        """Every Keel line is stamped, and the stamps never go backwards."""
+        stamps = self.stamps()
+        assert len(stamps) >= len(MILESTONES), self.why("only %d stamped lines" % len(stamps))
+        lines = [line for line in self.keel_lines() if line.strip()]
+        for i in range(1, len(stamps)):
+            assert stamps[i] >= stamps[i - 1], self.why(
+                "a stamp goes backwards: %r then %r" % (lines[i - 1], lines[i]))
+
     # ---- teardown ----
 
     def save_log(self):
