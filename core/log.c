@@ -83,7 +83,7 @@ static void log_store(int level, uint64_t ticks, const char *text, size_t len)
 void log_printf(int level, const char *fmt, ...)
 {
 	char buf[LOG_LINE_MAX];
-	uint64_t ticks = riscv_rdtime();
+	uint64_t ticks;
 	unsigned long flags;
 	const char *p, *nl;
 	va_list ap;
@@ -96,6 +96,8 @@ void log_printf(int level, const char *fmt, ...)
 		n = sizeof(buf) - 1;
 
 	flags = spin_lock_irqsave(&log_lock);
+	/* Stamped under the lock, so the ring's order is the stamps' order. */
+	ticks = riscv_rdtime();
 	/* One record per line of text; a trailing newline ends the last one. */
 	for (p = buf; p < buf + n; p = nl + 1) {
 		for (nl = p; nl < buf + n && *nl != '\n'; nl++)
