@@ -126,3 +126,16 @@ def test_virt_boot_hart_is_opensbis_lottery_winner(keel):
         seen.append(check_boot_hart(k, 8))
     K.NOTES.append("boot harts at -smp 8 over %d boots: %s (set %s)"
                    % (len(seen), seen, sorted(set(seen))))
+
+
+def test_virt_debug_lines_from_every_hart_keep_stamp_order(keel):
+    """With `debug`, each secondary logs its own `online` line while others
+    do too: the log stays in stamp order, and every hart checks in once."""
+    k = keel(smp=8, append="debug")
+    status = k.boot_to_poweroff()
+    assert status == 0, k.why("QEMU exit status %s, expected 0 (poweroff)" % status)
+    k.check_stamps()
+    sbi = k.opensbi_boot_hart()
+    online = sorted(int(m.group(1)) for m in k.find_all(r"\] smp: hart (\d+) online as cpu \d+$"))
+    assert online == sorted(set(range(8)) - {sbi}), \
+        k.why("`online` lines from harts %s; expected every hart but %d" % (online, sbi))
