@@ -233,7 +233,7 @@ static int dt_view_init(const void *blob, size_t avail, struct dt_view *v,
 			struct dt_error *err)
 {
 	const uint8_t *b = blob;
-	uint32_t version, hdrsize;
+	uint32_t version, last_comp, hdrsize;
 
 	v->b = b;
 	if (avail < FDT_TAGSIZE)
@@ -244,9 +244,11 @@ static int dt_view_init(const void *blob, size_t avail, struct dt_view *v,
 		return dt_fail(err, DT_ERR_TRUNCATED, 0, NULL);
 
 	version = dt_be32(b + FDT_HDR_VERSION);
+	last_comp = dt_be32(b + FDT_HDR_LAST_COMP);
 	if (version < FDT_FIRST_VERSION)
 		return dt_fail(err, DT_ERR_VERSION, FDT_HDR_VERSION, NULL);
-	if (dt_be32(b + FDT_HDR_LAST_COMP) > FDT_LAST_COMP_VERSION)
+	/* A version cannot be compatible with a later one (libfdt agrees). */
+	if (last_comp > FDT_LAST_COMP_VERSION || last_comp > version)
 		return dt_fail(err, DT_ERR_VERSION, FDT_HDR_LAST_COMP, NULL);
 	hdrsize = version >= 17 ? FDT_V17_HDR_SIZE : FDT_V16_HDR_SIZE;
 
@@ -917,7 +919,7 @@ static int dt_timebase(struct dt_ctx *c, int node, uint32_t *hz)
 	return 0;
 }
 
-/* Is @node a cpu node (device_type "cpu")? */
+/* Is @node's device_type @type? A device_type without its NUL is an error. */
 static int dt_is_type(struct dt_ctx *c, int node, const char *type, bool *is)
 {
 	const char *dt;

@@ -26,6 +26,9 @@
 #define DT_MAX_RESV	32
 #define DT_MAX_DEPTH	32	/* levels, the root being level 1 */
 
+/* core/keel.h has __must_check too; this header also builds on the host. */
+#define DT_MUST_CHECK	__attribute__((warn_unused_result))
+
 /* Functions return 0 or -DT_ERR_x. */
 enum dt_err {
 	DT_OK = 0,
@@ -55,14 +58,16 @@ enum dt_err {
 /* A short description of @err (negative or positive), e.g. "bad magic". */
 const char *dt_strerror(int err);
 
+/* Judged in this order; BAD_NODE overrides the others. */
 enum dt_hart_state {
 	DT_HART_USABLE = 0,
-	DT_HART_DISABLED,
-	DT_HART_NOT_RV64,
-	DT_HART_NO_MMU,
-	DT_HART_BAD_MMU,
-	DT_HART_NO_SMODE,
-	DT_HART_BAD_NODE
+	DT_HART_DISABLED,	/* status neither "okay" nor "ok" */
+	DT_HART_NOT_RV64,	/* riscv,isa does not start "rv64" */
+	DT_HART_NO_MMU,		/* mmu-type absent or "riscv,none" */
+	DT_HART_BAD_MMU,	/* mmu-type not riscv,sv39/sv48/sv57 */
+	DT_HART_NO_SMODE,	/* old-style ISA with 'u' but no 's' */
+	DT_HART_BAD_NODE	/* reg absent or not #address-cells long, or a
+				 * hart id an earlier cpu node already has */
 };
 
 /* "usable", "disabled", "not RV64", "no MMU", ... */
@@ -89,6 +94,12 @@ struct dt_error {
 	const char *node;	/* node name, or NULL */
 };
 
+/*
+ * Memory: the root's children with device_type "memory". Reserved: the
+ * header's memory reservation map, then the children of /reserved-memory
+ * that have a reg (one with only "size" is a dynamic pool: left out).
+ * Regions of size 0 are skipped; one that wraps past 2^64 is refused.
+ */
 struct dt_info {
 	uint32_t totalsize;
 	const char *model;		/* "/model" or "" */
@@ -102,7 +113,8 @@ struct dt_info {
 	const char *bootargs;			/* NULL if absent */
 	bool has_initrd;
 	uint64_t initrd_start, initrd_end;	/* end exclusive, as in Linux */
-	const char *stdout_path;		/* NULL if absent; not NUL-ended */
+	const char *stdout_path;		/* stdout-path, else the older
+						 * linux,stdout-path; NULL if neither */
 	unsigned int stdout_path_len;		/* path or alias, no ":options" */
 	const char *stdout_opts;		/* after ':', or NULL */
 	struct dt_error error;			/* filled when dt_parse fails */
@@ -113,10 +125,10 @@ struct dt_info {
  * @info. Never reads outside [blob, blob + avail). Returns 0 or -DT_ERR_x,
  * with info->error saying where.
  */
-int dt_parse(const void *blob, size_t avail, struct dt_info *info);
+int DT_MUST_CHECK dt_parse(const void *blob, size_t avail, struct dt_info *info);
 
 /* Header and full structure walk; @err (may be NULL) says where it failed. */
-int dt_check(const void *blob, size_t avail, struct dt_error *err);
+int DT_MUST_CHECK dt_check(const void *blob, size_t avail, struct dt_error *err);
 
 /*
  * The walker, valid only after dt_check() returned 0 on this blob.

@@ -931,7 +931,8 @@ static uint32_t end_token(const struct mut *m)
 static void m_magic(struct mut *m) { m->b[0] ^= 0x01; }
 static void m_version15(struct mut *m) { set_hdr(m, HDR_VERSION, 15); set_hdr(m, HDR_LAST_COMP, 15); }
 static void m_lastcomp18(struct mut *m) { set_hdr(m, HDR_LAST_COMP, 18); set_hdr(m, HDR_VERSION, 18); }
-static void m_version16(struct mut *m) { set_hdr(m, HDR_VERSION, 16); }
+static void m_version16(struct mut *m) { set_hdr(m, HDR_VERSION, 16); set_hdr(m, HDR_LAST_COMP, 16); }
+static void m_lastcomp_above(struct mut *m) { set_hdr(m, HDR_VERSION, 16); set_hdr(m, HDR_LAST_COMP, 17); }
 static void m_avail_small(struct mut *m) { m->avail = 20; }
 static void m_avail_zero(struct mut *m) { m->avail = 0; }
 static void m_total_gt_buf(struct mut *m) { set_hdr(m, HDR_TOTALSIZE, (uint32_t)m->len + 8); }
@@ -1077,6 +1078,7 @@ static const struct mutation mutations[] = {
 	{ "version-15-libfdt-crashes", m_version15, DT_ERR_VERSION, LIBFDT_UNSAFE },
 	{ "last-comp-version-18", m_lastcomp18, DT_ERR_VERSION, LIBFDT_REFUSES },
 	{ "version-16-accepted", m_version16, 0, LIBFDT_ACCEPTS },
+	{ "last-comp-version-above-version", m_lastcomp_above, DT_ERR_VERSION, LIBFDT_REFUSES },
 	{ "avail-below-header", m_avail_small, DT_ERR_TRUNCATED, LIBFDT_REFUSES },
 	{ "avail-zero", m_avail_zero, DT_ERR_TRUNCATED, LIBFDT_REFUSES },
 	{ "totalsize-above-buffer", m_total_gt_buf, DT_ERR_TRUNCATED, LIBFDT_REFUSES },
