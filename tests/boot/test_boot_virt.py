@@ -92,10 +92,10 @@ def check_pmem(k, mem_mib):
               % (done and done.group(1), free))
 
 
-@pytest.mark.parametrize("smp", [1, 2, 4, 8], ids=lambda n: "smp%d" % n)
+@pytest.mark.parametrize("smp", [1, 2, 4, 8, 32], ids=lambda n: "smp%d" % n)
 def test_virt_boots_lists_every_hart_and_powers_off(keel, smp):
     k = keel(smp=smp)
-    status = k.boot_to_poweroff()
+    status = k.boot_to_poweroff(K.BIG_BOOT_TIMEOUT if smp >= 32 else K.BOOT_TIMEOUT)
     assert status == 0, k.why("QEMU exit status %s, expected 0 (poweroff)" % status)
     check_boot_log(k, smp, 256)
 
