@@ -387,7 +387,11 @@ static int dt_walk_step(struct dt_walk *w, const struct dt_tok *t)
 	case FDT_END:
 		return w->root_done ? 1 : -DT_ERR_NESTING;
 	}
-	return 0;	/* FDT_NOP */
+	/*
+	 * FDT_NOP stands where a node or property was removed (DTSpec
+	 * 5.4.1), so never after the root: libfdt refuses that too.
+	 */
+	return w->root_done ? -DT_ERR_TOKEN : 0;
 }
 
 static int dt_check_struct(const struct dt_view *v, struct dt_error *err)

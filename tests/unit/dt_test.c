@@ -1020,6 +1020,33 @@ static void m_prop_at_top(struct mut *m)
 	be32_put(m->b + end_token(m), 0x3);
 }
 
+/*
+ * Make room for one more token at the end of the structure block by moving
+ * the strings block (which follows it) to the end of the blob; then put an
+ * FDT_NOP between the root's FDT_END_NODE and FDT_END.
+ */
+static void m_nop_after_root(struct mut *m)
+{
+	uint32_t total = hdr(m, HDR_TOTALSIZE), at = (total + 7) & ~7u;
+	uint32_t str_off = hdr(m, HDR_OFF_STRINGS), str_size = hdr(m, HDR_SIZE_STRINGS);
+	uint32_t end = end_token(m);
+	size_t newlen = at + str_size;
+
+	if (str_off != end + 4) {
+		fprintf(stderr, "dt_test: nop-after-root needs strings right after the struct\n");
+		exit(2);
+	}
+	m->b = realloc(m->b, newlen);
+	memset(m->b + total, 0, newlen - total);
+	memcpy(m->b + at, m->b + str_off, str_size);
+	be32_put(m->b + end, 0x4);		/* FDT_NOP */
+	be32_put(m->b + end + 4, 0x9);		/* FDT_END */
+	set_hdr(m, HDR_SIZE_STRUCT, hdr(m, HDR_SIZE_STRUCT) + 4);
+	set_hdr(m, HDR_OFF_STRINGS, at);
+	set_hdr(m, HDR_TOTALSIZE, (uint32_t)newlen);
+	m->len = m->avail = newlen;
+}
+
 /* Append nonzero reservation entries at the end and point the map there. */
 static void m_rsv_unterminated(struct mut *m)
 {
@@ -1108,6 +1135,7 @@ static const struct mutation mutations[] = {
 	{ "end-node-without-begin", m_endnode_first, DT_ERR_NESTING, LIBFDT_REFUSES },
 	{ "missing-fdt-end", m_no_end, DT_ERR_NO_END, LIBFDT_REFUSES },
 	{ "fdt-end-inside-root", m_root_unclosed, DT_ERR_NESTING, LIBFDT_REFUSES },
+	{ "nop-after-root", m_nop_after_root, DT_ERR_TOKEN, LIBFDT_REFUSES },
 	{ "prop-after-root-truncated", m_prop_at_top, DT_ERR_TRUNCATED, LIBFDT_REFUSES },
 	{ "memreserve-unterminated", m_rsv_unterminated, DT_ERR_MEMRESERVE, LIBFDT_REFUSES },
 	{ "memreserve-size0-ends-list", m_rsv_size0, 0, LIBFDT_ACCEPTS },
