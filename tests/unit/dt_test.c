@@ -1011,7 +1011,8 @@ static void m_endnode_first(struct mut *m)
 	be32_put(m->b + hdr(m, HDR_OFF_STRUCT) + 4, 0x4);	/* FDT_NOP over the name */
 }
 
-static void m_no_end(struct mut *m) { be32_put(m->b + end_token(m), 0x4); }
+/* The structure block stops right after the root's FDT_END_NODE. */
+static void m_no_end(struct mut *m) { set_hdr(m, HDR_SIZE_STRUCT, hdr(m, HDR_SIZE_STRUCT) - 4); }
 static void m_root_unclosed(struct mut *m) { be32_put(m->b + end_token(m) - 4, 0x4); }
 
 static void m_prop_at_top(struct mut *m)
