@@ -1,0 +1,79 @@
+"""test_bench.py - a smoke test of the benchmark machinery (tests/bench/bench.py),
+not a timing assertion: --quick runs, fills every cell with positive numbers,
+and a boot that fails is reported, logged and makes the exit status non-zero."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / "tests" / "bench" / "bench.py"
+IMAGE = ROOT / "build" / "Image"
+FLOOR = ROOT / "build" / "bench" / "floor.bin"
+
+pytestmark = pytest.mark.skipif(
+    not (IMAGE.is_file() and FLOOR.is_file() and (ROOT / "build" / "config.ninja").is_file()),
+    reason="needs ./configure and 'ninja build/Image build/bench/floor.bin'")
+
+
+def run_bench(*args, timeout=60):
+    return subprocess.run([sys.executable, str(BENCH), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_quick_fills_every_cell(tmp_path):
+    out = tmp_path / "bench.json"
+    r = run_bench("--quick", "--out", str(out), "--logs", str(tmp_path / "logs"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    doc = json.loads(out.read_text())
+    assert doc["ok"] and doc["failures"] == []
+    assert doc["params"]["runs"] == 2
+    assert doc["host"]["nproc"] >= 1
+    assert doc["qemu"]["version"] and doc["opensbi"]["version"]
+    cells = {(c["mode"], c["harts"]): c for c in doc["results"]}
+    assert set(cells) == {(m, n) for m in ("default", "single") for n in (1, 8)}
+    for key, c in cells.items():
+        for kind in ("floor", "keel"):
+            samples = c[kind]["samples"]["wall_s"]
+            assert len(samples) == 2 and all(s > 0 for s in samples), (key, kind)
+            s = c[kind]["wall_s"]
+            assert 0 < s["min"] <= s["median"] <= s["max"], (key, kind)
+            exits = c[kind]["samples"]["exit_s"]
+            assert all(e >= w for e, w in zip(exits, samples)), (key, kind)
+        keel = c["keel"]
+        assert all(us > 0 for us in keel["samples"]["in_kernel_us"]), key
+        assert all(st > 0 for st in keel["samples"]["stamp_s"]), key
+        assert c["ratio_min"] > 0, key
+    for mode in ("default", "single"):
+        assert f"{mode:<8}" in r.stdout		# the table has a row per mode
+
+
+def test_missing_line_fails_with_log(tmp_path):
+    # The floor payload never prints Keel's line: every "keel" boot fails.
+    out, logs = tmp_path / "bench.json", tmp_path / "logs"
+    r = run_bench("--harts", "1", "--runs", "1", "--modes", "single", "--image", str(FLOOR),
+                  "--out", str(out), "--logs", str(logs))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "without printing 'core: bring-up done'" in r.stderr
+    assert "floor: payload reached" in r.stderr		# what was last printed
+    doc = json.loads(out.read_text())
+    assert not doc["ok"]
+    [fail] = doc["failures"]
+    assert fail["kind"] == "keel" and fail["harts"] == 1
+    log = Path(fail["log"])
+    assert log.parent == logs and "floor: payload reached" in log.read_text()
+    assert doc["results"][0]["keel"]["wall_s"] is None
+    assert doc["results"][0]["floor"]["wall_s"]["min"] > 0
+
+
+def test_timeout_reports_last_output(tmp_path):
+    r = run_bench("--harts", "1", "--runs", "1", "--modes", "single", "--timeout", "0.005",
+                  "--out", str(tmp_path / "bench.json"), "--logs", str(tmp_path / "logs"))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "timeout after 0.005 s" in r.stderr
+    assert "last printed:" in r.stderr
+    doc = json.loads((tmp_path / "bench.json").read_text())
+    assert len(doc["failures"]) == 2
+    assert all(Path(f["log"]).is_file() for f in doc["failures"])
