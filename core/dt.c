@@ -389,9 +389,10 @@ static int dt_walk_step(struct dt_walk *w, const struct dt_tok *t)
 	}
 	/*
 	 * FDT_NOP stands where a node or property was removed (DTSpec
-	 * 5.4.1), so never after the root: libfdt refuses that too.
+	 * 5.4.1), so never outside the root. libfdt refuses one after the
+	 * root, and assumes the root at offset 0 (fdt_path_offset()).
 	 */
-	return w->root_done ? -DT_ERR_TOKEN : 0;
+	return w->depth == 0 ? -DT_ERR_TOKEN : 0;
 }
 
 static int dt_check_struct(const struct dt_view *v, struct dt_error *err)
@@ -469,19 +470,14 @@ static int dt_skip_nops(const struct dt_view *v, uint32_t off, struct dt_tok *t,
 	return 0;
 }
 
+/* dt_check() saw to it that the structure block opens with the root. */
 int dt_root_offset(const void *blob)
 {
 	struct dt_view v;
 	struct dt_tok t;
-	uint32_t at;
-	int rc = dt_view_trusted(blob, &v);
+	int rc = dt_tok_at(blob, 0, FDT_BEGIN_NODE, &v, &t);
 
-	if (rc)
-		return rc;
-	rc = dt_skip_nops(&v, 0, &t, &at);
-	if (rc)
-		return rc;
-	return t.tag == FDT_BEGIN_NODE ? (int)at : -DT_ERR_TOKEN;
+	return rc ? rc : 0;
 }
 
 int dt_next_node(const void *blob, int offset, int *depth)

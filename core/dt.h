@@ -144,7 +144,7 @@ int dt_next_prop(const void *blob, int prop);	/* < 0 at the end */
 const void *dt_prop_at(const void *blob, int prop, const char **name, int *len);
 const void *dt_getprop(const void *blob, int node, const char *name, int *len);
 int dt_parent_offset(const void *blob, int node);	/* O(n); < 0 for root */
-int dt_root_offset(const void *blob);		/* the root node's offset */
+int dt_root_offset(const void *blob);		/* 0, as dt_check() insists */
 
 /* Big-endian value of 1 or 2 cells at @p (any alignment); 0 otherwise. */
 uint64_t dt_read_cells(const void *p, int cells);

@@ -1048,6 +1048,23 @@ static void m_nop_after_root(struct mut *m)
 	m->len = m->avail = newlen;
 }
 
+/* Move the structure block to the end of the blob, behind an FDT_NOP. */
+static void m_nop_before_root(struct mut *m)
+{
+	uint32_t total = hdr(m, HDR_TOTALSIZE), at = (total + 7) & ~7u;
+	uint32_t st_off = hdr(m, HDR_OFF_STRUCT), st_size = hdr(m, HDR_SIZE_STRUCT);
+	size_t newlen = at + 4 + st_size;
+
+	m->b = realloc(m->b, newlen);
+	memset(m->b + total, 0, newlen - total);
+	be32_put(m->b + at, 0x4);		/* FDT_NOP */
+	memcpy(m->b + at + 4, m->b + st_off, st_size);
+	set_hdr(m, HDR_OFF_STRUCT, at);
+	set_hdr(m, HDR_SIZE_STRUCT, st_size + 4);
+	set_hdr(m, HDR_TOTALSIZE, (uint32_t)newlen);
+	m->len = m->avail = newlen;
+}
+
 /* Append nonzero reservation entries at the end and point the map there. */
 static void m_rsv_unterminated(struct mut *m)
 {
@@ -1137,6 +1154,7 @@ static const struct mutation mutations[] = {
 	{ "missing-fdt-end", m_no_end, DT_ERR_NO_END, LIBFDT_REFUSES },
 	{ "fdt-end-inside-root", m_root_unclosed, DT_ERR_NESTING, LIBFDT_REFUSES },
 	{ "nop-after-root", m_nop_after_root, DT_ERR_TOKEN, LIBFDT_REFUSES },
+	{ "nop-before-root-libfdt-accepts", m_nop_before_root, DT_ERR_TOKEN, LIBFDT_ACCEPTS },
 	{ "prop-after-root-truncated", m_prop_at_top, DT_ERR_TRUNCATED, LIBFDT_REFUSES },
 	{ "memreserve-unterminated", m_rsv_unterminated, DT_ERR_MEMRESERVE, LIBFDT_REFUSES },
 	{ "memreserve-size0-ends-list", m_rsv_size0, 0, LIBFDT_ACCEPTS },
