@@ -77,7 +77,10 @@ trap_entry:
 	csrw	sstatus, t0
 	ld	x1, TF_REG(1)(sp)
 	ld	x3, TF_REG(3)(sp)
-	ld	x4, TF_REG(4)(sp)
+	/*
+	 * Not x4 (tp): it names this hart's struct cpu, and the task may
+	 * have been switched out in the handler and resumed on another hart.
+	 */
 	ld	x5, TF_REG(5)(sp)
 	ld	x6, TF_REG(6)(sp)
 	ld	x7, TF_REG(7)(sp)

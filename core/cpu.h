@@ -17,6 +17,8 @@
 #ifndef __ASSEMBLER__
 #include "keel.h"
 
+struct task;
+
 /* Harts Keel runs on at most (Debian's OpenSBI 1.1 stops at 128). */
 #define KEEL_MAX_CPUS	256
 
@@ -38,6 +40,14 @@ struct cpu {
 	bool tick_on;			/* the periodic tick runs on this cpu */
 	unsigned int trap_depth;	/* nested exceptions, to stop a fault loop */
 	uint64_t online_time;		/* time CSR when it came online */
+	/* The scheduler's per-cpu state. */
+	struct task *current;		/* owned by this cpu; read by others for ps */
+	struct task *idle;		/* swapper/N; immutable once online */
+	struct task *prev;		/* the task switched away from, for finish_switch */
+	int preempt_count;		/* owned: > 0 while spinlocks are held */
+	bool need_resched;		/* owned: set by the tick and IPIs */
+	unsigned long ipi_pending;	/* atomic: IPI_* bits other harts set */
+	uint64_t timer_deadline;	/* owned: what the timer is armed for */
 };
 
 extern struct cpu cpus[KEEL_MAX_CPUS];
@@ -46,7 +56,8 @@ static inline struct cpu *this_cpu(void)
 {
 	struct cpu *c;
 
-	__asm__("mv %0, tp" : "=r"(c));
+	/* volatile: a task may resume on another hart after any call. */
+	__asm__ __volatile__("mv %0, tp" : "=r"(c));
 	return c;
 }
 #endif

@@ -14,6 +14,10 @@
 
 #define KEEL_VERSION	"0.1"
 
+#ifndef DEBUG
+#define DEBUG	0	/* configure --debug passes -DDEBUG=1 */
+#endif
+
 #define __must_check	__attribute__((warn_unused_result))
 #define __noreturn	__attribute__((noreturn))
 #define __printf(a, b)	__attribute__((format(printf, a, b)))

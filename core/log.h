@@ -20,7 +20,7 @@
 #define LOG_DEBUG	7
 
 #define LOG_DEFAULT_CONSOLE	7	/* print everything but debug */
-#define LOG_QUIET_CONSOLE	4	/* "quiet": warnings and worse */
+#define LOG_QUIET_CONSOLE	4	/* "quiet": errors and worse (Linux's quiet) */
 #define LOG_LINE_MAX		256
 
 #define pr_emerg(...)	log_printf(LOG_EMERG, __VA_ARGS__)

@@ -1,12 +1,18 @@
 /*
  * main.c - core_main(), Keel's start_kernel: the boot hart's bring-up,
- * one step per line, in the order DESIGN.md section 3 gives.
+ * one step per line, in the order DESIGN.md section 3 gives; then
+ * rest_init() and kernel_init(), as in Linux's init/main.c.
  *
  * Entered from boot/entry.S with the MMU on (early map), tp = &cpus[0],
- * interrupts off, on the boot stack.
+ * interrupts off, on the boot stack, which becomes swapper/0's.
  */
 #include "main.h"
 #include "cmdline.h"
+#include "kthread.h"
+#include "panic.h"
+#include "sched.h"
+#include "task.h"
+#include "wait.h"
 #include "log.h"
 #include "machine.h"
 #include "pmem.h"
@@ -21,6 +27,10 @@
 
 static uint64_t core_entry_time;	/* time CSR at core_main; boot hart only */
 
+#define KTHREADD_WAIT_MS	5000
+
+static struct completion kthreadd_done;
+
 /* The end of what this version does: report, then run self-tests or power off. */
 static __noreturn void core_done(void)
 {
@@ -32,6 +42,33 @@ static __noreturn void core_done(void)
 		selftest_run(cmdline.selftest);
 	pr_notice("core: no init yet; powering off\n");
 	power_off();
+}
+
+/* pid 1. In time it execs /init; for now it brings up SMP and ends the run. */
+static void kernel_init(void *unused)
+{
+	(void)unused;
+	if (wait_for_completion(&kthreadd_done, KTHREADD_WAIT_MS, "kthreadd"))
+		panic("kernel_init: kthreadd did not start in %u ms", KTHREADD_WAIT_MS);
+	smp_init();				/* every usable hart, through HSM */
+	core_done();
+}
+
+/* pid 1 kernel_init and pid 2 kthreadd; then the boot hart idles as swapper/0. */
+static __noreturn void rest_init(void)
+{
+	struct task *init = task_create("kernel_init", kernel_init, NULL, 0);
+	struct task *kt = task_create("kthreadd", kthreadd, NULL, 0);
+
+	if (!init || !kt)
+		panic("rest_init: cannot create pid 1 and pid 2");
+	init->detached = kt->detached = true;
+	completion_init(&kthreadd_done);
+	sched_wake(init);
+	sched_wake(kt);
+	complete(&kthreadd_done);
+	pr_info("rest_init: pid %d %s, pid %d %s\n", init->pid, init->name, kt->pid, kt->name);
+	sched_idle();
 }
 
 void core_main(unsigned long boot_hartid, unsigned long fdt_pa)
@@ -49,7 +86,7 @@ void core_main(unsigned long boot_hartid, unsigned long fdt_pa)
 	vm_init();				/* Sv39 kernel map, nothing W+X */
 	trap_init_hart();			/* stvec, sie */
 	timer_init_hart();			/* the tick at timer.hz */
+	sched_init();				/* per-cpu run queues; this is swapper/0 */
 	local_irq_enable();
-	smp_init();				/* every usable hart, through HSM */
-	core_done();				/* no init yet: self-tests or poweroff */
+	rest_init();				/* pid 1 kernel_init, pid 2 kthreadd; no return */
 }

@@ -9,7 +9,18 @@
 
 #include "keel.h"
 
-/* Boot hart, at the end of bring-up. Runs @list, then powers off. */
+/* selftest_smp.c: the "smp" suite. */
+bool selftest_smp_online(void);
+bool selftest_kthread_tree(void);
+bool selftest_smp_counters(void);
+bool selftest_smp_ipi_pingpong(void);
+bool selftest_smp_call_all(void);
+bool selftest_smp_tlb_shootdown(void);
+bool selftest_smp_migration(void);
+bool selftest_smp_spread(void);
+bool selftest_wait_timeout(void);
+
+/* kernel_init, at the end of bring-up. Runs @list, then powers off. */
 __noreturn void selftest_run(const char *list);
 
 #endif

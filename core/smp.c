@@ -6,8 +6,8 @@
  * boot hart before any other hart runs and is read-only after that.
  *
  * Bring-up: every hart is started through SBI HSM at once; each one
- * checks in by setting its state to CPU_ONLINE (release) and sending the
- * boot hart an IPI, so the boot hart sleeps in wfi while it waits. A hart
+ * checks in by setting its state to CPU_ONLINE (release) and completing
+ * smp_checkin, so kernel_init sleeps while it waits. A hart
  * that has not checked in by smp.timeout_ms is named with its HSM state
  * and left out.
  *
@@ -20,6 +20,8 @@
 #include "machine.h"
 #include "panic.h"
 #include "pmem.h"
+#include "sched.h"
+#include "wait.h"
 #include "riscv.h"
 #include "timer.h"
 #include "trap.h"
@@ -30,7 +32,10 @@ extern char secondary_entry[];
 extern unsigned long smp_boot_satp;	/* boot/entry.S; written before any hart_start */
 
 struct cpu cpus[KEEL_MAX_CPUS];
+struct cpumask smp_online_mask;		/* atomic bits */
 static unsigned int smp_ncpus;		/* immutable after boot */
+static struct completion smp_checkin;	/* one count per secondary that came online */
+static unsigned int smp_target;		/* harts bring-up aimed for; immutable after */
 
 static char boot_emerg_stack[4096] __aligned(16);
 
@@ -51,6 +56,7 @@ void smp_map_init(unsigned long boot_hartid)
 	c->stack_lo = (unsigned long)__boot_stack_top - BOOT_STACK_SIZE;
 	c->emerg_sp = (unsigned long)boot_emerg_stack + sizeof(boot_emerg_stack);
 	__atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_RELEASE);
+	cpumask_set_atomic(&smp_online_mask, 0);
 	smp_ncpus = 1;
 
 	for (unsigned int i = 0; i < dt->nharts; i++) {
@@ -103,14 +109,6 @@ bool smp_cpu_online(unsigned int cpu)
 	return __atomic_load_n(&cpus[cpu].state, __ATOMIC_ACQUIRE) == CPU_ONLINE;
 }
 
-void smp_send_ipi(unsigned int cpu)
-{
-	long err = sbi_send_ipi(1, smp_hartid(cpu));
-
-	if (err)
-		pr_err("smp: IPI to hart %lu: %s\n", smp_hartid(cpu), sbi_strerror(err));
-}
-
 /* Boot hart: a stack with a guard page and an overflow stack for @cpu. */
 static int smp_prepare_cpu(unsigned int cpu)
 {
@@ -161,24 +159,23 @@ static unsigned int smp_count_starting(unsigned int ncpus)
 	return n;
 }
 
-/* Sleep until every started hart is online or the timeout passes. */
+/* Sleep until every started hart has checked in, or the timeout passes. */
 static void smp_wait_online(unsigned int ncpus)
 {
 	uint64_t deadline = riscv_rdtime() +
 			    (uint64_t)cmdline.smp_timeout_ms * timer_timebase() / 1000;
 
-	/*
-	 * With interrupts masked a pending IPI still ends wfi (privileged
-	 * spec 3.3.3), so no check-in is lost between the count and the wfi;
-	 * the brief unmask takes (and clears) it. The tick bounds each sleep.
-	 */
-	local_irq_disable();
-	while (smp_count_starting(ncpus) && riscv_rdtime() < deadline) {
-		riscv_wfi();
-		local_irq_enable();
-		local_irq_disable();
+	while (smp_count_starting(ncpus)) {
+		uint64_t now = riscv_rdtime();
+		unsigned int left_ms;
+
+		if (now >= deadline)
+			break;
+		left_ms = (unsigned int)((deadline - now) * 1000 / timer_timebase()) + 1;
+		/* One count per check-in; a timeout here is reported per hart below. */
+		if (wait_for_completion(&smp_checkin, left_ms, "harts to check in"))
+			break;
 	}
-	local_irq_enable();
 }
 
 static void smp_report_missing(unsigned int ncpus)
@@ -222,6 +219,8 @@ void smp_init(void)
 	unsigned int ncpus = smp_target_cpus();
 	uint64_t t0 = riscv_rdtime();
 
+	smp_target = ncpus;
+	completion_init(&smp_checkin);
 	/* Read by secondary_entry with the MMU off: make it visible first. */
 	smp_boot_satp = csr_read(satp);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -238,14 +237,17 @@ void smp_secondary_main(struct cpu *c)
 {
 	trap_init_hart();
 	timer_init_hart();
+	sched_init_hart();			/* this context becomes swapper/N */
 	c->online_time = riscv_rdtime();
-	/* Pairs with the acquire loads in smp_wait_online() and smp_cpu_online(). */
+	/* Pairs with the acquire loads in smp_count_starting() and smp_cpu_online(). */
 	__atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_RELEASE);
-	smp_send_ipi(0);
+	cpumask_set_atomic(&smp_online_mask, c->id);
+	complete(&smp_checkin);
 	pr_debug("smp: hart %lu online as cpu %u\n", c->hartid, c->id);
+	sched_idle();
+}
 
-	/* Idle: sleep until an interrupt; the scheduler will take over here. */
-	local_irq_enable();
-	for (;;)
-		riscv_wfi();
+unsigned int smp_expected_cpus(void)
+{
+	return smp_target;
 }

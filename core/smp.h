@@ -6,6 +6,10 @@
 #define KEEL_SMP_H
 
 #include "cpu.h"
+#include "cpumask.h"
+
+/* Cpus online now; atomic bits. */
+extern struct cpumask smp_online_mask;
 
 /* Boot hart, once, after the DT is read: cpu 0 = the boot hart. */
 void smp_map_init(unsigned long boot_hartid);
@@ -15,6 +19,8 @@ unsigned long smp_hartid(unsigned int cpu);
 int smp_cpu(unsigned long hartid);
 /* Usable harts Keel knows (the boot hart included). */
 unsigned int smp_possible_cpus(void);
+/* Harts smp_init() aimed for (after maxcpus=, nosmp). */
+unsigned int smp_expected_cpus(void);
 /* Harts online now. */
 unsigned int smp_online_cpus(void);
 bool smp_cpu_online(unsigned int cpu);
@@ -27,7 +33,5 @@ void smp_init(void);
 /* A secondary's first C code (boot/entry.S). */
 __noreturn void smp_secondary_main(struct cpu *c);
 
-/* Wake @cpu with a supervisor software interrupt. */
-void smp_send_ipi(unsigned int cpu);
 
 #endif

@@ -1,10 +1,12 @@
 /*
- * timer.c - the tick.
+ * timer.c - the tick and timed wake-ups.
  *
  * Each hart programs its own next deadline: stimecmp directly when the
  * ISA string lists Sstc (the firmware enables menvcfg.STCE), otherwise
- * through SBI set_timer, which traps to M-mode. The rate is timer.hz=
- * (default 100) against the DT timebase-frequency.
+ * through SBI set_timer, which traps to M-mode. The deadline is the
+ * earlier of the next tick (only while the hart runs a task: an idle
+ * hart is tickless) and the earliest timed wait on the hart. The rate is
+ * timer.hz= (default 100) against the DT timebase-frequency.
  */
 #include "timer.h"
 #include "cmdline.h"
@@ -13,6 +15,7 @@
 #include "machine.h"
 #include "panic.h"
 #include "riscv.h"
+#include "sched.h"
 #include "../sbi/sbi.h"
 
 static bool timer_sstc;			/* immutable after the boot hart's init */
@@ -24,6 +27,21 @@ static void timer_arm(uint64_t when)
 		csr_write(stimecmp, when);
 	else
 		sbi_set_timer(when);
+}
+
+/* This hart: arm for the earlier of the next tick and the next timed wake-up. */
+void timer_reprogram(void)
+{
+	struct cpu *c = this_cpu();
+	uint64_t when = c->tick_on ? c->next_tick : UINT64_MAX;
+	uint64_t wake = c->idle ? sched_next_timeout() : UINT64_MAX;
+
+	if (wake < when)
+		when = wake;
+	if (when != c->timer_deadline) {
+		c->timer_deadline = when;
+		timer_arm(when);
+	}
 }
 
 void timer_init_hart(void)
@@ -41,17 +59,12 @@ void timer_init_hart(void)
 		pr_info("timer: %u Hz tick through %s, timebase %u Hz\n", cmdline.timer_hz,
 			timer_sstc ? "Sstc (stimecmp)" : "SBI TIME", machine_dt.timebase_hz);
 	}
-	csr_set(sie, SIE_STIE);
-	if (c->id == 0) {
-		timer_tick_start();
-		return;
-	}
-	/*
-	 * Secondaries idle tickless: with nothing to run they need no tick,
-	 * and 128 emulated harts ticking for nothing slow the whole machine.
-	 * A deadline that never comes also clears a stale stimecmp.
-	 */
+	/* A deadline that never comes also clears a stale stimecmp. */
+	c->timer_deadline = UINT64_MAX;
 	timer_arm(UINT64_MAX);
+	csr_set(sie, SIE_STIE);
+	if (c->id == 0)
+		timer_tick_start();
 }
 
 void timer_tick_start(void)
@@ -60,13 +73,13 @@ void timer_tick_start(void)
 
 	c->tick_on = true;
 	c->next_tick = riscv_rdtime() + timer_interval;
-	timer_arm(c->next_tick);
+	timer_reprogram();
 }
 
 void timer_tick_stop(void)
 {
 	this_cpu()->tick_on = false;
-	timer_arm(UINT64_MAX);
+	timer_reprogram();
 }
 
 void timer_interrupt(void)
@@ -74,16 +87,19 @@ void timer_interrupt(void)
 	struct cpu *c = this_cpu();
 	uint64_t now = riscv_rdtime();
 
-	c->ticks++;
-	if (!c->tick_on) {
-		timer_arm(UINT64_MAX);
-		return;
+	c->timer_deadline = UINT64_MAX;		/* this one fired */
+	if (c->tick_on && now >= c->next_tick) {
+		c->ticks++;
+		/* Skip deadlines already past (a slow host) rather than storm. */
+		do
+			c->next_tick += timer_interval;
+		while (c->next_tick <= now);
+		if (c->idle)
+			sched_tick();
 	}
-	/* Skip deadlines already past (a slow host) rather than storm. */
-	do
-		c->next_tick += timer_interval;
-	while (c->next_tick <= now);
-	timer_arm(c->next_tick);
+	if (c->idle)
+		sched_timeouts();
+	timer_reprogram();
 }
 
 uint64_t timer_ticks(void)
@@ -94,6 +110,11 @@ uint64_t timer_ticks(void)
 uint32_t timer_timebase(void)
 {
 	return machine_dt.timebase_hz;
+}
+
+unsigned int timer_hz(void)
+{
+	return cmdline.timer_hz;
 }
 
 bool timer_uses_sstc(void)

@@ -15,6 +15,9 @@ void timer_tick_stop(void);
 /* From trap_handler(): count the tick, arm the next one. */
 void timer_interrupt(void);
 uint64_t timer_ticks(void);
+/* This hart: re-arm for the next tick or timed wake-up, whichever is first. */
+void timer_reprogram(void);
+unsigned int timer_hz(void);
 /* Time CSR ticks per second (the DT timebase). */
 uint32_t timer_timebase(void);
 bool timer_uses_sstc(void);

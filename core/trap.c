@@ -11,6 +11,8 @@
 #include "riscv.h"
 #include "timer.h"
 #include "vm.h"
+#include "ipi.h"
+#include "sched.h"
 #include "fmt.h"
 
 _Static_assert(TF_SEPC == offsetof(struct trap_frame, sepc), "trap.S frame layout");
@@ -119,11 +121,13 @@ void trap_handler(struct trap_frame *tf)
 		timer_interrupt();
 		break;
 	case IRQ_S_SOFT:
-		csr_clear(sip, SIE_SSIE);
+		ipi_interrupt();
 		break;
 	default:
 		pr_warn("trap: unexpected interrupt %lu on hart %lu\n", code, this_cpu()->hartid);
 		csr_clear(sie, 1UL << code);
 		break;
 	}
+	/* Back to the interrupted task, or to another if the tick or an IPI said so. */
+	sched_preempt_check();
 }

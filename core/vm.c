@@ -2,8 +2,9 @@
  * vm.c - Sv39 page tables (privileged spec 4.4) and the kernel map.
  *
  * Tables are pmem pages reached through the direct map. The kernel map is
- * built once by the boot hart (vm_init) and shared by every hart; it is
- * not changed after boot in this version, so it needs no lock yet.
+ * built by the boot hart (vm_init) and shared by every hart; later
+ * changes (kernel stacks, self-tests) take vm_lock, and whoever removes
+ * or downgrades a mapping shoots it down (vm_flush_kernel_range).
  * The early map of boot/entry.S is left behind once vm_init switches.
  */
 #include "vm.h"
@@ -12,6 +13,11 @@
 #include "panic.h"
 #include "pmem.h"
 #include "riscv.h"
+#include "cpu.h"
+#include "spinlock.h"
+#include "ipi.h"
+#include "smp.h"
+#include "../sbi/sbi.h"
 
 #define VPN_BITS	9
 #define PTE_PERM	(PTE_R | PTE_W | PTE_X)
@@ -19,7 +25,9 @@
 #define SUPERPAGE_2M	(2 * MiB)
 #define SUPERPAGE_1G	(1 * GiB)
 
-static pte_t *vm_kernel_pt;	/* immutable after vm_init */
+static pte_t *vm_kernel_pt;	/* the root is immutable after vm_init */
+/* Guards changes to any page table (the kernel map is shared by every hart). */
+static struct spinlock vm_lock = SPINLOCK_INIT;
 
 static unsigned int vm_vpn(uintptr_t va, int level)
 {
@@ -78,13 +86,13 @@ static int vm_map_level(pte_t *root, uintptr_t va, uint64_t pa, unsigned long pe
 
 int vm_map(pte_t *root, uintptr_t va, uint64_t pa, uint64_t size, unsigned long perm)
 {
-	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
-		int err = vm_map_level(root, va + off, pa + off, perm, 0);
+	unsigned long flags = spin_lock_irqsave(&vm_lock);
+	int err = 0;
 
-		if (err)
-			return err;
-	}
-	return 0;
+	for (uint64_t off = 0; off < size && !err; off += PAGE_SIZE)
+		err = vm_map_level(root, va + off, pa + off, perm, 0);
+	spin_unlock_irqrestore(&vm_lock, flags);
+	return err;
 }
 
 /* Like vm_map, with 1 GiB and 2 MiB pages wherever alignment allows. */
@@ -107,6 +115,72 @@ static int vm_map_large(pte_t *root, uintptr_t va, uint64_t pa, uint64_t size,
 		size -= step;
 	}
 	return 0;
+}
+
+int vm_unmap(pte_t *root, uintptr_t va, uint64_t size)
+{
+	unsigned long flags = spin_lock_irqsave(&vm_lock);
+	int err = 0;
+
+	for (uint64_t off = 0; off < size && !err; off += PAGE_SIZE) {
+		pte_t *pt = root;
+
+		for (int l = SV39_LEVELS - 1; l > 0 && pt; l--) {
+			pte_t pte = pt[vm_vpn(va + off, l)];
+
+			pt = (pte & PTE_V) && !pte_is_leaf(pte) ? pa_to_kva(pte_pa(pte)) : NULL;
+		}
+		if (pt)
+			pt[vm_vpn(va + off, 0)] = 0;
+		else
+			err = -KERR_INVAL;	/* not mapped in 4 KiB pages */
+	}
+	spin_unlock_irqrestore(&vm_lock, flags);
+	return err;
+}
+
+struct vm_flush_range {
+	uintptr_t va;
+	uint64_t size;
+};
+
+static void vm_flush_local(void *arg)
+{
+	const struct vm_flush_range *r = arg;
+
+	for (uint64_t off = 0; off < r->size; off += PAGE_SIZE)
+		__asm__ __volatile__("sfence.vma %0" : : "r"(r->va + off) : "memory");
+}
+
+static void vm_rfence_chunk(unsigned long mask, unsigned long base, void *arg)
+{
+	const struct vm_flush_range *r = arg;
+	long err = sbi_remote_sfence_vma(mask, base, r->va, r->size);
+
+	if (err)
+		pr_err("vm: remote sfence.vma (harts 0x%lx << %lu): %s\n", mask, base,
+		       sbi_strerror(err));
+}
+
+void vm_flush_kernel_range(uintptr_t va, uint64_t size)
+{
+	struct vm_flush_range r = { va, size };
+	struct cpumask others = smp_online_mask;
+	struct smp_call call;
+
+	/* The PTE stores must be seen by other harts' walkers first. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	vm_flush_local(&r);
+	cpumask_clear(&others, this_cpu()->id);
+	if (cpumask_empty(&others))
+		return;
+	if (sbi.rfence) {
+		ipi_for_each_hart_chunk(&others, vm_rfence_chunk, &r);
+		return;
+	}
+	if (smp_call_mask(&others, vm_flush_local, &r, &call) ||
+	    smp_call_wait(&call, SMP_CALL_TIMEOUT_MS))
+		pr_err("vm: TLB shootdown by cross-call did not complete\n");
 }
 
 pte_t vm_lookup(pte_t *root, uintptr_t va)

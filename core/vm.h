@@ -20,6 +20,17 @@ void vm_init_hart(void);
 /* Map [va, va + size) to pa with PTE_R/W/X bits @perm, in 4 KiB pages. */
 int __must_check vm_map(pte_t *root, uintptr_t va, uint64_t pa, uint64_t size,
 			unsigned long perm);
+/* Remove the 4 KiB mappings of [va, va + size); the caller flushes TLBs. */
+int __must_check vm_unmap(pte_t *root, uintptr_t va, uint64_t size);
+/*
+ * TLB shootdown for the kernel map: sfence.vma here, and on every other
+ * online hart through SBI RFENCE (synchronous: done when it returns), or
+ * by cross-call where the firmware has no RFENCE.
+ */
+void vm_flush_kernel_range(uintptr_t va, uint64_t size);
+/* A kernel VA that nothing else maps, for the self-tests. */
+#define VM_TEST_VA	(KSTACK_BASE + (uintptr_t)(KSTACK_SLOTS + 1) * KSTACK_SLOT)
+
 /* The leaf PTE mapping @va in @root (NULL = the kernel map), or 0. */
 pte_t vm_lookup(pte_t *root, uintptr_t va);
 /* Count leaf mappings that are W and X at once (the answer must be 0). */

@@ -1,0 +1,482 @@
+/*
+ * sched.c - per-cpu run queues and the decisions about who runs where.
+ *
+ * Each cpu has a run queue: a FIFO per priority (0 most urgent) of READY
+ * tasks. A cpu runs the most urgent ready task; equal priorities take
+ * turns on the tick. Its idle task (swapper/N) runs when the queue is
+ * empty: it first tries to steal a ready task from the busiest queue,
+ * then sleeps in wfi with the tick stopped. A wake-up puts the task on an
+ * idle cpu it may run on if there is one (else where it last ran) and
+ * sends that cpu an IPI. A busy cpu with tasks waiting pushes one to an
+ * idle cpu on its tick.
+ *
+ * A task is READY in exactly one queue, or RUNNING on exactly one cpu, or
+ * BLOCKED/DEAD in none. on_cpu stays 1 until the cpu that ran it has
+ * switched away (sched_finish_switch), so a task woken elsewhere while
+ * it is still going to sleep is not run twice at once.
+ *
+ * Locking: rq->lock guards the queue, its timeouts list and the rq_next,
+ * cpu, prio and affinity fields of its tasks; always taken with
+ * interrupts off; never two rq locks at once. The idle mask is atomic.
+ */
+#include "sched.h"
+#include "cpu.h"
+#include "ipi.h"
+#include "log.h"
+#include "panic.h"
+#include "riscv.h"
+#include "smp.h"
+#include "task.h"
+#include "timer.h"
+#include "trap.h"
+
+struct rq {
+	struct spinlock lock;
+	struct task *head[TASK_PRIOS], *tail[TASK_PRIOS];
+	unsigned int nr_ready;		/* guarded by lock; read racily as a hint */
+	struct task *timeouts;		/* timed waits started on this cpu */
+};
+
+static struct rq rqs[KEEL_MAX_CPUS];
+static struct cpumask sched_idle_mask;	/* atomic: cpus sleeping in their idle loop */
+
+void sched_switch(struct context *from, struct context *to);
+
+static unsigned long irq_save(void)
+{
+	unsigned long flags = csr_read(sstatus) & SSTATUS_SIE;
+
+	csr_clear(sstatus, SSTATUS_SIE);
+	return flags;
+}
+
+static void irq_restore(unsigned long flags)
+{
+	csr_set(sstatus, flags);
+}
+
+/* Caller holds rq->lock. */
+static void rq_enqueue(struct rq *rq, struct task *t)
+{
+	unsigned int p = t->prio;
+
+	t->rq_next = NULL;
+	if (rq->tail[p])
+		rq->tail[p]->rq_next = t;
+	else
+		rq->head[p] = t;
+	rq->tail[p] = t;
+	__atomic_store_n(&rq->nr_ready, rq->nr_ready + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->state, TASK_READY, __ATOMIC_RELEASE);
+}
+
+/* Caller holds rq->lock. Unlink @t (READY in @rq) from its list. */
+static void rq_remove(struct rq *rq, struct task *t)
+{
+	unsigned int p = t->prio;
+	struct task **pp = &rq->head[p], *prev = NULL;
+
+	while (*pp && *pp != t) {
+		prev = *pp;
+		pp = &(*pp)->rq_next;
+	}
+	BUG_ON(!*pp);
+	*pp = t->rq_next;
+	if (rq->tail[p] == t)
+		rq->tail[p] = prev;
+	__atomic_store_n(&rq->nr_ready, rq->nr_ready - 1, __ATOMIC_RELAXED);
+}
+
+/* Caller holds rq->lock. The most urgent task that may run on @cpu. */
+static struct task *rq_first(struct rq *rq, unsigned int cpu)
+{
+	for (unsigned int p = 0; p < TASK_PRIOS; p++)
+		for (struct task *t = rq->head[p]; t; t = t->rq_next)
+			if (cpumask_test(&t->affinity, cpu))
+				return t;
+	return NULL;
+}
+
+unsigned int sched_nr_ready(unsigned int cpu)
+{
+	return __atomic_load_n(&rqs[cpu].nr_ready, __ATOMIC_RELAXED);
+}
+
+bool sched_cpu_idle(unsigned int cpu)
+{
+	return cpumask_test_atomic(&sched_idle_mask, cpu);
+}
+
+static void sched_init_cpu(unsigned int cpu)
+{
+	struct cpu *c = &cpus[cpu];
+
+	rqs[cpu].lock = (struct spinlock)SPINLOCK_INIT;
+	c->idle = task_make_idle(cpu);
+	c->current = c->idle;
+}
+
+void sched_init(void)
+{
+	sched_init_cpu(0);
+	pr_info("sched: %u priorities, per-cpu run queues, tick %u Hz while busy\n",
+		TASK_PRIOS, timer_hz());
+}
+
+void sched_init_hart(void)
+{
+	sched_init_cpu(this_cpu()->id);
+}
+
+/* Runs on the cpu that switched, right after sched_switch() returns. */
+void sched_finish_switch(void)
+{
+	struct cpu *c = this_cpu();
+	struct task *prev = c->prev;
+
+	c->prev = NULL;
+	if (!prev)
+		return;
+	/* Pairs with the acquire loads in schedule() and task_join(). */
+	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
+	if (prev->detached && __atomic_load_n(&prev->state, __ATOMIC_ACQUIRE) == TASK_DEAD)
+		task_free(prev);
+}
+
+/* The tick runs while a real task runs, and stops for the idle task. */
+static void sched_tick_for(struct cpu *c, struct task *next)
+{
+	bool want = next != c->idle;
+
+	if (want != c->tick_on)
+		want ? timer_tick_start() : timer_tick_stop();
+}
+
+void schedule(void)
+{
+	unsigned long flags = irq_save();
+	struct cpu *c = this_cpu();
+	struct task *prev = c->current, *next;
+	struct rq *rq = &rqs[c->id];
+
+	BUG_ON(c->preempt_count);
+	spin_lock(&rq->lock);
+	if (prev != c->idle && __atomic_load_n(&prev->state, __ATOMIC_ACQUIRE) == TASK_RUNNING)
+		rq_enqueue(rq, prev);		/* preempted or yielding: to the back */
+	next = rq_first(rq, c->id);
+	if (next)
+		rq_remove(rq, next);
+	else
+		next = c->idle;
+	c->need_resched = false;
+	spin_unlock(&rq->lock);
+
+	if (next != prev) {
+		/* It may still be leaving another cpu (woken while going to sleep). */
+		while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
+			cpu_relax();
+		next->on_cpu = 1;
+		if (next->last_cpu != c->id) {
+			next->migrations++;
+			next->cpus_seen++;
+		}
+		next->last_cpu = c->id;
+		next->cpu = c->id;
+		next->switches++;
+	}
+	__atomic_store_n(&next->state, TASK_RUNNING, __ATOMIC_RELEASE);
+	if (next == prev) {
+		irq_restore(flags);
+		return;
+	}
+	sched_tick_for(c, next);
+	/* trap.S checks sp against the running task's stack. */
+	c->stack_lo = next->stack_lo;
+	c->current = next;
+	c->prev = prev;
+	sched_switch(&prev->ctx, &next->ctx);
+	sched_finish_switch();
+	irq_restore(flags);
+}
+
+void sched_yield(void)
+{
+	schedule();
+}
+
+/* Where a waking task should go: an idle cpu it may use, else where it was. */
+static unsigned int sched_select_cpu(struct task *t)
+{
+	struct cpumask ok, idle;
+	unsigned int cpu;
+
+	if (!cpumask_and(&ok, &t->affinity, &smp_online_mask))
+		return t->cpu;		/* nowhere online: leave it where it was */
+	if (cpumask_test(&ok, t->cpu) && sched_cpu_idle(t->cpu))
+		return t->cpu;
+	for (unsigned int i = 0; i < CPUMASK_LONGS; i++)
+		idle.bits[i] = __atomic_load_n(&sched_idle_mask.bits[i], __ATOMIC_ACQUIRE);
+	if (cpumask_and(&idle, &idle, &ok)) {
+		cpu = cpumask_next_wrap(&idle, t->cpu);
+		if (cpu < KEEL_MAX_CPUS)
+			return cpu;
+	}
+	if (cpumask_test(&ok, t->cpu))
+		return t->cpu;
+	return cpumask_next_wrap(&ok, this_cpu()->id);
+}
+
+/* Make @cpu look at its queue: locally a flag, remotely an IPI if it helps. */
+static void sched_kick(unsigned int cpu, unsigned int prio)
+{
+	struct cpu *c = &cpus[cpu];
+	struct task *cur = __atomic_load_n(&c->current, __ATOMIC_RELAXED);
+
+	if (cpu == this_cpu()->id) {
+		if (cur == c->idle || prio < cur->prio)
+			c->need_resched = true;
+		return;
+	}
+	/* Pairs with the fence in sched_idle(): either it sees the task or we see it idle. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (sched_cpu_idle(cpu) || !cur || cur == c->idle || prio < cur->prio)
+		ipi_send(cpu, IPI_RESCHED);
+}
+
+/* Put a READY-to-be task on @cpu's queue and tell that cpu. */
+static void sched_enqueue_on(struct task *t, unsigned int cpu)
+{
+	unsigned long flags = irq_save();
+	struct rq *rq = &rqs[cpu];
+
+	spin_lock(&rq->lock);
+	t->cpu = cpu;
+	rq_enqueue(rq, t);
+	spin_unlock(&rq->lock);
+	sched_kick(cpu, t->prio);
+	irq_restore(flags);
+}
+
+bool sched_wake(struct task *t)
+{
+	int expected = TASK_BLOCKED;
+
+	if (!__atomic_compare_exchange_n(&t->state, &expected, TASK_READY, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return false;
+	sched_enqueue_on(t, sched_select_cpu(t));
+	return true;
+}
+
+void sched_set_affinity(struct task *t, const struct cpumask *m)
+{
+	unsigned long flags = irq_save();
+	struct rq *rq = &rqs[t->cpu];
+
+	spin_lock(&rq->lock);
+	t->affinity = *m;
+	spin_unlock(&rq->lock);
+	irq_restore(flags);
+}
+
+void sched_set_prio(struct task *t, unsigned int prio)
+{
+	t->prio = prio < TASK_PRIOS ? prio : TASK_PRIOS - 1;
+}
+
+int sched_migrate_current(unsigned int cpu)
+{
+	struct task *t = task_current();
+	struct cpumask one;
+
+	if (cpu >= KEEL_MAX_CPUS || !smp_cpu_online(cpu))
+		return -KERR_INVAL;
+	cpumask_clear_all(&one);
+	cpumask_set(&one, cpu);
+	sched_set_affinity(t, &one);
+	if (this_cpu()->id == cpu)
+		return 0;
+	local_irq_disable();
+	/* Queue ourselves over there; @cpu waits for on_cpu before it runs us. */
+	sched_enqueue_on(t, cpu);
+	schedule();
+	local_irq_enable();
+	return this_cpu()->id == cpu ? 0 : -KERR_BUSY;
+}
+
+/* Idle @c: take one ready task from the busiest other queue. */
+static bool sched_steal(struct cpu *c)
+{
+	unsigned int victim = KEEL_MAX_CPUS, most = 0;
+	struct task *t = NULL;
+	struct rq *rq;
+
+	for (unsigned int cpu = 0; cpu < smp_possible_cpus(); cpu++) {
+		unsigned int n = sched_nr_ready(cpu);
+
+		if (cpu != c->id && n > most) {
+			most = n;
+			victim = cpu;
+		}
+	}
+	if (victim == KEEL_MAX_CPUS)
+		return false;
+	rq = &rqs[victim];
+	spin_lock(&rq->lock);
+	t = rq_first(rq, c->id);
+	if (t)
+		rq_remove(rq, t);
+	spin_unlock(&rq->lock);
+	if (!t)
+		return false;
+	rq = &rqs[c->id];
+	spin_lock(&rq->lock);
+	t->cpu = c->id;
+	rq_enqueue(rq, t);
+	spin_unlock(&rq->lock);
+	return true;
+}
+
+void sched_idle(void)
+{
+	struct cpu *c = this_cpu();
+
+	for (;;) {
+		local_irq_disable();
+		if (!sched_nr_ready(c->id) && !c->need_resched && !sched_steal(c)) {
+			cpumask_set_atomic(&sched_idle_mask, c->id);
+			/* Pairs with the fence in sched_kick(). */
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			timer_reprogram();
+			/* A pending interrupt ends wfi even while masked (priv. spec 3.3.3). */
+			if (!sched_nr_ready(c->id) && !c->need_resched)
+				riscv_wfi();
+			cpumask_clear_atomic(&sched_idle_mask, c->id);
+		}
+		local_irq_enable();
+		if (sched_nr_ready(c->id) || c->need_resched)
+			schedule();
+	}
+}
+
+/* The tick, on a cpu running a task: time-slice it, push waiting work to idle cpus. */
+void sched_tick(void)
+{
+	struct cpu *c = this_cpu();
+	struct rq *rq = &rqs[c->id];
+	struct task *t, *cur = c->current;
+	unsigned int target = KEEL_MAX_CPUS;
+
+	if (!sched_nr_ready(c->id))
+		return;
+	spin_lock(&rq->lock);
+	t = rq_first(rq, c->id);
+	if (t && t->prio <= cur->prio)
+		c->need_resched = true;
+	/* More waiting than this cpu can run: give one to an idle cpu. */
+	for (struct task *w = t; w; w = w->rq_next) {
+		for (unsigned int cpu = 0; cpu < smp_possible_cpus(); cpu++) {
+			if (cpu != c->id && sched_cpu_idle(cpu) && cpumask_test(&w->affinity, cpu)) {
+				target = cpu;
+				break;
+			}
+		}
+		if (target < KEEL_MAX_CPUS) {
+			rq_remove(rq, w);
+			t = w;
+			break;
+		}
+	}
+	spin_unlock(&rq->lock);
+	if (target < KEEL_MAX_CPUS)
+		sched_enqueue_on(t, target);
+}
+
+void sched_block_until(uint64_t deadline)
+{
+	unsigned long flags = irq_save();
+	struct cpu *c = this_cpu();
+	struct task *t = c->current;
+	struct rq *rq;
+
+	irq_restore(flags);
+	t->timed_out = false;
+	if (deadline) {
+		flags = irq_save();
+		c = this_cpu();
+		rq = &rqs[c->id];
+		spin_lock(&rq->lock);
+		t->wake_at = deadline;
+		t->timeout_cpu = c->id;
+		t->timeout_next = rq->timeouts;
+		rq->timeouts = t;
+		spin_unlock(&rq->lock);
+		timer_reprogram();
+		irq_restore(flags);
+	}
+	schedule();
+	if (!deadline)
+		return;
+	/* Woken (or timed out): make sure we are off the timeouts list. */
+	flags = irq_save();
+	rq = &rqs[t->timeout_cpu];
+	spin_lock(&rq->lock);
+	for (struct task **pp = &rq->timeouts; *pp; pp = &(*pp)->timeout_next) {
+		if (*pp == t) {
+			*pp = t->timeout_next;
+			break;
+		}
+	}
+	t->wake_at = 0;
+	spin_unlock(&rq->lock);
+	irq_restore(flags);
+}
+
+/* From the timer interrupt: wake the timed waits of this cpu that are due. */
+void sched_timeouts(void)
+{
+	struct rq *rq = &rqs[this_cpu()->id];
+	struct task *due = NULL, *t;
+	uint64_t now = riscv_rdtime();
+
+	spin_lock(&rq->lock);
+	for (struct task **pp = &rq->timeouts; *pp;) {
+		t = *pp;
+		if (t->wake_at && t->wake_at <= now) {
+			*pp = t->timeout_next;
+			t->timed_out = true;
+			t->timeout_next = due;
+			due = t;
+		} else {
+			pp = &t->timeout_next;
+		}
+	}
+	spin_unlock(&rq->lock);
+	while (due) {
+		t = due;
+		due = t->timeout_next;
+		sched_wake(t);
+	}
+}
+
+uint64_t sched_next_timeout(void)
+{
+	struct rq *rq = &rqs[this_cpu()->id];
+	uint64_t next = UINT64_MAX;
+
+	spin_lock(&rq->lock);
+	for (struct task *t = rq->timeouts; t; t = t->timeout_next)
+		if (t->wake_at && t->wake_at < next)
+			next = t->wake_at;
+	spin_unlock(&rq->lock);
+	return next;
+}
+
+/* At the end of a trap: switch if the tick or an IPI asked for it. */
+void sched_preempt_check(void)
+{
+	struct cpu *c = this_cpu();
+
+	if (c->need_resched && !c->preempt_count && c->current)
+		schedule();
+}

@@ -1,0 +1,418 @@
+/*
+ * selftest_smp.c - SMP and scheduler self-tests (selftest=smp), run by
+ * kernel_init after bring-up. Each test is a claim about many harts at
+ * once: counts that must come out exact, calls that must reach every
+ * hart, a TLB that must not be stale after a shootdown, threads that must
+ * move and spread.
+ */
+#include "selftest.h"
+#include "cpu.h"
+#include "ipi.h"
+#include "kthread.h"
+#include "log.h"
+#include "pmem.h"
+#include "riscv.h"
+#include "sched.h"
+#include "smp.h"
+#include "spinlock.h"
+#include "task.h"
+#include "timer.h"
+#include "vm.h"
+#include "wait.h"
+
+#define FAIL(...) do { pr_info("    # " __VA_ARGS__); return false; } while (0)
+#define JOIN_MS	30000
+
+static uint64_t st_us(uint64_t ticks)
+{
+	return ticks * 1000000 / timer_timebase();
+}
+
+/* Start @fn on a kthread pinned to @cpu. */
+static struct task *st_spawn_on(unsigned int cpu, void (*fn)(void *), void *arg, const char *name)
+{
+	struct task *t = kthread_create(fn, arg, name);
+	struct cpumask one;
+
+	if (!t)
+		return NULL;
+	cpumask_clear_all(&one);
+	cpumask_set(&one, cpu);
+	sched_set_affinity(t, &one);
+	t->cpu = cpu;
+	sched_wake(t);
+	return t;
+}
+
+static bool st_join_all(struct task **t, unsigned int n)
+{
+	bool ok = true;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (t[i] && task_join(t[i], JOIN_MS))
+			ok = false;
+	return ok;
+}
+
+bool selftest_smp_online(void)
+{
+	unsigned int want = smp_expected_cpus(), got = smp_online_cpus();
+
+	pr_info("    # %u of %u harts online\n", got, want);
+	if (got != want)
+		FAIL("expected %u online harts, found %u\n", want, got);
+	for (unsigned int cpu = 0; cpu < got; cpu++)
+		if (!cpus[cpu].idle || cpus[cpu].idle->pid != 0)
+			FAIL("cpu %u has no swapper task\n", cpu);
+	return true;
+}
+
+static void st_nothing(void *arg)
+{
+	*(int *)arg = task_current()->ppid;
+}
+
+bool selftest_kthread_tree(void)
+{
+	struct task *me = task_current();
+	int ppid = -1;
+	struct task *t;
+
+	if (me->pid != 1)
+		FAIL("self-tests run in pid %d, not pid 1\n", me->pid);
+	t = kthread_run(st_nothing, &ppid, "st_child");
+	if (!t)
+		FAIL("kthread_run failed\n");
+	if (task_join(t, JOIN_MS))
+		FAIL("the kthread did not exit\n");
+	if (ppid != 2)
+		FAIL("a kthread has ppid %d, not 2 (kthreadd)\n", ppid);
+	return true;
+}
+
+/* SMP_0002: counters under a spinlock and a mutex, hammered from every hart. */
+static struct spinlock st_lock = SPINLOCK_INIT;
+static struct mutex st_mutex;
+static unsigned long st_count_spin, st_count_mutex, st_iters;
+
+static void st_counter(void *arg)
+{
+	(void)arg;
+	for (unsigned long i = 0; i < st_iters; i++) {
+		unsigned long flags = spin_lock_irqsave(&st_lock);
+
+		st_count_spin++;
+		spin_unlock_irqrestore(&st_lock, flags);
+		mutex_lock(&st_mutex);
+		st_count_mutex++;
+		mutex_unlock(&st_mutex);
+		if (!(i % 16))
+			sched_yield();
+	}
+}
+
+bool selftest_smp_counters(void)
+{
+	static struct task *t[KEEL_MAX_CPUS * 2];
+	unsigned int n = smp_online_cpus() * 2;
+	uint64_t t0 = riscv_rdtime();
+
+	mutex_init(&st_mutex);
+	st_count_spin = st_count_mutex = 0;
+	st_iters = 2000 / n + 20;
+	for (unsigned int i = 0; i < n; i++)
+		t[i] = st_spawn_on(i % smp_online_cpus(), st_counter, NULL, "st_counter");
+	if (!st_join_all(t, n))
+		FAIL("counter threads did not finish\n");
+	pr_info("    # %u threads x %lu: spinlock count %lu, mutex count %lu, %lu us\n", n,
+		st_iters, st_count_spin, st_count_mutex, (unsigned long)st_us(riscv_rdtime() - t0));
+	if (st_count_spin != n * st_iters || st_count_mutex != n * st_iters)
+		FAIL("counts %lu/%lu, expected %lu\n", st_count_spin, st_count_mutex,
+		     n * st_iters);
+	return true;
+}
+
+/* SMP_0003: IPI ping-pong (cross-call round trips) between sampled pairs. */
+struct st_pingpong {
+	unsigned int from, to, rounds, ran_on_wrong;
+	uint64_t ticks;
+	int err;
+};
+
+static void st_pong(void *arg)
+{
+	struct st_pingpong *p = arg;
+
+	if (this_cpu()->id != p->to)
+		p->ran_on_wrong++;
+}
+
+static void st_ping(void *arg)
+{
+	struct st_pingpong *p = arg;
+	uint64_t t0 = riscv_rdtime();
+
+	for (unsigned int i = 0; i < p->rounds && !p->err; i++)
+		p->err = smp_call_one(p->to, st_pong, p);
+	p->ticks = riscv_rdtime() - t0;
+}
+
+bool selftest_smp_ipi_pingpong(void)
+{
+	unsigned int n = smp_online_cpus();
+	unsigned int pairs[][2] = { { 0, 1 }, { 1, 0 }, { 0, n - 1 }, { n - 1, n / 2 },
+				    { n / 2, 1 }, { n - 1, 0 } };
+	struct st_pingpong pp[ARRAY_SIZE(pairs)];
+	struct task *t[ARRAY_SIZE(pairs)];
+
+	if (n < 2) {
+		pr_info("    # one hart: nothing to ping\n");
+		return true;
+	}
+	for (unsigned int i = 0; i < ARRAY_SIZE(pairs); i++) {
+		pp[i] = (struct st_pingpong){ pairs[i][0], pairs[i][1], 20, 0, 0, 0 };
+		if (pp[i].from == pp[i].to)
+			pp[i].to = (pp[i].to + 1) % n;
+		t[i] = st_spawn_on(pp[i].from, st_ping, &pp[i], "st_ping");
+		/* One pair at a time: the latency is the pair's own. */
+		if (!st_join_all(&t[i], 1))
+			FAIL("ping thread %u->%u did not finish\n", pp[i].from, pp[i].to);
+		if (pp[i].err || pp[i].ran_on_wrong)
+			FAIL("ping %u->%u: error %d, %u calls ran on the wrong hart\n", pp[i].from,
+			     pp[i].to, pp[i].err, pp[i].ran_on_wrong);
+		pr_info("    # cpu %u -> cpu %u: %u round trips, %lu us each\n", pp[i].from,
+			pp[i].to, pp[i].rounds, (unsigned long)(st_us(pp[i].ticks) / pp[i].rounds));
+	}
+	return true;
+}
+
+/* SMP_0004: a cross-call reaches every online hart once, on that hart. */
+static unsigned int st_hits[KEEL_MAX_CPUS];
+
+static void st_hit(void *arg)
+{
+	(void)arg;
+	__atomic_fetch_add(&st_hits[this_cpu()->id], 1, __ATOMIC_RELAXED);
+}
+
+bool selftest_smp_call_all(void)
+{
+	struct smp_call call;
+	unsigned int n = smp_online_cpus();
+
+	for (unsigned int i = 0; i < KEEL_MAX_CPUS; i++)
+		st_hits[i] = 0;
+	if (smp_call_mask(&smp_online_mask, st_hit, NULL, &call) ||
+	    smp_call_wait(&call, SMP_CALL_TIMEOUT_MS))
+		FAIL("the cross-call did not complete\n");
+	for (unsigned int cpu = 0; cpu < KEEL_MAX_CPUS; cpu++) {
+		unsigned int want = cpu < n ? 1 : 0;
+
+		if (st_hits[cpu] != want)
+			FAIL("cpu %u ran the call %u times, expected %u\n", cpu, st_hits[cpu], want);
+	}
+	pr_info("    # %u harts ran it once each\n", n);
+	return true;
+}
+
+/* SMP_0005: after a shootdown no hart reads through a stale TLB entry. */
+#define ST_VAL_A	0xaaaa5555aaaa5555ULL
+#define ST_VAL_B	0xbbbb6666bbbb6666ULL
+enum { ST_READ_A = 1, ST_PAUSE, ST_READ_B, ST_STOP };
+#define ST_READERS	8
+
+struct st_reader {
+	unsigned long reads_a, reads_b, wrong_a, stale_b, paused;
+};
+
+static int st_phase;
+static struct st_reader st_readers[ST_READERS];
+
+static void st_read_loop(void *arg)
+{
+	struct st_reader *r = arg;
+	volatile uint64_t *p = (volatile uint64_t *)VM_TEST_VA;
+
+	for (;;) {
+		int phase = __atomic_load_n(&st_phase, __ATOMIC_ACQUIRE);
+
+		if (phase == ST_STOP)
+			return;
+		if (phase == ST_READ_A) {
+			r->wrong_a += *p != ST_VAL_A;
+			__atomic_store_n(&r->reads_a, r->reads_a + 1, __ATOMIC_RELEASE);
+		} else if (phase == ST_PAUSE) {
+			__atomic_store_n(&r->paused, 1, __ATOMIC_RELEASE);
+		} else if (phase == ST_READ_B) {
+			r->stale_b += *p != ST_VAL_B;
+			__atomic_store_n(&r->reads_b, r->reads_b + 1, __ATOMIC_RELEASE);
+		}
+		cpu_relax();
+	}
+}
+
+/* Wait until every reader's counter at @off passes @min; false on timeout. */
+static bool st_wait_readers(unsigned int n, size_t off, unsigned long min)
+{
+	uint64_t deadline = riscv_rdtime() + 10ULL * timer_timebase();
+
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned long *v = (unsigned long *)((char *)&st_readers[i] + off);
+
+		while (__atomic_load_n(v, __ATOMIC_ACQUIRE) < min) {
+			if (riscv_rdtime() > deadline)
+				return false;
+			sched_yield();
+		}
+	}
+	return true;
+}
+
+bool selftest_smp_tlb_shootdown(void)
+{
+	unsigned int n = MIN(smp_online_cpus() - 1, (unsigned int)ST_READERS);
+	uint64_t pa_a, pa_b;
+	struct task *t[ST_READERS];
+	unsigned long stale = 0, wrong = 0;
+	bool ok = true;
+
+	if (!n) {
+		pr_info("    # one hart: no remote TLB to shoot down\n");
+		return true;
+	}
+	if (pmem_alloc_page(&pa_a) || pmem_alloc_page(&pa_b))
+		FAIL("no pages\n");
+	*(uint64_t *)pa_to_kva(pa_a) = ST_VAL_A;
+	*(uint64_t *)pa_to_kva(pa_b) = ST_VAL_B;
+	if (vm_map(vm_kernel_root(), VM_TEST_VA, pa_a, PAGE_SIZE, PTE_R | PTE_W))
+		FAIL("cannot map the test page\n");
+	vm_flush_kernel_range(VM_TEST_VA, PAGE_SIZE);
+
+	__atomic_store_n(&st_phase, ST_READ_A, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < n; i++) {
+		st_readers[i] = (struct st_reader){ 0 };
+		/* Readers on the other harts, spread over the range. */
+		t[i] = st_spawn_on(1 + i * (smp_online_cpus() - 1) / n, st_read_loop,
+				   &st_readers[i], "st_reader");
+	}
+	ok = st_wait_readers(n, offsetof(struct st_reader, reads_a), 100);
+	__atomic_store_n(&st_phase, ST_PAUSE, __ATOMIC_RELEASE);
+	ok = ok && st_wait_readers(n, offsetof(struct st_reader, paused), 1);
+
+	/* Every reader has VM_TEST_VA -> A in its TLB now. Move it to B. */
+	if (ok && (vm_unmap(vm_kernel_root(), VM_TEST_VA, PAGE_SIZE) ||
+		   (vm_flush_kernel_range(VM_TEST_VA, PAGE_SIZE),
+		    vm_map(vm_kernel_root(), VM_TEST_VA, pa_b, PAGE_SIZE, PTE_R | PTE_W))))
+		ok = false;
+	__atomic_store_n(&st_phase, ST_READ_B, __ATOMIC_RELEASE);
+	ok = ok && st_wait_readers(n, offsetof(struct st_reader, reads_b), 100);
+	__atomic_store_n(&st_phase, ST_STOP, __ATOMIC_RELEASE);
+	if (!st_join_all(t, n))
+		ok = false;
+	for (unsigned int i = 0; i < n; i++) {
+		stale += st_readers[i].stale_b;
+		wrong += st_readers[i].wrong_a;
+	}
+	if (!vm_unmap(vm_kernel_root(), VM_TEST_VA, PAGE_SIZE))
+		vm_flush_kernel_range(VM_TEST_VA, PAGE_SIZE);
+	pmem_free_page(pa_a);
+	pmem_free_page(pa_b);
+	pr_info("    # %u readers on other harts; %lu stale reads after the shootdown\n", n, stale);
+	if (!ok)
+		FAIL("readers did not make progress, or the remap failed\n");
+	if (stale || wrong)
+		FAIL("%lu stale reads after the shootdown, %lu wrong before\n", stale, wrong);
+	return true;
+}
+
+/* SMP_0006: a thread moves itself across every hart and runs on each. */
+struct st_tour {
+	unsigned int visited, wrong, ncpus;
+};
+
+static void st_tour(void *arg)
+{
+	struct st_tour *tour = arg;
+
+	for (unsigned int cpu = 0; cpu < tour->ncpus; cpu++) {
+		unsigned int dest = (cpu * 7 + 3) % tour->ncpus;	/* not in order */
+
+		if (sched_migrate_current(dest) || this_cpu()->id != dest)
+			tour->wrong++;
+		else
+			tour->visited++;
+	}
+}
+
+bool selftest_smp_migration(void)
+{
+	struct st_tour tour = { 0, 0, smp_online_cpus() };
+	struct task *t = kthread_run(st_tour, &tour, "st_tour");
+
+	if (!t || task_join(t, JOIN_MS))
+		FAIL("the touring thread did not finish\n");
+	pr_info("    # visited %u harts, %u migrations\n", tour.visited, tour.visited);
+	if (tour.wrong || tour.visited != tour.ncpus)
+		FAIL("%u moves landed on the wrong hart, %u of %u visited\n", tour.wrong,
+		     tour.visited, tour.ncpus);
+	return true;
+}
+
+/* SMP_0007: unpinned work spreads over every hart. */
+static struct cpumask st_used;
+
+static void st_busy(void *arg)
+{
+	uint64_t until = riscv_rdtime() + (uint64_t)(uintptr_t)arg;
+
+	while (riscv_rdtime() < until) {
+		cpumask_set_atomic(&st_used, this_cpu()->id);
+		cpu_relax();
+	}
+}
+
+bool selftest_smp_spread(void)
+{
+	static struct task *t[KEEL_MAX_CPUS * 2];
+	unsigned int n = smp_online_cpus() * 2;
+	uintptr_t busy = timer_timebase() / 20;		/* 50 ms each */
+
+	cpumask_clear_all(&st_used);
+	for (unsigned int i = 0; i < n; i++) {
+		t[i] = kthread_create(st_busy, (void *)busy, "st_busy");
+		if (t[i])
+			sched_wake(t[i]);
+	}
+	if (!st_join_all(t, n))
+		FAIL("busy threads did not finish\n");
+	pr_info("    # %u unpinned threads ran on %u of %u harts\n", n, cpumask_weight(&st_used),
+		smp_online_cpus());
+	if (cpumask_weight(&st_used) != smp_online_cpus())
+		FAIL("work reached only %u of %u harts\n", cpumask_weight(&st_used),
+		     smp_online_cpus());
+	return true;
+}
+
+/* WAIT_0001: timed waits end on time and say so. */
+bool selftest_wait_timeout(void)
+{
+	struct completion never;
+	uint64_t t0 = riscv_rdtime(), us, waited;
+	int err;
+
+	completion_init(&never);
+	err = wait_for_completion(&never, 30, "a completion that never comes (expected)");
+	waited = st_us(riscv_rdtime() - t0);
+	if (err != -KERR_TIMEDOUT)
+		FAIL("wait returned %d, expected -KERR_TIMEDOUT\n", err);
+	if (waited < 30000)
+		FAIL("timed out after %lu us, before 30 ms\n", (unsigned long)waited);
+	t0 = riscv_rdtime();
+	task_sleep_us(20000);
+	us = st_us(riscv_rdtime() - t0);
+	pr_info("    # 30 ms wait timed out after %lu us; 20 ms sleep took %lu us\n",
+		(unsigned long)waited, (unsigned long)us);
+	if (us < 20000)
+		FAIL("slept %lu us, less than 20 ms\n", (unsigned long)us);
+	return true;
+}

@@ -1,0 +1,79 @@
+/*
+ * task.h - kernel tasks: the idle task of each hart (pid 0, swapper/N),
+ * kernel_init (pid 1), kthreadd (pid 2) and the kernel threads it makes.
+ *
+ * A task runs on one hart at a time on its own kernel stack (guard page
+ * under it); sched.c moves it between harts.
+ */
+#ifndef KEEL_TASK_H
+#define KEEL_TASK_H
+
+#include "keel.h"
+#include "cpumask.h"
+#include "wait.h"
+
+#define TASK_MAX		1024
+#define TASK_NAME_LEN		16
+#define TASK_PRIOS		8	/* 0 is the most urgent */
+#define TASK_PRIO_DEFAULT	4
+
+enum task_state {
+	TASK_RUNNING,		/* current on some cpu */
+	TASK_READY,		/* in a run queue */
+	TASK_BLOCKED,		/* waiting; a wake-up makes it READY */
+	TASK_DEAD,		/* exited; its cpu frees or its joiner reaps it */
+};
+
+/* Callee-saved state, saved and restored by boot/switch.S. */
+struct context {
+	unsigned long ra, sp;
+	unsigned long s[12];
+};
+
+struct task {
+	struct context ctx;		/* owned by the cpu that runs or switches it */
+	int pid, ppid;			/* immutable after creation */
+	char name[TASK_NAME_LEN];
+	int state;			/* atomic: enum task_state */
+	int on_cpu;			/* atomic: 1 while a cpu still runs on its stack */
+	unsigned int cpu;		/* where it runs or is queued; guarded by that rq's lock */
+	unsigned int prio;		/* guarded by its rq's lock */
+	struct cpumask affinity;	/* where it may run; guarded by its rq's lock */
+	struct task *rq_next;		/* guarded by its rq's lock */
+	struct task *wq_next;		/* guarded by the waitqueue's lock */
+	/* A timed wait: guarded by the lock of the rq of timeout_cpu. */
+	uint64_t wake_at;		/* time CSR deadline, 0 = none */
+	unsigned int timeout_cpu;
+	struct task *timeout_next;
+	bool timed_out;
+	/* The thread function, and how it ends. */
+	void (*fn)(void *arg);
+	void *arg;
+	bool detached;			/* freed at exit; else task_join() reaps it */
+	struct completion exited;
+	/* Its stack: one slot of the kernel stack region (vm.h). */
+	unsigned int stack_slot;
+	uintptr_t stack_lo, stack_top;
+	/* Counters, for ps and the self-tests. Owned by the running cpu. */
+	uint64_t switches, migrations;
+	unsigned int cpus_seen;		/* distinct cpus it ran on (approximate) */
+	unsigned int last_cpu;
+};
+
+/* Create a ready-to-run kernel task; sched_wake() starts it. NULL if out of tasks or memory. */
+struct task *task_create(const char *name, void (*fn)(void *), void *arg, int ppid);
+/* The idle task of this cpu, made from the context that calls it. */
+struct task *task_make_idle(unsigned int cpu);
+/* Leave the current task; never returns. */
+__noreturn void task_exit(void);
+/* Wait (up to @timeout_ms) for @t to exit, then free it. */
+int __must_check task_join(struct task *t, unsigned int timeout_ms);
+/* Free a dead task's stack and slot (sched.c, after switching away from it). */
+void task_free(struct task *t);
+/* The task running on this cpu. */
+struct task *task_current(void);
+/* Walk every live task (for ps and tests); returns how many it visited. */
+unsigned int task_for_each(void (*fn)(struct task *t, void *arg), void *arg);
+const char *task_state_str(int state);
+
+#endif
