@@ -22,6 +22,7 @@ struct cmdline {
 	bool nosmp;
 	unsigned int timer_hz;		/* timer.hz= */
 	unsigned int smp_timeout_ms;	/* smp.timeout_ms= */
+	unsigned int hotplug_ms;	/* selftest.hotplug_ms=: how long selftest=hotplug runs */
 	const char *selftest;		/* selftest=, or NULL */
 	const char *init, *rdinit;	/* init=, rdinit= */
 	bool initcall_debug;

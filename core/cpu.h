@@ -48,6 +48,7 @@ struct cpu {
 	bool need_resched;		/* owned: set by the tick and IPIs */
 	unsigned long ipi_pending;	/* atomic: IPI_* bits other harts set */
 	uint64_t timer_deadline;	/* owned: what the timer is armed for */
+	int dying;			/* atomic: hotplug asked this cpu to go offline */
 };
 
 extern struct cpu cpus[KEEL_MAX_CPUS];

@@ -66,6 +66,9 @@ void ipi_send(unsigned int cpu, unsigned long bits)
 {
 	/* Release pairs with the acquire exchange in ipi_interrupt(). */
 	__atomic_fetch_or(&cpus[cpu].ipi_pending, bits, __ATOMIC_RELEASE);
+	/* A stopped hart takes no IPI (HSM); it reads its bits when started. */
+	if (__atomic_load_n(&cpus[cpu].state, __ATOMIC_ACQUIRE) == CPU_OFFLINE)
+		return;
 	ipi_send_chunk(1, smp_hartid(cpu), NULL);
 }
 
@@ -96,6 +99,12 @@ static void callq_run(struct callq *q)
 		if (__atomic_sub_fetch(&call->pending, 1, __ATOMIC_ACQ_REL) == 0)
 			ipi_send(waiter, IPI_WAKE);
 	}
+}
+
+void ipi_cpu_down(void)
+{
+	callq_run(&callqs[this_cpu()->id]);
+	__atomic_store_n(&this_cpu()->ipi_pending, 0, __ATOMIC_RELEASE);
 }
 
 void ipi_interrupt(void)

@@ -16,6 +16,8 @@
 /* Any hart: raise @bits on @cpu (or every cpu in @m) and interrupt it. */
 void ipi_send(unsigned int cpu, unsigned long bits);
 void ipi_send_mask(const struct cpumask *m, unsigned long bits);
+/* A cpu going offline: run the cross-calls queued for it, drop its IPI bits. */
+void ipi_cpu_down(void);
 /* From trap_handler(): a supervisor software interrupt. */
 void ipi_interrupt(void);
 

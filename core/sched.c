@@ -35,12 +35,15 @@ struct rq {
 	struct task *head[TASK_PRIOS], *tail[TASK_PRIOS];
 	unsigned int nr_ready;		/* guarded by lock; read racily as a hint */
 	struct task *timeouts;		/* timed waits started on this cpu */
+	bool offline;			/* guarded by lock: its cpu is gone, queue elsewhere */
 };
 
 static struct rq rqs[KEEL_MAX_CPUS];
 static struct cpumask sched_idle_mask;	/* atomic: cpus sleeping in their idle loop */
 
 void sched_switch(struct context *from, struct context *to);
+static void sched_enqueue_on(struct task *t, unsigned int cpu);
+static unsigned int sched_fallback_cpu(struct task *t);
 
 static unsigned long irq_save(void)
 {
@@ -110,10 +113,22 @@ bool sched_cpu_idle(unsigned int cpu)
 static void sched_init_cpu(unsigned int cpu)
 {
 	struct cpu *c = &cpus[cpu];
+	struct rq *rq = &rqs[cpu];
 
-	rqs[cpu].lock = (struct spinlock)SPINLOCK_INIT;
-	c->idle = task_make_idle(cpu);
+	if (!c->idle) {
+		rq->lock = (struct spinlock)SPINLOCK_INIT;
+		c->idle = task_make_idle(cpu);
+	} else {
+		/* Back from hotplug: the old idle context ended in hart_stop. */
+		c->idle->state = TASK_RUNNING;
+		c->idle->on_cpu = 1;
+	}
 	c->current = c->idle;
+	c->prev = NULL;
+	c->need_resched = false;
+	spin_lock(&rq->lock);
+	rq->offline = false;
+	spin_unlock(&rq->lock);
 }
 
 void sched_init(void)
@@ -152,6 +167,34 @@ static void sched_tick_for(struct cpu *c, struct task *next)
 		want ? timer_tick_start() : timer_tick_stop();
 }
 
+/* Interrupts off. Send every task of @c's queue (and @prev, if it runs) to other cpus. */
+static void sched_evacuate(struct cpu *c, struct task *prev)
+{
+	struct rq *rq = &rqs[c->id];
+	struct task *list = NULL, *t;
+
+	spin_lock(&rq->lock);
+	for (unsigned int p = 0; p < TASK_PRIOS; p++) {
+		while ((t = rq->head[p])) {
+			rq_remove(rq, t);
+			t->rq_next = list;
+			list = t;
+		}
+	}
+	spin_unlock(&rq->lock);
+	if (prev != c->idle && __atomic_load_n(&prev->state, __ATOMIC_ACQUIRE) == TASK_RUNNING) {
+		/* Its new cpu waits for on_cpu to drop once we have switched away. */
+		__atomic_store_n(&prev->state, TASK_READY, __ATOMIC_RELEASE);
+		prev->rq_next = list;
+		list = prev;
+	}
+	while (list) {
+		t = list;
+		list = t->rq_next;
+		sched_enqueue_on(t, sched_fallback_cpu(t));
+	}
+}
+
 void schedule(void)
 {
 	unsigned long flags = irq_save();
@@ -160,6 +203,8 @@ void schedule(void)
 	struct rq *rq = &rqs[c->id];
 
 	BUG_ON(c->preempt_count);
+	if (__atomic_load_n(&c->dying, __ATOMIC_ACQUIRE))
+		sched_evacuate(c, prev);
 	spin_lock(&rq->lock);
 	if (prev != c->idle && __atomic_load_n(&prev->state, __ATOMIC_ACQUIRE) == TASK_RUNNING)
 		rq_enqueue(rq, prev);		/* preempted or yielding: to the back */
@@ -243,13 +288,35 @@ static void sched_kick(unsigned int cpu, unsigned int prio)
 		ipi_send(cpu, IPI_RESCHED);
 }
 
-/* Put a READY-to-be task on @cpu's queue and tell that cpu. */
+/* An online cpu @t may run on; if there is none, its affinity is broken (logged). */
+static unsigned int sched_fallback_cpu(struct task *t)
+{
+	struct cpumask ok;
+
+	if (!cpumask_and(&ok, &t->affinity, &smp_online_mask)) {
+		pr_warn("sched: %s (pid %d) may run on no online hart; now on any\n", t->name,
+			t->pid);
+		for (unsigned int i = 0; i < CPUMASK_LONGS; i++)
+			ok.bits[i] = __atomic_load_n(&smp_online_mask.bits[i], __ATOMIC_ACQUIRE);
+		t->affinity = ok;
+	}
+	return cpumask_next_wrap(&ok, t->cpu);
+}
+
+/* Put a READY-to-be task on @cpu's queue (another, if @cpu went offline) and tell it. */
 static void sched_enqueue_on(struct task *t, unsigned int cpu)
 {
 	unsigned long flags = irq_save();
-	struct rq *rq = &rqs[cpu];
+	struct rq *rq;
 
-	spin_lock(&rq->lock);
+	for (;;) {
+		rq = &rqs[cpu];
+		spin_lock(&rq->lock);
+		if (!rq->offline)
+			break;
+		spin_unlock(&rq->lock);
+		cpu = sched_fallback_cpu(t);
+	}
 	t->cpu = cpu;
 	rq_enqueue(rq, t);
 	spin_unlock(&rq->lock);
@@ -337,12 +404,42 @@ static bool sched_steal(struct cpu *c)
 	return true;
 }
 
+/*
+ * The idle task of a cpu going offline, interrupts off: refuse new work,
+ * hand everything queued (and every timed wait started here) to other
+ * cpus, say we are gone and stop the hart through SBI HSM.
+ */
+static __noreturn void sched_cpu_die(struct cpu *c)
+{
+	struct rq *rq = &rqs[c->id];
+	struct task *timed;
+
+	spin_lock(&rq->lock);
+	rq->offline = true;
+	timed = rq->timeouts;
+	rq->timeouts = NULL;
+	spin_unlock(&rq->lock);
+	sched_evacuate(c, c->idle);
+	/* A timed waiter wakes early and waits again elsewhere: wait loops re-check. */
+	while (timed) {
+		struct task *t = timed;
+
+		timed = t->timeout_next;
+		t->wake_at = 0;
+		sched_wake(t);
+	}
+	cpumask_clear_atomic(&sched_idle_mask, c->id);
+	smp_cpu_dead(c);
+}
+
 void sched_idle(void)
 {
 	struct cpu *c = this_cpu();
 
 	for (;;) {
 		local_irq_disable();
+		if (__atomic_load_n(&c->dying, __ATOMIC_ACQUIRE))
+			sched_cpu_die(c);
 		if (!sched_nr_ready(c->id) && !c->need_resched && !sched_steal(c)) {
 			cpumask_set_atomic(&sched_idle_mask, c->id);
 			/* Pairs with the fence in sched_kick(). */

@@ -6,6 +6,7 @@
  * move and spread.
  */
 #include "selftest.h"
+#include "cmdline.h"
 #include "cpu.h"
 #include "ipi.h"
 #include "kthread.h"
@@ -414,5 +415,112 @@ bool selftest_wait_timeout(void)
 		(unsigned long)waited, (unsigned long)us);
 	if (us < 20000)
 		FAIL("slept %lu us, less than 20 ms\n", (unsigned long)us);
+	return true;
+}
+
+/* HOTPLUG_0001: harts leave and come back while counters run; nothing is lost. */
+struct hp_worker {
+	unsigned long count;
+	unsigned int migrations;
+};
+
+static int hp_stop;
+static unsigned long hp_shared_spin, hp_shared_mutex;
+static struct spinlock hp_lock = SPINLOCK_INIT;
+static struct mutex hp_mutex;
+
+static void hp_counter(void *arg)
+{
+	struct hp_worker *w = arg;
+
+	while (!__atomic_load_n(&hp_stop, __ATOMIC_ACQUIRE)) {
+		unsigned long flags = spin_lock_irqsave(&hp_lock);
+
+		hp_shared_spin++;
+		spin_unlock_irqrestore(&hp_lock, flags);
+		mutex_lock(&hp_mutex);
+		hp_shared_mutex++;
+		mutex_unlock(&hp_mutex);
+		w->count++;
+		if (w->count % 8)
+			sched_yield();
+		else
+			task_sleep_us(200);	/* a timed wait that may span an offline */
+	}
+	w->migrations = (unsigned int)task_current()->migrations;
+}
+
+static uint64_t hp_rand_state;
+
+static unsigned int hp_rand(void)
+{
+	/* A 64-bit LCG (Knuth's MMIX constants), seeded from the time CSR. */
+	hp_rand_state = hp_rand_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (unsigned int)(hp_rand_state >> 33);
+}
+
+bool selftest_hotplug(void)
+{
+	static struct task *t[KEEL_MAX_CPUS];
+	static struct hp_worker w[KEEL_MAX_CPUS];
+	unsigned int n = smp_online_cpus(), downs = 0, ups = 0, errors = 0;
+	uint64_t end = riscv_rdtime() + (uint64_t)cmdline.hotplug_ms * timer_timebase() / 1000;
+	unsigned long total = 0, migrations = 0;
+	bool ok = true;
+
+	if (n < 2) {
+		pr_info("    # one hart: nothing to take offline\n");
+		return true;
+	}
+	hp_rand_state = riscv_rdtime();
+	hp_stop = 0;
+	hp_shared_spin = hp_shared_mutex = 0;
+	mutex_init(&hp_mutex);
+	for (unsigned int i = 0; i < n; i++) {
+		w[i] = (struct hp_worker){ 0, 0 };
+		/* One worker pinned to the last hart: its affinity must be broken, not lost. */
+		t[i] = i == n - 1 ? st_spawn_on(i, hp_counter, &w[i], "hp_pinned")
+				  : kthread_run(hp_counter, &w[i], "hp_counter");
+	}
+	while (riscv_rdtime() < end) {
+		unsigned int cpu = 1 + hp_rand() % (n - 1);
+		int err;
+
+		if (smp_cpu_online(cpu)) {
+			err = smp_hotplug_down(cpu);
+			downs += !err;
+		} else {
+			err = smp_hotplug_up(cpu);
+			ups += !err;
+		}
+		if (err && err != -KERR_BUSY) {
+			pr_info("    # hotplug of cpu %u: %s\n", cpu, kerr_str(err));
+			errors++;
+		}
+		task_sleep_us(2000);
+	}
+	for (unsigned int cpu = 1; cpu < n; cpu++)
+		if (!smp_cpu_online(cpu) && smp_hotplug_up(cpu))
+			errors++;
+	__atomic_store_n(&hp_stop, 1, __ATOMIC_RELEASE);
+	ok = st_join_all(t, n);
+	for (unsigned int i = 0; i < n; i++) {
+		total += w[i].count;
+		migrations += w[i].migrations;
+	}
+	pr_info("    # %u offlines, %u onlines, %u errors; %u threads counted %lu (spinlock %lu, "
+		"mutex %lu), %lu migrations\n", downs, ups, errors, n, total, hp_shared_spin,
+		hp_shared_mutex, migrations);
+	if (!ok)
+		FAIL("a counter thread was lost (did not finish)\n");
+	if (errors)
+		FAIL("%u hotplug operations failed\n", errors);
+	if (smp_online_cpus() != n)
+		FAIL("%u harts online at the end, %u at the start\n", smp_online_cpus(), n);
+	if (total != hp_shared_spin || total != hp_shared_mutex)
+		FAIL("counts disagree: threads %lu, spinlock %lu, mutex %lu\n", total,
+		     hp_shared_spin, hp_shared_mutex);
+	if (!downs)
+		FAIL("no hart went offline\n");
 	return true;
 }

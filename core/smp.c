@@ -19,8 +19,10 @@
 #include "log.h"
 #include "machine.h"
 #include "panic.h"
+#include "ipi.h"
 #include "pmem.h"
 #include "sched.h"
+#include "task.h"
 #include "wait.h"
 #include "riscv.h"
 #include "timer.h"
@@ -36,6 +38,10 @@ struct cpumask smp_online_mask;		/* atomic bits */
 static unsigned int smp_ncpus;		/* immutable after boot */
 static struct completion smp_checkin;	/* one count per secondary that came online */
 static unsigned int smp_target;		/* harts bring-up aimed for; immutable after */
+static struct mutex smp_hotplug_lock;	/* one hotplug operation at a time */
+static struct completion smp_dead;	/* the dying cpu's last word */
+
+#define SMP_HSM_STOP_TIMEOUT_MS	1000
 
 static char boot_emerg_stack[4096] __aligned(16);
 
@@ -117,6 +123,11 @@ static int smp_prepare_cpu(unsigned int cpu)
 	uint64_t pa;
 	int err;
 
+	if (c->stack_top) {
+		/* Started before (hotplug): same stacks; the old context is gone. */
+		c->stack_lo = c->stack_top - KSTACK_SIZE;
+		return 0;
+	}
 	err = vm_alloc_kstack(cpu, &lo, &top);
 	if (!err)
 		err = pmem_alloc_page(&pa);
@@ -221,6 +232,8 @@ void smp_init(void)
 
 	smp_target = ncpus;
 	completion_init(&smp_checkin);
+	completion_init(&smp_dead);
+	mutex_init(&smp_hotplug_lock);
 	/* Read by secondary_entry with the MMU off: make it visible first. */
 	smp_boot_satp = csr_read(satp);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -235,6 +248,8 @@ void smp_init(void)
 
 void smp_secondary_main(struct cpu *c)
 {
+	c->trap_depth = 0;
+	__atomic_store_n(&c->ipi_pending, 0, __ATOMIC_RELAXED);
 	trap_init_hart();
 	timer_init_hart();
 	sched_init_hart();			/* this context becomes swapper/N */
@@ -242,12 +257,106 @@ void smp_secondary_main(struct cpu *c)
 	/* Pairs with the acquire loads in smp_count_starting() and smp_cpu_online(). */
 	__atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_RELEASE);
 	cpumask_set_atomic(&smp_online_mask, c->id);
-	complete(&smp_checkin);
+	/* Before the check-in: the boot hart may power off as soon as the last one checks in. */
 	pr_debug("smp: hart %lu online as cpu %u\n", c->hartid, c->id);
+	complete(&smp_checkin);
 	sched_idle();
 }
 
 unsigned int smp_expected_cpus(void)
 {
 	return smp_target;
+}
+
+void smp_cpu_dead(struct cpu *c)
+{
+	long err;
+
+	timer_tick_stop();
+	ipi_cpu_down();
+	csr_write(sie, 0);
+	/* Pairs with the acquire load in smp_hotplug_down(). */
+	__atomic_store_n(&c->state, CPU_OFFLINE, __ATOMIC_RELEASE);
+	complete(&smp_dead);
+	err = sbi_hart_stop();
+	/* Only returns on failure: the hart stays parked here, offline. */
+	log_raw_printf("smp: hart %lu: hart_stop: %s; parked\n", c->hartid, sbi_strerror(err));
+	for (;;)
+		riscv_wfi();
+}
+
+/* Poll HSM until @cpu's hart says STOPPED (hart_stop completes on that hart). */
+static int smp_wait_hsm_stopped(unsigned int cpu)
+{
+	uint64_t deadline = riscv_rdtime() +
+			    (uint64_t)SMP_HSM_STOP_TIMEOUT_MS * timer_timebase() / 1000;
+	struct sbiret st;
+
+	for (;;) {
+		st = sbi_hart_get_status(smp_hartid(cpu));
+		if (!st.error && st.value == SBI_HSM_STATE_STOPPED)
+			return 0;
+		if (riscv_rdtime() > deadline)
+			break;
+		task_sleep_us(200);
+	}
+	pr_err("smp: hart %lu: not STOPPED %u ms after hart_stop (HSM: %s)\n", smp_hartid(cpu),
+	       SMP_HSM_STOP_TIMEOUT_MS,
+	       st.error ? sbi_strerror(st.error) : sbi_hsm_state_str(st.value));
+	return -KERR_TIMEDOUT;
+}
+
+int smp_hotplug_down(unsigned int cpu)
+{
+	struct cpu *c = &cpus[cpu];
+	int err;
+
+	if (cpu == 0 || cpu >= smp_ncpus)
+		return -KERR_INVAL;
+	if (!sbi.hsm)
+		return -KERR_NOTSUP;
+	mutex_lock(&smp_hotplug_lock);
+	if (!smp_cpu_online(cpu) || smp_online_cpus() < 2) {
+		mutex_unlock(&smp_hotplug_lock);
+		return -KERR_BUSY;
+	}
+	/* No new work goes there; then ask it to leave. */
+	cpumask_clear_atomic(&smp_online_mask, cpu);
+	__atomic_store_n(&c->dying, 1, __ATOMIC_RELEASE);
+	ipi_send(cpu, IPI_RESCHED);
+	err = wait_for_completion(&smp_dead, SMP_HSM_STOP_TIMEOUT_MS, "a hart to go offline");
+	if (!err)
+		err = smp_wait_hsm_stopped(cpu);
+	__atomic_store_n(&c->dying, 0, __ATOMIC_RELEASE);
+	mutex_unlock(&smp_hotplug_lock);
+	if (!err)
+		pr_info("smp: hart %lu (cpu %u) offline\n", c->hartid, cpu);
+	return err;
+}
+
+int smp_hotplug_up(unsigned int cpu)
+{
+	int err;
+
+	if (cpu == 0 || cpu >= smp_ncpus)
+		return -KERR_INVAL;
+	mutex_lock(&smp_hotplug_lock);
+	if (__atomic_load_n(&cpus[cpu].state, __ATOMIC_ACQUIRE) != CPU_OFFLINE) {
+		mutex_unlock(&smp_hotplug_lock);
+		return -KERR_BUSY;
+	}
+	err = smp_start_cpu(cpu);
+	if (!err && wait_for_completion(&smp_checkin, cmdline.smp_timeout_ms,
+					"a hart to come back online")) {
+		struct sbiret st = sbi_hart_get_status(smp_hartid(cpu));
+
+		pr_err("smp: hart %lu: no check-in after %u ms (HSM: %s)\n", smp_hartid(cpu),
+		       cmdline.smp_timeout_ms,
+		       st.error ? sbi_strerror(st.error) : sbi_hsm_state_str(st.value));
+		err = -KERR_TIMEDOUT;
+	}
+	mutex_unlock(&smp_hotplug_lock);
+	if (!err)
+		pr_info("smp: hart %lu (cpu %u) online\n", smp_hartid(cpu), cpu);
+	return err;
 }

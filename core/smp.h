@@ -30,6 +30,16 @@ bool smp_cpu_online(unsigned int cpu);
  * HSM at once, wait for them all (smp.timeout_ms=), report the missing.
  */
 void smp_init(void);
+/*
+ * Hotplug, from a task: take @cpu offline (its tasks move, it leaves the
+ * online mask, its hart stops through HSM hart_stop) or bring it back
+ * (hart_start into the secondary entry). Not cpu 0, not the last one.
+ */
+int __must_check smp_hotplug_down(unsigned int cpu);
+int __must_check smp_hotplug_up(unsigned int cpu);
+/* The dying cpu's last step (sched.c): report, then hart_stop. */
+__noreturn void smp_cpu_dead(struct cpu *c);
+
 /* A secondary's first C code (boot/entry.S). */
 __noreturn void smp_secondary_main(struct cpu *c);
 

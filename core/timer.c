@@ -87,7 +87,11 @@ void timer_interrupt(void)
 	struct cpu *c = this_cpu();
 	uint64_t now = riscv_rdtime();
 
-	c->timer_deadline = UINT64_MAX;		/* this one fired */
+	/*
+	 * This deadline fired and stays pending until stimecmp is written
+	 * again: force timer_reprogram() to write it, even with "never".
+	 */
+	c->timer_deadline = 0;
 	if (c->tick_on && now >= c->next_tick) {
 		c->ticks++;
 		/* Skip deadlines already past (a slow host) rather than storm. */
