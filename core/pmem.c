@@ -4,8 +4,11 @@
  * pmem_init() takes the DT's memory, clips it to the direct map, and cuts
  * out every region something else owns; what is left is a short sorted
  * list of free ranges. Pages are handed out from the front of a range
- * (cheap at boot: no page is touched until it is used) and freed pages
- * go onto a list linked through their first word, which is tried first.
+ * (cheap at boot: no page is touched until it is used); a freed page that
+ * was the range's last one handed out goes back to the range, any other
+ * onto a list linked through its first word, which is tried first. Only
+ * the ranges serve contiguous requests (pmem_alloc_contig), so callers
+ * that can take scattered pages should.
  *
  * Locking: pmem_lock guards the ranges, the free list and the counts.
  */
@@ -196,9 +199,17 @@ void pmem_free_page(uint64_t pa)
 
 	BUG_ON(pa & (PAGE_SIZE - 1) || !pmem_is_managed(pa, PAGE_SIZE));
 	flags = spin_lock_irqsave(&pmem_lock);
+	pmem_nfree++;
+	/* The last page a range handed out goes back to the range: contiguity returns. */
+	for (unsigned int i = 0; i < pmem_nranges; i++) {
+		if (pmem_ranges[i].next == pa + PAGE_SIZE && pa >= pmem_ranges[i].start) {
+			pmem_ranges[i].next = pa;
+			spin_unlock_irqrestore(&pmem_lock, flags);
+			return;
+		}
+	}
 	*(uint64_t *)pa_to_kva(pa) = pmem_freelist;
 	pmem_freelist = pa;
-	pmem_nfree++;
 	spin_unlock_irqrestore(&pmem_lock, flags);
 }
 

@@ -64,6 +64,11 @@ static bool pmem_exhaust(void)
 	if (pmem_free_pages() != before)
 		KTEST_FAIL("%lu pages free after freeing all, expected %lu\n", pmem_free_pages(),
 			   before);
+	/* Freed in reverse, every page went back to its range: 16 in a row again. */
+	if (pmem_alloc_contig(16, &pa))
+		KTEST_FAIL("no 16 contiguous pages after freeing everything\n");
+	for (unsigned int i = 0; i < 16; i++)
+		pmem_free_page(pa + (15 - i) * PAGE_SIZE);
 	pr_info("    # %lu pages allocated, checked and freed\n", got);
 	return true;
 }
@@ -229,7 +234,7 @@ static bool crash_panic(void)
 }
 
 static const struct ktest ktests[] = {
-	{ "PMEM_0001", "every free page can be allocated once, outside the kernel, DT and reserved regions, and freed", "pmem", pmem_exhaust },
+	{ "PMEM_0001", "every free page can be allocated once, outside the kernel, DT and reserved regions, and freed; contiguity comes back", "pmem", pmem_exhaust },
 	{ "PMEM_0002", "a page comes back zeroed after reuse", "pmem", pmem_zeroed },
 	{ "VM_0001", "kernel text is RX, rodata R, data RW, the stack guard unmapped, no W+X", "vm", vm_perms },
 	{ "VM_0002", "all memory is mapped RW, not X, in the direct map", "vm", vm_direct_map },

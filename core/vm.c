@@ -224,18 +224,20 @@ unsigned long vm_count_wx(pte_t *root)
 int vm_alloc_kstack(unsigned int slot, uintptr_t *lo, uintptr_t *top)
 {
 	uintptr_t base = KSTACK_BASE + (uintptr_t)slot * KSTACK_SLOT + PAGE_SIZE;
-	uint64_t pa;
-	int err;
 
 	if (slot >= KSTACK_SLOTS)
 		return -KERR_RANGE;
-	err = pmem_alloc_contig(KSTACK_SIZE / PAGE_SIZE, &pa);
-	if (err)
-		return err;
-	/* Nothing else maps here, and other harts reach the slot only once it is handed out. */
-	err = vm_map(vm_kernel_pt, base, pa, KSTACK_SIZE, PTE_R | PTE_W);
-	if (err)
-		return err;
+	/* Page by page: the stack is virtually contiguous, its pages need not be. */
+	for (uintptr_t off = 0; off < KSTACK_SIZE; off += PAGE_SIZE) {
+		uint64_t pa;
+		int err = pmem_alloc_page(&pa);
+
+		/* Nothing else maps here, and other harts reach the slot only once it is handed out. */
+		if (!err)
+			err = vm_map(vm_kernel_pt, base + off, pa, PAGE_SIZE, PTE_R | PTE_W);
+		if (err)
+			return err;	/* the slot is spent; its pages stay mapped */
+	}
 	*lo = base;
 	*top = base + KSTACK_SIZE;
 	return 0;
