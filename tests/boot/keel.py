@@ -67,10 +67,10 @@ class Keel:
     """One QEMU run of build/Image, read line by line."""
 
     def __init__(self, name, machine="virt", smp=1, mem="256M", append=None,
-                 bios=None, dtb=None, kernel=None, extra=(), conf=None):
+                 bios=None, dtb=None, kernel=None, extra=(), conf=None, log_dir=LOG_DIR):
         conf = conf or config()
         self.name = name
-        self.log_path = os.path.join(LOG_DIR, name + ".log")
+        self.log_path = os.path.join(log_dir, name + ".log")
         self.lines = []  # complete console lines, without line ends
         self.partial = ""  # what came after the last line end, at EOF
         self.status = None  # QEMU's exit status once it has exited
@@ -235,6 +235,57 @@ class Keel:
             assert stamps[i] >= stamps[i - 1], self.why(
                 "a stamp goes backwards: %r then %r" % (lines[i - 1], lines[i]))
 
+    def bringup_problems(self, usable):
+        """What is wrong with SMP bring-up, as messages; [] when it says
+        `brought up N of N` with N = @usable, names no missing hart, and
+        Keel's cpu 0 is OpenSBI's boot hart."""
+        out = []
+        up = self.find(r"\] smp: brought up (\d+) of (\d+) harts")
+        if not up:
+            out.append("no `smp: brought up` line")
+        elif (int(up.group(1)), int(up.group(2))) != (usable, usable):
+            out.append("`%s`, expected %d of %d" % (up.group(0)[2:], usable, usable))
+        # "smp: hart H: no check-in ...", "...: hart_start: ...", "...: no stack: ..."
+        out += ["`%s`" % m.group(1) for m in self.find_all(r"\] (smp: hart \d+: .*)$")]
+        sbi = self.opensbi_boot_hart()
+        cpu0 = self.find(r"\] smp: boot hart (\d+) is cpu 0;")
+        done = self.find(r"\] core: bring-up done in \d+ us on hart (\d+);")
+        if sbi is None:
+            out.append("no `Boot HART ID` from OpenSBI")
+        elif not cpu0 or int(cpu0.group(1)) != sbi:
+            out.append("cpu 0 is hart %s, OpenSBI booted hart %d"
+                       % (cpu0 and cpu0.group(1), sbi))
+        elif done and int(done.group(1)) != sbi:
+            out.append("`core: bring-up done` on hart %s, OpenSBI booted hart %d"
+                       % (done.group(1), sbi))
+        return out
+
+    def ktap_problems(self):
+        """What is wrong with a self-test run's KTAP report, as messages;
+        [] when the plan is 1..P with P > 0, the results are `ok 1`..`ok P`
+        in order, the closing line is `P passed, 0 failed`, no panic."""
+        plan = self.find(r"\] 1\.\.(\d+)$")
+        if not plan:
+            return ["no KTAP plan (`1..N`)"]
+        want = int(plan.group(1))
+        out = [] if want else ["an empty KTAP plan (1..0)"]
+        results = self.find_all(r"\] (ok|not ok) (\d+) (\S+)$")
+        out += ["`%s`" % m.group(0)[2:] for m in results if m.group(1) != "ok"]
+        got = [int(m.group(2)) for m in results]
+        if got != list(range(1, len(got) + 1)) or len(got) > want:
+            out.append("results numbered %s under plan 1..%d" % (got, want))
+        closing = self.find(r"\] (\d+) passed, (\d+) failed$")
+        if not closing:
+            started = self.find_all(r"\]     # ([A-Z]+_\d{4}): ")
+            out.append("no closing `N passed, N failed` line%s"
+                       % ("; the last case started: " + started[-1].group(1) if started else ""))
+        elif closing.group(1, 2) != (str(want), "0"):
+            out.append("`%s`, expected `%d passed, 0 failed`" % (closing.group(0)[2:], want))
+        panic = self.find(r"\] (Kernel panic - not syncing: .*)$")
+        if panic:
+            out.append("`%s`" % panic.group(1))
+        return out
+
     # ---- teardown ----
 
     def save_log(self):
@@ -247,7 +298,7 @@ class Keel:
                     self.partial += self.proc.before or ""
             except (pexpect.ExceptionPexpect, OSError):
                 pass
-        os.makedirs(LOG_DIR, exist_ok=True)
+        os.makedirs(os.path.dirname(self.log_path), exist_ok=True)
         with open(self.log_path, "w") as f:
             f.write("# %s\n" % self.command)
             f.write("# exit status: %s\n" % ("still running" if self.status is None
