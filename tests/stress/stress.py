@@ -27,6 +27,7 @@ always hart 0 (DESIGN.md section 8).
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import re
@@ -134,8 +135,30 @@ def judge(k, cfg, res, timeout):
         problems.append("QEMU exit status %s, expected 0" % k.status)
     res["problems"] = problems
     res["ok"] = not problems
+    res["cases"] = case_times(k)
     if timed_out:
         res["tail"] = k.log.splitlines()[-TAIL_LINES:]
+
+
+def case_times(k):
+    """{case ID: seconds} by Keel's stamps, from its `# ID:` line to its
+    `ok`/`not ok` line (or to the last line, for a case that never ended)."""
+    out, start = {}, None
+    for line in k.keel_lines():
+        m = K.STAMP_RE.match(line)
+        if not m:
+            continue
+        t = int(m.group(1)) + int(m.group(2)) / 1e6
+        case = re.search(r"\]     # ([A-Z]+_\d{4}): ", line)
+        if case:
+            start = (case.group(1), t)
+        elif start and re.search(r"\] (ok|not ok) \d+ %s$" % start[0], line):
+            out[start[0]] = round(t - start[1], 3)
+            start = None
+        last = t
+    if start:
+        out[start[0]] = round(last - start[1], 3)
+    return out
 
 
 # ---- the table ----
@@ -213,6 +236,11 @@ def qemu_version(conf):
         return out.splitlines()[0]
     except (OSError, subprocess.CalledProcessError, IndexError):
         return None
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
 
 
 def git_head():
@@ -299,6 +327,9 @@ def clear_logs(log_dir):
 def report_boot(i, total, cfg, res, runs):
     what = ("%s: %s" % ("ok" if res["ok"] else "FAILED", "; ".join(res["problems"]))
             if res["problems"] else "ok")
+    if res.get("cases"):
+        case = max(res["cases"], key=res["cases"].get)
+        what += "; slowest case %s %.2f s" % (case, res["cases"][case])
     if res["skipped"]:
         what = "skipped: " + res["skipped"]
     print("[%*d/%d] %s (%s) run %d/%d: %s; boot hart %s, all up %s, total %s"
@@ -323,6 +354,8 @@ def main(argv=None):
     conf = K.config(conf_path)
     args.image = os.path.abspath(args.image)
     clear_logs(args.log_dir)
+    started = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+    git, image_sha = git_head(), sha256(args.image)
     rows = matrix(args)
     total = len(rows) * args.runs
     print("stress: %d configurations x %d runs, accel %s, %s%s"
@@ -356,9 +389,10 @@ def main(argv=None):
              "; logs:\n  " + "\n  ".join(logs) if logs else ""))
 
     report = {
-        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "git": git_head(),
+        "date": started,
+        "git": git,  # of the tree when the run started; the Image may differ
         "image": args.image,
+        "image_sha256": image_sha,
         "append": " ".join(args.append),
         "qemu": qemu_version(conf),
         "firmware": conf.get("firmware"),
