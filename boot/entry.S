@@ -9,6 +9,7 @@
  */
 #include "../core/riscv.h"
 #include "../core/cpu.h"
+#include "../core/smp.h"
 
 #define KERNEL_VBASE	0xffffffff80000000
 #define DIRECT_MAP_BASE	0xffffffc000000000
@@ -19,6 +20,7 @@
 /* Root-table slots (va bits 38..30) of KERNEL_VBASE and DIRECT_MAP_BASE. */
 #define VPN2_KERNEL	510
 #define VPN2_DIRECT_MAP	256
+#define SBI_EXT_HSM_ASM	0x48534D	/* sbi/sbi.h SBI_EXT_HSM */
 
 	.section .head.text, "ax"
 	.globl	_start
@@ -44,6 +46,17 @@ _start_kernel:
 	/* No interrupts and no FPU until the core says so. */
 	csrw	sie, zero
 	csrw	sip, zero
+	/*
+	 * Only the first hart here is the boot hart. OpenSBI 1.1 can send a
+	 * hart it was asked to start to the cold-boot address instead of
+	 * ours (it marks the hart START_PENDING before it stores the address);
+	 * such a stray hart must not clear bss under the running kernel: it
+	 * waits in the pen like the harts parked on purpose.
+	 */
+	lla	t0, boot_claimed
+	li	t1, 1
+	amoswap.w.aqrl t1, t1, (t0)
+	bnez	t1, secondary_pen
 	mv	s0, a0				/* boot hartid */
 	mv	s1, a1				/* FDT physical address */
 	lla	s2, _start			/* where we were loaded */
@@ -157,7 +170,44 @@ secondary_entry:
 6:	wfi
 	j	6b
 
+/*
+ * The pen: smp_park_early() starts every other hart here through HSM as
+ * soon as the core runs, because under QEMU's multi-threaded TCG a hart
+ * OpenSBI 1.1 holds STOPPED polls and slows the boot hart up to 100x;
+ * here it sleeps in wfi, MMU off. a0 = hartid. smp_init() releases it by
+ * storing the physical address of its struct cpu in smp_pen[hartid] and
+ * sending an IPI; SMP_PEN_STOP instead sends it back to the firmware.
+ */
+	.globl	secondary_pen
+	.balign 4
+secondary_pen:
+	csrw	sie, zero
+	li	t0, SIE_SSIE			/* an IPI ends wfi; SIE stays off */
+	csrw	sie, t0
+	li	t0, SMP_PEN_HARTS
+	bgeu	a0, t0, 3f			/* no slot: wait here for good */
+	lla	t1, smp_pen
+	slli	t0, a0, 3
+	add	t1, t1, t0			/* &smp_pen[hartid] */
+1:	li	t0, SIE_SSIE
+	csrc	sip, t0				/* forget an IPI we have seen */
+	fence	r, r
+	ld	a1, 0(t1)
+	bnez	a1, 2f
+	wfi
+	j	1b
+2:	li	t0, SMP_PEN_STOP
+	bne	a1, t0, secondary_entry		/* a0 = hartid, a1 = &cpus[i] (pa) */
+	li	a7, SBI_EXT_HSM_ASM
+	li	a6, 1				/* SBI_EXT_HSM_HART_STOP */
+	ecall
+3:	wfi
+	j	3b
+
 	.section .data
+	.balign 8
+boot_claimed:
+	.word	0
 	.balign 8
 	.globl	smp_boot_satp
 smp_boot_satp:

@@ -76,6 +76,7 @@ void core_main(unsigned long boot_hartid, unsigned long fdt_pa)
 	core_entry_time = riscv_rdtime();
 	log_banner();				/* "Keel version ..."; held for the timebase */
 	sbi_probe();				/* firmware version and extensions */
+	smp_park_early(boot_hartid);		/* other harts wait in wfi, not in firmware */
 	machine_init(fdt_pa);			/* parse and check the DT, or panic */
 	cmdline_init(machine_dt.bootargs);	/* loglevel=, quiet, debug, maxcpus= ... */
 	log_set_timebase(machine_dt.timebase_hz);	/* stamps and prints held lines */

@@ -30,7 +30,15 @@
 #include "vm.h"
 #include "../sbi/sbi.h"
 
-extern char secondary_entry[];
+extern char secondary_entry[], secondary_pen[];
+
+/* Read by the pen with the MMU off: 0 wait, SMP_PEN_STOP, or &cpus[i] (pa). */
+uint64_t smp_pen[SMP_PEN_HARTS];
+static bool smp_parked[SMP_PEN_HARTS];	/* started into the pen; boot hart only */
+static unsigned int smp_nparked;
+
+/* Probing ends after this many hart ids in a row that HSM does not know. */
+#define SMP_PROBE_GAP	64
 extern unsigned long smp_boot_satp;	/* boot/entry.S; written before any hart_start */
 
 struct cpu cpus[KEEL_MAX_CPUS];
@@ -139,8 +147,48 @@ static int smp_prepare_cpu(unsigned int cpu)
 	return 0;
 }
 
-/* Boot hart only. Asks HSM to start @cpu; smp_wait_online() collects it. */
-static int smp_start_cpu(unsigned int cpu)
+void smp_park_early(unsigned long boot_hartid)
+{
+	unsigned int gap = 0;
+
+	if (!sbi.hsm)
+		return;
+	for (unsigned long id = 0; id < SMP_PEN_HARTS && gap < SMP_PROBE_GAP; id++) {
+		struct sbiret st;
+
+		if (id == boot_hartid)
+			continue;
+		st = sbi_hart_get_status(id);
+		if (st.error) {
+			gap++;		/* not a hart this firmware runs */
+			continue;
+		}
+		gap = 0;
+		if (st.value != SBI_HSM_STATE_STOPPED)
+			continue;
+		if (!sbi_hart_start(id, kva_to_pa(secondary_pen), 0)) {
+			smp_parked[id] = true;
+			smp_nparked++;
+		}
+	}
+	pr_info("smp: %u harts parked in the pen until smp_init\n", smp_nparked);
+}
+
+static bool smp_is_parked(unsigned long hartid)
+{
+	return hartid < SMP_PEN_HARTS && smp_parked[hartid];
+}
+
+/* Let a parked hart go: to @val (a struct cpu's pa, or SMP_PEN_STOP); the IPI follows. */
+static void smp_pen_release(unsigned long hartid, uint64_t val)
+{
+	smp_parked[hartid] = false;
+	/* Pairs with the pen's load after its wfi (MMU off, same memory). */
+	__atomic_store_n(&smp_pen[hartid], val, __ATOMIC_RELEASE);
+}
+
+/* Boot hart only. Asks HSM to start @cpu (or releases it from the pen). */
+static int smp_start_cpu(unsigned int cpu, struct cpumask *released)
 {
 	long err;
 	int kerr = smp_prepare_cpu(cpu);
@@ -151,6 +199,11 @@ static int smp_start_cpu(unsigned int cpu)
 	}
 	/* Pairs with the acquire load in smp_wait_online(). */
 	__atomic_store_n(&cpus[cpu].state, CPU_STARTING, __ATOMIC_RELEASE);
+	if (smp_is_parked(smp_hartid(cpu))) {
+		smp_pen_release(smp_hartid(cpu), kva_to_pa(&cpus[cpu]));
+		cpumask_set(released, cpu);
+		return 0;
+	}
 	/* HSM enters with satp = 0, so the opaque argument is physical. */
 	err = sbi_hart_start(smp_hartid(cpu), kva_to_pa(secondary_entry), kva_to_pa(&cpus[cpu]));
 	if (err) {
@@ -189,6 +242,15 @@ static void smp_wait_online(unsigned int ncpus)
 	}
 }
 
+/* STARTING -> OFFLINE, unless the hart won the race and is ONLINE already. */
+static bool smp_cancel_start(unsigned int cpu)
+{
+	int expected = CPU_STARTING;
+
+	return __atomic_compare_exchange_n(&cpus[cpu].state, &expected, CPU_OFFLINE, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
 static void smp_report_missing(unsigned int ncpus)
 {
 	for (unsigned int i = 1; i < ncpus; i++) {
@@ -196,11 +258,13 @@ static void smp_report_missing(unsigned int ncpus)
 
 		if (__atomic_load_n(&cpus[i].state, __ATOMIC_ACQUIRE) != CPU_STARTING)
 			continue;
+		/* It may check in right now: only one of us changes STARTING. */
+		if (!smp_cancel_start(i))
+			continue;
 		st = sbi_hart_get_status(smp_hartid(i));
 		pr_err("smp: hart %lu: no check-in after %u ms (HSM: %s)\n", smp_hartid(i),
 		       cmdline.smp_timeout_ms,
 		       st.error ? sbi_strerror(st.error) : sbi_hsm_state_str(st.value));
-		__atomic_store_n(&cpus[i].state, CPU_OFFLINE, __ATOMIC_RELAXED);
 	}
 }
 
@@ -225,12 +289,32 @@ static unsigned int smp_target_cpus(void)
 	return n;
 }
 
+/* Parked harts that will not run Keel (unusable, maxcpus=, nosmp) go back to HSM STOPPED. */
+static void smp_pen_send_back(void)
+{
+	unsigned int n = 0;
+
+	for (unsigned long id = 0; id < SMP_PEN_HARTS; id++) {
+		if (!smp_is_parked(id))
+			continue;
+		smp_pen_release(id, SMP_PEN_STOP);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (sbi_send_ipi(1, id))
+			pr_warn("smp: hart %lu: cannot send it back to the firmware\n", id);
+		n++;
+	}
+	if (n)
+		pr_info("smp: %u parked harts not used; back to the firmware\n", n);
+}
+
 void smp_init(void)
 {
 	unsigned int ncpus = smp_target_cpus();
 	uint64_t t0 = riscv_rdtime();
+	struct cpumask released;
 
 	smp_target = ncpus;
+	cpumask_clear_all(&released);
 	completion_init(&smp_checkin);
 	completion_init(&smp_dead);
 	mutex_init(&smp_hotplug_lock);
@@ -239,7 +323,12 @@ void smp_init(void)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
 	for (unsigned int i = 1; i < ncpus; i++)
-		(void)smp_start_cpu(i);
+		(void)smp_start_cpu(i, &released);
+	/* The stores to smp_pen[] before the IPIs that make the pen look. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!cpumask_empty(&released))
+		ipi_send_mask(&released, IPI_WAKE);
+	smp_pen_send_back();
 	smp_wait_online(ncpus);
 	smp_report_missing(ncpus);
 	pr_info("smp: brought up %u of %u harts in %lu us\n", smp_online_cpus(), ncpus,
@@ -254,8 +343,17 @@ void smp_secondary_main(struct cpu *c)
 	timer_init_hart();
 	sched_init_hart();			/* this context becomes swapper/N */
 	c->online_time = riscv_rdtime();
-	/* Pairs with the acquire loads in smp_count_starting() and smp_cpu_online(). */
-	__atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_RELEASE);
+	/*
+	 * Pairs with the acquire loads in smp_count_starting() and
+	 * smp_cpu_online(). Too late (smp_init gave up on us): leave quietly.
+	 */
+	if (!__atomic_compare_exchange_n(&c->state, &(int){ CPU_STARTING }, CPU_ONLINE, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		csr_write(sie, 0);
+		sbi_hart_stop();
+		for (;;)
+			riscv_wfi();
+	}
 	cpumask_set_atomic(&smp_online_mask, c->id);
 	/* Before the check-in: the boot hart may power off as soon as the last one checks in. */
 	pr_debug("smp: hart %lu online as cpu %u\n", c->hartid, c->id);
@@ -336,8 +434,10 @@ int smp_hotplug_down(unsigned int cpu)
 
 int smp_hotplug_up(unsigned int cpu)
 {
+	struct cpumask released;	/* stays empty: a hart that went offline is not parked */
 	int err;
 
+	cpumask_clear_all(&released);
 	if (cpu == 0 || cpu >= smp_ncpus)
 		return -KERR_INVAL;
 	mutex_lock(&smp_hotplug_lock);
@@ -345,9 +445,10 @@ int smp_hotplug_up(unsigned int cpu)
 		mutex_unlock(&smp_hotplug_lock);
 		return -KERR_BUSY;
 	}
-	err = smp_start_cpu(cpu);
+	completion_init(&smp_checkin);		/* only this hart checks in now */
+	err = smp_start_cpu(cpu, &released);
 	if (!err && wait_for_completion(&smp_checkin, cmdline.smp_timeout_ms,
-					"a hart to come back online")) {
+					"a hart to come back online") && smp_cancel_start(cpu)) {
 		struct sbiret st = sbi_hart_get_status(smp_hartid(cpu));
 
 		pr_err("smp: hart %lu: no check-in after %u ms (HSM: %s)\n", smp_hartid(cpu),

@@ -5,6 +5,11 @@
 #ifndef KEEL_SMP_H
 #define KEEL_SMP_H
 
+/* The pen (boot/entry.S): a release slot per hartid below SMP_PEN_HARTS. */
+#define SMP_PEN_HARTS	1024
+#define SMP_PEN_STOP	1	/* a release value no struct cpu has: go back to the firmware */
+
+#ifndef __ASSEMBLER__
 #include "cpu.h"
 #include "cpumask.h"
 
@@ -40,8 +45,17 @@ int __must_check smp_hotplug_up(unsigned int cpu);
 /* The dying cpu's last step (sched.c): report, then hart_stop. */
 __noreturn void smp_cpu_dead(struct cpu *c);
 
+/*
+ * Boot hart, right after the SBI probe: start every other hart the
+ * firmware knows (HSM hart_get_status over the ids) into the pen.
+ */
+void smp_park_early(unsigned long boot_hartid);
+
+
 /* A secondary's first C code (boot/entry.S). */
 __noreturn void smp_secondary_main(struct cpu *c);
 
+
+#endif /* __ASSEMBLER__ */
 
 #endif

@@ -447,7 +447,11 @@ def bench(tmp):
     ap.add_argument("--floor", default=str(BUILD / "bench" / "floor.bin"), help="floor payload")
     ap.add_argument("--floor-smp", default=str(BUILD / "bench" / "floor_smp.bin"),
                     help="SMP floor payload")
-    ap.add_argument("--append", default="", help="Keel's command line (QEMU -append)")
+    # Under the default multi-threaded TCG at 64-128 harts the firmware
+    # itself takes seconds to let each hart go: give bring-up room so the
+    # figure is the time to all-up, not Keel's 1 s default giving up.
+    ap.add_argument("--append", default="smp.timeout_ms=60000",
+                    help="Keel's command line (QEMU -append)")
     ap.add_argument("--mem", default="256M", help="guest memory (default 256M)")
     args = ap.parse_args()
 
