@@ -13,6 +13,8 @@
 #define CPU_STACK_LO	0
 #define CPU_EMERG_SP	8
 #define CPU_STACK_TOP	16
+#define CPU_KSTACK_TOP	24	/* the running task's kernel stack top (traps from U-mode) */
+#define CPU_USER_SP	32	/* scratch: the user sp while the trap entry saves it */
 
 #ifndef __ASSEMBLER__
 #include "keel.h"
@@ -29,6 +31,8 @@ struct cpu {
 	unsigned long stack_lo;		/* lowest byte of the kernel stack; 0 = unchecked */
 	unsigned long emerg_sp;		/* top of the stack used after an overflow */
 	unsigned long stack_top;	/* where a secondary's boot sp starts */
+	unsigned long kstack_top;	/* owned: the running task's kernel stack top */
+	unsigned long user_sp;		/* owned: trap.S scratch */
 	/* Immutable after boot. */
 	unsigned long hartid;
 	unsigned int id;

@@ -23,6 +23,8 @@ _Static_assert(TF_SIZE == sizeof(struct trap_frame) && TF_SIZE % 16 == 0, "trap.
 _Static_assert(CPU_STACK_LO == offsetof(struct cpu, stack_lo), "trap.S cpu layout");
 _Static_assert(CPU_EMERG_SP == offsetof(struct cpu, emerg_sp), "trap.S cpu layout");
 _Static_assert(CPU_STACK_TOP == offsetof(struct cpu, stack_top), "entry.S cpu layout");
+_Static_assert(CPU_KSTACK_TOP == offsetof(struct cpu, kstack_top), "trap.S cpu layout");
+_Static_assert(CPU_USER_SP == offsetof(struct cpu, user_sp), "trap.S cpu layout");
 
 extern char trap_entry[];
 

@@ -21,7 +21,7 @@
 
 #define VPN_BITS	9
 #define PTE_PERM	(PTE_R | PTE_W | PTE_X)
-#define PTE_LEAF_FLAGS	(PTE_V | PTE_A | PTE_D | PTE_G)
+#define PTE_LEAF_FLAGS	(PTE_V | PTE_A | PTE_D)
 #define SUPERPAGE_2M	(2 * MiB)
 #define SUPERPAGE_1G	(1 * GiB)
 
@@ -80,7 +80,8 @@ static int vm_map_level(pte_t *root, uintptr_t va, uint64_t pa, unsigned long pe
 		return err;
 	if (*pte & PTE_V)
 		return -KERR_BUSY;
-	*pte = pa_pte(pa, perm | PTE_LEAF_FLAGS);
+	/* Kernel mappings are global (every address space has them); user ones are not. */
+	*pte = pa_pte(pa, perm | PTE_LEAF_FLAGS | (perm & PTE_U ? 0 : PTE_G));
 	return 0;
 }
 
