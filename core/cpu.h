@@ -20,6 +20,7 @@
 #include "keel.h"
 
 struct task;
+struct as;
 
 /* Harts Keel runs on at most (Debian's OpenSBI 1.1 stops at 128). */
 #define KEEL_MAX_CPUS	256
@@ -53,6 +54,7 @@ struct cpu {
 	unsigned long ipi_pending;	/* atomic: IPI_* bits other harts set */
 	uint64_t timer_deadline;	/* owned: what the timer is armed for */
 	int dying;			/* atomic: hotplug asked this cpu to go offline */
+	struct as *active_as;		/* owned: the address space in satp (NULL: kernel map) */
 };
 
 extern struct cpu cpus[KEEL_MAX_CPUS];

@@ -16,6 +16,8 @@ const char *kerr_str(int err)
 		[KERR_DENIED] = "denied",
 		[KERR_TIMEDOUT] = "timed out",
 		[KERR_IO] = "I/O error",
+		[KERR_NOSYS] = "no such system call",
+		[KERR_CHILD] = "no such child",
 	};
 
 	if (err < 0)

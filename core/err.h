@@ -16,6 +16,8 @@ enum {
 	KERR_DENIED,	/* firmware or rights refused */
 	KERR_TIMEDOUT,	/* gave up waiting */
 	KERR_IO,	/* the firmware or device failed */
+	KERR_NOSYS,	/* no such system call */
+	KERR_CHILD,	/* not a child to wait for */
 };
 
 const char *kerr_str(int err);

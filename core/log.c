@@ -120,6 +120,15 @@ void log_raw_printf(const char *fmt, ...)
 	sbi_console_write(buf, MIN((size_t)n, sizeof(buf) - 1));
 }
 
+void log_console_write(const char *s, size_t len)
+{
+	unsigned long flags = spin_lock_irqsave(&log_lock);
+
+	log_emit_pending(false);
+	sbi_console_write(s, len);
+	spin_unlock_irqrestore(&log_lock, flags);
+}
+
 void log_set_timebase(uint32_t hz)
 {
 	unsigned long flags = spin_lock_irqsave(&log_lock);

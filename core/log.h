@@ -35,6 +35,9 @@ void log_printf(int level, const char *fmt, ...) __printf(2, 3);
 /* Straight to the console, no stamp, no buffer, no lock: last words only. */
 void log_raw_printf(const char *fmt, ...) __printf(1, 2);
 
+/* User output: straight to the console, between whole log lines. */
+void log_console_write(const char *s, size_t len);
+
 void log_banner(void);
 /* Timestamps need the DT timebase; lines logged before it are held, then printed. */
 void log_set_timebase(uint32_t hz);

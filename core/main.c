@@ -8,6 +8,10 @@
  */
 #include "main.h"
 #include "cmdline.h"
+#include "as.h"
+#include "exec.h"
+#include "fmt.h"
+#include "initrd.h"
 #include "kthread.h"
 #include "panic.h"
 #include "sched.h"
@@ -31,27 +35,92 @@ static uint64_t core_entry_time;	/* time CSR at core_main; boot hart only */
 
 static struct completion kthreadd_done;
 
-/* The end of what this version does: report, then run self-tests or power off. */
-static __noreturn void core_done(void)
+static void report_boot_time(void)
 {
 	uint64_t us = (riscv_rdtime() - core_entry_time) * 1000000 / timer_timebase();
 
 	pr_info("core: bring-up done in %lu us on hart %lu; %lu pages free\n", (unsigned long)us,
 		smp_hartid(0), pmem_free_pages());
+}
+
+/* No init to run (no initramfs), or self-tests asked for: end the run here. */
+static __noreturn void core_done(void)
+{
+	report_boot_time();
 	if (cmdline.selftest)
 		selftest_run(cmdline.selftest);
-	pr_notice("core: no init yet; powering off\n");
+	pr_notice("core: no initramfs, no init to run; powering off\n");
 	power_off();
 }
 
-/* pid 1. In time it execs /init; for now it brings up SMP and ends the run. */
+static char initcall_blacklist_env[COMMAND_LINE_SIZE + 32];
+
+/* Exec @path as pid 1; returns only on failure, with the error. */
+static int try_to_run_init_process(const char *path)
+{
+	const char *argv[CMDLINE_MAX_INIT_ARGS + 2], *envp[CMDLINE_MAX_INIT_ENVS + 5];
+	struct exec_image img;
+	unsigned int n = 0;
+	int err;
+
+	if (cmdline.initcall_blacklist)
+		fmt_snprintf(initcall_blacklist_env, sizeof(initcall_blacklist_env),
+			     "initcall_blacklist=%s", cmdline.initcall_blacklist);
+	argv[n++] = path;
+	for (unsigned int i = 0; i < cmdline.init_argc; i++)
+		argv[n++] = cmdline.init_argv[i];
+	argv[n] = NULL;
+	n = 0;
+	envp[n++] = "HOME=/";
+	envp[n++] = "TERM=linux";
+	/* Initcalls run in user space: init needs to know these two. */
+	if (cmdline.initcall_debug)
+		envp[n++] = "initcall_debug=1";
+	if (cmdline.initcall_blacklist)
+		envp[n++] = initcall_blacklist_env;
+	for (unsigned int i = 0; i < cmdline.init_envc; i++)
+		envp[n++] = cmdline.init_envp[i];
+	envp[n] = NULL;
+
+	pr_info("Run %s as init process\n", path);
+	err = exec_load(path, argv, envp, &img);
+	if (err)
+		return err;
+	exec_enter(&img, "init");
+}
+
+/* Linux's order: rdinit=, then init=, then the usual places. */
+static void run_init_process(void)
+{
+	static const char *const defaults[] = { "/sbin/init", "/etc/init", "/bin/init", "/bin/sh" };
+	const char *rdinit = cmdline.rdinit ? cmdline.rdinit : "/init";
+	int err;
+
+	err = try_to_run_init_process(rdinit);
+	pr_err("Failed to execute %s (error %d)\n", rdinit, -err);
+	if (cmdline.init) {
+		err = try_to_run_init_process(cmdline.init);
+		panic("Requested init %s failed (error %d).", cmdline.init, -err);
+	}
+	for (unsigned int i = 0; i < ARRAY_SIZE(defaults); i++) {
+		err = try_to_run_init_process(defaults[i]);
+		pr_err("Failed to execute %s (error %d)\n", defaults[i], -err);
+	}
+	panic("No working init found.  Try passing init= option to kernel.");
+}
+
+/* pid 1: bring up SMP, then become the first user program. */
 static void kernel_init(void *unused)
 {
 	(void)unused;
 	if (wait_for_completion(&kthreadd_done, KTHREADD_WAIT_MS, "kthreadd"))
 		panic("kernel_init: kthreadd did not start in %u ms", KTHREADD_WAIT_MS);
 	smp_init();				/* every usable hart, through HSM */
-	core_done();
+	initrd_init();				/* check the initramfs, whole */
+	if (cmdline.selftest || !initrd_present())
+		core_done();			/* self-tests, or nothing to run */
+	report_boot_time();
+	run_init_process();
 }
 
 /* pid 1 kernel_init and pid 2 kthreadd; then the boot hart idles as swapper/0. */
@@ -85,6 +154,7 @@ void core_main(unsigned long boot_hartid, unsigned long fdt_pa)
 	smp_map_init(boot_hartid);		/* dense cpu ids; cpu 0 = this hart */
 	pmem_init();				/* memory minus kernel, DT, initrd, reserved */
 	vm_init();				/* Sv39 kernel map, nothing W+X */
+	as_init();				/* kernel half shared by user spaces */
 	trap_init_hart();			/* stvec, sie */
 	timer_init_hart();			/* the tick at timer.hz */
 	sched_init();				/* per-cpu run queues; this is swapper/0 */

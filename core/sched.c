@@ -20,6 +20,7 @@
  * interrupts off; never two rq locks at once. The idle mask is atomic.
  */
 #include "sched.h"
+#include "as.h"
 #include "cpu.h"
 #include "ipi.h"
 #include "log.h"
@@ -152,6 +153,11 @@ void sched_finish_switch(void)
 	c->prev = NULL;
 	if (!prev)
 		return;
+	/* A dead user task's address space goes now: no hart runs it any more. */
+	if (prev->as && __atomic_load_n(&prev->state, __ATOMIC_ACQUIRE) == TASK_DEAD) {
+		as_destroy(prev->as);
+		prev->as = NULL;
+	}
 	/* Pairs with the acquire loads in schedule() and task_join(). */
 	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
 	if (prev->detached && __atomic_load_n(&prev->state, __ATOMIC_ACQUIRE) == TASK_DEAD)
@@ -235,8 +241,13 @@ void schedule(void)
 		return;
 	}
 	sched_tick_for(c, next);
-	/* trap.S checks sp against the running task's stack. */
+	/* trap.S checks sp against the running task's stack, and enters U traps on it. */
 	c->stack_lo = next->stack_lo;
+	c->kstack_top = next->stack_top;
+	if (next->as != c->active_as) {
+		as_activate(next->as);
+		c->active_as = next->as;
+	}
 	c->current = next;
 	c->prev = prev;
 	sched_switch(&prev->ctx, &next->ctx);

@@ -140,7 +140,8 @@ struct task *task_create(const char *name, void (*fn)(void *), void *arg, int pp
 	/* Not yet runnable: sched_wake() moves it from BLOCKED to READY. */
 	t->state = TASK_BLOCKED;
 	t->ctx.ra = (unsigned long)task_trampoline;
-	t->ctx.sp = t->stack_top;
+	/* The top of the stack is kept for the user trap frame (exec_enter, trap.S). */
+	t->ctx.sp = t->stack_top - sizeof(struct trap_frame);
 	t->ctx.s[0] = (unsigned long)t;
 	return t;
 }
@@ -170,6 +171,18 @@ struct task *task_make_idle(unsigned int cpu)
 	return t;
 }
 
+struct task *task_find(int pid)
+{
+	struct task *found = NULL;
+	unsigned long flags = spin_lock_irqsave(&task_lock);
+
+	for (unsigned int i = 0; i < TASK_MAX && !found; i++)
+		if (task_used[i] && task_pool[i].pid == pid && pid > 0)
+			found = &task_pool[i];
+	spin_unlock_irqrestore(&task_lock, flags);
+	return found;
+}
+
 struct task *task_current(void)
 {
 	/* Interrupts off: no move to another hart between reading tp and current. */
@@ -185,13 +198,16 @@ void task_main(struct task *t)
 {
 	local_irq_enable();
 	t->fn(t->arg);
-	task_exit();
+	task_exit(0);
 }
 
-void task_exit(void)
+void task_exit(int code)
 {
 	struct task *t = task_current();
 
+	t->exit_code = code;
+	if (t->pid == 1 && t->as)
+		panic("Attempted to kill init! exitcode=0x%08x", (unsigned int)code);
 	/* Wakes a joiner; it frees us only once no cpu runs on our stack. */
 	complete_all(&t->exited);
 	local_irq_disable();

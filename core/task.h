@@ -16,6 +16,7 @@
 #define TASK_NAME_LEN		16
 #define TASK_PRIOS		8	/* 0 is the most urgent */
 #define TASK_PRIO_DEFAULT	4
+#define TASK_EXIT_FAULT		0x100	/* | scause: killed by a fault */
 
 enum task_state {
 	TASK_RUNNING,		/* current on some cpu */
@@ -50,6 +51,9 @@ struct task {
 	void (*fn)(void *arg);
 	void *arg;
 	bool detached;			/* freed at exit; else task_join() reaps it */
+	int exit_code;			/* set by task_exit() */
+	struct as *as;			/* user address space, NULL for kernel threads */
+	uintptr_t user_entry, user_sp;	/* a spawned task's start, until it runs */
 	struct completion exited;
 	/* Its stack: one slot of the kernel stack region (vm.h). */
 	unsigned int stack_slot;
@@ -64,8 +68,10 @@ struct task {
 struct task *task_create(const char *name, void (*fn)(void *), void *arg, int ppid);
 /* The idle task of this cpu, made from the context that calls it. */
 struct task *task_make_idle(unsigned int cpu);
-/* Leave the current task; never returns. */
-__noreturn void task_exit(void);
+/* Leave the current task with @code; never returns. */
+__noreturn void task_exit(int code);
+/* The live task with @pid, or NULL (no reference is taken: for tasks that cannot go away). */
+struct task *task_find(int pid);
 /* Wait (up to @timeout_ms) for @t to exit, then free it. */
 int __must_check task_join(struct task *t, unsigned int timeout_ms);
 /* Free a dead task's stack and slot (sched.c, after switching away from it). */

@@ -13,6 +13,7 @@
 #include "vm.h"
 #include "ipi.h"
 #include "sched.h"
+#include "syscall.h"
 #include "fmt.h"
 
 _Static_assert(TF_SEPC == offsetof(struct trap_frame, sepc), "trap.S frame layout");
@@ -115,8 +116,16 @@ void trap_handler(struct trap_frame *tf)
 {
 	unsigned long code = tf->scause & ~SCAUSE_INTERRUPT;
 
-	if (!(tf->scause & SCAUSE_INTERRUPT))
-		trap_die(tf);
+	if (!(tf->scause & SCAUSE_INTERRUPT)) {
+		if (tf->sstatus & SSTATUS_SPP)
+			trap_die(tf);		/* the kernel's own fault */
+		if (code == EXC_ECALL_U)
+			syscall_handle(tf);
+		else
+			syscall_user_fault(tf);	/* the task dies alone */
+		sched_preempt_check();
+		return;
+	}
 
 	switch (code) {
 	case IRQ_S_TIMER:

@@ -161,6 +161,18 @@ void sbi_console_write(const char *s, size_t len)
 		sbi_legacy(SBI_EXT_LEGACY_CONSOLE_PUTCHAR, (unsigned char)*s++);
 }
 
+int sbi_console_getchar(void)
+{
+	if (sbi.dbcn) {
+		unsigned char c;
+		struct sbiret r = sbi_ecall(SBI_EXT_DBCN, SBI_EXT_DBCN_CONSOLE_READ, 1,
+					    kva_to_pa(&c), 0, 0, 0, 0);
+
+		return !r.error && r.value == 1 ? c : -1;
+	}
+	return (int)sbi_legacy(SBI_EXT_LEGACY_CONSOLE_GETCHAR, 0);
+}
+
 long sbi_set_timer(uint64_t stime_value)
 {
 	if (sbi.time)

@@ -13,6 +13,7 @@
 /* Extension IDs (SBI spec chapter 3-10) */
 #define SBI_EXT_LEGACY_SET_TIMER	0x00
 #define SBI_EXT_LEGACY_CONSOLE_PUTCHAR	0x01
+#define SBI_EXT_LEGACY_CONSOLE_GETCHAR	0x02
 #define SBI_EXT_LEGACY_SHUTDOWN		0x08
 #define SBI_EXT_BASE	0x10
 #define SBI_EXT_TIME	0x54494D45	/* "TIME" */
@@ -36,6 +37,7 @@
 #define SBI_EXT_HSM_HART_GET_STATUS	2
 #define SBI_EXT_SRST_RESET		0
 #define SBI_EXT_DBCN_CONSOLE_WRITE	0
+#define SBI_EXT_DBCN_CONSOLE_READ	1
 #define SBI_EXT_DBCN_CONSOLE_WRITE_BYTE	2
 
 /* HSM states (9.1) */
@@ -92,6 +94,8 @@ const char *sbi_hsm_state_str(long state);
 
 /* Console: DBCN when the firmware has it, the legacy putchar otherwise. */
 void sbi_console_write(const char *s, size_t len);
+/* One byte from the console, or -1 if none is waiting. */
+int sbi_console_getchar(void);
 
 long sbi_set_timer(uint64_t stime_value);
 long sbi_send_ipi(unsigned long hart_mask, unsigned long hart_mask_base);

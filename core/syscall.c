@@ -1,0 +1,352 @@
+/*
+ * syscall.c - system calls.
+ *
+ * Entered from trap_handler() on the calling task's kernel stack with
+ * interrupts off; a call runs with them on (it may sleep) and returns
+ * its result in a0. User pointers go through uaccess.c: a bad one is
+ * -KERR_INVAL for the caller, never a fault in the kernel.
+ */
+#include "syscall.h"
+#include "as.h"
+#include "exec.h"
+#include "initrd.h"
+#include "log.h"
+#include "power.h"
+#include "riscv.h"
+#include "sched.h"
+#include "smp.h"
+#include "string.h"
+#include "task.h"
+#include "timer.h"
+#include "trap.h"
+#include "uaccess.h"
+#include "wait.h"
+#include "uapi/keel_syscall.h"
+#include "../sbi/sbi.h"
+
+_Static_assert(KEEL_EINVAL == KERR_INVAL && KEEL_ENOENT == KERR_NOENT &&
+	       KEEL_ETIMEDOUT == KERR_TIMEDOUT && KEEL_ENOSYS == KERR_NOSYS &&
+	       KEEL_ECHILD == KERR_CHILD, "uapi error codes match err.h");
+
+#define SYS_IO_CHUNK	256
+#define SYS_PATH_MAX	256
+#define SYS_ARG_MAX	1024	/* bytes of one argument or environment string */
+
+/* Argument @n (1-based): a0..a5 are x10..x15, and regs[] starts at x1. */
+#define A(n)	(tf->regs[10 + (n) - 2])
+
+static struct as *sys_as(void)
+{
+	return task_current()->as;
+}
+
+static long sys_write(unsigned long fd, uintptr_t buf, size_t len)
+{
+	char chunk[SYS_IO_CHUNK];
+	size_t done = 0;
+
+	if (fd != 1 && fd != 2)
+		return -KERR_INVAL;
+	while (done < len) {
+		size_t n = MIN(len - done, sizeof(chunk));
+
+		if (copy_from_user(sys_as(), chunk, buf + done, n))
+			return done ? (long)done : -KERR_INVAL;
+		log_console_write(chunk, n);
+		done += n;
+	}
+	return (long)done;
+}
+
+/* Console input through the firmware until a console server takes it over. */
+static long sys_read(unsigned long fd, uintptr_t buf, size_t len)
+{
+	char chunk[SYS_IO_CHUNK];
+	size_t n = 0;
+
+	if (fd != 0)
+		return -KERR_INVAL;
+	if (!len)
+		return 0;
+	len = MIN(len, sizeof(chunk));
+	for (;;) {
+		int c = sbi_console_getchar();
+
+		if (c >= 0) {
+			chunk[n++] = (char)c;
+			if (n == len || c == '\n' || c == '\r')
+				break;
+			continue;
+		}
+		if (n)
+			break;
+		task_sleep_us(10000);	/* nothing yet: poll at 100 Hz */
+	}
+	return copy_to_user(sys_as(), buf, chunk, n) ? -KERR_INVAL : (long)n;
+}
+
+static long sys_time_ns(void)
+{
+	uint64_t t = riscv_rdtime(), hz = timer_timebase();
+
+	return (long)((t / hz) * 1000000000ULL + (t % hz) * 1000000000ULL / hz);
+}
+
+/* Copy a user NULL-terminated vector of strings into @store; the count, or <0. */
+static long sys_copy_vec(uintptr_t uvec, const char **vec, unsigned int max, char *store,
+			 size_t *used, size_t size)
+{
+	unsigned int n = 0;
+
+	if (!uvec) {
+		vec[0] = NULL;
+		return 0;
+	}
+	for (;; n++) {
+		uint64_t p;
+		long len;
+
+		if (n + 1 >= max)
+			return -KERR_RANGE;
+		if (copy_from_user(sys_as(), &p, uvec + n * sizeof(p), sizeof(p)))
+			return -KERR_INVAL;
+		if (!p)
+			break;
+		len = strncpy_from_user(sys_as(), store + *used, p, MIN(size - *used, SYS_ARG_MAX));
+		if (len < 0)
+			return len;
+		vec[n] = store + *used;
+		*used += (size_t)len + 1;
+	}
+	vec[n] = NULL;
+	return n;
+}
+
+struct sys_spawn_args {
+	char path[SYS_PATH_MAX];
+	const char *argv[EXEC_MAX_ARGS], *envp[EXEC_MAX_ARGS];
+	char store[EXEC_MAX_STRINGS];
+};
+
+/* The first code of a spawned task: become the program loaded for it. */
+static void sys_spawn_start(void *arg)
+{
+	struct task *t = task_current();
+	struct exec_image img = { .as = t->as, .entry = t->user_entry, .sp = t->user_sp };
+
+	(void)arg;
+	t->as = NULL;		/* exec_enter() installs it */
+	exec_enter(&img, t->name);
+}
+
+static const char *sys_basename(const char *p)
+{
+	const char *b = p;
+
+	for (; *p; p++)
+		if (*p == '/' && p[1])
+			b = p + 1;
+	return b;
+}
+
+static long sys_spawn(uintptr_t upath, uintptr_t uargv, uintptr_t uenvp)
+{
+	static struct sys_spawn_args a;		/* guarded by sys_spawn_lock */
+	static struct mutex sys_spawn_lock;	/* all zero is an unlocked mutex */
+	struct exec_image img;
+	struct task *t;
+	size_t used = 0;
+	long err;
+
+	mutex_lock(&sys_spawn_lock);
+	err = strncpy_from_user(sys_as(), a.path, upath, sizeof(a.path));
+	if (err >= 0)
+		err = sys_copy_vec(uargv, a.argv, EXEC_MAX_ARGS, a.store, &used, sizeof(a.store));
+	if (err >= 0)
+		err = sys_copy_vec(uenvp, a.envp, EXEC_MAX_ARGS, a.store, &used, sizeof(a.store));
+	if (err >= 0)
+		err = exec_load(a.path, a.argv, a.envp, &img);
+	if (err < 0) {
+		mutex_unlock(&sys_spawn_lock);
+		return err;
+	}
+	t = task_create(sys_basename(a.path), sys_spawn_start, NULL, task_current()->pid);
+	mutex_unlock(&sys_spawn_lock);
+	if (!t) {
+		as_destroy(img.as);
+		return -KERR_NOMEM;
+	}
+	t->as = img.as;
+	t->user_entry = img.entry;
+	t->user_sp = img.sp;
+	sched_wake(t);
+	return t->pid;
+}
+
+static long sys_wait(long pid, uintptr_t ustatus)
+{
+	struct task *me = task_current(), *t = task_find((int)pid);
+	int code;
+
+	if (!t || t->ppid != me->pid || t->detached)
+		return -KERR_CHILD;
+	if (wait_for_completion(&t->exited, WAIT_FOREVER, "a child to exit"))
+		return -KERR_TIMEDOUT;
+	code = t->exit_code;
+	if (task_join(t, 1000))
+		return -KERR_TIMEDOUT;
+	if (ustatus && copy_to_user(me->as, ustatus, &code, sizeof(code)))
+		return -KERR_INVAL;
+	return pid;
+}
+
+static long sys_dmesg(unsigned long seq, uintptr_t buf, size_t len)
+{
+	char line[LOG_LINE_MAX + 32];
+	int n;
+
+	if (seq < log_first_seq())
+		return -KERR_RANGE;
+	if (seq >= log_next_seq())
+		return 0;
+	n = log_read(seq, line, sizeof(line));
+	if (n < 0)
+		return -KERR_RANGE;
+	n = (int)MIN((size_t)n, MIN(len, sizeof(line) - 1));
+	return copy_to_user(sys_as(), buf, line, (size_t)n) ? -KERR_INVAL : n;
+}
+
+struct sys_ps_ctx {
+	uintptr_t buf;
+	unsigned long max, n;
+	bool fault;
+};
+
+static void sys_ps_one(struct task *t, void *arg)
+{
+	struct sys_ps_ctx *ctx = arg;
+	struct keel_ps e;
+
+	if (ctx->n >= ctx->max || ctx->fault)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.pid = t->pid;
+	e.ppid = t->ppid;
+	e.hart = (int)smp_hartid(t->cpu);
+	e.state = __atomic_load_n(&t->state, __ATOMIC_RELAXED);
+	memcpy(e.name, t->name, sizeof(e.name));
+	if (copy_to_user(sys_as(), ctx->buf + ctx->n * sizeof(e), &e, sizeof(e)))
+		ctx->fault = true;
+	ctx->n++;
+}
+
+static long sys_ps(uintptr_t buf, unsigned long max)
+{
+	struct sys_ps_ctx ctx = { buf, max, 0, false };
+
+	task_for_each(sys_ps_one, &ctx);
+	return ctx.fault ? -KERR_INVAL : (long)ctx.n;
+}
+
+static long sys_initrd_read(uintptr_t upath, uintptr_t buf, size_t len, size_t off)
+{
+	char path[SYS_PATH_MAX];
+	struct cpio_file f;
+	long err = strncpy_from_user(sys_as(), path, upath, sizeof(path));
+
+	if (err < 0)
+		return err;
+	err = initrd_find(path, &f);
+	if (err)
+		return err;
+	if (off >= f.size)
+		return 0;
+	len = MIN(len, f.size - off);
+	return copy_to_user(sys_as(), buf, (const char *)f.data + off, len) ? -KERR_INVAL :
+									      (long)len;
+}
+
+struct sys_list_ctx {
+	unsigned long want, at;
+	struct keel_dirent *e;
+	bool found;
+};
+
+static bool sys_list_one(const struct cpio_file *f, void *arg)
+{
+	struct sys_list_ctx *ctx = arg;
+
+	if (ctx->at++ != ctx->want)
+		return true;
+	ctx->e->size = f->size;
+	ctx->e->mode = f->mode;
+	memcpy(ctx->e->name, f->name, MIN(f->namelen, sizeof(ctx->e->name) - 1));
+	ctx->found = true;
+	return false;
+}
+
+static long sys_initrd_list(unsigned long index, uintptr_t uentry)
+{
+	struct keel_dirent e;
+	struct sys_list_ctx ctx = { index, 0, &e, false };
+
+	memset(&e, 0, sizeof(e));
+	initrd_for_each(sys_list_one, &ctx);
+	if (!ctx.found)
+		return 0;
+	return copy_to_user(sys_as(), uentry, &e, sizeof(e)) ? -KERR_INVAL : 1;
+}
+
+static long sys_reboot(unsigned long how)
+{
+	struct task *me = task_current();
+
+	pr_notice("reboot: %s (pid %d) asked to %s\n", me->name, me->pid,
+		  how == KEEL_REBOOT_RESTART ? "restart" : "power off");
+	if (how == KEEL_REBOOT_RESTART)
+		power_reboot();
+	if (how == KEEL_REBOOT_POWEROFF)
+		power_off();
+	return -KERR_INVAL;
+}
+
+static long syscall_dispatch(struct trap_frame *tf)
+{
+	switch (tf->regs[17 - 1]) {	/* a7 */
+	case SYS_exit: task_exit((int)A(1));
+	case SYS_write: return sys_write(A(1), A(2), A(3));
+	case SYS_read: return sys_read(A(1), A(2), A(3));
+	case SYS_getpid: return task_current()->pid;
+	case SYS_getppid: return task_current()->ppid;
+	case SYS_yield: sched_yield(); return 0;
+	case SYS_sleep_us: task_sleep_us(A(1)); return 0;
+	case SYS_time_ns: return sys_time_ns();
+	case SYS_spawn: return sys_spawn(A(1), A(2), A(3));
+	case SYS_wait: return sys_wait((long)A(1), A(2));
+	case SYS_dmesg: return sys_dmesg(A(1), A(2), A(3));
+	case SYS_ps: return sys_ps(A(1), A(2));
+	case SYS_reboot: return sys_reboot(A(1));
+	case SYS_initrd_read: return sys_initrd_read(A(1), A(2), A(3), A(4));
+	case SYS_initrd_list: return sys_initrd_list(A(1), A(2));
+	default: return -KERR_NOSYS;
+	}
+}
+
+void syscall_handle(struct trap_frame *tf)
+{
+	tf->sepc += 4;		/* past the ecall */
+	local_irq_enable();
+	tf->regs[10 - 1] = (unsigned long)syscall_dispatch(tf);
+	local_irq_disable();
+}
+
+void syscall_user_fault(struct trap_frame *tf)
+{
+	struct task *t = task_current();
+	unsigned long code = tf->scause & ~SCAUSE_INTERRUPT;
+
+	pr_err("%s[%d]: %s at 0x%lx, stval 0x%lx, on hart %lu; killed\n", t->name, t->pid,
+	       trap_cause_str(tf->scause), tf->sepc, tf->stval, this_cpu()->hartid);
+	local_irq_enable();
+	task_exit(TASK_EXIT_FAULT | (int)code);
+}
