@@ -49,7 +49,7 @@ static __noreturn void core_done(void)
 	report_boot_time();
 	if (cmdline.selftest)
 		selftest_run(cmdline.selftest);
-	pr_notice("core: no initramfs, no init to run; powering off\n");
+	pr_notice("core: no initramfs; powering off\n");
 	power_off();
 }
 

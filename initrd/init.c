@@ -158,6 +158,9 @@ int main(int argc, char **argv, char **envp)
 	       argc == 2 ? "" : "s");
 	for (int i = 1; i < argc; i++)
 		printf(" %s", argv[i]);
+	printf("\ninit: environment:");
+	for (char **e = environ; *e; e++)
+		printf(" %s", *e);
 	printf("\n");
 	if (n < 0)
 		printf("init: no %s (%s): no initcalls\n", INITCALLS_PATH, keel_strerror(n));
