@@ -16,28 +16,48 @@ char **environ;
 int main(int argc, char **argv, char **envp);
 void keel_start(int argc, char **argv, char **envp);
 
+/*
+ * Output is line-buffered: one write per line keeps the lines of
+ * programs running at once on different harts from mixing.
+ */
+static char keel_outbuf[256];
+static size_t keel_outlen;
+
+static int keel_flush(FILE *f)
+{
+	long n = keel_outlen ? keel_write(1, keel_outbuf, keel_outlen) : 0;
+
+	(void)f;
+	keel_outlen = 0;
+	return n < 0 ? EOF : 0;
+}
+
 static int keel_putc(char c, FILE *f)
 {
-	(void)f;
-	return keel_write(1, &c, 1) == 1 ? (unsigned char)c : EOF;
+	keel_outbuf[keel_outlen++] = c;
+	if (c == '\n' || keel_outlen == sizeof(keel_outbuf))
+		if (keel_flush(f))
+			return EOF;
+	return (unsigned char)c;
 }
 
 static int keel_getc(FILE *f)
 {
 	char c;
 
-	(void)f;
+	keel_flush(f);		/* a prompt shows before we wait for input */
 	return keel_read(0, &c, 1) == 1 ? (unsigned char)c : EOF;
 }
 
 /* picolibc's tinystdio: the program supplies its standard streams. */
-static FILE keel_stdio = FDEV_SETUP_STREAM(keel_putc, keel_getc, NULL, _FDEV_SETUP_RW);
+static FILE keel_stdio = FDEV_SETUP_STREAM(keel_putc, keel_getc, keel_flush, _FDEV_SETUP_RW);
 FILE *const stdin = &keel_stdio;
 FILE *const stdout = &keel_stdio;
 FILE *const stderr = &keel_stdio;
 
 void _exit(int code)
 {
+	keel_flush(stdout);
 	keel_exit(code);
 }
 

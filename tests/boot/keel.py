@@ -67,7 +67,8 @@ class Keel:
     """One QEMU run of build/Image, read line by line."""
 
     def __init__(self, name, machine="virt", smp=1, mem="256M", append=None,
-                 bios=None, dtb=None, kernel=None, extra=(), conf=None, log_dir=LOG_DIR):
+                 bios=None, dtb=None, kernel=None, initrd=None, extra=(), conf=None,
+                 log_dir=LOG_DIR):
         conf = conf or config()
         self.name = name
         self.log_path = os.path.join(log_dir, name + ".log")
@@ -81,6 +82,8 @@ class Keel:
             args += ["-append", append]
         if dtb:
             args += ["-dtb", dtb]
+        if initrd:
+            args += ["-initrd", initrd]
         args += list(extra)
         self.command = " ".join(_quote(a) for a in [conf["qemu"]] + args)
         self.proc = pexpect.spawn(conf["qemu"], args, encoding="utf-8",
@@ -125,6 +128,10 @@ class Keel:
             m = pat.search(line)
             if m:
                 return m
+
+    def send(self, text):
+        """Type @text on the console (the shell reads it through the firmware)."""
+        self.proc.send(text)
 
     def wait_exit(self, timeout=BOOT_TIMEOUT):
         """Read the console to its end; QEMU's exit status (-N: killed by signal N)."""

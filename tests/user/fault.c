@@ -8,6 +8,7 @@
 
 /* Not const: the compiler must not see through the bad addresses. */
 static volatile uintptr_t bad_low = 16, bad_kernel = 0xffffffff80000000UL;
+static char data_page[64] = { 0x13 };	/* a nop, were it executable */
 
 int main(int argc, char **argv)
 {
@@ -15,7 +16,7 @@ int main(int argc, char **argv)
 
 	if (!strcmp(how, "kernel"))	/* a user pointer into the kernel half */
 		return *(volatile int *)bad_kernel;
-	if (!strcmp(how, "exec"))	/* jump into data */
-		((void (*)(void))(uintptr_t)"\x00\x00")();
+	if (!strcmp(how, "exec"))	/* jump into writable, not executable, data */
+		((void (*)(void))(uintptr_t)data_page)();
 	return *(volatile int *)bad_low;	/* NULL + 16 */
 }
