@@ -31,7 +31,7 @@ BIG_BOOT_TIMEOUT = 120  # s: 32 harts and more
 # "[    0.038389] Keel version ..." (DESIGN.md section 6)
 STAMP_RE = re.compile(r"^\[\s*(\d+)\.(\d{6})\] ")
 
-# The lines of a boot that ends in "no init yet", in the order Keel prints them.
+# The lines of a boot without an initramfs (it ends in "no initramfs"), in order.
 MILESTONES = [
     r"\] Keel version ",
     r"\] sbi: SBI specification v\d+\.\d+",
@@ -43,7 +43,7 @@ MILESTONES = [
     r"\] pmem: \d+ pages free",
     r"\] smp: brought up \d+ of \d+ harts",
     r"\] core: bring-up done ",
-    r"\] core: no init yet; powering off$",
+    r"\] core: no initramfs; powering off$",
 ]
 
 # Facts the tests saw but do not assert; conftest.py prints them at the end.

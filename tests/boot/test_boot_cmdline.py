@@ -45,7 +45,7 @@ def test_cmdline_quiet_hides_info_but_powers_off(keel):
     assert status == 0, k.why("QEMU exit status %s, expected 0 (poweroff)" % status)
     assert k.find(r"^Boot HART ID"), k.why("OpenSBI did not boot")
     for info in (r"\] Keel version", r"\] cpu: ", r"\] dt: machine model", r"\] mem: ",
-                 r"\] pmem: ", r"\] smp: ", r"\] core: bring-up done", r"\] core: no init yet"):
+                 r"\] pmem: ", r"\] smp: ", r"\] core: bring-up done", r"\] core: no initramfs"):
         assert not k.find(info), k.why("quiet still printed %r" % k.find(info).string)
 
 

@@ -47,7 +47,7 @@ def check_boot_log(k, smp, mem_mib):
     assert k.find(r"\] Kernel command line: "), k.why("no `Kernel command line:` line")
     assert k.find(r"\] core: bring-up done in \d+ us on hart \d+; \d+ pages free$"), \
         k.why("no `core: bring-up done` line")
-    assert k.find(r"\] core: no init yet; powering off$"), k.why("no `core: no init yet`")
+    assert k.find(r"\] core: no initramfs; powering off$"), k.why("no `core: no initramfs`")
     k.check_stamps()
 
 
