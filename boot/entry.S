@@ -20,7 +20,6 @@
 /* Root-table slots (va bits 38..30) of KERNEL_VBASE and DIRECT_MAP_BASE. */
 #define VPN2_KERNEL	510
 #define VPN2_DIRECT_MAP	256
-#define SBI_EXT_HSM_ASM	0x48534D	/* sbi/sbi.h SBI_EXT_HSM */
 
 	.section .head.text, "ax"
 	.globl	_start
@@ -171,12 +170,12 @@ secondary_entry:
 	j	6b
 
 /*
- * The pen: smp_park_early() starts every other hart here through HSM as
- * soon as the core runs, because under QEMU's multi-threaded TCG a hart
+ * The pen: smp_park() starts the harts Keel will use here through HSM as
+ * soon as it knows them, because under QEMU's multi-threaded TCG a hart
  * OpenSBI 1.1 holds STOPPED polls and slows the boot hart up to 100x;
  * here it sleeps in wfi, MMU off. a0 = hartid. smp_init() releases it by
  * storing the physical address of its struct cpu in smp_pen[hartid] and
- * sending an IPI; SMP_PEN_STOP instead sends it back to the firmware.
+ * sending an IPI.
  */
 	.globl	secondary_pen
 	.balign 4
@@ -193,14 +192,9 @@ secondary_pen:
 	csrc	sip, t0				/* forget an IPI we have seen */
 	fence	r, r
 	ld	a1, 0(t1)
-	bnez	a1, 2f
+	bnez	a1, secondary_entry		/* a0 = hartid, a1 = &cpus[i] (pa) */
 	wfi
 	j	1b
-2:	li	t0, SMP_PEN_STOP
-	bne	a1, t0, secondary_entry		/* a0 = hartid, a1 = &cpus[i] (pa) */
-	li	a7, SBI_EXT_HSM_ASM
-	li	a6, 1				/* SBI_EXT_HSM_HART_STOP */
-	ecall
 3:	wfi
 	j	3b
 

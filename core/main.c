@@ -145,13 +145,13 @@ void core_main(unsigned long boot_hartid, unsigned long fdt_pa)
 	core_entry_time = riscv_rdtime();
 	log_banner();				/* "Keel version ..."; held for the timebase */
 	sbi_probe();				/* firmware version and extensions */
-	smp_park_early(boot_hartid);		/* other harts wait in wfi, not in firmware */
 	machine_init(fdt_pa);			/* parse and check the DT, or panic */
 	cmdline_init(machine_dt.bootargs);	/* loglevel=, quiet, debug, maxcpus= ... */
 	log_set_timebase(machine_dt.timebase_hz);	/* stamps and prints held lines */
 	machine_log(boot_hartid);		/* model, harts, memory, /chosen */
 	cmdline_log();				/* "Kernel command line: ..." */
 	smp_map_init(boot_hartid);		/* dense cpu ids; cpu 0 = this hart */
+	smp_park();				/* the others wait in wfi, not in firmware */
 	pmem_init();				/* memory minus kernel, DT, initrd, reserved */
 	vm_init();				/* Sv39 kernel map, nothing W+X */
 	as_init();				/* kernel half shared by user spaces */

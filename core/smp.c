@@ -32,13 +32,12 @@
 
 extern char secondary_entry[], secondary_pen[];
 
-/* Read by the pen with the MMU off: 0 wait, SMP_PEN_STOP, or &cpus[i] (pa). */
+/* Read by the pen with the MMU off: 0 = wait, else &cpus[i] (pa). */
 uint64_t smp_pen[SMP_PEN_HARTS];
 static bool smp_parked[SMP_PEN_HARTS];	/* started into the pen; boot hart only */
 static unsigned int smp_nparked;
 
-/* Probing ends after this many hart ids in a row that HSM does not know. */
-#define SMP_PROBE_GAP	64
+
 extern unsigned long smp_boot_satp;	/* boot/entry.S; written before any hart_start */
 
 struct cpu cpus[KEEL_MAX_CPUS];
@@ -147,31 +146,42 @@ static int smp_prepare_cpu(unsigned int cpu)
 	return 0;
 }
 
-void smp_park_early(unsigned long boot_hartid)
+/* How many cpus bring-up aims for: all, or what maxcpus=/nosmp/HSM allow. */
+static unsigned int smp_target_cpus(void)
 {
-	unsigned int gap = 0;
+	unsigned int n = smp_ncpus;
 
-	if (!sbi.hsm)
-		return;
-	for (unsigned long id = 0; id < SMP_PEN_HARTS && gap < SMP_PROBE_GAP; id++) {
-		struct sbiret st;
+	if (cmdline.nosmp) {
+		pr_info("smp: nosmp: uniprocessor\n");
+		return 1;
+	}
+	if (cmdline.maxcpus >= 0 && (unsigned int)cmdline.maxcpus < n) {
+		n = cmdline.maxcpus ? (unsigned int)cmdline.maxcpus : 1;
+		pr_info("smp: maxcpus=%d: bringing up %u of %u usable harts\n", cmdline.maxcpus,
+			n, smp_ncpus);
+	}
+	if (n > 1 && !sbi.hsm) {
+		pr_warn("smp: the firmware has no SBI HSM extension: uniprocessor\n");
+		return 1;
+	}
+	return n;
+}
 
-		if (id == boot_hartid)
-			continue;
-		st = sbi_hart_get_status(id);
-		if (st.error) {
-			gap++;		/* not a hart this firmware runs */
-			continue;
-		}
-		gap = 0;
-		if (st.value != SBI_HSM_STATE_STOPPED)
-			continue;
-		if (!sbi_hart_start(id, kva_to_pa(secondary_pen), 0)) {
+void smp_park(void)
+{
+	unsigned int ncpus = smp_target_cpus();
+
+	smp_target = ncpus;
+	for (unsigned int cpu = 1; cpu < ncpus; cpu++) {
+		unsigned long id = smp_hartid(cpu);
+
+		if (id < SMP_PEN_HARTS && !sbi_hart_start(id, kva_to_pa(secondary_pen), 0)) {
 			smp_parked[id] = true;
 			smp_nparked++;
 		}
 	}
-	pr_info("smp: %u harts parked in the pen until smp_init\n", smp_nparked);
+	if (smp_nparked)
+		pr_info("smp: %u harts parked in the pen until smp_init\n", smp_nparked);
 }
 
 static bool smp_is_parked(unsigned long hartid)
@@ -179,7 +189,7 @@ static bool smp_is_parked(unsigned long hartid)
 	return hartid < SMP_PEN_HARTS && smp_parked[hartid];
 }
 
-/* Let a parked hart go: to @val (a struct cpu's pa, or SMP_PEN_STOP); the IPI follows. */
+/* Let a parked hart go to @val (its struct cpu's pa); the IPI follows. */
 static void smp_pen_release(unsigned long hartid, uint64_t val)
 {
 	smp_parked[hartid] = false;
@@ -268,52 +278,14 @@ static void smp_report_missing(unsigned int ncpus)
 	}
 }
 
-/* How many cpus bring-up aims for: all, or what maxcpus=/nosmp/HSM allow. */
-static unsigned int smp_target_cpus(void)
-{
-	unsigned int n = smp_ncpus;
 
-	if (cmdline.nosmp) {
-		pr_info("smp: nosmp: uniprocessor\n");
-		return 1;
-	}
-	if (cmdline.maxcpus >= 0 && (unsigned int)cmdline.maxcpus < n) {
-		n = cmdline.maxcpus ? (unsigned int)cmdline.maxcpus : 1;
-		pr_info("smp: maxcpus=%d: bringing up %u of %u usable harts\n", cmdline.maxcpus,
-			n, smp_ncpus);
-	}
-	if (n > 1 && !sbi.hsm) {
-		pr_warn("smp: the firmware has no SBI HSM extension: uniprocessor\n");
-		return 1;
-	}
-	return n;
-}
-
-/* Parked harts that will not run Keel (unusable, maxcpus=, nosmp) go back to HSM STOPPED. */
-static void smp_pen_send_back(void)
-{
-	unsigned int n = 0;
-
-	for (unsigned long id = 0; id < SMP_PEN_HARTS; id++) {
-		if (!smp_is_parked(id))
-			continue;
-		smp_pen_release(id, SMP_PEN_STOP);
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-		if (sbi_send_ipi(1, id))
-			pr_warn("smp: hart %lu: cannot send it back to the firmware\n", id);
-		n++;
-	}
-	if (n)
-		pr_info("smp: %u parked harts not used; back to the firmware\n", n);
-}
 
 void smp_init(void)
 {
-	unsigned int ncpus = smp_target_cpus();
+	unsigned int ncpus = smp_target;
 	uint64_t t0 = riscv_rdtime();
 	struct cpumask released;
 
-	smp_target = ncpus;
 	cpumask_clear_all(&released);
 	completion_init(&smp_checkin);
 	completion_init(&smp_dead);
@@ -328,7 +300,6 @@ void smp_init(void)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!cpumask_empty(&released))
 		ipi_send_mask(&released, IPI_WAKE);
-	smp_pen_send_back();
 	smp_wait_online(ncpus);
 	smp_report_missing(ncpus);
 	pr_info("smp: brought up %u of %u harts in %lu us\n", smp_online_cpus(), ncpus,

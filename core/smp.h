@@ -7,7 +7,6 @@
 
 /* The pen (boot/entry.S): a release slot per hartid below SMP_PEN_HARTS. */
 #define SMP_PEN_HARTS	1024
-#define SMP_PEN_STOP	1	/* a release value no struct cpu has: go back to the firmware */
 
 #ifndef __ASSEMBLER__
 #include "cpu.h"
@@ -46,10 +45,10 @@ int __must_check smp_hotplug_up(unsigned int cpu);
 __noreturn void smp_cpu_dead(struct cpu *c);
 
 /*
- * Boot hart, right after the SBI probe: start every other hart the
- * firmware knows (HSM hart_get_status over the ids) into the pen.
+ * Boot hart, once the hart map is known: start every hart smp_init will
+ * bring up (usable, within maxcpus=/nosmp) into the pen, where it sleeps.
  */
-void smp_park_early(unsigned long boot_hartid);
+void smp_park(void);
 
 
 /* A secondary's first C code (boot/entry.S). */
