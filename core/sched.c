@@ -15,12 +15,13 @@
  * switched away (sched_finish_switch), so a task woken elsewhere while
  * it is still going to sleep is not run twice at once.
  *
- * Locking: rq->lock guards the queue, its timeouts list and the rq_next,
+ * Locking: rq->lock guards the queue, its timeouts list and the rq_entry,
  * cpu, prio and affinity fields of its tasks; always taken with
  * interrupts off; never two rq locks at once. The idle mask is atomic.
  */
 #include "sched.h"
 #include "as.h"
+#include "runq.h"
 #include "cpu.h"
 #include "ipi.h"
 #include "log.h"
@@ -33,8 +34,8 @@
 
 struct rq {
 	struct spinlock lock;
-	struct task *head[TASK_PRIOS], *tail[TASK_PRIOS];
-	unsigned int nr_ready;		/* guarded by lock; read racily as a hint */
+	struct runq q;			/* guarded by lock */
+	unsigned int nr_ready;		/* q.nr, mirrored for racy reads (a hint) */
 	struct task *timeouts;		/* timed waits started on this cpu */
 	bool offline;			/* guarded by lock: its cpu is gone, queue elsewhere */
 };
@@ -59,46 +60,49 @@ static void irq_restore(unsigned long flags)
 	csr_set(sstatus, flags);
 }
 
+#define rq_task(e)	((struct task *)((char *)(e) - offsetof(struct task, rq_entry)))
+
 /* Caller holds rq->lock. */
 static void rq_enqueue(struct rq *rq, struct task *t)
 {
-	unsigned int p = t->prio;
-
-	t->rq_next = NULL;
-	if (rq->tail[p])
-		rq->tail[p]->rq_next = t;
-	else
-		rq->head[p] = t;
-	rq->tail[p] = t;
-	__atomic_store_n(&rq->nr_ready, rq->nr_ready + 1, __ATOMIC_RELAXED);
+	t->rq_entry.prio = t->prio;
+	runq_push(&rq->q, &t->rq_entry);
+	__atomic_store_n(&rq->nr_ready, rq->q.nr, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->state, TASK_READY, __ATOMIC_RELEASE);
 }
 
-/* Caller holds rq->lock. Unlink @t (READY in @rq) from its list. */
+/* Caller holds rq->lock. Unlink @t (READY in @rq). */
 static void rq_remove(struct rq *rq, struct task *t)
 {
-	unsigned int p = t->prio;
-	struct task **pp = &rq->head[p], *prev = NULL;
+	BUG_ON(!runq_remove(&rq->q, &t->rq_entry));
+	__atomic_store_n(&rq->nr_ready, rq->q.nr, __ATOMIC_RELAXED);
+}
 
-	while (*pp && *pp != t) {
-		prev = *pp;
-		pp = &(*pp)->rq_next;
-	}
-	BUG_ON(!*pp);
-	*pp = t->rq_next;
-	if (rq->tail[p] == t)
-		rq->tail[p] = prev;
-	__atomic_store_n(&rq->nr_ready, rq->nr_ready - 1, __ATOMIC_RELAXED);
+static bool rq_allowed(const struct runq_entry *e, void *cpu)
+{
+	return cpumask_test(&rq_task(e)->affinity, (unsigned int)(uintptr_t)cpu);
 }
 
 /* Caller holds rq->lock. The most urgent task that may run on @cpu. */
 static struct task *rq_first(struct rq *rq, unsigned int cpu)
 {
-	for (unsigned int p = 0; p < TASK_PRIOS; p++)
-		for (struct task *t = rq->head[p]; t; t = t->rq_next)
-			if (cpumask_test(&t->affinity, cpu))
-				return t;
-	return NULL;
+	struct runq_entry *e = runq_first(&rq->q, rq_allowed, (void *)(uintptr_t)cpu);
+
+	return e ? rq_task(e) : NULL;
+}
+
+/* Caller holds rq->lock. Any queued task, whatever its affinity. */
+static struct task *rq_first_any(struct rq *rq)
+{
+	struct runq_entry *e = runq_first(&rq->q, NULL, NULL);
+
+	return e ? rq_task(e) : NULL;
+}
+
+/* Caller holds rq->lock. The task after @t in its queue, or NULL. */
+static struct task *rq_next(struct task *t)
+{
+	return t->rq_entry.next ? rq_task(t->rq_entry.next) : NULL;
 }
 
 unsigned int sched_nr_ready(unsigned int cpu)
@@ -180,23 +184,21 @@ static void sched_evacuate(struct cpu *c, struct task *prev)
 	struct task *list = NULL, *t;
 
 	spin_lock(&rq->lock);
-	for (unsigned int p = 0; p < TASK_PRIOS; p++) {
-		while ((t = rq->head[p])) {
-			rq_remove(rq, t);
-			t->rq_next = list;
-			list = t;
-		}
+	while ((t = rq_first_any(rq))) {
+		rq_remove(rq, t);
+		t->evac_next = list;
+		list = t;
 	}
 	spin_unlock(&rq->lock);
 	if (prev != c->idle && __atomic_load_n(&prev->state, __ATOMIC_ACQUIRE) == TASK_RUNNING) {
 		/* Its new cpu waits for on_cpu to drop once we have switched away. */
 		__atomic_store_n(&prev->state, TASK_READY, __ATOMIC_RELEASE);
-		prev->rq_next = list;
+		prev->evac_next = list;
 		list = prev;
 	}
 	while (list) {
 		t = list;
-		list = t->rq_next;
+		list = t->evac_next;
 		sched_enqueue_on(t, sched_fallback_cpu(t));
 	}
 }
@@ -482,7 +484,7 @@ void sched_tick(void)
 	if (t && t->prio <= cur->prio)
 		c->need_resched = true;
 	/* More waiting than this cpu can run: give one to an idle cpu. */
-	for (struct task *w = t; w; w = w->rq_next) {
+	for (struct task *w = t; w; w = rq_next(w)) {
 		for (unsigned int cpu = 0; cpu < smp_possible_cpus(); cpu++) {
 			if (cpu != c->id && sched_cpu_idle(cpu) && cpumask_test(&w->affinity, cpu)) {
 				target = cpu;

@@ -10,11 +10,12 @@
 
 #include "keel.h"
 #include "cpumask.h"
+#include "runq.h"
 #include "wait.h"
 
 #define TASK_MAX		1024
 #define TASK_NAME_LEN		16
-#define TASK_PRIOS		8	/* 0 is the most urgent */
+#define TASK_PRIOS		RUNQ_PRIOS	/* 0 is the most urgent */
 #define TASK_PRIO_DEFAULT	4
 #define TASK_EXIT_FAULT		0x100	/* | scause: killed by a fault */
 
@@ -40,7 +41,8 @@ struct task {
 	unsigned int cpu;		/* where it runs or is queued; guarded by that rq's lock */
 	unsigned int prio;		/* guarded by its rq's lock */
 	struct cpumask affinity;	/* where it may run; guarded by its rq's lock */
-	struct task *rq_next;		/* guarded by its rq's lock */
+	struct runq_entry rq_entry;	/* guarded by its rq's lock */
+	struct task *evac_next;		/* a hart going offline lists its tasks here */
 	struct task *wq_next;		/* guarded by the waitqueue's lock */
 	/* A timed wait: guarded by the lock of the rq of timeout_cpu. */
 	uint64_t wake_at;		/* time CSR deadline, 0 = none */

@@ -1,0 +1,73 @@
+/*
+ * runq.h - a run queue's data structure: one FIFO per priority (0 is the
+ * most urgent), and a count. Pure (no locks, no tasks): sched.c embeds a
+ * runq_entry in each task and guards each queue with its own lock;
+ * tests/unit/runq_test.c checks it on the host.
+ */
+#ifndef KEEL_RUNQ_H
+#define KEEL_RUNQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define RUNQ_PRIOS	8
+
+struct runq_entry {
+	struct runq_entry *next;
+	unsigned int prio;		/* < RUNQ_PRIOS */
+};
+
+struct runq {
+	struct runq_entry *head[RUNQ_PRIOS], *tail[RUNQ_PRIOS];
+	unsigned int nr;		/* entries queued */
+};
+
+/* Append @e behind every entry of its priority. */
+static inline void runq_push(struct runq *q, struct runq_entry *e)
+{
+	unsigned int p = e->prio;
+
+	e->next = NULL;
+	if (q->tail[p])
+		q->tail[p]->next = e;
+	else
+		q->head[p] = e;
+	q->tail[p] = e;
+	q->nr++;
+}
+
+/* Unlink @e, which must be queued in @q; false if it is not there. */
+static inline bool runq_remove(struct runq *q, struct runq_entry *e)
+{
+	unsigned int p = e->prio;
+	struct runq_entry **pp = &q->head[p], *prev = NULL;
+
+	while (*pp && *pp != e) {
+		prev = *pp;
+		pp = &(*pp)->next;
+	}
+	if (!*pp)
+		return false;
+	*pp = e->next;
+	if (q->tail[p] == e)
+		q->tail[p] = prev;
+	q->nr--;
+	return true;
+}
+
+/*
+ * The first entry, most urgent priority first and in FIFO order within
+ * one, that @ok accepts (NULL @ok: any); NULL if none.
+ */
+static inline struct runq_entry *runq_first(const struct runq *q,
+					    bool (*ok)(const struct runq_entry *e, void *arg),
+					    void *arg)
+{
+	for (unsigned int p = 0; p < RUNQ_PRIOS; p++)
+		for (struct runq_entry *e = q->head[p]; e; e = e->next)
+			if (!ok || ok(e, arg))
+				return e;
+	return NULL;
+}
+
+#endif
