@@ -251,6 +251,7 @@ static const struct ktest ktests[] = {
 	{ "SMP_0006", "a thread migrates to every hart and runs there", "smp", selftest_smp_migration },
 	{ "SMP_0007", "unpinned threads spread over every hart", "smp", selftest_smp_spread },
 	{ "WAIT_0001", "a timed wait ends after its timeout and says what it waited for; sleeps last", "smp", selftest_wait_timeout },
+	{ "SPIN_0001", "a spinlock held too long is reported, naming its holder (debug builds)", "locks", selftest_spin_stuck },
 	{ "HOTPLUG_0001", "harts go offline and come back while counters run; no task or count is lost", "hotplug", selftest_hotplug },
 	{ "CRASH_0001", "a kernel stack overflow hits the guard page and is reported", "crash-stack", crash_stack },
 	{ "CRASH_0002", "a write to rodata faults and is reported", "crash-rodata", crash_rodata },

@@ -20,6 +20,7 @@ bool selftest_smp_migration(void);
 bool selftest_smp_spread(void);
 bool selftest_wait_timeout(void);
 bool selftest_hotplug(void);
+bool selftest_spin_stuck(void);
 
 /* kernel_init, at the end of bring-up. Runs @list, then powers off. */
 __noreturn void selftest_run(const char *list);

@@ -7,8 +7,9 @@
  * caller's business: take a lock that a trap handler also takes only
  * with interrupts off (spin_lock_irqsave).
  *
- * In DEBUG builds a hart that spins longer than SPIN_WARN_TICKS names the
- * holder (cpu and the address that took the lock), once per wait.
+ * In DEBUG builds a hart that spins longer than a second (spin_warn_ticks,
+ * from the DT timebase) names the holder (cpu and the address that took
+ * the lock), once per wait.
  */
 #ifndef KEEL_SPINLOCK_H
 #define KEEL_SPINLOCK_H
@@ -49,7 +50,10 @@ static inline void preempt_enable(void)
 
 /* Debug builds: report a lock held too long (spinlock.c). */
 void spin_report_stuck(struct spinlock *l, unsigned long waited_ticks);
-#define SPIN_WARN_TICKS	(1UL << 24)	/* ~1.7 s at QEMU's 10 MHz timebase */
+/* time CSR ticks in a second; until the timebase is known, about 1.7 s at 10 MHz. */
+extern unsigned long spin_warn_ticks;
+/* Reports made so far (self-tests count them). */
+extern unsigned long spin_stuck_reports;
 
 static inline void spin_lock(struct spinlock *l)
 {
@@ -66,7 +70,7 @@ static inline void spin_lock(struct spinlock *l)
 		while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me) {
 			__asm__ __volatile__(".insn i 0x0F, 0, x0, x0, 0x010");	/* pause */
 #if DEBUG
-			if (!told && riscv_rdtime() - t0 > SPIN_WARN_TICKS) {
+			if (!told && riscv_rdtime() - t0 > spin_warn_ticks) {
 				spin_report_stuck(l, riscv_rdtime() - t0);
 				told = true;
 			}

@@ -16,6 +16,7 @@
 #include "panic.h"
 #include "riscv.h"
 #include "sched.h"
+#include "spinlock.h"
 #include "../sbi/sbi.h"
 
 static bool timer_sstc;			/* immutable after the boot hart's init */
@@ -53,6 +54,7 @@ void timer_init_hart(void)
 
 		timer_sstc = h && h->sstc;
 		timer_interval = machine_dt.timebase_hz / cmdline.timer_hz;
+		spin_warn_ticks = machine_dt.timebase_hz;	/* a second */
 		if (!timer_interval)
 			panic("timer: timer.hz=%u is faster than the %u Hz timebase",
 			      cmdline.timer_hz, machine_dt.timebase_hz);

@@ -31,6 +31,22 @@ def test_selftest_core_all_ok(keel):
     assert status == 0, k.why("QEMU exit status %s, expected 0 (poweroff)" % status)
 
 
+def test_stuck_spinlock_is_reported_with_its_holder(keel, conf):
+    """Debug builds: a hart waiting over a second for a spinlock names the
+    holder's cpu and the address that took the lock."""
+    if "DDEBUG=1" not in conf.get("optflags", ""):
+        pytest.skip("release build: no stuck-lock reports")
+    k = keel(smp=2, append="selftest=locks")
+    m = k.expect_line(r"^spinlock: cpu (\d+) waited (\d+) ticks for lock 0x[0-9a-f]+ "
+                      r"held by cpu (\d+), taken at (0x[0-9a-f]+)$", timeout=SELFTEST_TIMEOUT)
+    assert m.group(1) != m.group(3), k.why("the waiter and the holder are the same cpu")
+    syms = nm(conf)
+    holder_pc = int(m.group(4), 16)
+    assert syms["_start"] <= holder_pc < syms["_etext"], k.why("holder pc outside the kernel text")
+    k.expect_line(r"\] ok 1 SPIN_0001$", timeout=SELFTEST_TIMEOUT)
+    assert k.wait_exit() == 0, k.why("QEMU exit status %s" % k.status)
+
+
 def nm(conf):
     """{symbol: address} of build/keel.elf."""
     out = subprocess.run([conf["cross"] + "nm", os.path.join(K.BUILD, "keel.elf")],
