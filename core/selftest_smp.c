@@ -244,6 +244,13 @@ static void st_read_loop(void *arg)
 			__atomic_store_n(&r->reads_a, r->reads_a + 1, __ATOMIC_RELEASE);
 		} else if (phase == ST_PAUSE) {
 			__atomic_store_n(&r->paused, 1, __ATOMIC_RELEASE);
+			/*
+			 * Sleep while the mapping moves: the harts go idle in wfi,
+			 * so the shootdown's IPIs find them at once instead of
+			 * waiting for spinning vCPUs (single-threaded TCG).
+			 */
+			task_sleep_us(1000);
+			continue;
 		} else if (phase == ST_READ_B) {
 			r->stale_b += *p != ST_VAL_B;
 			__atomic_store_n(&r->reads_b, r->reads_b + 1, __ATOMIC_RELEASE);
