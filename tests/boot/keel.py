@@ -133,6 +133,24 @@ class Keel:
         """Type @text on the console (the shell reads it through the firmware)."""
         self.proc.send(text)
 
+    def expect_text(self, regex, timeout=BOOT_TIMEOUT):
+        """Wait for @regex anywhere in the output, also mid-line (a boot
+        loader's prompt or countdown); the match. What came before it is
+        kept in the log as lines; the rest of the line is read on."""
+        try:
+            self.proc.expect(regex, timeout=timeout)
+        except pexpect.TIMEOUT:
+            raise AssertionError(self.why(
+                "no text matching %r within %g s" % (regex, timeout))) from None
+        except pexpect.EOF:
+            self.partial += self.proc.before or ""
+            self._reap()
+            raise AssertionError(self.why(
+                "QEMU exited (status %s) before text matching %r" % (self.status, regex)))
+        seen = (self.proc.before or "") + (self.proc.after or "")
+        self.lines += [line.rstrip("\r") for line in seen.split("\n")]
+        return self.proc.match
+
     def wait_exit(self, timeout=BOOT_TIMEOUT):
         """Read the console to its end; QEMU's exit status (-N: killed by signal N)."""
         if self.proc.closed:
