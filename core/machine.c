@@ -19,12 +19,9 @@ bool machine_has_poweroff;
 #define FINISHER_FAIL		0x3333
 #define FINISHER_EXIT_CODE(c)	((uint32_t)(c) << 16)
 
-static bool machine_compatible(int node, const char *want)
+/* Is @want one of the NUL-separated strings of @p (a "compatible" of @len bytes)? */
+static bool machine_compat_has(const char *p, int len, const char *want)
 {
-	int len;
-	const char *p = dt_getprop(machine_fdt, node, "compatible", &len);
-
-	/* A stringlist: NUL-separated, checked to lie inside the blob. */
 	for (int i = 0; p && i < len; ) {
 		int j = 0;
 
@@ -52,17 +49,21 @@ static void machine_find_power(void)
 {
 	int depth = 0;
 
+	/* One look at each node's "compatible": the walk is on the boot path. */
 	for (int node = dt_next_node(machine_fdt, -1, &depth); node >= 0;
 	     node = dt_next_node(machine_fdt, node, &depth)) {
 		int parent, len;
 		uint32_t ac;
 		const void *reg;
+		const char *compat = dt_getprop(machine_fdt, node, "compatible", &len);
 
-		if (machine_compatible(node, "syscon-poweroff") ||
-		    machine_compatible(node, "gpio-poweroff"))
+		if (!compat)
+			continue;
+		if (machine_compat_has(compat, len, "syscon-poweroff") ||
+		    machine_compat_has(compat, len, "gpio-poweroff"))
 			machine_has_poweroff = true;
-		if (machine_test_finisher_pa || (!machine_compatible(node, "sifive,test0") &&
-						 !machine_compatible(node, "sifive,test1")))
+		if (machine_test_finisher_pa || (!machine_compat_has(compat, len, "sifive,test0") &&
+						 !machine_compat_has(compat, len, "sifive,test1")))
 			continue;
 		machine_has_poweroff = true;
 		parent = dt_parent_offset(machine_fdt, node);
