@@ -30,40 +30,15 @@
 
 #include "../../core/cpio.h"
 
-static int tap_n, tap_failed, case_failed;
-
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	printf("# ");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	case_failed = 1;
-}
-
-static void tap_result(int ok, const char *name)
-{
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", ++tap_n, name);
-	fflush(stdout);
-	if (!ok)
-		tap_failed = 1;
-}
+#define TESTLIB_NAME "cpio_test"
+#include "testlib.h"
 
 #define CASE(name, body)                          \
 	do {                                      \
 		case_failed = 0;                  \
 		body;                             \
-		tap_result(!case_failed, (name)); \
+		tap_result(!case_failed, "%s", (name)); \
 	} while (0)
-
-static int tap_done(void)
-{
-	printf("1..%d\n", tap_n);
-	return tap_failed ? 1 : 0;
-}
 
 static const char *const err_names[CPIO_ERR_COUNT] = {
 	[CPIO_OK] = "CPIO_OK",
@@ -88,39 +63,6 @@ static const char *err_name(int rc)
 }
 
 /* ---- files and exact-size copies ---- */
-
-static void *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	void *buf;
-	long n;
-
-	if (!f) {
-		fprintf(stderr, "cpio_test: %s: %s\n", path, strerror(errno));
-		exit(2);
-	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(n ? (size_t)n : 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		fprintf(stderr, "cpio_test: %s: short read\n", path);
-		exit(2);
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static uint8_t *copy_exact(const void *src, size_t len)
-{
-	uint8_t *p = malloc(len ? len : 1);
-
-	if (!p)
-		abort();
-	memcpy(p, src, len);
-	return p;
-}
 
 /* ---- the reference reader: locates entries for the mutations ---- */
 

@@ -34,41 +34,8 @@
 
 #include "../../core/dt.h"
 
-static int tap_n;
-static int tap_failed;
-static int case_failed;	/* diagnostics in the current case */
-
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	printf("# ");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	case_failed = 1;
-}
-
-static void tap_result(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - ", ok ? "ok" : "not ok", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		tap_failed = 1;
-}
-
-static int tap_done(void)
-{
-	printf("1..%d\n", tap_n);
-	return tap_failed ? 1 : 0;
-}
+#define TESTLIB_NAME "dt_test"
+#include "testlib.h"
 
 static const char *const err_names[DT_ERR_COUNT] = {
 	[DT_OK] = "DT_OK",
@@ -128,40 +95,6 @@ static int err_is_structural(int code)
 }
 
 /* ---- files and exact-size copies ---- */
-
-static void *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	void *buf;
-	long n;
-
-	if (!f) {
-		fprintf(stderr, "dt_test: %s: %s\n", path, strerror(errno));
-		exit(2);
-	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(n ? (size_t)n : 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		fprintf(stderr, "dt_test: %s: short read\n", path);
-		exit(2);
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-/* A heap copy of exactly @len bytes (8-aligned, as libfdt wants). */
-static uint8_t *copy_exact(const void *src, size_t len)
-{
-	uint8_t *p = malloc(len ? len : 1);
-
-	if (!p)
-		abort();
-	memcpy(p, src, len);
-	return p;
-}
 
 static uint32_t be32_get(const uint8_t *p)
 {
