@@ -850,10 +850,7 @@ static void s_bad_arguments(void)
 		diag("cpio_strerror");
 }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} synthetics[] = {
+static const struct tap_case synthetics[] = {
 	{ "name-spellings", s_names },
 	{ "concatenated-later-wins", s_later_wins },
 	{ "hard-links", s_hard_links },
@@ -868,20 +865,7 @@ static const struct {
 
 static int mode_synthetic(const char *only)
 {
-	size_t i;
-	int ran = 0;
-
-	for (i = 0; i < N_SYNTHETICS; i++) {
-		if (only && strcmp(only, synthetics[i].name))
-			continue;
-		ran++;
-		CASE(synthetics[i].name, synthetics[i].run());
-	}
-	if (!ran) {
-		fprintf(stderr, "cpio_test: no synthetic case named %s\n", only);
-		return 2;
-	}
-	return tap_done();
+	return tap_run_cases(synthetics, N_SYNTHETICS, only);
 }
 
 /* ---- --any ---- */

@@ -698,10 +698,7 @@ static void s_bad_arguments(void)
 		diag("elf_strerror");
 }
 
-static const struct {
-	const char *name;
-	void (*run)(void);
-} synthetics[] = {
+static const struct tap_case synthetics[] = {
 	{ "16-pt-loads", s_16_loads },
 	{ "17-pt-loads", s_17_loads },
 	{ "same-flags-share-a-page-unsorted", s_same_flags_share },
@@ -715,20 +712,7 @@ static const struct {
 
 static int mode_synthetic(const char *only)
 {
-	size_t i;
-	int ran = 0;
-
-	for (i = 0; i < N_SYNTHETICS; i++) {
-		if (only && strcmp(only, synthetics[i].name))
-			continue;
-		ran++;
-		CASE(synthetics[i].name, synthetics[i].run());
-	}
-	if (!ran) {
-		fprintf(stderr, "elf_test: no synthetic case named %s\n", only);
-		return 2;
-	}
-	return tap_done();
+	return tap_run_cases(synthetics, N_SYNTHETICS, only);
 }
 
 static void list_cases(void)

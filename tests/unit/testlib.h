@@ -61,6 +61,33 @@ __attribute__((unused)) static int tap_done(void)
 	return tap_failed ? 1 : 0;
 }
 
+/* A named case of a table; @run reports failures through diag(). */
+struct tap_case {
+	const char *name;
+	void (*run)(void);
+};
+
+/* Run every case of @cases (or only the one named @only) as a TAP case. */
+__attribute__((unused)) static int tap_run_cases(const struct tap_case *cases, size_t n,
+						 const char *only)
+{
+	int ran = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (only && strcmp(only, cases[i].name))
+			continue;
+		ran++;
+		case_failed = 0;
+		cases[i].run();
+		tap_result(!case_failed, "%s", cases[i].name);
+	}
+	if (!ran) {
+		fprintf(stderr, TESTLIB_NAME ": no case named %s\n", only);
+		return 2;
+	}
+	return tap_done();
+}
+
 /* The whole file, or exit 2 with the reason. */
 __attribute__((unused)) static void *read_file(const char *path, size_t *len)
 {
