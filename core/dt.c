@@ -567,14 +567,21 @@ const void *dt_prop_at(const void *blob, int prop, const char **name, int *len)
 
 const void *dt_getprop(const void *blob, int node, const char *name, int *len)
 {
-	const char *pname;
-	const void *val;
+	struct dt_view v;
+	struct dt_tok t;
 	int prop;
 
-	for (prop = dt_first_prop(blob, node); prop >= 0; prop = dt_next_prop(blob, prop)) {
-		val = dt_prop_at(blob, prop, &pname, len);
-		if (val && dt_streq(pname, name))
-			return val;
+	if (dt_tok_at(blob, node, FDT_BEGIN_NODE, &v, &t))
+		return NULL;
+	/* One view for the whole walk: the header is read once, not twice a property. */
+	for (prop = dt_prop_from(&v, t.next); prop >= 0; prop = dt_prop_from(&v, t.next)) {
+		if (dt_read_tok(&v, (uint32_t)prop, &t) || t.tag != FDT_PROP)
+			return NULL;
+		if (t.val && dt_streq(t.name, name)) {
+			if (len)
+				*len = (int)t.len;
+			return t.val;
+		}
 	}
 	return NULL;
 }
