@@ -5,14 +5,24 @@
  * is cpu 0, the others follow in tree order. The map is written by the
  * boot hart before any other hart runs and is read-only after that.
  *
- * Bring-up: every hart is started through SBI HSM at once; each one
- * checks in by setting its state to CPU_ONLINE (release) and completing
- * smp_checkin, so kernel_init sleeps while it waits. A hart
- * that has not checked in by smp.timeout_ms is named with its HSM state
- * and left out.
+ * Bring-up, in two steps. As soon as the hart map is known, smp_park()
+ * starts the harts bring-up will use into the pen of boot/entry.S, where
+ * they sleep in wfi (a hart OpenSBI 1.1 holds STOPPED polls, which under
+ * QEMU's multi-threaded TCG slows everything else). smp_init() then lets
+ * them all go at once (smp_pen[hartid] = their struct cpu, and an IPI);
+ * a hart not parked is started through HSM hart_start instead. Each one
+ * checks in by moving its state from CPU_STARTING to CPU_ONLINE (CAS)
+ * and completing smp_checkin, so kernel_init sleeps while it waits. A
+ * hart that has not checked in by smp.timeout_ms is named with its HSM
+ * state and left out; if it comes later, its CAS fails and it stops.
+ *
+ * Hotplug: smp_hotplug_down() asks a hart to leave (sched.c moves its
+ * work; it stops through HSM), smp_hotplug_up() starts it again.
  *
  * Locking: cpus[i].state is atomic; everything else in cpus[i] is written
- * by the boot hart before hart i starts, or by hart i itself.
+ * by the boot hart before hart i starts, or by hart i itself. smp_pen[]
+ * and smp_parked[] belong to the boot hart; the pen only reads smp_pen[].
+ * Hotplug operations are serialized by smp_hotplug_lock.
  */
 #include "smp.h"
 #include "cmdline.h"
