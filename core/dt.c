@@ -626,14 +626,27 @@ static bool dt_name_matches(const char *name, const char *comp, unsigned int len
 
 static int dt_subnode(const void *blob, int parent, const char *comp, unsigned int len)
 {
+	struct dt_view v;
+	struct dt_tok t;
+	uint32_t off;
 	int depth = 0;
-	int node;
 
-	for (node = dt_next_node(blob, parent, &depth); node >= 0 && depth > 0;
-	     node = dt_next_node(blob, node, &depth))
-		if (depth == 1 && dt_name_matches(dt_node_name(blob, node), comp, len))
-			return node;
-	return -DT_ERR_NOT_FOUND;
+	if (dt_tok_at(blob, parent, FDT_BEGIN_NODE, &v, &t))
+		return -DT_ERR_NOT_FOUND;
+	/* One view and one pass over @parent's subtree (not a view per node). */
+	for (off = t.next;; off = t.next) {
+		if (dt_read_tok(&v, off, &t))
+			return -DT_ERR_NOT_FOUND;
+		if (t.tag == FDT_BEGIN_NODE) {
+			if (++depth == 1 && dt_name_matches(t.name, comp, len))
+				return (int)off;
+		} else if (t.tag == FDT_END_NODE) {
+			if (--depth < 0)
+				return -DT_ERR_NOT_FOUND;
+		} else if (t.tag == FDT_END) {
+			return -DT_ERR_NOT_FOUND;
+		}
+	}
 }
 
 int dt_path_offset(const void *blob, const char *path)
