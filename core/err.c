@@ -18,6 +18,8 @@ const char *kerr_str(int err)
 		[KERR_IO] = "I/O error",
 		[KERR_NOSYS] = "no such system call",
 		[KERR_CHILD] = "no such child",
+		[KERR_PEER] = "peer gone",
+		[KERR_DEADLK] = "would wait for itself",
 	};
 
 	if (err < 0)

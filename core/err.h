@@ -18,6 +18,8 @@ enum {
 	KERR_IO,	/* the firmware or device failed */
 	KERR_NOSYS,	/* no such system call */
 	KERR_CHILD,	/* not a child to wait for */
+	KERR_PEER,	/* the other side of an IPC is gone */
+	KERR_DEADLK,	/* the call could only wait for the caller itself */
 };
 
 const char *kerr_str(int err);

@@ -9,6 +9,8 @@
 #include "syscall.h"
 #include "as.h"
 #include "exec.h"
+#include "handle.h"
+#include "ipc.h"
 #include "initrd.h"
 #include "log.h"
 #include "power.h"
@@ -26,7 +28,8 @@
 
 _Static_assert(KEEL_EINVAL == KERR_INVAL && KEEL_ENOENT == KERR_NOENT &&
 	       KEEL_ETIMEDOUT == KERR_TIMEDOUT && KEEL_ENOSYS == KERR_NOSYS &&
-	       KEEL_ECHILD == KERR_CHILD, "uapi error codes match err.h");
+	       KEEL_ECHILD == KERR_CHILD && KEEL_EPEER == KERR_PEER &&
+	       KEEL_EDEADLK == KERR_DEADLK, "uapi error codes match err.h");
 
 #define SYS_IO_CHUNK	256
 #define SYS_PATH_MAX	256
@@ -149,15 +152,57 @@ static const char *sys_basename(const char *p)
 	return b;
 }
 
-static long sys_spawn(uintptr_t upath, uintptr_t uargv, uintptr_t uenvp)
+/* Take a reference to each of the caller's @n handles at @uh, for a child. */
+static long sys_spawn_take(uintptr_t uh, unsigned long n, struct handle *hs)
+{
+	long h[KEEL_SPAWN_HANDLES];
+	unsigned long i;
+	long err = 0;
+
+	if (n > KEEL_SPAWN_HANDLES)
+		return -KERR_RANGE;
+	if (n && copy_from_user(sys_as(), h, uh, n * sizeof(h[0])))
+		return -KERR_INVAL;
+	for (i = 0; i < n && !err; i++)
+		err = handle_take(h[i], &hs[i].obj, &hs[i].rights);
+	if (!err)
+		return 0;
+	while (--i > 0)		/* hs[i - 1] failed: drop those before it */
+		kobj_drop(hs[i - 1].obj, hs[i - 1].rights);
+	return err;
+}
+
+/* The child's table gets @hs in slots 0, 1, ... before it first runs. */
+static int sys_spawn_give(struct task *t, struct handle *hs, unsigned long n)
+{
+	for (unsigned long i = 0; i < n; i++) {
+		int h = handle_install(t, hs[i].obj, hs[i].rights);
+
+		if (h < 0) {
+			while (++i < n)
+				kobj_drop(hs[i].obj, hs[i].rights);
+			return h;
+		}
+	}
+	return 0;
+}
+
+static long sys_spawn(uintptr_t upath, uintptr_t uargv, uintptr_t uenvp, uintptr_t uh,
+		      unsigned long nh)
 {
 	static struct sys_spawn_args a;		/* guarded by sys_spawn_lock */
 	static struct mutex sys_spawn_lock;	/* all zero is an unlocked mutex */
+	struct handle hs[KEEL_SPAWN_HANDLES];
 	struct exec_image img;
 	struct task *t;
 	size_t used = 0;
 	long err;
 
+	if (!uh)
+		nh = 0;
+	err = sys_spawn_take(uh, nh, hs);
+	if (err)
+		return err;
 	mutex_lock(&sys_spawn_lock);
 	err = strncpy_from_user(sys_as(), a.path, upath, sizeof(a.path));
 	if (err >= 0)
@@ -168,19 +213,29 @@ static long sys_spawn(uintptr_t upath, uintptr_t uargv, uintptr_t uenvp)
 		err = exec_load(a.path, a.argv, a.envp, &img);
 	if (err < 0) {
 		mutex_unlock(&sys_spawn_lock);
-		return err;
+		goto drop;
 	}
 	t = task_create(sys_basename(a.path), sys_spawn_start, NULL, task_current()->pid);
 	mutex_unlock(&sys_spawn_lock);
-	if (!t) {
+	err = t ? sys_spawn_give(t, hs, nh) : -KERR_NOMEM;
+	nh = 0;			/* given, or dropped by sys_spawn_give() */
+	if (err) {
+		if (t) {
+			handle_table_free(t);
+			task_free(t);
+		}
 		as_destroy(img.as);
-		return -KERR_NOMEM;
+		goto drop;
 	}
 	t->as = img.as;
 	t->user_entry = img.entry;
 	t->user_sp = img.sp;
 	sched_wake(t);
 	return t->pid;
+drop:
+	for (unsigned long i = 0; i < nh; i++)
+		kobj_drop(hs[i].obj, hs[i].rights);
+	return err;
 }
 
 static long sys_wait(long pid, uintptr_t ustatus)
@@ -310,6 +365,85 @@ static long sys_reboot(unsigned long how)
 	return -KERR_INVAL;
 }
 
+/* A message from the caller's registers: label in a1, words in a2-a5, a handle in a6. */
+static long sys_msg_in(struct trap_frame *tf, struct ipc_msg *m)
+{
+	long h = (long)A(7);
+
+	m->label = A(2);
+	for (int i = 0; i < IPC_WORDS; i++)
+		m->w[i] = A(3 + i);
+	m->xfer = NULL;
+	m->xfer_rights = 0;
+	if (h == KEEL_HANDLE_NONE)
+		return 0;
+	return handle_take(h, &m->xfer, &m->xfer_rights);
+}
+
+/* A message to the caller's registers; a handle in it gets a slot (a6, or -1). */
+static void sys_msg_out(struct trap_frame *tf, struct ipc_msg *m)
+{
+	long h = KEEL_HANDLE_NONE;
+
+	if (m->xfer) {
+		h = handle_install(task_current(), m->xfer, m->xfer_rights);
+		if (h < 0)
+			h = KEEL_HANDLE_NONE;	/* no room: the handle is dropped */
+	}
+	A(2) = m->label;
+	for (int i = 0; i < IPC_WORDS; i++)
+		A(3 + i) = m->w[i];
+	A(7) = (unsigned long)h;
+}
+
+/* call, reply and reply_recv: send from the registers, then maybe receive into them. */
+static long sys_ipc(struct trap_frame *tf, unsigned long nr)
+{
+	struct ipc_msg m;
+	struct kobj *ep = NULL;
+	long ret;
+
+	if (nr != SYS_ipc_reply) {
+		unsigned int need = nr == SYS_ipc_call ? KEEL_R_SEND : KEEL_R_RECEIVE;
+
+		ret = handle_get((long)A(1), KEEL_OBJ_ENDPOINT, need, &ep);
+		if (ret)
+			return ret;
+	}
+	if (nr == SYS_ipc_recv) {
+		memset(&m, 0, sizeof(m));
+		ret = ipc_recv(ep, &m);
+	} else {
+		ret = sys_msg_in(tf, &m);
+		if (ret)
+			return ret;
+		if (nr == SYS_ipc_call)
+			ret = ipc_call(ep, &m);
+		else if (nr == SYS_ipc_reply)
+			return ipc_reply(&m);
+		else
+			ret = ipc_reply_recv(ep, &m);
+	}
+	if (ret >= 0)
+		sys_msg_out(tf, &m);
+	return ret;
+}
+
+static long sys_notif(struct trap_frame *tf, unsigned long nr)
+{
+	unsigned int need = nr == SYS_notif_signal ? KEEL_R_SIGNAL : KEEL_R_WAIT;
+	struct kobj *n;
+	long err = handle_get((long)A(1), KEEL_OBJ_NOTIFICATION, need, &n);
+
+	if (err)
+		return err;
+	if (nr == SYS_notif_signal)
+		ipc_notif_signal(n, A(2));
+	else
+		A(2) = ipc_notif_wait(n);
+	return 0;
+}
+
 static long syscall_dispatch(struct trap_frame *tf)
 {
 	switch (tf->regs[17 - 1]) {	/* a7 */
@@ -321,13 +455,23 @@ static long syscall_dispatch(struct trap_frame *tf)
 	case SYS_yield: sched_yield(); return 0;
 	case SYS_sleep_us: task_sleep_us(A(1)); return 0;
 	case SYS_time_ns: return sys_time_ns();
-	case SYS_spawn: return sys_spawn(A(1), A(2), A(3));
+	case SYS_spawn: return sys_spawn(A(1), A(2), A(3), A(4), A(5));
 	case SYS_wait: return sys_wait((long)A(1), A(2));
 	case SYS_dmesg: return sys_dmesg(A(1), A(2), A(3));
 	case SYS_ps: return sys_ps(A(1), A(2));
 	case SYS_reboot: return sys_reboot(A(1));
 	case SYS_initrd_read: return sys_initrd_read(A(1), A(2), A(3), A(4));
 	case SYS_initrd_list: return sys_initrd_list(A(1), A(2));
+	case SYS_handle_close: return handle_close((long)A(1));
+	case SYS_handle_dup: return handle_dup((long)A(1), (unsigned int)A(2));
+	case SYS_ep_create: return ipc_ep_create();
+	case SYS_ipc_call:
+	case SYS_ipc_recv:
+	case SYS_ipc_reply:
+	case SYS_ipc_reply_recv: return sys_ipc(tf, tf->regs[17 - 1]);
+	case SYS_notif_create: return ipc_notif_create();
+	case SYS_notif_signal:
+	case SYS_notif_wait: return sys_notif(tf, tf->regs[17 - 1]);
 	default: return -KERR_NOSYS;
 	}
 }

@@ -13,6 +13,8 @@
 #include "task.h"
 #include "cpu.h"
 #include "fmt.h"
+#include "handle.h"
+#include "ipc.h"
 #include "log.h"
 #include "riscv.h"
 #include "panic.h"
@@ -208,6 +210,9 @@ void task_exit(int code)
 	t->exit_code = code;
 	if (t->pid == 1 && t->as)
 		panic("Attempted to kill init! exitcode=0x%08x", (unsigned int)code);
+	/* Its callers and partners get an error, not a hang (ipc.c). */
+	ipc_task_exit(t);
+	handle_table_free(t);
 	/* Wakes a joiner; it frees us only once no cpu runs on our stack. */
 	complete_all(&t->exited);
 	local_irq_disable();

@@ -10,8 +10,11 @@
 
 #include "keel.h"
 #include "cpumask.h"
+#include "ipc.h"
 #include "runq.h"
 #include "wait.h"
+
+struct handle_table;
 
 #define TASK_MAX		1024
 #define TASK_NAME_LEN		16
@@ -57,6 +60,9 @@ struct task {
 	struct as *as;			/* user address space, NULL for kernel threads */
 	uintptr_t user_entry, user_sp;	/* a spawned task's start, until it runs */
 	struct completion exited;
+	/* What it may reach (handle.c) and its IPC state (ipc.c, under ipc_lock). */
+	struct handle_table *handles;	/* atomic pointer; NULL until its first handle */
+	struct ipc_task ipc;
 	/* Its stack: one slot of the kernel stack region (vm.h). */
 	unsigned int stack_slot;
 	uintptr_t stack_lo, stack_top;

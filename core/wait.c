@@ -16,7 +16,7 @@
 #include "timer.h"
 
 /* Caller holds the owner's lock. */
-static void wq_add(struct waitqueue *wq, struct task *t)
+void wq_add(struct waitqueue *wq, struct task *t)
 {
 	t->wq_next = NULL;
 	if (wq->tail)
@@ -27,7 +27,7 @@ static void wq_add(struct waitqueue *wq, struct task *t)
 }
 
 /* Caller holds the owner's lock. */
-static void wq_del(struct waitqueue *wq, struct task *t)
+void wq_del(struct waitqueue *wq, struct task *t)
 {
 	struct task *prev = NULL;
 
@@ -45,7 +45,7 @@ static void wq_del(struct waitqueue *wq, struct task *t)
 }
 
 /* Caller holds the owner's lock. */
-static struct task *wq_pop(struct waitqueue *wq)
+struct task *wq_pop(struct waitqueue *wq)
 {
 	struct task *t = wq->head;
 

@@ -32,6 +32,11 @@ struct mutex {
 
 #define WAIT_FOREVER	0U
 
+/* Queue operations for other waiting primitives (ipc.c); the owner's lock is held. */
+void wq_add(struct waitqueue *wq, struct task *t);
+void wq_del(struct waitqueue *wq, struct task *t);
+struct task *wq_pop(struct waitqueue *wq);
+
 void completion_init(struct completion *c);
 void complete(struct completion *c);
 void complete_all(struct completion *c);

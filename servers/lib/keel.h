@@ -23,6 +23,23 @@ static inline long keel_syscall(long n, long a0, long a1, long a2, long a3)
 	return r0;
 }
 
+static inline long keel_syscall6(long n, long a0, long a1, long a2, long a3, long a4, long a5)
+{
+	register long r0 __asm__("a0") = a0;
+	register long r1 __asm__("a1") = a1;
+	register long r2 __asm__("a2") = a2;
+	register long r3 __asm__("a3") = a3;
+	register long r4 __asm__("a4") = a4;
+	register long r5 __asm__("a5") = a5;
+	register long r7 __asm__("a7") = n;
+
+	__asm__ __volatile__("ecall"
+			     : "+r"(r0)
+			     : "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5), "r"(r7)
+			     : "memory");
+	return r0;
+}
+
 static inline __attribute__((noreturn)) void keel_exit(int code)
 {
 	keel_syscall(SYS_exit, code, 0, 0, 0);
@@ -70,6 +87,14 @@ static inline long keel_spawn(const char *path, char *const argv[], char *const 
 	return keel_syscall(SYS_spawn, (long)path, (long)argv, (long)envp, 0);
 }
 
+/* As keel_spawn(); the child finds @handles (at most KEEL_SPAWN_HANDLES) in slots 0, 1, ... */
+static inline long keel_spawn_h(const char *path, char *const argv[], char *const envp[],
+				const long *handles, unsigned long n)
+{
+	return keel_syscall6(SYS_spawn, (long)path, (long)argv, (long)envp, (long)handles,
+			     (long)n, 0);
+}
+
 static inline long keel_wait(long pid, int *status)
 {
 	return keel_syscall(SYS_wait, pid, (long)status, 0, 0);
@@ -98,6 +123,105 @@ static inline long keel_initrd_read(const char *path, void *buf, size_t len, siz
 static inline long keel_initrd_list(unsigned long index, struct keel_dirent *e)
 {
 	return keel_syscall(SYS_initrd_list, (long)index, (long)e, 0, 0);
+}
+
+/* --- handles and IPC ------------------------------------------------- */
+
+static inline long keel_handle_close(long h)
+{
+	return keel_syscall(SYS_handle_close, h, 0, 0, 0);
+}
+
+static inline long keel_handle_dup(long h, unsigned int rights)
+{
+	return keel_syscall(SYS_handle_dup, h, (long)rights, 0, 0);
+}
+
+static inline long keel_ep_create(void)
+{
+	return keel_syscall(SYS_ep_create, 0, 0, 0, 0);
+}
+
+/* An IPC message: it travels in a1-a6 (docs/syscalls.md). */
+struct keel_msg {
+	unsigned long label;
+	unsigned long w[4];
+	long handle;		/* KEEL_HANDLE_NONE, or one to pass / one received */
+};
+
+/* One IPC system call: @in goes out in a1-a6, @out comes back from them on success. */
+static inline long keel_ipc(long nr, long h, const struct keel_msg *in, struct keel_msg *out)
+{
+	register long r0 __asm__("a0") = h;
+	register unsigned long r1 __asm__("a1") = in ? in->label : 0;
+	register unsigned long r2 __asm__("a2") = in ? in->w[0] : 0;
+	register unsigned long r3 __asm__("a3") = in ? in->w[1] : 0;
+	register unsigned long r4 __asm__("a4") = in ? in->w[2] : 0;
+	register unsigned long r5 __asm__("a5") = in ? in->w[3] : 0;
+	register long r6 __asm__("a6") = in ? in->handle : KEEL_HANDLE_NONE;
+	register long r7 __asm__("a7") = nr;
+
+	__asm__ __volatile__("ecall"
+			     : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r4), "+r"(r5),
+			       "+r"(r6)
+			     : "r"(r7)
+			     : "memory");
+	if (r0 >= 0 && out) {
+		out->label = r1;
+		out->w[0] = r2;
+		out->w[1] = r3;
+		out->w[2] = r4;
+		out->w[3] = r5;
+		out->handle = r6;
+	}
+	return r0;
+}
+
+/* Send @in on endpoint @h and wait for the reply in @out; 0 or -KEEL_E*. */
+static inline long keel_ipc_call(long h, const struct keel_msg *in, struct keel_msg *out)
+{
+	return keel_ipc(SYS_ipc_call, h, in, out);
+}
+
+/* Wait for a caller on @h; its pid, the message in @out. */
+static inline long keel_ipc_recv(long h, struct keel_msg *out)
+{
+	return keel_ipc(SYS_ipc_recv, h, NULL, out);
+}
+
+/* Answer the caller last received from. */
+static inline long keel_ipc_reply(const struct keel_msg *reply)
+{
+	return keel_ipc(SYS_ipc_reply, 0, reply, NULL);
+}
+
+/* Reply (if a caller waits for one), then receive: a server's loop in one call. */
+static inline long keel_ipc_reply_recv(long h, const struct keel_msg *reply, struct keel_msg *out)
+{
+	return keel_ipc(SYS_ipc_reply_recv, h, reply, out);
+}
+
+static inline long keel_notif_create(void)
+{
+	return keel_syscall(SYS_notif_create, 0, 0, 0, 0);
+}
+
+static inline long keel_notif_signal(long h, unsigned long bits)
+{
+	return keel_syscall(SYS_notif_signal, h, (long)bits, 0, 0);
+}
+
+/* Wait until some bits are set; they go to *@bits and are cleared. 0 or -KEEL_E*. */
+static inline long keel_notif_wait(long h, unsigned long *bits)
+{
+	register long r0 __asm__("a0") = h;
+	register unsigned long r1 __asm__("a1") = 0;
+	register long r7 __asm__("a7") = SYS_notif_wait;
+
+	__asm__ __volatile__("ecall" : "+r"(r0), "+r"(r1) : "r"(r7) : "memory");
+	if (r0 >= 0)
+		*bits = r1;
+	return r0;
 }
 
 /* The environment main() got; getenv() reads it. */

@@ -77,7 +77,7 @@ const char *keel_strerror(long err)
 	static const char *const names[] = {
 		"success", "invalid argument", "out of memory", "not supported", "busy",
 		"no such file or object", "out of range", "denied", "timed out", "I/O error",
-		"no such system call", "no such child",
+		"no such system call", "no such child", "peer gone", "would wait for itself",
 	};
 
 	if (err < 0)

@@ -1,0 +1,379 @@
+/*
+ * ipc.c - synchronous endpoints and notifications.
+ *
+ * A call finds a receiver waiting (or queues on the endpoint's senders);
+ * the message moves from the caller's struct ipc_task to the receiver's,
+ * which records the caller in reply_to. The caller then waits for the
+ * reply, which moves back the same way. Nothing is copied through user
+ * memory: syscall.c fills and empties struct ipc_msg from the trap frames.
+ *
+ * Nobody waits forever on a partner that cannot come: an endpoint counts
+ * the references that may send and those that may receive. When the last
+ * receiver reference goes, queued callers fail with -KERR_PEER (and later
+ * calls fail at once); when the last sender reference goes, waiting
+ * receivers do. A task that exits owing a reply fails that caller. A call
+ * that could only be received by the caller itself is -KERR_DEADLK.
+ *
+ * Locking: ipc_lock guards every endpoint and every task's struct
+ * ipc_task (one lock: a rendezvous touches two tasks and an endpoint at
+ * once). A notification has its own lock. Lock order: ipc_lock, a handle
+ * table's lock, a run queue's lock. Wake-ups are made under the lock, so
+ * the woken task cannot be gone by then; each waiter loops on its state,
+ * so an early or spurious wake-up is harmless (wait.c's rule).
+ */
+#include "ipc.h"
+#include "handle.h"
+#include "sched.h"
+#include "spinlock.h"
+#include "string.h"
+#include "task.h"
+#include "wait.h"
+
+#define IPC_EP_MAX	256
+#define IPC_NOTIF_MAX	256
+
+enum {
+	IPC_IDLE,		/* not waiting: its status and msg are its result */
+	IPC_SENDING,		/* queued on an endpoint's senders */
+	IPC_RECEIVING,		/* queued on an endpoint's receivers */
+	IPC_WAIT_REPLY,		/* a receiver took its message */
+};
+
+struct endpoint {
+	struct kobj obj;
+	bool used;
+	unsigned int refs, nsend, nrecv;	/* references, and those with each right */
+	struct waitqueue senders;	/* callers no receiver has taken yet */
+	struct waitqueue receivers;	/* receivers no caller has come to yet */
+};
+
+struct notification {
+	struct kobj obj;
+	struct spinlock lock;
+	unsigned long bits;		/* guarded by lock */
+	struct waitqueue waiters;	/* guarded by lock */
+	unsigned int refs;		/* atomic; the pool slot is free at 0 */
+};
+
+static struct spinlock ipc_lock = SPINLOCK_INIT;
+static struct endpoint ipc_eps[IPC_EP_MAX];		/* guarded by ipc_lock */
+static struct notification ipc_notifs[IPC_NOTIF_MAX];	/* slot taken by a CAS on refs */
+
+static struct endpoint *ep_of(struct kobj *o)
+{
+	return (struct endpoint *)o;
+}
+
+/* ipc_lock held: end @t's wait with @status. */
+static void ipc_finish(struct task *t, int status)
+{
+	t->ipc.status = status;
+	t->ipc.state = IPC_IDLE;
+	t->ipc.server = NULL;
+	sched_wake(t);
+}
+
+/* ipc_lock held: fail every task on @wq. */
+static void ipc_fail_all(struct waitqueue *wq)
+{
+	struct task *t;
+
+	while ((t = wq_pop(wq)))
+		ipc_finish(t, -KERR_PEER);
+}
+
+static void ep_hold(struct kobj *o, unsigned int rights)
+{
+	struct endpoint *ep = ep_of(o);
+	unsigned long flags = spin_lock_irqsave(&ipc_lock);
+
+	ep->refs++;
+	ep->nsend += !!(rights & KEEL_R_SEND);
+	ep->nrecv += !!(rights & KEEL_R_RECEIVE);
+	spin_unlock_irqrestore(&ipc_lock, flags);
+}
+
+static void ep_drop(struct kobj *o, unsigned int rights)
+{
+	struct endpoint *ep = ep_of(o);
+	unsigned long flags = spin_lock_irqsave(&ipc_lock);
+
+	if ((rights & KEEL_R_SEND) && !--ep->nsend)
+		ipc_fail_all(&ep->receivers);
+	if ((rights & KEEL_R_RECEIVE) && !--ep->nrecv)
+		ipc_fail_all(&ep->senders);
+	/* A waiter holds a reference, so no one waits on a freed endpoint. */
+	if (!--ep->refs)
+		ep->used = false;
+	spin_unlock_irqrestore(&ipc_lock, flags);
+}
+
+static const struct kobj_type ep_type = {
+	.name = "endpoint", .type = KEEL_OBJ_ENDPOINT, .hold = ep_hold, .drop = ep_drop,
+};
+
+long ipc_ep_create(void)
+{
+	unsigned long flags = spin_lock_irqsave(&ipc_lock);
+	struct endpoint *ep = NULL;
+
+	for (unsigned int i = 0; i < IPC_EP_MAX && !ep; i++) {
+		if (ipc_eps[i].used)
+			continue;
+		ep = &ipc_eps[i];
+		memset(ep, 0, sizeof(*ep));
+		ep->obj.kt = &ep_type;
+		ep->used = true;
+		ep->refs = ep->nsend = ep->nrecv = 1;	/* the creator's handle */
+	}
+	spin_unlock_irqrestore(&ipc_lock, flags);
+	if (!ep)
+		return -KERR_NOMEM;
+	return handle_install(task_current(), &ep->obj, KEEL_R_EP_ALL);
+}
+
+void ipc_msg_release(struct ipc_msg *m)
+{
+	if (m->xfer)
+		kobj_drop(m->xfer, m->xfer_rights);
+	m->xfer = NULL;
+}
+
+/* ipc_lock held: move @from's message to @to (the handle's reference goes with it). */
+static void ipc_move(struct task *from, struct task *to)
+{
+	to->ipc.msg = from->ipc.msg;
+	from->ipc.msg.xfer = NULL;
+}
+
+/* ipc_lock held (@flags from taking it): sleep until the current task is IDLE. */
+static void ipc_wait(struct task *me)
+{
+	while (me->ipc.state != IPC_IDLE) {
+		__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_RELEASE);
+		/* Interrupts stay off until we are switched out (wait.c). */
+		spin_unlock(&ipc_lock);
+		sched_block_until(0);
+		spin_lock(&ipc_lock);
+	}
+}
+
+/* ipc_lock held: @me takes caller @c's message and owes it a reply. */
+static void ipc_take(struct task *me, struct task *c)
+{
+	ipc_move(c, me);
+	me->ipc.reply_to = c;
+	me->ipc.sender = c->pid;
+	c->ipc.state = IPC_WAIT_REPLY;
+	c->ipc.server = me;
+}
+
+long ipc_call(struct kobj *o, struct ipc_msg *m)
+{
+	struct endpoint *ep = ep_of(o);
+	struct task *me = task_current(), *r;
+	unsigned long flags = spin_lock_irqsave(&ipc_lock);
+	long err;
+
+	me->ipc.msg = *m;
+	m->xfer = NULL;
+	if (!ep->nrecv) {
+		err = -KERR_PEER;
+		goto fail;
+	}
+	r = wq_pop(&ep->receivers);
+	if (r) {
+		ipc_take(r, me);
+		r->ipc.status = 0;
+		r->ipc.state = IPC_IDLE;
+		sched_wake(r);
+	} else {
+		/* Every receiver reference is ours: no one else could ever take this. */
+		if (handle_count(me, o, KEEL_R_RECEIVE) >= ep->nrecv) {
+			err = -KERR_DEADLK;
+			goto fail;
+		}
+		me->ipc.state = IPC_SENDING;
+		wq_add(&ep->senders, me);
+	}
+	ipc_wait(me);
+	err = me->ipc.status;
+	if (err)
+		goto fail;
+	*m = me->ipc.msg;
+	me->ipc.msg.xfer = NULL;
+	spin_unlock_irqrestore(&ipc_lock, flags);
+	return 0;
+fail:
+	spin_unlock_irqrestore(&ipc_lock, flags);
+	ipc_msg_release(&me->ipc.msg);	/* ours alone now: no partner has it */
+	return err;
+}
+
+/* ipc_lock held: wait on @ep for a caller; its pid, or -KERR_*. */
+static long ipc_recv_locked(struct endpoint *ep, struct task *me, struct ipc_msg *m)
+{
+	struct task *c = wq_pop(&ep->senders);
+
+	if (c) {
+		ipc_take(me, c);
+	} else {
+		if (!ep->nsend)
+			return -KERR_PEER;
+		me->ipc.state = IPC_RECEIVING;
+		wq_add(&ep->receivers, me);
+		ipc_wait(me);
+		if (me->ipc.status)
+			return me->ipc.status;
+	}
+	*m = me->ipc.msg;
+	me->ipc.msg.xfer = NULL;
+	return me->ipc.sender;
+}
+
+/* ipc_lock held: answer the caller @me owes with @m; -KERR_NOENT if none. */
+static long ipc_reply_locked(struct task *me, struct ipc_msg *m)
+{
+	struct task *c = me->ipc.reply_to;
+
+	if (!c)
+		return -KERR_NOENT;
+	me->ipc.reply_to = NULL;
+	c->ipc.msg = *m;
+	m->xfer = NULL;
+	ipc_finish(c, 0);
+	return 0;
+}
+
+long ipc_recv(struct kobj *o, struct ipc_msg *m)
+{
+	struct task *me = task_current();
+	unsigned long flags = spin_lock_irqsave(&ipc_lock);
+	long ret;
+
+	/* A server that receives again without replying abandons its caller. */
+	if (me->ipc.reply_to) {
+		ipc_finish(me->ipc.reply_to, -KERR_PEER);
+		me->ipc.reply_to = NULL;
+	}
+	ret = ipc_recv_locked(ep_of(o), me, m);
+	spin_unlock_irqrestore(&ipc_lock, flags);
+	return ret;
+}
+
+long ipc_reply(struct ipc_msg *m)
+{
+	unsigned long flags = spin_lock_irqsave(&ipc_lock);
+	long err = ipc_reply_locked(task_current(), m);
+
+	spin_unlock_irqrestore(&ipc_lock, flags);
+	if (err)
+		ipc_msg_release(m);
+	return err;
+}
+
+long ipc_reply_recv(struct kobj *o, struct ipc_msg *m)
+{
+	struct task *me = task_current();
+	unsigned long flags = spin_lock_irqsave(&ipc_lock);
+	long ret;
+
+	/* No caller to answer (the loop's first turn): just receive. */
+	if (ipc_reply_locked(me, m) && m->xfer) {
+		/* Dropping a reference may take ipc_lock. */
+		spin_unlock_irqrestore(&ipc_lock, flags);
+		ipc_msg_release(m);
+		flags = spin_lock_irqsave(&ipc_lock);
+	}
+	ret = ipc_recv_locked(ep_of(o), me, m);
+	spin_unlock_irqrestore(&ipc_lock, flags);
+	return ret;
+}
+
+void ipc_task_exit(struct task *t)
+{
+	unsigned long flags = spin_lock_irqsave(&ipc_lock);
+
+	if (t->ipc.reply_to)
+		ipc_finish(t->ipc.reply_to, -KERR_PEER);
+	t->ipc.reply_to = NULL;
+	spin_unlock_irqrestore(&ipc_lock, flags);
+	ipc_msg_release(&t->ipc.msg);
+}
+
+/* --- notifications ------------------------------------------------------ */
+
+static struct notification *notif_of(struct kobj *o)
+{
+	return (struct notification *)o;
+}
+
+static void notif_hold(struct kobj *o, unsigned int rights)
+{
+	(void)rights;
+	__atomic_fetch_add(&notif_of(o)->refs, 1, __ATOMIC_RELAXED);
+}
+
+static void notif_drop(struct kobj *o, unsigned int rights)
+{
+	(void)rights;
+	/* Pairs with the CAS in ipc_notif_create(): the slot is free once refs is 0. */
+	__atomic_fetch_sub(&notif_of(o)->refs, 1, __ATOMIC_RELEASE);
+}
+
+static const struct kobj_type notif_type = {
+	.name = "notification", .type = KEEL_OBJ_NOTIFICATION,
+	.hold = notif_hold, .drop = notif_drop,
+};
+
+long ipc_notif_create(void)
+{
+	for (unsigned int i = 0; i < IPC_NOTIF_MAX; i++) {
+		struct notification *n = &ipc_notifs[i];
+		unsigned int zero = 0;
+
+		if (!__atomic_compare_exchange_n(&n->refs, &zero, 1, false, __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED))
+			continue;
+		n->obj.kt = &notif_type;
+		n->lock = (struct spinlock)SPINLOCK_INIT;
+		n->bits = 0;
+		n->waiters.head = n->waiters.tail = NULL;
+		return handle_install(task_current(), &n->obj, KEEL_R_NOTIF_ALL);
+	}
+	return -KERR_NOMEM;
+}
+
+void ipc_notif_signal(struct kobj *o, unsigned long bits)
+{
+	struct notification *n = notif_of(o);
+	unsigned long flags = spin_lock_irqsave(&n->lock);
+	struct task *t;
+
+	n->bits |= bits;
+	t = n->bits ? wq_pop(&n->waiters) : NULL;
+	if (t)
+		sched_wake(t);
+	spin_unlock_irqrestore(&n->lock, flags);
+}
+
+unsigned long ipc_notif_wait(struct kobj *o)
+{
+	struct notification *n = notif_of(o);
+	struct task *me = task_current();
+	unsigned long flags = spin_lock_irqsave(&n->lock);
+	unsigned long bits;
+
+	while (!n->bits) {
+		wq_add(&n->waiters, me);
+		__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_RELEASE);
+		spin_unlock(&n->lock);
+		sched_block_until(0);
+		spin_lock(&n->lock);
+		wq_del(&n->waiters, me);
+	}
+	bits = n->bits;
+	n->bits = 0;
+	spin_unlock_irqrestore(&n->lock, flags);
+	return bits;
+}
