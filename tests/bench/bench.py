@@ -15,6 +15,13 @@ Two tables, each for both TCG modes and several hart counts:
   the stamps of Keel's banner, first dt line, smp_init start and
   "brought up" line show where its time goes.
 
+- ipc (issue 5): instructions per operation of tests/user/ipc_bench (a
+  null system call, an IPC call + reply round trip with the server on the
+  same hart, a notification signal + wait round trip), run as init on one
+  hart under -icount shift=0, where 1 ns of virtual time is one
+  instruction, so the program's SYS_time_ns deltas count instructions.
+  One hart only: -icount shift=0 hangs SMP bring-up here (DESIGN.md 8).
+
 Times are read on a monotonic clock as QEMU's output arrives. Floor and
 Keel boots are interleaved (ABBA order) so that host noise hits both.
 
@@ -29,7 +36,7 @@ missing, timeout, QEMU exiting non-zero, or not every hart up; that boot's
 output is saved under --logs.
 
     tests/bench/bench.py [--harts 1,8,32,128] [--smp-harts 1,8,32,64,128]
-                         [--runs 5] [--quick] [--tables boot,smp]
+                         [--runs 5] [--quick] [--tables boot,smp,ipc]
                          [--modes default,single] [--out build/bench.json]
 """
 import argparse
@@ -74,6 +81,11 @@ OPENSBI_BOOT_HART_RE = re.compile(rb"Boot HART ID\s*:\s*(\d+)")
 OPENSBI_VERSION_RE = re.compile(rb"OpenSBI (v[0-9][0-9A-Za-z.\-]*)")
 SBI_SPEC_RE = re.compile(rb"Runtime SBI Version\s*:\s*([0-9.]+)")
 KEEL_BANNER_RE = re.compile(rb"Keel version [^\r\n]*")
+IPC_LINE = b"ipc_bench: done"
+IPC_RE = re.compile(rb"^ipc_bench: (\w+) (\d+)\r?$", re.M)
+# Keel's command line for the ipc table is --append plus this.
+IPC_APPEND = "rdinit=/bin/ipc_bench"
+IPC_QEMU = ["-smp", "1", "-icount", "shift=0"]
 TAIL_LINES = 8
 
 
@@ -266,6 +278,8 @@ TABLES = {
                      ("harts_up", "smp_us", "stamp_s", "stamp_banner_s", "stamp_dt_s",
                       "stamp_smp_init_s"))},
 }
+# Tables run by Run.ipc_cell(), not by Run.cell().
+OTHER_TABLES = ("ipc",)
 # Sample lists that are labels, not figures: no min/median/max for them.
 NOT_SUMMED = ("boot_hart", "harts_up")
 # Keel's boot in the smp table, stamp to stamp (names of the JSON "phases_s").
@@ -328,6 +342,27 @@ def print_smp_table(results):
     print("(Keel's boots, seconds between the [s.us] stamps, medians: reset -> banner,\n"
           " banner -> first 'dt:' line, that -> smp_init start (the 'brought up' stamp\n"
           " less its 'in N us'), smp_init -> 'brought up')")
+
+
+def parse_ipc(out):
+    """{op name: instructions per op} from ipc_bench's lines."""
+    found = {m.group(1).decode(): int(m.group(2)) for m in IPC_RE.finditer(out)}
+    if not found:
+        raise BootFailure("no 'ipc_bench: <name> <instructions>' lines", out)
+    return found
+
+
+def print_ipc_table(results):
+    head = f"{'operation':<20} {'min':>8} {'median':>8} {'max':>8}"
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        for name in r["samples"]:
+            v = r[name]
+            print(f"{name:<20} {v['min']:>8} {v['median']:>8} {v['max']:>8}")
+    print("(instructions per operation, 1 hart, -icount shift=0: 1 ns of virtual time is one\n"
+          " instruction; null_syscall is getpid, ipc_call_reply a call and the server's\n"
+          " reply_recv, notif_signal_wait a signal and the wait for the partner's answer)")
 
 
 def on_sigterm(signum, frame):
@@ -414,6 +449,35 @@ class Run:
               f"keel min {fmt_s(k and k['min'])} s", flush=True)
         return cell
 
+    def ipc_cell(self, runs):
+        """Boots Keel @runs times with ipc_bench as init; returns the ipc cell."""
+        append = f"{self.append} {IPC_APPEND}".strip()
+        argv = (self.base + IPC_QEMU + ["-kernel", str(self.payloads["keel"]),
+                                        "-initrd", str(self.payloads["initramfs"]),
+                                        "-append", append])
+        cell = {"harts": 1, "qemu_args": argv[1:], "samples": {}}
+        for run in range(runs):
+            label = f"ipc-run{run + 1}"
+            try:
+                t_line, t_exit, out = boot(argv, IPC_LINE, self.timeout)
+                found = parse_ipc(out)
+            except BootFailure as e:
+                log = self.logdir / f"{label}.log"
+                log.write_bytes(b"$ " + " ".join(argv).encode() + b"\n" + e.output)
+                self.failures.append({"table": "ipc", "mode": "icount", "harts": 1,
+                                      "kind": "keel", "run": run + 1, "reason": e.reason,
+                                      "log": str(log), "last_output": tail(e.output)})
+                print(f"bench: {label}: {e.reason}; log in {log}", file=sys.stderr)
+                continue
+            for name, value in found.items():
+                cell["samples"].setdefault(name, []).append(value)
+            self.note_versions("keel", out)
+        for name, values in cell["samples"].items():
+            cell[name] = summary(values)
+        print(f"bench: ipc  icount     1 harts: " + ", ".join(
+            f"{n} {cell[n]['median']}" for n in cell["samples"]), flush=True)
+        return cell
+
     def note_versions(self, key, out):
         if key == "keel" and self.keel_banner is None:
             b = KEEL_BANNER_RE.search(out)
@@ -432,8 +496,9 @@ def bench(tmp):
     ap.add_argument("--smp-harts", help="hart counts for the smp table (default: --harts, "
                     "else 1,8,32,64,128)")
     ap.add_argument("--tables", default="boot,smp",
-                    help="boot (issue 3: the core's last line) and/or smp (issue 4: every "
-                    "hart up); default both")
+                    help="boot (issue 3: the core's last line), smp (issue 4: every "
+                    "hart up), ipc (issue 5: instructions per IPC operation); default "
+                    "boot,smp ('ninja bench' runs all three)")
     ap.add_argument("--runs", type=int, default=5, help="boots of each kind per cell (default 5)")
     ap.add_argument("--modes", default="default,single",
                     help="TCG modes: default (multi-threaded), single (default: both)")
@@ -444,6 +509,8 @@ def bench(tmp):
     ap.add_argument("--logs", default=str(BUILD / "bench-logs"),
                     help="where a failed boot's output goes (default build/bench-logs)")
     ap.add_argument("--image", default=str(BUILD / "Image"), help="Keel image")
+    ap.add_argument("--initramfs", default=str(BUILD / "initramfs.cpio"),
+                    help="initramfs with /bin/ipc_bench (the ipc table)")
     ap.add_argument("--floor", default=str(BUILD / "bench" / "floor.bin"), help="floor payload")
     ap.add_argument("--floor-smp", default=str(BUILD / "bench" / "floor_smp.bin"),
                     help="SMP floor payload")
@@ -467,8 +534,8 @@ def bench(tmp):
             sys.exit(f"bench: unknown mode {m!r}: {', '.join(MODES)}")
     tables = [t.strip() for t in args.tables.split(",") if t.strip()]
     for t in tables:
-        if t not in TABLES:
-            sys.exit(f"bench: unknown table {t!r}: {', '.join(TABLES)}")
+        if t not in TABLES and t not in OTHER_TABLES:
+            sys.exit(f"bench: unknown table {t!r}: {', '.join((*TABLES, *OTHER_TABLES))}")
     if not tables:
         sys.exit("bench: --tables: name at least one table")
 
@@ -477,9 +544,12 @@ def bench(tmp):
     firmware = conf.get("firmware")
     if not firmware or not Path(firmware).is_file():
         sys.exit(f"bench: firmware {firmware!r} not found; run ./configure")
-    wanted = {spec[0] for t in tables for spec in TABLES[t].values()}
+    wanted = {spec[0] for t in tables if t in TABLES for spec in TABLES[t].values()}
+    if "ipc" in tables:
+        wanted |= {"keel", "initramfs"}
     originals = {key: Path(path) for key, path in
-                 (("floor", args.floor), ("floor_smp", args.floor_smp), ("keel", args.image))
+                 (("floor", args.floor), ("floor_smp", args.floor_smp), ("keel", args.image),
+                  ("initramfs", args.initramfs))
                  if key in wanted}
     for path in originals.values():
         if not path.is_file():
@@ -503,10 +573,13 @@ def bench(tmp):
     base = [qemu, "-M", "virt", "-m", args.mem, "-nographic", "-no-reboot", "-bios", firmware]
     run = Run(base, payloads, originals, args.append, args.timeout, logdir)
     counts = {"boot": harts, "smp": smp_harts}
-    done = {t: [] for t in TABLES}
+    done = {t: [] for t in (*TABLES, *OTHER_TABLES)}
     t_start = time.monotonic()
 
     for table in tables:
+        if table == "ipc":
+            done["ipc"].append(run.ipc_cell(args.runs))
+            continue
         for mode in modes:
             for n in counts[table]:
                 done[table].append(run.cell(table, mode, n, args.runs))
@@ -517,6 +590,9 @@ def bench(tmp):
     if "smp" in tables:
         print("\nsmp: QEMU launch -> every hart up, against the SMP floor")
         print_smp_table(done["smp"])
+    if "ipc" in tables:
+        print("\nipc: instructions per operation (tests/user/ipc_bench)")
+        print_ipc_table(done["ipc"])
 
     # The JSON: run metadata (date, host, QEMU, OpenSBI, payloads, params),
     # then "results" (the boot table) and "smp_results" (the smp table), one
@@ -540,6 +616,10 @@ def bench(tmp):
     # harts, and (keel - floor) / harts, in ms) and "phases_s": {"firmware",
     # "banner_to_dt", "dt_to_smp_init", "smp_init"} (medians of the stamp
     # differences of Keel's boots, reset -> banner first).
+    # "ipc_results": one entry, {"harts": 1, "qemu_args", "samples": {op: [...]},
+    # op: {"min", "median", "max"}} for each op ipc_bench prints
+    # ("null_syscall", "ipc_call_reply", "notif_signal_wait"): instructions
+    # per operation, one sample per boot.
     # A summary is null when every boot of that kind failed; "failures" lists
     # each failed boot ("table", "mode", "harts", "kind", "run", "reason",
     # "log", "last_output"). A boot whose floor or Keel line does not say
@@ -569,6 +649,7 @@ def bench(tmp):
                    "timeout_s": args.timeout, "mem": args.mem, "order": "ABBA"},
         "results": done["boot"],
         "smp_results": done["smp"],
+        "ipc_results": done["ipc"],
         "failures": run.failures,
     }
     out = Path(args.out)

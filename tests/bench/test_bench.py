@@ -1,6 +1,7 @@
 """test_bench.py - a smoke test of the benchmark machinery (tests/bench/bench.py),
 not a timing assertion: --quick runs, fills every cell of both tables (boot and
-smp) with positive numbers, and a boot that fails (no line, a timeout, not every
+smp) with positive numbers, the ipc table reports instruction counts, and a
+boot that fails (no line, a timeout, not every
 hart up) is reported, logged and makes the exit status non-zero."""
 import json
 import subprocess
@@ -124,3 +125,20 @@ def test_timeout_reports_last_output(tmp_path):
     assert len(doc["failures"]) == 4			# floor and Keel, in both tables
     assert {f["table"] for f in doc["failures"]} == {"boot", "smp"}
     assert all(Path(f["log"]).is_file() for f in doc["failures"])
+
+
+def test_ipc_table_counts_instructions(tmp_path):
+    if not (ROOT / "build" / "initramfs.cpio").is_file():
+        pytest.skip("needs 'ninja build/initramfs.cpio'")
+    out = tmp_path / "bench.json"
+    r = run_bench("--tables", "ipc", "--runs", "1", "--out", str(out),
+                  "--logs", str(tmp_path / "logs"))
+    assert r.returncode == 0, r.stdout + r.stderr
+    doc = json.loads(out.read_text())
+    assert doc["ok"] and doc["results"] == [] and doc["smp_results"] == []
+    [cell] = doc["ipc_results"]
+    assert "shift=0" in cell["qemu_args"] and cell["harts"] == 1
+    assert set(cell["samples"]) == {"null_syscall", "ipc_call_reply", "notif_signal_wait"}
+    # A round trip is two system calls and two switches: more than one null call.
+    assert 0 < cell["null_syscall"]["min"] < cell["ipc_call_reply"]["min"]
+    assert "ipc: instructions per operation" in r.stdout
