@@ -56,6 +56,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "boot"))
+import keel as K  # noqa: E402  (its config reader)
+
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
 
@@ -90,19 +93,11 @@ TAIL_LINES = 8
 
 
 def read_config(path):
-    """build/config.ninja: 'key = value' lines written by ./configure."""
-    conf = {}
+    """build/config.ninja, read as the QEMU tests read it (tests/boot/keel.py)."""
     try:
-        text = path.read_text()
+        return K.config(str(path))
     except OSError as e:
         sys.exit(f"bench: cannot read {path} ({e.strerror}); run ./configure first")
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or " = " not in line:
-            continue
-        key, _, value = line.partition(" = ")
-        conf[key.strip()] = value.strip()
-    return conf
 
 
 def parse_list(text, what):
