@@ -8,6 +8,7 @@
  * (lla), so this runs wherever it lies.
  */
 #include "../core/riscv.h"
+#include "image.h"
 #include "../core/cpu.h"
 #include "../core/smp.h"
 
@@ -23,22 +24,9 @@
 
 	.section .head.text, "ax"
 	.globl	_start
-/*
- * The 64-byte Image header (Linux Documentation/arch/riscv/boot-image-header.rst).
- * QEMU -kernel, OpenSBI fw_jump and U-Boot booti read it.
- */
+/* The 64-byte Image header (boot/image.h). */
 _start:
-	j	_start_kernel			/* code0 */
-	.word	0				/* code1 */
-	.dword	0x200000			/* text_offset: 2 MiB into RAM */
-	.dword	_end - _start			/* image_size, bss included */
-	.dword	0				/* flags: little endian */
-	.word	2				/* version 0.2 */
-	.word	0				/* res1 */
-	.dword	0				/* res2 */
-	.ascii	"RISCV\0\0\0"			/* magic (deprecated) */
-	.ascii	"RSC\x05"			/* magic2 */
-	.word	0				/* res3 */
+	IMAGE_HEADER _start_kernel, _start, _end
 
 	.section .text.boot, "ax"
 _start_kernel:

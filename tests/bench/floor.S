@@ -6,6 +6,7 @@
  *
  * Entered like Keel: a0 = hartid, a1 = FDT, MMU off. Position-independent.
  */
+#include "../../boot/image.h"
 #define SBI_EXT_LEGACY_CONSOLE_PUTCHAR	0x01
 #define SBI_EXT_SRST			0x53525354
 #define SBI_EXT_SRST_RESET		0
@@ -13,17 +14,7 @@
 	.section .text
 	.globl	_start
 _start:
-	j	1f
-	.word	0
-	.dword	0x200000			/* Image header: text_offset */
-	.dword	_end - _start			/* image_size */
-	.dword	0
-	.word	2
-	.word	0
-	.dword	0
-	.ascii	"RISCV\0\0\0"
-	.ascii	"RSC\x05"
-	.word	0
+	IMAGE_HEADER 1f, _start, _end
 1:	lla	s0, msg
 2:	lbu	a0, 0(s0)
 	beqz	a0, 3f

@@ -17,6 +17,7 @@
  * A started hart runs secondary below with a1 = opaque = the physical
  * address of ctl. It touches no stack, only ctl (one amoadd), and parks.
  */
+#include "../../boot/image.h"
 #define SBI_EXT_LEGACY_CONSOLE_PUTCHAR	0x01
 #define SBI_EXT_IPI			0x735049
 #define SBI_EXT_IPI_SEND_IPI		0
@@ -52,17 +53,7 @@
 	.section .text
 	.globl	_start
 _start:
-	j	1f
-	.word	0
-	.dword	0x200000			/* Image header: text_offset */
-	.dword	_end - _start			/* image_size */
-	.dword	0
-	.word	2
-	.word	0
-	.dword	0
-	.ascii	"RISCV\0\0\0"
-	.ascii	"RSC\x05"
-	.word	0
+	IMAGE_HEADER 1f, _start, _end
 1:	mv	s1, a0				/* s1 = boot hart id */
 	lla	s3, ctl				/* s3 = &ctl, physical (MMU off) */
 	sw	zero, CTL_COUNT(s3)
