@@ -560,6 +560,7 @@ static void st_hold(void *arg)
 bool selftest_spin_stuck(void)
 {
 	unsigned long before = __atomic_load_n(&spin_stuck_reports, __ATOMIC_RELAXED);
+	struct cpumask all;
 	unsigned long flags;
 	struct task *t;
 
@@ -572,7 +573,13 @@ bool selftest_spin_stuck(void)
 		return true;
 	}
 	st_stuck_held = 0;
-	/* The holder keeps it for 1.5 s on another hart; we wait for it. */
+	/*
+	 * We wait on cpu 0, the holder keeps the lock 1.5 s on cpu 1. (Both
+	 * on one hart, the holder's interrupts-off spin would simply run
+	 * before us and we would never wait.)
+	 */
+	if (sched_migrate_current(0))
+		FAIL("cannot move to cpu 0\n");
 	t = st_spawn_on(1, st_hold, (void *)(uintptr_t)(timer_timebase() * 3 / 2), "st_hold");
 	if (!t)
 		FAIL("no holder thread\n");
@@ -582,6 +589,8 @@ bool selftest_spin_stuck(void)
 	spin_unlock_irqrestore(&st_stuck, flags);
 	if (task_join(t, JOIN_MS))
 		FAIL("the holder did not finish\n");
+	cpumask_fill(&all, smp_possible_cpus());
+	sched_set_affinity(task_current(), &all);
 	if (__atomic_load_n(&spin_stuck_reports, __ATOMIC_RELAXED) == before)
 		FAIL("waited 1.5 s for a lock and nothing was reported\n");
 	return true;
