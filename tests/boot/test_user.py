@@ -50,6 +50,12 @@ def shell(k, command, expect, timeout=K.BOOT_TIMEOUT):
     return k.expect_line(expect, timeout)
 
 
+def power_off(k):
+    """Type poweroff at the shell; the run must end with QEMU exiting 0."""
+    shell(k, "poweroff", r"asked to power off")
+    assert k.wait_exit() == 0, k.why("QEMU exit status %s" % k.status)
+
+
 def test_init_runs_initcalls_by_level_then_the_shell(keel, initramfs):
     k = keel(smp=4, initrd=initramfs, append="initcall_debug foo=bar baz -- -x y=z")
     k.expect_line(r"\] smp: brought up 4 of 4 harts")
@@ -90,8 +96,7 @@ def test_initcall_blacklist_skips_a_server(keel, initramfs):
     assert not k.find(r"^calling  hello_device"), k.why("a blacklisted server was started")
     assert k.find(r"^initcall hello_late returned 0"), k.why("the next level did not run")
     k.expect_line(r"^Keel shell\.")
-    shell(k, "poweroff", r"asked to power off")
-    assert k.wait_exit() == 0, k.why("QEMU exit status %s" % k.status)
+    power_off(k)
 
 
 @pytest.mark.parametrize("how, cause, stval", [
@@ -109,8 +114,7 @@ def test_faulting_program_dies_alone(keel, initramfs, how, cause, stval):
         assert m.group(2) == stval, k.why("stval %s, expected %s" % (m.group(2), stval))
     k.expect_line(r"^/bin/fault: exit status \d+ \(killed by a fault\)$")
     shell(k, "echo still here", r"^still here$")
-    shell(k, "poweroff", r"asked to power off")
-    assert k.wait_exit() == 0, k.why("QEMU exit status %s" % k.status)
+    power_off(k)
 
 
 def test_missing_rdinit_falls_back_to_bin_sh(keel, initramfs):
@@ -120,8 +124,7 @@ def test_missing_rdinit_falls_back_to_bin_sh(keel, initramfs):
         k.expect_line(r"\] Failed to execute %s \(error 5\)$" % path)
     k.expect_line(r"\] Run /bin/sh as init process$")
     k.expect_line(r"^Keel shell\.")
-    shell(k, "poweroff", r"asked to power off")
-    assert k.wait_exit() == 0, k.why("QEMU exit status %s" % k.status)
+    power_off(k)
 
 
 def test_missing_requested_init_panics(keel, initramfs):
@@ -148,8 +151,7 @@ def test_init_that_is_not_an_elf_is_refused(keel, tmp_path):
     k.expect_line(r"\] Failed to execute /init \(error 1\)$")
     k.expect_line(r"\] Run /bin/sh as init process$")
     k.expect_line(r"^Keel shell\.")
-    shell(k, "poweroff", r"asked to power off")
-    assert k.wait_exit() == 0, k.why("QEMU exit status %s" % k.status)
+    power_off(k)
 
 
 @pytest.mark.parametrize("damage", ["bad-magic", "truncated"])
