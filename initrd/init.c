@@ -177,6 +177,6 @@ int main(int argc, char **argv, char **envp)
 		keel_wait(pid, &status);
 		printf("init: the shell exited (%d); powering off\n", status);
 	}
-	keel_reboot(KEEL_REBOOT_POWEROFF);
+	keel_reboot(KEEL_H_INIT_CONTROL, KEEL_REBOOT_POWEROFF);
 	return 1;
 }

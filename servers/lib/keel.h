@@ -110,9 +110,10 @@ static inline long keel_ps(struct keel_ps *buf, unsigned long max)
 	return keel_syscall(SYS_ps, (long)buf, (long)max, 0, 0);
 }
 
-static inline long keel_reboot(int how)
+/* Power off or restart; @ctl is a control handle with KEEL_R_POWER. */
+static inline long keel_reboot(long ctl, int how)
 {
-	return keel_syscall(SYS_reboot, how, 0, 0, 0);
+	return keel_syscall(SYS_reboot, ctl, how, 0, 0);
 }
 
 static inline long keel_initrd_read(const char *path, void *buf, size_t len, size_t off)
@@ -222,6 +223,136 @@ static inline long keel_notif_wait(long h, unsigned long *bits)
 	if (r0 >= 0)
 		*bits = r1;
 	return r0;
+}
+
+static inline long keel_wait_any(int *status, int flags)
+{
+	return keel_syscall(SYS_wait_any, (long)status, flags, 0, 0);
+}
+
+/* --- memory, devices, the machine ---------------------------------------- */
+
+/*
+ * Map @size bytes of object @h (KEEL_HANDLE_NONE: fresh zeroed memory) at
+ * @va (0: the core picks) with KEEL_PROT_*; the address, or -KEEL_E*.
+ */
+static inline long keel_mmap(long h, uintptr_t va, size_t size, int prot)
+{
+	return keel_syscall(SYS_mmap, h, (long)va, (long)size, prot);
+}
+
+static inline long keel_munmap(void *va, size_t size)
+{
+	return keel_syscall(SYS_munmap, (long)va, (long)size, 0, 0);
+}
+
+/* A new object of @size bytes of physically contiguous zeroed memory (for sharing and DMA). */
+static inline long keel_mem_create(size_t size)
+{
+	return keel_syscall(SYS_mem_create, (long)size, 0, 0, 0);
+}
+
+/* The physical (bus) address of memory object @h, for a device's DMA. */
+static inline long keel_mem_phys(long h)
+{
+	return keel_syscall(SYS_mem_phys, h, 0, 0, 0);
+}
+
+/* A handle for the device registers at [@pa, @pa + @size); @ctl needs KEEL_R_DEVICES. */
+static inline long keel_mmio_create(long ctl, uint64_t pa, size_t size)
+{
+	return keel_syscall(SYS_mmio_create, ctl, (long)pa, (long)size, 0);
+}
+
+/*
+ * A handle for interrupt source @irq of the PLIC: when it fires, @bits are
+ * signalled on notification @notif and the source stays masked until
+ * keel_irq_ack(). @ctl needs KEEL_R_DEVICES.
+ */
+static inline long keel_irq_create(long ctl, unsigned int irq, long notif, unsigned long bits)
+{
+	return keel_syscall(SYS_irq_create, ctl, irq, notif, (long)bits);
+}
+
+static inline long keel_irq_ack(long irq)
+{
+	return keel_syscall(SYS_irq_ack, irq, 0, 0, 0);
+}
+
+/* Take hart @hartid offline (0) or bring it online (1); @ctl needs KEEL_R_HOTPLUG. */
+static inline long keel_hart_ctl(long ctl, unsigned long hartid, int online)
+{
+	return keel_syscall(SYS_hart_ctl, ctl, (long)hartid, online, 0);
+}
+
+/*
+ * Bind notification @notif to endpoint @ep: a receive on @ep then also
+ * returns when @notif is signalled, with label KEEL_LABEL_NOTIFY and the
+ * bits in w[0] (and result 0).
+ */
+static inline long keel_ep_bind(long ep, long notif)
+{
+	return keel_syscall(SYS_ep_bind, ep, notif, 0, 0);
+}
+
+/* As keel_ipc_recv(), giving up after @us microseconds with -KEEL_ETIMEDOUT. */
+static inline long keel_ipc_recv_timeout(long h, struct keel_msg *out, uint64_t us)
+{
+	register long r0 __asm__("a0") = h;
+	register unsigned long r1 __asm__("a1") = us;
+	register unsigned long r2 __asm__("a2") = 0;
+	register unsigned long r3 __asm__("a3") = 0;
+	register unsigned long r4 __asm__("a4") = 0;
+	register unsigned long r5 __asm__("a5") = 0;
+	register long r6 __asm__("a6") = KEEL_HANDLE_NONE;
+	register long r7 __asm__("a7") = SYS_ipc_recv_timeout;
+
+	__asm__ __volatile__("ecall"
+			     : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r4), "+r"(r5),
+			       "+r"(r6)
+			     : "r"(r7)
+			     : "memory");
+	if (r0 >= 0) {
+		out->label = r1;
+		out->w[0] = r2;
+		out->w[1] = r3;
+		out->w[2] = r4;
+		out->w[3] = r5;
+		out->handle = r6;
+	}
+	return r0;
+}
+
+/* Signal @bits on @notif whenever a child of the caller exits. */
+static inline long keel_child_notif(long notif, unsigned long bits)
+{
+	return keel_syscall(SYS_child_notif, notif, (long)bits, 0, 0);
+}
+
+/*
+ * @on = 1: the core stops printing its log on the firmware console (the
+ * caller, a console server, prints it from dmesg); 0, or the caller's
+ * exit, gives it back. @ctl needs KEEL_R_DEVICES.
+ */
+static inline long keel_console_claim(long ctl, int on)
+{
+	return keel_syscall(SYS_console_claim, ctl, on, 0, 0);
+}
+
+static inline long keel_harts(struct keel_hart *buf, unsigned long max)
+{
+	return keel_syscall(SYS_harts, (long)buf, (long)max, 0, 0);
+}
+
+static inline long keel_meminfo(struct keel_meminfo *info)
+{
+	return keel_syscall(SYS_meminfo, (long)info, 0, 0, 0);
+}
+
+/* End task @pid; @ctl needs KEEL_R_KILL. */
+static inline long keel_kill(long ctl, long pid)
+{
+	return keel_syscall(SYS_kill, ctl, pid, 0, 0);
 }
 
 /* The environment main() got; getenv() reads it. */

@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 	/* Run as init (rdinit=/bin/ipc_bench, as bench.py does): init may not exit. */
 	if (keel_getpid() == 1) {
 		fflush(stdout);
-		keel_reboot(KEEL_REBOOT_POWEROFF);
+		keel_reboot(KEEL_H_INIT_CONTROL, KEEL_REBOOT_POWEROFF);
 	}
 	return 0;
 }
