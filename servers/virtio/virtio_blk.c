@@ -49,26 +49,20 @@ static uint64_t virtio_blk_pa(const struct virtio_blk *blk, const volatile void 
 	return blk->dma_pa + (uint64_t)((const volatile uint8_t *)p - blk->dma);
 }
 
-/* MagicValue, Version, DeviceID: is there a modern block device here? */
+/*
+ * MagicValue, DeviceID, Version: is there a modern block device here?
+ * An empty slot or another device is -KEEL_ENOENT whatever its version,
+ * so only a disk behind the legacy interface names the QEMU option.
+ */
 static int virtio_blk_probe(struct virtio_blk *blk)
 {
 	uint32_t version, id;
+	enum virtio_mmio_probe_result r = virtio_mmio_probe(&blk->vm, &version, &id);
 
-	switch (virtio_mmio_probe(&blk->vm, &version, &id)) {
-	case VIRTIO_MMIO_OK:
-		break;
-	case VIRTIO_MMIO_BAD_MAGIC:
+	if (r == VIRTIO_MMIO_BAD_MAGIC) {
 		printf("virtio-blk: %s: no virtio-mmio magic (read 0x%08x)\n", blk->tag,
 		       (unsigned int)virtio_mmio_read(&blk->vm, VIRTIO_MMIO_MAGIC_VALUE));
 		return -KEEL_EINVAL;
-	case VIRTIO_MMIO_LEGACY:
-		printf("virtio-blk: %s: legacy virtio-mmio (Version 1) is not supported; "
-		       "give QEMU -global virtio-mmio.force-legacy=false\n", blk->tag);
-		return -KEEL_ENOTSUP;
-	case VIRTIO_MMIO_BAD_VERSION:
-		printf("virtio-blk: %s: unknown virtio-mmio Version %u\n", blk->tag,
-		       (unsigned int)version);
-		return -KEEL_ENOTSUP;
 	}
 	if (id == VIRTIO_ID_NONE) {
 		printf("virtio-blk: %s: no device\n", blk->tag);
@@ -78,6 +72,16 @@ static int virtio_blk_probe(struct virtio_blk *blk)
 		printf("virtio-blk: %s: device id %u is not a block device\n", blk->tag,
 		       (unsigned int)id);
 		return -KEEL_ENOENT;
+	}
+	if (r == VIRTIO_MMIO_LEGACY) {
+		printf("virtio-blk: %s: legacy virtio-mmio (Version 1) is not supported; "
+		       "give QEMU -global virtio-mmio.force-legacy=false\n", blk->tag);
+		return -KEEL_ENOTSUP;
+	}
+	if (r == VIRTIO_MMIO_BAD_VERSION) {
+		printf("virtio-blk: %s: unknown virtio-mmio Version %u\n", blk->tag,
+		       (unsigned int)version);
+		return -KEEL_ENOTSUP;
 	}
 	return 0;
 }

@@ -28,12 +28,17 @@ enum virtio_mmio_probe_result virtio_mmio_probe(const struct virtio_mmio *vm,
 	*device_id = VIRTIO_ID_NONE;
 	if (virtio_mmio_read(vm, VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MMIO_MAGIC)
 		return VIRTIO_MMIO_BAD_MAGIC;
+	/*
+	 * DeviceID sits at the same offset in the legacy layout, so it is
+	 * read whatever the version: QEMU's empty slots say Version 1 too
+	 * unless force-legacy=false, and an empty slot is not worth a complaint.
+	 */
+	*device_id = virtio_mmio_read(vm, VIRTIO_MMIO_DEVICE_ID);
 	*version = virtio_mmio_read(vm, VIRTIO_MMIO_VERSION);
 	if (*version == VIRTIO_MMIO_VERSION_LEGACY)
 		return VIRTIO_MMIO_LEGACY;
 	if (*version != VIRTIO_MMIO_VERSION_MODERN)
 		return VIRTIO_MMIO_BAD_VERSION;
-	*device_id = virtio_mmio_read(vm, VIRTIO_MMIO_DEVICE_ID);
 	return VIRTIO_MMIO_OK;
 }
 

@@ -136,13 +136,16 @@ void virtio_mmio_write(const struct virtio_mmio *vm, unsigned int off, uint32_t 
 
 /* Why virtio_mmio_probe() refused a window. */
 enum virtio_mmio_probe_result {
-	VIRTIO_MMIO_OK,			/* modern device; *device_id set (may be VIRTIO_ID_NONE) */
+	VIRTIO_MMIO_OK,			/* modern device */
 	VIRTIO_MMIO_BAD_MAGIC,		/* not a virtio-mmio window */
 	VIRTIO_MMIO_LEGACY,		/* Version 1: the legacy interface, not spoken here */
 	VIRTIO_MMIO_BAD_VERSION,	/* neither 1 nor 2 */
 };
 
-/* Read MagicValue, Version and DeviceID (§4.2.3.1.1: check them first). */
+/*
+ * Read MagicValue, DeviceID and Version (§4.2.3.1.1: check them first).
+ * *device_id is set (maybe VIRTIO_ID_NONE) unless the magic is wrong.
+ */
 enum virtio_mmio_probe_result virtio_mmio_probe(const struct virtio_mmio *vm,
 						uint32_t *version, uint32_t *device_id);
 

@@ -217,6 +217,13 @@ static void init_legacy(void)
 	CHECK_EQ(model.writes, 0);
 	CHECK(strstr(out, "-global virtio-mmio.force-legacy=false") != NULL);
 	CHECK(strstr(out, "virtio-blk: /soc/virtio_mmio@10008000: ") == out);
+
+	/* QEMU's empty slots are legacy too without the option: those stay quiet. */
+	setup(0);
+	model.version = VIRTIO_MMIO_VERSION_LEGACY;
+	model.device_id = VIRTIO_ID_NONE;
+	CHECK_EQ(init_driver(), -KEEL_ENOENT);
+	CHECK(!strcmp(out, "virtio-blk: /soc/virtio_mmio@10008000: no device\n"));
 }
 
 /* VIRTIO_0006: an empty slot (DeviceID 0) and a non-block device are -ENOENT, one line, untouched. */
@@ -468,7 +475,7 @@ static const struct tap_case cases[] = {
 	{ "VIRTIO_0002 init: takes VERSION_1 and handled features only", init_features },
 	{ "VIRTIO_0003 init: queue 0 of 64 at the DMA bus addresses", init_queue },
 	{ "VIRTIO_0004 init: small QueueNumMax rounds down (and works), < 3 refused", init_small_queue },
-	{ "VIRTIO_0005 init: legacy device refused, names force-legacy=false", init_legacy },
+	{ "VIRTIO_0005 init: legacy disk refused naming force-legacy=false; empty slot quiet", init_legacy },
 	{ "VIRTIO_0006 init: empty slot or other device is ENOENT", init_no_device },
 	{ "VIRTIO_0007 init: bad magic or version refused", init_bad_magic },
 	{ "VIRTIO_0008 init: FEATURES_OK refused or no VERSION_1 fails", init_features_refused },
