@@ -1,0 +1,421 @@
+/*
+ * uart_server.c - a UART driver server: the console protocol (proto.h,
+ * CON_*) over one UART that uart_hw.c drives.
+ *
+ * Start: parse argv (uart_args.c), map the register window (handle slot
+ * DRV_H_MMIO), program the UART, make an endpoint and bind the IRQ's
+ * notification (slot DRV_H_IRQ_NOTIF) to it, then report PROTO_READY to
+ * the parent with a send handle to the endpoint. Without an IRQ (irq=-1,
+ * or the bind failed) the server polls the receiver every UART_POLL_US.
+ *
+ * Serving: up to UART_MAX_CLIENTS clients, keyed by pid, each with the
+ * 4 KiB page it shared at CON_CONNECT and a notification the server
+ * signals (bit 0) when input arrives after a CON_READ found none.
+ * Received bytes wait in one ring of UART_RX_RING bytes; when it is full
+ * new bytes are dropped (and counted), so a flood never stalls the loop.
+ * CON_WRITE turns "\n" into "\r\n"; a transmitter that never has room
+ * makes it return early (uart_putc's bound), never hang.
+ *
+ * One thread: nothing here is shared, nothing is locked.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "keel.h"
+#include "proto.h"
+#include "uart_args.h"
+#include "uart_server.h"
+
+#define UART_PAGE_SIZE		4096UL
+#define UART_MAX_CLIENTS	8
+#define UART_RX_RING		1024U	/* a power of two */
+#define UART_POLL_US		10000	/* 10 ms without an IRQ */
+#define UART_RX_BURST		256	/* bytes one drain takes at most */
+#define UART_WRITE_RX_EVERY	16	/* a long write looks at the receiver this often */
+#define UART_NOTIFY_INPUT	1UL	/* the bit a client's notification gets */
+
+_Static_assert((UART_RX_RING & (UART_RX_RING - 1)) == 0, "ring size is a power of two");
+_Static_assert(sizeof(((struct keel_msg *)0)->w) == PROTO_NAME_MAX, "a name fills the 4 words");
+
+struct uart_client {
+	long pid;		/* 0: a free slot */
+	long mem;		/* the shared memory's handle */
+	long notif;		/* signalled on input; the client holds a wait-only copy */
+	uint8_t *page;		/* the shared memory, mapped here */
+	int waiting;		/* its last CON_READ found nothing */
+};
+
+static struct {
+	const struct uart_variant *v;
+	struct uart_args args;
+	struct uart uart;
+	long ep;
+	int polling;
+	struct uart_client clients[UART_MAX_CLIENTS];
+	uint8_t ring[UART_RX_RING];
+	unsigned int head, count;	/* bytes wait at ring[head ...] */
+	unsigned long dropped;
+	int said_dropped, said_tx, said_ipc, said_ack;
+} srv;
+
+#define say(fmt, ...) printf("%s: %s: " fmt "\n", srv.v->name, srv.args.node, ##__VA_ARGS__)
+
+/* --- received bytes --------------------------------------------------------- */
+
+/* Move what the receiver holds into the ring (bounded); the bytes taken. */
+static unsigned int rx_drain(void)
+{
+	unsigned int n = 0;
+	int c;
+
+	while (n < UART_RX_BURST && (c = uart_getc(&srv.uart)) >= 0) {
+		n++;
+		if (srv.count == UART_RX_RING) {
+			srv.dropped++;
+			continue;
+		}
+		srv.ring[(srv.head + srv.count++) & (UART_RX_RING - 1)] = (uint8_t)c;
+	}
+	if (srv.dropped && !srv.said_dropped) {
+		srv.said_dropped = 1;
+		say("input ring full: dropping bytes nobody reads");
+	}
+	return n;
+}
+
+/* Wake every client whose last CON_READ found nothing, if there is input now. */
+static void rx_notify(void)
+{
+	if (!srv.count)
+		return;
+	for (int i = 0; i < UART_MAX_CLIENTS; i++) {
+		struct uart_client *c = &srv.clients[i];
+
+		if (c->pid && c->waiting) {
+			keel_notif_signal(c->notif, UART_NOTIFY_INPUT);
+			c->waiting = 0;
+		}
+	}
+}
+
+static void rx_poll(void)
+{
+	if (rx_drain())
+		rx_notify();
+}
+
+/* The IRQ's notification fired: the UART is masked at the PLIC until the ack. */
+static void on_irq(void)
+{
+	long err;
+
+	(void)uart_rx_irq_pending(&srv.uart);	/* clears DesignWare busy detect */
+	rx_drain();
+	err = keel_irq_ack(DRV_H_IRQ);
+	if (err < 0 && !srv.said_ack) {
+		srv.said_ack = 1;
+		say("irq_ack: %s", keel_strerror(err));
+	}
+	rx_notify();
+}
+
+/* --- clients -------------------------------------------------------------- */
+
+static struct uart_client *client_find(long pid)
+{
+	for (int i = 0; i < UART_MAX_CLIENTS; i++)
+		if (srv.clients[i].pid == pid)
+			return &srv.clients[i];
+	return NULL;
+}
+
+static void client_release(struct uart_client *c)
+{
+	keel_munmap(c->page, PROTO_SHARED_SIZE);
+	keel_handle_close(c->mem);
+	keel_handle_close(c->notif);
+	*c = (struct uart_client){ 0 };
+}
+
+/*
+ * CON_CONNECT: map the client's page, make its notification; the reply
+ * carries a wait-only copy, which the caller closes after replying.
+ */
+static long con_connect(long pid, long mem, long *reply_handle)
+{
+	struct uart_client *c = client_find(pid);
+	long va, notif, dup;
+
+	if (mem == KEEL_HANDLE_NONE)
+		return -KEEL_EINVAL;
+	if (c)
+		client_release(c);	/* the same task again: start afresh */
+	else
+		c = client_find(0);
+	if (!c) {
+		keel_handle_close(mem);
+		return -KEEL_EBUSY;
+	}
+	va = keel_mmap(mem, 0, PROTO_SHARED_SIZE, KEEL_PROT_READ | KEEL_PROT_WRITE);
+	if (va < 0) {
+		keel_handle_close(mem);
+		return va;
+	}
+	notif = keel_notif_create();
+	dup = notif < 0 ? notif : keel_handle_dup(notif, KEEL_R_WAIT | KEEL_R_TRANSFER);
+	if (dup < 0) {
+		if (notif >= 0)
+			keel_handle_close(notif);
+		keel_munmap((void *)va, PROTO_SHARED_SIZE);
+		keel_handle_close(mem);
+		return dup;
+	}
+	*c = (struct uart_client){ .pid = pid, .mem = mem, .notif = notif,
+				   .page = (uint8_t *)va };
+	*reply_handle = dup;
+	return 0;
+}
+
+/* CON_WRITE: @n bytes from the client's page; the bytes written, or -KEEL_E*. */
+static long con_write(struct uart_client *c, unsigned long n)
+{
+	unsigned long i;
+
+	if (n > PROTO_SHARED_SIZE)
+		return -KEEL_EINVAL;
+	for (i = 0; i < n; i++) {
+		uint8_t b = c->page[i];
+
+		if (b == '\n' && uart_putc(&srv.uart, '\r'))
+			break;
+		if (uart_putc(&srv.uart, b))
+			break;
+		/* The RX FIFO is small: do not let a long write overrun it. */
+		if (i % UART_WRITE_RX_EVERY == UART_WRITE_RX_EVERY - 1)
+			rx_drain();
+	}
+	rx_poll();
+	if (i < n && !srv.said_tx) {
+		srv.said_tx = 1;
+		say("transmitter never ready: output dropped");
+	}
+	return i || !n ? (long)i : -KEEL_ETIMEDOUT;
+}
+
+/* CON_READ: up to @max waiting bytes into the client's page; how many. */
+static long con_read(struct uart_client *c, unsigned long max)
+{
+	unsigned int n = srv.count;
+
+	if (max > PROTO_SHARED_SIZE)
+		max = PROTO_SHARED_SIZE;
+	if (n > max)
+		n = (unsigned int)max;
+	for (unsigned int i = 0; i < n; i++)
+		c->page[i] = srv.ring[(srv.head + i) & (UART_RX_RING - 1)];
+	srv.head = (srv.head + n) & (UART_RX_RING - 1);
+	srv.count -= n;
+	if (!n)
+		c->waiting = 1;
+	return n;
+}
+
+/* One request from @pid; the reply to send, and in *@close a handle to close after it. */
+static void handle_call(long pid, const struct keel_msg *in, struct keel_msg *out, long *close)
+{
+	struct uart_client *c = pid > 0 ? client_find(pid) : NULL;
+	long handle = KEEL_HANDLE_NONE, r;
+
+	if (in->handle != KEEL_HANDLE_NONE && (pid <= 0 || in->label != CON_CONNECT))
+		keel_handle_close(in->handle);	/* only CON_CONNECT takes one */
+	if (pid <= 0)
+		r = -KEEL_EINVAL;	/* no caller pid to key a client by */
+	else if (in->label == CON_CONNECT)
+		r = con_connect(pid, in->handle, &handle);
+	else if (in->label != CON_WRITE && in->label != CON_READ)
+		r = -KEEL_ENOTSUP;
+	else if (!c)
+		r = -KEEL_EINVAL;	/* CON_CONNECT first */
+	else if (in->label == CON_WRITE)
+		r = con_write(c, in->w[0]);
+	else
+		r = con_read(c, in->w[0]);
+	*close = handle;
+	*out = (struct keel_msg){ .handle = handle };
+	if (r < 0) {
+		out->label = (unsigned long)r;
+	} else {
+		out->label = 0;
+		out->w[0] = (unsigned long)r;
+	}
+}
+
+/* --- the loop ---------------------------------------------------------------- */
+
+/* Reply if a caller is owed one, then wait for the next message (polling: at most 10 ms). */
+static long receive(struct keel_msg *in, const struct keel_msg *reply, int owe)
+{
+	if (!srv.polling)
+		return owe ? keel_ipc_reply_recv(srv.ep, reply, in) : keel_ipc_recv(srv.ep, in);
+	if (owe)
+		keel_ipc_reply(reply);
+	return keel_ipc_recv_timeout(srv.ep, in, UART_POLL_US);
+}
+
+static __attribute__((noreturn)) void serve(void)
+{
+	struct keel_msg in = { .handle = KEEL_HANDLE_NONE }, reply = in;
+	long close = KEEL_HANDLE_NONE;
+	int owe = 0;
+
+	for (;;) {
+		int owed = owe;
+		long r = receive(&in, &reply, owe);
+
+		owe = 0;
+		if (close != KEEL_HANDLE_NONE) {
+			keel_handle_close(close);	/* the client has its copy now */
+			close = KEEL_HANDLE_NONE;
+		}
+		if (srv.polling)
+			rx_poll();
+		if (r == -KEEL_ETIMEDOUT)
+			continue;
+		if (r < 0 && owed)
+			continue;	/* the caller went away before its reply: just receive */
+		if (r < 0) {
+			/* Nobody can call (EPEER) or the core said no: keep the input flowing. */
+			if (!srv.said_ipc) {
+				srv.said_ipc = 1;
+				say("receive: %s", keel_strerror(r));
+			}
+			keel_sleep_us(UART_POLL_US);
+			rx_poll();
+			continue;
+		}
+		if (in.label == KEEL_LABEL_NOTIFY) {
+			on_irq();
+			continue;
+		}
+		handle_call(r, &in, &reply, &close);
+		owe = 1;
+	}
+}
+
+/* --- start ------------------------------------------------------------------ */
+
+/* Map the register window; 0 or -KEEL_E*. The handle maps from the page holding pa. */
+static long map_registers(void)
+{
+	unsigned long off = srv.args.pa & (UART_PAGE_SIZE - 1);
+	unsigned long len = (off + srv.args.size + UART_PAGE_SIZE - 1) & ~(UART_PAGE_SIZE - 1);
+	long va = keel_mmap(DRV_H_MMIO, 0, len, KEEL_PROT_READ | KEEL_PROT_WRITE);
+
+	if (va < 0)
+		return va;
+	srv.uart.base = (uintptr_t)va + off;
+	return 0;
+}
+
+/* Bind the IRQ's notification to the endpoint, or fall back to polling. */
+static void irq_setup(void)
+{
+	long err;
+
+	srv.polling = 1;
+	if (srv.args.irq == UART_IRQ_NONE)
+		return;
+	err = keel_ep_bind(srv.ep, DRV_H_IRQ_NOTIF);
+	if (err < 0) {
+		say("cannot bind irq %ld: %s; polling every %d ms", srv.args.irq,
+		    keel_strerror(err), UART_POLL_US / 1000);
+		return;
+	}
+	srv.polling = 0;
+	uart_rx_irq(&srv.uart, 1);
+}
+
+/* PROTO_READY to the parent: our name and a send handle to our endpoint. */
+static void report_ready(void)
+{
+	char name[PROTO_NAME_MAX];
+	struct keel_msg msg = { .label = PROTO_READY, .handle = KEEL_HANDLE_NONE }, reply;
+	long dup, err;
+
+	uart_args_name(&srv.args, name);
+	memcpy(msg.w, name, sizeof(msg.w));
+	dup = keel_handle_dup(srv.ep, KEEL_R_SEND | KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
+	if (dup < 0)
+		say("handle_dup: %s; ready without an endpoint", keel_strerror(dup));
+	else
+		msg.handle = dup;
+	err = keel_ipc_call(PROTO_H_PARENT, &msg, &reply);
+	if (err < 0)
+		say("cannot report ready: %s", keel_strerror(err));
+	else if ((long)reply.label < 0)
+		say("parent refused \"%.*s\": %s", PROTO_NAME_MAX, name,
+		    keel_strerror((long)reply.label));
+	if (dup >= 0)
+		keel_handle_close(dup);
+}
+
+static void print_start(void)
+{
+	char irq[24];
+
+	if (srv.args.irq == UART_IRQ_NONE)
+		snprintf(irq, sizeof(irq), "no irq");
+	else
+		snprintf(irq, sizeof(irq), "irq %ld", srv.args.irq);
+	say("%s at 0x%lx, %s, reg-shift %u, io-width %u%s",
+	    uart_args_label(&srv.args, srv.v->kind), (unsigned long)srv.args.pa, irq,
+	    srv.uart.reg_shift, srv.uart.io_width, srv.args.console ? ", console" : "");
+}
+
+int uart_server_main(const struct uart_variant *v, int argc, char **argv)
+{
+	char why[96];
+	long err;
+
+	srv.v = v;
+	if (uart_args_parse(&srv.args, v->kind, argc, argv, why, sizeof(why))) {
+		printf("%s: %s\n", v->name, why);
+		printf("usage: %s <node path> reg=<pa>,<size> irq=<n> [reg-shift=N] "
+		       "[reg-io-width=N] [clock-frequency=N] [current-speed=N] [console]\n",
+		       v->name);
+		return 2;
+	}
+	if (uart_setup(&srv.uart, v->kind, 0, srv.args.reg_shift, srv.args.io_width)) {
+		say("reg-shift %u with reg-io-width %u is not a layout this driver knows",
+		    srv.args.reg_shift, srv.args.io_width);
+		return 2;
+	}
+	if (srv.args.size < uart_span(&srv.uart)) {
+		say("reg size 0x%lx is smaller than the registers (0x%lx)",
+		    (unsigned long)srv.args.size, uart_span(&srv.uart));
+		return 2;
+	}
+	srv.uart.clock_hz = srv.args.clock_hz;
+	srv.uart.baud = srv.args.baud;
+	err = map_registers();
+	if (err) {
+		say("cannot map reg 0x%lx size 0x%lx: %s", (unsigned long)srv.args.pa,
+		    (unsigned long)srv.args.size, keel_strerror(err));
+		return 1;
+	}
+	print_start();
+	err = uart_init(&srv.uart);
+	if (err) {
+		say("init: %s", err == -KEEL_ERANGE ? "clock-frequency cannot make current-speed" :
+							keel_strerror(err));
+		return 1;
+	}
+	srv.ep = keel_ep_create();
+	if (srv.ep < 0) {
+		say("ep_create: %s", keel_strerror(srv.ep));
+		return 1;
+	}
+	irq_setup();
+	report_ready();
+	serve();
+}
