@@ -26,25 +26,25 @@
 #include "proto.h"
 #include "virtio_blk.h"
 
-#define PAGE_SIZE		4096
-#define VBLK_DEFAULT_NAME	"vda"
-#define VBLK_MAX_CLIENTS	8
-#define VBLK_POLL_US		50	/* the used-ring poll interval without an interrupt */
-#define VBLK_PS_MAX		64	/* tasks looked at when reaping gone clients */
-#define MIB			(1024UL * 1024)
+#define PAGE_SIZE	  4096
+#define VBLK_DEFAULT_NAME "vda"
+#define VBLK_MAX_CLIENTS  8
+#define VBLK_POLL_US	  50 /* the used-ring poll interval without an interrupt */
+#define VBLK_PS_MAX	  64 /* tasks looked at when reaping gone clients */
+#define MIB		  (1024UL * 1024)
 
 /* BLK_INFO's reply w2 (beyond proto.h's w0/w1): bit 0 = read-only. */
-#define VBLK_INFO_RO		1
+#define VBLK_INFO_RO 1
 
 struct vblk_client {
-	long pid;		/* 0: a free slot */
-	long mem_h;		/* the client's memory object */
-	uint8_t *mem;		/* ... mapped, BLK_SHARED_SIZE bytes */
+	long pid;     /* 0: a free slot */
+	long mem_h;   /* the client's memory object */
+	uint8_t *mem; /* ... mapped, BLK_SHARED_SIZE bytes */
 };
 
 struct vblk_irq {
-	long ep;		/* private endpoint the IRQ notification is bound to, or -1 */
-	bool have_irq;		/* waits are interrupts: keel_irq_ack slot 3 after each */
+	long ep;       /* private endpoint the IRQ notification is bound to, or -1 */
+	bool have_irq; /* waits are interrupts: keel_irq_ack slot 3 after each */
 };
 
 static struct virtio_blk vblk;
@@ -92,7 +92,7 @@ static uint64_t vblk_now_us(void *ctx)
 struct vblk_args {
 	const char *node;
 	uint64_t reg_pa, reg_size;
-	long irq;		/* -1: none */
+	long irq; /* -1: none */
 	const char *name;
 };
 
@@ -210,14 +210,14 @@ static int vblk_register(long ep, const char *name)
 	struct keel_msg reply;
 	long r;
 
-	memcpy(m.w, name, strlen(name));	/* NUL-padded: m is zeroed */
+	memcpy(m.w, name, strlen(name)); /* NUL-padded: m is zeroed */
 	m.handle = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
 	if (m.handle < 0) {
 		printf("virtio-blk: %s: handle_dup: %s\n", vblk_node, keel_strerror(m.handle));
 		return (int)m.handle;
 	}
 	r = keel_ipc_call(PROTO_H_PARENT, &m, &reply);
-	keel_handle_close(m.handle);	/* the parent has its own copy now */
+	keel_handle_close(m.handle); /* the parent has its own copy now */
 	if (r == 0 && (long)reply.label < 0)
 		r = (long)reply.label;
 	if (r < 0)
@@ -251,7 +251,7 @@ static void vblk_reap(void)
 	long n = keel_ps(ps, VBLK_PS_MAX);
 
 	if (n < 0 || n >= VBLK_PS_MAX)
-		return;		/* not a complete list: cannot tell who is gone */
+		return; /* not a complete list: cannot tell who is gone */
 	for (int i = 0; i < VBLK_MAX_CLIENTS; i++) {
 		bool alive = false;
 
@@ -304,7 +304,7 @@ static long vblk_rw(long pid, const struct keel_msg *m, bool write)
 	unsigned long sector = m->w[0], count = m->w[1], off = m->w[2];
 
 	if (!c)
-		return -KEEL_EINVAL;	/* no BLK_CONNECT: no memory to use */
+		return -KEEL_EINVAL; /* no BLK_CONNECT: no memory to use */
 	if (off > BLK_SHARED_SIZE || count > (BLK_SHARED_SIZE - off) / VIRTIO_BLK_SECTOR_SIZE)
 		return -KEEL_EINVAL;
 	if (sector > vblk.capacity || count > vblk.capacity - sector)
@@ -396,7 +396,7 @@ int main(int argc, char **argv)
 		return 1;
 	err = virtio_blk_init(&vblk, regs, &env, dma, dma_pa, a.node);
 	if (err == -KEEL_ENOENT)
-		return 0;	/* an empty slot, or not a disk: nothing to drive */
+		return 0; /* an empty slot, or not a disk: nothing to drive */
 	if (err)
 		return 1;
 	vblk_irq_init(a.irq);

@@ -21,18 +21,18 @@
 #include "virtio_blk.h"
 
 /* The features this driver handles; the device's others are declined. */
-#define VIRTIO_BLK_DRIVER_FEATURES                                                           \
-	(1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_BLK_F_SIZE_MAX | 1ULL << VIRTIO_BLK_F_RO | \
+#define VIRTIO_BLK_DRIVER_FEATURES                                                                 \
+	(1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_BLK_F_SIZE_MAX | 1ULL << VIRTIO_BLK_F_RO |    \
 	 1ULL << VIRTIO_BLK_F_BLK_SIZE | 1ULL << VIRTIO_BLK_F_FLUSH)
 
 /* The fixed chain: header, data, status. */
-#define VIRTIO_BLK_D_HDR	0
-#define VIRTIO_BLK_D_DATA	1
-#define VIRTIO_BLK_D_STATUS	2
-#define VIRTIO_BLK_CHAIN	3	/* descriptors a request needs */
+#define VIRTIO_BLK_D_HDR    0
+#define VIRTIO_BLK_D_DATA   1
+#define VIRTIO_BLK_D_STATUS 2
+#define VIRTIO_BLK_CHAIN    3 /* descriptors a request needs */
 
 /* A status byte the device never writes: still there after completion = no status. */
-#define VIRTIO_BLK_S_NONE	0xff
+#define VIRTIO_BLK_S_NONE 0xff
 
 static bool virtio_blk_has(const struct virtio_blk *blk, unsigned int bit)
 {
@@ -75,7 +75,8 @@ static int virtio_blk_probe(struct virtio_blk *blk)
 	}
 	if (r == VIRTIO_MMIO_LEGACY) {
 		printf("virtio-blk: %s: legacy virtio-mmio (Version 1) is not supported; "
-		       "give QEMU -global virtio-mmio.force-legacy=false\n", blk->tag);
+		       "give QEMU -global virtio-mmio.force-legacy=false\n",
+		       blk->tag);
 		return -KEEL_ENOTSUP;
 	}
 	if (r == VIRTIO_MMIO_BAD_VERSION) {
@@ -93,7 +94,8 @@ static int virtio_blk_negotiate(struct virtio_blk *blk)
 
 	if (!(offered >> VIRTIO_F_VERSION_1 & 1)) {
 		printf("virtio-blk: %s: device does not offer VIRTIO_F_VERSION_1 "
-		       "(features 0x%lx)\n", blk->tag, (unsigned long)offered);
+		       "(features 0x%lx)\n",
+		       blk->tag, (unsigned long)offered);
 		return -KEEL_ENOTSUP;
 	}
 	blk->features = offered & VIRTIO_BLK_DRIVER_FEATURES;
@@ -181,13 +183,13 @@ int virtio_blk_init(struct virtio_blk *blk, volatile uint32_t *regs,
 	err = virtio_blk_probe(blk);
 	if (err)
 		return err;
-	err = virtio_mmio_begin(&blk->vm);	/* reset, ACKNOWLEDGE, DRIVER */
+	err = virtio_mmio_begin(&blk->vm); /* reset, ACKNOWLEDGE, DRIVER */
 	if (err) {
 		printf("virtio-blk: %s: device did not reset (status 0x%x)\n", blk->tag,
 		       (unsigned int)virtio_mmio_status(&blk->vm));
 		return err;
 	}
-	err = virtio_blk_negotiate(blk);	/* features, FEATURES_OK */
+	err = virtio_blk_negotiate(blk); /* features, FEATURES_OK */
 	if (!err)
 		err = virtio_blk_queue_init(blk);
 	if (err)
@@ -230,7 +232,7 @@ static int virtio_blk_wait(struct virtio_blk *blk)
 			break;
 		err = blk->env.wait_irq(blk->env.ctx, VIRTIO_BLK_TIMEOUT_US - waited);
 		if (err == -KEEL_ETIMEDOUT)
-			continue;	/* one last look at the ring, then the clock says no */
+			continue; /* one last look at the ring, then the clock says no */
 		if (err) {
 			printf("virtio-blk: %s: waiting for the interrupt: error %d\n", blk->tag,
 			       err);
@@ -239,8 +241,9 @@ static int virtio_blk_wait(struct virtio_blk *blk)
 		virtio_blk_irq(blk);
 	}
 	printf("virtio-blk: %s: request timed out after %u ms (used idx %u, expected %u); "
-	       "device disabled\n", blk->tag, VIRTIO_BLK_TIMEOUT_US / 1000,
-	       (unsigned int)blk->used->idx, (unsigned int)(uint16_t)(blk->used_idx + 1));
+	       "device disabled\n",
+	       blk->tag, VIRTIO_BLK_TIMEOUT_US / 1000, (unsigned int)blk->used->idx,
+	       (unsigned int)(uint16_t)(blk->used_idx + 1));
 	blk->broken = true;
 	return -KEEL_EIO;
 }
@@ -280,8 +283,7 @@ static int virtio_blk_status_err(struct virtio_blk *blk, uint8_t status)
  * (0: no data descriptor). §2.7.13: fill the chain, publish its head in
  * the available ring, notify, wait for the used ring.
  */
-static int virtio_blk_request(struct virtio_blk *blk, uint32_t type, uint64_t sector,
-			      uint32_t len)
+static int virtio_blk_request(struct virtio_blk *blk, uint32_t type, uint64_t sector, uint32_t len)
 {
 	volatile struct virtq_used_elem *e;
 	uint16_t head = VIRTIO_BLK_D_HDR;
@@ -327,7 +329,8 @@ static int virtio_blk_request(struct virtio_blk *blk, uint32_t type, uint64_t se
 	blk->used_idx++;
 	if (id != head) {
 		printf("virtio-blk: %s: device used chain %u, only %u was in flight; "
-		       "device disabled\n", blk->tag, (unsigned int)id, (unsigned int)head);
+		       "device disabled\n",
+		       blk->tag, (unsigned int)id, (unsigned int)head);
 		blk->broken = true;
 		blk->errors++;
 		return -KEEL_EIO;
@@ -398,8 +401,10 @@ void virtio_blk_features_str(const struct virtio_blk *blk, char *buf, size_t len
 		unsigned int bit;
 		const char *name;
 	} names[] = {
-		{ VIRTIO_F_VERSION_1, "VERSION_1" }, { VIRTIO_BLK_F_FLUSH, "FLUSH" },
-		{ VIRTIO_BLK_F_RO, "RO" },	     { VIRTIO_BLK_F_BLK_SIZE, "BLK_SIZE" },
+		{ VIRTIO_F_VERSION_1, "VERSION_1" },
+		{ VIRTIO_BLK_F_FLUSH, "FLUSH" },
+		{ VIRTIO_BLK_F_RO, "RO" },
+		{ VIRTIO_BLK_F_BLK_SIZE, "BLK_SIZE" },
 		{ VIRTIO_BLK_F_SIZE_MAX, "SIZE_MAX" },
 	};
 	size_t used = 0;

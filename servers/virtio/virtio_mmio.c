@@ -17,12 +17,12 @@
  * resets synchronously (the first read is 0); the bound only keeps a
  * broken device from hanging the driver.
  */
-#define VIRTIO_MMIO_RESET_POLLS		100000
+#define VIRTIO_MMIO_RESET_POLLS 100000
 /* How many times to re-read a 64-bit config field that keeps changing under us. */
-#define VIRTIO_MMIO_CONFIG_RETRIES	1000
+#define VIRTIO_MMIO_CONFIG_RETRIES 1000
 
-enum virtio_mmio_probe_result virtio_mmio_probe(const struct virtio_mmio *vm,
-						uint32_t *version, uint32_t *device_id)
+enum virtio_mmio_probe_result virtio_mmio_probe(const struct virtio_mmio *vm, uint32_t *version,
+						uint32_t *device_id)
 {
 	*version = 0;
 	*device_id = VIRTIO_ID_NONE;

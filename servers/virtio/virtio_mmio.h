@@ -21,9 +21,9 @@
 #define VIRTIO_MMIO_DEVICE_ID		0x008
 #define VIRTIO_MMIO_VENDOR_ID		0x00c
 #define VIRTIO_MMIO_DEVICE_FEATURES	0x010
-#define VIRTIO_MMIO_DEVICE_FEATURES_SEL	0x014
+#define VIRTIO_MMIO_DEVICE_FEATURES_SEL 0x014
 #define VIRTIO_MMIO_DRIVER_FEATURES	0x020
-#define VIRTIO_MMIO_DRIVER_FEATURES_SEL	0x024
+#define VIRTIO_MMIO_DRIVER_FEATURES_SEL 0x024
 #define VIRTIO_MMIO_QUEUE_SEL		0x030
 #define VIRTIO_MMIO_QUEUE_NUM_MAX	0x034
 #define VIRTIO_MMIO_QUEUE_NUM		0x038
@@ -39,39 +39,39 @@
 #define VIRTIO_MMIO_QUEUE_DEVICE_LOW	0x0a0
 #define VIRTIO_MMIO_QUEUE_DEVICE_HIGH	0x0a4
 #define VIRTIO_MMIO_CONFIG_GENERATION	0x0fc
-#define VIRTIO_MMIO_CONFIG		0x100	/* device-specific configuration space */
-#define VIRTIO_MMIO_REGS_SIZE		0x200	/* what a driver may touch (§4.2.2: 0x100 + config) */
+#define VIRTIO_MMIO_CONFIG		0x100 /* device-specific configuration space */
+#define VIRTIO_MMIO_REGS_SIZE		0x200 /* what a driver may touch (§4.2.2: 0x100 + config) */
 
-#define VIRTIO_MMIO_MAGIC		0x74726976	/* "virt", little-endian */
-#define VIRTIO_MMIO_VERSION_LEGACY	1
-#define VIRTIO_MMIO_VERSION_MODERN	2
+#define VIRTIO_MMIO_MAGIC	   0x74726976 /* "virt", little-endian */
+#define VIRTIO_MMIO_VERSION_LEGACY 1
+#define VIRTIO_MMIO_VERSION_MODERN 2
 
 /* Device IDs, §5. 0 is "no device here" (§4.2.2, DeviceID). */
-#define VIRTIO_ID_NONE			0
-#define VIRTIO_ID_BLOCK			2
+#define VIRTIO_ID_NONE	0
+#define VIRTIO_ID_BLOCK 2
 
 /* Device status bits, §2.1. */
-#define VIRTIO_STATUS_ACKNOWLEDGE	1
-#define VIRTIO_STATUS_DRIVER		2
-#define VIRTIO_STATUS_DRIVER_OK		4
-#define VIRTIO_STATUS_FEATURES_OK	8
+#define VIRTIO_STATUS_ACKNOWLEDGE	 1
+#define VIRTIO_STATUS_DRIVER		 2
+#define VIRTIO_STATUS_DRIVER_OK		 4
+#define VIRTIO_STATUS_FEATURES_OK	 8
 #define VIRTIO_STATUS_DEVICE_NEEDS_RESET 64
-#define VIRTIO_STATUS_FAILED		128
+#define VIRTIO_STATUS_FAILED		 128
 
 /* InterruptStatus bits, §4.2.2. */
-#define VIRTIO_MMIO_INT_VRING		1	/* used buffer notification */
-#define VIRTIO_MMIO_INT_CONFIG		2	/* configuration change */
+#define VIRTIO_MMIO_INT_VRING  1 /* used buffer notification */
+#define VIRTIO_MMIO_INT_CONFIG 2 /* configuration change */
 
 /* Reserved feature bits this driver cares about, §6. */
-#define VIRTIO_F_VERSION_1		32
+#define VIRTIO_F_VERSION_1 32
 
 /* --- split virtqueue, §2.7 ---------------------------------------------- */
 
-#define VIRTQ_DESC_F_NEXT		1	/* the buffer continues in .next */
-#define VIRTQ_DESC_F_WRITE		2	/* device-writable (else device-readable) */
+#define VIRTQ_DESC_F_NEXT  1 /* the buffer continues in .next */
+#define VIRTQ_DESC_F_WRITE 2 /* device-writable (else device-readable) */
 
 struct virtq_desc {
-	uint64_t addr;		/* physical (bus) address */
+	uint64_t addr; /* physical (bus) address */
 	uint32_t len;
 	uint16_t flags;
 	uint16_t next;
@@ -79,13 +79,13 @@ struct virtq_desc {
 
 struct virtq_avail {
 	uint16_t flags;
-	uint16_t idx;		/* where the driver puts the next entry, mod 2^16 */
-	uint16_t ring[];	/* queue size entries, then used_event (unused: no EVENT_IDX) */
+	uint16_t idx;	 /* where the driver puts the next entry, mod 2^16 */
+	uint16_t ring[]; /* queue size entries, then used_event (unused: no EVENT_IDX) */
 };
 
 struct virtq_used_elem {
-	uint32_t id;		/* head of the chain the device is done with */
-	uint32_t len;		/* bytes it wrote into the chain's device-writable part */
+	uint32_t id;  /* head of the chain the device is done with */
+	uint32_t len; /* bytes it wrote into the chain's device-writable part */
 };
 
 struct virtq_used {
@@ -95,9 +95,9 @@ struct virtq_used {
 };
 
 /* §2.7 "Virtqueue Alignment" (modern): the three parts' alignments. */
-#define VIRTQ_DESC_ALIGN		16
-#define VIRTQ_AVAIL_ALIGN		2
-#define VIRTQ_USED_ALIGN		4
+#define VIRTQ_DESC_ALIGN  16
+#define VIRTQ_AVAIL_ALIGN 2
+#define VIRTQ_USED_ALIGN  4
 
 _Static_assert(sizeof(struct virtq_desc) == 16, "virtq_desc is 16 bytes (§2.7.5)");
 _Static_assert(sizeof(struct virtq_used_elem) == 8, "virtq_used_elem is 8 bytes (§2.7.8)");
@@ -116,13 +116,13 @@ _Static_assert(sizeof(struct virtq_used_elem) == 8, "virtq_used_elem is 8 bytes 
  * each transfer; the board has no virtio, so nothing here does that.
  */
 #if defined(__riscv)
-#define virtio_mb()	__asm__ volatile("fence iorw, iorw" ::: "memory")
-#define virtio_wmb()	__asm__ volatile("fence w, w" ::: "memory")
-#define virtio_rmb()	__asm__ volatile("fence r, r" ::: "memory")
-#else	/* the host model: one process, a full fence stands in for all three */
-#define virtio_mb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define virtio_wmb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define virtio_rmb()	__atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define virtio_mb()  __asm__ volatile("fence iorw, iorw" ::: "memory")
+#define virtio_wmb() __asm__ volatile("fence w, w" ::: "memory")
+#define virtio_rmb() __asm__ volatile("fence r, r" ::: "memory")
+#else /* the host model: one process, a full fence stands in for all three */
+#define virtio_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define virtio_wmb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define virtio_rmb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #endif
 
 /* One device's register window, mapped. */
@@ -136,18 +136,18 @@ void virtio_mmio_write(const struct virtio_mmio *vm, unsigned int off, uint32_t 
 
 /* Why virtio_mmio_probe() refused a window. */
 enum virtio_mmio_probe_result {
-	VIRTIO_MMIO_OK,			/* modern device */
-	VIRTIO_MMIO_BAD_MAGIC,		/* not a virtio-mmio window */
-	VIRTIO_MMIO_LEGACY,		/* Version 1: the legacy interface, not spoken here */
-	VIRTIO_MMIO_BAD_VERSION,	/* neither 1 nor 2 */
+	VIRTIO_MMIO_OK,		 /* modern device */
+	VIRTIO_MMIO_BAD_MAGIC,	 /* not a virtio-mmio window */
+	VIRTIO_MMIO_LEGACY,	 /* Version 1: the legacy interface, not spoken here */
+	VIRTIO_MMIO_BAD_VERSION, /* neither 1 nor 2 */
 };
 
 /*
  * Read MagicValue, DeviceID and Version (§4.2.3.1.1: check them first).
  * *device_id is set (maybe VIRTIO_ID_NONE) unless the magic is wrong.
  */
-enum virtio_mmio_probe_result virtio_mmio_probe(const struct virtio_mmio *vm,
-						uint32_t *version, uint32_t *device_id);
+enum virtio_mmio_probe_result virtio_mmio_probe(const struct virtio_mmio *vm, uint32_t *version,
+						uint32_t *device_id);
 
 /*
  * §3.1.1 steps 1-3: reset (and wait for it, bounded), then ACKNOWLEDGE and

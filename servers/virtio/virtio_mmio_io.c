@@ -3,9 +3,11 @@
  * loads and stores on the mapped window. The host test links its own
  * pair instead (tests/virtio/virtio_model.c).
  *
- * The core maps the window as device memory, so each access reaches the
- * device in program order with the others; ordering against normal
- * memory (the rings) is the caller's job (virtio_mb() and friends).
+ * The window is an I/O region by the platform's physical memory
+ * attributes (privileged spec, "Physical Memory Attributes"), uncached;
+ * QEMU virt's is strongly ordered, so these accesses reach the device in
+ * program order. Ordering them against normal memory (the rings) is the
+ * caller's job (virtio_mb() and friends).
  */
 #include "virtio_mmio.h"
 

@@ -21,16 +21,16 @@
 #include "virtio_blk.h"
 
 /* QEMU virt's memory map (hw/riscv/virt.c): not Keel's business, only this harness's. */
-#define VIRT_VIRTIO_BASE	0x10001000UL
-#define VIRT_VIRTIO_STRIDE	0x1000UL
-#define VIRT_VIRTIO_SLOTS	8
-#define VIRT_CLINT_MTIME	0x0200bff8UL
-#define VIRT_TIMEBASE_MHZ	10	/* /cpus timebase-frequency = 10000000 */
+#define VIRT_VIRTIO_BASE   0x10001000UL
+#define VIRT_VIRTIO_STRIDE 0x1000UL
+#define VIRT_VIRTIO_SLOTS  8
+#define VIRT_CLINT_MTIME   0x0200bff8UL
+#define VIRT_TIMEBASE_MHZ  10 /* /cpus timebase-frequency = 10000000 */
 
-#define POLL_US			20
-#define SECTOR			VIRTIO_BLK_SECTOR_SIZE
-#define WRITE_AT		100	/* where the write check writes */
-#define WRITE_SECTORS		128	/* 64 KiB: one full bounce buffer */
+#define POLL_US	      20
+#define SECTOR	      VIRTIO_BLK_SECTOR_SIZE
+#define WRITE_AT      100 /* where the write check writes */
+#define WRITE_SECTORS 128 /* 64 KiB: one full bounce buffer */
 
 static uint8_t dma[VIRTIO_BLK_DMA_SIZE] __attribute__((aligned(4096)));
 static uint8_t buf[WRITE_SECTORS * SECTOR];
@@ -161,7 +161,10 @@ static void run_disk(unsigned long base)
 int main(void)
 {
 	struct virtio_blk_env env = {
-		.wait_irq = wait_poll, .irq_done = irq_done, .now_us = now_us, .ctx = NULL,
+		.wait_irq = wait_poll,
+		.irq_done = irq_done,
+		.now_us = now_us,
+		.ctx = NULL,
 	};
 	int disks = 0;
 
@@ -172,7 +175,8 @@ int main(void)
 		int err;
 
 		snprintf(tag, sizeof(tag), "/soc/virtio_mmio@%lx", base);
-		err = virtio_blk_init(&blk, (volatile uint32_t *)base, &env, dma, (uintptr_t)dma, tag);
+		err = virtio_blk_init(&blk, (volatile uint32_t *)base, &env, dma, (uintptr_t)dma,
+				      tag);
 		if (err == -KEEL_ENOENT)
 			continue;
 		if (err) {

@@ -16,13 +16,13 @@ static struct vmodel *vmodel_of(const struct virtio_mmio *vm)
 	return (struct vmodel *)(uintptr_t)vm->base;
 }
 
-__attribute__((format(printf, 2, 3)))
-static void vmodel_violation(struct vmodel *m, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void vmodel_violation(struct vmodel *m,
+								   const char *fmt, ...)
 {
 	va_list ap;
 
 	if (m->violation[0])
-		return;		/* the first one is the one to read */
+		return; /* the first one is the one to read */
 	va_start(ap, fmt);
 	vsnprintf(m->violation, sizeof(m->violation), fmt, ap);
 	va_end(ap);
@@ -91,7 +91,8 @@ static uint8_t *vmodel_desc_buf(struct vmodel *m, const struct virtq_desc *d, bo
 {
 	if (!!(d->flags & VIRTQ_DESC_F_WRITE) != writable) {
 		vmodel_violation(m, "%s descriptor is %s, must be %s", what,
-				 d->flags & VIRTQ_DESC_F_WRITE ? "device-writable" : "device-readable",
+				 d->flags & VIRTQ_DESC_F_WRITE ? "device-writable"
+							       : "device-readable",
 				 writable ? "device-writable" : "device-readable");
 		return NULL;
 	}
@@ -129,7 +130,8 @@ static uint8_t vmodel_execute(struct vmodel *m, uint32_t type, uint64_t sector, 
 static long vmodel_request(struct vmodel *m, uint16_t head)
 {
 	struct virtq_desc *table = (struct virtq_desc *)vmodel_pa(
-		m, m->desc_pa, (uint64_t)m->queue_num * sizeof(struct virtq_desc), "descriptor table");
+		m, m->desc_pa, (uint64_t)m->queue_num * sizeof(struct virtq_desc),
+		"descriptor table");
 	struct virtq_desc *chain[4];
 	struct virtio_blk_req_hdr hdr;
 	uint8_t *hbuf, *data = NULL, *status;
@@ -201,8 +203,7 @@ void vmodel_process(struct vmodel *m)
 	}
 	avail = (struct virtq_avail *)vmodel_pa(m, m->driver_pa, 4 + 2 * m->queue_num,
 						"available ring");
-	used = (struct virtq_used *)vmodel_pa(m, m->device_pa, 4 + 8 * m->queue_num,
-					      "used ring");
+	used = (struct virtq_used *)vmodel_pa(m, m->device_pa, 4 + 8 * m->queue_num, "used ring");
 	if (!avail || !used)
 		return;
 	if ((uint16_t)(avail->idx - m->last_avail) > m->queue_num)
@@ -259,9 +260,11 @@ uint32_t virtio_mmio_read(const struct virtio_mmio *vm, unsigned int off)
 		m->device_id_read = true;
 		return m->device_id;
 	case VIRTIO_MMIO_VENDOR_ID:
-		return 0x554d4551;	/* "QEMU" */
+		return 0x554d4551; /* "QEMU" */
 	case VIRTIO_MMIO_DEVICE_FEATURES:
-		return m->dev_features_sel > 1 ? 0 : (uint32_t)(m->offered >> (32 * m->dev_features_sel));
+		return m->dev_features_sel > 1
+			       ? 0
+			       : (uint32_t)(m->offered >> (32 * m->dev_features_sel));
 	case VIRTIO_MMIO_QUEUE_NUM_MAX:
 		return m->queue_sel == 0 ? m->queue_num_max : 0;
 	case VIRTIO_MMIO_QUEUE_READY:
@@ -272,7 +275,7 @@ uint32_t virtio_mmio_read(const struct virtio_mmio *vm, unsigned int off)
 		if (m->status == 0 && m->reset_reads) {
 			if (m->reset_reads > 0)
 				m->reset_reads--;
-			return VIRTIO_STATUS_ACKNOWLEDGE;	/* still resetting */
+			return VIRTIO_STATUS_ACKNOWLEDGE; /* still resetting */
 		}
 		return m->status;
 	case VIRTIO_MMIO_CONFIG_GENERATION:
@@ -295,13 +298,14 @@ static void vmodel_status_write(struct vmodel *m, uint32_t val)
 		return;
 	}
 	if (m->status & ~val)
-		vmodel_violation(m, "status 0x%x -> 0x%x clears bits without a reset", m->status, val);
+		vmodel_violation(m, "status 0x%x -> 0x%x clears bits without a reset", m->status,
+				 val);
 	if (newbits & VIRTIO_STATUS_FEATURES_OK) {
 		bool ok = !m->refuse_features && !(m->drv_features & ~m->offered) &&
 			  m->drv_features >> VIRTIO_F_VERSION_1 & 1;
 
 		if (!ok)
-			val &= ~VIRTIO_STATUS_FEATURES_OK;	/* §3.1.1 step 6: refused */
+			val &= ~VIRTIO_STATUS_FEATURES_OK; /* §3.1.1 step 6: refused */
 	}
 	if (newbits & VIRTIO_STATUS_DRIVER_OK && !(m->status & VIRTIO_STATUS_FEATURES_OK))
 		vmodel_violation(m, "DRIVER_OK without FEATURES_OK");
@@ -410,7 +414,7 @@ static int vmodel_wait_irq(void *ctx, uint64_t us)
 	if (m->mode == VMODEL_DEFERRED)
 		vmodel_process(m);
 	if (!m->isr) {
-		m->clock_us += us;	/* nothing will come: the whole wait passes */
+		m->clock_us += us; /* nothing will come: the whole wait passes */
 		return -KEEL_ETIMEDOUT;
 	}
 	m->clock_us += 10;

@@ -22,28 +22,28 @@
 
 #include "virtio_blk.h"
 
-#define VMODEL_DMA_PA		0x8765000000ULL	/* where the model says the DMA buffer is */
-#define VMODEL_LOG_MAX		64
+#define VMODEL_DMA_PA  0x8765000000ULL /* where the model says the DMA buffer is */
+#define VMODEL_LOG_MAX 64
 
 enum vmodel_mode {
-	VMODEL_IMMEDIATE,	/* requests complete during the QueueNotify write */
-	VMODEL_DEFERRED,	/* ... when the driver waits for the interrupt */
-	VMODEL_DEAD,		/* never: every wait times out */
+	VMODEL_IMMEDIATE, /* requests complete during the QueueNotify write */
+	VMODEL_DEFERRED,  /* ... when the driver waits for the interrupt */
+	VMODEL_DEAD,	  /* never: every wait times out */
 };
 
 struct vmodel {
-	uint32_t window[VIRTIO_MMIO_REGS_SIZE / 4];	/* what the driver's base points at */
+	uint32_t window[VIRTIO_MMIO_REGS_SIZE / 4]; /* what the driver's base points at */
 
 	/* Identity and behaviour, set by the test before the driver starts. */
 	uint32_t magic, version, device_id;
-	uint64_t offered;		/* device features */
+	uint64_t offered; /* device features */
 	uint32_t queue_num_max;
-	bool refuse_features;		/* clear FEATURES_OK whatever the driver takes */
-	int reset_reads;		/* Status reads non-zero this often after a reset (-1: always) */
+	bool refuse_features; /* clear FEATURES_OK whatever the driver takes */
+	int reset_reads;      /* Status reads non-zero this often after a reset (-1: always) */
 	enum vmodel_mode mode;
-	int force_status;		/* >= 0: the next request gets this status byte */
-	bool skip_status;		/* the next request leaves the status byte alone */
-	int config_change_after;	/* > 0: after this many config reads, capacity changes */
+	int force_status;	 /* >= 0: the next request gets this status byte */
+	bool skip_status;	 /* the next request leaves the status byte alone */
+	int config_change_after; /* > 0: after this many config reads, capacity changes */
 	uint64_t new_capacity;
 
 	/* Config space (struct virtio_blk_config, little-endian). */
@@ -69,14 +69,14 @@ struct vmodel {
 	uint16_t last_avail, used_idx;
 
 	/* What happened. */
-	uint32_t status_log[VMODEL_LOG_MAX];	/* every value written to Status */
+	uint32_t status_log[VMODEL_LOG_MAX]; /* every value written to Status */
 	int nstatus;
-	int writes_before_probe;		/* register writes before DeviceID was read */
+	int writes_before_probe; /* register writes before DeviceID was read */
 	bool device_id_read;
-	unsigned int writes;			/* register writes of any kind */
+	unsigned int writes; /* register writes of any kind */
 	unsigned int notifies, requests, flushes, int_acks, irq_dones, waits;
 	uint32_t last_data_len;
-	uint64_t clock_us;			/* the fake clock the env runs on */
+	uint64_t clock_us; /* the fake clock the env runs on */
 	char violation[256];
 };
 

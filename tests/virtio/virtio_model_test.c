@@ -20,23 +20,23 @@
 static struct vmodel model;
 static struct virtio_blk blk;
 static uint8_t *dma;
-static char out[8192];		/* the driver's messages during the last captured call */
+static char out[8192]; /* the driver's messages during the last captured call */
 
-#define SECTORS		2048	/* 1 MiB model disk */
-#define BUF_SIZE	65536	/* a client's shared memory (proto.h BLK_SHARED_SIZE) */
-#define BIT(n)		(1ULL << (n))
+#define SECTORS	 2048  /* 1 MiB model disk */
+#define BUF_SIZE 65536 /* a client's shared memory (proto.h BLK_SHARED_SIZE) */
+#define BIT(n)	 (1ULL << (n))
 
-#define CHECK(cond)                                                         \
-	do {                                                                \
-		if (!(cond))                                                \
-			diag("%s:%d: %s", __FILE__, __LINE__, #cond);       \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			diag("%s:%d: %s", __FILE__, __LINE__, #cond);                              \
 	} while (0)
-#define CHECK_EQ(a, b)                                                      \
-	do {                                                                \
-		long long a_ = (long long)(a), b_ = (long long)(b);         \
-		if (a_ != b_)                                               \
-			diag("%s:%d: %s == %lld, expected %s == %lld", __FILE__, \
-			     __LINE__, #a, a_, #b, b_);                     \
+#define CHECK_EQ(a, b)                                                                             \
+	do {                                                                                       \
+		long long a_ = (long long)(a), b_ = (long long)(b);                                \
+		if (a_ != b_)                                                                      \
+			diag("%s:%d: %s == %lld, expected %s == %lld", __FILE__, __LINE__, #a, a_, \
+			     #b, b_);                                                              \
 	} while (0)
 
 /* --- capturing the driver's printf ------------------------------------------- */
@@ -86,7 +86,8 @@ static int init_driver(void)
 	int err;
 
 	capture_begin();
-	err = virtio_blk_init(&blk, model.window, &env, dma, VMODEL_DMA_PA, "/soc/virtio_mmio@10008000");
+	err = virtio_blk_init(&blk, model.window, &env, dma, VMODEL_DMA_PA,
+			      "/soc/virtio_mmio@10008000");
 	capture_end();
 	return err;
 }
@@ -164,7 +165,8 @@ static void init_features(void)
 	   BIT(28) /* RING_INDIRECT_DESC */ | BIT(29) /* RING_EVENT_IDX */ |
 	   BIT(33) /* ACCESS_PLATFORM */ | BIT(34) /* RING_PACKED */);
 	CHECK_EQ(model.drv_features, BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_BLK_F_FLUSH) |
-					     BIT(VIRTIO_BLK_F_BLK_SIZE) | BIT(VIRTIO_BLK_F_SIZE_MAX));
+					     BIT(VIRTIO_BLK_F_BLK_SIZE) |
+					     BIT(VIRTIO_BLK_F_SIZE_MAX));
 	CHECK_EQ(blk.features, model.drv_features);
 	CHECK_EQ(blk.blk_size, 4096);
 	char s[80];
@@ -192,7 +194,7 @@ static void init_small_queue(void)
 	CHECK_EQ(init_driver(), 0);
 	no_violation();
 	CHECK_EQ(model.queue_num, 16);
-	for (int i = 0; i < 40; i++) {		/* around the 16-entry rings twice */
+	for (int i = 0; i < 40; i++) { /* around the 16-entry rings twice */
 		uint8_t buf[512];
 
 		CHECK_EQ(cap_read((uint64_t)i, 1, buf), 0);
@@ -202,7 +204,7 @@ static void init_small_queue(void)
 	no_violation();
 
 	setup(0);
-	model.queue_num_max = 2;	/* a request needs 3 descriptors */
+	model.queue_num_max = 2; /* a request needs 3 descriptors */
 	CHECK_EQ(init_driver(), -KEEL_ENOTSUP);
 	CHECK(model.status & VIRTIO_STATUS_FAILED);
 	CHECK_EQ(model.queue_ready, 0);
@@ -226,7 +228,8 @@ static void init_legacy(void)
 	CHECK(!strcmp(out, "virtio-blk: /soc/virtio_mmio@10008000: no device\n"));
 }
 
-/* VIRTIO_0006: an empty slot (DeviceID 0) and a non-block device are -ENOENT, one line, untouched. */
+/* VIRTIO_0006: an empty slot (DeviceID 0) and a non-block device are -ENOENT, one line, untouched.
+ */
 static void init_no_device(void)
 {
 	setup(0);
@@ -236,7 +239,7 @@ static void init_no_device(void)
 	CHECK(!strcmp(out, "virtio-blk: /soc/virtio_mmio@10008000: no device\n"));
 
 	setup(0);
-	model.device_id = 1;	/* network */
+	model.device_id = 1; /* network */
 	CHECK_EQ(init_driver(), -KEEL_ENOENT);
 	CHECK_EQ(model.writes, 0);
 	CHECK(strstr(out, "not a block device") != NULL);
@@ -292,7 +295,7 @@ static void init_config_generation(void)
 	setup(0);
 	model.capacity = 0x1ffffffffULL;
 	model.new_capacity = 0x200000000ULL;
-	model.config_change_after = 1;	/* between the low and the high word */
+	model.config_change_after = 1; /* between the low and the high word */
 	CHECK_EQ(init_driver(), 0);
 	CHECK_EQ(blk.capacity, 0x200000000ULL);
 }
@@ -471,11 +474,14 @@ static void rw_size_max(void)
 }
 
 static const struct tap_case cases[] = {
-	{ "VIRTIO_0001 init: reset, ACKNOWLEDGE, DRIVER, FEATURES_OK, DRIVER_OK", init_status_sequence },
+	{ "VIRTIO_0001 init: reset, ACKNOWLEDGE, DRIVER, FEATURES_OK, DRIVER_OK",
+	  init_status_sequence },
 	{ "VIRTIO_0002 init: takes VERSION_1 and handled features only", init_features },
 	{ "VIRTIO_0003 init: queue 0 of 64 at the DMA bus addresses", init_queue },
-	{ "VIRTIO_0004 init: small QueueNumMax rounds down (and works), < 3 refused", init_small_queue },
-	{ "VIRTIO_0005 init: legacy disk refused naming force-legacy=false; empty slot quiet", init_legacy },
+	{ "VIRTIO_0004 init: small QueueNumMax rounds down (and works), < 3 refused",
+	  init_small_queue },
+	{ "VIRTIO_0005 init: legacy disk refused naming force-legacy=false; empty slot quiet",
+	  init_legacy },
 	{ "VIRTIO_0006 init: empty slot or other device is ENOENT", init_no_device },
 	{ "VIRTIO_0007 init: bad magic or version refused", init_bad_magic },
 	{ "VIRTIO_0008 init: FEATURES_OK refused or no VERSION_1 fails", init_features_refused },
