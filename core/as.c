@@ -6,12 +6,20 @@
  * in tables all address spaces share. The lower half belongs to the
  * task: its pages and tables are freed with it.
  *
- * TLBs: user mappings are not global. Keel does not use ASIDs yet: every
- * switch of address space flushes the hart's TLB (sfence.vma zero, zero),
- * so no hart keeps another task's translations, and a task (one thread
- * each) only ever changes its own, running, address space.
+ * TLBs: user mappings are not global; kernel ones are. When the harts
+ * have ASID bits enough to give every address space of the pool its own
+ * (pool slot + 1; ASID 0 is the kernel's), satp carries it and a switch
+ * flushes nothing, except where this hart may hold stale translations of
+ * that ASID: a new address space (its ASID may have been another's), or
+ * one whose task unmapped pages while it ran elsewhere. tlb_stale marks
+ * those harts; the first switch to the ASID there flushes it alone.
+ * Without ASIDs every switch flushes the whole TLB. A task (one thread
+ * each) only ever changes its own, running, address space, so an unmap
+ * needs no cross-hart shootdown: the local flush plus tlb_stale do it.
  */
 #include "as.h"
+#include "cpu.h"
+#include "handle.h"
 #include "log.h"
 #include "panic.h"
 #include "pmem.h"
@@ -21,10 +29,36 @@
 
 #define PT_KERNEL_FIRST	(PT_ENTRIES / 2)	/* root slots of the upper half */
 #define AS_MAX		1024	/* address spaces at once */
+#define AS_ASID_SHIFT	44
+#define AS_ASID_MASK	0xffffUL
+/* A page of an object (MMIO, shared memory): the object owns it, not the address space. */
+#define PTE_SW_OBJECT	(_UL(1) << 8)
 
 static struct as as_pool[AS_MAX];
 static bool as_used[AS_MAX];
 static struct spinlock as_lock = SPINLOCK_INIT;
+static unsigned int as_asid_width;	/* set once by as_init() */
+static bool as_use_asids;
+
+unsigned int as_asid_bits(void)
+{
+	return as_asid_width;
+}
+
+/* Write all ones to satp.ASID and see how many stick (privileged spec 4.1.11). */
+static void as_probe_asids(void)
+{
+	unsigned long satp = csr_read(satp);
+
+	csr_write(satp, satp | (AS_ASID_MASK << AS_ASID_SHIFT));
+	as_asid_width = (unsigned int)__builtin_popcountl((csr_read(satp) >> AS_ASID_SHIFT) &
+							  AS_ASID_MASK);
+	csr_write(satp, satp);
+	__asm__ __volatile__("sfence.vma zero, zero" : : : "memory");
+	as_use_asids = as_asid_width < 16 ? (1UL << as_asid_width) > AS_MAX : true;
+	pr_info("as: %u ASID bits: %s\n", as_asid_width,
+		as_use_asids ? "one per address space" : "too few; a switch flushes the TLB");
+}
 
 void as_init(void)
 {
@@ -37,6 +71,7 @@ void as_init(void)
 	 * root slot a table now, so the addition lands in a table every
 	 * address space shares. (Kernel image and direct map: set by vm_init.)
 	 */
+	as_probe_asids();
 	if (kroot[slot] & PTE_V)
 		return;
 	if (pmem_alloc_page(&pa))
@@ -66,6 +101,11 @@ struct as *as_create(void)
 	}
 	as->root = pa_to_kva(pa);
 	as->pages = 0;
+	as->asid = as_use_asids ? (unsigned int)(as - as_pool) + 1 : 0;
+	as->mmap_next = USER_MMAP_BASE;
+	as->maps = NULL;
+	/* The ASID may have been another address space's: every hart flushes it once. */
+	cpumask_fill(&as->tlb_stale, KEEL_MAX_CPUS);
 	memcpy(&as->root[PT_KERNEL_FIRST], &vm_kernel_root()[PT_KERNEL_FIRST],
 	       (PT_ENTRIES - PT_KERNEL_FIRST) * sizeof(pte_t));
 	return as;
@@ -86,7 +126,8 @@ static void as_free_level(pte_t *pt, int level, unsigned int first, unsigned int
 			continue;
 		if (!(pte & (PTE_R | PTE_W | PTE_X)))
 			as_free_level(pa_to_kva(as_pte_pa(pte)), level - 1, 0, PT_ENTRIES);
-		pmem_free_page(as_pte_pa(pte));
+		if (!(pte & PTE_SW_OBJECT))
+			pmem_free_page(as_pte_pa(pte));
 		pt[i] = 0;
 	}
 }
@@ -97,6 +138,11 @@ void as_destroy(struct as *as)
 
 	as_free_level(as->root, SV39_LEVELS - 1, 0, PT_KERNEL_FIRST);
 	pmem_free_page(kva_to_pa(as->root));
+	for (unsigned int i = 0; as->maps && i < AS_MAPS; i++)
+		if (as->maps[i].obj)
+			kobj_drop(as->maps[i].obj, as->maps[i].rights);
+	if (as->maps)
+		pmem_free_page(kva_to_pa(as->maps));
 	flags = spin_lock_irqsave(&as_lock);
 	as_used[as - as_pool] = false;
 	spin_unlock_irqrestore(&as_lock, flags);
@@ -122,12 +168,136 @@ int as_map_anon(struct as *as, uintptr_t va, uint64_t size, unsigned long perm)
 	return 0;
 }
 
+/* Remove the leaves of [va, va + size) that are there, freeing fresh pages. */
+static void as_unmap_pages(struct as *as, uintptr_t va, uint64_t size)
+{
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+		pte_t pte = vm_lookup(as->root, va + off);
+
+		if (!(pte & PTE_V))
+			continue;
+		if (vm_unmap(as->root, va + off, PAGE_SIZE))
+			continue;
+		if (!(pte & PTE_SW_OBJECT)) {
+			pmem_free_page(as_pte_pa(pte));
+			as->pages--;
+		}
+	}
+}
+
+static bool as_range_ok(uintptr_t va, uint64_t size)
+{
+	return size && va >= USER_MIN && va + size <= USER_TOP && va + size > va &&
+	       !((va | size) & (PAGE_SIZE - 1));
+}
+
+int as_mmap(struct as *as, uintptr_t *va, uint64_t size, uint64_t pa, unsigned long perm,
+	    struct kobj *obj, unsigned int rights)
+{
+	struct as_map *slot = NULL;
+	uintptr_t at = *va;
+	int err = 0;
+
+	size = ALIGN_UP(size, PAGE_SIZE);
+	if (!size)
+		return -KERR_INVAL;
+	if (!at) {
+		at = as->mmap_next;
+		if (size >= USER_STACK_TOP - USER_STACK_SIZE - at)
+			return -KERR_NOMEM;
+	}
+	if (!as_range_ok(at, size) || !(perm & PTE_R) || (perm & PTE_X))
+		return -KERR_INVAL;
+	if (obj && !as->maps) {
+		uint64_t page;
+
+		if (pmem_alloc_page(&page))
+			return -KERR_NOMEM;
+		as->maps = pa_to_kva(page);
+		memset(as->maps, 0, PAGE_SIZE);
+	}
+	for (unsigned int i = 0; obj && i < AS_MAPS && !slot; i++)
+		if (!as->maps[i].obj)
+			slot = &as->maps[i];
+	if (obj && !slot)
+		return -KERR_NOMEM;
+	for (uint64_t off = 0; off < size && !err; off += PAGE_SIZE) {
+		uint64_t page = pa + off;
+
+		if (vm_lookup(as->root, at + off) & PTE_V)
+			err = -KERR_BUSY;
+		else if (!obj && pmem_alloc_page(&page))
+			err = -KERR_NOMEM;
+		else if ((err = vm_map(as->root, at + off, page, PAGE_SIZE,
+				       perm | PTE_U | (obj ? PTE_SW_OBJECT : 0)))) {
+			if (!obj)
+				pmem_free_page(page);
+		} else if (!obj) {
+			as->pages++;
+		}
+		if (err)
+			as_unmap_pages(as, at, off);	/* undo this call's pages */
+	}
+	if (err)
+		return err;
+	if (obj)
+		*slot = (struct as_map){ .va = at, .size = size, .obj = obj, .rights = rights };
+	if (!*va)
+		as->mmap_next = at + size + PAGE_SIZE;	/* a guard page between mappings */
+	*va = at;
+	return 0;
+}
+
+int as_munmap(struct as *as, uintptr_t va, uint64_t size)
+{
+	struct cpu *me = this_cpu();
+
+	size = ALIGN_UP(size, PAGE_SIZE);
+	if (!as_range_ok(va, size))
+		return -KERR_INVAL;
+	for (unsigned int i = 0; as->maps && i < AS_MAPS; i++) {
+		struct as_map *m = &as->maps[i];
+
+		if (!m->obj || m->va >= va + size || m->va + m->size <= va)
+			continue;
+		if (m->va < va || m->va + m->size > va + size)
+			return -KERR_INVAL;	/* an object's mapping goes whole */
+	}
+	as_unmap_pages(as, va, size);
+	for (unsigned int i = 0; as->maps && i < AS_MAPS; i++) {
+		struct as_map *m = &as->maps[i];
+
+		if (m->obj && m->va >= va && m->va + m->size <= va + size) {
+			kobj_drop(m->obj, m->rights);
+			m->obj = NULL;
+		}
+	}
+	/* Only this hart runs @as now; others may hold its ASID's old entries. */
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
+		__asm__ __volatile__("sfence.vma %0, %1"
+				     : : "r"(va + off), "r"((unsigned long)as->asid) : "memory");
+	if (as->asid) {
+		cpumask_fill(&as->tlb_stale, KEEL_MAX_CPUS);
+		cpumask_clear_atomic(&as->tlb_stale, me->id);
+	}
+	return 0;
+}
+
 void as_activate(struct as *as)
 {
 	pte_t *root = as ? as->root : vm_kernel_root();
+	unsigned long asid = as ? as->asid : 0;
+	unsigned int cpu = this_cpu()->id;
 
-	csr_write(satp, SATP_MODE_SV39 | (kva_to_pa(root) >> PAGE_SHIFT));
-	__asm__ __volatile__("sfence.vma zero, zero" : : : "memory");
+	csr_write(satp, SATP_MODE_SV39 | (asid << AS_ASID_SHIFT) | (kva_to_pa(root) >> PAGE_SHIFT));
+	if (!as_use_asids) {
+		__asm__ __volatile__("sfence.vma zero, zero" : : : "memory");
+		return;
+	}
+	if (as && cpumask_test(&as->tlb_stale, cpu)) {
+		cpumask_clear_atomic(&as->tlb_stale, cpu);
+		__asm__ __volatile__("sfence.vma zero, %0" : : "r"(asid) : "memory");
+	}
 }
 
 void *as_kva(struct as *as, uintptr_t va, unsigned long need)

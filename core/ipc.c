@@ -23,6 +23,7 @@
  */
 #include "ipc.h"
 #include "handle.h"
+#include "riscv.h"
 #include "sched.h"
 #include "spinlock.h"
 #include "string.h"
@@ -39,12 +40,16 @@ enum {
 	IPC_WAIT_REPLY,		/* a receiver took its message */
 };
 
+/* A receiver's status when its endpoint's bound notification woke it. */
+#define IPC_NOTIFIED	1
+
 struct endpoint {
 	struct kobj obj;
 	bool used;
 	unsigned int refs, nsend, nrecv;	/* references, and those with each right */
 	struct waitqueue senders;	/* callers no receiver has taken yet */
 	struct waitqueue receivers;	/* receivers no caller has come to yet */
+	struct notification *bound;	/* a reference; set once by ipc_ep_bind() */
 };
 
 struct notification {
@@ -53,6 +58,7 @@ struct notification {
 	unsigned long bits;		/* guarded by lock */
 	struct waitqueue waiters;	/* guarded by lock */
 	unsigned int refs;		/* atomic; the pool slot is free at 0 */
+	struct endpoint *bound_ep;	/* guarded by lock; no reference (the endpoint holds ours) */
 };
 
 static struct spinlock ipc_lock = SPINLOCK_INIT;
@@ -103,9 +109,20 @@ static void ep_drop(struct kobj *o, unsigned int rights)
 	if ((rights & KEEL_R_RECEIVE) && !--ep->nrecv)
 		ipc_fail_all(&ep->senders);
 	/* A waiter holds a reference, so no one waits on a freed endpoint. */
-	if (!--ep->refs)
+	struct notification *n = NULL;
+
+	if (!--ep->refs) {
+		n = ep->bound;
+		ep->bound = NULL;
 		ep->used = false;
+	}
 	spin_unlock_irqrestore(&ipc_lock, flags);
+	if (n) {
+		flags = spin_lock_irqsave(&n->lock);
+		n->bound_ep = NULL;
+		spin_unlock_irqrestore(&n->lock, flags);
+		kobj_drop(&n->obj, KEEL_R_WAIT);
+	}
 }
 
 static const struct kobj_type ep_type = {
@@ -146,16 +163,29 @@ static void ipc_move(struct task *from, struct task *to)
 	from->ipc.msg.xfer = NULL;
 }
 
-/* ipc_lock held (@flags from taking it): sleep until the current task is IDLE. */
-static void ipc_wait(struct task *me)
+/*
+ * ipc_lock held: sleep until the current task is IDLE, or until
+ * @deadline (0: none) or a kill while it is still queued on @wq, when it
+ * leaves the queue: -KERR_TIMEDOUT / -KERR_PEER. (A caller whose message
+ * a server took waits for the reply regardless: the server owes it one.)
+ */
+static int ipc_wait(struct task *me, struct waitqueue *wq, uint64_t deadline)
 {
 	while (me->ipc.state != IPC_IDLE) {
+		bool queued = me->ipc.state == IPC_SENDING || me->ipc.state == IPC_RECEIVING;
+
+		if (queued && (task_killed(me) || (deadline && riscv_rdtime() >= deadline))) {
+			wq_del(wq, me);
+			me->ipc.state = IPC_IDLE;
+			return task_killed(me) ? -KERR_PEER : -KERR_TIMEDOUT;
+		}
 		__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_RELEASE);
 		/* Interrupts stay off until we are switched out (wait.c). */
 		spin_unlock(&ipc_lock);
-		sched_block_until(0);
+		sched_block_until(queued ? deadline : 0);
 		spin_lock(&ipc_lock);
 	}
+	return 0;
 }
 
 /* ipc_lock held: @me takes caller @c's message and owes it a reply. */
@@ -196,8 +226,9 @@ long ipc_call(struct kobj *o, struct ipc_msg *m)
 		me->ipc.state = IPC_SENDING;
 		wq_add(&ep->senders, me);
 	}
-	ipc_wait(me);
-	err = me->ipc.status;
+	err = ipc_wait(me, &ep->senders, 0);
+	if (!err)
+		err = me->ipc.status;
 	if (err)
 		goto fail;
 	*m = me->ipc.msg;
@@ -210,21 +241,50 @@ fail:
 	return err;
 }
 
-/* ipc_lock held: wait on @ep for a caller; its pid, or -KERR_*. */
-static long ipc_recv_locked(struct endpoint *ep, struct task *me, struct ipc_msg *m)
+/* Take the bits of notification @n, if any. */
+static unsigned long notif_take(struct notification *n)
 {
-	struct task *c = wq_pop(&ep->senders);
+	unsigned long flags = spin_lock_irqsave(&n->lock);
+	unsigned long bits = n->bits;
 
-	if (c) {
-		ipc_take(me, c);
-	} else {
-		if (!ep->nsend)
+	n->bits = 0;
+	spin_unlock_irqrestore(&n->lock, flags);
+	return bits;
+}
+
+/* ipc_lock held: wait on @ep for a caller (its pid) or bound bits (0), or -KERR_*. */
+static long ipc_recv_locked(struct endpoint *ep, struct task *me, struct ipc_msg *m,
+			    uint64_t deadline)
+{
+	for (;;) {
+		struct task *c = wq_pop(&ep->senders);
+		unsigned long bits;
+		int err;
+
+		if (c) {
+			ipc_take(me, c);
+			break;
+		}
+		bits = ep->bound ? notif_take(ep->bound) : 0;
+		if (bits) {
+			memset(m, 0, sizeof(*m));
+			m->label = KEEL_LABEL_NOTIFY;
+			m->w[0] = bits;
+			return 0;
+		}
+		/* With a bound notification, interrupts may still come. */
+		if (!ep->nsend && !ep->bound)
 			return -KERR_PEER;
 		me->ipc.state = IPC_RECEIVING;
 		wq_add(&ep->receivers, me);
-		ipc_wait(me);
+		err = ipc_wait(me, &ep->receivers, deadline);
+		if (err)
+			return err;
+		if (me->ipc.status == IPC_NOTIFIED)
+			continue;
 		if (me->ipc.status)
 			return me->ipc.status;
+		break;
 	}
 	*m = me->ipc.msg;
 	me->ipc.msg.xfer = NULL;
@@ -247,6 +307,11 @@ static long ipc_reply_locked(struct task *me, struct ipc_msg *m)
 
 long ipc_recv(struct kobj *o, struct ipc_msg *m)
 {
+	return ipc_recv_until(o, m, 0);
+}
+
+long ipc_recv_until(struct kobj *o, struct ipc_msg *m, uint64_t deadline)
+{
 	struct task *me = task_current();
 	unsigned long flags = spin_lock_irqsave(&ipc_lock);
 	long ret;
@@ -256,7 +321,7 @@ long ipc_recv(struct kobj *o, struct ipc_msg *m)
 		ipc_finish(me->ipc.reply_to, -KERR_PEER);
 		me->ipc.reply_to = NULL;
 	}
-	ret = ipc_recv_locked(ep_of(o), me, m);
+	ret = ipc_recv_locked(ep_of(o), me, m, deadline);
 	spin_unlock_irqrestore(&ipc_lock, flags);
 	return ret;
 }
@@ -285,9 +350,32 @@ long ipc_reply_recv(struct kobj *o, struct ipc_msg *m)
 		ipc_msg_release(m);
 		flags = spin_lock_irqsave(&ipc_lock);
 	}
-	ret = ipc_recv_locked(ep_of(o), me, m);
+	ret = ipc_recv_locked(ep_of(o), me, m, 0);
 	spin_unlock_irqrestore(&ipc_lock, flags);
 	return ret;
+}
+
+long ipc_ep_bind(struct kobj *e, struct kobj *o)
+{
+	struct endpoint *ep = ep_of(e);
+	struct notification *n = (struct notification *)o;
+	unsigned long flags, nflags;
+	long err = 0;
+
+	kobj_hold(o, KEEL_R_WAIT);	/* the endpoint's reference */
+	flags = spin_lock_irqsave(&ipc_lock);
+	nflags = spin_lock_irqsave(&n->lock);
+	if (ep->bound || n->bound_ep) {
+		err = -KERR_BUSY;
+	} else {
+		ep->bound = n;
+		n->bound_ep = ep;
+	}
+	spin_unlock_irqrestore(&n->lock, nflags);
+	spin_unlock_irqrestore(&ipc_lock, flags);
+	if (err)
+		kobj_drop(o, KEEL_R_WAIT);
+	return err;
 }
 
 void ipc_task_exit(struct task *t)
@@ -350,11 +438,33 @@ void ipc_notif_signal(struct kobj *o, unsigned long bits)
 	unsigned long flags = spin_lock_irqsave(&n->lock);
 	struct task *t;
 
+	struct endpoint *ep;
+
 	n->bits |= bits;
 	t = n->bits ? wq_pop(&n->waiters) : NULL;
 	if (t)
 		sched_wake(t);
+	ep = n->bits ? n->bound_ep : NULL;
 	spin_unlock_irqrestore(&n->lock, flags);
+	if (!ep)
+		return;
+	/*
+	 * Wake a receiver of the bound endpoint; it takes the bits itself.
+	 * (ipc_lock comes before a notification's lock, so not under it.
+	 * The endpoint cannot go while we look: its last reference drops
+	 * the binding under our lock first... which we released; so check
+	 * again under ipc_lock that it is still bound to us.)
+	 */
+	flags = spin_lock_irqsave(&ipc_lock);
+	if (ep->used && ep->bound == n) {
+		t = wq_pop(&ep->receivers);
+		if (t) {
+			t->ipc.status = IPC_NOTIFIED;
+			t->ipc.state = IPC_IDLE;
+			sched_wake(t);
+		}
+	}
+	spin_unlock_irqrestore(&ipc_lock, flags);
 }
 
 unsigned long ipc_notif_wait(struct kobj *o)
@@ -364,7 +474,7 @@ unsigned long ipc_notif_wait(struct kobj *o)
 	unsigned long flags = spin_lock_irqsave(&n->lock);
 	unsigned long bits;
 
-	while (!n->bits) {
+	while (!n->bits && !task_killed(me)) {
 		wq_add(&n->waiters, me);
 		__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_RELEASE);
 		spin_unlock(&n->lock);

@@ -39,6 +39,14 @@ struct ipc_task {
 long __must_check ipc_ep_create(void);
 long __must_check ipc_call(struct kobj *ep, struct ipc_msg *m);
 long __must_check ipc_recv(struct kobj *ep, struct ipc_msg *m);
+/* As ipc_recv(), giving up at time-CSR @deadline (0: never) with -KERR_TIMEDOUT. */
+long __must_check ipc_recv_until(struct kobj *ep, struct ipc_msg *m, uint64_t deadline);
+/*
+ * Bind notification @n to endpoint @ep (each to one at most): a receive
+ * on @ep also ends when @n has bits, which it takes, with label
+ * KEEL_LABEL_NOTIFY and the bits in w[0]. -KERR_BUSY if either is bound.
+ */
+long __must_check ipc_ep_bind(struct kobj *ep, struct kobj *n);
 long __must_check ipc_reply(struct ipc_msg *m);
 long __must_check ipc_reply_recv(struct kobj *ep, struct ipc_msg *m);
 

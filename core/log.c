@@ -34,6 +34,14 @@ static unsigned long log_printed;	/* next seq for the console; guarded by log_lo
 static struct spinlock log_lock = SPINLOCK_INIT;
 static uint32_t log_timebase;		/* 0 until the DT says; then immutable */
 static int log_console = LOG_DEFAULT_CONSOLE;
+/*
+ * A console server (pid log_owner) may take the console over: it prints
+ * the log itself from dmesg, and the core stops printing on the firmware
+ * console. log_owner_seq is the next line it has yet to read; when it
+ * lets go (or exits, or the core panics) the core goes on from there.
+ */
+static int log_owner;			/* guarded by log_lock */
+static unsigned long log_owner_seq;	/* guarded by log_lock */
 
 static unsigned long log_tail(void)
 {
@@ -55,6 +63,13 @@ static void log_emit_pending(bool force)
 
 	if (!log_timebase && !force)
 		return;
+	if (log_owner) {
+		if (!force)
+			return;
+		/* A panic: the console server may never print again. */
+		log_printed = MAX(log_printed, log_owner_seq);
+		log_owner = 0;
+	}
 	if (log_printed < log_tail())
 		log_printed = log_tail();
 	for (; log_printed < log_head; log_printed++) {
@@ -146,6 +161,37 @@ void log_flush(void)
 	log_emit_pending(true);
 	if (locked)
 		spin_unlock(&log_lock);
+}
+
+long log_console_claim(int pid, bool on)
+{
+	unsigned long flags = spin_lock_irqsave(&log_lock);
+	long ret = 0;
+
+	if (on && log_owner && log_owner != pid) {
+		ret = -KERR_BUSY;
+	} else if (on) {
+		log_emit_pending(false);	/* what the core owes, first */
+		if (!log_owner)
+			log_owner_seq = log_printed;
+		log_owner = pid;
+		ret = (long)log_owner_seq;
+	} else if (log_owner == pid) {
+		log_printed = MAX(log_printed, log_owner_seq);
+		log_owner = 0;
+		log_emit_pending(false);
+	}
+	spin_unlock_irqrestore(&log_lock, flags);
+	return ret;
+}
+
+void log_console_read(int pid, unsigned long seq)
+{
+	unsigned long flags = spin_lock_irqsave(&log_lock);
+
+	if (log_owner == pid && seq + 1 > log_owner_seq)
+		log_owner_seq = seq + 1;
+	spin_unlock_irqrestore(&log_lock, flags);
 }
 
 void log_set_console_level(int level)

@@ -41,6 +41,14 @@ void log_console_write(const char *s, size_t len);
 void log_banner(void);
 /* Timestamps need the DT timebase; lines logged before it are held, then printed. */
 void log_set_timebase(uint32_t hz);
+/*
+ * Task @pid takes the console (@on) or gives it back: while it has it,
+ * the core prints nothing and the task prints the log from dmesg. The
+ * first line it must print, or -KERR_BUSY if another task has it.
+ */
+long log_console_claim(int pid, bool on);
+/* Task @pid read line @seq through dmesg (it prints what it reads). */
+void log_console_read(int pid, unsigned long seq);
 void log_set_console_level(int level);
 int log_console_level(void);
 /* Microseconds since reset, from the time CSR (0 before the timebase is known). */

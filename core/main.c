@@ -19,6 +19,8 @@
 #include "wait.h"
 #include "log.h"
 #include "machine.h"
+#include "plic.h"
+#include "mem.h"
 #include "pmem.h"
 #include "power.h"
 #include "riscv.h"
@@ -120,6 +122,8 @@ static void kernel_init(void *unused)
 	if (cmdline.selftest || !initrd_present())
 		core_done();			/* self-tests, or nothing to run */
 	report_boot_time();
+	if (mem_give_init(task_current()))
+		panic("kernel_init: no memory for init's handles");
 	run_init_process();
 }
 
@@ -155,6 +159,7 @@ void core_main(unsigned long boot_hartid, unsigned long fdt_pa)
 	pmem_init();				/* memory minus kernel, DT, initrd, reserved */
 	vm_init();				/* Sv39 kernel map, nothing W+X */
 	as_init();				/* kernel half shared by user spaces */
+	plic_init();				/* device interrupts, if the DT has a PLIC */
 	trap_init_hart();			/* stvec, sie */
 	timer_init_hart();			/* the tick at timer.hz */
 	sched_init();				/* per-cpu run queues; this is swapper/0 */

@@ -13,6 +13,10 @@
 #include "ipc.h"
 #include "initrd.h"
 #include "log.h"
+#include "mem.h"
+#include "pmem.h"
+#include "plic.h"
+#include "cpu.h"
 #include "power.h"
 #include "riscv.h"
 #include "sched.h"
@@ -264,6 +268,7 @@ static long sys_dmesg(unsigned long seq, uintptr_t buf, size_t len)
 		return -KERR_RANGE;
 	if (seq >= log_next_seq())
 		return 0;
+	log_console_read(task_current()->pid, seq);
 	n = log_read(seq, line, sizeof(line));
 	if (n < 0)
 		return -KERR_RANGE;
@@ -352,9 +357,14 @@ static long sys_initrd_list(unsigned long index, uintptr_t uentry)
 	return copy_to_user(sys_as(), uentry, &e, sizeof(e)) ? -KERR_INVAL : 1;
 }
 
-static long sys_reboot(unsigned long how)
+static long sys_reboot(long ctl, unsigned long how)
 {
 	struct task *me = task_current();
+	struct kobj *o;
+	long err = handle_get(ctl, KEEL_OBJ_CONTROL, KEEL_R_POWER, &o);
+
+	if (err)
+		return err;
 
 	pr_notice("reboot: %s (pid %d) asked to %s\n", me->name, me->pid,
 		  how == KEEL_REBOOT_RESTART ? "restart" : "power off");
@@ -444,6 +454,146 @@ static long sys_notif(struct trap_frame *tf, unsigned long nr)
 	return 0;
 }
 
+static long sys_recv_timeout(struct trap_frame *tf)
+{
+	struct kobj *ep;
+	struct ipc_msg m;
+	uint64_t hz = timer_timebase(), us = A(2);
+	long ret = handle_get((long)A(1), KEEL_OBJ_ENDPOINT, KEEL_R_RECEIVE, &ep);
+
+	if (ret)
+		return ret;
+	memset(&m, 0, sizeof(m));
+	/* 0 us: just look. Clamp to an hour: no overflow below. */
+	us = MIN(us, 3600ULL * 1000000);
+	ret = ipc_recv_until(ep, &m, riscv_rdtime() + us * hz / 1000000 + 1);
+	if (ret >= 0)
+		sys_msg_out(tf, &m);
+	return ret;
+}
+
+static long sys_ep_bind(long eh, long nh)
+{
+	struct kobj *ep, *n;
+	long err = handle_get(eh, KEEL_OBJ_ENDPOINT, KEEL_R_RECEIVE, &ep);
+
+	if (!err)
+		err = handle_get(nh, KEEL_OBJ_NOTIFICATION, KEEL_R_WAIT, &n);
+	return err ? err : ipc_ep_bind(ep, n);
+}
+
+static long sys_child_notif(long nh, unsigned long bits)
+{
+	struct kobj *n;
+	long err = handle_get(nh, KEEL_OBJ_NOTIFICATION, KEEL_R_SIGNAL, &n);
+
+	if (err)
+		return err;
+	if (!bits)
+		return -KERR_INVAL;
+	kobj_hold(n, KEEL_R_SIGNAL);
+	task_set_child_notif(n, bits);
+	return 0;
+}
+
+struct sys_child_ctx {
+	int ppid, any, dead;
+};
+
+static void sys_child_one(struct task *t, void *arg)
+{
+	struct sys_child_ctx *ctx = arg;
+
+	if (t->ppid != ctx->ppid || t->detached || !t->as)
+		return;
+	ctx->any = 1;
+	if (!ctx->dead && __atomic_load_n(&t->exited.done, __ATOMIC_ACQUIRE))
+		ctx->dead = t->pid;
+}
+
+static long sys_wait_any(uintptr_t ustatus, unsigned long flags)
+{
+	struct sys_child_ctx ctx = { task_current()->pid, 0, 0 };
+
+	if (flags != KEEL_WNOHANG)
+		return -KERR_INVAL;
+	task_for_each(sys_child_one, &ctx);
+	if (!ctx.any)
+		return -KERR_CHILD;
+	return ctx.dead ? sys_wait(ctx.dead, ustatus) : 0;
+}
+
+static long sys_console_claim(long ctl, unsigned long on)
+{
+	struct kobj *o;
+	long err = handle_get(ctl, KEEL_OBJ_CONTROL, KEEL_R_DEVICES, &o);
+
+	return err ? err : log_console_claim(task_current()->pid, on != 0);
+}
+
+static long sys_harts(uintptr_t buf, unsigned long max)
+{
+	unsigned long n = 0;
+
+	for (unsigned int cpu = 0; cpu < smp_possible_cpus() && n < max; cpu++, n++) {
+		struct keel_hart e;
+		struct task *t = __atomic_load_n(&cpus[cpu].current, __ATOMIC_ACQUIRE);
+
+		memset(&e, 0, sizeof(e));
+		e.hartid = smp_hartid(cpu);
+		e.cpu = (int)cpu;
+		e.online = smp_cpu_online(cpu);
+		if (t && e.online) {
+			e.pid = t->pid;
+			memcpy(e.name, t->name, sizeof(e.name) - 1);
+		}
+		if (copy_to_user(sys_as(), buf + n * sizeof(e), &e, sizeof(e)))
+			return -KERR_INVAL;
+	}
+	return (long)n;
+}
+
+static long sys_meminfo(uintptr_t uinfo)
+{
+	struct keel_meminfo m = {
+		.total = pmem_total_pages() * PAGE_SIZE,
+		.free = pmem_free_pages() * PAGE_SIZE,
+		.page_size = PAGE_SIZE,
+	};
+
+	return copy_to_user(sys_as(), uinfo, &m, sizeof(m)) ? -KERR_INVAL : 0;
+}
+
+static long sys_hart_ctl(long ctl, unsigned long hartid, unsigned long online)
+{
+	struct task *me = task_current();
+	struct kobj *o;
+	long err = handle_get(ctl, KEEL_OBJ_CONTROL, KEEL_R_HOTPLUG, &o);
+	int cpu = smp_cpu(hartid);
+
+	if (err)
+		return err;
+	if (cpu < 0)
+		return -KERR_NOENT;
+	pr_info("smp: %s[%d] takes hart %lu %s\n", me->name, me->pid, hartid,
+		online ? "online" : "offline");
+	return online ? smp_hotplug_up((unsigned int)cpu) : smp_hotplug_down((unsigned int)cpu);
+}
+
+static long sys_kill(long ctl, long pid)
+{
+	struct task *me = task_current();
+	struct kobj *o;
+	long err = handle_get(ctl, KEEL_OBJ_CONTROL, KEEL_R_KILL, &o);
+
+	if (err)
+		return err;
+	err = task_kill((int)pid);
+	if (!err)
+		pr_notice("kill: pid %ld, asked by %s[%d]\n", pid, me->name, me->pid);
+	return err;
+}
+
 static long syscall_dispatch(struct trap_frame *tf)
 {
 	switch (tf->regs[17 - 1]) {	/* a7 */
@@ -459,7 +609,7 @@ static long syscall_dispatch(struct trap_frame *tf)
 	case SYS_wait: return sys_wait((long)A(1), A(2));
 	case SYS_dmesg: return sys_dmesg(A(1), A(2), A(3));
 	case SYS_ps: return sys_ps(A(1), A(2));
-	case SYS_reboot: return sys_reboot(A(1));
+	case SYS_reboot: return sys_reboot((long)A(1), A(2));
 	case SYS_initrd_read: return sys_initrd_read(A(1), A(2), A(3), A(4));
 	case SYS_initrd_list: return sys_initrd_list(A(1), A(2));
 	case SYS_handle_close: return handle_close((long)A(1));
@@ -472,6 +622,22 @@ static long syscall_dispatch(struct trap_frame *tf)
 	case SYS_notif_create: return ipc_notif_create();
 	case SYS_notif_signal:
 	case SYS_notif_wait: return sys_notif(tf, tf->regs[17 - 1]);
+	case SYS_mmap: return sys_mmap((long)A(1), A(2), A(3), A(4));
+	case SYS_munmap: return sys_munmap(A(1), A(2));
+	case SYS_mem_create: return sys_mem_create(A(1));
+	case SYS_mem_phys: return sys_mem_phys((long)A(1));
+	case SYS_mmio_create: return sys_mmio_create((long)A(1), A(2), A(3));
+	case SYS_irq_create: return sys_irq_create((long)A(1), A(2), (long)A(3), A(4));
+	case SYS_irq_ack: return sys_irq_ack((long)A(1));
+	case SYS_hart_ctl: return sys_hart_ctl((long)A(1), A(2), A(3));
+	case SYS_ep_bind: return sys_ep_bind((long)A(1), (long)A(2));
+	case SYS_ipc_recv_timeout: return sys_recv_timeout(tf);
+	case SYS_child_notif: return sys_child_notif((long)A(1), A(2));
+	case SYS_console_claim: return sys_console_claim((long)A(1), A(2));
+	case SYS_harts: return sys_harts(A(1), A(2));
+	case SYS_meminfo: return sys_meminfo(A(1));
+	case SYS_kill: return sys_kill((long)A(1), (long)A(2));
+	case SYS_wait_any: return sys_wait_any(A(1), A(2));
 	default: return -KERR_NOSYS;
 	}
 }
@@ -481,7 +647,19 @@ void syscall_handle(struct trap_frame *tf)
 	tf->sepc += 4;		/* past the ecall */
 	local_irq_enable();
 	tf->regs[10 - 1] = (unsigned long)syscall_dispatch(tf);
+	syscall_check_killed();
 	local_irq_disable();
+}
+
+void syscall_check_killed(void)
+{
+	struct task *t = task_current();
+
+	if (!task_killed(t))
+		return;
+	pr_err("%s[%d]: killed\n", t->name, t->pid);
+	local_irq_enable();
+	task_exit(TASK_EXIT_KILLED);
 }
 
 void syscall_user_fault(struct trap_frame *tf)

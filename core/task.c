@@ -203,6 +203,44 @@ void task_main(struct task *t)
 	task_exit(0);
 }
 
+static struct spinlock task_notif_lock = SPINLOCK_INIT;
+
+void task_set_child_notif(struct kobj *n, unsigned long bits)
+{
+	struct task *me = task_current();
+	unsigned long flags = spin_lock_irqsave(&task_notif_lock);
+	struct kobj *old = me->child_notif;
+
+	me->child_notif = n;
+	me->child_bits = bits;
+	spin_unlock_irqrestore(&task_notif_lock, flags);
+	if (old)
+		kobj_drop(old, KEEL_R_SIGNAL);
+}
+
+/* Tell @t's parent, if it asked, that @t is exiting. */
+static void task_notify_parent(struct task *t)
+{
+	unsigned long flags = spin_lock_irqsave(&task_notif_lock);
+	struct task *p = task_find(t->ppid);
+
+	/* The lock keeps the parent from dropping its notification meanwhile. */
+	if (p && p->child_notif)
+		ipc_notif_signal(p->child_notif, p->child_bits);
+	spin_unlock_irqrestore(&task_notif_lock, flags);
+}
+
+int task_kill(int pid)
+{
+	struct task *t = task_find(pid);
+
+	if (!t || !t->as || pid <= 1)
+		return t ? -KERR_DENIED : -KERR_NOENT;
+	__atomic_store_n(&t->killed, true, __ATOMIC_RELEASE);
+	sched_wake(t);		/* out of a wait, if it is in one */
+	return 0;
+}
+
 void task_exit(int code)
 {
 	struct task *t = task_current();
@@ -213,8 +251,11 @@ void task_exit(int code)
 	/* Its callers and partners get an error, not a hang (ipc.c). */
 	ipc_task_exit(t);
 	handle_table_free(t);
+	task_set_child_notif(NULL, 0);
+	log_console_claim(t->pid, false);	/* a console server gives the console back */
 	/* Wakes a joiner; it frees us only once no cpu runs on our stack. */
 	complete_all(&t->exited);
+	task_notify_parent(t);		/* after: its wait_any() must find us exited */
 	local_irq_disable();
 	__atomic_store_n(&t->state, TASK_DEAD, __ATOMIC_RELEASE);
 	schedule();

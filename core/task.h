@@ -21,6 +21,7 @@ struct handle_table;
 #define TASK_PRIOS		RUNQ_PRIOS	/* 0 is the most urgent */
 #define TASK_PRIO_DEFAULT	4
 #define TASK_EXIT_FAULT		0x100	/* | scause: killed by a fault */
+#define TASK_EXIT_KILLED	0x209	/* ended by kill (9, as SIGKILL) */
 
 enum task_state {
 	TASK_RUNNING,		/* current on some cpu */
@@ -60,6 +61,10 @@ struct task {
 	struct as *as;			/* user address space, NULL for kernel threads */
 	uintptr_t user_entry, user_sp;	/* a spawned task's start, until it runs */
 	struct completion exited;
+	bool killed;			/* atomic: kill() asked it to end */
+	/* Signalled when a child exits; guarded by task.c's notif lock. */
+	struct kobj *child_notif;
+	unsigned long child_bits;
 	/* What it may reach (handle.c) and its IPC state (ipc.c, under ipc_lock). */
 	struct handle_table *handles;	/* atomic pointer; NULL until its first handle */
 	struct ipc_task ipc;
@@ -89,5 +94,14 @@ struct task *task_current(void);
 /* Walk every live task (for ps and tests); returns how many it visited. */
 unsigned int task_for_each(void (*fn)(struct task *t, void *arg), void *arg);
 const char *task_state_str(int state);
+/* Has kill() asked @t to end? It does at its next return to user mode or wait. */
+static inline bool task_killed(struct task *t)
+{
+	return __atomic_load_n(&t->killed, __ATOMIC_ACQUIRE);
+}
+/* Ask user task @pid to end; wakes it if it waits. */
+int __must_check task_kill(int pid);
+/* Signal @bits on notification @n (a reference given over, or NULL) when a child exits. */
+void task_set_child_notif(struct kobj *n, unsigned long bits);
 
 #endif

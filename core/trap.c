@@ -8,6 +8,7 @@
 #include "cpu.h"
 #include "log.h"
 #include "panic.h"
+#include "plic.h"
 #include "riscv.h"
 #include "timer.h"
 #include "vm.h"
@@ -71,6 +72,7 @@ void trap_init_hart(void)
 	csr_write(stvec, trap_entry);
 	csr_write(sscratch, 0);
 	csr_set(sie, SIE_STIE | SIE_SSIE);
+	plic_init_hart();
 }
 
 static void trap_dump(const struct trap_frame *tf)
@@ -134,6 +136,9 @@ void trap_handler(struct trap_frame *tf)
 	case IRQ_S_SOFT:
 		ipi_interrupt();
 		break;
+	case IRQ_S_EXT:
+		plic_interrupt();
+		break;
 	default:
 		pr_warn("trap: unexpected interrupt %lu on hart %lu\n", code, this_cpu()->hartid);
 		csr_clear(sie, 1UL << code);
@@ -141,4 +146,6 @@ void trap_handler(struct trap_frame *tf)
 	}
 	/* Back to the interrupted task, or to another if the tick or an IPI said so. */
 	sched_preempt_check();
+	if (!(tf->sstatus & SSTATUS_SPP))
+		syscall_check_killed();
 }

@@ -14,6 +14,8 @@
 #define KEEL_PROTO_H
 
 #define PROTO_H_PARENT		0	/* send: the parent's endpoint */
+/* The shell's control handle (power, hotplug, kill), after PROTO_H_PARENT. */
+#define PROTO_H_SHELL_CONTROL	1
 
 /* A name travels in the four words: up to 32 bytes, NUL-padded. */
 #define PROTO_NAME_MAX		32
@@ -24,6 +26,8 @@
 #define PROTO_READY		0x100
 /* w = a name; reply handle = a send handle to its endpoint, label -KEEL_ENOENT if none. */
 #define PROTO_LOOKUP		0x101
+/* As READY, but only registers the name: devmgr, for the drivers it starts. */
+#define PROTO_REGISTER		0x102
 
 /*
  * --- device drivers, as devmgr starts them -----------------------------------
@@ -88,5 +92,28 @@
 #define FS_O_CREATE		1
 #define FS_O_TRUNC		2
 #define FS_O_APPEND		4
+
+/* Pack @name (at most PROTO_NAME_MAX bytes used) into a message's words, NUL-padded. */
+static inline void proto_name_pack(const char *name, unsigned long w[4])
+{
+	char *b = (char *)w;
+	unsigned int i = 0;
+
+	for (; name && name[i] && i < PROTO_NAME_MAX; i++)
+		b[i] = name[i];
+	for (; i < PROTO_NAME_MAX; i++)
+		b[i] = 0;
+}
+
+/* The name in a message's words, NUL-terminated in @out (PROTO_NAME_MAX + 1 bytes). */
+static inline void proto_name_unpack(const unsigned long w[4], char *out)
+{
+	const char *b = (const char *)w;
+	unsigned int i = 0;
+
+	for (; i < PROTO_NAME_MAX && b[i]; i++)
+		out[i] = b[i];
+	out[i] = 0;
+}
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "keel.h"
+#include "proto.h"
 
 #define LINE_MAX_LEN	256
 #define ARGS_MAX	16
@@ -16,6 +17,12 @@
 static const char *const state_names[] = { "R", "Q", "S", "Z" };
 
 static int cmd_help(int argc, char **argv);
+
+/* The control handle: init's own when the shell is pid 1, else the one init gave. */
+static long control(void)
+{
+	return keel_getpid() == 1 ? KEEL_H_INIT_CONTROL : PROTO_H_SHELL_CONTROL;
+}
 
 static int cmd_echo(int argc, char **argv)
 {
@@ -123,14 +130,14 @@ static int cmd_run(int argc, char **argv)
 static int cmd_poweroff(int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	keel_reboot(KEEL_REBOOT_POWEROFF);
+	keel_reboot(control(), KEEL_REBOOT_POWEROFF);
 	return 1;
 }
 
 static int cmd_reboot(int argc, char **argv)
 {
 	(void)argc, (void)argv;
-	keel_reboot(KEEL_REBOOT_RESTART);
+	keel_reboot(control(), KEEL_REBOOT_RESTART);
 	return 1;
 }
 
