@@ -280,6 +280,14 @@ static long lookup_name(const unsigned long w[4])
 	return -KEEL_ENOENT;
 }
 
+static long lookup_name_str(const char *name)
+{
+	unsigned long w[4];
+
+	proto_name_pack(name, w);
+	return lookup_name(w);
+}
+
 static const char *status_str(int status, char *buf, size_t size)
 {
 	if (status == 0x209)
@@ -427,12 +435,21 @@ static void run_level(int level)
 static void start_shell(void)
 {
 	char *argv[] = { "/bin/sh", NULL };
+	static char *envp[64];
+	unsigned int n = 0;
 	long h[2];
+
+	/* With a console server up, the shell talks to it (libkeel reads this). */
+	for (char **e = environ; *e && n < 62; e++)
+		envp[n++] = *e;
+	if (lookup_name_str("console") >= 0)
+		envp[n++] = "KEEL_CONSOLE=1";
+	envp[n] = NULL;
 
 	h[0] = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
 	h[1] = keel_handle_dup(KEEL_H_INIT_CONTROL, KEEL_R_POWER | KEEL_R_HOTPLUG | KEEL_R_KILL |
 				KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
-	shell_pid = keel_spawn_h("/bin/sh", argv, environ, h, 2);
+	shell_pid = keel_spawn_h("/bin/sh", argv, envp, h, 2);
 	keel_handle_close(h[0]);
 	keel_handle_close(h[1]);
 	if (shell_pid < 0) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client.h"
 #include "keel.h"
 
 #define KEEL_HEAP_SIZE	(1024 * 1024)
@@ -23,9 +24,28 @@ void keel_start(int argc, char **argv, char **envp);
 static char keel_outbuf[256];
 static size_t keel_outlen;
 
+/*
+ * Once init has a console server (it says so with KEEL_CONSOLE in the
+ * environment), standard input and output go through it; before, and
+ * whenever it cannot be reached, through the core's console calls.
+ */
+static int keel_use_console(void)
+{
+	static int use = -1;
+
+	if (use < 0)
+		use = getenv("KEEL_CONSOLE") != NULL;
+	return use;
+}
+
 static int keel_flush(FILE *f)
 {
-	long n = keel_outlen ? keel_write(1, keel_outbuf, keel_outlen) : 0;
+	long n = 0;
+
+	if (keel_outlen && keel_use_console())
+		n = keel_con_write(keel_outbuf, keel_outlen);
+	if (keel_outlen && (!keel_use_console() || n < 0))
+		n = keel_write(1, keel_outbuf, keel_outlen);
 
 	(void)f;
 	keel_outlen = 0;
@@ -43,10 +63,21 @@ static int keel_putc(char c, FILE *f)
 
 static int keel_getc(FILE *f)
 {
-	char c;
+	static char in[64];
+	static size_t in_len, in_pos;
+	long n;
 
 	keel_flush(f);		/* a prompt shows before we wait for input */
-	return keel_read(0, &c, 1) == 1 ? (unsigned char)c : EOF;
+	if (in_pos < in_len)
+		return (unsigned char)in[in_pos++];
+	n = keel_use_console() ? keel_con_read(in, sizeof(in)) : -1;
+	if (n < 0)
+		n = keel_read(0, in, 1);
+	if (n <= 0)
+		return EOF;
+	in_len = (size_t)n;
+	in_pos = 1;
+	return (unsigned char)in[0];
 }
 
 /* picolibc's tinystdio: the program supplies its standard streams. */

@@ -1,12 +1,17 @@
 /*
  * sh.c - a small shell on the console: builtins to look at the system
- * (ps, dmesg, ls, cat of the initramfs), to run programs, and to end the
- * run. A line is a command and its words; "run" is implied for a path.
+ * (ps, dmesg, harts, free, uptime), to use the file system (ls, cat,
+ * echo > file, mkdir, rm, sync: through the fs server, or the initramfs
+ * alone when there is none), to run and kill programs, to take harts
+ * offline and online, and to end the run. A line is a command and its
+ * words; "run" is implied for a path; "> file" or ">> file" after echo
+ * writes its words to a file.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "client.h"
 #include "keel.h"
 #include "proto.h"
 
@@ -24,12 +29,45 @@ static long control(void)
 	return keel_getpid() == 1 ? KEEL_H_INIT_CONTROL : PROTO_H_SHELL_CONTROL;
 }
 
+#define PATH_LEN	FS_PATH_MAX
+
+/* @p as an absolute path in @out: the shell's directory is always /. */
+static const char *abs_path(const char *p, char *out)
+{
+	snprintf(out, PATH_LEN, "%s%s", p[0] == '/' ? "" : "/", p);
+	return out;
+}
+
+static int fs_error(const char *cmd, const char *path, long err)
+{
+	printf("%s: %s: %s\n", cmd, path, keel_strerror(err));
+	return 1;
+}
+
 static int cmd_echo(int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++)
-		printf("%s%s", argv[i], i + 1 < argc ? " " : "");
-	printf("\n");
-	return 0;
+	char text[LINE_MAX_LEN + 2], path[PATH_LEN];
+	int n = argc, flags = FS_O_CREATE | FS_O_TRUNC;
+	size_t len = 0;
+	long err;
+
+	/* "echo words > file" or ">> file": the last two words. */
+	if (argc >= 3 && (!strcmp(argv[argc - 2], ">") || !strcmp(argv[argc - 2], ">>"))) {
+		n = argc - 2;
+		if (argv[argc - 2][1])
+			flags = FS_O_CREATE | FS_O_APPEND;
+	}
+	for (int i = 1; i < n; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s", argv[i],
+					i + 1 < n ? " " : "");
+	len += (size_t)snprintf(text + len, sizeof(text) - len, "\n");
+	if (n == argc) {
+		printf("%s", text);
+		return 0;
+	}
+	abs_path(argv[argc - 1], path);
+	err = fs_write(path, 0, text, len, flags);
+	return err < 0 ? fs_error("echo", path, err) : 0;
 }
 
 static int cmd_ps(int argc, char **argv)
@@ -66,11 +104,22 @@ static int cmd_dmesg(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_ls(int argc, char **argv)
+/* Is there an fs server? Without one, ls and cat show the initramfs. */
+static int have_fs(void)
+{
+	long h = keel_lookup("fs");
+
+	if (h < 0)
+		return 0;
+	keel_handle_close(h);
+	return 1;
+}
+
+/* The initramfs alone: the shell's view when there is no fs server. */
+static int ls_initrd(void)
 {
 	struct keel_dirent e;
 
-	(void)argc, (void)argv;
 	for (unsigned long i = 0; keel_initrd_list(i, &e) == 1; i++) {
 		const char *type = (e.mode & 0170000) == 0040000 ? "d" :
 				   (e.mode & 0170000) == 0120000 ? "l" : "-";
@@ -81,22 +130,163 @@ static int cmd_ls(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_cat(int argc, char **argv)
+static char mode_char(uint32_t mode)
+{
+	return (mode & 0170000) == 0040000 ? 'd' : (mode & 0170000) == 0120000 ? 'l' : '-';
+}
+
+static int cmd_ls(int argc, char **argv)
+{
+	char path[PATH_LEN], name[FS_PATH_MAX];
+	const char *dir = abs_path(argc > 1 ? argv[1] : "/", path);
+	uint32_t mode;
+	uint64_t size;
+	long n;
+
+	n = fs_readdir(dir, 0, name, sizeof(name), &mode, &size);
+	if (n < 0 && !have_fs())
+		return ls_initrd();
+	if (n < 0)
+		return fs_error("ls", dir, n);
+	for (unsigned int i = 0; n == 1; n = fs_readdir(dir, ++i, name, sizeof(name), &mode,
+							   &size))
+		printf("%c %8llu %s\n", mode_char(mode), (unsigned long long)size, name);
+	return n < 0 ? fs_error("ls", dir, n) : 0;
+}
+
+static int cat_initrd(const char *path)
 {
 	char buf[512];
+	size_t off = 0;
+	long n;
+
+	while ((n = keel_initrd_read(path, buf, sizeof(buf), off)) > 0) {
+		fwrite(buf, 1, (size_t)n, stdout);
+		off += (size_t)n;
+	}
+	return n < 0 ? fs_error("cat", path, n) : 0;
+}
+
+static int cmd_cat(int argc, char **argv)
+{
+	static char buf[4096];
+	char path[PATH_LEN];
+	int rc = 0;
 
 	for (int i = 1; i < argc; i++) {
-		size_t off = 0;
+		uint64_t off = 0;
 		long n;
 
-		while ((n = keel_initrd_read(argv[i], buf, sizeof(buf), off)) > 0) {
-			keel_write(1, buf, (size_t)n);
-			off += (size_t)n;
+		abs_path(argv[i], path);
+		while ((n = fs_read(path, off, buf, sizeof(buf))) > 0) {
+			fwrite(buf, 1, (size_t)n, stdout);
+			off += (uint64_t)n;
 		}
-		if (n < 0)
-			printf("cat: %s: %s\n", argv[i], keel_strerror(n));
+		if (n < 0 && !off && !have_fs())
+			rc |= cat_initrd(path);
+		else if (n < 0)
+			rc |= fs_error("cat", path, n);
 	}
+	fflush(stdout);
+	return rc;
+}
+
+static int cmd_mkdir(int argc, char **argv)
+{
+	char path[PATH_LEN];
+	int rc = 0;
+
+	for (int i = 1; i < argc; i++) {
+		long err = fs_mkdir(abs_path(argv[i], path));
+
+		if (err)
+			rc |= fs_error("mkdir", path, err);
+	}
+	return rc;
+}
+
+static int cmd_rm(int argc, char **argv)
+{
+	char path[PATH_LEN];
+	int rc = 0;
+
+	for (int i = 1; i < argc; i++) {
+		long err = fs_unlink(abs_path(argv[i], path));
+
+		if (err)
+			rc |= fs_error("rm", path, err);
+	}
+	return rc;
+}
+
+static int cmd_sync(int argc, char **argv)
+{
+	long err = fs_sync();
+
+	(void)argc, (void)argv;
+	if (err)
+		return printf("sync: %s\n", keel_strerror(err)), 1;
 	return 0;
+}
+
+static int cmd_free(int argc, char **argv)
+{
+	struct keel_meminfo m;
+	long err = keel_meminfo(&m);
+
+	(void)argc, (void)argv;
+	if (err)
+		return printf("free: %s\n", keel_strerror(err)), 1;
+	printf("        total     used     free  (KiB)\n");
+	printf("Mem: %8lu %8lu %8lu\n", m.total / 1024, (m.total - m.free) / 1024, m.free / 1024);
+	return 0;
+}
+
+static int cmd_harts(int argc, char **argv)
+{
+	static struct keel_hart h[256];
+	long n = keel_harts(h, sizeof(h) / sizeof(h[0]));
+
+	(void)argc, (void)argv;
+	if (n < 0)
+		return printf("harts: %s\n", keel_strerror(n)), 1;
+	printf(" HART  CPU STATE    PID NAME\n");
+	for (long i = 0; i < n; i++)
+		printf("%5lu %4d %-7s %4d %s\n", h[i].hartid, h[i].cpu,
+		       h[i].online ? "online" : "offline", h[i].pid, h[i].online ? h[i].name : "-");
+	return 0;
+}
+
+static int cmd_hart(int argc, char **argv)
+{
+	int on;
+	long err;
+
+	if (argc != 3 || (strcmp(argv[1], "online") && strcmp(argv[1], "offline")))
+		return printf("usage: hart online|offline HARTID\n"), 1;
+	on = !strcmp(argv[1], "online");
+	err = keel_hart_ctl(control(), strtoul(argv[2], NULL, 0), on);
+	if (err)
+		return printf("hart %s %s: %s\n", argv[1], argv[2], keel_strerror(err)), 1;
+	printf("hart %s: %s\n", argv[2], on ? "online" : "offline");
+	return 0;
+}
+
+static int cmd_kill(int argc, char **argv)
+{
+	int rc = 0;
+
+	if (argc < 2)
+		return printf("usage: kill PID...\n"), 1;
+	for (int i = 1; i < argc; i++) {
+		long err = keel_kill(control(), strtol(argv[i], NULL, 0));
+
+		if (err) {
+			printf("kill: %s: %s\n", argv[i], keel_strerror(err));
+			rc = 1;
+		}
+	}
+	return rc;
 }
 
 static int cmd_uptime(int argc, char **argv)
@@ -151,12 +341,19 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 } cmds[] = {
 	{ "help", "this list", cmd_help },
-	{ "echo", "print the words", cmd_echo },
+	{ "echo", "print the words (> file, >> file: write them there)", cmd_echo },
 	{ "ps", "tasks: pid, parent, hart, state, name", cmd_ps },
 	{ "dmesg", "the kernel log", cmd_dmesg },
-	{ "ls", "the initramfs", cmd_ls },
-	{ "cat", "print initramfs files", cmd_cat },
+	{ "ls", "list a directory (default /)", cmd_ls },
+	{ "cat", "print files", cmd_cat },
+	{ "mkdir", "make directories", cmd_mkdir },
+	{ "rm", "remove files or empty directories", cmd_rm },
+	{ "sync", "write the file systems back to their disks", cmd_sync },
 	{ "uptime", "time since reset", cmd_uptime },
+	{ "free", "memory: total, used, free", cmd_free },
+	{ "harts", "harts: id, cpu, online, what runs there", cmd_harts },
+	{ "hart", "hart online|offline HARTID", cmd_hart },
+	{ "kill", "end tasks by pid", cmd_kill },
 	{ "run", "run a program (or type its /path)", cmd_run },
 	{ "poweroff", "power off", cmd_poweroff },
 	{ "reboot", "restart", cmd_reboot },
