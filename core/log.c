@@ -163,6 +163,15 @@ void log_flush(void)
 		spin_unlock(&log_lock);
 }
 
+int log_level(unsigned long seq)
+{
+	unsigned long flags = spin_lock_irqsave(&log_lock);
+	int level = seq >= log_tail() && seq < log_head ? log_ring[seq % LOG_SLOTS].level : -1;
+
+	spin_unlock_irqrestore(&log_lock, flags);
+	return level;
+}
+
 long log_console_claim(int pid, bool on)
 {
 	unsigned long flags = spin_lock_irqsave(&log_lock);

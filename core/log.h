@@ -47,6 +47,8 @@ void log_set_timebase(uint32_t hz);
  * first line it must print, or -KERR_BUSY if another task has it.
  */
 long log_console_claim(int pid, bool on);
+/* The level of line @seq, or -1 if the ring no longer has it. */
+int log_level(unsigned long seq);
 /* Task @pid read line @seq through dmesg (it prints what it reads). */
 void log_console_read(int pid, unsigned long seq);
 void log_set_console_level(int level);

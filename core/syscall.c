@@ -262,13 +262,17 @@ static long sys_wait(long pid, uintptr_t ustatus)
 static long sys_dmesg(unsigned long seq, uintptr_t buf, size_t len)
 {
 	char line[LOG_LINE_MAX + 32];
+	bool console = seq & KEEL_DMESG_CONSOLE;
 	int n;
 
+	seq &= ~KEEL_DMESG_CONSOLE;
 	if (seq < log_first_seq())
 		return -KERR_RANGE;
 	if (seq >= log_next_seq())
 		return 0;
 	log_console_read(task_current()->pid, seq);
+	if (console && log_level(seq) >= log_console_level())
+		return -KERR_NOENT;
 	n = log_read(seq, line, sizeof(line));
 	if (n < 0)
 		return -KERR_RANGE;
@@ -504,7 +508,7 @@ static void sys_child_one(struct task *t, void *arg)
 {
 	struct sys_child_ctx *ctx = arg;
 
-	if (t->ppid != ctx->ppid || t->detached || !t->as)
+	if (t->ppid != ctx->ppid || t->detached)
 		return;
 	ctx->any = 1;
 	if (!ctx->dead && __atomic_load_n(&t->exited.done, __ATOMIC_ACQUIRE))
@@ -528,7 +532,12 @@ static long sys_console_claim(long ctl, unsigned long on)
 	struct kobj *o;
 	long err = handle_get(ctl, KEEL_OBJ_CONTROL, KEEL_R_DEVICES, &o);
 
-	return err ? err : log_console_claim(task_current()->pid, on != 0);
+	if (err)
+		return err;
+	if (on)
+		pr_info("console: %s[%d] takes the console over; the early console (SBI) stops "
+			"here\n", task_current()->name, task_current()->pid);
+	return log_console_claim(task_current()->pid, on != 0);
 }
 
 static long sys_harts(uintptr_t buf, unsigned long max)

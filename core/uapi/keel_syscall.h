@@ -92,6 +92,12 @@
 /* SYS_ipc_recv* label when a notification bound to the endpoint fired: bits in w[0]. */
 #define KEEL_LABEL_NOTIFY	(~0UL)
 
+/*
+ * SYS_dmesg: with this bit in seq, a line the console log level hides
+ * comes back as -KEEL_ENOENT (a console server prints what is left).
+ */
+#define KEEL_DMESG_CONSOLE	(1UL << 62)
+
 /* SYS_wait_any's flags */
 #define KEEL_WNOHANG		1
 

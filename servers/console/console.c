@@ -1,0 +1,292 @@
+/*
+ * console.c - the console server: it takes the console over from the
+ * core's early console (the firmware's, through SBI) and from then on
+ * prints the kernel log itself, and serves the shell's input and output
+ * over the console protocol (proto.h, CON_*).
+ *
+ * Below it is the UART driver devmgr started for /chosen's stdout-path,
+ * which registered as "console-uart"; the console server is that
+ * driver's one client. Kernel lines come from dmesg, starting where the
+ * core stopped printing (console_claim says where); a line the console
+ * log level hides comes back as -KEEL_ENOENT and is skipped. Clients
+ * write whole buffers, which go out between kernel lines, never inside
+ * one. Typed bytes go to a ring; every client waiting for input is
+ * signalled.
+ *
+ * Without a console UART (no driver for it, or it failed), the server
+ * still serves its clients, through the core's console calls, and
+ * leaves the core printing its log.
+ *
+ * Slots: 0 init's endpoint, 1 a control handle with the device right
+ * (console_claim).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "client.h"
+#include "keel.h"
+#include "proto.h"
+
+#define H_CONTROL	1
+#define MAX_CLIENTS	8
+#define IN_RING		1024
+#define LOG_POLL_US	20000	/* how often new kernel lines are looked for */
+#define UART_WAIT_MS	2000	/* for the UART driver to register */
+
+struct client {
+	long pid;		/* 0: a free slot */
+	long mem, notif;
+	char *page;
+};
+
+static struct client clients[MAX_CLIENTS];
+static long uart_ep = -1, uart_notif = -1;
+static char *uart_page;
+static int claimed;
+static unsigned long log_seq;
+static char in_ring[IN_RING];
+static unsigned int in_head, in_tail;	/* head - tail bytes waiting */
+
+/* @len bytes out: through the UART driver, or the core when there is none. */
+static void out(const char *s, size_t len)
+{
+	while (len) {
+		size_t n = len < PROTO_SHARED_SIZE ? len : PROTO_SHARED_SIZE;
+		struct keel_msg m = { .label = CON_WRITE, .w = { n }, .handle = KEEL_HANDLE_NONE }, r;
+
+		if (uart_ep < 0) {
+			keel_write(1, s, n);
+		} else {
+			memcpy(uart_page, s, n);
+			if (keel_ipc_call(uart_ep, &m, &r) < 0) {
+				/* The driver is gone: give the console back to the core. */
+				keel_console_claim(H_CONTROL, 0);
+				claimed = 0;
+				uart_ep = -1;
+				keel_write(1, s, n);
+			}
+		}
+		s += n;
+		len -= n;
+	}
+}
+
+/* Print the kernel lines the core no longer prints. */
+static void drain_log(void)
+{
+	char line[512];
+
+	if (!claimed)
+		return;
+	for (;;) {
+		long n = keel_dmesg(log_seq | KEEL_DMESG_CONSOLE, line, sizeof(line));
+
+		if (n == 0)
+			break;
+		log_seq++;
+		if (n > 0)
+			out(line, (size_t)n);
+	}
+}
+
+/* Take what the UART has; wake the clients that wait for it. */
+static void pull_input(void)
+{
+	int got = 0;
+
+	for (;;) {
+		struct keel_msg m = { .label = CON_READ, .handle = KEEL_HANDLE_NONE }, r;
+		unsigned int room = IN_RING - (in_head - in_tail);
+
+		if (uart_ep < 0 || !room)
+			break;
+		m.w[0] = room < PROTO_SHARED_SIZE ? room : PROTO_SHARED_SIZE;
+		if (keel_ipc_call(uart_ep, &m, &r) < 0 || (long)r.label < 0 || !r.w[0])
+			break;
+		for (unsigned long i = 0; i < r.w[0] && i < m.w[0]; i++)
+			in_ring[in_head++ % IN_RING] = uart_page[i];
+		got = 1;
+	}
+	for (int i = 0; got && i < MAX_CLIENTS; i++)
+		if (clients[i].pid)
+			keel_notif_signal(clients[i].notif, 1);
+}
+
+static struct client *client_of(long pid)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (clients[i].pid == pid)
+			return &clients[i];
+	return NULL;
+}
+
+static void drop_client(struct client *c)
+{
+	keel_munmap(c->page, PROTO_SHARED_SIZE);
+	keel_handle_close(c->mem);
+	keel_handle_close(c->notif);
+	memset(c, 0, sizeof(*c));
+}
+
+/* A client is gone if its pid no longer runs: make room for new ones. */
+static void reap_clients(void)
+{
+	static struct keel_ps ps[256];
+	long n = keel_ps(ps, 256);
+
+	for (int i = 0; n > 0 && i < MAX_CLIENTS; i++) {
+		int alive = 0;
+
+		for (long j = 0; j < n && !alive; j++)
+			alive = ps[j].pid == clients[i].pid && ps[j].state != 3;
+		if (clients[i].pid && !alive)
+			drop_client(&clients[i]);
+	}
+}
+
+static long do_connect(long pid, long mem, struct keel_msg *r)
+{
+	struct client *c = client_of(pid);
+	long va;
+
+	if (c)
+		drop_client(c);		/* a client connecting again: a new page */
+	c = client_of(0);
+	if (!c) {
+		reap_clients();
+		c = client_of(0);
+	}
+	if (!c)
+		return -KEEL_EBUSY;
+	va = keel_mmap(mem, 0, PROTO_SHARED_SIZE, KEEL_PROT_READ | KEEL_PROT_WRITE);
+	if (va < 0)
+		return va;
+	c->notif = keel_notif_create();
+	if (c->notif < 0) {
+		keel_munmap((void *)va, PROTO_SHARED_SIZE);
+		return c->notif;
+	}
+	c->pid = pid;
+	c->mem = mem;
+	c->page = (char *)va;
+	r->handle = keel_handle_dup(c->notif, KEEL_R_WAIT | KEEL_R_TRANSFER);
+	return 0;
+}
+
+static long do_write(struct client *c, unsigned long n)
+{
+	if (n > PROTO_SHARED_SIZE)
+		return -KEEL_EINVAL;
+	drain_log();		/* kernel lines first: they came first */
+	out(c->page, n);
+	return 0;
+}
+
+static unsigned long do_read(struct client *c, unsigned long max)
+{
+	unsigned long n = 0;
+
+	if (uart_ep < 0) {
+		/* No UART driver: the core's console input, as before. */
+		long got = keel_read(0, c->page, max < PROTO_SHARED_SIZE ? max : PROTO_SHARED_SIZE);
+
+		return got > 0 ? (unsigned long)got : 0;
+	}
+	while (n < max && n < PROTO_SHARED_SIZE && in_tail != in_head)
+		c->page[n++] = in_ring[in_tail++ % IN_RING];
+	return n;
+}
+
+/* Find the UART driver devmgr started for the console, and connect to it. */
+static void find_uart(void)
+{
+	struct keel_msg m = { .label = CON_CONNECT }, r;
+	uint64_t t0 = keel_time_ns();
+	long mem, va;
+
+	while ((uart_ep = keel_lookup("console-uart")) < 0 &&
+	       keel_time_ns() - t0 < (uint64_t)UART_WAIT_MS * 1000000)
+		keel_sleep_us(10000);
+	if (uart_ep < 0) {
+		printf("console: no console UART driver (%s); staying on the early console\n",
+		       keel_strerror(uart_ep));
+		return;
+	}
+	mem = keel_mem_create(PROTO_SHARED_SIZE);
+	va = mem < 0 ? mem : keel_mmap(mem, 0, PROTO_SHARED_SIZE, KEEL_PROT_READ | KEEL_PROT_WRITE);
+	m.handle = mem;
+	if (va < 0 || keel_ipc_call(uart_ep, &m, &r) < 0 || (long)r.label < 0) {
+		printf("console: cannot connect to the console UART; staying on the early console\n");
+		keel_handle_close(uart_ep);
+		uart_ep = -1;
+		return;
+	}
+	uart_page = (char *)va;
+	uart_notif = r.handle;
+}
+
+int main(void)
+{
+	struct keel_msg m, r = { .handle = KEEL_HANDLE_NONE };
+	long ep = keel_ep_create(), pid;
+	int have_reply = 0;
+
+	find_uart();
+	if (uart_ep >= 0) {
+		long seq;
+
+		if (uart_notif >= 0)
+			keel_ep_bind(ep, uart_notif);
+		seq = keel_console_claim(H_CONTROL, 1);
+		if (seq >= 0) {
+			claimed = 1;
+			log_seq = (unsigned long)seq;
+		} else {
+			printf("console: cannot take the console over: %s\n", keel_strerror(seq));
+		}
+	}
+	m = (struct keel_msg){ .label = PROTO_READY,
+			       .handle = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_DUPLICATE |
+							     KEEL_R_TRANSFER) };
+	proto_name_pack("console", m.w);
+	if (keel_ipc_call(PROTO_H_PARENT, &m, &r) < 0)
+		printf("console: init did not take our name\n");
+	for (;;) {
+		struct client *c;
+
+		drain_log();
+		if (have_reply)
+			keel_ipc_reply(&r);
+		have_reply = 0;
+		pid = keel_ipc_recv_timeout(ep, &m, claimed ? LOG_POLL_US : 1000000);
+		if (pid == -KEEL_ETIMEDOUT)
+			continue;
+		if (pid < 0) {
+			keel_sleep_us(10000);
+			continue;
+		}
+		if (m.label == KEEL_LABEL_NOTIFY) {
+			pull_input();
+			continue;
+		}
+		r = (struct keel_msg){ .handle = KEEL_HANDLE_NONE };
+		have_reply = 1;
+		c = client_of(pid);
+		if (m.label == CON_CONNECT && m.handle >= 0) {
+			r.label = (unsigned long)do_connect(pid, m.handle, &r);
+			if ((long)r.label < 0)
+				keel_handle_close(m.handle);
+			continue;
+		}
+		if (m.handle >= 0)
+			keel_handle_close(m.handle);
+		if (!c)
+			r.label = (unsigned long)-KEEL_EINVAL;	/* not connected */
+		else if (m.label == CON_WRITE)
+			r.label = (unsigned long)do_write(c, m.w[0]), r.w[0] = m.w[0];
+		else if (m.label == CON_READ)
+			r.w[0] = do_read(c, m.w[0]);
+		else
+			r.label = (unsigned long)-KEEL_ENOSYS;
+	}
+}

@@ -1,0 +1,380 @@
+/*
+ * server.c - the fs server: one tree for every client, over the FS_*
+ * protocol (proto.h).
+ *
+ *	/		the initramfs, read-only (the core's copy, read in place)
+ *	/mnt		an ext2 file system on a block server ("vda"), read-write
+ *
+ * Arguments: mount points as "<dir>=<block server name>" (only one:
+ * "/mnt=vda"). A disk that is missing or does not mount leaves its
+ * directory absent, said once; the initramfs is always there.
+ *
+ * The ext2 library (ext2.c) keeps a write-back cache: writes reach the
+ * disk on FS_SYNC, so a client that wants its data to survive a power
+ * off syncs first (the shell's sync). Requests are served one at a time,
+ * in order; the block server is called synchronously under each.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "client.h"
+#include "ext2.h"
+#include "keel.h"
+#include "proto.h"
+
+#define MAX_CLIENTS	16
+#define DISK_WAIT_MS	2000
+#define S_IFDIR		0040000
+#define S_IFMT		0170000
+
+struct client {
+	long pid;		/* 0: a free slot */
+	long mem;
+	char *page;
+};
+
+static struct client clients[MAX_CLIENTS];
+static struct ext2_fs ext2;
+static struct keel_conn disk = KEEL_CONN_INIT(NULL, BLK_CONNECT, BLK_SHARED_SIZE);
+static const char *mnt;		/* the mount point, "/mnt"; NULL: no disk */
+static size_t mnt_len;
+
+/* --- the block device under ext2 ----------------------------------------- */
+
+static int disk_io(unsigned long label, uint64_t sector, uint32_t count, void *buf,
+		   const void *wbuf)
+{
+	uint32_t per_call = BLK_SHARED_SIZE / 512;
+
+	while (count) {
+		uint32_t n = count < per_call ? count : per_call;
+		struct keel_msg m = { .label = label, .w = { sector, n, 0 } }, r;
+		long err;
+
+		if (wbuf) {
+			if (keel_conn_open(&disk))
+				return -KEEL_EIO;
+			memcpy(disk.buf, wbuf, (size_t)n * 512);
+		}
+		err = keel_conn_call(&disk, &m, &r);
+		if (err)
+			return (int)err;
+		if (buf) {
+			memcpy(buf, disk.buf, (size_t)n * 512);
+			buf = (char *)buf + (size_t)n * 512;
+		} else {
+			wbuf = (const char *)wbuf + (size_t)n * 512;
+		}
+		sector += n;
+		count -= n;
+	}
+	return 0;
+}
+
+static int disk_read(void *ctx, uint64_t sector, uint32_t count, void *buf)
+{
+	(void)ctx;
+	return disk_io(BLK_READ, sector, count, buf, NULL);
+}
+
+static int disk_write(void *ctx, uint64_t sector, uint32_t count, const void *buf)
+{
+	(void)ctx;
+	return disk_io(BLK_WRITE, sector, count, NULL, buf);
+}
+
+static uint32_t disk_now(void *ctx)
+{
+	(void)ctx;
+	return (uint32_t)(keel_time_ns() / 1000000000);
+}
+
+/* "/mnt=vda": find the block server, mount ext2 from it. */
+static void mount_disk(const char *spec)
+{
+	static char dir[64], name[PROTO_NAME_MAX + 1];
+	const char *eq = strchr(spec, '=');
+	struct ext2_dev dev = { .read = disk_read, .write = disk_write, .now = disk_now };
+	struct keel_msg m = { .label = BLK_INFO }, r;
+	uint64_t t0 = keel_time_ns();
+	long h, err;
+
+	if (!eq || spec[0] != '/' || (size_t)(eq - spec) >= sizeof(dir) || !eq[1] ||
+	    strlen(eq + 1) > PROTO_NAME_MAX) {
+		printf("fs: %s: want <dir>=<disk>; ignored\n", spec);
+		return;
+	}
+	memcpy(dir, spec, (size_t)(eq - spec));
+	strcpy(name, eq + 1);
+	while ((h = keel_lookup(name)) < 0 && keel_time_ns() - t0 < DISK_WAIT_MS * 1000000ULL)
+		keel_sleep_us(10000);
+	if (h < 0) {
+		printf("fs: no disk %s (%s); %s stays absent\n", name, keel_strerror(h), dir);
+		return;
+	}
+	keel_handle_close(h);
+	disk.name = name;
+	err = keel_conn_call(&disk, &m, &r);
+	if (err) {
+		printf("fs: %s: %s; %s stays absent\n", name, keel_strerror(err), dir);
+		return;
+	}
+	dev.sectors = r.w[0];
+	err = ext2_mount(&ext2, &dev);
+	if (err) {
+		printf("fs: %s: not a file system Keel mounts: %s (%s); %s stays absent\n", name,
+		       ext2.msg[0] ? ext2.msg : "bad superblock", keel_strerror(err), dir);
+		return;
+	}
+	mnt = dir;
+	mnt_len = strlen(dir);
+	printf("fs: ext2 on %s (%llu KiB, %u-byte blocks%s) at %s\n", name,
+	       (unsigned long long)(r.w[0] / 2), (unsigned int)ext2.block_size,
+	       ext2.ro ? ", read-only" : "", dir);
+	if (ext2.msg[0])
+		printf("fs: %s: %s\n", name, ext2.msg);
+}
+
+/* --- the initramfs, read-only ----------------------------------------------- */
+
+/* @path without its leading '/', as the archive names it ("" for the root). */
+static const char *ird_name(const char *path)
+{
+	while (*path == '/')
+		path++;
+	return path;
+}
+
+/* An archive entry's name without "./". */
+static const char *ird_entry(const char *name)
+{
+	return name[0] == '.' && name[1] == '/' ? name + 2 : name;
+}
+
+static long ird_stat(const char *path, uint64_t *size, uint32_t *mode)
+{
+	const char *want = ird_name(path);
+	struct keel_dirent e;
+
+	if (!*want) {
+		*size = 0;
+		*mode = S_IFDIR | 0755;
+		return 0;
+	}
+	for (unsigned long i = 0; keel_initrd_list(i, &e) == 1; i++) {
+		if (strcmp(ird_entry(e.name), want))
+			continue;
+		*size = e.size;
+		*mode = e.mode;
+		return 0;
+	}
+	return -KEEL_ENOENT;
+}
+
+/* Entry @index directly under directory @path; the mount point shows in its parent. */
+static long ird_readdir(const char *path, unsigned int index, char *name, uint32_t *mode,
+			uint64_t *size)
+{
+	const char *dir = ird_name(path);
+	size_t dlen = strlen(dir);
+	struct keel_dirent e;
+	unsigned int seen = 0;
+	uint64_t dsize;
+	uint32_t dmode;
+
+	if (ird_stat(path, &dsize, &dmode))
+		return -KEEL_ENOENT;
+	if ((dmode & S_IFMT) != S_IFDIR)
+		return -KEEL_EINVAL;
+	for (unsigned long i = 0; keel_initrd_list(i, &e) == 1; i++) {
+		const char *n = ird_entry(e.name), *rest;
+
+		if (dlen && (strncmp(n, dir, dlen) || n[dlen] != '/'))
+			continue;
+		rest = dlen ? n + dlen + 1 : n;
+		if (!*rest || strchr(rest, '/') || !strcmp(rest, "."))
+			continue;
+		if (seen++ != index)
+			continue;
+		strncpy(name, rest, FS_PATH_MAX - 1);
+		name[FS_PATH_MAX - 1] = '\0';
+		*mode = e.mode;
+		*size = e.size;
+		return 1;
+	}
+	/* The mount point, in its parent's listing ("/mnt" in "/"). */
+	if (mnt && seen == index && !dlen && strchr(mnt + 1, '/') == NULL) {
+		strcpy(name, mnt + 1);
+		*mode = S_IFDIR | 0755;
+		*size = 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* --- requests ------------------------------------------------------------------- */
+
+/* The ext2 path for @path if it is under the mount point, else NULL. */
+static const char *on_disk(const char *path)
+{
+	if (!mnt || strncmp(path, mnt, mnt_len))
+		return NULL;
+	if (!path[mnt_len])
+		return "/";
+	return path[mnt_len] == '/' ? path + mnt_len : NULL;
+}
+
+static struct client *client_of(long pid)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (clients[i].pid == pid)
+			return &clients[i];
+	return NULL;
+}
+
+static void drop_client(struct client *c)
+{
+	keel_munmap(c->page, FS_SHARED_SIZE);
+	keel_handle_close(c->mem);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Clients whose task is gone make room for new ones. */
+static void reap_clients(void)
+{
+	static struct keel_ps ps[256];
+	long n = keel_ps(ps, 256);
+
+	for (int i = 0; n > 0 && i < MAX_CLIENTS; i++) {
+		int alive = 0;
+
+		for (long j = 0; j < n && !alive; j++)
+			alive = ps[j].pid == clients[i].pid && ps[j].state != 3;
+		if (clients[i].pid && !alive)
+			drop_client(&clients[i]);
+	}
+}
+
+static long do_connect(long pid, long mem)
+{
+	struct client *c = client_of(pid);
+	long va;
+
+	if (c)
+		drop_client(c);
+	c = client_of(0);
+	if (!c) {
+		reap_clients();
+		c = client_of(0);
+	}
+	if (!c)
+		return -KEEL_EBUSY;
+	va = keel_mmap(mem, 0, FS_SHARED_SIZE, KEEL_PROT_READ | KEEL_PROT_WRITE);
+	if (va < 0)
+		return va;
+	c->pid = pid;
+	c->mem = mem;
+	c->page = (char *)va;
+	return 0;
+}
+
+static long do_request(struct client *c, const struct keel_msg *m, struct keel_msg *r)
+{
+	char *path = c->page, *data = c->page + FS_DATA;
+	const char *d;
+	uint64_t size;
+	uint32_t mode;
+	long n;
+
+	if (m->label != FS_SYNC && (memchr(path, 0, FS_PATH_MAX) == NULL || path[0] != '/'))
+		return -KEEL_EINVAL;	/* an absolute path, NUL-terminated in its place */
+	d = m->label == FS_SYNC ? NULL : on_disk(path);
+	switch (m->label) {
+	case FS_STAT:
+		n = d ? ext2_stat(&ext2, d, &size, &mode) : ird_stat(path, &size, &mode);
+		if (!n) {
+			r->w[0] = size;
+			r->w[1] = mode;
+		}
+		return n;
+	case FS_READ:
+		if (m->w[1] > FS_DATA_MAX)
+			return -KEEL_ERANGE;
+		n = d ? ext2_read(&ext2, d, m->w[0], data, m->w[1]) :
+			keel_initrd_read(path, data, m->w[1], m->w[0]);
+		if (n >= 0)
+			r->w[0] = (unsigned long)n;
+		return n < 0 ? n : 0;
+	case FS_WRITE:
+		if (m->w[1] > FS_DATA_MAX)
+			return -KEEL_ERANGE;
+		if (!d)
+			return -KEEL_EDENIED;	/* the initramfs is read-only */
+		n = ext2_write(&ext2, d, m->w[0], data, m->w[1], (int)m->w[2]);
+		if (n >= 0)
+			r->w[0] = (unsigned long)n;
+		return n < 0 ? n : 0;
+	case FS_READDIR:
+		n = d ? ext2_readdir(&ext2, d, (unsigned int)m->w[0], data, FS_DATA_MAX, &mode,
+				     &size) :
+			ird_readdir(path, (unsigned int)m->w[0], data, &mode, &size);
+		if (n >= 0) {
+			r->w[0] = (unsigned long)n;
+			r->w[1] = n ? mode : 0;
+			r->w[2] = n ? size : 0;
+		}
+		return n < 0 ? n : 0;
+	case FS_MKDIR:
+		return d ? ext2_mkdir(&ext2, d) : -KEEL_EDENIED;
+	case FS_UNLINK:
+		if (d && !strcmp(d, "/"))
+			return -KEEL_EBUSY;	/* the mount point itself */
+		return d ? ext2_unlink(&ext2, d) : -KEEL_EDENIED;
+	case FS_SYNC:
+		return mnt ? ext2_sync(&ext2) : 0;
+	default:
+		return -KEEL_ENOSYS;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct keel_msg m, r = { .handle = KEEL_HANDLE_NONE };
+	long ep = keel_ep_create(), pid;
+
+	for (int i = 1; i < argc; i++)
+		mount_disk(argv[i]);
+	m = (struct keel_msg){ .label = PROTO_READY,
+			       .handle = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_DUPLICATE |
+							     KEEL_R_TRANSFER) };
+	proto_name_pack("fs", m.w);
+	if (ep < 0 || keel_ipc_call(PROTO_H_PARENT, &m, &r) < 0) {
+		printf("fs: cannot register with init\n");
+		return 1;
+	}
+	r = (struct keel_msg){ .handle = KEEL_HANDLE_NONE };
+	pid = keel_ipc_recv(ep, &m);
+	for (;;) {
+		struct client *c;
+
+		if (pid < 0) {
+			printf("fs: receive: %s\n", keel_strerror(pid));
+			keel_sleep_us(10000);
+			pid = keel_ipc_recv(ep, &m);
+			continue;
+		}
+		r = (struct keel_msg){ .handle = KEEL_HANDLE_NONE };
+		c = client_of(pid);
+		if (m.label == FS_CONNECT && m.handle >= 0) {
+			r.label = (unsigned long)do_connect(pid, m.handle);
+			if ((long)r.label < 0)
+				keel_handle_close(m.handle);
+		} else {
+			if (m.handle >= 0)
+				keel_handle_close(m.handle);
+			r.label = c ? (unsigned long)do_request(c, &m, &r) :
+				      (unsigned long)-KEEL_EINVAL;
+		}
+		pid = keel_ipc_reply_recv(ep, &r, &m);
+	}
+}
