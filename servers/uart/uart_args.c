@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define UART_CONSOLE_SUFFIX	":console"
-
 /* *@v = the whole of @s as an unsigned number no larger than @max; 0 or -1. */
 static int parse_u64(const char *s, uint64_t max, uint64_t *v)
 {
@@ -143,18 +141,18 @@ int uart_args_parse(struct uart_args *a, enum uart_kind kind, int argc, char *co
 void uart_args_name(const struct uart_args *a, char name[PROTO_NAME_MAX])
 {
 	const char *base = strrchr(a->node, '/');
-	size_t suffix = a->console ? sizeof(UART_CONSOLE_SUFFIX) - 1 : 0;
 	size_t n;
 
 	base = base ? base + 1 : a->node;
-	if (!*base)
+	if (a->console)
+		base = UART_CONSOLE_NAME;
+	else if (!*base)
 		base = "uart";	/* "/": no node name to give */
 	n = strlen(base);
-	if (n > PROTO_NAME_MAX - suffix)
-		n = PROTO_NAME_MAX - suffix;
+	if (n > PROTO_NAME_MAX)
+		n = PROTO_NAME_MAX;
 	memset(name, 0, PROTO_NAME_MAX);
 	memcpy(name, base, n);
-	memcpy(name + n, UART_CONSOLE_SUFFIX, suffix);
 }
 
 const char *uart_args_label(const struct uart_args *a, enum uart_kind kind)

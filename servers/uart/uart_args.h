@@ -19,6 +19,7 @@
 
 #define UART_IRQ_NONE	(-1L)
 #define UART_IRQ_MAX	1023	/* the PLIC's last source (PLIC spec: 1-1023) */
+#define UART_CONSOLE_NAME	"console-uart"	/* servers/console looks this up */
 
 struct uart_args {
 	const char *node;	/* the device-tree path, argv[1] */
@@ -41,8 +42,8 @@ int uart_args_parse(struct uart_args *a, enum uart_kind kind, int argc, char *co
 
 /*
  * The name the server registers: the node's basename ("serial@10000000"),
- * with ":console" for the console node, NUL-padded to PROTO_NAME_MAX bytes
- * (cut short, if need be, so that the suffix stays).
+ * or UART_CONSOLE_NAME for the console node (the console server looks it
+ * up by that name); NUL-padded to PROTO_NAME_MAX bytes, cut short if need be.
  */
 void uart_args_name(const struct uart_args *a, char name[PROTO_NAME_MAX]);
 

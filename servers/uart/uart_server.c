@@ -220,8 +220,8 @@ static long con_read(struct uart_client *c, unsigned long max)
 	return n;
 }
 
-/* One request from @pid; the reply to send, and in *@close a handle to close after it. */
-static void handle_call(long pid, const struct keel_msg *in, struct keel_msg *out, long *close)
+/* One request from @pid; the reply to send, and in *@pass a handle to close after it. */
+static void handle_call(long pid, const struct keel_msg *in, struct keel_msg *out, long *pass)
 {
 	struct uart_client *c = pid > 0 ? client_find(pid) : NULL;
 	long handle = KEEL_HANDLE_NONE, r;
@@ -240,7 +240,7 @@ static void handle_call(long pid, const struct keel_msg *in, struct keel_msg *ou
 		r = con_write(c, in->w[0]);
 	else
 		r = con_read(c, in->w[0]);
-	*close = handle;
+	*pass = handle;
 	*out = (struct keel_msg){ .handle = handle };
 	if (r < 0) {
 		out->label = (unsigned long)r;
@@ -265,7 +265,7 @@ static long receive(struct keel_msg *in, const struct keel_msg *reply, int owe)
 static __attribute__((noreturn)) void serve(void)
 {
 	struct keel_msg in = { .handle = KEEL_HANDLE_NONE }, reply = in;
-	long close = KEEL_HANDLE_NONE;
+	long close_after = KEEL_HANDLE_NONE;
 	int owe = 0;
 
 	for (;;) {
@@ -273,9 +273,9 @@ static __attribute__((noreturn)) void serve(void)
 		long r = receive(&in, &reply, owe);
 
 		owe = 0;
-		if (close != KEEL_HANDLE_NONE) {
-			keel_handle_close(close);	/* the client has its copy now */
-			close = KEEL_HANDLE_NONE;
+		if (close_after != KEEL_HANDLE_NONE) {
+			keel_handle_close(close_after);	/* the client has its copy now */
+			close_after = KEEL_HANDLE_NONE;
 		}
 		if (srv.polling)
 			rx_poll();
@@ -297,7 +297,7 @@ static __attribute__((noreturn)) void serve(void)
 			on_irq();
 			continue;
 		}
-		handle_call(r, &in, &reply, &close);
+		handle_call(r, &in, &reply, &close_after);
 		owe = 1;
 	}
 }
@@ -377,6 +377,7 @@ int uart_server_main(const struct uart_variant *v, int argc, char **argv)
 	char why[96];
 	long err;
 
+	memset(&srv, 0, sizeof(srv));
 	srv.v = v;
 	if (uart_args_parse(&srv.args, v->kind, argc, argv, why, sizeof(why))) {
 		printf("%s: %s\n", v->name, why);

@@ -1,9 +1,12 @@
 """Host tests of the UART drivers (servers/uart), ASan + UBSan:
 
-- uart_model: the register access (uart_hw.c) against models of the 16550
-  (ns16550a: reg-shift 0, 8-bit; snps,dw-apb-uart: reg-shift 2, 32-bit,
-  busy detect) and of the SiFive UART (tests/uart/uart_model.c);
-- uart_args_test: the drivers' argv as devmgr passes it (uart_args.c).
+- uart_hw_test: the register access (uart_hw.c) against models of the
+  16550 (ns16550a: reg-shift 0, 8-bit; snps,dw-apb-uart: reg-shift 2,
+  32-bit, busy detect) and of the SiFive UART (tests/uart/uart_model.c);
+- uart_args_test: the drivers' argv as devmgr passes it (uart_args.c);
+- uart_server_test: the server (uart_server.c) over a fake kernel
+  (tests/uart/fake/keel.h) and the models: start line, mapping, IRQ bind,
+  PROTO_READY, CON_CONNECT/WRITE/READ, input notification, polling.
 
 One pytest test per TAP case (ninja uart-tests builds the programs); the
 cases come from the CASE() table of each C file, so a case that never ran
@@ -18,7 +21,11 @@ import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.join(ROOT, os.environ.get("KEEL_BUILDDIR", "build"))
-PROGRAMS = {"uart_model": "uart_model.c", "uart_args_test": "uart_args_test.c"}
+PROGRAMS = {
+    "uart_hw_test": "uart_hw_test.c",
+    "uart_args_test": "uart_args_test.c",
+    "uart_server_test": "uart_server_test.c",
+}
 
 
 def program_path(program):
@@ -71,9 +78,9 @@ def test_case(program, name):
 
 
 def test_single_case_runs_alone():
-    """`uart_model NAME` runs just that case (handy when one fails)."""
-    run_all("uart_model")
-    p = subprocess.run([program_path("uart_model"), "dw_busy_detect_init"],
+    """`uart_hw_test NAME` runs just that case (handy when one fails)."""
+    run_all("uart_hw_test")
+    p = subprocess.run([program_path("uart_hw_test"), "dw_busy_detect_init"],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stdout + p.stderr
     assert p.stdout.splitlines() == ["ok 1 - dw_busy_detect_init", "1..1"]
