@@ -17,7 +17,7 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *v)
 	char *end;
 
 	if (*s < '0' || *s > '9')
-		return -1;	/* strtoull would take a sign or blanks */
+		return -1; /* strtoull would take a sign or blanks */
 	errno = 0;
 	n = strtoull(s, &end, 0);
 	if (errno || *end || n > max)
@@ -97,7 +97,7 @@ static int parse_option(struct uart_args *a, const char *key, size_t klen, const
 		return 0;
 	}
 #undef KEY_IS
-	return 0;	/* another property devmgr passed: not ours */
+	return 0; /* another property devmgr passed: not ours */
 }
 
 int uart_args_parse(struct uart_args *a, enum uart_kind kind, int argc, char *const argv[],
@@ -147,7 +147,7 @@ void uart_args_name(const struct uart_args *a, char name[PROTO_NAME_MAX])
 	if (a->console)
 		base = UART_CONSOLE_NAME;
 	else if (!*base)
-		base = "uart";	/* "/": no node name to give */
+		base = "uart"; /* "/": no node name to give */
 	n = strlen(base);
 	if (n > PROTO_NAME_MAX)
 		n = PROTO_NAME_MAX;

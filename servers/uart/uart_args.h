@@ -17,16 +17,16 @@
 #include "proto.h"
 #include "uart_hw.h"
 
-#define UART_IRQ_NONE	(-1L)
-#define UART_IRQ_MAX	1023	/* the PLIC's last source (PLIC spec: 1-1023) */
-#define UART_CONSOLE_NAME	"console-uart"	/* servers/console looks this up */
+#define UART_IRQ_NONE	  (-1L)
+#define UART_IRQ_MAX	  1023		 /* the PLIC's last source (PLIC spec: 1-1023) */
+#define UART_CONSOLE_NAME "console-uart" /* servers/console looks this up */
 
 struct uart_args {
 	const char *node;	/* the device-tree path, argv[1] */
-	const char *compatible;	/* compatible=, or NULL */
+	const char *compatible; /* compatible=, or NULL */
 	uint64_t pa, size;	/* reg= */
 	long irq;		/* irq=, UART_IRQ_NONE without one */
-	unsigned int reg_shift;	/* default: 0 for the 8250 binding, 2 for SiFive */
+	unsigned int reg_shift; /* default: 0 for the 8250 binding, 2 for SiFive */
 	unsigned int io_width;	/* default: 1 for the 8250 binding, 4 for SiFive */
 	uint32_t clock_hz;	/* clock-frequency=, 0 if not given */
 	uint32_t baud;		/* current-speed=, 0 if not given */

@@ -70,11 +70,15 @@ static uint8_t uart8250_in(const struct uart *u, unsigned int reg)
 int uart_setup(struct uart *u, enum uart_kind kind, uintptr_t base, unsigned int reg_shift,
 	       unsigned int io_width)
 {
-	*u = (struct uart){ .base = base, .kind = kind, .reg_shift = reg_shift,
-			    .io_width = io_width, .tx_spins = UART_TX_SPINS };
+	*u = (struct uart){ .base = base,
+			    .kind = kind,
+			    .reg_shift = reg_shift,
+			    .io_width = io_width,
+			    .tx_spins = UART_TX_SPINS };
 	if (kind == UART_KIND_SIFIVE)
-		return reg_shift == SIFIVE_UART_SHIFT && io_width == SIFIVE_UART_WIDTH ?
-			       0 : -KEEL_EINVAL;
+		return reg_shift == SIFIVE_UART_SHIFT && io_width == SIFIVE_UART_WIDTH
+			       ? 0
+			       : -KEEL_EINVAL;
 	if (kind != UART_KIND_8250 || (io_width != 1 && io_width != 4))
 		return -KEEL_EINVAL;
 	/* Registers must not overlap: each is io_width bytes. */
@@ -185,16 +189,16 @@ static int uart8250_rx_irq_pending(const struct uart *u)
 	case UART_IIR_RX_TIMEOUT:
 		return 1;
 	case UART_IIR_BUSY:
-		(void)uart_read(u, DW_UART_USR);	/* clears busy detect */
+		(void)uart_read(u, DW_UART_USR); /* clears busy detect */
 		return 0;
 	case UART_IIR_RLSI:
-		(void)uart8250_in(u, UART_LSR);		/* clears line status */
+		(void)uart8250_in(u, UART_LSR); /* clears line status */
 		return 0;
 	case UART_IIR_MSI:
-		(void)uart8250_in(u, UART_MSR);		/* clears modem status */
+		(void)uart8250_in(u, UART_MSR); /* clears modem status */
 		return 0;
 	default:
-		return 0;	/* none, or THRI: reading IIR cleared it */
+		return 0; /* none, or THRI: reading IIR cleared it */
 	}
 }
 

@@ -29,47 +29,47 @@
  * 16550 register indices and bits: TI PC16550D datasheet, table 2
  * ("Summary of Accessible Registers"); names as Linux's serial_reg.h.
  */
-#define UART_RBR		0	/* in: receive buffer (DLAB = 0) */
-#define UART_THR		0	/* out: transmit holding (DLAB = 0) */
-#define UART_DLL		0	/* divisor latch, low byte (DLAB = 1) */
-#define UART_IER		1	/* interrupt enable (DLAB = 0) */
-#define UART_DLM		1	/* divisor latch, high byte (DLAB = 1) */
-#define UART_IIR		2	/* in: interrupt identification */
-#define UART_FCR		2	/* out: FIFO control */
-#define UART_LCR		3	/* line control */
-#define UART_MCR		4	/* modem control */
-#define UART_LSR		5	/* line status */
-#define UART_MSR		6	/* modem status */
-#define UART_SCR		7	/* scratch */
+#define UART_RBR 0 /* in: receive buffer (DLAB = 0) */
+#define UART_THR 0 /* out: transmit holding (DLAB = 0) */
+#define UART_DLL 0 /* divisor latch, low byte (DLAB = 1) */
+#define UART_IER 1 /* interrupt enable (DLAB = 0) */
+#define UART_DLM 1 /* divisor latch, high byte (DLAB = 1) */
+#define UART_IIR 2 /* in: interrupt identification */
+#define UART_FCR 2 /* out: FIFO control */
+#define UART_LCR 3 /* line control */
+#define UART_MCR 4 /* modem control */
+#define UART_LSR 5 /* line status */
+#define UART_MSR 6 /* modem status */
+#define UART_SCR 7 /* scratch */
 
-#define UART_IER_RDI		0x01	/* received data available (and RX timeout) */
+#define UART_IER_RDI 0x01 /* received data available (and RX timeout) */
 
-#define UART_IIR_NO_INT		0x01	/* nothing pending */
-#define UART_IIR_ID		0x0f	/* the interrupt-identification bits */
-#define UART_IIR_MSI		0x00	/* modem status */
-#define UART_IIR_THRI		0x02	/* transmitter holding register empty */
-#define UART_IIR_RDI		0x04	/* received data available */
-#define UART_IIR_RLSI		0x06	/* receiver line status */
-#define UART_IIR_BUSY		0x07	/* DesignWare only: LCR written while busy */
-#define UART_IIR_RX_TIMEOUT	0x0c	/* characters wait in the RX FIFO */
+#define UART_IIR_NO_INT	    0x01 /* nothing pending */
+#define UART_IIR_ID	    0x0f /* the interrupt-identification bits */
+#define UART_IIR_MSI	    0x00 /* modem status */
+#define UART_IIR_THRI	    0x02 /* transmitter holding register empty */
+#define UART_IIR_RDI	    0x04 /* received data available */
+#define UART_IIR_RLSI	    0x06 /* receiver line status */
+#define UART_IIR_BUSY	    0x07 /* DesignWare only: LCR written while busy */
+#define UART_IIR_RX_TIMEOUT 0x0c /* characters wait in the RX FIFO */
 
-#define UART_FCR_ENABLE_FIFO	0x01
-#define UART_FCR_CLEAR_RCVR	0x02
-#define UART_FCR_CLEAR_XMIT	0x04
+#define UART_FCR_ENABLE_FIFO 0x01
+#define UART_FCR_CLEAR_RCVR  0x02
+#define UART_FCR_CLEAR_XMIT  0x04
 /* Trigger level bits 7:6 = 00: the RX interrupt comes with the first byte. */
-#define UART_FCR_INIT		(UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT)
+#define UART_FCR_INIT (UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT)
 
-#define UART_LCR_WLEN8		0x03	/* 8 data bits; no parity, 1 stop bit: 8N1 */
-#define UART_LCR_DLAB		0x80	/* divisor latch access */
+#define UART_LCR_WLEN8 0x03 /* 8 data bits; no parity, 1 stop bit: 8N1 */
+#define UART_LCR_DLAB  0x80 /* divisor latch access */
 
-#define UART_MCR_DTR		0x01
-#define UART_MCR_RTS		0x02
-#define UART_MCR_OUT2		0x08	/* gates the IRQ line on PC-style boards */
-#define UART_MCR_INIT		(UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2)
+#define UART_MCR_DTR  0x01
+#define UART_MCR_RTS  0x02
+#define UART_MCR_OUT2 0x08 /* gates the IRQ line on PC-style boards */
+#define UART_MCR_INIT (UART_MCR_DTR | UART_MCR_RTS | UART_MCR_OUT2)
 
-#define UART_LSR_DR		0x01	/* a received byte waits in RBR */
-#define UART_LSR_THRE		0x20	/* THR (the TX FIFO) is empty */
-#define UART_LSR_TEMT		0x40	/* THR and the shift register are empty */
+#define UART_LSR_DR   0x01 /* a received byte waits in RBR */
+#define UART_LSR_THRE 0x20 /* THR (the TX FIFO) is empty */
+#define UART_LSR_TEMT 0x40 /* THR and the shift register are empty */
 
 /*
  * DesignWare DW_apb_uart databook: the UART status register. Reading it
@@ -78,51 +78,51 @@
  * i.e. offset 0x7c with reg-shift 2. Plain 16550s have no such register:
  * uart_hw.c reads it only when the UART shows a DesignWare-only state.
  */
-#define DW_UART_USR		0x1f
-#define DW_UART_USR_BUSY	0x01
+#define DW_UART_USR	 0x1f
+#define DW_UART_USR_BUSY 0x01
 
 /*
  * SiFive UART: SiFive FU540-C000 manual, chapter 13 "Universal
  * Asynchronous Receiver/Transmitter". Register indices (offset / 4).
  */
-#define SIFIVE_UART_TXDATA	0	/* write a byte; read: bit 31 = TX FIFO full */
-#define SIFIVE_UART_RXDATA	1	/* read: a byte, or bit 31 = RX FIFO empty */
-#define SIFIVE_UART_TXCTRL	2
-#define SIFIVE_UART_RXCTRL	3
-#define SIFIVE_UART_IE		4
-#define SIFIVE_UART_IP		5
-#define SIFIVE_UART_DIV		6	/* f_baud = f_in / (div + 1) */
+#define SIFIVE_UART_TXDATA 0 /* write a byte; read: bit 31 = TX FIFO full */
+#define SIFIVE_UART_RXDATA 1 /* read: a byte, or bit 31 = RX FIFO empty */
+#define SIFIVE_UART_TXCTRL 2
+#define SIFIVE_UART_RXCTRL 3
+#define SIFIVE_UART_IE	   4
+#define SIFIVE_UART_IP	   5
+#define SIFIVE_UART_DIV	   6 /* f_baud = f_in / (div + 1) */
 
 #define SIFIVE_UART_TXDATA_FULL	 (1U << 31)
 #define SIFIVE_UART_RXDATA_EMPTY (1U << 31)
 #define SIFIVE_UART_RXDATA_DATA	 0xffU
-#define SIFIVE_UART_TXCTRL_TXEN	 0x1U	/* nstop (bit 1) = 0: one stop bit */
-#define SIFIVE_UART_RXCTRL_RXEN	 0x1U	/* rxcnt (bits 18:16) = 0: rxwm at >= 1 byte */
+#define SIFIVE_UART_TXCTRL_TXEN	 0x1U /* nstop (bit 1) = 0: one stop bit */
+#define SIFIVE_UART_RXCTRL_RXEN	 0x1U /* rxcnt (bits 18:16) = 0: rxwm at >= 1 byte */
 #define SIFIVE_UART_IP_TXWM	 0x1U
-#define SIFIVE_UART_IP_RXWM	 0x2U	/* the same bits in IE */
+#define SIFIVE_UART_IP_RXWM	 0x2U /* the same bits in IE */
 #define SIFIVE_UART_DIV_MAX	 0xffffU
 
-#define SIFIVE_UART_SHIFT	2
-#define SIFIVE_UART_WIDTH	4
+#define SIFIVE_UART_SHIFT 2
+#define SIFIVE_UART_WIDTH 4
 
 /* How many status reads putc spends waiting for room before it gives up. */
-#define UART_TX_SPINS		1000000UL
+#define UART_TX_SPINS 1000000UL
 /* How often a dropped LCR write (DesignWare, busy) is tried again. */
-#define UART_LCR_TRIES		100
+#define UART_LCR_TRIES 100
 
 enum uart_kind {
-	UART_KIND_8250,		/* 16550 and DesignWare 8250 */
+	UART_KIND_8250, /* 16550 and DesignWare 8250 */
 	UART_KIND_SIFIVE,
 };
 
 struct uart {
-	uintptr_t base;		/* virtual address of register 0 */
+	uintptr_t base; /* virtual address of register 0 */
 	enum uart_kind kind;
-	unsigned int reg_shift;	/* register i is at base + (i << reg_shift) */
+	unsigned int reg_shift; /* register i is at base + (i << reg_shift) */
 	unsigned int io_width;	/* bytes per access: 1 or 4 */
 	uint32_t clock_hz;	/* input clock, 0 if unknown */
 	uint32_t baud;		/* 0: keep the divisor the firmware set */
-	unsigned long tx_spins;	/* putc's bound, UART_TX_SPINS by default */
+	unsigned long tx_spins; /* putc's bound, UART_TX_SPINS by default */
 	int tx_stuck;		/* putc gave up: the next one looks only once */
 };
 

@@ -5,7 +5,9 @@
  * Start: parse argv (uart_args.c), map the register window (handle slot
  * DRV_H_MMIO), program the UART, make an endpoint and bind the IRQ's
  * notification (slot DRV_H_IRQ_NOTIF) to it, then report PROTO_READY to
- * the parent with a send handle to the endpoint. Without an IRQ (irq=-1,
+ * the parent with a send handle to the endpoint, under the name
+ * uart_args_name() gives: "console-uart" for the console node (what
+ * servers/console looks up), else the node's basename. Without an IRQ (irq=-1,
  * or the bind failed) the server polls the receiver every UART_POLL_US.
  *
  * Serving: up to UART_MAX_CLIENTS clients, keyed by pid, each with the
@@ -26,23 +28,23 @@
 #include "uart_args.h"
 #include "uart_server.h"
 
-#define UART_PAGE_SIZE		4096UL
-#define UART_MAX_CLIENTS	8
-#define UART_RX_RING		1024U	/* a power of two */
-#define UART_POLL_US		10000	/* 10 ms without an IRQ */
-#define UART_RX_BURST		256	/* bytes one drain takes at most */
-#define UART_WRITE_RX_EVERY	16	/* a long write looks at the receiver this often */
-#define UART_NOTIFY_INPUT	1UL	/* the bit a client's notification gets */
+#define UART_PAGE_SIZE	    4096UL
+#define UART_MAX_CLIENTS    8
+#define UART_RX_RING	    1024U /* a power of two */
+#define UART_POLL_US	    10000 /* 10 ms without an IRQ */
+#define UART_RX_BURST	    256	  /* bytes one drain takes at most */
+#define UART_WRITE_RX_EVERY 16	  /* a long write looks at the receiver this often */
+#define UART_NOTIFY_INPUT   1UL	  /* the bit a client's notification gets */
 
 _Static_assert((UART_RX_RING & (UART_RX_RING - 1)) == 0, "ring size is a power of two");
 _Static_assert(sizeof(((struct keel_msg *)0)->w) == PROTO_NAME_MAX, "a name fills the 4 words");
 
 struct uart_client {
-	long pid;		/* 0: a free slot */
-	long mem;		/* the shared memory's handle */
-	long notif;		/* signalled on input; the client holds a wait-only copy */
-	uint8_t *page;		/* the shared memory, mapped here */
-	int waiting;		/* its last CON_READ found nothing */
+	long pid;      /* 0: a free slot */
+	long mem;      /* the shared memory's handle */
+	long notif;    /* signalled on input; the client holds a wait-only copy */
+	uint8_t *page; /* the shared memory, mapped here */
+	int waiting;   /* its last CON_READ found nothing */
 };
 
 static struct {
@@ -53,7 +55,7 @@ static struct {
 	int polling;
 	struct uart_client clients[UART_MAX_CLIENTS];
 	uint8_t ring[UART_RX_RING];
-	unsigned int head, count;	/* bytes wait at ring[head ...] */
+	unsigned int head, count; /* bytes wait at ring[head ...] */
 	unsigned long dropped;
 	int said_dropped, said_tx, said_ipc, said_ack;
 } srv;
@@ -109,7 +111,7 @@ static void on_irq(void)
 {
 	long err;
 
-	(void)uart_rx_irq_pending(&srv.uart);	/* clears DesignWare busy detect */
+	(void)uart_rx_irq_pending(&srv.uart); /* clears DesignWare busy detect */
 	rx_drain();
 	err = keel_irq_ack(DRV_H_IRQ);
 	if (err < 0 && !srv.said_ack) {
@@ -149,7 +151,7 @@ static long con_connect(long pid, long mem, long *reply_handle)
 	if (mem == KEEL_HANDLE_NONE)
 		return -KEEL_EINVAL;
 	if (c)
-		client_release(c);	/* the same task again: start afresh */
+		client_release(c); /* the same task again: start afresh */
 	else
 		c = client_find(0);
 	if (!c) {
@@ -170,8 +172,7 @@ static long con_connect(long pid, long mem, long *reply_handle)
 		keel_handle_close(mem);
 		return dup;
 	}
-	*c = (struct uart_client){ .pid = pid, .mem = mem, .notif = notif,
-				   .page = (uint8_t *)va };
+	*c = (struct uart_client){ .pid = pid, .mem = mem, .notif = notif, .page = (uint8_t *)va };
 	*reply_handle = dup;
 	return 0;
 }
@@ -227,15 +228,15 @@ static void handle_call(long pid, const struct keel_msg *in, struct keel_msg *ou
 	long handle = KEEL_HANDLE_NONE, r;
 
 	if (in->handle != KEEL_HANDLE_NONE && (pid <= 0 || in->label != CON_CONNECT))
-		keel_handle_close(in->handle);	/* only CON_CONNECT takes one */
+		keel_handle_close(in->handle); /* only CON_CONNECT takes one */
 	if (pid <= 0)
-		r = -KEEL_EINVAL;	/* no caller pid to key a client by */
+		r = -KEEL_EINVAL; /* no caller pid to key a client by */
 	else if (in->label == CON_CONNECT)
 		r = con_connect(pid, in->handle, &handle);
 	else if (in->label != CON_WRITE && in->label != CON_READ)
 		r = -KEEL_ENOTSUP;
 	else if (!c)
-		r = -KEEL_EINVAL;	/* CON_CONNECT first */
+		r = -KEEL_EINVAL; /* CON_CONNECT first */
 	else if (in->label == CON_WRITE)
 		r = con_write(c, in->w[0]);
 	else
@@ -274,7 +275,7 @@ static __attribute__((noreturn)) void serve(void)
 
 		owe = 0;
 		if (close_after != KEEL_HANDLE_NONE) {
-			keel_handle_close(close_after);	/* the client has its copy now */
+			keel_handle_close(close_after); /* the client has its copy now */
 			close_after = KEEL_HANDLE_NONE;
 		}
 		if (srv.polling)
@@ -282,7 +283,7 @@ static __attribute__((noreturn)) void serve(void)
 		if (r == -KEEL_ETIMEDOUT)
 			continue;
 		if (r < 0 && owed)
-			continue;	/* the caller went away before its reply: just receive */
+			continue; /* the caller went away before its reply: just receive */
 		if (r < 0) {
 			/* Nobody can call (EPEER) or the core said no: keep the input flowing. */
 			if (!srv.said_ipc) {
@@ -367,9 +368,9 @@ static void print_start(void)
 		snprintf(irq, sizeof(irq), "no irq");
 	else
 		snprintf(irq, sizeof(irq), "irq %ld", srv.args.irq);
-	say("%s at 0x%lx, %s, reg-shift %u, io-width %u%s",
-	    uart_args_label(&srv.args, srv.v->kind), (unsigned long)srv.args.pa, irq,
-	    srv.uart.reg_shift, srv.uart.io_width, srv.args.console ? ", console" : "");
+	say("%s at 0x%lx, %s, reg-shift %u, io-width %u%s", uart_args_label(&srv.args, srv.v->kind),
+	    (unsigned long)srv.args.pa, irq, srv.uart.reg_shift, srv.uart.io_width,
+	    srv.args.console ? ", console" : "");
 }
 
 int uart_server_main(const struct uart_variant *v, int argc, char **argv)
@@ -407,8 +408,8 @@ int uart_server_main(const struct uart_variant *v, int argc, char **argv)
 	print_start();
 	err = uart_init(&srv.uart);
 	if (err) {
-		say("init: %s", err == -KEEL_ERANGE ? "clock-frequency cannot make current-speed" :
-							keel_strerror(err));
+		say("init: %s", err == -KEEL_ERANGE ? "clock-frequency cannot make current-speed"
+						    : keel_strerror(err));
 		return 1;
 	}
 	srv.ep = keel_ep_create();

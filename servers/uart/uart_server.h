@@ -8,7 +8,7 @@
 #include "uart_hw.h"
 
 struct uart_variant {
-	const char *name;	/* the binary's name in the log: "uart-8250" */
+	const char *name; /* the binary's name in the log: "uart-8250" */
 	enum uart_kind kind;
 };
 

@@ -34,7 +34,8 @@ def program_path(program):
 
 def case_names(program):
     with open(os.path.join(ROOT, "tests", "uart", PROGRAMS[program])) as f:
-        return re.findall(r"^\tCASE\((\w+)\),$", f.read(), re.M)
+        table = f.read().split("cases[] = {", 1)[-1]
+        return re.findall(r"\bCASE\((\w+)\)", table.split("};", 1)[0])
 
 
 ALL_CASES = [(p, c) for p in PROGRAMS for c in case_names(p)]

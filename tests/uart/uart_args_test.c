@@ -21,11 +21,11 @@ static int parse(struct uart_args *a, enum uart_kind kind, int argc, char *const
 	return uart_args_parse(a, kind, argc, argv, why, sizeof(why));
 }
 
-#define expect_eq(got, want)                                                         \
-	do {                                                                           \
-		long long g_ = (long long)(got), w_ = (long long)(want);               \
-		if (g_ != w_)                                                          \
-			diag("%s = %lld, want %lld (line %d)", #got, g_, w_, __LINE__); \
+#define expect_eq(got, want)                                                                       \
+	do {                                                                                       \
+		long long g_ = (long long)(got), w_ = (long long)(want);                           \
+		if (g_ != w_)                                                                      \
+			diag("%s = %lld, want %lld (line %d)", #got, g_, w_, __LINE__);            \
 	} while (0)
 
 static void expect_str(const char *got, const char *want)
@@ -47,8 +47,8 @@ static void expect_name(const struct uart_args *a, const char *want)
 
 static void qemu_virt_ns16550a(void)
 {
-	char *argv[] = { "uart-8250", "/soc/serial@10000000", "reg=0x10000000,0x100",
-			 "irq=10", "clock-frequency=3686400", "console" };
+	char *argv[] = { "uart-8250", "/soc/serial@10000000",	 "reg=0x10000000,0x100",
+			 "irq=10",    "clock-frequency=3686400", "console" };
 	struct uart_args a;
 
 	expect_eq(parse(&a, UART_KIND_8250, ARGC(argv), argv), 0);
@@ -56,10 +56,10 @@ static void qemu_virt_ns16550a(void)
 	expect_eq(a.pa, 0x10000000);
 	expect_eq(a.size, 0x100);
 	expect_eq(a.irq, 10);
-	expect_eq(a.reg_shift, 0);	/* the 8250 binding's defaults */
+	expect_eq(a.reg_shift, 0); /* the 8250 binding's defaults */
 	expect_eq(a.io_width, 1);
 	expect_eq(a.clock_hz, 3686400);
-	expect_eq(a.baud, 0);		/* no current-speed: keep the firmware's divisor */
+	expect_eq(a.baud, 0); /* no current-speed: keep the firmware's divisor */
 	expect_eq(a.console, 1);
 	expect_str(uart_args_label(&a, UART_KIND_8250), "ns16550a");
 	expect_name(&a, "console-uart");
@@ -67,8 +67,13 @@ static void qemu_virt_ns16550a(void)
 
 static void visionfive2_dw(void)
 {
-	char *argv[] = { "uart-8250", "/soc/serial@10000000", "reg=0x10000000,0x10000",
-			 "irq=32", "reg-shift=2", "reg-io-width=4", "clock-frequency=24000000",
+	char *argv[] = { "uart-8250",
+			 "/soc/serial@10000000",
+			 "reg=0x10000000,0x10000",
+			 "irq=32",
+			 "reg-shift=2",
+			 "reg-io-width=4",
+			 "clock-frequency=24000000",
 			 "current-speed=115200" };
 	struct uart_args a;
 
@@ -84,12 +89,12 @@ static void visionfive2_dw(void)
 
 static void sifive_u(void)
 {
-	char *argv[] = { "uart-sifive", "/soc/serial@10010000", "reg=0x10010000,0x1000",
-			 "irq=4", "console" };
+	char *argv[] = { "uart-sifive", "/soc/serial@10010000", "reg=0x10010000,0x1000", "irq=4",
+			 "console" };
 	struct uart_args a;
 
 	expect_eq(parse(&a, UART_KIND_SIFIVE, ARGC(argv), argv), 0);
-	expect_eq(a.reg_shift, 2);	/* SiFive: 32-bit registers 4 apart */
+	expect_eq(a.reg_shift, 2); /* SiFive: 32-bit registers 4 apart */
 	expect_eq(a.io_width, 4);
 	expect_eq(a.irq, 4);
 	expect_str(uart_args_label(&a, UART_KIND_SIFIVE), "sifive,uart0");
@@ -97,13 +102,13 @@ static void sifive_u(void)
 
 static void no_irq_and_extras(void)
 {
-	char *argv[] = { "uart-8250", "/serial@3f8", "reg=1016,8", "irq=-1", "status=okay",
-			 "compatible=ns16550", "reg-io-width=1" };
+	char *argv[] = { "uart-8250",	"/serial@3f8",	      "reg=1016,8",    "irq=-1",
+			 "status=okay", "compatible=ns16550", "reg-io-width=1" };
 	struct uart_args a;
 
 	expect_eq(parse(&a, UART_KIND_8250, ARGC(argv), argv), 0);
 	expect_eq(a.irq, UART_IRQ_NONE);
-	expect_eq(a.pa, 1016);		/* decimal too */
+	expect_eq(a.pa, 1016); /* decimal too */
 	expect_str(uart_args_label(&a, UART_KIND_8250), "ns16550");
 	expect_name(&a, "serial@3f8");
 }
@@ -121,15 +126,15 @@ static void irq_absent_is_none(void)
 static void refuses_bad_arguments(void)
 {
 	static const char *const bad[][3] = {
-		{ "serial@10000000", "reg=0x10000000,0x100", "irq=10" },	/* not a path */
-		{ "/soc/serial@10000000", "irq=10", "console" },		/* no reg */
-		{ "/soc/serial@10000000", "reg=0x10000000", "irq=10" },	/* no size */
-		{ "/soc/serial@10000000", "reg=0x10000000,0", "irq=10" },	/* empty */
+		{ "serial@10000000", "reg=0x10000000,0x100", "irq=10" },  /* not a path */
+		{ "/soc/serial@10000000", "irq=10", "console" },	  /* no reg */
+		{ "/soc/serial@10000000", "reg=0x10000000", "irq=10" },	  /* no size */
+		{ "/soc/serial@10000000", "reg=0x10000000,0", "irq=10" }, /* empty */
 		{ "/soc/serial@10000000", "reg=0xffffffffffffff00,0x200", "irq=1" }, /* wraps */
 		{ "/soc/serial@10000000", "reg=0x1000zz,0x100", "irq=10" },
 		{ "/soc/serial@10000000", "reg=,0x100", "irq=10" },
 		{ "/soc/serial@10000000", "reg=0x10000000,0x100", "irq=ten" },
-		{ "/soc/serial@10000000", "reg=0x10000000,0x100", "irq=0" },	/* PLIC: none */
+		{ "/soc/serial@10000000", "reg=0x10000000,0x100", "irq=0" }, /* PLIC: none */
 		{ "/soc/serial@10000000", "reg=0x10000000,0x100", "irq=1024" },
 		{ "/soc/serial@10000000", "reg=0x10000000,0x100", "irq=-2" },
 		{ "/soc/serial@10000000", "reg=0x10000000,0x100", "reg-shift=-1" },
@@ -137,7 +142,7 @@ static void refuses_bad_arguments(void)
 		{ "/soc/serial@10000000", "reg=0x10000000,0x100", "reg-io-width=" },
 		{ "/soc/serial@10000000", "reg=0x10000000,0x100", "current-speed=4294967296" },
 		{ "/soc/serial@10000000", "reg=0x10000000,0x100", "clock-frequency= 1" },
-		{ "/soc/serial@10000000", "reg=0x10000000,0x100", "loopback" },	/* unknown word */
+		{ "/soc/serial@10000000", "reg=0x10000000,0x100", "loopback" }, /* unknown word */
 		{ "/soc/serial@10000000", "reg=0x10000000,0x100", "=5" },
 	};
 	struct uart_args a;
@@ -149,8 +154,7 @@ static void refuses_bad_arguments(void)
 		if (parse(&a, UART_KIND_8250, ARGC(argv), argv) != -1)
 			diag("accepted %s %s %s", bad[i][0], bad[i][1], bad[i][2]);
 		else if (!why[0])
-			diag("refused %s %s %s without a reason", bad[i][0], bad[i][1],
-			     bad[i][2]);
+			diag("refused %s %s %s without a reason", bad[i][0], bad[i][1], bad[i][2]);
 	}
 	{
 		char *argv[] = { "uart-8250" };
@@ -169,11 +173,12 @@ static void long_names_fit(void)
 	expect_eq(parse(&a, UART_KIND_8250, ARGC(argv), argv), 0);
 	expect_name(&a, "console-uart");
 	a.console = 0;
-	expect_name(&a, "a-very-long-serial-node-name@100");	/* 32 bytes, no NUL */
+	expect_name(&a, "a-very-long-serial-node-name@100"); /* 32 bytes, no NUL */
 	expect_eq(parse(&a, UART_KIND_8250, ARGC(root), root), 0);
 	expect_name(&a, "uart");
 }
 
+/* clang-format off */
 #define CASE(fn) { #fn, fn }
 
 static const struct tap_case cases[] = {
@@ -185,6 +190,7 @@ static const struct tap_case cases[] = {
 	CASE(refuses_bad_arguments),
 	CASE(long_names_fit),
 };
+/* clang-format on */
 
 int main(int argc, char **argv)
 {

@@ -29,11 +29,13 @@ void uart_model_violation(const char *msg)
 struct step {
 	char rw;
 	unsigned int reg;
-	uint32_t val;		/* checked for writes */
+	uint32_t val; /* checked for writes */
 };
 
+/* clang-format off */
 #define R(reg)		{ 'R', (reg), 0 }
 #define W(reg, v)	{ 'W', (reg), (v) }
+/* clang-format on */
 
 /* The log from access @from on must be exactly @steps (as indices) and end there. */
 static void expect_seq_from(long from, const struct step *steps, size_t n)
@@ -60,14 +62,14 @@ static void expect_seq_from(long from, const struct step *steps, size_t n)
 		diag("got %ld accesses, want %zu", got, n);
 }
 
-#define expect_seq(steps)	expect_seq_from(0, steps, sizeof(steps) / sizeof(steps[0]))
+#define expect_seq(steps)	   expect_seq_from(0, steps, sizeof(steps) / sizeof(steps[0]))
 #define expect_seq_at(from, steps) expect_seq_from(from, steps, sizeof(steps) / sizeof(steps[0]))
 
-#define expect_eq(got, want)                                                         \
-	do {                                                                           \
-		long long g_ = (long long)(got), w_ = (long long)(want);               \
-		if (g_ != w_)                                                          \
-			diag("%s = %lld, want %lld (line %d)", #got, g_, w_, __LINE__); \
+#define expect_eq(got, want)                                                                       \
+	do {                                                                                       \
+		long long g_ = (long long)(got), w_ = (long long)(want);                           \
+		if (g_ != w_)                                                                      \
+			diag("%s = %lld, want %lld (line %d)", #got, g_, w_, __LINE__);            \
 	} while (0)
 
 static void expect_tx(const char *want)
@@ -92,12 +94,15 @@ static struct uart uart_for_model(void)
 /* --- 8250 cases: each runs on ns16550a (shift 0, width 1) and dw (shift 2, width 4) --- */
 
 static const struct step init_keep[] = {
-	R(UART_LSR),			/* TEMT: the firmware's bytes are out */
-	W(UART_LCR, UART_LCR_WLEN8), R(UART_LCR),
+	R(UART_LSR), /* TEMT: the firmware's bytes are out */
+	W(UART_LCR, UART_LCR_WLEN8),
+	R(UART_LCR),
 	W(UART_IER, 0),
 	W(UART_FCR, UART_FCR_INIT),
 	W(UART_MCR, UART_MCR_INIT),
-	R(UART_LSR), R(UART_IIR), R(UART_MSR),
+	R(UART_LSR),
+	R(UART_IIR),
+	R(UART_MSR),
 };
 
 static void init_keep_firmware(void)
@@ -109,7 +114,7 @@ static void init_keep_firmware(void)
 	expect_eq(uart_init(&u), 0);
 	expect_seq(init_keep);
 	expect_eq(model.lcr, UART_LCR_WLEN8);
-	expect_eq(model.dll, 7);	/* the firmware's divisor stays */
+	expect_eq(model.dll, 7); /* the firmware's divisor stays */
 	expect_eq(model.fcr, UART_FCR_INIT);
 	expect_eq(model.ier, 0);
 }
@@ -131,13 +136,18 @@ static void init_divisor(uint32_t clock, uint32_t baud, uint32_t div)
 	struct uart u = uart_for_model();
 	const struct step steps[] = {
 		R(UART_LSR),
-		W(UART_LCR, UART_LCR_DLAB | UART_LCR_WLEN8), R(UART_LCR),
-		W(UART_DLL, div & 0xff), W(UART_DLM, div >> 8),
-		W(UART_LCR, UART_LCR_WLEN8), R(UART_LCR),
+		W(UART_LCR, UART_LCR_DLAB | UART_LCR_WLEN8),
+		R(UART_LCR),
+		W(UART_DLL, div & 0xff),
+		W(UART_DLM, div >> 8),
+		W(UART_LCR, UART_LCR_WLEN8),
+		R(UART_LCR),
 		W(UART_IER, 0),
 		W(UART_FCR, UART_FCR_INIT),
 		W(UART_MCR, UART_MCR_INIT),
-		R(UART_LSR), R(UART_IIR), R(UART_MSR),
+		R(UART_LSR),
+		R(UART_IIR),
+		R(UART_MSR),
 	};
 
 	u.clock_hz = clock;
@@ -151,15 +161,15 @@ static void init_divisor(uint32_t clock, uint32_t baud, uint32_t div)
 static void ns16550a_init_divisor(void)
 {
 	model_ns16550a();
-	init_divisor(1843200, 115200, 1);	/* the PC's 1.8432 MHz crystal */
+	init_divisor(1843200, 115200, 1); /* the PC's 1.8432 MHz crystal */
 	model_ns16550a();
-	init_divisor(1843200, 300, 384);	/* DLM too */
+	init_divisor(1843200, 300, 384); /* DLM too */
 }
 
 static void dw_init_divisor(void)
 {
 	model_dw_apb_uart();
-	init_divisor(24000000, 115200, 13);	/* JH7110 uart0: 24 MHz */
+	init_divisor(24000000, 115200, 13); /* JH7110 uart0: 24 MHz */
 }
 
 static void init_bad_baud(void)
@@ -182,7 +192,10 @@ static void putc_reaches_thr(void)
 {
 	struct uart u = uart_for_model();
 	const struct step steps[] = {
-		R(UART_LSR), W(UART_THR, 'o'), R(UART_LSR), W(UART_THR, 'k'),
+		R(UART_LSR),
+		W(UART_THR, 'o'),
+		R(UART_LSR),
+		W(UART_THR, 'k'),
 	};
 
 	expect_eq(uart_putc(&u, 'o'), 0);
@@ -240,7 +253,8 @@ static void putc_gives_up(void)
 	expect_eq(uart_putc(&u, 'x'), -KEEL_ETIMEDOUT);
 	expect_eq(model.n_access, 500);
 	for (long i = 0; i < model.n_access && i < MODEL_LOG_MAX; i++)
-		if (model.log[i].rw != 'R' || model.log[i].off != (unsigned long)UART_LSR << model.shift)
+		if (model.log[i].rw != 'R' || model.log[i].off != (unsigned long)UART_LSR
+									  << model.shift)
 			diag("access %ld is not an LSR read", i);
 	/* Still stuck: the next putc looks once, not another 500 times. */
 	before = model.n_access;
@@ -299,7 +313,10 @@ static void rx_irq(void)
 {
 	struct uart u = uart_for_model();
 	const struct step steps[] = {
-		W(UART_IER, UART_IER_RDI), R(UART_IIR), R(UART_IIR), W(UART_IER, 0),
+		W(UART_IER, UART_IER_RDI),
+		R(UART_IIR),
+		R(UART_IIR),
+		W(UART_IER, 0),
 	};
 
 	uart_rx_irq(&u, 1);
@@ -328,16 +345,19 @@ static void ns16550a_other_irqs(void)
 {
 	struct uart u;
 	const struct step steps[] = {
-		R(UART_IIR), R(UART_IIR), R(UART_LSR), R(UART_IIR),
+		R(UART_IIR),
+		R(UART_IIR),
+		R(UART_LSR),
+		R(UART_IIR),
 	};
 
 	model_ns16550a();
 	u = uart_for_model();
 	model.thri = 1;
-	expect_eq(uart_rx_irq_pending(&u), 0);	/* THRI: the IIR read cleared it */
+	expect_eq(uart_rx_irq_pending(&u), 0); /* THRI: the IIR read cleared it */
 	model.lsr_error = 1;
-	expect_eq(uart_rx_irq_pending(&u), 0);	/* RLSI: LSR read */
-	expect_eq(uart_rx_irq_pending(&u), 0);	/* nothing left */
+	expect_eq(uart_rx_irq_pending(&u), 0); /* RLSI: LSR read */
+	expect_eq(uart_rx_irq_pending(&u), 0); /* nothing left */
 	expect_seq(steps);
 	expect_eq(model.lsr_error, 0);
 }
@@ -348,18 +368,24 @@ static void dw_busy_detect_init(void)
 	struct uart u;
 	const struct step steps[] = {
 		R(UART_LSR),
-		W(UART_LCR, UART_LCR_WLEN8), R(UART_LCR),	/* dropped */
-		R(DW_UART_USR), W(UART_FCR, UART_FCR_INIT), R(UART_RBR),
-		W(UART_LCR, UART_LCR_WLEN8), R(UART_LCR),	/* sticks */
+		W(UART_LCR, UART_LCR_WLEN8),
+		R(UART_LCR), /* dropped */
+		R(DW_UART_USR),
+		W(UART_FCR, UART_FCR_INIT),
+		R(UART_RBR),
+		W(UART_LCR, UART_LCR_WLEN8),
+		R(UART_LCR), /* sticks */
 		W(UART_IER, 0),
 		W(UART_FCR, UART_FCR_INIT),
 		W(UART_MCR, UART_MCR_INIT),
-		R(UART_LSR), R(UART_IIR), R(UART_MSR),
+		R(UART_LSR),
+		R(UART_IIR),
+		R(UART_MSR),
 	};
 
 	model_dw_apb_uart();
 	u = uart_for_model();
-	model.lcr = 0x1b;		/* firmware: 8 bits, even parity */
+	model.lcr = 0x1b; /* firmware: 8 bits, even parity */
 	model.busy_drops = 1;
 	expect_eq(uart_init(&u), 0);
 	expect_seq(steps);
@@ -379,7 +405,8 @@ static void dw_busy_forever(void)
 	model.busy_drops = INT_MAX;
 	expect_eq(uart_init(&u), -KEEL_EBUSY);
 	for (long i = 0; i < model.n_access && i < MODEL_LOG_MAX; i++)
-		if (model.log[i].rw == 'W' && model.log[i].off == (unsigned long)UART_LCR << model.shift)
+		if (model.log[i].rw == 'W' && model.log[i].off == (unsigned long)UART_LCR
+									  << model.shift)
 			lcr_writes++;
 	expect_eq(lcr_writes, UART_LCR_TRIES);
 	expect_eq(model.lcr, 0x1b);
@@ -390,7 +417,9 @@ static void dw_busy_detect_irq(void)
 {
 	struct uart u;
 	const struct step steps[] = {
-		R(UART_IIR), R(DW_UART_USR), R(UART_IIR),
+		R(UART_IIR),
+		R(DW_UART_USR),
+		R(UART_IIR),
 	};
 
 	model_dw_apb_uart();
@@ -432,9 +461,9 @@ static void model_catches_wrong_layout(void)
 {
 	struct uart u;
 
-	model_dw_apb_uart();			/* the hardware: shift 2, width 4 */
+	model_dw_apb_uart(); /* the hardware: shift 2, width 4 */
 	model.quiet = 1;
-	expect_eq(uart_setup(&u, UART_KIND_8250, 0, 0, 1), 0);	/* told: shift 0, width 1 */
+	expect_eq(uart_setup(&u, UART_KIND_8250, 0, 0, 1), 0); /* told: shift 0, width 1 */
 	u.tx_spins = 10;
 	(void)uart_init(&u);
 	if (model.violations == 0)
@@ -442,14 +471,14 @@ static void model_catches_wrong_layout(void)
 
 	model_dw_apb_uart();
 	model.quiet = 1;
-	expect_eq(uart_setup(&u, UART_KIND_8250, 0, 3, 4), 0);	/* right width, shift 3 */
+	expect_eq(uart_setup(&u, UART_KIND_8250, 0, 3, 4), 0); /* right width, shift 3 */
 	(void)uart_putc(&u, 'x');
 	if (model.violations == 0)
 		diag("offsets without reg-shift went unnoticed");
 
 	model_ns16550a();
 	model.quiet = 1;
-	expect_eq(uart_setup(&u, UART_KIND_8250, 0, 2, 4), 0);	/* told DesignWare */
+	expect_eq(uart_setup(&u, UART_KIND_8250, 0, 2, 4), 0); /* told DesignWare */
 	(void)uart_getc(&u);
 	if (model.violations == 0)
 		diag("32-bit accesses to a byte-wide 16550 went unnoticed");
@@ -463,9 +492,9 @@ static void setup_rejects_layouts(void)
 	expect_eq(uart_span(&u), 8);
 	expect_eq(uart_setup(&u, UART_KIND_8250, 0, 2, 4), 0);
 	expect_eq(uart_span(&u), 0x20);
-	expect_eq(uart_setup(&u, UART_KIND_8250, 0, 2, 1), 0);	/* byte registers 4 apart */
+	expect_eq(uart_setup(&u, UART_KIND_8250, 0, 2, 1), 0); /* byte registers 4 apart */
 	expect_eq(uart_setup(&u, UART_KIND_8250, 0, 0, 2), -KEEL_EINVAL);
-	expect_eq(uart_setup(&u, UART_KIND_8250, 0, 0, 4), -KEEL_EINVAL);	/* overlap */
+	expect_eq(uart_setup(&u, UART_KIND_8250, 0, 0, 4), -KEEL_EINVAL); /* overlap */
 	expect_eq(uart_setup(&u, UART_KIND_8250, 0, 5, 1), -KEEL_EINVAL);
 	expect_eq(uart_setup(&u, UART_KIND_SIFIVE, 0, 2, 4), 0);
 	expect_eq(uart_span(&u), 0x1c);
@@ -498,7 +527,7 @@ static void sifive_init_divisor(void)
 	struct uart u;
 	const struct step steps[] = {
 		W(SIFIVE_UART_IE, 0),
-		W(SIFIVE_UART_DIV, 867),	/* 100 MHz / 868 = 115207 baud */
+		W(SIFIVE_UART_DIV, 867), /* 100 MHz / 868 = 115207 baud */
 		W(SIFIVE_UART_TXCTRL, SIFIVE_UART_TXCTRL_TXEN),
 		W(SIFIVE_UART_RXCTRL, SIFIVE_UART_RXCTRL_RXEN),
 	};
@@ -513,7 +542,7 @@ static void sifive_init_divisor(void)
 	model_sifive_uart0();
 	u = uart_for_model();
 	u.clock_hz = 100000000;
-	u.baud = 1;			/* divisor past 16 bits */
+	u.baud = 1; /* divisor past 16 bits */
 	expect_eq(uart_init(&u), -KEEL_ERANGE);
 	expect_eq(model.n_access, 0);
 }
@@ -522,8 +551,10 @@ static void sifive_putc(void)
 {
 	struct uart u;
 	const struct step steps[] = {
-		R(SIFIVE_UART_TXDATA), W(SIFIVE_UART_TXDATA, 'h'),
-		R(SIFIVE_UART_TXDATA), W(SIFIVE_UART_TXDATA, 'i'),
+		R(SIFIVE_UART_TXDATA),
+		W(SIFIVE_UART_TXDATA, 'h'),
+		R(SIFIVE_UART_TXDATA),
+		W(SIFIVE_UART_TXDATA, 'i'),
 	};
 	long before;
 
@@ -562,12 +593,15 @@ static void sifive_getc(void)
 {
 	struct uart u;
 	const struct step steps[] = {
-		R(SIFIVE_UART_RXDATA), R(SIFIVE_UART_RXDATA), R(SIFIVE_UART_RXDATA),
+		R(SIFIVE_UART_RXDATA),
+		R(SIFIVE_UART_RXDATA),
+		R(SIFIVE_UART_RXDATA),
 	};
 
 	model_sifive_uart0();
 	u = uart_for_model();
-	model_rx_push("\x7f" "A");
+	model_rx_push("\x7f"
+		      "A");
 	expect_eq(uart_getc(&u), 0x7f);
 	expect_eq(uart_getc(&u), 'A');
 	expect_eq(uart_getc(&u), -1);
@@ -585,7 +619,7 @@ static void sifive_rx_irq(void)
 
 	model_sifive_uart0();
 	u = uart_for_model();
-	model.ie = SIFIVE_UART_IP_TXWM;	/* another enable bit survives */
+	model.ie = SIFIVE_UART_IP_TXWM; /* another enable bit survives */
 	uart_rx_irq(&u, 1);
 	expect_eq(uart_rx_irq_pending(&u), 0);
 	model_rx_push("r");
@@ -594,6 +628,7 @@ static void sifive_rx_irq(void)
 	expect_seq(steps);
 }
 
+/* clang-format off */
 #define CASE(fn) { #fn, fn }
 
 static const struct tap_case cases[] = {
@@ -626,6 +661,7 @@ static const struct tap_case cases[] = {
 	CASE(sifive_getc),
 	CASE(sifive_rx_irq),
 };
+/* clang-format on */
 
 int main(int argc, char **argv)
 {

@@ -21,10 +21,10 @@
 #include "proto.h"
 #include "uart_args.h"
 
-#define H_DEVICES	1	/* init's grant: control with KEEL_R_DEVICES */
-#define READY_US	10000000ULL	/* the driver has 10 s to say ready */
-#define LINE_US		30000000ULL	/* the test has 30 s to type its line */
-#define NOTIFY_POLL_US	1000000ULL
+#define H_DEVICES      1	   /* init's grant: control with KEEL_R_DEVICES */
+#define READY_US       10000000ULL /* the driver has 10 s to say ready */
+#define LINE_US	       30000000ULL /* the test has 30 s to type its line */
+#define NOTIFY_POLL_US 1000000ULL
 
 static int fail(const char *what, long err)
 {
@@ -52,7 +52,7 @@ static long start_driver(char **dargv, const struct uart_args *a, long ep)
 	}
 	pid = keel_spawn_h(dargv[0], dargv, environ, h, (unsigned long)n);
 	for (long i = 0; i < n; i++)
-		keel_handle_close(h[i]);	/* the driver has its copies */
+		keel_handle_close(h[i]); /* the driver has its copies */
 	return pid;
 }
 
@@ -93,8 +93,10 @@ static long read_line(long drv, char *page, long notif, char *line, size_t max,
 	if (err)
 		return err;
 	while (got < max && (keel_time_ns() - t0) / 1000 < LINE_US) {
-		struct keel_msg m = { .label = CON_READ, .w = { max - got },
-				      .handle = KEEL_HANDLE_NONE }, r;
+		struct keel_msg m = { .label = CON_READ,
+				      .w = { max - got },
+				      .handle = KEEL_HANDLE_NONE },
+				r;
 
 		err = keel_ipc_call(drv, &m, &r);
 		if (err < 0 || (long)r.label < 0)
@@ -125,10 +127,10 @@ int main(int argc, char **argv)
 	long ep, pid, drv, mem, va, notif, n;
 	unsigned int notifies = 0;
 
-	if (argc < 3 || uart_args_parse(&a, UART_KIND_8250, argc - 1, argv + 1, why,
-					sizeof(why))) {
+	if (argc < 3 || uart_args_parse(&a, UART_KIND_8250, argc - 1, argv + 1, why, sizeof(why))) {
 		printf("uart-launch: usage: uart-launch <driver> <node> reg=<pa>,<size> irq=<n>"
-		       " [...]%s%s\n", argc < 3 ? "" : ": ", argc < 3 ? "" : why);
+		       " [...]%s%s\n",
+		       argc < 3 ? "" : ": ", argc < 3 ? "" : why);
 		return 2;
 	}
 	ep = keel_ep_create();
@@ -153,7 +155,8 @@ int main(int argc, char **argv)
 	notif = r.handle;
 
 	memcpy((char *)va, hello, sizeof(hello) - 1);
-	m = (struct keel_msg){ .label = CON_WRITE, .w = { sizeof(hello) - 1 },
+	m = (struct keel_msg){ .label = CON_WRITE,
+			       .w = { sizeof(hello) - 1 },
 			       .handle = KEEL_HANDLE_NONE };
 	n = keel_ipc_call(drv, &m, &r);
 	if (n < 0 || (long)r.label < 0)

@@ -26,7 +26,7 @@ void model_reset(enum uart_kind kind, int dw, unsigned int shift, unsigned int w
 	model.dw = dw;
 	model.shift = shift;
 	model.width = width;
-	model.lcr = UART_LCR_WLEN8;	/* as the firmware left it */
+	model.lcr = UART_LCR_WLEN8; /* as the firmware left it */
 	model.dll = 1;
 }
 
@@ -65,7 +65,7 @@ void model_rx_push_bytes(const void *p, size_t n)
 
 	for (size_t i = 0; i < n; i++) {
 		if (model.rx_n == MODEL_FIFO_MAX)
-			abort();	/* the test queued more than a FIFO holds */
+			abort(); /* the test queued more than a FIFO holds */
 		model.rx[(model.rx_head + model.rx_n++) % MODEL_FIFO_MAX] = b[i];
 	}
 }
@@ -140,7 +140,7 @@ static uint8_t m8250_iir(void)
 	if (model.rx_n && (model.ier & UART_IER_RDI))
 		return fifo | UART_IIR_RDI;
 	if (model.thri) {
-		model.thri = 0;	/* reading IIR clears THRI */
+		model.thri = 0; /* reading IIR clears THRI */
 		return fifo | UART_IIR_THRI;
 	}
 	if (model.busy_irq)
@@ -228,14 +228,14 @@ static void m8250_write(int idx, uint32_t v)
 
 /* --- the SiFive model ------------------------------------------------------- */
 
-#define SIFIVE_CNT(ctrl)	(((ctrl) >> 16) & 7)
+#define SIFIVE_CNT(ctrl) (((ctrl) >> 16) & 7)
 
 static uint32_t msifive_ip(void)
 {
 	uint32_t ip = 0;
 
 	if (!model.tx_full && SIFIVE_CNT(model.txctrl) > 0)
-		ip |= SIFIVE_UART_IP_TXWM;	/* the TX FIFO is empty: below any txcnt */
+		ip |= SIFIVE_UART_IP_TXWM; /* the TX FIFO is empty: below any txcnt */
 	if ((uint32_t)model.rx_n > SIFIVE_CNT(model.rxctrl))
 		ip |= SIFIVE_UART_IP_RXWM;
 	return ip;
@@ -341,4 +341,3 @@ void uart_model_write(const struct uart *u, unsigned long offset, unsigned int w
 	else
 		m8250_write(idx, value);
 }
-

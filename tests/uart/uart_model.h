@@ -16,35 +16,35 @@
 
 #include "uart_hw.h"
 
-#define MODEL_LOG_MAX	8192	/* accesses kept; more are counted */
-#define MODEL_FIFO_MAX	64	/* RX bytes a test can queue at once */
-#define MODEL_TX_MAX	16384	/* transmitted bytes kept */
+#define MODEL_LOG_MAX  8192  /* accesses kept; more are counted */
+#define MODEL_FIFO_MAX 64    /* RX bytes a test can queue at once */
+#define MODEL_TX_MAX   16384 /* transmitted bytes kept */
 
 struct model_access {
-	char rw;		/* 'R' or 'W' */
-	unsigned long off;	/* bytes from base */
-	unsigned int width;	/* bytes */
-	uint32_t val;		/* written, or returned */
+	char rw;	    /* 'R' or 'W' */
+	unsigned long off;  /* bytes from base */
+	unsigned int width; /* bytes */
+	uint32_t val;	    /* written, or returned */
 };
 
 struct uart_model {
 	enum uart_kind kind;
-	int dw;			/* DesignWare: USR exists, LCR writes can be dropped */
-	unsigned int shift, width;	/* what the device tree says */
-	uintptr_t base;		/* with check_base: the address the driver must use */
+	int dw;			   /* DesignWare: USR exists, LCR writes can be dropped */
+	unsigned int shift, width; /* what the device tree says */
+	uintptr_t base;		   /* with check_base: the address the driver must use */
 	int check_base;
 
 	/* 16550 */
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr, msr;
-	int thr_empty_never;	/* LSR.THRE and TEMT stay 0 */
-	int busy_drops;		/* DW: LCR writes still to drop */
-	int busy_irq;		/* DW: busy detect pending until USR is read */
-	int thri;		/* THRE interrupt pending (cleared by reading IIR) */
-	int lsr_error;		/* a line-status interrupt pending */
+	int thr_empty_never; /* LSR.THRE and TEMT stay 0 */
+	int busy_drops;	     /* DW: LCR writes still to drop */
+	int busy_irq;	     /* DW: busy detect pending until USR is read */
+	int thri;	     /* THRE interrupt pending (cleared by reading IIR) */
+	int lsr_error;	     /* a line-status interrupt pending */
 
 	/* SiFive */
 	uint32_t txctrl, rxctrl, ie, div;
-	int tx_full;		/* txdata reads full, forever */
+	int tx_full; /* txdata reads full, forever */
 
 	/* both */
 	uint8_t rx[MODEL_FIFO_MAX];
@@ -53,9 +53,9 @@ struct uart_model {
 	int tx_n;
 
 	struct model_access log[MODEL_LOG_MAX];
-	long n_access;		/* every access, also those past MODEL_LOG_MAX */
+	long n_access; /* every access, also those past MODEL_LOG_MAX */
 	int violations;
-	int quiet;		/* a case that expects violations counts them silently */
+	int quiet; /* a case that expects violations counts them silently */
 };
 
 /* The one UART the driver talks to. */
@@ -63,9 +63,9 @@ extern struct uart_model model;
 
 /* Power on a UART of this kind and layout: empty FIFOs, 8N1, divisor 1. */
 void model_reset(enum uart_kind kind, int dw, unsigned int shift, unsigned int width);
-void model_ns16550a(void);	/* QEMU virt: shift 0, 8-bit */
-void model_dw_apb_uart(void);	/* JH7110/JH7100: shift 2, 32-bit, USR, busy detect */
-void model_sifive_uart0(void);	/* QEMU sifive_u */
+void model_ns16550a(void);     /* QEMU virt: shift 0, 8-bit */
+void model_dw_apb_uart(void);  /* JH7110/JH7100: shift 2, 32-bit, USR, busy detect */
+void model_sifive_uart0(void); /* QEMU sifive_u */
 
 /* Bytes arrive on the wire (at most MODEL_FIFO_MAX waiting). */
 void model_rx_push(const char *s);

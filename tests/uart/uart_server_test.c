@@ -34,18 +34,18 @@ void uart_model_violation(const char *msg)
 
 /* --- the fake kernel ---------------------------------------------------------- */
 
-#define SLOTS		64
-#define FAKE_MMIO_VA	0x7f0000000000UL	/* where the "core" maps the registers */
-#define MAX_EVENTS	2100
-#define MAX_REPLIES	2100
-#define MAX_PAGES	12
-#define RECV_LIMIT	5000	/* a server that receives more than this is looping */
+#define SLOTS	     64
+#define FAKE_MMIO_VA 0x7f0000000000UL /* where the "core" maps the registers */
+#define MAX_EVENTS   2100
+#define MAX_REPLIES  2100
+#define MAX_PAGES    12
+#define RECV_LIMIT   5000 /* a server that receives more than this is looping */
 
 enum obj { OBJ_FREE, OBJ_EP, OBJ_NOTIF, OBJ_MMIO, OBJ_IRQ, OBJ_MEM };
 
 struct slot {
 	enum obj type;
-	int id;			/* the object: notifications and pages by number */
+	int id; /* the object: notifications and pages by number */
 	unsigned int rights;
 };
 
@@ -55,17 +55,17 @@ struct event {
 	enum ev_type type;
 	long pid;
 	unsigned long label, w0;
-	int page;		/* EV_CALL: pass page n's memory handle (-1: none) */
-	const char *rx;		/* bytes that reach the UART before this event */
-	int dead;		/* EV_CALL: the caller is gone before the reply */
-	long err;		/* EV_ERROR */
+	int page;	/* EV_CALL: pass page n's memory handle (-1: none) */
+	const char *rx; /* bytes that reach the UART before this event */
+	int dead;	/* EV_CALL: the caller is gone before the reply */
+	long err;	/* EV_ERROR */
 };
 
 struct reply {
 	long pid;
-	long label;		/* signed: 0 or -KEEL_E* */
+	long label; /* signed: 0 or -KEEL_E* */
 	unsigned long w0;
-	enum obj htype;		/* the handle it carried, as it was then */
+	enum obj htype; /* the handle it carried, as it was then */
 	unsigned int hrights;
 	int hid;
 };
@@ -75,25 +75,25 @@ static struct {
 	int next_notif_id;
 	struct event ev[MAX_EVENTS];
 	int n_ev, next_ev;
-	long owed_pid;		/* 0: nobody waits for a reply */
+	long owed_pid; /* 0: nobody waits for a reply */
 	int owed_dead;
 	struct reply replies[MAX_REPLIES];
 	int n_replies;
-	unsigned long signalled[SLOTS * 2];	/* bits, by notification id */
+	unsigned long signalled[SLOTS * 2]; /* bits, by notification id */
 	int recvs, timed_recvs, reply_recvs, sleeps, acks;
 	uint64_t timeout_us;
 	/* the start */
-	long mmap_fail;		/* mmap of the MMIO handle returns this */
+	long mmap_fail; /* mmap of the MMIO handle returns this */
 	long bind_fail;
 	long mmio_size;
 	int mmio_prot, bound;
 	struct keel_msg ready;
 	struct slot ready_slot;
-	long ready_reply;	/* the label init answers with */
+	long ready_reply; /* the label init answers with */
 	int readies;
-	int mapped[MAX_PAGES];	/* page n mapped (count) */
+	int mapped[MAX_PAGES]; /* page n mapped (count) */
 	jmp_buf done;
-	char out[8192];		/* what the server printed */
+	char out[8192]; /* what the server printed */
 } fk;
 
 static uint8_t pages[MAX_PAGES][PROTO_SHARED_SIZE] __attribute__((aligned(4096)));
@@ -327,7 +327,7 @@ long keel_ipc_reply_recv(long h, const struct keel_msg *reply, struct keel_msg *
 	if (fk.owed_pid) {
 		err = take_reply(reply);
 		if (err == -KEEL_EPEER)
-			return err;	/* as the core: the reply failed, nothing received */
+			return err; /* as the core: the reply failed, nothing received */
 	}
 	return next_event(h, out, 0);
 }
@@ -348,9 +348,20 @@ void keel_sleep_us(uint64_t us)
 const char *keel_strerror(long err)
 {
 	static const char *const names[] = {
-		"success", "invalid argument", "out of memory", "not supported", "busy",
-		"no such file or object", "out of range", "denied", "timed out", "I/O error",
-		"no such system call", "no such child", "peer gone", "would wait for itself",
+		"success",
+		"invalid argument",
+		"out of memory",
+		"not supported",
+		"busy",
+		"no such file or object",
+		"out of range",
+		"denied",
+		"timed out",
+		"I/O error",
+		"no such system call",
+		"no such child",
+		"peer gone",
+		"would wait for itself",
 	};
 
 	if (err > 0 || -err >= (long)(sizeof(names) / sizeof(names[0])))
@@ -399,12 +410,12 @@ static void ev_notify(const char *rx)
 	ev_add(EV_NOTIFY)->rx = rx;
 }
 
-#define SERVED	1000	/* run_server(): the script ended with the server serving */
+#define SERVED 1000 /* run_server(): the script ended with the server serving */
 
 /* Run the server on @argv until the script ends; its exit status or SERVED. */
 static int run_server(const struct uart_variant *v, int argc, char **argv)
 {
-	static int rc;	/* static: kept across the longjmp */
+	static int rc; /* static: kept across the longjmp */
 	FILE *tmp = tmpfile();
 	int saved = dup(1);
 	size_t n;
@@ -439,8 +450,8 @@ static int run_server(const struct uart_variant *v, int argc, char **argv)
 static const struct uart_variant v8250 = { "uart-8250", UART_KIND_8250 };
 static const struct uart_variant vsifive = { "uart-sifive", UART_KIND_SIFIVE };
 
-static char *virt_argv[] = { "uart-8250", "/soc/serial@10000000", "reg=0x10000000,0x100",
-			     "irq=10", "console" };
+static char *virt_argv[] = { "uart-8250", "/soc/serial@10000000", "reg=0x10000000,0x100", "irq=10",
+			     "console" };
 #define VIRT_ARGC 5
 
 /* A QEMU virt 16550 with its IRQ, serving the script. */
@@ -452,11 +463,11 @@ static int run_virt(void)
 	return run_server(&v8250, VIRT_ARGC, virt_argv);
 }
 
-#define expect_eq(got, want)                                                         \
-	do {                                                                           \
-		long long g_ = (long long)(got), w_ = (long long)(want);               \
-		if (g_ != w_)                                                          \
-			diag("%s = %lld, want %lld (line %d)", #got, g_, w_, __LINE__); \
+#define expect_eq(got, want)                                                                       \
+	do {                                                                                       \
+		long long g_ = (long long)(got), w_ = (long long)(want);                           \
+		if (g_ != w_)                                                                      \
+			diag("%s = %lld, want %lld (line %d)", #got, g_, w_, __LINE__);            \
 	} while (0)
 
 static void expect_out(const char *line)
@@ -484,7 +495,8 @@ static const struct reply *reply_n(int i)
 	return &fk.replies[i];
 }
 
-/* After the run: the start handles, the endpoint, and per client a page handle and a notification. */
+/* After the run: the start handles, the endpoint, and per client a page handle and a notification.
+ */
 static void expect_open_slots(int clients)
 {
 	expect_eq(open_slots(), 4 + 1 + 2 * clients);
@@ -504,7 +516,7 @@ static void start_virt_console(void)
 	expect_eq(fk.mmio_size, 4096);
 	expect_eq(fk.mmio_prot, KEEL_PROT_READ | KEEL_PROT_WRITE);
 	expect_eq(fk.bound, 1);
-	expect_eq(model.ier, UART_IER_RDI);	/* RX interrupt on */
+	expect_eq(model.ier, UART_IER_RDI); /* RX interrupt on */
 	expect_eq(model.lcr, UART_LCR_WLEN8);
 	expect_eq(model.fcr, UART_FCR_INIT);
 	expect_eq(fk.readies, 1);
@@ -513,17 +525,22 @@ static void start_virt_console(void)
 		diag("ready name \"%.32s\"", (const char *)fk.ready.w);
 	expect_eq(fk.ready_slot.type, OBJ_EP);
 	expect_eq(fk.ready_slot.rights, KEEL_R_SEND | KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
-	expect_eq(fk.recvs, 1);		/* it waits in a blocking receive */
+	expect_eq(fk.recvs, 1); /* it waits in a blocking receive */
 	expect_eq(fk.timed_recvs, 0);
-	expect_open_slots(0);		/* the endpoint copy it passed is closed */
+	expect_open_slots(0); /* the endpoint copy it passed is closed */
 	expect_eq(model.violations, 0);
 }
 
 /* JH7110-like: 32-bit registers 4 apart, a window not on a page boundary. */
 static void start_dw_offset_window(void)
 {
-	char *argv[] = { "uart-8250", "/soc/serial@10000040", "reg=0x10000040,0x1000",
-			 "irq=32", "reg-shift=2", "reg-io-width=4", "clock-frequency=24000000",
+	char *argv[] = { "uart-8250",
+			 "/soc/serial@10000040",
+			 "reg=0x10000040,0x1000",
+			 "irq=32",
+			 "reg-shift=2",
+			 "reg-io-width=4",
+			 "clock-frequency=24000000",
 			 "current-speed=115200" };
 
 	fake_reset();
@@ -533,8 +550,8 @@ static void start_dw_offset_window(void)
 	expect_eq(run_server(&v8250, 8, argv), SERVED);
 	expect_out("uart-8250: /soc/serial@10000040: snps,dw-apb-uart at 0x10000040, irq 32, "
 		   "reg-shift 2, io-width 4\n");
-	expect_eq(fk.mmio_size, 8192);	/* 0x40 + 0x1000 spans two pages */
-	expect_eq(model.dll | model.dlm << 8, 13);	/* 24 MHz / (16 * 115200) */
+	expect_eq(fk.mmio_size, 8192);		   /* 0x40 + 0x1000 spans two pages */
+	expect_eq(model.dll | model.dlm << 8, 13); /* 24 MHz / (16 * 115200) */
 	if (memcmp(fk.ready.w, "serial@10000040\0", 16))
 		diag("ready name \"%.32s\"", (const char *)fk.ready.w);
 	expect_eq(model.violations, 0);
@@ -542,8 +559,7 @@ static void start_dw_offset_window(void)
 
 static void start_sifive(void)
 {
-	char *argv[] = { "uart-sifive", "/soc/serial@10010000", "reg=0x10010000,0x1000",
-			 "irq=4" };
+	char *argv[] = { "uart-sifive", "/soc/serial@10010000", "reg=0x10010000,0x1000", "irq=4" };
 
 	fake_reset();
 	model_sifive_uart0();
@@ -571,22 +587,22 @@ static void connect_write_read(void)
 	ev_call(7, CON_READ, 16);
 	expect_eq(run_virt(), SERVED);
 
-	r = reply_n(0);				/* CON_CONNECT */
+	r = reply_n(0); /* CON_CONNECT */
 	expect_eq(r->pid, 7);
 	expect_eq(r->label, 0);
 	expect_eq(r->htype, OBJ_NOTIF);
 	expect_eq(r->hrights, KEEL_R_WAIT | KEEL_R_TRANSFER);
 	expect_eq(fk.mapped[0], 1);
-	r = reply_n(1);				/* CON_WRITE */
+	r = reply_n(1); /* CON_WRITE */
 	expect_eq(r->label, 0);
 	expect_eq(r->w0, 8);
 	expect_tx("ok\r\nfine\r\n", 10);
-	r = reply_n(2);				/* CON_READ: nothing yet */
+	r = reply_n(2); /* CON_READ: nothing yet */
 	expect_eq(r->label, 0);
 	expect_eq(r->w0, 0);
-	expect_eq(fk.acks, 1);			/* the IRQ */
-	expect_eq(fk.signalled[reply_n(0)->hid], 1);	/* its notification, bit 0 */
-	r = reply_n(3);				/* CON_READ: the input */
+	expect_eq(fk.acks, 1);			     /* the IRQ */
+	expect_eq(fk.signalled[reply_n(0)->hid], 1); /* its notification, bit 0 */
+	r = reply_n(3);				     /* CON_READ: the input */
 	expect_eq(r->w0, 3);
 	if (memcmp(pages[0], "hi\r", 3))
 		diag("page holds \"%.3s\"", (const char *)pages[0]);
@@ -602,11 +618,11 @@ static void notify_only_waiting_clients(void)
 	fake_reset();
 	ev_connect(7, 0);
 	ev_connect(8, 1);
-	ev_call(8, CON_READ, 16);		/* 8 waits, 7 does not */
+	ev_call(8, CON_READ, 16); /* 8 waits, 7 does not */
 	ev_notify("a");
-	ev_notify("b");				/* 8 was woken already: not again */
-	ev_call(8, CON_READ, 1);		/* reads "a"; "b" is still there */
-	ev_call(7, CON_READ, 16);		/* 7 takes "b" */
+	ev_notify("b");		  /* 8 was woken already: not again */
+	ev_call(8, CON_READ, 1);  /* reads "a"; "b" is still there */
+	ev_call(7, CON_READ, 16); /* 7 takes "b" */
 	expect_eq(run_virt(), SERVED);
 	expect_eq(fk.signalled[reply_n(0)->hid], 0);
 	expect_eq(fk.signalled[reply_n(1)->hid], 1);
@@ -623,14 +639,14 @@ static void refuses_bad_requests(void)
 	struct event *e;
 
 	fake_reset();
-	ev_call(9, CON_WRITE, 1);		/* not connected */
+	ev_call(9, CON_WRITE, 1); /* not connected */
 	ev_call(9, CON_READ, 1);
-	ev_call(9, CON_CONNECT, 0);		/* no memory handle */
+	ev_call(9, CON_CONNECT, 0); /* no memory handle */
 	ev_connect(9, 0);
-	ev_call(9, 0x999, 0);			/* no such request */
+	ev_call(9, 0x999, 0); /* no such request */
 	ev_call(9, CON_WRITE, PROTO_SHARED_SIZE + 1);
 	ev_call(9, CON_WRITE, 0);
-	e = ev_add(EV_CALL);			/* a handle nobody asked for */
+	e = ev_add(EV_CALL); /* a handle nobody asked for */
 	e->pid = 9;
 	e->label = CON_READ;
 	e->w0 = 1;
@@ -646,7 +662,7 @@ static void refuses_bad_requests(void)
 	expect_eq(reply_n(6)->w0, 0);
 	expect_eq(reply_n(7)->label, 0);
 	expect_eq(model.tx_n, 0);
-	expect_open_slots(1);			/* page 3's handle was closed */
+	expect_open_slots(1); /* page 3's handle was closed */
 }
 
 /* Eight clients fit; a ninth is told busy; a client connecting again starts afresh. */
@@ -655,7 +671,7 @@ static void eight_clients(void)
 	fake_reset();
 	for (int i = 0; i < 9; i++)
 		ev_connect(100 + i, i);
-	ev_connect(100, 10);			/* pid 100 again, with another page */
+	ev_connect(100, 10); /* pid 100 again, with another page */
 	ev_write(100, 10, "x");
 	expect_eq(run_virt(), SERVED);
 	for (int i = 0; i < 8; i++)
@@ -663,7 +679,7 @@ static void eight_clients(void)
 	expect_eq(reply_n(8)->label, -KEEL_EBUSY);
 	expect_eq(fk.mapped[8], 0);
 	expect_eq(reply_n(9)->label, 0);
-	expect_eq(fk.mapped[0], 0);		/* the old page is unmapped */
+	expect_eq(fk.mapped[0], 0); /* the old page is unmapped */
 	expect_eq(fk.mapped[10], 1);
 	expect_tx("x", 1);
 	expect_open_slots(8);
@@ -688,7 +704,7 @@ static void ring_overflow_drops_newest(void)
 		ev_notify(chunk[i]);
 	}
 	ev_call(7, CON_READ, 4096);
-	ev_notify("z");				/* room again */
+	ev_notify("z"); /* room again */
 	ev_call(8, CON_READ, 4096);
 	expect_eq(run_virt(), SERVED);
 	expect_eq(reply_n(2)->w0, 1024);
@@ -699,7 +715,8 @@ static void ring_overflow_drops_newest(void)
 		}
 	expect_eq(reply_n(3)->w0, 1);
 	expect_eq(pages[1][0], 'z');
-	expect_out("uart-8250: /soc/serial@10000000: input ring full: dropping bytes nobody reads\n");
+	expect_out(
+		"uart-8250: /soc/serial@10000000: input ring full: dropping bytes nobody reads\n");
 	if (strstr(fk.out, "ring full") && strstr(strstr(fk.out, "ring full") + 1, "ring full"))
 		diag("said it more than once");
 }
@@ -743,7 +760,7 @@ static void bind_failure_polls(void)
 	expect_eq(run_virt(), SERVED);
 	expect_out("uart-8250: /soc/serial@10000000: cannot bind irq 10: no such system call; "
 		   "polling every 10 ms\n");
-	expect_eq(fk.timed_recvs, 2);		/* the timeout, and the one that ends the script */
+	expect_eq(fk.timed_recvs, 2); /* the timeout, and the one that ends the script */
 	expect_eq(model.ier, 0);
 }
 
@@ -763,18 +780,17 @@ static void tx_stuck_write_fails(void)
 	expect_eq(reply_n(1)->label, -KEEL_ETIMEDOUT);
 	expect_eq(reply_n(2)->label, -KEEL_ETIMEDOUT);
 	expect_eq(model.tx_n, 0);
-	after_first = 2L * UART_TX_SPINS;	/* init's TEMT wait + the first write */
+	after_first = 2L * UART_TX_SPINS; /* init's TEMT wait + the first write */
 	if (model.n_access < after_first || model.n_access > after_first + 100)
-		diag("%ld register accesses: want two full waits, then one look",
-		     model.n_access);
+		diag("%ld register accesses: want two full waits, then one look", model.n_access);
 	expect_out("uart-8250: /soc/serial@10000000: transmitter never ready: output dropped\n");
 }
 
 /* DesignWare busy detect on an IRQ: USR is read, the IRQ acked, nothing breaks. */
 static void dw_busy_detect_on_irq(void)
 {
-	char *argv[] = { "uart-8250", "/soc/serial@10000000", "reg=0x10000000,0x10000", "irq=32",
-			 "reg-shift=2", "reg-io-width=4" };
+	char *argv[] = { "uart-8250", "/soc/serial@10000000", "reg=0x10000000,0x10000",
+			 "irq=32",    "reg-shift=2",	      "reg-io-width=4" };
 	int usr_reads = 0;
 
 	fake_reset();
@@ -830,8 +846,8 @@ static void receive_error_sleeps(void)
 static void bad_arguments_exit(void)
 {
 	char *no_reg[] = { "uart-8250", "/soc/serial@10000000", "irq=10" };
-	char *small[] = { "uart-8250", "/soc/serial@10000000", "reg=0x10000000,0x10",
-			  "reg-shift=2", "reg-io-width=4" };
+	char *small[] = { "uart-8250", "/soc/serial@10000000", "reg=0x10000000,0x10", "reg-shift=2",
+			  "reg-io-width=4" };
 	char *layout[] = { "uart-sifive", "/soc/serial@10010000", "reg=0x10010000,0x1000",
 			   "reg-io-width=1" };
 	char *baud[] = { "uart-8250", "/soc/serial@10000000", "reg=0x10000000,0x100",
@@ -882,6 +898,7 @@ static void ready_refused(void)
 	expect_eq(reply_n(0)->label, 0);
 }
 
+/* clang-format off */
 #define CASE(fn) { #fn, fn }
 
 static const struct tap_case cases[] = {
@@ -903,6 +920,7 @@ static const struct tap_case cases[] = {
 	CASE(mmap_failure_exits),
 	CASE(ready_refused),
 };
+/* clang-format on */
 
 int main(int argc, char **argv)
 {
