@@ -7,8 +7,9 @@
  * notification (slot DRV_H_IRQ_NOTIF) to it, then report PROTO_READY to
  * the parent with a send handle to the endpoint, under the name
  * uart_args_name() gives: "console-uart" for the console node (what
- * servers/console looks up), else the node's basename. Without an IRQ (irq=-1,
- * or the bind failed) the server polls the receiver every UART_POLL_US.
+ * servers/console looks up), else the node's basename. Without an IRQ
+ * (irq=-1, or the bind failed) the server polls the receiver every
+ * UART_POLL_US.
  *
  * Serving: up to UART_MAX_CLIENTS clients, keyed by pid, each with the
  * 4 KiB page it shared at CON_CONNECT and a notification the server
