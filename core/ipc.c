@@ -169,7 +169,8 @@ static void ipc_move(struct task *from, struct task *to)
  * leaves the queue: -KERR_TIMEDOUT / -KERR_PEER. (A caller whose message
  * a server took waits for the reply regardless: the server owes it one.)
  */
-static int ipc_wait(struct task *me, struct waitqueue *wq, uint64_t deadline)
+static int ipc_wait(struct task *me, struct waitqueue *wq, uint64_t deadline,
+		    struct task *handoff)
 {
 	while (me->ipc.state != IPC_IDLE) {
 		bool queued = me->ipc.state == IPC_SENDING || me->ipc.state == IPC_RECEIVING;
@@ -177,14 +178,29 @@ static int ipc_wait(struct task *me, struct waitqueue *wq, uint64_t deadline)
 		if (queued && (task_killed(me) || (deadline && riscv_rdtime() >= deadline))) {
 			wq_del(wq, me);
 			me->ipc.state = IPC_IDLE;
+			if (handoff)
+				sched_wake(handoff);
 			return task_killed(me) ? -KERR_PEER : -KERR_TIMEDOUT;
 		}
 		__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_RELEASE);
 		/* Interrupts stay off until we are switched out (wait.c). */
 		spin_unlock(&ipc_lock);
-		sched_block_until(queued ? deadline : 0);
+		/*
+		 * The fast path: the partner we just made runnable gets this
+		 * hart at once. (It cannot go away meanwhile: it is blocked in
+		 * the core, and only we could have woken it.)
+		 */
+		if (handoff && !sched_handoff(handoff)) {
+			sched_wake(handoff);
+			sched_block_until(queued ? deadline : 0);
+		} else if (!handoff) {
+			sched_block_until(queued ? deadline : 0);
+		}
+		handoff = NULL;
 		spin_lock(&ipc_lock);
 	}
+	if (handoff)
+		sched_wake(handoff);
 	return 0;
 }
 
@@ -215,8 +231,7 @@ long ipc_call(struct kobj *o, struct ipc_msg *m)
 	if (r) {
 		ipc_take(r, me);
 		r->ipc.status = 0;
-		r->ipc.state = IPC_IDLE;
-		sched_wake(r);
+		r->ipc.state = IPC_IDLE;	/* ipc_wait() below hands it this hart */
 	} else {
 		/* Every receiver reference is ours: no one else could ever take this. */
 		if (handle_count(me, o, KEEL_R_RECEIVE) >= ep->nrecv) {
@@ -226,7 +241,7 @@ long ipc_call(struct kobj *o, struct ipc_msg *m)
 		me->ipc.state = IPC_SENDING;
 		wq_add(&ep->senders, me);
 	}
-	err = ipc_wait(me, &ep->senders, 0);
+	err = ipc_wait(me, &ep->senders, 0, r);
 	if (!err)
 		err = me->ipc.status;
 	if (err)
@@ -254,7 +269,7 @@ static unsigned long notif_take(struct notification *n)
 
 /* ipc_lock held: wait on @ep for a caller (its pid) or bound bits (0), or -KERR_*. */
 static long ipc_recv_locked(struct endpoint *ep, struct task *me, struct ipc_msg *m,
-			    uint64_t deadline)
+			    uint64_t deadline, struct task *handoff)
 {
 	for (;;) {
 		struct task *c = wq_pop(&ep->senders);
@@ -267,17 +282,23 @@ static long ipc_recv_locked(struct endpoint *ep, struct task *me, struct ipc_msg
 		}
 		bits = ep->bound ? notif_take(ep->bound) : 0;
 		if (bits) {
+			if (handoff)
+				sched_wake(handoff);
 			memset(m, 0, sizeof(*m));
 			m->label = KEEL_LABEL_NOTIFY;
 			m->w[0] = bits;
 			return 0;
 		}
 		/* With a bound notification, interrupts may still come. */
-		if (!ep->nsend && !ep->bound)
+		if (!ep->nsend && !ep->bound) {
+			if (handoff)
+				sched_wake(handoff);
 			return -KERR_PEER;
+		}
 		me->ipc.state = IPC_RECEIVING;
 		wq_add(&ep->receivers, me);
-		err = ipc_wait(me, &ep->receivers, deadline);
+		err = ipc_wait(me, &ep->receivers, deadline, handoff);
+		handoff = NULL;		/* woken or handed the hart by ipc_wait() */
 		if (err)
 			return err;
 		if (me->ipc.status == IPC_NOTIFIED)
@@ -286,13 +307,19 @@ static long ipc_recv_locked(struct endpoint *ep, struct task *me, struct ipc_msg
 			return me->ipc.status;
 		break;
 	}
+	if (handoff)
+		sched_wake(handoff);
 	*m = me->ipc.msg;
 	me->ipc.msg.xfer = NULL;
 	return me->ipc.sender;
 }
 
-/* ipc_lock held: answer the caller @me owes with @m; -KERR_NOENT if none. */
-static long ipc_reply_locked(struct task *me, struct ipc_msg *m)
+/*
+ * ipc_lock held: answer the caller @me owes with @m; -KERR_NOENT if none.
+ * With @woken NULL the caller is woken here; else it is left for the
+ * caller of this to wake (or hand the hart to), in *@woken.
+ */
+static long ipc_reply_locked(struct task *me, struct ipc_msg *m, struct task **woken)
 {
 	struct task *c = me->ipc.reply_to;
 
@@ -301,7 +328,13 @@ static long ipc_reply_locked(struct task *me, struct ipc_msg *m)
 	me->ipc.reply_to = NULL;
 	c->ipc.msg = *m;
 	m->xfer = NULL;
-	ipc_finish(c, 0);
+	c->ipc.status = 0;
+	c->ipc.state = IPC_IDLE;
+	c->ipc.server = NULL;
+	if (woken)
+		*woken = c;
+	else
+		sched_wake(c);
 	return 0;
 }
 
@@ -321,7 +354,7 @@ long ipc_recv_until(struct kobj *o, struct ipc_msg *m, uint64_t deadline)
 		ipc_finish(me->ipc.reply_to, -KERR_PEER);
 		me->ipc.reply_to = NULL;
 	}
-	ret = ipc_recv_locked(ep_of(o), me, m, deadline);
+	ret = ipc_recv_locked(ep_of(o), me, m, deadline, NULL);
 	spin_unlock_irqrestore(&ipc_lock, flags);
 	return ret;
 }
@@ -329,7 +362,7 @@ long ipc_recv_until(struct kobj *o, struct ipc_msg *m, uint64_t deadline)
 long ipc_reply(struct ipc_msg *m)
 {
 	unsigned long flags = spin_lock_irqsave(&ipc_lock);
-	long err = ipc_reply_locked(task_current(), m);
+	long err = ipc_reply_locked(task_current(), m, NULL);
 
 	spin_unlock_irqrestore(&ipc_lock, flags);
 	if (err)
@@ -343,14 +376,17 @@ long ipc_reply_recv(struct kobj *o, struct ipc_msg *m)
 	unsigned long flags = spin_lock_irqsave(&ipc_lock);
 	long ret;
 
+	struct task *caller = NULL;
+
 	/* No caller to answer (the loop's first turn): just receive. */
-	if (ipc_reply_locked(me, m) && m->xfer) {
+	if (ipc_reply_locked(me, m, &caller) && m->xfer) {
 		/* Dropping a reference may take ipc_lock. */
 		spin_unlock_irqrestore(&ipc_lock, flags);
 		ipc_msg_release(m);
 		flags = spin_lock_irqsave(&ipc_lock);
 	}
-	ret = ipc_recv_locked(ep_of(o), me, m, 0);
+	/* The caller answered gets this hart if we now wait (the fast path). */
+	ret = ipc_recv_locked(ep_of(o), me, m, 0, caller);
 	spin_unlock_irqrestore(&ipc_lock, flags);
 	return ret;
 }

@@ -203,6 +203,8 @@ static void sched_evacuate(struct cpu *c, struct task *prev)
 	}
 }
 
+static void sched_switch_to(struct cpu *c, struct task *prev, struct task *next);
+
 void schedule(void)
 {
 	unsigned long flags = irq_save();
@@ -224,24 +226,30 @@ void schedule(void)
 	c->need_resched = false;
 	spin_unlock(&rq->lock);
 
-	if (next != prev) {
-		/* It may still be leaving another cpu (woken while going to sleep). */
-		while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
-			cpu_relax();
-		next->on_cpu = 1;
-		if (next->last_cpu != c->id) {
-			next->migrations++;
-			next->cpus_seen++;
-		}
-		next->last_cpu = c->id;
-		next->cpu = c->id;
-		next->switches++;
-	}
-	__atomic_store_n(&next->state, TASK_RUNNING, __ATOMIC_RELEASE);
 	if (next == prev) {
+		__atomic_store_n(&next->state, TASK_RUNNING, __ATOMIC_RELEASE);
 		irq_restore(flags);
 		return;
 	}
+	sched_switch_to(c, prev, next);
+	irq_restore(flags);
+}
+
+/* Interrupts off: leave @prev for @next, which no run queue holds, on cpu @c. */
+static void sched_switch_to(struct cpu *c, struct task *prev, struct task *next)
+{
+	/* It may still be leaving another cpu (woken while going to sleep). */
+	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	next->on_cpu = 1;
+	if (next->last_cpu != c->id) {
+		next->migrations++;
+		next->cpus_seen++;
+	}
+	next->last_cpu = c->id;
+	next->cpu = c->id;
+	next->switches++;
+	__atomic_store_n(&next->state, TASK_RUNNING, __ATOMIC_RELEASE);
 	sched_tick_for(c, next);
 	/* trap.S checks sp against the running task's stack, and enters U traps on it. */
 	c->stack_lo = next->stack_lo;
@@ -254,7 +262,28 @@ void schedule(void)
 	c->prev = prev;
 	sched_switch(&prev->ctx, &next->ctx);
 	sched_finish_switch();
+}
+
+bool sched_handoff(struct task *next)
+{
+	unsigned long flags = irq_save();
+	struct cpu *c = this_cpu();
+	struct task *prev = c->current;
+	int expected = TASK_BLOCKED;
+
+	/* Only where it may run, on a cpu that stays, and ahead of nothing more urgent. */
+	if (__atomic_load_n(&c->dying, __ATOMIC_ACQUIRE) || !cpumask_test(&next->affinity, c->id) ||
+	    next == prev || sched_nr_ready(c->id) ||
+	    !__atomic_compare_exchange_n(&next->state, &expected, TASK_RUNNING, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		irq_restore(flags);
+		return false;
+	}
+	BUG_ON(c->preempt_count);
+	c->need_resched = false;
+	sched_switch_to(c, prev, next);
 	irq_restore(flags);
+	return true;
 }
 
 void sched_yield(void)

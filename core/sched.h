@@ -22,6 +22,14 @@ __noreturn void sched_idle(void);
 /* Give up the cpu (the current task stays ready unless it blocked). */
 void schedule(void);
 void sched_yield(void);
+/*
+ * The current task, which has made itself TASK_BLOCKED, gives this cpu
+ * straight to @next, a blocked task it has just answered (IPC): no run
+ * queue, no wake-up of another cpu. False, and nothing done, if @next
+ * may not run here, something else waits here, or another waker got it
+ * first: the caller then wakes it and blocks the usual way.
+ */
+bool sched_handoff(struct task *next);
 /* Make a BLOCKED (or new) task READY on a cpu it may run on; false if it was not blocked. */
 bool sched_wake(struct task *t);
 /* Block the current task until woken or until the time CSR passes @deadline (0 = never). */
