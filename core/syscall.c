@@ -676,8 +676,8 @@ void syscall_user_fault(struct trap_frame *tf)
 	struct task *t = task_current();
 	unsigned long code = tf->scause & ~SCAUSE_INTERRUPT;
 
-	pr_err("%s[%d]: %s at 0x%lx, stval 0x%lx, on hart %lu; killed\n", t->name, t->pid,
-	       trap_cause_str(tf->scause), tf->sepc, tf->stval, this_cpu()->hartid);
+	pr_err("%s[%d]: %s at 0x%lx epc 0x%lx on hart %lu; killed\n", t->name, t->pid,
+	       trap_cause_str(tf->scause), tf->stval, tf->sepc, this_cpu()->hartid);
 	local_irq_enable();
 	task_exit(TASK_EXIT_FAULT | (int)code);
 }

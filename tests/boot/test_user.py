@@ -108,7 +108,7 @@ def test_faulting_program_dies_alone(keel, initramfs, how, cause, stval):
     k = keel(smp=2, initrd=initramfs)
     k.expect_line(r"^Keel shell\.")
     m = shell(k, "/bin/fault " + how,
-              r"\] fault\[\d+\]: ([^,]+) at 0x[0-9a-f]+, stval (0x[0-9a-f]+), on hart \d+; killed$")
+              r"\] fault\[\d+\]: (.+) at (0x[0-9a-f]+) epc 0x[0-9a-f]+ on hart \d+; killed$")
     assert m.group(1) == cause, k.why("fault reported as %r, expected %r" % (m.group(1), cause))
     if stval:
         assert m.group(2) == stval, k.why("stval %s, expected %s" % (m.group(2), stval))
