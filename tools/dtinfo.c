@@ -7,9 +7,10 @@
  * the console through /chosen/stdout-path and /aliases, the interrupt
  * controller, and the nodes devmgr would hand to a driver server.
  *
- * devmgr does not exist yet: the matching table below is its stand-in,
- * and every server it names is "(no server yet)" until that server is
- * written. Keep the two in step when devmgr comes.
+ * The matching table is devmgr's own (servers/devmgr/drivers.h), so a
+ * "server:" line is what devmgr starts on that board; devmgr also probes
+ * each virtio-mmio slot on the machine and skips the empty ones, which a
+ * tree alone cannot tell.
  *
  * Output is one fact per line, "topic: ...", stable for tests
  * (tests/test_dtinfo.py checks every line for the board trees). Exit
@@ -22,31 +23,16 @@
 #include <string.h>
 
 #include "../core/dt.h"
+#include "../servers/devmgr/drivers.h"
 
 #define PATH_MAX_LEN	256
 #define CELL		4
 
-/*
- * devmgr's table, to be: a compatible string -> the server that drives it.
- * Matched against every string of a node's compatible list, in order.
- */
+/* A device someone other than a driver server looks after (elsewhere_table). */
 struct match {
 	const char *compatible;
 	const char *server;
-	const char *note;	/* what the server must know, or NULL */
-};
-
-static const struct match match_table[] = {
-	{ "ns16550a", "uart-8250", NULL },
-	{ "ns16550", "uart-8250", NULL },
-	{ "snps,dw-apb-uart", "uart-8250", "DesignWare: 32-bit accesses only" },
-	{ "sifive,uart0", "uart-sifive", NULL },
-	{ "virtio,mmio", "virtio-mmio", NULL },
-};
-
-/* The interrupt controllers the core itself drives (IRQs become messages). */
-static const char *const plic_compatibles[] = {
-	"sifive,plic-1.0.0", "riscv,plic0", "starfive,jh7110-plic", "starfive,jh7100-plic",
+	const char *note;
 };
 
 static const void *blob;
@@ -361,9 +347,9 @@ static void print_plic(void)
 		const char *which = NULL;
 		uint32_t ndev;
 
-		for (size_t i = 0; i < sizeof(plic_compatibles) / sizeof(*plic_compatibles); i++)
-			if (is_compatible(n, plic_compatibles[i])) {
-				which = plic_compatibles[i];
+		for (size_t i = 0; i < DRIVER_PLIC_LEN; i++)
+			if (is_compatible(n, driver_plic_compatibles[i])) {
+				which = driver_plic_compatibles[i];
 				break;
 			}
 		if (!which || !is_okay(n))
@@ -408,25 +394,24 @@ static void print_servers(void)
 	char path[PATH_MAX_LEN], compat[PATH_MAX_LEN];
 
 	for (int n = dt_next_node(blob, -1, &depth); n >= 0; n = dt_next_node(blob, n, &depth)) {
+		const struct driver_entry *drv;
 		const struct match *m;
-		int plic = 0;
+		const char *c;
+		int len;
 
-		if (n == dt_root_offset(blob) || !dt_getprop(blob, n, "compatible", NULL) ||
-		    !dt_getprop(blob, n, "reg", NULL) || !is_okay(n))
+		c = dt_getprop(blob, n, "compatible", &len);
+		if (n == dt_root_offset(blob) || !c || !dt_getprop(blob, n, "reg", NULL) ||
+		    !is_okay(n))
 			continue;
 		node_path(n, path, sizeof(path));
-		if (!strncmp(path, "/cpus/", 6))
-			continue;
-		for (size_t i = 0; i < sizeof(plic_compatibles) / sizeof(*plic_compatibles); i++)
-			plic |= is_compatible(n, plic_compatibles[i]);
-		if (plic)
+		if (!strncmp(path, "/cpus/", 6) || driver_is_plic(c, len))
 			continue;
 		devices++;
-		m = lookup(n, match_table, sizeof(match_table) / sizeof(*match_table));
-		if (m) {
+		drv = driver_match(c, len);
+		if (drv) {
 			matched++;
-			printf("server: %s: %s -> %s (no server yet)%s%s\n", path, m->compatible,
-			       m->server, m->note ? "; " : "", m->note ? m->note : "");
+			printf("server: %s: %s -> %s%s%s\n", path, drv->compatible, drv->server,
+			       drv->note ? "; " : "", drv->note ? drv->note : "");
 			continue;
 		}
 		m = lookup(n, elsewhere_table, sizeof(elsewhere_table) / sizeof(*elsewhere_table));
