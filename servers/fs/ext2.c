@@ -1819,7 +1819,7 @@ int ext2_mount(struct ext2_fs *fs, const struct ext2_dev *dev)
 	if (err)
 		return refuse(fs, err, "cannot read the root inode", 0, 0);
 	if (!is_dir(&root))
-		return refuse(fs, -EXT2_EINVAL, "root inode is not a directory, mode ",
+		return refuse(fs, -EXT2_EINVAL, "root inode is not a directory, mode 0",
 			      root.i_mode, 8);
 	if (!fs->dev.write && !fs->ro) {
 		refuse(fs, 0, "read-only, no write callback", 0, 0);

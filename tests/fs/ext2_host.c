@@ -7,7 +7,8 @@
  * Commands (TEXT takes \n \t \s (space) \\ and \xHH escapes):
  *   info                     geometry, free counts, read-only flag, mount message
  *   ls DIR                   "mode(octal) size name" per entry (ext2_readdir)
- *   tree DIR                 every path below DIR: "d PATH", "f PATH SIZE FNV64",
+ *   tree DIR                 every path below DIR: "d PATH", "f PATH SIZE CRC32"
+ *                            (of the first 16 MiB),
  *                            "l PATH TARGET", "o PATH MODE"
  *   stat PATH | lookup PATH  "mode 0M size S" | "ino N"
  *   cat PATH [CHUNK]         the file's bytes to stdout, read CHUNK bytes a call
@@ -44,6 +45,7 @@
 #define SECTOR		512
 #define TREE_DEPTH	64
 #define ARG_MAX_N	8
+#define HASH_MAX	(16 << 20)
 
 struct image {
 	int fd;
@@ -145,13 +147,18 @@ static size_t unescape(char *s)
 	return (size_t)(out - s);
 }
 
-static uint64_t fnv64(uint64_t h, const uint8_t *p, size_t n)
+/* CRC-32 (IEEE, as zlib.crc32): @crc is the running value, 0 to start. */
+static uint32_t crc32(uint32_t crc, const uint8_t *p, size_t n)
 {
+	unsigned int k;
+
+	crc = ~crc;
 	while (n--) {
-		h ^= *p++;
-		h *= 0x100000001b3ULL;
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xedb88320U & -(crc & 1));
 	}
-	return h;
+	return ~crc;
 }
 
 static int cmd_ls(const char *dir)
@@ -167,18 +174,23 @@ static int cmd_ls(const char *dir)
 	return (int)report("ls", r);
 }
 
-/* Hashes a whole file, reading it in odd-sized pieces. */
-static long file_hash(const char *path, uint64_t size, uint64_t *hash)
+/*
+ * Hashes a file, reading it in odd-sized pieces; only the first
+ * HASH_MAX bytes, so a corrupt size of gigabytes of holes stays quick.
+ */
+static long file_hash(const char *path, uint64_t size, uint32_t *hash)
 {
 	static uint8_t buf[7777];
-	uint64_t off = 0, h = 0xcbf29ce484222325ULL;
+	uint64_t off = 0;
+	uint32_t h = 0;
 	long n;
 
-	while (off < size) {
-		n = ext2_read(&fs, path, off, buf, sizeof(buf));
+	while (off < size && off < HASH_MAX) {
+		n = ext2_read(&fs, path, off, buf,
+			      HASH_MAX - off < sizeof(buf) ? HASH_MAX - off : sizeof(buf));
 		if (n <= 0)
 			return n ? n : -KEEL_EIO;
-		h = fnv64(h, buf, (size_t)n);
+		h = crc32(h, buf, (size_t)n);
 		off += (uint64_t)n;
 	}
 	*hash = h;
@@ -188,8 +200,8 @@ static long file_hash(const char *path, uint64_t size, uint64_t *hash)
 static int tree(char *path, size_t len, int depth)
 {
 	char name[EXT2_NAME_MAX + 1], target[EXT2_BLOCK_MAX + 1];
-	uint64_t size, hash;
-	uint32_t mode;
+	uint64_t size;
+	uint32_t mode, hash;
 	unsigned int i;
 	long r;
 
@@ -211,7 +223,7 @@ static int tree(char *path, size_t len, int depth)
 		case EXT2_S_IFREG:
 			r = file_hash(path, size, &hash);
 			if (!r)
-				printf("f %s %" PRIu64 " %016" PRIx64 "\n", path, size, hash);
+				printf("f %s %" PRIu64 " %08x\n", path, size, hash);
 			break;
 		case EXT2_S_IFLNK:
 			r = ext2_read(&fs, path, 0, target, sizeof(target) - 1);
@@ -250,6 +262,8 @@ static int cmd_cat(const char *path, size_t chunk)
 		off += (uint64_t)n;
 	}
 	free(buf);
+	if (n < 0 && off)
+		putchar('\n');	/* the error line starts a line */
 	return (int)report("cat", n);
 }
 
