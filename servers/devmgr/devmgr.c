@@ -37,55 +37,55 @@
 #include "proto.h"
 
 /* The handles init's grants "devices,fdt" put after PROTO_H_PARENT (initrd/init.c). */
-#define DEVMGR_H_CONTROL	1
-#define DEVMGR_H_FDT		2
+#define DEVMGR_H_CONTROL 1
+#define DEVMGR_H_FDT	 2
 
-#define DEVMGR_MAX_DRIVERS	32
-#define DEVMGR_READY_US		3000000	/* drivers' time to report ready; init allows 5 s */
-#define DEVMGR_MAX_RESTARTS	3
-#define DEVMGR_CHILD_EXITED	1UL	/* the child notification's bit */
-#define DEVMGR_IRQ_BIT		1UL	/* bit 0: proto.h's driver convention */
-#define DEVMGR_CONSOLE_ALIAS	"console-uart"
-#define DEVMGR_ENV_MAX		62	/* SYS_spawn takes 62 strings at most */
+#define DEVMGR_MAX_DRIVERS   32
+#define DEVMGR_READY_US	     3000000 /* drivers' time to report ready; init allows 5 s */
+#define DEVMGR_MAX_RESTARTS  3
+#define DEVMGR_CHILD_EXITED  1UL /* the child notification's bit */
+#define DEVMGR_IRQ_BIT	     1UL /* bit 0: proto.h's driver convention */
+#define DEVMGR_CONSOLE_ALIAS "console-uart"
+#define DEVMGR_ENV_MAX	     62 /* SYS_spawn takes 62 strings at most */
 
-#define PAGE_SIZE		4096UL
-#define FDT_HDR_TOTALSIZE	4	/* DTSpec 5.2: big-endian u32 at byte 4 */
-#define FDT_V17_HDR_SIZE	40
+#define PAGE_SIZE	  4096UL
+#define FDT_HDR_TOTALSIZE 4 /* DTSpec 5.2: big-endian u32 at byte 4 */
+#define FDT_V17_HDR_SIZE  40
 
 /* An exit status: 0x100 | scause for a fault; core/task.h's TASK_EXIT_KILLED for a kill. */
-#define EXIT_FAULT_BIT		0x100
-#define EXIT_KILLED		0x209
+#define EXIT_FAULT_BIT 0x100
+#define EXIT_KILLED    0x209
 
 /* virtio 1.2, 4.2.2: the MMIO device's first registers; 5: device IDs. */
-#define VIRTIO_MMIO_MAGIC_VALUE	0x000
+#define VIRTIO_MMIO_MAGIC_VALUE 0x000
 #define VIRTIO_MMIO_DEVICE_ID	0x008
-#define VIRTIO_MMIO_PROBE_SIZE	0x00c	/* the bytes the probe reads */
-#define VIRTIO_MAGIC		0x74726976u	/* "virt", little-endian */
-#define VIRTIO_ID_NONE		0	/* an empty slot */
+#define VIRTIO_MMIO_PROBE_SIZE	0x00c	    /* the bytes the probe reads */
+#define VIRTIO_MAGIC		0x74726976u /* "virt", little-endian */
+#define VIRTIO_ID_NONE		0	    /* an empty slot */
 #define VIRTIO_ID_BLOCK		2
 
 enum drv_state {
-	DRV_STARTING,		/* spawned, not ready yet */
-	DRV_UP,			/* reported ready */
-	DRV_DOWN,		/* exited, not restarted */
+	DRV_STARTING, /* spawned, not ready yet */
+	DRV_UP,	      /* reported ready */
+	DRV_DOWN,     /* exited, not restarted */
 };
 
 struct driver {
 	struct devtree_dev dev;
-	long pid;		/* -1 while not running */
+	long pid; /* -1 while not running */
 	enum drv_state state;
-	bool came_up;		/* reported ready once: worth restarting */
+	bool came_up; /* reported ready once: worth restarting */
 	int restarts;
 };
 
-static struct devtree tree;	/* large: the core's hart table */
+static struct devtree tree; /* large: the core's hart table */
 static struct driver drivers[DEVMGR_MAX_DRIVERS];
 static int ndrivers;
-static long ep = -1;		/* drivers report here */
-static bool debug;		/* initcall_debug: say more */
+static long ep = -1; /* drivers report here */
+static bool debug;   /* initcall_debug: say more */
 static char *driver_env[DEVMGR_ENV_MAX + 1];
 
-#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((a) - 1))
+#define ALIGN_UP(x, a) (((x) + (a)-1) & ~((a)-1))
 
 /* --- the device tree --------------------------------------------------------------- */
 
@@ -156,7 +156,8 @@ static long virtio_probe(const struct devtree_dev *d, uint32_t *magic, uint32_t 
 	return va < 0 ? va : 0;
 }
 
-/* The drivers' environment: ours, less KEEL_CONSOLE (a UART driver must not print through itself). */
+/* The drivers' environment: ours, less KEEL_CONSOLE (a UART driver must not print through itself).
+ */
 static void make_driver_env(void)
 {
 	int n = 0;
@@ -238,7 +239,7 @@ static long driver_spawn(struct driver *v)
 	}
 	snprintf(path, sizeof(path), "/sbin/%s", d.drv->server);
 	pid = keel_spawn_h(path, argv, driver_env, h, n);
-	close_all(h, n);	/* the child has its own copies */
+	close_all(h, n); /* the child has its own copies */
 	if (pid < 0)
 		printf("devmgr: %s: cannot start %s: %s\n", d.path, path, keel_strerror(pid));
 	return pid;
@@ -317,8 +318,8 @@ static void start_drivers(void)
 			continue;
 		ndrivers++;
 		started++;
-		printf("devmgr: %s: %s -> %s (pid %ld)\n", d.path, d.drv->compatible,
-		       d.drv->server, v->pid);
+		printf("devmgr: %s: %s -> %s (pid %ld)\n", d.path, d.drv->compatible, d.drv->server,
+		       v->pid);
 	}
 	printf("devmgr: %d driver%s started for %d device%s; %d empty virtio slot%s\n", started,
 	       plural(started), devices, plural(devices), empty, plural(empty));
@@ -368,7 +369,8 @@ static long on_ready(long pid, const struct keel_msg *m)
 	/* A message passes a copy of the handle: it can go to init twice. */
 	if (name[0])
 		err = register_with_init(m->w, m->handle);
-	if (v->dev.console && m->handle >= 0) {
+	/* The driver may have taken the alias as its name already. */
+	if (v->dev.console && m->handle >= 0 && strcmp(name, DEVMGR_CONSOLE_ALIAS)) {
 		proto_name_pack(DEVMGR_CONSOLE_ALIAS, alias);
 		aerr = register_with_init(alias, m->handle);
 	}
@@ -380,7 +382,9 @@ static long on_ready(long pid, const struct keel_msg *m)
 		       pid, DEVMGR_CONSOLE_ALIAS, keel_strerror(aerr));
 	if (debug)
 		printf("devmgr: %s[%ld] ready: \"%s\"%s\n", v->dev.drv->server, pid, name,
-		       v->dev.console && !aerr ? ", \"" DEVMGR_CONSOLE_ALIAS "\"" : "");
+		       v->dev.console && !aerr && strcmp(name, DEVMGR_CONSOLE_ALIAS)
+			       ? ", \"" DEVMGR_CONSOLE_ALIAS "\""
+			       : "");
 	v->state = DRV_UP;
 	v->came_up = true;
 	return err;
@@ -462,13 +466,13 @@ static void serve(long timeout_us)
 		r.label = (unsigned long)on_ready(pid, &m);
 		break;
 	case PROTO_LOOKUP:
-		r.label = (unsigned long)-KEEL_ENOENT;	/* init serves names, not devmgr */
+		r.label = (unsigned long)-KEEL_ENOENT; /* init serves names, not devmgr */
 		break;
 	default:
 		r.label = (unsigned long)-KEEL_ENOSYS;
 	}
 	if (m.handle >= 0)
-		keel_handle_close(m.handle);	/* init has its own copies */
+		keel_handle_close(m.handle); /* init has its own copies */
 	keel_ipc_reply(&r);
 }
 
@@ -492,7 +496,8 @@ static void wait_ready(void)
 		if (spent >= DEVMGR_READY_US) {
 			for (int i = 0; i < ndrivers; i++)
 				if (drivers[i].state == DRV_STARTING)
-					printf("devmgr: %s[%ld] (%s) not ready after %d ms; going on\n",
+					printf("devmgr: %s[%ld] (%s) not ready after %d ms; going "
+					       "on\n",
 					       drivers[i].dev.drv->server, drivers[i].pid,
 					       drivers[i].dev.path, DEVMGR_READY_US / 1000);
 			return;

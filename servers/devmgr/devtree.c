@@ -32,12 +32,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#define DT_CELL			4	/* bytes in a cell (DTSpec 2.2.4) */
-#define DEFAULT_ADDRESS_CELLS	2	/* DTSpec 2.3.5: #address-cells absent */
-#define DEFAULT_SIZE_CELLS	1	/* ... #size-cells absent */
-#define PLIC_NO_IRQ		0	/* PLIC spec 1.0: source 0 means "no interrupt" */
-#define PHANDLE_NONE		0	/* DTSpec 2.3.3: 0 and ~0 are never phandles */
-#define PHANDLE_BAD		0xffffffffu
+#define DT_CELL		      4 /* bytes in a cell (DTSpec 2.2.4) */
+#define DEFAULT_ADDRESS_CELLS 2 /* DTSpec 2.3.5: #address-cells absent */
+#define DEFAULT_SIZE_CELLS    1 /* ... #size-cells absent */
+#define PLIC_NO_IRQ	      0 /* PLIC spec 1.0: source 0 means "no interrupt" */
+#define PHANDLE_NONE	      0 /* DTSpec 2.3.3: 0 and ~0 are never phandles */
+#define PHANDLE_BAD	      0xffffffffu
 
 /* --- properties ----------------------------------------------------------------- */
 
@@ -133,7 +133,7 @@ static int devtree_translate(const struct devtree *t, int d, uint64_t *addr)
 	if (!r)
 		return -1;
 	if (len == 0)
-		return 0;	/* "ranges;": the same addresses one level up */
+		return 0; /* "ranges;": the same addresses one level up */
 	if (ac < 1 || ac > 2 || pac < 1 || pac > 2 || sc < 1 || sc > 2)
 		return -1;
 	for (int i = 0; i + entry <= len; i += entry) {
@@ -272,7 +272,7 @@ int devtree_init(struct devtree *t, const void *blob, size_t size, char *why, si
 		snprintf(why, len, "%s (offset 0x%x%s%s)", dt_strerror(err),
 			 (unsigned int)t->info.error.offset, t->info.error.node ? ", node " : "",
 			 t->info.error.node ? t->info.error.node : "");
-		t->node = -2;	/* devtree_next() finds nothing */
+		t->node = -2; /* devtree_next() finds nothing */
 		return err;
 	}
 	t->stdout_node = devtree_stdout(t);
@@ -308,7 +308,7 @@ static bool devtree_fill(const struct devtree *t, struct devtree_dev *d)
 	if (!node_okay(blob, node) || node_is_plic(blob, node))
 		return false;
 	if (depth >= 2 && !strcmp(dt_node_name(blob, t->stack[1]), "cpus"))
-		return false;	/* harts and their interrupt controllers: the core's */
+		return false; /* harts and their interrupt controllers: the core's */
 
 	memset(d, 0, sizeof(*d));
 	d->node = node;
@@ -375,8 +375,7 @@ static void devtree_arg(struct argbuf *a, const char *fmt, ...)
 	a->used += (size_t)n + 1;
 }
 
-int devtree_argv(const struct devtree_dev *d, char *argv[DEVTREE_ARGV_MAX], char *buf,
-		 size_t len)
+int devtree_argv(const struct devtree_dev *d, char *argv[DEVTREE_ARGV_MAX], char *buf, size_t len)
 {
 	struct argbuf a = { .argv = argv, .buf = buf, .len = len };
 

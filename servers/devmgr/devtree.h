@@ -18,18 +18,18 @@
 #include "../../core/dt.h"
 #include "drivers.h"
 
-#define DEVTREE_PATH_MAX	256	/* a node's full path, NUL included */
-#define DEVTREE_IRQ_NONE	(-1L)
-#define DEVTREE_ARGV_MAX	12	/* binary, path, reg, irq, 4 properties, console, NULL */
-#define DEVTREE_ARGS_SIZE	512	/* the strings argv points into */
+#define DEVTREE_PATH_MAX  256 /* a node's full path, NUL included */
+#define DEVTREE_IRQ_NONE  (-1L)
+#define DEVTREE_ARGV_MAX  12  /* binary, path, reg, irq, 4 properties, console, NULL */
+#define DEVTREE_ARGS_SIZE 512 /* the strings argv points into */
 
 /* Why a matched device cannot be handed out (DEVTREE_OK: it can). */
 enum devtree_skip {
 	DEVTREE_OK = 0,
-	DEVTREE_REG_CELLS,	/* the parent's #address-cells/#size-cells unreadable */
-	DEVTREE_REG_SHORT,	/* reg shorter than one window */
-	DEVTREE_REG_UNMAPPED,	/* a bus on the way up has no ranges for it */
-	DEVTREE_REG_EMPTY,	/* a window of size 0 */
+	DEVTREE_REG_CELLS,    /* the parent's #address-cells/#size-cells unreadable */
+	DEVTREE_REG_SHORT,    /* reg shorter than one window */
+	DEVTREE_REG_UNMAPPED, /* a bus on the way up has no ranges for it */
+	DEVTREE_REG_EMPTY,    /* a window of size 0 */
 };
 
 /* An optional one-cell property. */
@@ -46,22 +46,22 @@ struct devtree_u32 {
 struct devtree_dev {
 	int node;
 	char path[DEVTREE_PATH_MAX];
-	const char *compatible;	/* its first compatible string, in the blob */
+	const char *compatible; /* its first compatible string, in the blob */
 	const struct driver_entry *drv;
 	enum devtree_skip skip;
-	uint64_t pa, size;	/* the first window, translated to a CPU address */
-	long irq;		/* PLIC source, or DEVTREE_IRQ_NONE */
+	uint64_t pa, size; /* the first window, translated to a CPU address */
+	long irq;	   /* PLIC source, or DEVTREE_IRQ_NONE */
 	struct devtree_u32 reg_shift, reg_io_width, clock_frequency, current_speed;
-	bool console;		/* /chosen's stdout-path names it */
+	bool console; /* /chosen's stdout-path names it */
 };
 
 /* The walker: devtree_init() once, then devtree_next() until it says 0. */
 struct devtree {
 	const void *blob;
-	struct dt_info info;	/* large (the hart table): keep it static */
-	int stdout_node;	/* < 0: no stdout-path, or it names no node */
-	int node, depth;	/* the last node visited; < 0 before the first */
-	int stack[DT_MAX_DEPTH];	/* stack[d]: the ancestor at depth d */
+	struct dt_info info;	 /* large (the hart table): keep it static */
+	int stdout_node;	 /* < 0: no stdout-path, or it names no node */
+	int node, depth;	 /* the last node visited; < 0 before the first */
+	int stack[DT_MAX_DEPTH]; /* stack[d]: the ancestor at depth d */
 };
 
 /*
@@ -82,7 +82,6 @@ const char *devtree_skip_str(enum devtree_skip s);
  * [reg-io-width=N] [clock-frequency=N] [current-speed=N] [console],
  * the strings in @buf (@len bytes). The count, or -1 if @buf is short.
  */
-int devtree_argv(const struct devtree_dev *d, char *argv[DEVTREE_ARGV_MAX], char *buf,
-		 size_t len);
+int devtree_argv(const struct devtree_dev *d, char *argv[DEVTREE_ARGV_MAX], char *buf, size_t len);
 
 #endif

@@ -18,8 +18,8 @@
 
 struct driver_entry {
 	const char *compatible;
-	const char *server;	/* the binary: /sbin/<server> */
-	const char *note;	/* what the server must know, or NULL */
+	const char *server; /* the binary: /sbin/<server> */
+	const char *note;   /* what the server must know, or NULL */
 };
 
 static const struct driver_entry driver_table[] = {
@@ -30,7 +30,7 @@ static const struct driver_entry driver_table[] = {
 	{ "virtio,mmio", "virtio-blk", "disks only: devmgr probes the slot" },
 };
 
-#define DRIVER_TABLE_LEN	(sizeof(driver_table) / sizeof(driver_table[0]))
+#define DRIVER_TABLE_LEN (sizeof(driver_table) / sizeof(driver_table[0]))
 
 /*
  * The interrupt controllers the core drives itself (core/plic.c): never
@@ -38,10 +38,13 @@ static const struct driver_entry driver_table[] = {
  * interrupts of.
  */
 static const char *const driver_plic_compatibles[] = {
-	"sifive,plic-1.0.0", "riscv,plic0", "starfive,jh7110-plic", "starfive,jh7100-plic",
+	"sifive,plic-1.0.0",
+	"riscv,plic0",
+	"starfive,jh7110-plic",
+	"starfive,jh7100-plic",
 };
 
-#define DRIVER_PLIC_LEN	(sizeof(driver_plic_compatibles) / sizeof(driver_plic_compatibles[0]))
+#define DRIVER_PLIC_LEN (sizeof(driver_plic_compatibles) / sizeof(driver_plic_compatibles[0]))
 
 /* The length of the string at @p, bounded by @room (a property need not end in NUL). */
 static inline size_t driver_strnlen(const char *p, size_t room)

@@ -19,7 +19,7 @@
 
 #include "devtree.h"
 
-static struct devtree tree;	/* large: not on the stack */
+static struct devtree tree; /* large: not on the stack */
 
 static void *read_file(const char *path, size_t *len)
 {

@@ -1,0 +1,145 @@
+"""
+test_devmgr.py - devmgr on QEMU: init starts it at the arch level
+(initcall_debug), it starts the drivers the device tree asks for, and their
+names reach init. The archives hold init, devmgr, the drivers and
+tests/devmgr/probe.c (conftest.py).
+
+DEVMGR_0001 virt: uart-8250 for /soc/serial@10000000 (irq 10, console),
+            the eight empty virtio slots skipped, devmgr ready to init; a
+            later client finds console-uart and writes through the driver,
+            and gets devmgr's own answers (LOOKUP -ENOENT, an unknown label
+            -ENOSYS, READY from a stranger -EDENIED)
+DEVMGR_0002 virt with a virtio-blk disk: virtio-blk for the slot at
+            0x10008000 (irq 8), registered as vda, seven empty slots
+DEVMGR_0003 virt: a killed uart-8250 is reported and restarted with fresh
+            handles (its irq again); the new one registers, and
+            console-uart reaches it
+DEVMGR_0004 sifive_u: uart-sifive for both SiFive UARTs (irq 4, the
+            console, and irq 5), console-uart registered
+DEVMGR_0005 virt: killed a fourth time, uart-8250 stays down: devmgr
+            restarts a driver three times, then gives up on it
+"""
+
+INITCALLS = "arch  devmgr  on-failure  devices,fdt  /sbin/devmgr\n"
+PROBE = "late  probe  no  -  /sbin/devmgr_probe console-uart devmgr\n"
+TIMEOUT = 20  # s: a boot to init: ready, on a loaded 2-core machine
+STARTED = r"^devmgr: %s: %s -> %s \(pid (\d+)\)$"
+FAILURES = r"^devmgr: .*(cannot|not ready|before ready|giving up|registering)"
+
+
+def expect_in_order(k, regexes, timeout=TIMEOUT):
+    """Each line in turn, each within @timeout; the matches."""
+    return [k.expect_line(r, timeout) for r in regexes]
+
+
+def test_devmgr_virt_uart(keel, devmgr_archive):
+    """DEVMGR_0001"""
+    k = keel(smp=2, initrd=devmgr_archive(INITCALLS + PROBE), append="initcall_debug")
+    pid = k.expect_line(STARTED % ("/soc/serial@10000000", "ns16550a", "uart-8250"),
+                        TIMEOUT).group(1)
+    expect_in_order(k, [
+        r"^devmgr: 1 driver started for 1 device; 8 empty virtio slots$",
+        r"^devmgr: uart-8250\[%s\] ready: \"console-uart\"$" % pid,
+        r"^initcall devmgr returned 0 after \d+ usecs$",
+        r"^probe: lookup console-uart: ok$",
+        r"^probe: lookup devmgr: ok$",
+        r"^probe: devmgr answers LOOKUP -5, 0x999 -10, READY -7$",
+        r"^probe: written through console-uart\r?$",
+        r"^initcall probe returned 0 after \d+ usecs$",
+        r"^init: ready$"])
+    assert k.find(r"^calling  devmgr @ \d+$"), k.why("init did not start devmgr")
+    assert k.find(r"^uart-8250: /soc/serial@10000000: ns16550a at 0x10000000, irq 10, "
+                  r"reg-shift 0, io-width 1, console$"), k.why("the driver's own line")
+    assert not k.find(FAILURES), k.why("devmgr reported a failure")
+
+
+def test_devmgr_virt_disk(keel, devmgr_archive, tmp_path):
+    """DEVMGR_0002"""
+    disk = tmp_path / "disk.img"
+    disk.write_bytes(bytes(1 << 20))
+    k = keel(smp=2, initrd=devmgr_archive(INITCALLS), append="initcall_debug",
+             extra=["-global", "virtio-mmio.force-legacy=false",
+                    "-drive", "file=%s,if=none,format=raw,id=hd0" % disk,
+                    "-device", "virtio-blk-device,drive=hd0"])
+    started = {}
+    for _ in range(2):
+        m = k.expect_line(r"^devmgr: (/soc/\S+): (\S+) -> (\S+) \(pid (\d+)\)$", TIMEOUT)
+        started[m.group(1)] = (m.group(2), m.group(3), m.group(4))
+    assert sorted(started) == ["/soc/serial@10000000", "/soc/virtio_mmio@10008000"], \
+        k.why("started %s" % started)
+    assert started["/soc/virtio_mmio@10008000"][:2] == ("virtio,mmio", "virtio-blk"), \
+        k.why("started %s" % started)
+    blk = started["/soc/virtio_mmio@10008000"][2]
+    k.expect_line(r"^devmgr: 2 drivers started for 2 devices; 7 empty virtio slots$", TIMEOUT)
+    k.expect_line(r"^devmgr: virtio-blk\[%s\] ready: \"vda\"$" % blk, TIMEOUT)
+    k.expect_line(r"^initcall devmgr returned 0 after \d+ usecs$", TIMEOUT)
+    k.expect_line(r"^init: ready$", TIMEOUT)
+    assert k.find(r"^virtio-blk: /soc/virtio_mmio@10008000: 2048 sectors \(1 MiB\), irq 8,"), \
+        k.why("no virtio-blk line for the disk with irq 8")
+    assert not k.find(FAILURES), k.why("devmgr reported a failure")
+
+
+def test_devmgr_restarts_a_killed_driver(keel, devmgr_archive):
+    """DEVMGR_0003"""
+    k = keel(smp=2, initrd=devmgr_archive(INITCALLS, shell="probe"),
+             append="initcall_debug probe_kill=1")
+    first = k.expect_line(STARTED % ("/soc/serial@10000000", "ns16550a", "uart-8250"),
+                          TIMEOUT).group(1)
+    expect_in_order(k, [r"^init: ready$",
+                        r"^probe: pid \d+, as the shell$",
+                        r"^probe: written through console-uart\r?$",
+                        r"^probe: done$"])
+    assert k.wait_exit(TIMEOUT) == 0, k.why("QEMU exit status %s" % k.status)
+    # The probe, devmgr and the drivers run at once: what each says, not the order.
+    assert k.find(r"^probe: kill uart-8250\[%s\]: success$" % first), k.why("no kill")
+    assert k.find(r"^devmgr: uart-8250\[%s\] \(/soc/serial@10000000\) killed "
+                  r"\(status 0x209\); restarting$" % first), k.why("no restart line")
+    m = k.find(r"^devmgr: /soc/serial@10000000: ns16550a -> uart-8250 "
+               r"\(pid (\d+), restart 1 of 3\)$")
+    assert m and m.group(1) != first, k.why("no restarted uart-8250 with a new pid")
+    again = m.group(1)
+    assert k.find(r"^devmgr: uart-8250\[%s\] ready: \"console-uart\"$" % again), \
+        k.why("the restarted driver did not register")
+    assert len(k.find_all(r"^uart-8250: /soc/serial@10000000: ns16550a at 0x10000000, "
+                          r"irq 10,")) == 2, k.why("the restarted driver has no irq 10")
+    assert k.find(r"^probe: written through console-uart after the restart\r?$"), \
+        k.why("console-uart does not reach the restarted driver")
+    assert not k.find(FAILURES), k.why("devmgr reported a failure")
+
+
+def test_devmgr_gives_up_after_three_restarts(keel, devmgr_archive):
+    """DEVMGR_0005"""
+    k = keel(smp=2, initrd=devmgr_archive(INITCALLS, shell="probe"),
+             append="initcall_debug probe_kill=4")
+    k.expect_line(r"^probe: done$", TIMEOUT)
+    assert k.wait_exit(TIMEOUT) == 0, k.why("QEMU exit status %s" % k.status)
+    restarts = [m.group(1) for m in k.find_all(
+        r"^devmgr: /soc/serial@10000000: ns16550a -> uart-8250 \(pid \d+, restart (\d) of 3\)$")]
+    assert restarts == ["1", "2", "3"], k.why("restarts %s" % restarts)
+    assert len(k.find_all(r"^probe: written through console-uart after the restart")) == 3, \
+        k.why("console-uart did not reach each restarted driver")
+    assert k.find(r"^devmgr: uart-8250\[\d+\] \(/soc/serial@10000000\) killed \(status 0x209\); "
+                  r"restarted 3 times: giving up on it$"), k.why("no giving-up line")
+    assert k.find(r"^probe: no uart-8250 after 1000 ms$"), k.why("uart-8250 came back")
+
+
+def test_devmgr_sifive_u(keel, devmgr_archive):
+    """DEVMGR_0004"""
+    k = keel(machine="sifive_u", smp=5, initrd=devmgr_archive(INITCALLS + PROBE),
+             append="initcall_debug")
+    console = k.expect_line(STARTED % ("/soc/serial@10010000", r"sifive,uart0", "uart-sifive"),
+                            TIMEOUT).group(1)
+    k.expect_line(STARTED % ("/soc/serial@10011000", r"sifive,uart0", "uart-sifive"), TIMEOUT)
+    k.expect_line(r"^devmgr: 2 drivers started for 2 devices; 0 empty virtio slots$", TIMEOUT)
+    k.expect_line(r"^initcall devmgr returned 0 after \d+ usecs$", TIMEOUT)
+    expect_in_order(k, [r"^probe: lookup console-uart: ok$",
+                        r"^probe: written through console-uart\r?$",
+                        r"^init: ready$"])
+    ready = [m.group(1) for m in k.find_all(r"^devmgr: uart-sifive\[(\d+)\] ready: ")]
+    assert console in ready and len(ready) == 2, k.why("ready: %s" % ready)
+    assert k.find(r"^devmgr: uart-sifive\[%s\] ready: \"console-uart\"$" % console), \
+        k.why("the console UART did not register console-uart")
+    for irq, addr in ((4, "10010000"), (5, "10011000")):
+        assert k.find(r"^uart-sifive: /soc/serial@%s: sifive,uart0 at 0x%s, irq %d,"
+                      % (addr, addr, irq)), k.why("no uart-sifive line with irq %d" % irq)
+    assert not k.find(FAILURES), k.why("devmgr reported a failure")
