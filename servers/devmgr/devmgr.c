@@ -156,7 +156,9 @@ static long virtio_probe(const struct devtree_dev *d, uint32_t *magic, uint32_t 
 	return va < 0 ? va : 0;
 }
 
-/* The drivers' environment: ours, less KEEL_CONSOLE (a UART driver must not print through itself).
+/*
+ * The drivers' environment: ours, less KEEL_CONSOLE (a UART driver must
+ * not print through the console server that prints through it).
  */
 static void make_driver_env(void)
 {
