@@ -36,7 +36,7 @@
  * Not here: extents, inline data, journalling, checksums, xattrs (a
  * file's xattr block is only released when the file goes), locking.
  */
-#include <string.h>	/* memcpy, memset, memcmp, strlen: nothing else from libc */
+#include <string.h> /* memcpy, memset, memcmp, strlen: nothing else from libc */
 
 #include "ext2.h"
 
@@ -45,52 +45,52 @@
 #error "ext2.c assumes a little-endian CPU"
 #endif
 
-#define SECTOR_SIZE		512
-#define EXT2_SUPER_SECTOR	(1024 / SECTOR_SIZE)	/* the superblock is at byte 1024 */
-#define EXT2_SUPER_SIZE		1024
-#define EXT2_SUPER_MAGIC	0xef53
-#define EXT2_GOOD_OLD_REV	0
-#define EXT2_DYNAMIC_REV	1
+#define SECTOR_SIZE		 512
+#define EXT2_SUPER_SECTOR	 (1024 / SECTOR_SIZE) /* the superblock is at byte 1024 */
+#define EXT2_SUPER_SIZE		 1024
+#define EXT2_SUPER_MAGIC	 0xef53
+#define EXT2_GOOD_OLD_REV	 0
+#define EXT2_DYNAMIC_REV	 1
 #define EXT2_GOOD_OLD_INODE_SIZE 128
-#define EXT2_GOOD_OLD_FIRST_INO	11
-#define EXT2_ROOT_INO		2
-#define EXT2_MIN_BLOCK_LOG	10	/* block size = 1024 << s_log_block_size */
-#define EXT2_MAX_BLOCK_LOG	12	/* what the cache holds: 4096 */
-#define EXT2_DESC_SIZE		32	/* no 64bit feature: 32-byte descriptors */
-#define EXT2_NDIR_BLOCKS	12
-#define EXT2_N_BLOCKS		15
-#define EXT2_LINK_MAX		32000	/* as Linux's ext2 */
-#define EXT2_FAST_LINK_MAX	60	/* a fast symlink's target lives in i_block[] */
+#define EXT2_GOOD_OLD_FIRST_INO	 11
+#define EXT2_ROOT_INO		 2
+#define EXT2_MIN_BLOCK_LOG	 10 /* block size = 1024 << s_log_block_size */
+#define EXT2_MAX_BLOCK_LOG	 12 /* what the cache holds: 4096 */
+#define EXT2_DESC_SIZE		 32 /* no 64bit feature: 32-byte descriptors */
+#define EXT2_NDIR_BLOCKS	 12
+#define EXT2_N_BLOCKS		 15
+#define EXT2_LINK_MAX		 32000 /* as Linux's ext2 */
+#define EXT2_FAST_LINK_MAX	 60    /* a fast symlink's target lives in i_block[] */
 
 /* i_flags */
-#define EXT2_INDEX_FL		0x00001000	/* htree directory */
-#define EXT4_EXTENTS_FL		0x00080000
-#define EXT4_INLINE_DATA_FL	0x10000000
+#define EXT2_INDEX_FL	    0x00001000 /* htree directory */
+#define EXT4_EXTENTS_FL	    0x00080000
+#define EXT4_INLINE_DATA_FL 0x10000000
 
 /* Directory entry file types (filetype feature). */
-#define EXT2_FT_UNKNOWN		0
-#define EXT2_FT_REG_FILE	1
-#define EXT2_FT_DIR		2
-#define EXT2_FT_CHRDEV		3
-#define EXT2_FT_BLKDEV		4
-#define EXT2_FT_FIFO		5
-#define EXT2_FT_SOCK		6
-#define EXT2_FT_SYMLINK		7
+#define EXT2_FT_UNKNOWN	 0
+#define EXT2_FT_REG_FILE 1
+#define EXT2_FT_DIR	 2
+#define EXT2_FT_CHRDEV	 3
+#define EXT2_FT_BLKDEV	 4
+#define EXT2_FT_FIFO	 5
+#define EXT2_FT_SOCK	 6
+#define EXT2_FT_SYMLINK	 7
 
 /* An xattr block's header: magic, then the number of inodes sharing it. */
-#define EXT2_XATTR_MAGIC	0xea020000
+#define EXT2_XATTR_MAGIC 0xea020000
 
 /* Features this code handles; the rest of incompat is refused, of ro_compat mounts read-only. */
-#define EXT2_FEATURE_INCOMPAT_FILETYPE		0x0002
-#define EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER	0x0001
-#define EXT2_FEATURE_RO_COMPAT_LARGE_FILE	0x0002
-#define EXT2_FEATURE_RO_COMPAT_BTREE_DIR	0x0004	/* defined, never used by anyone */
-#define EXT2_INCOMPAT_OK	EXT2_FEATURE_INCOMPAT_FILETYPE
-#define EXT2_RO_COMPAT_OK	(EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER | \
-				 EXT2_FEATURE_RO_COMPAT_LARGE_FILE | \
-				 EXT2_FEATURE_RO_COMPAT_BTREE_DIR)
+#define EXT2_FEATURE_INCOMPAT_FILETYPE	    0x0002
+#define EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER 0x0001
+#define EXT2_FEATURE_RO_COMPAT_LARGE_FILE   0x0002
+#define EXT2_FEATURE_RO_COMPAT_BTREE_DIR    0x0004 /* defined, never used by anyone */
+#define EXT2_INCOMPAT_OK		    EXT2_FEATURE_INCOMPAT_FILETYPE
+#define EXT2_RO_COMPAT_OK                                                                          \
+	(EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT2_FEATURE_RO_COMPAT_LARGE_FILE |                 \
+	 EXT2_FEATURE_RO_COMPAT_BTREE_DIR)
 
-#define NONE			0xffffffffU
+#define NONE 0xffffffffU
 
 struct ext2_super {
 	uint32_t s_inodes_count;
@@ -118,7 +118,7 @@ struct ext2_super {
 	uint32_t s_rev_level;
 	uint16_t s_def_resuid;
 	uint16_t s_def_resgid;
-	uint32_t s_first_ino;		/* revision 1 from here */
+	uint32_t s_first_ino; /* revision 1 from here */
 	uint16_t s_inode_size;
 	uint16_t s_block_group_nr;
 	uint32_t s_feature_compat;
@@ -154,13 +154,13 @@ struct ext2_inode {
 	uint32_t i_dtime;
 	uint16_t i_gid;
 	uint16_t i_links_count;
-	uint32_t i_blocks;		/* 512-byte units, indirect blocks included */
+	uint32_t i_blocks; /* 512-byte units, indirect blocks included */
 	uint32_t i_flags;
 	uint32_t i_osd1;
 	uint32_t i_block[EXT2_N_BLOCKS];
 	uint32_t i_generation;
 	uint32_t i_file_acl;
-	uint32_t i_size_high;		/* regular files; i_dir_acl for directories */
+	uint32_t i_size_high; /* regular files; i_dir_acl for directories */
 	uint32_t i_faddr;
 	uint8_t i_osd2[12];
 };
@@ -168,17 +168,17 @@ _Static_assert(sizeof(struct ext2_inode) == EXT2_GOOD_OLD_INODE_SIZE, "inode siz
 _Static_assert(offsetof(struct ext2_inode, i_block) == 40, "i_block offset");
 
 /* i_extra_isize of a large inode: what e2fsprogs writes for new inodes. */
-#define EXT2_EXTRA_ISIZE_OFF	EXT2_GOOD_OLD_INODE_SIZE
-#define EXT2_EXTRA_ISIZE	32
+#define EXT2_EXTRA_ISIZE_OFF EXT2_GOOD_OLD_INODE_SIZE
+#define EXT2_EXTRA_ISIZE     32
 
 /* A directory entry's fixed part; the name follows. */
 struct ext2_dirent_head {
 	uint32_t inode;
 	uint16_t rec_len;
 	uint8_t name_len;
-	uint8_t file_type;	/* high byte of a 16-bit name_len without filetype */
+	uint8_t file_type; /* high byte of a 16-bit name_len without filetype */
 };
-#define EXT2_DIRENT_HEAD	8
+#define EXT2_DIRENT_HEAD 8
 _Static_assert(sizeof(struct ext2_dirent_head) == EXT2_DIRENT_HEAD, "dirent head");
 
 /* Room an entry with an @len-byte name needs: entries are 4-byte aligned. */
@@ -251,8 +251,8 @@ static int cache_writeback(struct ext2_fs *fs, struct ext2_cblock *c)
 }
 
 enum blk_how {
-	BLK_READ,	/* the block's contents from the disk */
-	BLK_ZERO,	/* a zeroed, dirty block: it is about to be overwritten */
+	BLK_READ, /* the block's contents from the disk */
+	BLK_ZERO, /* a zeroed, dirty block: it is about to be overwritten */
 };
 
 /*
@@ -500,8 +500,7 @@ static uint32_t bitmap_find_zero(const uint8_t *map, uint32_t from, uint32_t to)
 }
 
 /* Whether @blk is a metadata block of group @g, which a bad bitmap could hand out. */
-static bool block_is_meta(const struct ext2_fs *fs, const struct ext2_group_desc *gd,
-			  uint32_t blk)
+static bool block_is_meta(const struct ext2_fs *fs, const struct ext2_group_desc *gd, uint32_t blk)
 {
 	if (blk < fs->data_start)
 		return true;
@@ -880,7 +879,7 @@ static int xattr_release(struct ext2_fs *fs, struct ext2_inode *in)
 /* A walk over a directory's entries, used ones and gaps alike. */
 struct dir_iter {
 	struct ext2_inode dir;
-	uint32_t lblk, nblocks;	/* next block to load, blocks in all */
+	uint32_t lblk, nblocks; /* next block to load, blocks in all */
 	uint32_t blk;		/* disk block of the current entry */
 	uint32_t off;		/* offset of the next entry in it */
 	uint32_t cur, prev;	/* offsets of the current entry and the one before (or NONE) */
@@ -929,7 +928,7 @@ static int dir_next(struct ext2_fs *fs, struct dir_iter *it, struct dir_entry *d
 		if (err)
 			return err;
 		if (!it->blk)
-			return -EXT2_EIO;	/* directories have no holes */
+			return -EXT2_EIO; /* directories have no holes */
 		it->lblk++;
 		it->off = 0;
 		it->prev = NONE;
@@ -942,9 +941,9 @@ static int dir_next(struct ext2_fs *fs, struct dir_iter *it, struct dir_entry *d
 	len = h.name_len;
 	if (!fs->filetype)
 		len |= (uint32_t)h.file_type << 8;
-	if (h.rec_len < EXT2_DIRENT_HEAD || h.rec_len % 4 ||
-	    h.rec_len > fs->block_size - it->off || EXT2_DIRENT_HEAD + len > h.rec_len ||
-	    len > EXT2_NAME_MAX || h.inode > fs->inodes_count || (h.inode && !len))
+	if (h.rec_len < EXT2_DIRENT_HEAD || h.rec_len % 4 || h.rec_len > fs->block_size - it->off ||
+	    EXT2_DIRENT_HEAD + len > h.rec_len || len > EXT2_NAME_MAX ||
+	    h.inode > fs->inodes_count || (h.inode && !len))
 		return -EXT2_EIO;
 	de->inode = h.inode;
 	de->rec_len = h.rec_len;
@@ -1007,6 +1006,7 @@ static int dir_touch(struct ext2_fs *fs, uint32_t dir, struct ext2_inode *din)
 {
 	din->i_flags &= ~EXT2_INDEX_FL;
 	din->i_mtime = din->i_ctime = now(fs);
+	fs->gen++;
 	return inode_put(fs, dir, din);
 }
 
@@ -1056,7 +1056,7 @@ static int dir_add(struct ext2_fs *fs, uint32_t dir, const char *name, size_t le
 	goal = group_first_block(fs, ino_group(fs, dir));
 	err = bmap(fs, &din, din.i_size / fs->block_size, true, &goal, &blk, &fresh);
 	if (!err && !fresh)
-		err = -EXT2_EIO;	/* a block past the directory's end: corrupt */
+		err = -EXT2_EIO; /* a block past the directory's end: corrupt */
 	if (!err)
 		err = blk_get(fs, blk, BLK_ZERO, &c);
 	if (!err) {
@@ -1275,7 +1275,7 @@ long ext2_read(struct ext2_fs *fs, const char *path, uint64_t off, void *buf, si
 	if (len > size - off)
 		len = (size_t)(size - off);
 	if (len > (size_t)INT32_MAX)
-		len = INT32_MAX;	/* the count must fit the return value */
+		len = INT32_MAX; /* the count must fit the return value */
 	for (done = 0; done < len; done += n) {
 		pos = off + done;
 		boff = (uint32_t)(pos % fs->block_size);
@@ -1446,6 +1446,13 @@ int ext2_readdir(struct ext2_fs *fs, const char *path, unsigned int index, char 
 		r = dir_open(fs, ino, &it);
 	if (r)
 		return r;
+	/* Entry @index follows the last one returned: go on from there. */
+	if (fs->rd.ino == ino && fs->rd.gen == fs->gen && fs->rd.index && fs->rd.index <= index) {
+		it.lblk = fs->rd.lblk;
+		it.blk = fs->rd.blk;
+		it.off = fs->rd.off;
+		n = fs->rd.index;
+	}
 	while ((r = dir_next(fs, &it, &de)) > 0) {
 		if (!de.inode || is_dots(de.name, de.name_len) || n++ != index)
 			continue;
@@ -1457,6 +1464,12 @@ int ext2_readdir(struct ext2_fs *fs, const char *path, unsigned int index, char 
 		memcpy(name, de.name, de.name_len + 1);
 		*mode = in.i_mode;
 		*size = inode_size(&in);
+		fs->rd.ino = ino;
+		fs->rd.index = index + 1;
+		fs->rd.gen = fs->gen;
+		fs->rd.lblk = it.lblk;
+		fs->rd.blk = it.blk;
+		fs->rd.off = it.off;
 		return 1;
 	}
 	return r;
@@ -1492,7 +1505,7 @@ int ext2_mkdir(struct ext2_fs *fs, const char *path)
 		   EXT2_FT_DIR);
 	memset(&in, 0, sizeof(in));
 	in.i_mode = EXT2_S_IFDIR | 0755;
-	in.i_links_count = 2;	/* its name and its "." */
+	in.i_links_count = 2; /* its name and its "." */
 	in.i_size = fs->block_size;
 	in.i_blocks = fs->block_size / SECTOR_SIZE;
 	in.i_block[0] = blk;
@@ -1613,7 +1626,8 @@ int ext2_sync(struct ext2_fs *fs)
 	sb.s_free_inodes_count = fs->free_inodes;
 	sb.s_wtime = now(fs);
 	memcpy(fs->sb, &sb, sizeof(sb));
-	if (fs->dev.write(fs->dev.ctx, EXT2_SUPER_SECTOR, EXT2_SUPER_SIZE / SECTOR_SIZE, fs->sb) < 0)
+	err = fs->dev.write(fs->dev.ctx, EXT2_SUPER_SECTOR, EXT2_SUPER_SIZE / SECTOR_SIZE, fs->sb);
+	if (err < 0)
 		return -EXT2_EIO;
 	fs->sb_dirty = false;
 	return 0;
@@ -1628,19 +1642,32 @@ struct feature_name {
 
 /* Names as e2fsprogs prints them, so a refusal reads like dumpe2fs. */
 static const struct feature_name incompat_names[] = {
-	{ 0x0001, "compression" }, { 0x0004, "needs_recovery" }, { 0x0008, "journal_dev" },
-	{ 0x0010, "meta_bg" }, { 0x0040, "extent" }, { 0x0080, "64bit" }, { 0x0100, "mmp" },
-	{ 0x0200, "flex_bg" }, { 0x0400, "ea_inode" }, { 0x1000, "dirdata" },
-	{ 0x2000, "metadata_csum_seed" }, { 0x4000, "large_dir" }, { 0x8000, "inline_data" },
-	{ 0x10000, "encrypt" }, { 0x20000, "casefold" }, { 0, NULL },
+	{ 0x0001, "compression" },
+	{ 0x0004, "needs_recovery" },
+	{ 0x0008, "journal_dev" },
+	{ 0x0010, "meta_bg" },
+	{ 0x0040, "extent" },
+	{ 0x0080, "64bit" },
+	{ 0x0100, "mmp" },
+	{ 0x0200, "flex_bg" },
+	{ 0x0400, "ea_inode" },
+	{ 0x1000, "dirdata" },
+	{ 0x2000, "metadata_csum_seed" },
+	{ 0x4000, "large_dir" },
+	{ 0x8000, "inline_data" },
+	{ 0x10000, "encrypt" },
+	{ 0x20000, "casefold" },
+	{ 0, NULL },
 };
 
 static const struct feature_name ro_compat_names[] = {
-	{ 0x0008, "huge_file" }, { 0x0010, "uninit_bg" }, { 0x0020, "dir_nlink" },
-	{ 0x0040, "extra_isize" }, { 0x0080, "snapshot" }, { 0x0100, "quota" },
-	{ 0x0200, "bigalloc" }, { 0x0400, "metadata_csum" }, { 0x0800, "replica" },
-	{ 0x1000, "read-only" }, { 0x2000, "project" }, { 0x4000, "shared_blocks" },
-	{ 0x8000, "verity" }, { 0, NULL },
+	{ 0x0008, "huge_file" }, { 0x0010, "uninit_bg" },
+	{ 0x0020, "dir_nlink" }, { 0x0040, "extra_isize" },
+	{ 0x0080, "snapshot" },	 { 0x0100, "quota" },
+	{ 0x0200, "bigalloc" },	 { 0x0400, "metadata_csum" },
+	{ 0x0800, "replica" },	 { 0x1000, "read-only" },
+	{ 0x2000, "project" },	 { 0x4000, "shared_blocks" },
+	{ 0x8000, "verity" },	 { 0, NULL },
 };
 
 /* Appends the names of @bits to fs->msg, and the hex of any without one. */
@@ -1731,10 +1758,11 @@ static int check_super(struct ext2_fs *fs, const struct ext2_super *sb)
 	groups = (fs->blocks_count - fs->first_data_block + fs->blocks_per_group - 1) /
 		 fs->blocks_per_group;
 	if (groups * fs->inodes_per_group != fs->inodes_count)
-		return refuse(fs, -EXT2_EINVAL, "inodes count disagrees with groups: ",
-			      fs->inodes_count, 10);
+		return refuse(fs, -EXT2_EINVAL,
+			      "inodes count disagrees with groups: ", fs->inodes_count, 10);
 	fs->groups = (uint32_t)groups;
-	fs->gdt_blocks = (uint32_t)((groups * EXT2_DESC_SIZE + fs->block_size - 1) / fs->block_size);
+	fs->gdt_blocks =
+		(uint32_t)((groups * EXT2_DESC_SIZE + fs->block_size - 1) / fs->block_size);
 	fs->data_start = fs->first_data_block + 1 + fs->gdt_blocks;
 	if (fs->data_start >= fs->blocks_count)
 		return refuse(fs, -EXT2_EINVAL, "descriptors past the end: ", fs->gdt_blocks, 10);
@@ -1742,7 +1770,8 @@ static int check_super(struct ext2_fs *fs, const struct ext2_super *sb)
 		 fs->block_size;
 	fs->itable_blocks = (uint32_t)itable;
 
-	if (sb->s_free_blocks_count > fs->blocks_count || sb->s_free_inodes_count > fs->inodes_count)
+	if (sb->s_free_blocks_count > fs->blocks_count ||
+	    sb->s_free_inodes_count > fs->inodes_count)
 		return refuse(fs, -EXT2_EINVAL, "bad free counts", 0, 0);
 	if (fs->dev.sectors && (uint64_t)fs->blocks_count * fs->sectors_per_block > fs->dev.sectors)
 		return refuse(fs, -EXT2_EINVAL, "file system bigger than the device: blocks ",

@@ -7,6 +7,7 @@
  * Commands (TEXT takes \n \t \s (space) \\ and \xHH escapes):
  *   info                     geometry, free counts, read-only flag, mount message
  *   ls DIR                   "mode(octal) size name" per entry (ext2_readdir)
+ *   entry DIR INDEX          that entry's name, or "end"
  *   tree DIR                 every path below DIR: "d PATH", "f PATH SIZE CRC32"
  *                            (of the first 16 MiB),
  *                            "l PATH TARGET", "o PATH MODE"
@@ -42,10 +43,10 @@
 
 #include "ext2.h"
 
-#define SECTOR		512
-#define TREE_DEPTH	64
-#define ARG_MAX_N	8
-#define HASH_MAX	(16 << 20)
+#define SECTOR	   512
+#define TREE_DEPTH 64
+#define ARG_MAX_N  8
+#define HASH_MAX   (16 << 20)
 
 struct image {
 	int fd;
@@ -91,14 +92,22 @@ static uint32_t img_now(void *ctx)
 static const char *err_name(long err)
 {
 	switch (-err) {
-	case KEEL_EINVAL:	return "EINVAL";
-	case KEEL_ENOMEM:	return "ENOMEM";
-	case KEEL_ENOTSUP:	return "ENOTSUP";
-	case KEEL_EBUSY:	return "EBUSY";
-	case KEEL_ENOENT:	return "ENOENT";
-	case KEEL_ERANGE:	return "ERANGE";
-	case KEEL_EDENIED:	return "EDENIED";
-	case KEEL_EIO:		return "EIO";
+	case KEEL_EINVAL:
+		return "EINVAL";
+	case KEEL_ENOMEM:
+		return "ENOMEM";
+	case KEEL_ENOTSUP:
+		return "ENOTSUP";
+	case KEEL_EBUSY:
+		return "EBUSY";
+	case KEEL_ENOENT:
+		return "ENOENT";
+	case KEEL_ERANGE:
+		return "ERANGE";
+	case KEEL_EDENIED:
+		return "EDENIED";
+	case KEEL_EIO:
+		return "EIO";
 	}
 	return "E?";
 }
@@ -130,9 +139,18 @@ static size_t unescape(char *s)
 		}
 		in++;
 		switch (*in) {
-		case 'n': *out++ = '\n'; in++; break;
-		case 't': *out++ = '\t'; in++; break;
-		case 's': *out++ = ' '; in++; break;
+		case 'n':
+			*out++ = '\n';
+			in++;
+			break;
+		case 't':
+			*out++ = '\t';
+			in++;
+			break;
+		case 's':
+			*out++ = ' ';
+			in++;
+			break;
 		case 'x': {
 			char hex[3] = { in[1], in[1] ? in[2] : 0, 0 };
 
@@ -140,7 +158,9 @@ static size_t unescape(char *s)
 			in += 1 + strlen(hex);
 			break;
 		}
-		default: *out++ = *in++; break;
+		default:
+			*out++ = *in++;
+			break;
 		}
 	}
 	*out = '\0';
@@ -263,7 +283,7 @@ static int cmd_cat(const char *path, size_t chunk)
 	}
 	free(buf);
 	if (n < 0 && off)
-		putchar('\n');	/* the error line starts a line */
+		putchar('\n'); /* the error line starts a line */
 	return (int)report("cat", n);
 }
 
@@ -336,7 +356,7 @@ static int write_pattern(const char *path, uint64_t off, uint64_t n, size_t chun
 	free(buf);
 	printf("wrote %" PRIu64 "\n", done);
 	if (r >= 0 && done < n)
-		r = -KEEL_ENOMEM;	/* a short write is how a full disk first shows */
+		r = -KEEL_ENOMEM; /* a short write is how a full disk first shows */
 	return (int)report("write pattern", r);
 }
 
@@ -347,7 +367,8 @@ static int cmd_checkbig(const char *path, uint64_t off, uint64_t n)
 	long r, i;
 
 	while (done < n) {
-		r = ext2_read(&fs, path, off + done, buf, n - done < sizeof(buf) ? n - done : sizeof(buf));
+		r = ext2_read(&fs, path, off + done, buf,
+			      n - done < sizeof(buf) ? n - done : sizeof(buf));
 		if (r <= 0)
 			return (int)report("checkbig", r ? r : -KEEL_ERANGE);
 		for (i = 0; i < r; i++) {
@@ -392,8 +413,9 @@ static int cmd_fill(const char *prefix, size_t size)
 static void cmd_info(void)
 {
 	printf("block_size %u groups %u blocks %u inodes %u free_blocks %u free_inodes %u "
-	       "inode_size %u ro %d\n", fs.block_size, fs.groups, fs.blocks_count,
-	       fs.inodes_count, fs.free_blocks, fs.free_inodes, fs.inode_size, fs.ro);
+	       "inode_size %u ro %d\n",
+	       fs.block_size, fs.groups, fs.blocks_count, fs.inodes_count, fs.free_blocks,
+	       fs.free_inodes, fs.inode_size, fs.ro);
 	printf("msg %s\n", fs.msg);
 }
 
@@ -411,13 +433,26 @@ static void run(int argc, char **argv)
 	uint32_t mode, ino;
 	long r;
 
-#define NEED(n) do { if (argc < (n) + 1) { printf("error: %s: needs %d arguments\n", c, n); \
-	failed = 1; return; } } while (0)
+#define NEED(n)                                                                                    \
+	do {                                                                                       \
+		if (argc < (n) + 1) {                                                              \
+			printf("error: %s: needs %d arguments\n", c, n);                           \
+			failed = 1;                                                                \
+			return;                                                                    \
+		}                                                                                  \
+	} while (0)
 	if (!strcmp(c, "info")) {
 		cmd_info();
 	} else if (!strcmp(c, "ls")) {
 		NEED(1);
 		cmd_ls(argv[1]);
+	} else if (!strcmp(c, "entry")) {
+		NEED(2);
+		r = ext2_readdir(&fs, argv[1], (unsigned int)num(argv[2]), path, sizeof(path),
+				 &mode, &size);
+		if (r >= 0)
+			printf("%s\n", r ? path : "end");
+		report(c, r);
 	} else if (!strcmp(c, "tree")) {
 		NEED(1);
 		snprintf(path, sizeof(path), "%s", argv[1]);
@@ -441,8 +476,8 @@ static void run(int argc, char **argv)
 	} else if (!strcmp(c, "write") || !strcmp(c, "append")) {
 		NEED(2);
 		size = unescape(argv[2]);
-		r = ext2_write(&fs, argv[1], 0, argv[2], size, EXT2_O_CREATE |
-			       (c[0] == 'w' ? EXT2_O_TRUNC : EXT2_O_APPEND));
+		r = ext2_write(&fs, argv[1], 0, argv[2], size,
+			       EXT2_O_CREATE | (c[0] == 'w' ? EXT2_O_TRUNC : EXT2_O_APPEND));
 		report(c, r);
 	} else if (!strcmp(c, "pwrite")) {
 		NEED(3);
@@ -502,7 +537,10 @@ int main(int argc, char **argv)
 {
 	struct image img;
 	struct ext2_dev dev = {
-		.ctx = &img, .read = img_read, .write = img_write, .now = img_now,
+		.ctx = &img,
+		.read = img_read,
+		.write = img_write,
+		.now = img_now,
 	};
 	struct stat st;
 	char *line = NULL, *args[ARG_MAX_N];

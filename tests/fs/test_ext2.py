@@ -278,6 +278,23 @@ def test_readdir_skips_dots(image):
     assert "100644 7 with space.txt" in root.splitlines()
 
 
+def test_readdir_any_order(image):
+    """EXT2_R0010: entries by index in any order, across dirs and changes, agree with a full list."""
+    img = image(1024)
+    names = [line.split(" ", 2)[2] for line in ok(img, "ls /many").splitlines()]
+    order = [0, 1, 2, 150, 151, 3, 299, 300, 5, 6, 0]
+    out = ok(img, [f"entry /many {i}" for i in order[:5]] + ["entry /a 0", "entry /a 1"] +
+             [f"entry /many {i}" for i in order[5:]])
+    got = out.splitlines()
+    want = [names[i] if i < MANY else "end" for i in order]
+    assert got[:5] + got[7:] == want
+    assert sorted(got[5:7]) == ["b", "mid.bin"]
+    # A change in between: the remembered place is dropped.
+    out = ok(img, ["entry /many 10", f"rm /many/{names[11]}", "entry /many 11",
+                   "write /many/zz x", "entry /many 10"])
+    assert out.splitlines() == [names[10], names[12], names[10]]
+
+
 def test_stat_and_lookup(image):
     """EXT2_R0007: stat gives i_mode and size; lookup the inode debugfs sees."""
     img = image(1024)
