@@ -25,6 +25,8 @@
  *   fill PREFIX SIZE         files PREFIX0, PREFIX1, ... of SIZE bytes until
  *                            the disk is full: "files N bytes B"
  *   mkdir PATH | rm PATH | sync
+ *   failio READS WRITES      the device fails every read after READS more
+ *                            and every write after WRITES more (-1: never)
  *
  * Errors print "error: CMD: NAME (-N)" and the run goes on; the exit status
  * is 0 if every command succeeded, 2 if one failed, 3 if mount failed, 1 for
@@ -35,6 +37,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,13 +58,25 @@ struct image {
 
 static struct ext2_fs fs;
 static int failed;
+static long reads_left = -1, writes_left = -1; /* failio: -1 is "never fail" */
+
+/* Whether this device call fails, as failio asked. */
+static bool io_fails(long *left)
+{
+	if (*left < 0)
+		return false;
+	if (*left == 0)
+		return true;
+	(*left)--;
+	return false;
+}
 
 static int img_read(void *ctx, uint64_t sector, uint32_t count, void *buf)
 {
 	struct image *img = ctx;
 
 	/* A real disk ends: so does this one. */
-	if (sector > img->sectors || count > img->sectors - sector)
+	if (sector > img->sectors || count > img->sectors - sector || io_fails(&reads_left))
 		return -1;
 	if (pread(img->fd, buf, (size_t)count * SECTOR, (off_t)(sector * SECTOR)) !=
 	    (ssize_t)count * SECTOR)
@@ -73,7 +88,7 @@ static int img_write(void *ctx, uint64_t sector, uint32_t count, const void *buf
 {
 	struct image *img = ctx;
 
-	if (sector > img->sectors || count > img->sectors - sector)
+	if (sector > img->sectors || count > img->sectors - sector || io_fails(&writes_left))
 		return -1;
 	if (pwrite(img->fd, buf, (size_t)count * SECTOR, (off_t)(sector * SECTOR)) !=
 	    (ssize_t)count * SECTOR)
@@ -512,6 +527,10 @@ static void run(int argc, char **argv)
 	} else if (!strcmp(c, "rm")) {
 		NEED(1);
 		report(c, ext2_unlink(&fs, argv[1]));
+	} else if (!strcmp(c, "failio")) {
+		NEED(2);
+		reads_left = strtol(argv[1], NULL, 0);
+		writes_left = strtol(argv[2], NULL, 0);
 	} else if (!strcmp(c, "sync")) {
 		report(c, ext2_sync(&fs));
 	} else {
