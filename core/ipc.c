@@ -204,9 +204,16 @@ static int ipc_wait(struct task *me, struct waitqueue *wq, uint64_t deadline,
 	return 0;
 }
 
-/* ipc_lock held: @me takes caller @c's message and owes it a reply. */
+/*
+ * ipc_lock held: @me takes caller @c's message and owes it a reply. A
+ * caller it still owed one is abandoned now (a server may receive a
+ * notification while it works for a caller; taking a second caller
+ * means it gave up on the first).
+ */
 static void ipc_take(struct task *me, struct task *c)
 {
+	if (me->ipc.reply_to)
+		ipc_finish(me->ipc.reply_to, -KERR_PEER);
 	ipc_move(c, me);
 	me->ipc.reply_to = c;
 	me->ipc.sender = c->pid;
@@ -349,11 +356,6 @@ long ipc_recv_until(struct kobj *o, struct ipc_msg *m, uint64_t deadline)
 	unsigned long flags = spin_lock_irqsave(&ipc_lock);
 	long ret;
 
-	/* A server that receives again without replying abandons its caller. */
-	if (me->ipc.reply_to) {
-		ipc_finish(me->ipc.reply_to, -KERR_PEER);
-		me->ipc.reply_to = NULL;
-	}
 	ret = ipc_recv_locked(ep_of(o), me, m, deadline, NULL);
 	spin_unlock_irqrestore(&ipc_lock, flags);
 	return ret;

@@ -223,6 +223,8 @@ static void find_uart(void)
 	}
 	uart_page = (char *)va;
 	uart_notif = r.handle;
+	/* The driver signals input that comes after a read found none: read now. */
+	pull_input();
 }
 
 int main(void)

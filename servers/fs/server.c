@@ -57,8 +57,12 @@ static int disk_io(unsigned long label, uint64_t sector, uint32_t count, void *b
 			memcpy(disk.buf, wbuf, (size_t)n * 512);
 		}
 		err = keel_conn_call(&disk, &m, &r);
-		if (err)
+		if (err) {
+			printf("fs: %s: %s of %u sectors at %llu: %s\n", disk.name,
+			       label == BLK_READ ? "read" : "write", (unsigned int)n,
+			       (unsigned long long)sector, keel_strerror(err));
 			return (int)err;
+		}
 		if (buf) {
 			memcpy(buf, disk.buf, (size_t)n * 512);
 			buf = (char *)buf + (size_t)n * 512;

@@ -368,30 +368,30 @@ static int cmd_help(int argc, char **argv)
 	return 0;
 }
 
-/* Read a line, echoing it; backspace edits. */
+/* Read a line, echoing it; backspace edits. Through stdin: the console server's, once up. */
 static int read_line(char *buf, size_t size)
 {
 	size_t n = 0;
 
 	for (;;) {
-		char c;
+		int c = getchar();
 
-		if (keel_read(0, &c, 1) != 1)
+		if (c == EOF)
 			return -1;
 		if (c == '\r' || c == '\n') {
-			keel_write(1, "\n", 1);
+			putchar('\n');
+			fflush(stdout);
 			buf[n] = '\0';
 			return (int)n;
 		}
 		if ((c == 0x7f || c == '\b') && n) {
 			n--;
-			keel_write(1, "\b \b", 3);
-			continue;
+			fputs("\b \b", stdout);
+		} else if (c >= ' ' && n + 1 < size) {
+			buf[n++] = (char)c;
+			putchar(c);
 		}
-		if (c >= ' ' && n + 1 < size) {
-			buf[n++] = c;
-			keel_write(1, &c, 1);
-		}
+		fflush(stdout);
 	}
 }
 
