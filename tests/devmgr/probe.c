@@ -9,7 +9,9 @@
  *				then, $probe_kill times, kill uart-8250 and
  *				write through console-uart again once devmgr
  *				has restarted it (past devmgr's 3 restarts:
- *				see that it stays down); then power off.
+ *				see that it stays down); with $probe_read set,
+ *				first read a typed line through console-uart;
+ *				then power off.
  *
  * Both also write a line through "console-uart" (the UART driver puts it
  * on the wire itself) and check devmgr's own answers: LOOKUP -ENOENT, an
@@ -77,6 +79,40 @@ static long write_uart(const char *text)
 		if (!err)
 			err = (long)r.label < 0 ? (long)r.label : 0;
 	}
+	keel_conn_close(&c);
+	return err;
+}
+
+/*
+ * Read one line typed on the console through console-uart (the driver's
+ * receive interrupt wakes it); 0 or -KEEL_E*.
+ */
+static long read_uart_line(char *line, size_t len)
+{
+	struct keel_conn c = KEEL_CONN_INIT("console-uart", CON_CONNECT, PROTO_SHARED_SIZE);
+	size_t used = 0;
+	long err = keel_conn_open(&c);
+
+	while (!err && used + 1 < len) {
+		struct keel_msg m = { .label = CON_READ, .handle = KEEL_HANDLE_NONE }, r;
+		unsigned long bits, n;
+
+		m.w[0] = len - 1 - used;
+		err = keel_ipc_call(c.ep, &m, &r);
+		if (!err && (long)r.label < 0)
+			err = (long)r.label;
+		if (err)
+			break;
+		n = r.w[0] < m.w[0] ? r.w[0] : m.w[0];
+		memcpy(line + used, c.buf, n);
+		used += n;
+		if (memchr(line, '\r', used) || memchr(line, '\n', used))
+			break;
+		if (!n)
+			err = c.notif < 0 ? -KEEL_ENOSYS : keel_notif_wait(c.notif, &bits);
+	}
+	line[used] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
 	keel_conn_close(&c);
 	return err;
 }
@@ -158,6 +194,13 @@ int main(int argc, char **argv)
 		printf("probe: writing through console-uart: %s\n", keel_strerror(err));
 	if (!shell)
 		return 0;
+	if (shell && getenv("probe_read")) {
+		char line[64];
+
+		printf("probe: type a line\n");
+		err = read_uart_line(line, sizeof(line));
+		printf("probe: read \"%s\" through console-uart: %s\n", line, keel_strerror(err));
+	}
 	for (int i = 1; getenv("probe_kill") && i <= atoi(getenv("probe_kill")); i++) {
 		if (i <= PROBE_RESTARTS)
 			kill_and_rewrite();

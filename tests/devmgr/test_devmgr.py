@@ -18,6 +18,9 @@ DEVMGR_0004 sifive_u: uart-sifive for both SiFive UARTs (irq 4, the
             console, and irq 5), console-uart registered
 DEVMGR_0005 virt: killed a fourth time, uart-8250 stays down: devmgr
             restarts a driver three times, then gives up on it
+DEVMGR_0006 virt: a line typed on the serial console reaches a client of
+            console-uart: the receive interrupt devmgr handed the driver
+            (irq 10, its notification) works
 """
 
 INITCALLS = "arch  devmgr  on-failure  devices,fdt  /sbin/devmgr\n"
@@ -121,6 +124,17 @@ def test_devmgr_gives_up_after_three_restarts(keel, devmgr_archive):
     assert k.find(r"^devmgr: uart-8250\[\d+\] \(/soc/serial@10000000\) killed \(status 0x209\); "
                   r"restarted 3 times: giving up on it$"), k.why("no giving-up line")
     assert k.find(r"^probe: no uart-8250 after 1000 ms$"), k.why("uart-8250 came back")
+
+
+def test_devmgr_uart_interrupt_brings_input(keel, devmgr_archive):
+    """DEVMGR_0006"""
+    k = keel(smp=2, initrd=devmgr_archive(INITCALLS, shell="probe"),
+             append="initcall_debug probe_read=1")
+    k.expect_line(r"^probe: type a line$", TIMEOUT)
+    k.send("hello keel\r")
+    k.expect_line(r"^probe: read \"hello keel\" through console-uart: success$", TIMEOUT)
+    k.expect_line(r"^probe: done$", TIMEOUT)
+    assert k.wait_exit(TIMEOUT) == 0, k.why("QEMU exit status %s" % k.status)
 
 
 def test_devmgr_sifive_u(keel, devmgr_archive):
