@@ -16,14 +16,23 @@
  *     PROTO_READY on devmgr's endpoint or exited, forwarding each
  *     driver's name to init (PROTO_REGISTER), and the console UART's
  *     also as "console-uart";
- *  4. reports itself ready to init, and serves its endpoint for good:
- *     a driver that came up and then dies is restarted with fresh
- *     handles, DEVMGR_MAX_RESTARTS times at most.
+ *  4. reports itself ready to init (PROTO_READY "devmgr", with a send
+ *     handle: init takes no name without one), and serves its endpoint
+ *     for good: a driver that came up and then dies is restarted with
+ *     fresh handles, DEVMGR_MAX_RESTARTS times at most. One that dies
+ *     before it ever came up failed (bad arguments, not its device) and
+ *     would fail again: it is reported, not restarted.
  *
  * One thread, no locks. The lines it prints are an interface (tests/devmgr):
  *   devmgr: <path>: <compatible> -> <server> (pid <n>)
  *   devmgr: <n> driver(s) started for <m> device(s); <k> empty virtio slot(s)
  *   devmgr: <server>[<pid>] (<path>) crashed (status 0x10d); restarting
+ *   devmgr: <path>: <compatible> -> <server> (pid <n>, restart <i> of 3)
+ *   devmgr: <server>[<pid>] (<path>) killed (status 0x209); restarted 3 times: giving up on it
+ *   devmgr: <server>[<pid>] (<path>) exited (status 1) before ready
+ *   devmgr: <server>[<pid>] ready: "<name>"[, "console-uart"]   (initcall_debug only)
+ * <m> counts the devices devmgr has a server for (an empty virtio slot
+ * is none); <n> is lower only when a start failed, which is said.
  * Elsewhere: what is read from the tree (devtree.c), the table (drivers.h).
  */
 #include <stdbool.h>
@@ -46,7 +55,8 @@
 #define DEVMGR_CHILD_EXITED  1UL /* the child notification's bit */
 #define DEVMGR_IRQ_BIT	     1UL /* bit 0: proto.h's driver convention */
 #define DEVMGR_CONSOLE_ALIAS "console-uart"
-#define DEVMGR_ENV_MAX	     62 /* SYS_spawn takes 62 strings at most */
+#define DEVMGR_CONSOLE_ENV   "KEEL_CONSOLE=" /* libkeel: print through the console server */
+#define DEVMGR_ENV_MAX	     62		     /* SYS_spawn takes 62 strings at most */
 
 #define PAGE_SIZE	  4096UL
 #define FDT_HDR_TOTALSIZE 4 /* DTSpec 5.2: big-endian u32 at byte 4 */
@@ -165,7 +175,7 @@ static void make_driver_env(void)
 	int n = 0;
 
 	for (char **e = environ; e && *e && n < DEVMGR_ENV_MAX; e++)
-		if (strncmp(*e, "KEEL_CONSOLE=", 13))
+		if (strncmp(*e, DEVMGR_CONSOLE_ENV, sizeof(DEVMGR_CONSOLE_ENV) - 1))
 			driver_env[n++] = *e;
 	driver_env[n] = NULL;
 }
@@ -235,7 +245,8 @@ static long driver_spawn(struct driver *v)
 		}
 	}
 	if (devtree_argv(&d, argv, args, sizeof(args)) < 0) {
-		printf("devmgr: %s: arguments longer than %zu bytes\n", d.path, sizeof(args));
+		printf("devmgr: %s: arguments longer than %lu bytes\n", d.path,
+		       (unsigned long)sizeof(args));
 		close_all(h, n);
 		return -KEEL_ERANGE;
 	}
