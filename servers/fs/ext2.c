@@ -12,7 +12,7 @@
  * Owns: a write-back block cache (LRU, dirty bits), block and inode
  * allocation with the free counts, block maps (read and write at every
  * depth), directory entries (insert splits an entry's slack, delete merges
- * into the previous entry).
+ * into the previous entry), and where the last ext2_readdir() stopped.
  *
  * Invariants:
  *  - No pointer into the cache is kept across another call that takes a
@@ -22,7 +22,9 @@
  *    anything: block numbers against the device area, directory entries
  *    against their block, indexes against counts. Walks are bounded by
  *    the depth of the block map, the size of a directory and the length
- *    of a path, so a corrupt image gives -EXT2_EIO, never a loop.
+ *    of a path, so a corrupt image gives -EXT2_EIO, never a loop. Freeing
+ *    a block whose bit is already clear is an error too: a block map
+ *    whose entries repeat stops at the second visit.
  *  - The superblock's free counts are kept in fs->free_*, summed from the
  *    group descriptors at mount, and written at ext2_sync().
  *
