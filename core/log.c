@@ -17,6 +17,7 @@
 #include "fmt.h"
 #include "riscv.h"
 #include "spinlock.h"
+#include "string.h"
 #include "../sbi/sbi.h"
 
 #define LOG_SLOTS	2048	/* 512 KiB: the boot log of 128 harts fits */
@@ -76,6 +77,10 @@ static void log_emit_pending(bool force)
 		const struct log_record *r = &log_ring[log_printed % LOG_SLOTS];
 		int n;
 
+		if (r->level == LOG_RAW) {
+			sbi_console_write(r->text, r->len);
+			continue;
+		}
 		if (r->level >= log_console)
 			continue;
 		n = log_format(r, line, sizeof(line));
@@ -140,7 +145,18 @@ void log_console_write(const char *s, size_t len)
 	unsigned long flags = spin_lock_irqsave(&log_lock);
 
 	log_emit_pending(false);
-	sbi_console_write(s, len);
+	if (!log_owner) {
+		sbi_console_write(s, len);
+	} else {
+		/* The console server prints it, in order with the kernel's lines. */
+		while (len) {
+			size_t n = MIN(len, sizeof(log_ring[0].text));
+
+			log_store(LOG_RAW, riscv_rdtime(), s, n);
+			s += n;
+			len -= n;
+		}
+	}
 	spin_unlock_irqrestore(&log_lock, flags);
 }
 
@@ -233,8 +249,16 @@ int log_read(unsigned long seq, char *buf, size_t size)
 	unsigned long flags = spin_lock_irqsave(&log_lock);
 	int n = -KERR_NOENT;
 
-	if (seq >= log_tail() && seq < log_head)
-		n = log_format(&log_ring[seq % LOG_SLOTS], buf, size);
+	if (seq >= log_tail() && seq < log_head) {
+		const struct log_record *r = &log_ring[seq % LOG_SLOTS];
+
+		if (r->level != LOG_RAW) {
+			n = log_format(r, buf, size);
+		} else {
+			n = (int)MIN((size_t)r->len, size);
+			memcpy(buf, r->text, (size_t)n);
+		}
+	}
 	spin_unlock_irqrestore(&log_lock, flags);
 	return n;
 }

@@ -18,6 +18,8 @@
 #define LOG_NOTICE	5
 #define LOG_INFO	6
 #define LOG_DEBUG	7
+/* Not a level: console output of a task, kept in the ring while a console server prints it. */
+#define LOG_RAW		0xff
 
 #define LOG_DEFAULT_CONSOLE	7	/* print everything but debug */
 #define LOG_QUIET_CONSOLE	4	/* "quiet": errors and worse (Linux's quiet) */

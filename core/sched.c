@@ -238,6 +238,7 @@ void schedule(void)
 /* Interrupts off: leave @prev for @next, which no run queue holds, on cpu @c. */
 static void sched_switch_to(struct cpu *c, struct task *prev, struct task *next)
 {
+	BUG_ON(next->pid == 0 && next != c->idle);	/* another hart's idle task */
 	/* It may still be leaving another cpu (woken while going to sleep). */
 	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
 		cpu_relax();
@@ -271,10 +272,17 @@ bool sched_handoff(struct task *next)
 	struct task *prev = c->current;
 	int expected = TASK_BLOCKED;
 
-	/* Only where it may run, on a cpu that stays, and ahead of nothing more urgent. */
+	/*
+	 * Only where it may run, on a cpu that stays, ahead of nothing more
+	 * urgent, and only a task wholly off its last cpu: one still
+	 * switching away there is woken the usual way. Claim it as a waker
+	 * does (BLOCKED -> READY): schedule() on that cpu must not see it
+	 * RUNNING and queue it again.
+	 */
 	if (__atomic_load_n(&c->dying, __ATOMIC_ACQUIRE) || !cpumask_test(&next->affinity, c->id) ||
 	    next == prev || sched_nr_ready(c->id) ||
-	    !__atomic_compare_exchange_n(&next->state, &expected, TASK_RUNNING, false,
+	    __atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE) ||
+	    !__atomic_compare_exchange_n(&next->state, &expected, TASK_READY, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		irq_restore(flags);
 		return false;

@@ -271,7 +271,9 @@ static long sys_dmesg(unsigned long seq, uintptr_t buf, size_t len)
 	if (seq >= log_next_seq())
 		return 0;
 	log_console_read(task_current()->pid, seq);
-	if (console && log_level(seq) >= log_console_level())
+	/* Tasks' console output rides in the ring only for the console server. */
+	if ((console && log_level(seq) != LOG_RAW && log_level(seq) >= log_console_level()) ||
+	    (!console && log_level(seq) == LOG_RAW))
 		return -KERR_NOENT;
 	n = log_read(seq, line, sizeof(line));
 	if (n < 0)

@@ -335,7 +335,14 @@ static long do_request(struct client *c, const struct keel_msg *m, struct keel_m
 			return -KEEL_EBUSY;	/* the mount point itself */
 		return d ? ext2_unlink(&ext2, d) : -KEEL_EDENIED;
 	case FS_SYNC:
-		return mnt ? ext2_sync(&ext2) : 0;
+		n = mnt ? ext2_sync(&ext2) : 0;
+		if (!n && mnt) {
+			/* Then the disk's own cache: what is synced survives a power cut. */
+			struct keel_msg f = { .label = BLK_FLUSH }, fr;
+
+			n = keel_conn_call(&disk, &f, &fr);
+		}
+		return n;
 	default:
 		return -KEEL_ENOSYS;
 	}

@@ -306,7 +306,11 @@ static int cmd_run(int argc, char **argv)
 
 	if (argc < 2)
 		return printf("run: which program?\n"), 1;
-	pid = keel_spawn(argv[1], argv + 1, environ);
+	/* The child finds the servers through init, as we do: our slot 0 is its slot 0. */
+	long h = PROTO_H_PARENT;
+
+	pid = keel_getpid() == 1 ? keel_spawn(argv[1], argv + 1, environ) :
+				   keel_spawn_h(argv[1], argv + 1, environ, &h, 1);
 	if (pid < 0)
 		return printf("%s: %s\n", argv[1], keel_strerror(pid)), 1;
 	if (keel_wait(pid, &status) < 0)

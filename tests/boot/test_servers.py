@@ -1,0 +1,267 @@
+"""User space with its servers, on QEMU virt (and sifive_u): devmgr starts
+the drivers the device tree asks for, the console server takes the
+console over, the fs server serves the initramfs at / and the build's
+ext2 disk at /mnt, and the shell shows all of it. Data written and synced
+survives a power off (the host's e2fsck and debugfs check the image); a
+crashed server is reported and restarted and its clients reconnect; a
+task reaches nothing it was not given.
+
+Every test boots build/Image with build/initramfs.cpio (or a copy with
+one more server) and a copy of build/disk.img, and drives the shell."""
+
+import os
+import re
+import shutil
+import subprocess
+import time
+
+import pytest
+
+import keel as K
+
+INITRAMFS = os.path.join(K.BUILD, "initramfs.cpio")
+STAGE = os.path.join(K.BUILD, "initramfs.d")
+DISK = os.path.join(K.BUILD, "disk.img")
+
+
+def disk_args(path):
+    return ["-global", "virtio-mmio.force-legacy=false",
+            "-drive", "file=%s,format=raw,if=none,id=disk" % path,
+            "-device", "virtio-blk-device,drive=disk"]
+
+
+@pytest.fixture
+def disk(tmp_path):
+    """A fresh copy of build/disk.img (the tests write to it)."""
+    if not os.path.exists(DISK):
+        pytest.fail("%s missing: run ninja" % DISK)
+    path = str(tmp_path / "disk.img")
+    shutil.copy(DISK, path)
+    return path
+
+
+def boot(keel, disk=None, smp=4, append=None, initrd=INITRAMFS, **kw):
+    """Boot to the shell prompt; the runner."""
+    k = keel(smp=smp, initrd=initrd, append=append,
+             extra=disk_args(disk) if disk else (), **kw)
+    k.expect_line(r"^init: ready$", K.BOOT_TIMEOUT)
+    k.expect_line(r"^Keel shell\.")
+    return k
+
+
+def shell(k, command, expect, timeout=K.BOOT_TIMEOUT):
+    """Type @command; the match of the first line @expect matches after it."""
+    k.send(command + "\r")
+    return k.expect_line(expect, timeout)
+
+
+def output(k, command, timeout=K.BOOT_TIMEOUT):
+    """Type @command and an echo marker; the lines it printed in between."""
+    marker = "--end-of-%d--" % len(k.lines)
+    k.send(command + "\r")
+    k.expect_line(r"^# " + re.escape(command) + "$|^" + re.escape(command) + "$", timeout)
+    start = len(k.lines)
+    k.send("echo " + marker + "\r")
+    k.expect_line("^" + re.escape(marker) + "$", timeout)
+    return [l for l in k.lines[start:-1] if not l.endswith("echo " + marker)]
+
+
+def expect_all(k, patterns, timeout=K.BOOT_TIMEOUT):
+    """Wait until each of @patterns has matched a line, in any order (lines
+    from different tasks come in either order); their matches."""
+    deadline = time.monotonic() + timeout
+    found = {}
+    while len(found) < len(patterns):
+        left = [p for p in patterns if p not in found]
+        k.expect_line("|".join("(?:%s)" % p for p in left),
+                      max(0.1, deadline - time.monotonic()))
+        for p in left:
+            m = re.search(p, k.lines[-1])
+            if m:
+                found[p] = m
+    return [found[p] for p in patterns]
+
+
+def power_off(k):
+    shell(k, "poweroff", r"asked to power off")
+    assert k.wait_exit() == 0, k.why("QEMU exit status %s" % k.status)
+
+
+def test_boot_to_shell_starts_drivers_console_and_fs(keel, disk):
+    k = boot(keel, disk, append="initcall_debug")
+    # devmgr: one line per device it drives, then ready before the next level.
+    k.find(r"^devmgr: /soc/serial@10000000: ns16550a -> uart-8250 \(pid \d+\)$") or \
+        pytest.fail(k.why("no devmgr line for the UART"))
+    assert k.find(r"^devmgr: /soc/virtio_mmio@10008000: virtio,mmio -> virtio-blk"), \
+        k.why("no devmgr line for the disk")
+    assert k.find(r"^uart-8250: /soc/serial@10000000: ns16550a at 0x10000000, irq 10"), \
+        k.why("the UART driver did not start on irq 10")
+    assert k.find(r"^virtio-blk: /soc/virtio_mmio@10008000: 16384 sectors \(8 MiB\), irq 8"), \
+        k.why("the disk driver did not start")
+    for name in ("devmgr", "console", "fs"):
+        assert k.find(r"^initcall %s returned 0 after \d+ usecs$" % name), \
+            k.why("initcall %s did not report ready" % name)
+    assert k.find(r"\] console: console\[\d+\] takes the console over"), \
+        k.why("no takeover line from the console server")
+    assert k.find(r"^fs: ext2 on vda \(8192 KiB, 1024-byte blocks\) at /mnt$"), \
+        k.why("the disk was not mounted at /mnt")
+    # After the takeover the kernel log still reaches the console (now printed
+    # by the console server): a kernel line the shell causes shows up.
+    shell(k, "hart offline 3", r"\] smp: hart 3 \(cpu 3\) offline$")
+    power_off(k)
+
+
+def hart_of_cpu(k):
+    """{cpu: hartid} from the shell's harts command."""
+    table = {}
+    for line in output(k, "harts")[1:]:
+        f = line.split()
+        table[int(f[1])] = int(f[0])
+    return table
+
+
+def test_ps_shows_idle_tasks_init_kthreadd_servers_and_the_shell(keel, disk):
+    k = boot(keel, disk, smp=4)
+    harts = hart_of_cpu(k)
+    rows = {}
+    for line in output(k, "ps"):
+        m = re.match(r"^\s*(\d+)\s+(\d+)\s+(\d+)\s+([RQSZ])\s+(\S+)$", line)
+        if m:
+            rows.setdefault(m.group(5), []).append(tuple(int(x) for x in m.group(1, 2, 3)))
+    for n in range(4):
+        # swapper/N is cpu N's idle task, on that cpu's hart (the boot hart is cpu 0).
+        assert rows.get("swapper/%d" % n) == [(0, 0, harts[n])], \
+            k.why("no idle task of cpu %d on hart %d: %s" % (n, harts[n], rows))
+    assert rows.get("init", [(0,)])[0][:2] == (1, 0), k.why("init is not pid 1")
+    assert rows.get("kthreadd", [(0,)])[0][:2] == (2, 0), k.why("kthreadd is not pid 2")
+    devmgr = rows["devmgr"][0][0]
+    for name, parent in (("devmgr", 1), ("console", 1), ("fs", 1), ("sh", 1),
+                         ("uart-8250", devmgr), ("virtio-blk", devmgr)):
+        assert name in rows and rows[name][0][1] == parent, \
+            k.why("ps: %s missing or not a child of %d: %s" % (name, parent, rows.get(name)))
+    power_off(k)
+
+
+def test_shell_commands_show_the_system(keel, disk):
+    k = boot(keel, disk, smp=4)
+    harts = output(k, "harts")
+    assert harts[0].split() == ["HART", "CPU", "STATE", "PID", "NAME"], k.why("harts header")
+    assert len([l for l in harts[1:] if " online " in l]) == 4, k.why("harts: not 4 online")
+    table = hart_of_cpu(k)
+    boot_hart, other = table[0], table[2]
+    shell(k, "hart offline %d" % other, r"^hart %d: offline$" % other)
+    assert re.search(r"^\s+%d\s+2 offline\s+0 -$" % other, "\n".join(output(k, "harts")),
+                     re.M), k.why("hart %d not shown offline" % other)
+    shell(k, "hart online %d" % other, r"^hart %d: online$" % other)
+    # The boot hart (cpu 0) stays.
+    shell(k, "hart offline %d" % boot_hart, r"^hart offline %d: invalid argument$" % boot_hart)
+    free = output(k, "free")
+    m = re.match(r"^Mem:\s+(\d+)\s+(\d+)\s+(\d+)$", free[1])
+    assert m and int(m.group(1)) == int(m.group(2)) + int(m.group(3)) and \
+        240 * 1024 < int(m.group(1)) < 256 * 1024, k.why("free: %s" % free)
+    shell(k, "uptime", r"^up \d+\.\d{6} s$")
+    log = output(k, "dmesg")
+    assert any(re.search(r"\] Keel version ", l) for l in log), k.why("dmesg lacks the banner")
+    assert any("takes the console over" in l for l in log), k.why("dmesg lacks the takeover")
+    power_off(k)
+
+
+def test_ext2_write_sync_poweroff_survives_on_the_host(keel, disk):
+    k = boot(keel, disk, smp=2)
+    listing = output(k, "ls /mnt")
+    assert any(l.endswith(" README") for l in listing) and \
+        any(l.startswith("d ") and l.endswith(" docs") for l in listing), \
+        k.why("ls /mnt: %s" % listing)
+    shell(k, "cat /mnt/docs/mounted.txt", r"^Keel mounts this disk at /mnt\.$")
+    shell(k, "echo written by keel > /mnt/hello.txt", r"^# ")
+    shell(k, "echo a second line >> /mnt/hello.txt", r"^# ")
+    shell(k, "mkdir /mnt/newdir", r"^# ")
+    shell(k, "echo deep > /mnt/newdir/f", r"^# ")
+    shell(k, "rm /mnt/docs/mounted.txt", r"^# ")
+    shell(k, "rm /mnt/newdir", r"^rm: /mnt/newdir: busy$")  # not empty
+    shell(k, "echo x > /init", r"^echo: /init: denied$")  # the initramfs is read-only
+    shell(k, "cat /mnt/hello.txt", r"^written by keel$")
+    k.expect_line(r"^a second line$")
+    shell(k, "sync", r"^# ")
+    power_off(k)
+    fsck = subprocess.run(["e2fsck", "-fn", disk], capture_output=True, text=True)
+    assert fsck.returncode == 0, "e2fsck -fn: %s%s" % (fsck.stdout, fsck.stderr)
+
+    def debugfs(cmd):
+        return subprocess.run(["debugfs", "-R", cmd, disk], capture_output=True,
+                              text=True).stdout
+
+    assert debugfs("cat /hello.txt") == "written by keel\na second line\n"
+    assert debugfs("cat /newdir/f") == "deep\n"
+    assert "mounted.txt" not in debugfs("ls /docs")
+
+
+def restart_initramfs(tmp_path):
+    """build/initramfs.cpio plus a server that crashes on request (tests/user/crashy)."""
+    stage = tmp_path / "stage"
+    shutil.copytree(STAGE, stage, symlinks=True)
+    with open(stage / "etc" / "initcalls", "a") as f:
+        f.write("late        crashy        always      -             /bin/crashy\n")
+    out = tmp_path / "initramfs.cpio"
+    names = subprocess.run(["find", ".", "-mindepth", "1"], cwd=stage, check=True,
+                           capture_output=True, text=True).stdout
+    with open(out, "wb") as f:
+        subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=stage, check=True,
+                       input=names.encode(), stdout=f)
+    return str(out)
+
+
+def test_crashed_server_is_reported_restarted_and_clients_reconnect(keel, tmp_path):
+    k = boot(keel, smp=2, initrd=restart_initramfs(tmp_path))
+    first = int(k.find(r"^crashy: server up, pid (\d+)$").group(1))
+    shell(k, "/bin/crashy poke", r"^crashy: server is pid %d; asking it to crash$" % first)
+    # The server's crash, init's report and the client's error come in any
+    # order (three tasks; lines of others may follow the shell's prompt).
+    expect_all(k, [r"\] crashy\[%d\]: Store/AMO page fault at 0x0 epc 0x[0-9a-f]+ "
+                   r"on hart \d+; killed$" % first,
+                   r"crashy: the call failed: peer gone$",
+                   r"init: crashy\[%d\] crashed \(cause 15\)$" % first,
+                   r"init: restarting crashy \(restart 1 of 5\)$"])
+    second = int(k.expect_line(r"crashy: server up, pid (\d+)$").group(1))
+    k.expect_line(r"crashy: reconnected to the restarted server, pid %d$" % second)
+    # A killed server restarts the same way (its policy is "always").
+    k.send("kill %d\r" % second)
+    expect_all(k, [r"\] kill: pid %d, asked by sh" % second,
+                   r"init: crashy\[%d\] killed$" % second,
+                   r"crashy: server up, pid \d+$"])
+    power_off(k)
+
+
+def test_fs_server_killed_comes_back_and_the_shell_reconnects(keel, disk):
+    k = boot(keel, disk, smp=2)
+    pid = [l.split()[0] for l in output(k, "ps") if l.endswith(" fs")][0]
+    k.send("kill %s\r" % pid)
+    expect_all(k, [r"init: restarting fs \(restart 1 of 5\)$", r"fs: ext2 on vda "])
+    shell(k, "cat /mnt/docs/mounted.txt", r"^Keel mounts this disk at /mnt\.$")
+    power_off(k)
+
+
+@pytest.mark.parametrize("case, cause, addr", [
+    ("kernel-read", "Load page fault", "0xffffffff80000000"),
+    ("kernel-write", "Store/AMO page fault", "0xffffffc080000000"),
+    ("device", "Load page fault", "0x10000000"),
+])
+def test_a_task_cannot_touch_the_core_or_devices(keel, case, cause, addr):
+    k = boot(keel, smp=2)
+    m = shell(k, "/bin/isolation " + case,
+              r"\] isolation\[\d+\]: (.+) at (0x[0-9a-f]+) epc 0x[0-9a-f]+ on hart \d+; killed$")
+    assert m.group(1, 2) == (cause, addr), k.why("reported %s" % (m.group(1, 2),))
+    k.expect_line(r"^/bin/isolation: exit status \d+ \(killed by a fault\)$")
+    shell(k, "echo still here", r"^still here$")
+    power_off(k)
+
+
+@pytest.mark.parametrize("case", ["other-task", "handles", "pointers"])
+def test_a_task_reaches_only_what_it_holds(keel, case):
+    k = boot(keel, smp=2)
+    k.send("/bin/isolation %s\r" % case)
+    m = k.expect_line(r"^isolation: %s: (\d+) failed$" % case)
+    fails = [l for l in k.lines if re.match(r"^ISO_\d+ FAIL", l)]
+    assert m.group(1) == "0" and not fails, k.why("failed: %s" % fails)
+    assert len([l for l in k.lines if re.match(r"^ISO_\d+ ok", l)]) >= 4
+    power_off(k)
