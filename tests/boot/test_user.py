@@ -67,7 +67,8 @@ def test_init_runs_initcalls_by_level_then_the_shell(keel, initramfs):
     assert "foo=bar" in env and "initcall_debug=1" in env, k.why("environment %s" % env)
     k.expect_line(r"^init: ready$")
     order = [m.group(1) for m in k.find_all(r"^initcall (\w+) returned 0 after \d+ usecs$")]
-    assert order == ["hello_core", "hello_device", "hello_late"], \
+    # /etc/initcalls' levels in order: core, arch, subsys, fs, device, late.
+    assert order == ["hello_core", "devmgr", "console", "fs", "hello_device", "hello_late"], \
         k.why("initcalls returned in the order %s" % order)
     for name in order:
         assert k.find(r"^calling  %s @ \d+$" % name), k.why("no `calling  %s @ pid`" % name)
