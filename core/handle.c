@@ -65,17 +65,18 @@ int handle_install(struct task *t, struct kobj *o, unsigned int rights)
 	return -KERR_NOMEM;
 }
 
-/* A copy of the current task's slot @h; -KERR_NOENT if there is none. */
+/*
+ * A copy of the current task's slot @h; -KERR_NOENT if there is none.
+ * No lock: only the task itself changes its own table once it runs (a
+ * task is one thread), and others only read it.
+ */
 static int handle_read(long h, struct handle *out)
 {
 	struct handle_table *ht = handle_table(task_current(), false);
-	unsigned long flags;
 
 	if (!ht || h < 0 || h >= HANDLE_MAX)
 		return -KERR_NOENT;
-	flags = spin_lock_irqsave(&ht->lock);
 	*out = ht->slot[h];
-	spin_unlock_irqrestore(&ht->lock, flags);
 	return out->obj ? 0 : -KERR_NOENT;
 }
 
