@@ -120,25 +120,33 @@ static uintptr_t exec_stack(struct as *as, const char *const *argv, const char *
 int exec_load(const char *path, const char *const *argv, const char *const *envp,
 	      struct exec_image *img)
 {
-	struct elf_image elf;
-	struct elf_error eerr;
 	struct cpio_file f;
-	struct as *as;
 	int err;
 
 	err = initrd_find(path, &f);
 	if (err)
 		return err;
-	err = elf_parse(f.data, f.size, USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE, &elf, &eerr);
+	return exec_load_mem(f.data, f.size, path, argv, envp, img);
+}
+
+int exec_load_mem(const void *data, size_t size, const char *what, const char *const *argv,
+		  const char *const *envp, struct exec_image *img)
+{
+	struct elf_image elf;
+	struct elf_error eerr;
+	struct as *as;
+	int err;
+
+	err = elf_parse(data, size, USER_MMAP_BASE, &elf, &eerr);
 	if (err) {
-		pr_err("exec: %s: not a Keel executable: %s%s%s\n", path, elf_strerror(err),
+		pr_err("exec: %s: not a Keel executable: %s%s%s\n", what, elf_strerror(err),
 		       eerr.what ? ": " : "", eerr.what ? eerr.what : "");
 		return -KERR_INVAL;
 	}
 	as = as_create();
 	if (!as)
 		return -KERR_NOMEM;
-	err = exec_load_segments(as, f.data, &elf);
+	err = exec_load_segments(as, data, &elf);
 	if (!err)
 		err = as_map_anon(as, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE,
 				  PTE_R | PTE_W);

@@ -19,6 +19,10 @@ struct exec_image {
 };
 
 /* Load @path with @argv/@envp (kernel strings, NULL-terminated); 0 or -KERR_*. */
+/* As exec_load(), from an ELF image in memory (@what names it in messages). */
+int __must_check exec_load_mem(const void *data, size_t size, const char *what,
+			       const char *const *argv, const char *const *envp,
+			       struct exec_image *img);
 int __must_check exec_load(const char *path, const char *const *argv, const char *const *envp,
 			   struct exec_image *img);
 /* The current kernel task becomes the user program @img; never returns. */

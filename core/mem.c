@@ -118,6 +118,18 @@ long sys_mem_create(unsigned long size)
 	return handle_install(task_current(), &m->obj, KEEL_R_MEM_ALL);
 }
 
+int mem_object_data(long h, const void **data, uint64_t *size)
+{
+	struct kobj *o;
+	int err = handle_get(h, KEEL_OBJ_MEMORY, KEEL_R_MAP_READ, &o);
+
+	if (err)
+		return err;
+	*data = pa_to_kva(mem_of(o)->pa);
+	*size = mem_of(o)->size;
+	return 0;
+}
+
 long sys_mem_phys(long h)
 {
 	struct kobj *o;

@@ -9,6 +9,7 @@
 #include "syscall.h"
 #include "as.h"
 #include "exec.h"
+#include "fmt.h"
 #include "handle.h"
 #include "ipc.h"
 #include "initrd.h"
@@ -191,8 +192,13 @@ static int sys_spawn_give(struct task *t, struct handle *hs, unsigned long n)
 	return 0;
 }
 
-static long sys_spawn(uintptr_t upath, uintptr_t uargv, uintptr_t uenvp, uintptr_t uh,
-		      unsigned long nh)
+/*
+ * spawn (@memh < 0: the ELF at path @upath in the initramfs) and
+ * spawn_mem (the ELF in memory object @memh; the child is named after
+ * its argv[0]).
+ */
+static long sys_spawn_any(long memh, uintptr_t upath, uintptr_t uargv, uintptr_t uenvp,
+			  uintptr_t uh, unsigned long nh)
 {
 	static struct sys_spawn_args a;		/* guarded by sys_spawn_lock */
 	static struct mutex sys_spawn_lock;	/* all zero is an unlocked mutex */
@@ -208,13 +214,23 @@ static long sys_spawn(uintptr_t upath, uintptr_t uargv, uintptr_t uenvp, uintptr
 	if (err)
 		return err;
 	mutex_lock(&sys_spawn_lock);
-	err = strncpy_from_user(sys_as(), a.path, upath, sizeof(a.path));
+	err = memh < 0 ? strncpy_from_user(sys_as(), a.path, upath, sizeof(a.path)) : 0;
 	if (err >= 0)
 		err = sys_copy_vec(uargv, a.argv, EXEC_MAX_ARGS, a.store, &used, sizeof(a.store));
 	if (err >= 0)
 		err = sys_copy_vec(uenvp, a.envp, EXEC_MAX_ARGS, a.store, &used, sizeof(a.store));
-	if (err >= 0)
+	if (err >= 0 && memh >= 0) {
+		const void *data;
+		uint64_t size;
+
+		/* The child's name: its argv[0], else "a.out". */
+		fmt_snprintf(a.path, sizeof(a.path), "%s", a.argv[0] ? a.argv[0] : "a.out");
+		err = mem_object_data(memh, &data, &size);
+		if (!err)
+			err = exec_load_mem(data, size, a.path, a.argv, a.envp, &img);
+	} else if (err >= 0) {
 		err = exec_load(a.path, a.argv, a.envp, &img);
+	}
 	if (err < 0) {
 		mutex_unlock(&sys_spawn_lock);
 		goto drop;
@@ -240,6 +256,12 @@ drop:
 	for (unsigned long i = 0; i < nh; i++)
 		kobj_drop(hs[i].obj, hs[i].rights);
 	return err;
+}
+
+static long sys_spawn(uintptr_t upath, uintptr_t uargv, uintptr_t uenvp, uintptr_t uh,
+		      unsigned long nh)
+{
+	return sys_spawn_any(-1, upath, uargv, uenvp, uh, nh);
 }
 
 static long sys_wait(long pid, uintptr_t ustatus)
@@ -649,6 +671,10 @@ static long syscall_dispatch(struct trap_frame *tf)
 	case SYS_meminfo: return sys_meminfo(A(1));
 	case SYS_kill: return sys_kill((long)A(1), (long)A(2));
 	case SYS_wait_any: return sys_wait_any(A(1), A(2));
+	case SYS_spawn_mem:
+		if ((long)A(1) < 0)
+			return -KERR_NOENT;
+		return sys_spawn_any((long)A(1), 0, A(2), A(3), A(4), A(5));
 	default: return -KERR_NOSYS;
 	}
 }

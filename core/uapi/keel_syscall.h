@@ -49,7 +49,8 @@
 #define SYS_meminfo	38	/* (&info) -> 0 */
 #define SYS_kill	39	/* (ctl, pid) -> 0 */
 #define SYS_wait_any	40	/* (&status, flags) -> pid, 0 if none exited (KEEL_WNOHANG) */
-#define SYS_MAX		41
+#define SYS_spawn_mem	41	/* (mem, argv, envp, handles, n) -> pid */
+#define SYS_MAX		42
 
 /* Kinds of object a handle names. */
 #define KEEL_OBJ_ENDPOINT	1

@@ -95,6 +95,17 @@ static inline long keel_spawn_h(const char *path, char *const argv[], char *cons
 			     (long)n, 0);
 }
 
+/*
+ * As keel_spawn_h(), the ELF being the contents of memory object @mem
+ * (the caller needs KEEL_R_MAP_READ on it); the child is named argv[0].
+ */
+static inline long keel_spawn_mem(long mem, char *const argv[], char *const envp[],
+				  const long *handles, unsigned long n)
+{
+	return keel_syscall6(SYS_spawn_mem, mem, (long)argv, (long)envp, (long)handles, (long)n,
+			     0);
+}
+
 static inline long keel_wait(long pid, int *status)
 {
 	return keel_syscall(SYS_wait, pid, (long)status, 0, 0);

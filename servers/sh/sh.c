@@ -299,6 +299,31 @@ static int cmd_uptime(int argc, char **argv)
 	return 0;
 }
 
+/* Not in the initramfs: read the program through the fs server and run it from memory. */
+static long run_from_fs(char **argv, const long *h)
+{
+	char path[PATH_LEN];
+	uint64_t size;
+	uint32_t mode;
+	long err = fs_stat(abs_path(argv[0], path), &size, &mode), mem, va, pid;
+
+	if (err)
+		return err;
+	if ((mode & 0170000) != 0100000 || !size || size > 16 * 1024 * 1024)
+		return -KEEL_EINVAL;
+	mem = keel_mem_create(size);
+	if (mem < 0)
+		return mem;
+	va = keel_mmap(mem, 0, size, KEEL_PROT_READ | KEEL_PROT_WRITE);
+	err = va < 0 ? va : fs_read(path, 0, (void *)va, size);
+	if (va >= 0)
+		keel_munmap((void *)va, size);
+	pid = err < 0 ? err : (uint64_t)err != size ? -KEEL_EIO :
+		keel_spawn_mem(mem, argv, environ, h, keel_getpid() == 1 ? 0 : 1);
+	keel_handle_close(mem);
+	return pid;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	long pid;
@@ -311,6 +336,8 @@ static int cmd_run(int argc, char **argv)
 
 	pid = keel_getpid() == 1 ? keel_spawn(argv[1], argv + 1, environ) :
 				   keel_spawn_h(argv[1], argv + 1, environ, &h, 1);
+	if (pid == -KEEL_ENOENT)
+		pid = run_from_fs(argv + 1, &h);
 	if (pid < 0)
 		return printf("%s: %s\n", argv[1], keel_strerror(pid)), 1;
 	if (keel_wait(pid, &status) < 0)

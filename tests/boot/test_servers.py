@@ -196,6 +196,18 @@ def test_ext2_write_sync_poweroff_survives_on_the_host(keel, disk):
     assert "mounted.txt" not in debugfs("ls /docs")
 
 
+def test_a_program_on_the_disk_runs_from_memory(keel, disk):
+    """The shell reads /mnt/bin/hello through the fs server into a memory
+    object and spawns it from there (spawn_mem); a file that is not an ELF
+    is refused with the core's reason."""
+    k = boot(keel, disk, smp=2)
+    shell(k, "/mnt/bin/hello from-disk", r"^/mnt/bin/hello: pid \d+, parent \d+, 1 argument: "
+          r"from-disk$")
+    shell(k, "run /mnt/README", r"\] exec: /mnt/README: not a Keel executable: not an ELF file")
+    k.expect_line(r"^/mnt/README: invalid argument$")
+    power_off(k)
+
+
 def restart_initramfs(tmp_path):
     """build/initramfs.cpio plus a server that crashes on request (tests/user/crashy)."""
     stage = tmp_path / "stage"
