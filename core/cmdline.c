@@ -13,6 +13,7 @@ struct cmdline cmdline = {
 	.timer_hz = 100,
 	.smp_timeout_ms = 1000,
 	.hotplug_ms = 2000,
+	.syscall_fuzz_ms = 10000,
 };
 
 static char cmdline_buf[COMMAND_LINE_SIZE];	/* the words, split in place */
@@ -115,6 +116,15 @@ static void param_hotplug_ms(const char *name, const char *val)
 	cmdline.hotplug_ms = (unsigned int)v;
 }
 
+static void param_syscall_fuzz_ms(const char *name, const char *val)
+{
+	unsigned long v;
+
+	if (!cmdline_parse_uint(val, 3600000, &v) || v == 0)
+		return cmdline_bad(name, val, "not a time from 1 to 3600000 ms");
+	cmdline.syscall_fuzz_ms = (unsigned int)v;
+}
+
 static void param_string(const char *name, const char *val)
 {
 	if (!val || !*val)
@@ -151,6 +161,7 @@ static const struct cmdline_param cmdline_params[] = {
 	{ "smp.timeout_ms", true, param_smp_timeout },
 	{ "selftest", true, param_string },
 	{ "selftest.hotplug_ms", true, param_hotplug_ms },
+	{ "syscall-fuzz.ms", true, param_syscall_fuzz_ms },
 	{ "init", true, param_string },
 	{ "rdinit", true, param_string },
 	{ "initcall_debug", false, param_initcall_debug },

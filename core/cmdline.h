@@ -23,6 +23,7 @@ struct cmdline {
 	unsigned int timer_hz;		/* timer.hz= */
 	unsigned int smp_timeout_ms;	/* smp.timeout_ms= */
 	unsigned int hotplug_ms;	/* selftest.hotplug_ms=: how long selftest=hotplug runs */
+	unsigned int syscall_fuzz_ms;	/* syscall-fuzz.ms=: how long selftest=syscall-fuzz runs */
 	const char *selftest;		/* selftest=, or NULL */
 	const char *init, *rdinit;	/* init=, rdinit= */
 	bool initcall_debug;

@@ -26,6 +26,7 @@
 #include "riscv.h"
 #include "selftest.h"
 #include "smp.h"
+#include "string.h"
 #include "timer.h"
 #include "trap.h"
 #include "vm.h"
@@ -55,12 +56,33 @@ static __noreturn void core_done(void)
 	power_off();
 }
 
+/*
+ * Self-tests that are user programs: with selftest=<name> the core runs
+ * <path> as pid 1 instead of /init (it has init's handles) and leaves the
+ * in-kernel self-tests out; the program reports KTAP and powers off.
+ */
+static const struct {
+	const char *name, *path;
+} user_selftests[] = {
+	{ "syscall-fuzz", "/bin/syscall_fuzz" },
+};
+
+/* The program of a user-space self-test named by selftest=, or NULL. */
+static const char *user_selftest(void)
+{
+	for (unsigned int i = 0; cmdline.selftest && i < ARRAY_SIZE(user_selftests); i++)
+		if (!strcmp(cmdline.selftest, user_selftests[i].name))
+			return user_selftests[i].path;
+	return NULL;
+}
+
 static char initcall_blacklist_env[COMMAND_LINE_SIZE + 32];
+static char syscall_fuzz_env[32];
 
 /* Exec @path as pid 1; returns only on failure, with the error. */
 static int try_to_run_init_process(const char *path)
 {
-	const char *argv[CMDLINE_MAX_INIT_ARGS + 2], *envp[CMDLINE_MAX_INIT_ENVS + 5];
+	const char *argv[CMDLINE_MAX_INIT_ARGS + 2], *envp[CMDLINE_MAX_INIT_ENVS + 6];
 	struct exec_image img;
 	unsigned int n = 0;
 	int err;
@@ -80,6 +102,12 @@ static int try_to_run_init_process(const char *path)
 		envp[n++] = "initcall_debug=1";
 	if (cmdline.initcall_blacklist)
 		envp[n++] = initcall_blacklist_env;
+	/* How long selftest=syscall-fuzz runs (syscall-fuzz.ms=). */
+	if (user_selftest()) {
+		fmt_snprintf(syscall_fuzz_env, sizeof(syscall_fuzz_env), "syscall_fuzz_ms=%u",
+			     cmdline.syscall_fuzz_ms);
+		envp[n++] = syscall_fuzz_env;
+	}
 	for (unsigned int i = 0; i < cmdline.init_envc; i++)
 		envp[n++] = cmdline.init_envp[i];
 	envp[n] = NULL;
@@ -96,8 +124,13 @@ static void run_init_process(void)
 {
 	static const char *const defaults[] = { "/sbin/init", "/etc/init", "/bin/init", "/bin/sh" };
 	const char *rdinit = cmdline.rdinit ? cmdline.rdinit : "/init";
+	const char *selftest = user_selftest();
 	int err;
 
+	if (selftest) {
+		err = try_to_run_init_process(selftest);
+		panic("selftest: cannot run %s (error %d)", selftest, -err);
+	}
 	err = try_to_run_init_process(rdinit);
 	pr_err("Failed to execute %s (error %d)\n", rdinit, -err);
 	if (cmdline.init) {
@@ -119,7 +152,7 @@ static void kernel_init(void *unused)
 		panic("kernel_init: kthreadd did not start in %u ms", KTHREADD_WAIT_MS);
 	smp_init();				/* every usable hart, through HSM */
 	initrd_init();				/* check the initramfs, whole */
-	if (cmdline.selftest || !initrd_present())
+	if ((cmdline.selftest && !user_selftest()) || !initrd_present())
 		core_done();			/* self-tests, or nothing to run */
 	report_boot_time();
 	if (mem_give_init(task_current()))
