@@ -29,7 +29,7 @@ static bool cmdline_streq(const char *a, const char *b)
 	return *a == *b;
 }
 
-/* Decimal only, no sign; false on anything else or overflow past @max. */
+/* Decimal only, no sign; false on anything else or a value past @max. */
 static bool cmdline_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	unsigned long v = 0;
@@ -37,11 +37,14 @@ static bool cmdline_parse_uint(const char *s, unsigned long max, unsigned long *
 	if (!s || !*s)
 		return false;
 	for (; *s; s++) {
+		unsigned long d = (unsigned long)(*s - '0');
+
 		if (*s < '0' || *s > '9')
 			return false;
-		if (v > (max - (unsigned long)(*s - '0')) / 10)
+		/* d > max first: max - d must not wrap ("loglevel=9" is past 8). */
+		if (d > max || v > (max - d) / 10)
 			return false;
-		v = v * 10 + (unsigned long)(*s - '0');
+		v = v * 10 + d;
 	}
 	*out = v;
 	return true;
