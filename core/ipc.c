@@ -22,12 +22,14 @@
  * so an early or spurious wake-up is harmless (wait.c's rule).
  */
 #include "ipc.h"
+#include "cpu.h"
 #include "handle.h"
 #include "riscv.h"
 #include "sched.h"
 #include "spinlock.h"
 #include "string.h"
 #include "task.h"
+#include "trap.h"
 #include "wait.h"
 
 #define IPC_EP_MAX	256
@@ -524,4 +526,145 @@ unsigned long ipc_notif_wait(struct kobj *o)
 	n->bits = 0;
 	spin_unlock_irqrestore(&n->lock, flags);
 	return bits;
+}
+
+/* --- the fast path -------------------------------------------------------- */
+
+/*
+ * ipc_call and ipc_reply_recv in their common case, straight from the
+ * trap frame to the partner and its hart, without the generic layers:
+ * a message of label and four words (no handle), a partner already
+ * waiting, blocked and off every cpu, that may run here, and nothing
+ * else ready here. The partner is handed the message in its struct
+ * ipc_task and this hart, exactly as the slow path would leave it, so
+ * either side may take the other path next time. Anything unusual and
+ * nothing is touched: the caller runs the slow path.
+ */
+
+#define FA(n)	(tf->regs[10 + (n) - 2])	/* argument n, 1-based: a0 is FA(1) */
+
+/* The current task's endpoint handle in a0 with @need, or NULL (lock-free: our own table). */
+static struct endpoint *fast_ep(struct trap_frame *tf, unsigned int need)
+{
+	struct handle_table *ht = __atomic_load_n(&task_current()->handles, __ATOMIC_ACQUIRE);
+	long h = (long)FA(1);
+	struct handle *e;
+
+	if (!ht || h < 0 || h >= HANDLE_MAX)
+		return NULL;
+	e = &ht->slot[h];
+	if (!e->obj || e->obj->kt != &ep_type || (e->rights & need) != need)
+		return NULL;
+	return ep_of(e->obj);
+}
+
+/* Is @t parked in the core, off every cpu, free to run on @cpu? */
+static bool fast_partner(struct task *t, unsigned int cpu)
+{
+	return t && cpumask_test(&t->affinity, cpu) && !task_killed(t) &&
+	       !__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) &&
+	       __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == TASK_BLOCKED;
+}
+
+/* ipc_lock held: the message in the frame's a1-a5, for @to. */
+static void fast_deliver(struct trap_frame *tf, struct task *to)
+{
+	to->ipc.msg.label = FA(2);
+	for (int i = 0; i < IPC_WORDS; i++)
+		to->ipc.msg.w[i] = FA(3 + i);
+	to->ipc.msg.xfer = NULL;
+	to->ipc.msg.xfer_rights = 0;
+}
+
+/*
+ * ipc_lock held, we BLOCKED and @next claimed (READY, on no queue):
+ * switch, then wait out what the slow path may still owe us.
+ */
+static int fast_switch(struct task *me, struct task *next, struct waitqueue *wq)
+{
+	spin_unlock(&ipc_lock);
+	sched_switch_direct(next);
+	spin_lock(&ipc_lock);
+	/* Woken early (a kill, say): wait on, or give up as the slow path would. */
+	return me->ipc.state != IPC_IDLE ? ipc_wait(me, wq, 0, NULL) : 0;
+}
+
+/* ipc_lock held, our wait over: the result into the frame (a handle gets a slot). */
+static void fast_result(struct trap_frame *tf, struct task *me, long ret)
+{
+	struct ipc_msg m = me->ipc.msg;
+
+	me->ipc.msg.xfer = NULL;
+	spin_unlock(&ipc_lock);
+	FA(1) = (unsigned long)ret;
+	if (ret < 0)
+		return;
+	FA(2) = m.label;
+	for (int i = 0; i < IPC_WORDS; i++)
+		FA(3 + i) = m.w[i];
+	FA(7) = (unsigned long)KEEL_HANDLE_NONE;
+	if (m.xfer) {
+		int h = handle_install(me, m.xfer, m.xfer_rights);
+
+		FA(7) = (unsigned long)(h < 0 ? KEEL_HANDLE_NONE : h);
+	}
+}
+
+bool ipc_fast(struct trap_frame *tf, unsigned long nr)
+{
+	struct task *me = task_current(), *p;
+	struct cpu *c = this_cpu();
+	bool call = nr == SYS_ipc_call;
+	struct endpoint *ep;
+	int expected = TASK_BLOCKED, err;
+
+	if ((long)FA(7) != KEEL_HANDLE_NONE || task_killed(me) || sched_nr_ready(c->id) ||
+	    __atomic_load_n(&c->dying, __ATOMIC_ACQUIRE))
+		return false;
+	ep = fast_ep(tf, call ? KEEL_R_SEND : KEEL_R_RECEIVE);
+	if (!ep)
+		return false;
+	spin_lock(&ipc_lock);
+	if (call) {
+		p = ep->receivers.head;
+		if (!ep->nrecv || !fast_partner(p, c->id) || p->ipc.reply_to) {
+			spin_unlock(&ipc_lock);
+			return false;
+		}
+	} else {
+		p = me->ipc.reply_to;
+		if (!ep->nsend || ep->bound || ep->senders.head || !fast_partner(p, c->id) ||
+		    p->ipc.state != IPC_WAIT_REPLY) {
+			spin_unlock(&ipc_lock);
+			return false;
+		}
+	}
+	/* From here on the partner has its message, whatever happens to the switch. */
+	fast_deliver(tf, p);
+	p->ipc.status = 0;
+	p->ipc.state = IPC_IDLE;
+	if (call) {
+		wq_pop(&ep->receivers);
+		p->ipc.reply_to = me;
+		p->ipc.sender = me->pid;
+		me->ipc.state = IPC_WAIT_REPLY;
+		me->ipc.server = p;
+	} else {
+		p->ipc.server = NULL;
+		me->ipc.reply_to = NULL;
+		me->ipc.state = IPC_RECEIVING;
+		wq_add(&ep->receivers, me);
+	}
+	__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_RELEASE);
+	if (__atomic_compare_exchange_n(&p->state, &expected, TASK_READY, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		err = fast_switch(me, p, call ? &ep->senders : &ep->receivers);
+	else	/* someone else woke it meanwhile: it finds its message; we wait */
+		err = ipc_wait(me, call ? &ep->senders : &ep->receivers, 0, NULL);
+	if (!err)
+		err = me->ipc.status;
+	if (err == IPC_NOTIFIED)
+		err = -KERR_PEER;	/* cannot be: no notification is bound to @ep */
+	fast_result(tf, me, err ? err : call ? 0 : me->ipc.sender);
+	return true;
 }

@@ -59,4 +59,11 @@ void ipc_msg_release(struct ipc_msg *m);
 /* At exit, before its handles close: fail the caller @t still owes a reply. */
 void ipc_task_exit(struct task *t);
 
+struct trap_frame;
+/*
+ * Interrupts off, from syscall_handle(): ipc_call or ipc_reply_recv (@nr)
+ * through the fast path; false if it does not apply (nothing done).
+ */
+bool ipc_fast(struct trap_frame *tf, unsigned long nr);
+
 #endif

@@ -265,6 +265,15 @@ static void sched_switch_to(struct cpu *c, struct task *prev, struct task *next)
 	sched_finish_switch();
 }
 
+void sched_switch_direct(struct task *next)
+{
+	struct cpu *c = this_cpu();
+
+	BUG_ON(c->preempt_count);
+	c->need_resched = false;
+	sched_switch_to(c, c->current, next);
+}
+
 bool sched_handoff(struct task *next)
 {
 	unsigned long flags = irq_save();

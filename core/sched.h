@@ -30,6 +30,11 @@ void sched_yield(void);
  * first: the caller then wakes it and blocks the usual way.
  */
 bool sched_handoff(struct task *next);
+/*
+ * Interrupts off, the current task BLOCKED, @next claimed by the caller
+ * (BLOCKED -> READY, on no queue, off every cpu): run @next here now.
+ */
+void sched_switch_direct(struct task *next);
 /* Make a BLOCKED (or new) task READY on a cpu it may run on; false if it was not blocked. */
 bool sched_wake(struct task *t);
 /* Block the current task until woken or until the time CSR passes @deadline (0 = never). */

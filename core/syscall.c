@@ -681,16 +681,20 @@ static long syscall_dispatch(struct trap_frame *tf)
 
 void syscall_handle(struct trap_frame *tf)
 {
+	unsigned long nr = tf->regs[17 - 1];	/* a7 */
+
 	tf->sepc += 4;		/* past the ecall */
+	if ((nr == SYS_ipc_call || nr == SYS_ipc_reply_recv) && ipc_fast(tf, nr))
+		return;
 	local_irq_enable();
 	tf->regs[10 - 1] = (unsigned long)syscall_dispatch(tf);
-	syscall_check_killed();
 	local_irq_disable();
+	syscall_check_killed();
 }
 
 void syscall_check_killed(void)
 {
-	struct task *t = task_current();
+	struct task *t = this_cpu()->current;	/* interrupts are off */
 
 	if (!task_killed(t))
 		return;

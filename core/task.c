@@ -185,15 +185,6 @@ struct task *task_find(int pid)
 	return found;
 }
 
-struct task *task_current(void)
-{
-	/* Interrupts off: no move to another hart between reading tp and current. */
-	unsigned long flags = csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
-	struct task *t = this_cpu()->current;
-
-	csr_set(sstatus, flags);
-	return t;
-}
 
 /* First C code of a new task (boot/switch.S task_trampoline). */
 void task_main(struct task *t)

@@ -9,7 +9,9 @@
 #define KEEL_TASK_H
 
 #include "keel.h"
+#include "cpu.h"
 #include "cpumask.h"
+#include "riscv.h"
 #include "ipc.h"
 #include "runq.h"
 #include "wait.h"
@@ -90,7 +92,15 @@ int __must_check task_join(struct task *t, unsigned int timeout_ms);
 /* Free a dead task's stack and slot (sched.c, after switching away from it). */
 void task_free(struct task *t);
 /* The task running on this cpu. */
-struct task *task_current(void);
+static inline struct task *task_current(void)
+{
+	/* Interrupts off: no move to another hart between reading tp and current. */
+	unsigned long flags = csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
+	struct task *t = this_cpu()->current;
+
+	csr_set(sstatus, flags);
+	return t;
+}
 /* Walk every live task (for ps and tests); returns how many it visited. */
 unsigned int task_for_each(void (*fn)(struct task *t, void *arg), void *arg);
 const char *task_state_str(int state);
