@@ -23,6 +23,15 @@
  * mapped, or of the mmap area; no pointer into its own image or stack;
  * console writes only of one fixed line, rarely. Everything else is fair
  * game: dead handles, pointers to nothing or into the kernel, huge sizes.
+ *
+ * Knobs, as name=value words on the kernel command line (the core hands
+ * unknown ones to pid 1's environment; the parent passes _all on):
+ *   syscall_fuzz_seed=N     replay the parent's random choices (printed)
+ *   syscall_fuzz_all=1      also the calls that hit known core bugs (see
+ *                           tame_call(), tame_munmap(), SYS_mmap in tame())
+ *   syscall_fuzz_serve_us=N the parent's timed receive (10000): small values
+ *                           make timed waits race their wake-ups often
+ *   syscall_fuzz_hold=S     before killing hung tasks, S seconds for gdb
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +50,7 @@
 #define HANG_GRACE_MS		2000
 #define EXIT_GRACE_MS		10000
 #define KILL_EVERY_MS		1000	/* the parent kills a random child this often */
-#define SERVE_TIMEOUT_US	10000	/* the parent's receive: it reaps between */
+#define SERVE_TIMEOUT_US	10000	/* the parent's receive (syscall_fuzz_serve_us=) */
 #define REPORT_EVERY		64	/* calls between a child's reports */
 #define EXIT_ONE_IN		5000	/* a child exits on purpose */
 #define FAULT_ONE_IN		20000	/* a child faults on purpose */
@@ -300,14 +309,19 @@ static unsigned long syscall7(long nr, unsigned long a[7])
 	return r0;
 }
 
-static void tame_spawn(struct fuzz *f, unsigned long a[7])
+/* spawn and spawn_mem: argv, envp, handles and their number in a1-a4. */
+static void tame_spawn(struct fuzz *f, long nr, unsigned long a[7])
 {
 	/*
 	 * A path from the table or one the core cannot read. Loading the
 	 * program costs a few hundred pages, so it is the path 1 time in 8;
 	 * a non-ELF file costs a log line, so 1 in 64.
 	 */
-	if (one_in(f, 4)) {
+	if (nr == SYS_spawn_mem) {
+		/* Its memory holds no program (a log line each): rarely a real one. */
+		if (a[0] < HANDLES && f->h[a[0]].kind == H_MEM && !one_in(f, 64))
+			a[0] = (unsigned long)KEEL_HANDLE_NONE;
+	} else if (one_in(f, 4)) {
 		a[0] = bad_ptr(f);
 	} else if (one_in(f, 8)) {
 		a[0] = (uintptr_t)fuzz_paths[0];
@@ -328,8 +342,8 @@ static void tame_spawn(struct fuzz *f, unsigned long a[7])
 	if (one_in(f, 2))
 		a[3] = (uintptr_t)spawn_handles + (rnd(f) % 4) * sizeof(long);
 	a[4] = one_in(f, 4) ? a[4] : rnd(f) % (KEEL_SPAWN_HANDLES + 2);
-	if (f->nkids == MAX_KIDS)
-		a[0] = bad_ptr(f);	/* no room to remember another */
+	if (f->nkids == MAX_KIDS)	/* no room to remember another */
+		a[0] = nr == SYS_spawn ? bad_ptr(f) : (unsigned long)KEEL_HANDLE_NONE;
 }
 
 static void tame_munmap(struct fuzz *f, unsigned long a[7])
@@ -427,7 +441,8 @@ static long tame(struct fuzz *f, long nr, unsigned long a[7])
 		a[nr == SYS_sleep_us ? 0 : 1] = rnd(f) % 2001;
 		break;
 	case SYS_spawn:
-		tame_spawn(f, a);
+	case SYS_spawn_mem:
+		tame_spawn(f, nr, a);
 		break;
 	case SYS_wait:
 		if (f->nkids && one_in(f, 2))
@@ -574,6 +589,7 @@ static void learn(struct fuzz *f, long nr, const unsigned long in[7], const unsi
 		break;
 	case SYS_munmap: forget_maps(f, in[0], in[1]); break;
 	case SYS_spawn:
+	case SYS_spawn_mem:
 		if (f->nkids < MAX_KIDS)
 			f->kids[f->nkids++] = r;
 		break;
@@ -695,6 +711,7 @@ struct parent {
 	unsigned int started, normal, on_purpose, faulted, killed, missed, spawn_failed;
 	long spawn_err;
 	int all;			/* pass syscall_fuzz_all on */
+	uint64_t serve_us;		/* its timed receive: it reaps between */
 };
 
 static char *const all_envp[] = { "syscall_fuzz_all=1", NULL };
@@ -846,7 +863,7 @@ static void supervise(struct parent *p)
 		if ((t >= ms && !p->nlive) || t >= ms + HANG_GRACE_MS + EXIT_GRACE_MS ||
 		    (t >= ms + HANG_GRACE_MS && !all_stopped(p)))
 			return;
-		r = keel_ipc_recv_timeout(p->ep, &m, SERVE_TIMEOUT_US);
+		r = keel_ipc_recv_timeout(p->ep, &m, p->serve_us);
 		if (r > 0)
 			serve(p, r, &m);
 		reap(p);
@@ -910,6 +927,8 @@ static int run_parent(void)
 	p->seed = seed_env ? strtoull(seed_env, NULL, 0) : keel_time_ns() * 0x9e3779b97f4a7c15ULL;
 	p->rng = p->seed | 1;
 	p->all = getenv("syscall_fuzz_all") != NULL;
+	p->serve_us = getenv("syscall_fuzz_serve_us") ?
+			      strtoull(getenv("syscall_fuzz_serve_us"), NULL, 10) : SERVE_TIMEOUT_US;
 	p->harts = online_harts();
 	p->target = FUZZ_MIN(CHILDREN_PER_HART * p->harts, MAX_CHILDREN);
 	p->ep = keel_ep_create();
