@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""bench.py - 'ninja bench': how long Keel takes to boot, against the floor.
+"""bench.py - 'ninja bench': how long Keel takes to boot, against the floor,
+and what its basic operations cost.
 
-Two tables, each for both TCG modes and several hart counts:
+The boot and smp tables, each for both TCG modes and several hart counts:
 
 - boot (issue 3): QEMU launch -> Keel's last core line ("core: bring-up
   done"), next to the floor payload (tests/bench/floor.S: OpenSBI, then
@@ -15,12 +16,25 @@ Two tables, each for both TCG modes and several hart counts:
   the stamps of Keel's banner, first dt line, smp_init start and
   "brought up" line show where its time goes.
 
-- ipc (issue 5): instructions per operation of tests/user/ipc_bench (a
-  null system call, an IPC call + reply round trip with the server on the
-  same hart, a notification signal + wait round trip), run as init on one
-  hart under -icount shift=0, where 1 ns of virtual time is one
-  instruction, so the program's SYS_time_ns deltas count instructions.
-  One hart only: -icount shift=0 hangs SMP bring-up here (DESIGN.md 8).
+The ipc, spawn and ready tables, in the modes each names:
+
+- ipc (issue 5): what tests/user/ipc_bench measures, run as init: a null
+  system call, an IPC call + reply round trip, a notification signal +
+  wait round trip. On one hart under -icount shift=0, where 1 ns of
+  virtual time is one instruction, so the program's SYS_time_ns deltas
+  count instructions (-icount shift=0 hangs SMP bring-up here, DESIGN.md
+  8); and under default TCG on 1 and 4 harts (--ipc-harts), in time CSR
+  ticks (the timebase Keel logs: 10 MHz on virt, 100 ns a tick). On 4
+  harts the core places the tasks (Keel has no affinity call):
+  ipc_bench prints the hart of each task of a pair before and after its
+  loop, and the table lists what it saw.
+- spawn (issue 5): the same boots' keel_spawn of /bin/nop (which exits at
+  once) until keel_wait returns, per spawn, in instructions and ticks.
+- ready (issue 5): QEMU launch -> init's "init: ready" with the normal
+  initramfs and build/disk.img (as 'ninja run' boots, the disk under
+  snapshot=on), at 1, 8 and 128 harts (--ready-harts): default TCG below
+  32 harts; from 32, thread=single (default TCG is slow and noisy there,
+  see below), at most 3 runs, and a 600 s timeout.
 
 Times are read on a monotonic clock as QEMU's output arrives. Floor and
 Keel boots are interleaved (ABBA order) so that host noise hits both.
@@ -36,8 +50,12 @@ missing, timeout, QEMU exiting non-zero, or not every hart up; that boot's
 output is saved under --logs.
 
     tests/bench/bench.py [--harts 1,8,32,128] [--smp-harts 1,8,32,64,128]
-                         [--runs 5] [--quick] [--tables boot,smp,ipc]
+                         [--ipc-harts 1,4] [--ready-harts 1,8,128]
+                         [--runs 5] [--quick] [--tables boot,smp,ipc,spawn,ready]
                          [--modes default,single] [--out build/bench.json]
+
+--modes applies to the boot and smp tables; ipc, spawn and ready pick
+their modes as said above.
 """
 import argparse
 import datetime
@@ -85,10 +103,23 @@ OPENSBI_VERSION_RE = re.compile(rb"OpenSBI (v[0-9][0-9A-Za-z.\-]*)")
 SBI_SPEC_RE = re.compile(rb"Runtime SBI Version\s*:\s*([0-9.]+)")
 KEEL_BANNER_RE = re.compile(rb"Keel version [^\r\n]*")
 IPC_LINE = b"ipc_bench: done"
-IPC_RE = re.compile(rb"^ipc_bench: (\w+) (\d+)\r?$", re.M)
-# Keel's command line for the ipc table is --append plus this.
+IPC_RE = re.compile(rb"^ipc_bench: (\w+) (\d+) over (\d+)\r?$", re.M)
+IPC_HARTS_RE = re.compile(
+    rb"^ipc_bench: harts (\w+) client (-?\d+)->(-?\d+) (\w+) (-?\d+)->(-?\d+)\r?$", re.M)
+TIMEBASE_RE = re.compile(rb"timebase (\d+) Hz")
+# Keel's command line for ipc_bench's boots is --append plus this.
 IPC_APPEND = "rdinit=/bin/ipc_bench"
-IPC_QEMU = ["-smp", "1", "-icount", "shift=0"]
+IPC_ICOUNT = ["-icount", "shift=0"]
+# ipc_bench's figures, by the table that shows them.
+IPC_OPS = ("null_syscall", "ipc_call_reply", "notif_signal_wait")
+SPAWN_OPS = ("spawn_wait",)
+READY_LINE = b"init: ready"
+KEEL_RUN_INIT_RE = re.compile(rb"\[\s*(\d+)\.(\d+)\]\s*Run /\S* as init process")
+# From this many harts the ready table boots under thread=single only, at
+# most READY_BIG_RUNS times, with at least READY_BIG_TIMEOUT seconds.
+READY_BIG = 32
+READY_BIG_RUNS = 3
+READY_BIG_TIMEOUT = 600.0
 TAIL_LINES = 8
 
 
@@ -122,10 +153,11 @@ def tail(output, n=TAIL_LINES):
     return "\n".join(text.split("\n")[-n:]) if text.strip() else "(nothing)"
 
 
-def boot(argv, marker, timeout):
+def boot(argv, marker, timeout, stop_at_line=False):
     """Runs QEMU once. Returns (seconds to the marker's line, seconds to
-    exit, whole output). Raises BootFailure on a missing line, a timeout
-    or a non-zero exit status."""
+    exit, whole output); with @stop_at_line QEMU is killed as soon as the
+    line is in, and the exit time is None. Raises BootFailure on a missing
+    line, a timeout or a non-zero exit status."""
     out = bytearray()
     t_line = None
     scan = 0			# start of the first line not yet complete
@@ -155,6 +187,8 @@ def boot(argv, marker, timeout):
                     if out.find(marker, scan, end) >= 0:
                         t_line = now - t0
                     scan = end + 1
+            if t_line is not None and stop_at_line:
+                return t_line, None, bytes(out)	# 'finally' kills QEMU
         left = max(deadline - time.monotonic(), 0.1)
         try:
             status = proc.wait(left)
@@ -273,8 +307,10 @@ TABLES = {
                      ("harts_up", "smp_us", "stamp_s", "stamp_banner_s", "stamp_dt_s",
                       "stamp_smp_init_s"))},
 }
-# Tables run by Run.ipc_cell(), not by Run.cell().
-OTHER_TABLES = ("ipc",)
+# Tables run by Run.ipc_bench_cells() and Run.ready_cell(), not by Run.cell().
+OTHER_TABLES = ("ipc", "spawn", "ready")
+# Tables filled by the same boots of ipc_bench (Run.ipc_bench_cells()).
+IPC_BENCH_TABLES = ("ipc", "spawn")
 # Sample lists that are labels, not figures: no min/median/max for them.
 NOT_SUMMED = ("boot_hart", "harts_up")
 # Keel's boot in the smp table, stamp to stamp (names of the JSON "phases_s").
@@ -340,24 +376,126 @@ def print_smp_table(results):
 
 
 def parse_ipc(out):
-    """{op name: instructions per op} from ipc_bench's lines."""
-    found = {m.group(1).decode(): int(m.group(2)) for m in IPC_RE.finditer(out)}
-    if not found:
-        raise BootFailure("no 'ipc_bench: <name> <instructions>' lines", out)
-    return found
+    """ipc_bench's lines: ({op: (ns per op, ops)}, {op: (partner name,
+    [client before, after], [partner before, after])}, the timebase in Hz
+    Keel logged or None). Every op of IPC_OPS and SPAWN_OPS must be there."""
+    found = {m.group(1).decode(): (int(m.group(2)), int(m.group(3)))
+             for m in IPC_RE.finditer(out)}
+    missing = [op for op in (*IPC_OPS, *SPAWN_OPS) if op not in found]
+    if missing:
+        raise BootFailure("no 'ipc_bench: <name> <ns per op> over <ops>' line for "
+                          + ", ".join(missing), out)
+    where = {m.group(1).decode(): (m.group(4).decode(),
+                                   [int(m.group(2)), int(m.group(3))],
+                                   [int(m.group(5)), int(m.group(6))])
+             for m in IPC_HARTS_RE.finditer(out)}
+    tb = TIMEBASE_RE.search(out)
+    return found, where, tb and int(tb.group(1))
+
+
+def parse_ready(out, n):
+    """The stamps of a boot to 'init: ready'; BootFailure unless every hart came up."""
+    m = KEEL_SMP_RE.search(out)
+    if not m:
+        raise BootFailure("cannot parse the 'smp: brought up N of M harts in U us' line", out)
+    up, of = int(m.group(3)), int(m.group(4))
+    if up != n or of != n:
+        raise BootFailure(f"Keel brought up {up} of {of} harts; expected {n} of {n}", out)
+    done, run_init = KEEL_RE.search(out), KEEL_RUN_INIT_RE.search(out)
+    if not done or not run_init:
+        raise BootFailure("cannot find the stamps of 'core: bring-up done' and "
+                          "'Run /init as init process'", out)
+    return {"harts_up": up, "stamp_s": stamp(done), "stamp_run_init_s": stamp(run_init)}
+
+
+def fmt_op(x, unit):
+    if x is None:
+        return "-"
+    return str(int(x)) if unit == "instructions" else f"{x:.2f}"
+
+
+UNIT_SHORT = {"instructions": "instr", "ticks": "ticks"}
+
+
+def print_placement(results, ops):
+    """Where ipc_bench's pairs ran, on more than one hart: each distinct
+    placement (client and partner, hartid before->after the loop) and in
+    how many runs it was seen."""
+    lines = []
+    for r in results:
+        if r["harts"] < 2:
+            continue
+        for op in ops:
+            seen = {}
+            for p in r["placement"].get(op, []):
+                text = (f"client {p['client'][0]}->{p['client'][1]} "
+                        f"{p['partner']} {p['partner_harts'][0]}->{p['partner_harts'][1]}")
+                seen[text] = seen.get(text, 0) + 1
+            label = f"{r['mode']:<8}{r['harts']:>3}h  {op:<18}"
+            for text, count in seen.items():
+                lines.append(f"{label} {text}  {count} run{'s' if count > 1 else ''}")
+                label = " " * len(label)
+    if lines:
+        print("where the pairs ran (hartids before->after the loop; the core places tasks):")
+        for line in lines:
+            print("  " + line)
 
 
 def print_ipc_table(results):
-    head = f"{'operation':<20} {'min':>8} {'median':>8} {'max':>8}"
+    groups = "".join(f"  {r['mode'] + ' ' + str(r['harts']) + 'h ' + UNIT_SHORT[r['unit']]:>19}"
+                     for r in results)
+    head = f"{'operation':<20}" + "".join(f"  {'min':>9} {'median':>9}" for _ in results)
+    print(f"{'':<20}" + groups)
+    print(head)
+    print("-" * len(head))
+    for op in IPC_OPS:
+        row = f"{op:<20}"
+        for r in results:
+            v = r.get(op)
+            row += (f"  {fmt_op(v and v['min'], r['unit']):>9} "
+                    f"{fmt_op(v and v['median'], r['unit']):>9}")
+        print(row)
+    print("(per operation: instructions under -icount shift=0 (1 ns of virtual time is one\n"
+          " instruction), else time CSR ticks (10 MHz on virt: a tick is 100 ns) under\n"
+          " default TCG; null_syscall is getpid, ipc_call_reply a call and the server's\n"
+          " reply_recv, notif_signal_wait a signal and the wait for the partner's answer)")
+    print_placement(results, IPC_OPS)
+
+
+def print_spawn_table(results):
+    head = (f"{'mode':<8}{'harts':>6}  {'unit':<6} {'min':>11} {'median':>11} {'max':>11}  "
+            f"{'median us':>9} {'spawns':>6}")
     print(head)
     print("-" * len(head))
     for r in results:
-        for name in r["samples"]:
-            v = r[name]
-            print(f"{name:<20} {v['min']:>8} {v['median']:>8} {v['max']:>8}")
-    print("(instructions per operation, 1 hart, -icount shift=0: 1 ns of virtual time is one\n"
-          " instruction; null_syscall is getpid, ipc_call_reply a call and the server's\n"
-          " reply_recv, notif_signal_wait a signal and the wait for the partner's answer)")
+        v, unit = r.get("spawn_wait"), r["unit"]
+        us = (f"{v['median'] / r['timebase_hz'] * 1e6:.0f}"
+              if v and unit == "ticks" and r["timebase_hz"] else "-")
+        ops = r["ops"].get("spawn_wait")
+        print(f"{r['mode']:<8}{r['harts']:>6}  {UNIT_SHORT[unit]:<6} "
+              f"{fmt_op(v and v['min'], unit):>11} {fmt_op(v and v['median'], unit):>11} "
+              f"{fmt_op(v and v['max'], unit):>11}  {us:>9} "
+              f"{(str(min(ops)) if ops else '-'):>6}")
+    print("(per keel_spawn of /bin/nop, its exit and keel_wait returning; instructions under\n"
+          " -icount shift=0, else time CSR ticks under default TCG; spawns: the fewest a\n"
+          " boot's loop did)")
+
+
+def print_ready_table(results):
+    head = (f"{'mode':<8}{'harts':>6}  {'ready min':>9} {'median':>8} {'max':>8} {'runs':>5}  "
+            f"{'core s':>8} {'/init s':>8}")
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        k = r["keel"]
+        w, st, ri = k["wall_s"], k["stamp_s"], k["stamp_run_init_s"]
+        print(f"{r['mode']:<8}{r['harts']:>6}  {fmt_s(w and w['min']):>9} "
+              f"{fmt_s(w and w['median']):>8} {fmt_s(w and w['max']):>8} "
+              f"{len(k['samples']['wall_s']):>5}  {fmt_s(st and st['median']):>8} "
+              f"{fmt_s(ri and ri['median']):>8}")
+    print("(seconds from QEMU launch to 'init: ready', normal initramfs and disk; core s and\n"
+          " /init s are the [s.us] stamps of 'core: bring-up done' and 'Run /init as init\n"
+          " process', medians; runs: boots that got there)")
 
 
 def on_sigterm(signum, frame):
@@ -444,34 +582,116 @@ class Run:
               f"keel min {fmt_s(k and k['min'])} s", flush=True)
         return cell
 
-    def ipc_cell(self, runs):
-        """Boots Keel @runs times with ipc_bench as init; returns the ipc cell."""
+    def shown(self, argv):
+        """@argv with the originals' paths for the copies' (for a log)."""
+        out = []
+        for a in argv:
+            for key, path in self.payloads.items():
+                a = a.replace(str(path), str(self.originals[key]))
+            out.append(a)
+        return out
+
+    def failed(self, table, mode, n, run, label, argv, e):
+        """Records and reports boot @run of a cell that raised BootFailure @e."""
+        log = self.logdir / f"{label}.log"
+        log.write_bytes(b"$ " + " ".join(self.shown(argv)).encode() + b"\n" + e.output)
+        self.failures.append({"table": table, "mode": mode, "harts": n, "kind": "keel",
+                              "run": run + 1, "reason": e.reason, "log": str(log),
+                              "last_output": tail(e.output)})
+        print(f"bench: {label}: {e.reason}; log in {log}; last printed:", file=sys.stderr)
+        for line in tail(e.output).split("\n"):
+            print(f"    | {line}", file=sys.stderr)
+
+    def ipc_bench_cells(self, table, mode, n, runs):
+        """Boots Keel @runs times at @n harts with ipc_bench as init, under
+        -icount shift=0 (@mode "icount") or TCG mode @mode; returns its
+        (ipc cell, spawn cell). @table names the failures."""
         append = f"{self.append} {IPC_APPEND}".strip()
-        argv = (self.base + IPC_QEMU + ["-kernel", str(self.payloads["keel"]),
-                                        "-initrd", str(self.payloads["initramfs"]),
-                                        "-append", append])
-        cell = {"harts": 1, "qemu_args": argv[1:], "samples": {}}
+        extra = IPC_ICOUNT if mode == "icount" else MODES[mode]
+        argv = (self.base + ["-smp", str(n)] + extra +
+                ["-kernel", str(self.payloads["keel"]),
+                 "-initrd", str(self.payloads["initramfs"]), "-append", append])
+        unit = "instructions" if mode == "icount" else "ticks"
+        ns = {op: [] for op in (*IPC_OPS, *SPAWN_OPS)}
+        ops = {op: [] for op in ns}
+        placement, timebase = {}, None
         for run in range(runs):
-            label = f"ipc-run{run + 1}"
+            label = f"{table}-{mode}-{n}h-run{run + 1}"
             try:
-                t_line, t_exit, out = boot(argv, IPC_LINE, self.timeout)
-                found = parse_ipc(out)
+                _, _, out = boot(argv, IPC_LINE, self.timeout)
+                found, where, hz = parse_ipc(out)
+                if unit == "ticks" and not hz:
+                    raise BootFailure("no 'timebase N Hz' in Keel's log", out)
             except BootFailure as e:
-                log = self.logdir / f"{label}.log"
-                log.write_bytes(b"$ " + " ".join(argv).encode() + b"\n" + e.output)
-                self.failures.append({"table": "ipc", "mode": "icount", "harts": 1,
-                                      "kind": "keel", "run": run + 1, "reason": e.reason,
-                                      "log": str(log), "last_output": tail(e.output)})
-                print(f"bench: {label}: {e.reason}; log in {log}", file=sys.stderr)
+                self.failed(table, mode, n, run, label, argv, e)
                 continue
-            for name, value in found.items():
-                cell["samples"].setdefault(name, []).append(value)
+            timebase = timebase or hz
+            for op, (per_op, count) in found.items():
+                if op in ns:
+                    ns[op].append(per_op)
+                    ops[op].append(count)
+            for op, (partner, client, other) in where.items():
+                placement.setdefault(op, []).append(
+                    {"client": client, "partner": partner, "partner_harts": other})
             self.note_versions("keel", out)
-        for name, values in cell["samples"].items():
-            cell[name] = summary(values)
-        print(f"bench: ipc  icount     1 harts: " + ", ".join(
-            f"{n} {cell[n]['median']}" for n in cell["samples"]), flush=True)
-        return cell
+        cells = []
+        for names in (IPC_OPS, SPAWN_OPS):
+            cell = {"mode": mode, "harts": n, "unit": unit, "timebase_hz": timebase,
+                    "qemu_args": self.shown(argv)[1:], "samples": {},
+                    "ns_per_op": {op: ns[op] for op in names},
+                    "ops": {op: ops[op] for op in names},
+                    "placement": {op: placement[op] for op in names if op in placement}}
+            for op in names:
+                if unit == "ticks":	# ns -> ticks, exact to 1 ns
+                    values = [round(v * timebase / 1e9, 2) for v in ns[op]]
+                else:
+                    values = list(ns[op])
+                cell["samples"][op] = values
+                cell[op] = summary(values)
+            cells.append(cell)
+        print(f"bench: {table:<4} {mode:<7} {n:>4} harts: " + ", ".join(
+            f"{op} {fmt_op(c[op] and c[op]['median'], unit)}"
+            for c, names in zip(cells, (IPC_OPS, SPAWN_OPS)) for op in names), flush=True)
+        return cells[0], cells[1]
+
+    def ready_cell(self, n, runs):
+        """Boots the normal initramfs and disk @runs times at @n harts (fewer,
+        under thread=single, from READY_BIG harts); returns the ready cell."""
+        big = n >= READY_BIG
+        mode = "single" if big else "default"
+        runs = min(runs, READY_BIG_RUNS) if big else runs
+        timeout = max(self.timeout, READY_BIG_TIMEOUT) if big else self.timeout
+        # The disk as tools/qemu-args attaches it; snapshot=on: no boot sees another's writes.
+        argv = (self.base + ["-smp", str(n)] + MODES[mode] +
+                ["-kernel", str(self.payloads["keel"]),
+                 "-initrd", str(self.payloads["initramfs"]),
+                 "-global", "virtio-mmio.force-legacy=false",
+                 "-drive", f"file={self.payloads['disk']},format=raw,if=none,id=disk,snapshot=on",
+                 "-device", "virtio-blk-device,drive=disk"] +
+                (["-append", self.append] if self.append else []))
+        fields = ("wall_s", "boot_hart", "harts_up", "stamp_s", "stamp_run_init_s")
+        raw = {name: [] for name in fields}
+        for run in range(runs):
+            label = f"ready-{mode}-{n}h-run{run + 1}"
+            try:
+                t_line, _, out = boot(argv, READY_LINE, timeout, stop_at_line=True)
+                extra = parse_ready(out, n)
+            except BootFailure as e:
+                self.failed("ready", mode, n, run, label, argv, e)
+                continue
+            raw["wall_s"].append(round(t_line, 6))
+            bh = OPENSBI_BOOT_HART_RE.search(out)
+            raw["boot_hart"].append(int(bh.group(1)) if bh else None)
+            for name, value in extra.items():
+                raw[name].append(value)
+            self.note_versions("keel", out)
+        keel = {"samples": raw, **{name: summary(v) for name, v in raw.items()
+                                   if name not in NOT_SUMMED}}
+        w = keel["wall_s"]
+        print(f"bench: ready {mode:<7} {n:>4} harts: min {fmt_s(w and w['min'])} s, "
+              f"median {fmt_s(w and w['median'])} s", flush=True)
+        return {"mode": mode, "harts": n, "runs": runs, "timeout_s": timeout,
+                "qemu_args": self.shown(argv)[1:], "keel": keel}
 
     def note_versions(self, key, out):
         if key == "keel" and self.keel_banner is None:
@@ -485,27 +705,36 @@ class Run:
 
 
 def bench(tmp):
-    ap = argparse.ArgumentParser(description="Keel boot time against the firmware floor")
-    ap.add_argument("--harts", help="hart counts for both tables "
+    ap = argparse.ArgumentParser(description="Keel boot time against the firmware floor, "
+                                 "and what its basic operations cost")
+    ap.add_argument("--harts", help="hart counts for the boot and smp tables "
                     "(default: 1,8,32,128 for boot, 1,8,32,64,128 for smp)")
     ap.add_argument("--smp-harts", help="hart counts for the smp table (default: --harts, "
                     "else 1,8,32,64,128)")
+    ap.add_argument("--ipc-harts", default="1,4",
+                    help="hart counts of the ipc and spawn tables' tick rows (default 1,4; "
+                    "the instruction row is always 1 hart)")
+    ap.add_argument("--ready-harts", default="1,8,128",
+                    help="hart counts for the ready table (default 1,8,128)")
     ap.add_argument("--tables", default="boot,smp",
                     help="boot (issue 3: the core's last line), smp (issue 4: every "
-                    "hart up), ipc (issue 5: instructions per IPC operation); default "
-                    "boot,smp ('ninja bench' runs all three)")
+                    "hart up), ipc (issue 5: instructions and ticks per IPC operation), "
+                    "spawn (issue 5: per spawn + exit + wait), ready (issue 5: QEMU "
+                    "launch -> 'init: ready'); default boot,smp ('ninja bench' runs all)")
     ap.add_argument("--runs", type=int, default=5, help="boots of each kind per cell (default 5)")
     ap.add_argument("--modes", default="default,single",
                     help="TCG modes: default (multi-threaded), single (default: both)")
     ap.add_argument("--quick", action="store_true",
-                    help="harts 1,8 and 2 runs, both tables (a smoke test)")
+                    help="harts 1,8 (ipc: 1), 2 runs (a smoke test)")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per boot (default 120)")
     ap.add_argument("--out", default=str(BUILD / "bench.json"), help="JSON output file")
     ap.add_argument("--logs", default=str(BUILD / "bench-logs"),
                     help="where a failed boot's output goes (default build/bench-logs)")
     ap.add_argument("--image", default=str(BUILD / "Image"), help="Keel image")
     ap.add_argument("--initramfs", default=str(BUILD / "initramfs.cpio"),
-                    help="initramfs with /bin/ipc_bench (the ipc table)")
+                    help="initramfs with /bin/ipc_bench and /bin/nop (ipc, spawn, ready)")
+    ap.add_argument("--disk", default=str(BUILD / "disk.img"),
+                    help="the ext2 disk the ready table's boots attach")
     ap.add_argument("--floor", default=str(BUILD / "bench" / "floor.bin"), help="floor payload")
     ap.add_argument("--floor-smp", default=str(BUILD / "bench" / "floor_smp.bin"),
                     help="SMP floor payload")
@@ -519,8 +748,11 @@ def bench(tmp):
 
     if args.quick:
         args.harts, args.smp_harts, args.runs = "1,8", "1,8", 2
+        args.ipc_harts, args.ready_harts = "1", "1,8"
     harts = parse_list(args.harts or "1,8,32,128", "harts")
     smp_harts = parse_list(args.smp_harts or args.harts or "1,8,32,64,128", "smp-harts")
+    ipc_harts = parse_list(args.ipc_harts, "ipc-harts")
+    ready_harts = parse_list(args.ready_harts, "ready-harts")
     if args.runs < 1:
         sys.exit("bench: --runs must be at least 1")
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
@@ -540,11 +772,13 @@ def bench(tmp):
     if not firmware or not Path(firmware).is_file():
         sys.exit(f"bench: firmware {firmware!r} not found; run ./configure")
     wanted = {spec[0] for t in tables if t in TABLES for spec in TABLES[t].values()}
-    if "ipc" in tables:
+    if any(t in IPC_BENCH_TABLES for t in tables):
         wanted |= {"keel", "initramfs"}
+    if "ready" in tables:
+        wanted |= {"keel", "initramfs", "disk"}
     originals = {key: Path(path) for key, path in
                  (("floor", args.floor), ("floor_smp", args.floor_smp), ("keel", args.image),
-                  ("initramfs", args.initramfs))
+                  ("initramfs", args.initramfs), ("disk", args.disk))
                  if key in wanted}
     for path in originals.values():
         if not path.is_file():
@@ -572,8 +806,19 @@ def bench(tmp):
     t_start = time.monotonic()
 
     for table in tables:
-        if table == "ipc":
-            done["ipc"].append(run.ipc_cell(args.runs))
+        if table in IPC_BENCH_TABLES:
+            if done["ipc"] or done["spawn"]:
+                continue		# one set of ipc_bench boots fills both tables
+            for mode, n in [("icount", 1)] + [("default", h) for h in ipc_harts]:
+                ipc, spawn = run.ipc_bench_cells(table, mode, n, args.runs)
+                if "ipc" in tables:
+                    done["ipc"].append(ipc)
+                if "spawn" in tables:
+                    done["spawn"].append(spawn)
+            continue
+        if table == "ready":
+            for n in ready_harts:
+                done["ready"].append(run.ready_cell(n, args.runs))
             continue
         for mode in modes:
             for n in counts[table]:
@@ -586,8 +831,14 @@ def bench(tmp):
         print("\nsmp: QEMU launch -> every hart up, against the SMP floor")
         print_smp_table(done["smp"])
     if "ipc" in tables:
-        print("\nipc: instructions per operation (tests/user/ipc_bench)")
+        print("\nipc: instructions and ticks per operation (tests/user/ipc_bench)")
         print_ipc_table(done["ipc"])
+    if "spawn" in tables:
+        print("\nspawn: keel_spawn of /bin/nop until keel_wait returns (tests/user/ipc_bench)")
+        print_spawn_table(done["spawn"])
+    if "ready" in tables:
+        print("\nready: QEMU launch -> 'init: ready'")
+        print_ready_table(done["ready"])
 
     # The JSON: run metadata (date, host, QEMU, OpenSBI, payloads, params),
     # then "results" (the boot table) and "smp_results" (the smp table), one
@@ -611,16 +862,30 @@ def bench(tmp):
     # harts, and (keel - floor) / harts, in ms) and "phases_s": {"firmware",
     # "banner_to_dt", "dt_to_smp_init", "smp_init"} (medians of the stamp
     # differences of Keel's boots, reset -> banner first).
-    # "ipc_results": one entry, {"harts": 1, "qemu_args", "samples": {op: [...]},
-    # op: {"min", "median", "max"}} for each op ipc_bench prints
-    # ("null_syscall", "ipc_call_reply", "notif_signal_wait"): instructions
-    # per operation, one sample per boot.
+    # "ipc_results": one entry per ipc_bench cell, in run order: mode "icount"
+    # at 1 hart, then "default" at each --ipc-harts count:
+    #   {"mode", "harts", "unit": "instructions" (icount) or "ticks",
+    #    "timebase_hz" (from Keel's log), "qemu_args",
+    #    "samples": {op: [per op, one a boot]}, op: {"min", "median", "max"},
+    #    "ns_per_op": {op: [...]} (what ipc_bench printed), "ops": {op: [...]}
+    #    (how many ops each boot's loop did), "placement": {op: [{"client":
+    #    [hartid before, after], "partner": "server" or "waiter",
+    #    "partner_harts": [before, after]}, one a boot]}}
+    # for op in "null_syscall", "ipc_call_reply", "notif_signal_wait".
+    # "spawn_results": the same cells (same boots) for op "spawn_wait".
+    # "ready_results": one entry per --ready-harts count:
+    #   {"mode", "harts", "runs", "timeout_s", "qemu_args",
+    #    "keel": {"samples": {"wall_s", "boot_hart", "harts_up", "stamp_s",
+    #             "stamp_run_init_s"}, "wall_s", "stamp_s", "stamp_run_init_s":
+    #             {"min", "median", "max"}}}
+    # wall_s: QEMU launch -> "init: ready"; stamp_s, stamp_run_init_s: the
+    # [s.us] stamps of "core: bring-up done" and "Run /init as init process".
     # A summary is null when every boot of that kind failed; "failures" lists
     # each failed boot ("table", "mode", "harts", "kind", "run", "reason",
     # "log", "last_output"). A boot whose floor or Keel line does not say
     # every hart is up is a failure.
     doc = {
-        "schema": 2,
+        "schema": 3,
         "date": started.isoformat(timespec="seconds"),
         "duration_s": round(time.monotonic() - t_start, 3),
         "ok": not run.failures,
@@ -639,12 +904,19 @@ def bench(tmp):
                        "sha256": digests["floor_smp"],
                        "line": "floor: all N harts up"}
                       if "floor_smp" in originals else None),
+        "initramfs": ({"path": str(originals["initramfs"]), "sha256": digests["initramfs"]}
+                      if "initramfs" in originals else None),
+        "disk": ({"path": str(originals["disk"]), "sha256": digests["disk"]}
+                 if "disk" in originals else None),
         "params": {"tables": tables, "harts": harts, "smp_harts": smp_harts,
+                   "ipc_harts": ipc_harts, "ready_harts": ready_harts,
                    "modes": {m: MODES[m] for m in modes}, "runs": args.runs,
                    "timeout_s": args.timeout, "mem": args.mem, "order": "ABBA"},
         "results": done["boot"],
         "smp_results": done["smp"],
         "ipc_results": done["ipc"],
+        "spawn_results": done["spawn"],
+        "ready_results": done["ready"],
         "failures": run.failures,
     }
     out = Path(args.out)
@@ -652,8 +924,8 @@ def bench(tmp):
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(json.dumps(doc, indent=1) + "\n")
     tmp.replace(out)
-    print(f"bench: wrote {out}" + (f"; {len(run.failures)} boot(s) failed, logs in {logdir}"
-                                   if run.failures else ""))
+    print(f"bench: wrote {out} after {doc['duration_s']:.0f} s"
+          + (f"; {len(run.failures)} boot(s) failed, logs in {logdir}" if run.failures else ""))
     return 1 if run.failures else 0
 
 

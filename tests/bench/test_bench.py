@@ -1,8 +1,9 @@
 """test_bench.py - a smoke test of the benchmark machinery (tests/bench/bench.py),
 not a timing assertion: --quick runs, fills every cell of both tables (boot and
-smp) with positive numbers, the ipc table reports instruction counts, and a
-boot that fails (no line, a timeout, not every
-hart up) is reported, logged and makes the exit status non-zero."""
+smp) with positive numbers, the ipc and spawn tables report instruction counts
+and ticks and where ipc_bench's pairs ran, the ready table times 'init: ready',
+and a boot that fails (no line, a timeout, not every hart up) is reported,
+logged and makes the exit status non-zero."""
 import json
 import subprocess
 import sys
@@ -127,18 +128,58 @@ def test_timeout_reports_last_output(tmp_path):
     assert all(Path(f["log"]).is_file() for f in doc["failures"])
 
 
-def test_ipc_table_counts_instructions(tmp_path):
+def test_ipc_and_spawn_tables_count_instructions_and_ticks(tmp_path):
     if not (ROOT / "build" / "initramfs.cpio").is_file():
         pytest.skip("needs 'ninja build/initramfs.cpio'")
     out = tmp_path / "bench.json"
-    r = run_bench("--tables", "ipc", "--runs", "1", "--out", str(out),
-                  "--logs", str(tmp_path / "logs"))
+    r = run_bench("--tables", "ipc,spawn", "--runs", "1", "--ipc-harts", "1,2",
+                  "--out", str(out), "--logs", str(tmp_path / "logs"), timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     doc = json.loads(out.read_text())
     assert doc["ok"] and doc["results"] == [] and doc["smp_results"] == []
-    [cell] = doc["ipc_results"]
-    assert "shift=0" in cell["qemu_args"] and cell["harts"] == 1
-    assert set(cell["samples"]) == {"null_syscall", "ipc_call_reply", "notif_signal_wait"}
+    ipc = {(c["mode"], c["harts"]): c for c in doc["ipc_results"]}
+    spawn = {(c["mode"], c["harts"]): c for c in doc["spawn_results"]}
+    cells = [("icount", 1), ("default", 1), ("default", 2)]
+    assert list(ipc) == cells and list(spawn) == cells
+    ic = ipc["icount", 1]
+    assert "shift=0" in ic["qemu_args"] and ic["unit"] == "instructions"
+    assert set(ic["samples"]) == {"null_syscall", "ipc_call_reply", "notif_signal_wait"}
     # A round trip is two system calls and two switches: more than one null call.
-    assert 0 < cell["null_syscall"]["min"] < cell["ipc_call_reply"]["min"]
-    assert "ipc: instructions per operation" in r.stdout
+    assert 0 < ic["null_syscall"]["min"] < ic["ipc_call_reply"]["min"]
+    # Starting a program costs more than a round trip.
+    assert spawn["icount", 1]["spawn_wait"]["min"] > ic["ipc_call_reply"]["min"]
+    for key in cells[1:]:
+        for c in (ipc[key], spawn[key]):
+            assert "-icount" not in c["qemu_args"] and c["unit"] == "ticks", key
+            assert c["timebase_hz"] == 10000000, key	# QEMU virt's timebase
+            for op, values in c["samples"].items():
+                assert len(values) == 1 and values[0] > 0, (key, op)
+                assert 0 < c["ops"][op][0] <= 10000, (key, op)
+    for op, partner in (("ipc_call_reply", "server"), ("notif_signal_wait", "waiter")):
+        [p] = ipc["default", 2]["placement"][op]
+        assert p["partner"] == partner
+        assert set(p["client"]) | set(p["partner_harts"]) <= {0, 1}, p
+    assert "ipc: instructions and ticks per operation" in r.stdout
+    assert "where the pairs ran" in r.stdout
+    assert "spawn: keel_spawn of /bin/nop" in r.stdout
+
+
+def test_ready_table_times_init_ready(tmp_path):
+    if not all((ROOT / "build" / f).is_file() for f in ("initramfs.cpio", "disk.img")):
+        pytest.skip("needs 'ninja build/initramfs.cpio build/disk.img'")
+    out = tmp_path / "bench.json"
+    r = run_bench("--tables", "ready", "--runs", "1", "--ready-harts", "1,32",
+                  "--out", str(out), "--logs", str(tmp_path / "logs"), timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    doc = json.loads(out.read_text())
+    assert doc["ok"] and doc["disk"]["sha256"]
+    cells = {c["harts"]: c for c in doc["ready_results"]}
+    assert cells[1]["mode"] == "default" and cells[32]["mode"] == "single"
+    assert "thread=single" not in " ".join(cells[1]["qemu_args"])
+    assert "tcg,thread=single" in cells[32]["qemu_args"] and cells[32]["timeout_s"] >= 600
+    for n, c in cells.items():
+        assert any("snapshot=on" in a for a in c["qemu_args"]), n
+        s = c["keel"]["samples"]
+        assert s["harts_up"] == [n] and s["wall_s"][0] > 0, n
+        assert 0 < s["stamp_s"][0] <= s["stamp_run_init_s"][0], n
+    assert "ready: QEMU launch -> 'init: ready'" in r.stdout

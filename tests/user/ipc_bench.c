@@ -1,24 +1,70 @@
 /*
- * ipc_bench.c - what a null system call, an IPC round trip and a
- * notification round trip cost. tests/bench/bench.py runs it on one
- * hart under QEMU -icount shift=0, where one nanosecond of virtual time
- * is one instruction, so SYS_time_ns deltas count instructions.
+ * ipc_bench.c - what a null system call, an IPC round trip, a
+ * notification round trip and starting a small program cost.
+ * tests/bench/bench.py runs it as init: on one hart under QEMU -icount
+ * shift=0, where one nanosecond of virtual time is one instruction, so
+ * SYS_time_ns deltas count instructions; and without -icount on 1 and 4
+ * harts, where bench.py turns them into time CSR ticks.
  *
- * Prints "ipc_bench: <name> <instructions per op>" for each, then
- * "ipc_bench: done"; run as init it then powers off. argv[1] "server" /
- * "waiter" are the partner tasks.
+ * Prints "ipc_bench: <name> <ns per op> over <ops>" for each, then
+ * "ipc_bench: done"; run as init it then powers off. After each round
+ * trip, "ipc_bench: harts <name> client A->B <partner> C->D": the
+ * hartids ps gave the two tasks before and after the loop (Keel has no
+ * affinity call: the core picks a hart at spawn and may move a task).
+ * spawn_wait is keel_spawn of /bin/nop (tests/user/nop.c, which exits at
+ * once) until keel_wait returns. argv[1] "server" / "waiter" are the
+ * partner tasks.
+ *
+ * A loop that blocks stops after its count, or at the first check (every
+ * CHECK_EVERY ops) past BUDGET_NS: a wake-up across harts can cost
+ * milliseconds under TCG, and 10000 of them would take a minute. A check
+ * is one more SYS_time_ns per CHECK_EVERY ops, under 1% of a round trip;
+ * the null system call loop, which cannot block, has none.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "keel.h"
 
-#define ITERS	10000
+#define ITERS		10000
+#define SPAWNS		100		/* a spawn costs thousands of round trips */
+#define CHECK_EVERY	128
+#define BUDGET_NS	2000000000ULL	/* 2 s of SYS_time_ns per loop */
+#define MAX_PS		160		/* ps entries: tasks and a swapper per hart */
 
-static void report(const char *name, uint64_t t0, uint64_t t1)
+static struct keel_ps ps[MAX_PS];
+
+/* Whether op @i (from 0) of a loop that started at @t0 and may do @max should run. */
+static bool more(unsigned int i, unsigned int max, uint64_t t0)
 {
-	printf("ipc_bench: %s %llu\n", name, (unsigned long long)((t1 - t0) / ITERS));
+	if (i >= max)
+		return false;
+	return i % CHECK_EVERY || keel_time_ns() - t0 < BUDGET_NS;
+}
+
+static void report(const char *name, uint64_t t0, uint64_t t1, unsigned int n)
+{
+	printf("ipc_bench: %s %llu over %u\n", name, (unsigned long long)((t1 - t0) / n), n);
+}
+
+/* The hartid task @pid runs or last ran on, from ps; -1 if ps does not list it. */
+static int hart_of(long pid)
+{
+	long n = keel_ps(ps, MAX_PS);
+
+	for (long i = 0; i < n; i++)
+		if (ps[i].pid == pid)
+			return ps[i].hart;
+	return -1;
+}
+
+/* @before: the harts of this task and of @pid before the loop. */
+static void report_harts(const char *name, const char *partner, long pid, const int before[2])
+{
+	printf("ipc_bench: harts %s client %d->%d %s %d->%d\n", name, before[0],
+	       hart_of(keel_getpid()), partner, before[1], hart_of(pid));
 }
 
 /* Echo label + 1 back, forever. */
@@ -51,44 +97,92 @@ static long start(const char *how, long *h, unsigned long n)
 	return keel_spawn_h("/bin/ipc_bench", argv, environ, h, n);
 }
 
-int main(int argc, char **argv)
+static void bench_null_syscall(void)
 {
-	struct keel_msg m = { 0, { 1, 2, 3, 4 }, KEEL_HANDLE_NONE }, r;
-	long ep, h[2], pid_s, pid_w;
-	unsigned long bits;
-	uint64_t t0;
+	uint64_t t0 = keel_time_ns();
 
-	if (argc > 1)
-		return strcmp(argv[1], "server") ? waiter() : server();
-
-	t0 = keel_time_ns();
 	for (int i = 0; i < ITERS; i++)
 		keel_getpid();
-	report("null_syscall", t0, keel_time_ns());
+	report("null_syscall", t0, keel_time_ns(), ITERS);
+}
 
-	ep = keel_ep_create();
-	pid_s = start("server", &ep, 1);
-	h[0] = keel_handle_dup(ep, KEEL_R_SEND);
+static int bench_ipc(void)
+{
+	struct keel_msg m = { 0, { 1, 2, 3, 4 }, KEEL_HANDLE_NONE }, r;
+	long ep = keel_ep_create(), h, pid;
+	int before[2];
+	unsigned int n;
+	uint64_t t0;
+
+	pid = start("server", &ep, 1);
+	h = keel_handle_dup(ep, KEEL_R_SEND);
 	keel_handle_close(ep);
-	keel_ipc_call(h[0], &m, &r);	/* the server is up and in its loop */
+	keel_ipc_call(h, &m, &r);	/* the server is up and in its loop */
+	before[0] = hart_of(keel_getpid());
+	before[1] = hart_of(pid);
 	t0 = keel_time_ns();
-	for (int i = 0; i < ITERS; i++)
-		if (keel_ipc_call(h[0], &m, &r) || r.label != m.label + 1)
-			return printf("ipc_bench: call failed\n"), 1;
-	report("ipc_call_reply", t0, keel_time_ns());
+	for (n = 0; more(n, ITERS, t0); n++)
+		if (keel_ipc_call(h, &m, &r) || r.label != m.label + 1)
+			return printf("ipc_bench: call failed\n"), -1;
+	report("ipc_call_reply", t0, keel_time_ns(), n);
+	report_harts("ipc_call_reply", "server", pid, before);
+	return 0;
+}
+
+static void bench_notif(void)
+{
+	long h[2], pid;
+	unsigned long bits;
+	int before[2];
+	unsigned int n;
+	uint64_t t0;
 
 	h[0] = keel_notif_create();	/* ping: we signal, the waiter waits */
 	h[1] = keel_notif_create();	/* pong */
-	pid_w = start("waiter", h, 2);
+	pid = start("waiter", h, 2);
 	keel_notif_signal(h[0], 1);
 	keel_notif_wait(h[1], &bits);
+	before[0] = hart_of(keel_getpid());
+	before[1] = hart_of(pid);
 	t0 = keel_time_ns();
-	for (int i = 0; i < ITERS; i++) {
+	for (n = 0; more(n, ITERS, t0); n++) {
 		keel_notif_signal(h[0], 1);
 		keel_notif_wait(h[1], &bits);
 	}
-	report("notif_signal_wait", t0, keel_time_ns());
-	(void)pid_s, (void)pid_w;
+	report("notif_signal_wait", t0, keel_time_ns(), n);
+	report_harts("notif_signal_wait", "waiter", pid, before);
+}
+
+static int bench_spawn(void)
+{
+	char *argv[] = { "nop", NULL };
+	uint64_t t0 = keel_time_ns();
+	unsigned int n;
+	int status;
+
+	for (n = 0; more(n, SPAWNS, t0); n++) {
+		long pid = keel_spawn("/bin/nop", argv, environ);
+
+		if (pid < 0)
+			return printf("ipc_bench: spawn failed (%s)\n", keel_strerror(pid)), -1;
+		if (keel_wait(pid, &status) != pid || status)
+			return printf("ipc_bench: /bin/nop: exit status %d\n", status), -1;
+	}
+	report("spawn_wait", t0, keel_time_ns(), n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		return strcmp(argv[1], "server") ? waiter() : server();
+
+	bench_null_syscall();
+	if (bench_ipc())
+		return 1;
+	bench_notif();
+	if (bench_spawn())
+		return 1;
 	printf("ipc_bench: done\n");
 	/* Run as init (rdinit=/bin/ipc_bench, as bench.py does): init may not exit. */
 	if (keel_getpid() == 1) {
