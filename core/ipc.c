@@ -90,6 +90,13 @@ static void ipc_fail_all(struct waitqueue *wq)
 		ipc_finish(t, -KERR_PEER);
 }
 
+/* The receive references to @o that @t holds, counting one riding in its message @m. */
+static unsigned int ipc_own_receivers(struct task *t, struct kobj *o, const struct ipc_msg *m)
+{
+	return handle_count(t, o, KEEL_R_RECEIVE) +
+	       (m->xfer == o && (m->xfer_rights & KEEL_R_RECEIVE));
+}
+
 static void ep_hold(struct kobj *o, unsigned int rights)
 {
 	struct endpoint *ep = ep_of(o);
@@ -108,8 +115,20 @@ static void ep_drop(struct kobj *o, unsigned int rights)
 
 	if ((rights & KEEL_R_SEND) && !--ep->nsend)
 		ipc_fail_all(&ep->receivers);
-	if ((rights & KEEL_R_RECEIVE) && !--ep->nrecv)
+	if ((rights & KEEL_R_RECEIVE) && !--ep->nrecv) {
 		ipc_fail_all(&ep->senders);
+	} else if (rights & KEEL_R_RECEIVE) {
+		/* A queued caller now holding every receiver reference waits for itself. */
+		struct task *t = ep->senders.head, *next;
+
+		for (; t; t = next) {
+			next = t->wq_next;
+			if (ipc_own_receivers(t, o, &t->ipc.msg) >= ep->nrecv) {
+				wq_del(&ep->senders, t);
+				ipc_finish(t, -KERR_DEADLK);
+			}
+		}
+	}
 	/* A waiter holds a reference, so no one waits on a freed endpoint. */
 	struct notification *n = NULL;
 
@@ -243,7 +262,7 @@ long ipc_call(struct kobj *o, struct ipc_msg *m)
 		r->ipc.state = IPC_IDLE;	/* ipc_wait() below hands it this hart */
 	} else {
 		/* Every receiver reference is ours: no one else could ever take this. */
-		if (handle_count(me, o, KEEL_R_RECEIVE) >= ep->nrecv) {
+		if (ipc_own_receivers(me, o, &me->ipc.msg) >= ep->nrecv) {
 			err = -KERR_DEADLK;
 			goto fail;
 		}

@@ -188,6 +188,13 @@ int log_level(unsigned long seq)
 	return level;
 }
 
+bool log_console_busy(int pid)
+{
+	int owner = __atomic_load_n(&log_owner, __ATOMIC_RELAXED);
+
+	return owner && owner != pid;
+}
+
 long log_console_claim(int pid, bool on)
 {
 	unsigned long flags = spin_lock_irqsave(&log_lock);

@@ -49,6 +49,8 @@ void log_set_timebase(uint32_t hz);
  * first line it must print, or -KERR_BUSY if another task has it.
  */
 long log_console_claim(int pid, bool on);
+/* Does a task other than @pid have the console? */
+bool log_console_busy(int pid);
 /* The level of line @seq, or -1 if the ring no longer has it. */
 int log_level(unsigned long seq);
 /* Task @pid read line @seq through dmesg (it prints what it reads). */

@@ -48,15 +48,15 @@ static void mem_hold(struct kobj *o, unsigned int rights)
 static void mem_drop(struct kobj *o, unsigned int rights)
 {
 	struct mem_obj *m = mem_of(o);
+	/* Read before the drop: once refs is 0 the slot may be someone else's. */
+	uint64_t pa = m->pa, size = m->size;
+	bool owned = m->owned;
 
 	(void)rights;
-	if (__atomic_load_n(&m->refs, __ATOMIC_ACQUIRE) == 1 && m->owned) {
-		/* The last reference: nobody else can see the object now. */
-		for (uint64_t off = 0; off < m->size; off += PAGE_SIZE)
-			pmem_free_page(m->pa + off);
-	}
 	/* Pairs with the CAS in mem_alloc(): the slot is free once refs is 0. */
-	__atomic_fetch_sub(&m->refs, 1, __ATOMIC_RELEASE);
+	if (__atomic_fetch_sub(&m->refs, 1, __ATOMIC_ACQ_REL) == 1 && owned)
+		for (uint64_t off = 0; off < size; off += PAGE_SIZE)
+			pmem_free_page(pa + off);
 }
 
 static const struct kobj_type mem_type = {

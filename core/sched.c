@@ -592,27 +592,34 @@ void sched_block_until(uint64_t deadline)
 void sched_timeouts(void)
 {
 	struct rq *rq = &rqs[this_cpu()->id];
-	struct task *due = NULL, *t;
 	uint64_t now = riscv_rdtime();
+	struct task *due[32];
+	unsigned int n;
 
-	spin_lock(&rq->lock);
-	for (struct task **pp = &rq->timeouts; *pp;) {
-		t = *pp;
-		if (t->wake_at && t->wake_at <= now) {
-			*pp = t->timeout_next;
-			t->timed_out = true;
-			t->timeout_next = due;
-			due = t;
-		} else {
-			pp = &t->timeout_next;
+	/*
+	 * Take the due tasks off the list under the lock, into an array: once
+	 * the lock is dropped a due task may be woken by someone else, run
+	 * and start another timed wait, reusing its timeout_next. Waking one
+	 * that has moved on is a spurious wake-up, which every waiter allows.
+	 */
+	do {
+		n = 0;
+		spin_lock(&rq->lock);
+		for (struct task **pp = &rq->timeouts; *pp && n < ARRAY_SIZE(due);) {
+			struct task *t = *pp;
+
+			if (t->wake_at && t->wake_at <= now) {
+				*pp = t->timeout_next;
+				t->timed_out = true;
+				due[n++] = t;
+			} else {
+				pp = &t->timeout_next;
+			}
 		}
-	}
-	spin_unlock(&rq->lock);
-	while (due) {
-		t = due;
-		due = t->timeout_next;
-		sched_wake(t);
-	}
+		spin_unlock(&rq->lock);
+		for (unsigned int i = 0; i < n; i++)
+			sched_wake(due[i]);
+	} while (n == ARRAY_SIZE(due));
 }
 
 uint64_t sched_next_timeout(void)

@@ -1,23 +1,42 @@
 /*
- * string.c - byte-at-a-time memory and string helpers. Simple on purpose:
- * nothing on Keel's boot path copies enough for this to matter.
+ * string.c - memory and string helpers. Simple on purpose: memset and
+ * memcpy go a word at a time where they can, the rest a byte at a time.
  */
+#include <stdint.h>
+
 #include "string.h"
 
-void *memset(void *s, int c, size_t n)
+/*
+ * memset and memcpy move 8 bytes at a time where both ends are 8-byte
+ * aligned (pages, frames, most structures): page zeroing is on the path
+ * of every spawn. Bytes for the rest.
+ */
+/* The loops must stay loops: gcc would turn them into calls to themselves. */
+#define STRING_LOOP __attribute__((optimize("no-tree-loop-distribute-patterns")))
+
+STRING_LOOP void *memset(void *s, int c, size_t n)
 {
 	unsigned char *p = s;
+	uint64_t word = 0x0101010101010101ULL * (unsigned char)c;
 
+	for (; n && ((uintptr_t)p & 7); n--)
+		*p++ = (unsigned char)c;
+	for (; n >= 8; n -= 8, p += 8)
+		*(uint64_t *)p = word;
 	while (n--)
 		*p++ = (unsigned char)c;
 	return s;
 }
 
-void *memcpy(void *dst, const void *src, size_t n)
+STRING_LOOP void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
+	if (!(((uintptr_t)d | (uintptr_t)s) & 7)) {
+		for (; n >= 8; n -= 8, d += 8, s += 8)
+			*(uint64_t *)d = *(const uint64_t *)s;
+	}
 	while (n--)
 		*d++ = *s++;
 	return dst;

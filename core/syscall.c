@@ -88,6 +88,8 @@ static long sys_read(unsigned long fd, uintptr_t buf, size_t len)
 		}
 		if (n)
 			break;
+		if (task_killed(task_current()))
+			return -KERR_PEER;	/* it ends on the way out */
 		task_sleep_us(10000);	/* nothing yet: poll at 100 Hz */
 	}
 	return copy_to_user(sys_as(), buf, chunk, n) ? -KERR_INVAL : (long)n;
@@ -237,7 +239,12 @@ static long sys_spawn_any(long memh, uintptr_t upath, uintptr_t uargv, uintptr_t
 	}
 	t = task_create(sys_basename(a.path), sys_spawn_start, NULL, task_current()->pid);
 	mutex_unlock(&sys_spawn_lock);
-	err = t ? sys_spawn_give(t, hs, nh) : -KERR_NOMEM;
+	if (!t) {
+		as_destroy(img.as);
+		err = -KERR_NOMEM;
+		goto drop;	/* the handles taken for it go back */
+	}
+	err = sys_spawn_give(t, hs, nh);
 	nh = 0;			/* given, or dropped by sys_spawn_give() */
 	if (err) {
 		if (t) {
@@ -393,7 +400,8 @@ static long sys_reboot(long ctl, unsigned long how)
 
 	if (err)
 		return err;
-
+	if (how != KEEL_REBOOT_RESTART && how != KEEL_REBOOT_POWEROFF)
+		return -KERR_INVAL;
 	pr_notice("reboot: %s (pid %d) asked to %s\n", me->name, me->pid,
 		  how == KEEL_REBOOT_RESTART ? "restart" : "power off");
 	if (how == KEEL_REBOOT_RESTART)
@@ -558,7 +566,8 @@ static long sys_console_claim(long ctl, unsigned long on)
 
 	if (err)
 		return err;
-	if (on)
+	/* Said before the claim, so the early console prints it. */
+	if (on && !log_console_busy(task_current()->pid))
 		pr_info("console: %s[%d] takes the console over; the early console (SBI) stops "
 			"here\n", task_current()->name, task_current()->pid);
 	return log_console_claim(task_current()->pid, on != 0);
@@ -684,8 +693,10 @@ void syscall_handle(struct trap_frame *tf)
 	unsigned long nr = tf->regs[17 - 1];	/* a7 */
 
 	tf->sepc += 4;		/* past the ecall */
-	if ((nr == SYS_ipc_call || nr == SYS_ipc_reply_recv) && ipc_fast(tf, nr))
+	if ((nr == SYS_ipc_call || nr == SYS_ipc_reply_recv) && ipc_fast(tf, nr)) {
+		syscall_check_killed();
 		return;
+	}
 	local_irq_enable();
 	tf->regs[10 - 1] = (unsigned long)syscall_dispatch(tf);
 	local_irq_disable();

@@ -221,6 +221,34 @@ static void task_notify_parent(struct task *t)
 	spin_unlock_irqrestore(&task_notif_lock, flags);
 }
 
+/*
+ * @t's children go to init (pid 1), as in Linux: init waits for every
+ * child that exits, so none is left dead in the pool. Init is told, for
+ * those already dead.
+ */
+static void task_reparent(struct task *t)
+{
+	bool any = false;
+
+	for (unsigned int i = 0; i < TASK_MAX; i++) {
+		struct task *c = &task_pool[i];
+
+		if (!__atomic_load_n(&task_used[i], __ATOMIC_ACQUIRE) || c == t ||
+		    __atomic_load_n(&c->ppid, __ATOMIC_RELAXED) != t->pid)
+			continue;
+		__atomic_store_n(&c->ppid, 1, __ATOMIC_RELAXED);
+		any = true;
+	}
+	if (any) {
+		unsigned long flags = spin_lock_irqsave(&task_notif_lock);
+		struct task *init = task_find(1);
+
+		if (init && init->child_notif)
+			ipc_notif_signal(init->child_notif, init->child_bits);
+		spin_unlock_irqrestore(&task_notif_lock, flags);
+	}
+}
+
 int task_kill(int pid)
 {
 	struct task *t = task_find(pid);
@@ -245,6 +273,8 @@ void task_exit(int code)
 	task_set_child_notif(NULL, 0);
 	log_console_claim(t->pid, false);	/* a console server gives the console back */
 	/* Wakes a joiner; it frees us only once no cpu runs on our stack. */
+	if (t->as && t->pid > 1)
+		task_reparent(t);
 	complete_all(&t->exited);
 	task_notify_parent(t);		/* after: its wait_any() must find us exited */
 	local_irq_disable();

@@ -40,7 +40,8 @@ struct context {
 
 struct task {
 	struct context ctx;		/* owned by the cpu that runs or switches it */
-	int pid, ppid;			/* immutable after creation */
+	int pid;			/* immutable after creation */
+	int ppid;			/* atomic: init (1) adopts the children of a task that exits */
 	char name[TASK_NAME_LEN];
 	int state;			/* atomic: enum task_state */
 	int on_cpu;			/* atomic: 1 while a cpu still runs on its stack */

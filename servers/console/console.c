@@ -186,12 +186,6 @@ static unsigned long do_read(struct client *c, unsigned long max)
 {
 	unsigned long n = 0;
 
-	if (uart_ep < 0) {
-		/* No UART driver: the core's console input, as before. */
-		long got = keel_read(0, c->page, max < PROTO_SHARED_SIZE ? max : PROTO_SHARED_SIZE);
-
-		return got > 0 ? (unsigned long)got : 0;
-	}
 	while (n < max && n < PROTO_SHARED_SIZE && in_tail != in_head)
 		c->page[n++] = in_ring[in_tail++ % IN_RING];
 	return n;
@@ -257,8 +251,11 @@ int main(void)
 		struct client *c;
 
 		drain_log();
-		if (have_reply)
+		if (have_reply) {
 			keel_ipc_reply(&r);
+			if (r.handle >= 0)
+				keel_handle_close(r.handle);	/* the client has its copy */
+		}
 		have_reply = 0;
 		pid = keel_ipc_recv_timeout(ep, &m, claimed ? LOG_POLL_US : 1000000);
 		if (pid == -KEEL_ETIMEDOUT)
@@ -286,6 +283,8 @@ int main(void)
 			r.label = (unsigned long)-KEEL_EINVAL;	/* not connected */
 		else if (m.label == CON_WRITE)
 			r.label = (unsigned long)do_write(c, m.w[0]), r.w[0] = m.w[0];
+		else if (m.label == CON_READ && uart_ep < 0)
+			r.label = (unsigned long)-KEEL_ENOTSUP;
 		else if (m.label == CON_READ)
 			r.w[0] = do_read(c, m.w[0]);
 		else

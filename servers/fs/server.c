@@ -51,12 +51,7 @@ static int disk_io(unsigned long label, uint64_t sector, uint32_t count, void *b
 		struct keel_msg m = { .label = label, .w = { sector, n, 0 } }, r;
 		long err;
 
-		if (wbuf) {
-			if (keel_conn_open(&disk))
-				return -KEEL_EIO;
-			memcpy(disk.buf, wbuf, (size_t)n * 512);
-		}
-		err = keel_conn_call(&disk, &m, &r);
+		err = keel_conn_call_data(&disk, &m, &r, wbuf, wbuf ? (size_t)n * 512 : 0, 0);
 		if (err) {
 			printf("fs: %s: %s of %u sectors at %llu: %s\n", disk.name,
 			       label == BLK_READ ? "read" : "write", (unsigned int)n,

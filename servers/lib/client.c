@@ -74,11 +74,21 @@ fail:
 
 long keel_conn_call(struct keel_conn *c, struct keel_msg *m, struct keel_msg *reply)
 {
+	return keel_conn_call_data(c, m, reply, NULL, 0, 0);
+}
+
+long keel_conn_call_data(struct keel_conn *c, struct keel_msg *m, struct keel_msg *reply,
+			 const void *data, size_t len, size_t off)
+{
+	if (off > c->size || len > c->size - off)
+		return -KEEL_ERANGE;
 	for (int attempt = 0;; attempt++) {
 		long err = keel_conn_open(c);
 
 		if (err)
 			return err;
+		if (len)
+			memcpy((char *)c->buf + off, data, len);
 		m->handle = KEEL_HANDLE_NONE;
 		err = keel_ipc_call(c->ep, m, reply);
 		if (err == -KEEL_EPEER && attempt == 0) {
@@ -101,13 +111,10 @@ long keel_con_write(const void *buf, size_t len)
 	while (done < len) {
 		struct keel_msg m = { .label = CON_WRITE }, r;
 		size_t n = len - done < PROTO_SHARED_SIZE ? len - done : PROTO_SHARED_SIZE;
-		long err = keel_conn_open(&con);
+		long err;
 
-		if (err)
-			return err;
-		memcpy(con.buf, (const char *)buf + done, n);
 		m.w[0] = n;
-		err = keel_conn_call(&con, &m, &r);
+		err = keel_conn_call_data(&con, &m, &r, (const char *)buf + done, n, 0);
 		if (err < 0)
 			return err;
 		done += n;

@@ -33,6 +33,12 @@ long keel_conn_open(struct keel_conn *c);
 void keel_conn_close(struct keel_conn *c);
 /* One call on @c, reconnecting once if the server went away; the reply's label. */
 long keel_conn_call(struct keel_conn *c, struct keel_msg *m, struct keel_msg *reply);
+/*
+ * As keel_conn_call(), with @len bytes of @data put at @off of the shared
+ * memory first (again into the new memory if it reconnects).
+ */
+long keel_conn_call_data(struct keel_conn *c, struct keel_msg *m, struct keel_msg *reply,
+			 const void *data, size_t len, size_t off);
 
 /* The console server, once init says it is up (KEEL_CONSOLE in the environment). */
 long keel_con_write(const void *buf, size_t len);

@@ -92,15 +92,29 @@ void _exit(int code)
 	keel_exit(code);
 }
 
-static char keel_heap[KEEL_HEAP_SIZE] __attribute__((aligned(16)));
-static size_t keel_brk;
+/*
+ * The heap: fresh memory the core maps on demand, upwards from
+ * KEEL_HEAP_BASE, KEEL_HEAP_STEP at a time (a program that never calls
+ * malloc costs nothing), up to KEEL_HEAP_SIZE.
+ */
+#define KEEL_HEAP_BASE	0x0000000800000000UL
+#define KEEL_HEAP_STEP	(64 * 1024)
+static size_t keel_brk, keel_mapped;
 
 void *sbrk(ptrdiff_t incr)
 {
 	if (incr < 0 || (size_t)incr > KEEL_HEAP_SIZE - keel_brk)
 		return (void *)-1;
+	while (keel_brk + (size_t)incr > keel_mapped) {
+		long va = keel_mmap(KEEL_HANDLE_NONE, KEEL_HEAP_BASE + keel_mapped, KEEL_HEAP_STEP,
+				    KEEL_PROT_READ | KEEL_PROT_WRITE);
+
+		if (va < 0)
+			return (void *)-1;
+		keel_mapped += KEEL_HEAP_STEP;
+	}
 	keel_brk += (size_t)incr;
-	return keel_heap + keel_brk - incr;
+	return (char *)KEEL_HEAP_BASE + keel_brk - incr;
 }
 
 const char *keel_strerror(long err)
