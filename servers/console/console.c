@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "clients.h"
 #include "keel.h"
 #include "proto.h"
 
@@ -33,13 +34,8 @@
 #define LOG_POLL_US	20000	/* how often new kernel lines are looked for */
 #define UART_WAIT_MS	2000	/* for the UART driver to register */
 
-struct client {
-	long pid;		/* 0: a free slot */
-	long mem, notif;
-	char *page;
-};
-
-static struct client clients[MAX_CLIENTS];
+static struct keel_client client_slots[MAX_CLIENTS];
+static struct keel_clients clients = { client_slots, MAX_CLIENTS, PROTO_SHARED_SIZE };
 static long uart_ep = -1, uart_notif = -1;
 static char *uart_page;
 static int claimed;
@@ -108,72 +104,29 @@ static void pull_input(void)
 		got = 1;
 	}
 	for (int i = 0; got && i < MAX_CLIENTS; i++)
-		if (clients[i].pid)
-			keel_notif_signal(clients[i].notif, 1);
-}
-
-static struct client *client_of(long pid)
-{
-	for (int i = 0; i < MAX_CLIENTS; i++)
-		if (clients[i].pid == pid)
-			return &clients[i];
-	return NULL;
-}
-
-static void drop_client(struct client *c)
-{
-	keel_munmap(c->page, PROTO_SHARED_SIZE);
-	keel_handle_close(c->mem);
-	keel_handle_close(c->notif);
-	memset(c, 0, sizeof(*c));
-}
-
-/* A client is gone if its pid no longer runs: make room for new ones. */
-static void reap_clients(void)
-{
-	static struct keel_ps ps[256];
-	long n = keel_ps(ps, 256);
-
-	for (int i = 0; n > 0 && i < MAX_CLIENTS; i++) {
-		int alive = 0;
-
-		for (long j = 0; j < n && !alive; j++)
-			alive = ps[j].pid == clients[i].pid && ps[j].state != 3;
-		if (clients[i].pid && !alive)
-			drop_client(&clients[i]);
-	}
+		if (client_slots[i].pid)
+			keel_notif_signal(client_slots[i].notif, 1);
 }
 
 static long do_connect(long pid, long mem, struct keel_msg *r)
 {
-	struct client *c = client_of(pid);
-	long va;
+	long err;
+	struct keel_client *c = keel_client_connect(&clients, pid, mem, &err);
 
-	if (c)
-		drop_client(c);		/* a client connecting again: a new page */
-	c = client_of(0);
-	if (!c) {
-		reap_clients();
-		c = client_of(0);
-	}
 	if (!c)
-		return -KEEL_EBUSY;
-	va = keel_mmap(mem, 0, PROTO_SHARED_SIZE, KEEL_PROT_READ | KEEL_PROT_WRITE);
-	if (va < 0)
-		return va;
+		return err;
 	c->notif = keel_notif_create();
 	if (c->notif < 0) {
-		keel_munmap((void *)va, PROTO_SHARED_SIZE);
-		return c->notif;
+		err = c->notif;
+		c->notif = -1;
+		keel_client_drop(&clients, c);
+		return err;
 	}
-	c->pid = pid;
-	c->mem = mem;
-	c->page = (char *)va;
 	r->handle = keel_handle_dup(c->notif, KEEL_R_WAIT | KEEL_R_TRANSFER);
 	return 0;
 }
 
-static long do_write(struct client *c, unsigned long n)
+static long do_write(struct keel_client *c, unsigned long n)
 {
 	if (n > PROTO_SHARED_SIZE)
 		return -KEEL_EINVAL;
@@ -182,7 +135,7 @@ static long do_write(struct client *c, unsigned long n)
 	return 0;
 }
 
-static unsigned long do_read(struct client *c, unsigned long max)
+static unsigned long do_read(struct keel_client *c, unsigned long max)
 {
 	unsigned long n = 0;
 
@@ -248,7 +201,7 @@ int main(void)
 	if (keel_ipc_call(PROTO_H_PARENT, &m, &r) < 0)
 		printf("console: init did not take our name\n");
 	for (;;) {
-		struct client *c;
+		struct keel_client *c;
 
 		drain_log();
 		if (have_reply) {
@@ -270,11 +223,9 @@ int main(void)
 		}
 		r = (struct keel_msg){ .handle = KEEL_HANDLE_NONE };
 		have_reply = 1;
-		c = client_of(pid);
+		c = keel_client_find(&clients, pid);
 		if (m.label == CON_CONNECT && m.handle >= 0) {
 			r.label = (unsigned long)do_connect(pid, m.handle, &r);
-			if ((long)r.label < 0)
-				keel_handle_close(m.handle);
 			continue;
 		}
 		if (m.handle >= 0)

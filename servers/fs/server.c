@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "clients.h"
 #include "ext2.h"
 #include "keel.h"
 #include "proto.h"
@@ -27,13 +28,8 @@
 #define S_IFDIR		0040000
 #define S_IFMT		0170000
 
-struct client {
-	long pid;		/* 0: a free slot */
-	long mem;
-	char *page;
-};
-
-static struct client clients[MAX_CLIENTS];
+static struct keel_client client_slots[MAX_CLIENTS];
+static struct keel_clients clients = { client_slots, MAX_CLIENTS, FS_SHARED_SIZE };
 static struct ext2_fs ext2;
 static struct keel_conn disk = KEEL_CONN_INIT(NULL, BLK_CONNECT, BLK_SHARED_SIZE);
 static const char *mnt;		/* the mount point, "/mnt"; NULL: no disk */
@@ -223,61 +219,7 @@ static const char *on_disk(const char *path)
 	return path[mnt_len] == '/' ? path + mnt_len : NULL;
 }
 
-static struct client *client_of(long pid)
-{
-	for (int i = 0; i < MAX_CLIENTS; i++)
-		if (clients[i].pid == pid)
-			return &clients[i];
-	return NULL;
-}
-
-static void drop_client(struct client *c)
-{
-	keel_munmap(c->page, FS_SHARED_SIZE);
-	keel_handle_close(c->mem);
-	memset(c, 0, sizeof(*c));
-}
-
-/* Clients whose task is gone make room for new ones. */
-static void reap_clients(void)
-{
-	static struct keel_ps ps[256];
-	long n = keel_ps(ps, 256);
-
-	for (int i = 0; n > 0 && i < MAX_CLIENTS; i++) {
-		int alive = 0;
-
-		for (long j = 0; j < n && !alive; j++)
-			alive = ps[j].pid == clients[i].pid && ps[j].state != 3;
-		if (clients[i].pid && !alive)
-			drop_client(&clients[i]);
-	}
-}
-
-static long do_connect(long pid, long mem)
-{
-	struct client *c = client_of(pid);
-	long va;
-
-	if (c)
-		drop_client(c);
-	c = client_of(0);
-	if (!c) {
-		reap_clients();
-		c = client_of(0);
-	}
-	if (!c)
-		return -KEEL_EBUSY;
-	va = keel_mmap(mem, 0, FS_SHARED_SIZE, KEEL_PROT_READ | KEEL_PROT_WRITE);
-	if (va < 0)
-		return va;
-	c->pid = pid;
-	c->mem = mem;
-	c->page = (char *)va;
-	return 0;
-}
-
-static long do_request(struct client *c, const struct keel_msg *m, struct keel_msg *r)
+static long do_request(struct keel_client *c, const struct keel_msg *m, struct keel_msg *r)
 {
 	char *path = c->page, *data = c->page + FS_DATA;
 	const char *d;
@@ -361,7 +303,8 @@ int main(int argc, char **argv)
 	r = (struct keel_msg){ .handle = KEEL_HANDLE_NONE };
 	pid = keel_ipc_recv(ep, &m);
 	for (;;) {
-		struct client *c;
+		struct keel_client *c;
+		long err;
 
 		if (pid < 0) {
 			printf("fs: receive: %s\n", keel_strerror(pid));
@@ -370,11 +313,10 @@ int main(int argc, char **argv)
 			continue;
 		}
 		r = (struct keel_msg){ .handle = KEEL_HANDLE_NONE };
-		c = client_of(pid);
+		c = keel_client_find(&clients, pid);
 		if (m.label == FS_CONNECT && m.handle >= 0) {
-			r.label = (unsigned long)do_connect(pid, m.handle);
-			if ((long)r.label < 0)
-				keel_handle_close(m.handle);
+			err = keel_client_connect(&clients, pid, m.handle, &err) ? 0 : err;
+			r.label = (unsigned long)err;
 		} else {
 			if (m.handle >= 0)
 				keel_handle_close(m.handle);

@@ -309,29 +309,10 @@ static inline long keel_ep_bind(long ep, long notif)
 /* As keel_ipc_recv(), giving up after @us microseconds with -KEEL_ETIMEDOUT. */
 static inline long keel_ipc_recv_timeout(long h, struct keel_msg *out, uint64_t us)
 {
-	register long r0 __asm__("a0") = h;
-	register unsigned long r1 __asm__("a1") = us;
-	register unsigned long r2 __asm__("a2") = 0;
-	register unsigned long r3 __asm__("a3") = 0;
-	register unsigned long r4 __asm__("a4") = 0;
-	register unsigned long r5 __asm__("a5") = 0;
-	register long r6 __asm__("a6") = KEEL_HANDLE_NONE;
-	register long r7 __asm__("a7") = SYS_ipc_recv_timeout;
+	/* The timeout goes in a1, where a message's label would. */
+	const struct keel_msg in = { .label = us, .handle = KEEL_HANDLE_NONE };
 
-	__asm__ __volatile__("ecall"
-			     : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r4), "+r"(r5),
-			       "+r"(r6)
-			     : "r"(r7)
-			     : "memory");
-	if (r0 >= 0) {
-		out->label = r1;
-		out->w[0] = r2;
-		out->w[1] = r3;
-		out->w[2] = r4;
-		out->w[3] = r5;
-		out->handle = r6;
-	}
-	return r0;
+	return keel_ipc(SYS_ipc_recv_timeout, h, &in, out);
 }
 
 /* Signal @bits on @notif whenever a child of the caller exits. */

@@ -1,0 +1,69 @@
+/*
+ * clients.c - a server's table of clients (clients.h).
+ */
+#include <string.h>
+
+#include "clients.h"
+#include "keel.h"
+
+#define PS_MAX	256
+#define DEAD	3	/* struct keel_ps state */
+
+struct keel_client *keel_client_find(struct keel_clients *t, long pid)
+{
+	for (unsigned int i = 0; i < t->n; i++)
+		if (t->slot[i].pid == pid)
+			return &t->slot[i];
+	return NULL;
+}
+
+void keel_client_drop(struct keel_clients *t, struct keel_client *c)
+{
+	keel_munmap(c->page, t->size);
+	keel_handle_close(c->mem);
+	if (c->notif >= 0)
+		keel_handle_close(c->notif);
+	memset(c, 0, sizeof(*c));
+	c->notif = -1;
+}
+
+/* Clients whose task is gone (or dead) make room for new ones. */
+static void keel_client_reap(struct keel_clients *t)
+{
+	static struct keel_ps ps[PS_MAX];
+	long n = keel_ps(ps, PS_MAX);
+
+	for (unsigned int i = 0; n > 0 && i < t->n; i++) {
+		int alive = 0;
+
+		for (long j = 0; j < n && !alive; j++)
+			alive = ps[j].pid == t->slot[i].pid && ps[j].state != DEAD;
+		if (t->slot[i].pid && !alive)
+			keel_client_drop(t, &t->slot[i]);
+	}
+}
+
+struct keel_client *keel_client_connect(struct keel_clients *t, long pid, long mem, long *err)
+{
+	struct keel_client *c = keel_client_find(t, pid);
+	long va;
+
+	if (c)
+		keel_client_drop(t, c);	/* connecting again: its new memory */
+	c = keel_client_find(t, 0);
+	if (!c) {
+		keel_client_reap(t);
+		c = keel_client_find(t, 0);
+	}
+	va = c ? keel_mmap(mem, 0, t->size, KEEL_PROT_READ | KEEL_PROT_WRITE) : -KEEL_EBUSY;
+	if (va < 0) {
+		keel_handle_close(mem);
+		*err = va;
+		return NULL;
+	}
+	c->pid = pid;
+	c->mem = mem;
+	c->page = (char *)va;
+	c->notif = -1;
+	return c;
+}
