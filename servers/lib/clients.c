@@ -33,7 +33,9 @@ static void keel_client_reap(struct keel_clients *t)
 	static struct keel_ps ps[PS_MAX];
 	long n = keel_ps(ps, PS_MAX);
 
-	for (unsigned int i = 0; n > 0 && i < t->n; i++) {
+	if (n <= 0 || n >= PS_MAX)
+		return;	/* not a complete list: cannot tell who is gone */
+	for (unsigned int i = 0; i < t->n; i++) {
 		int alive = 0;
 
 		for (long j = 0; j < n && !alive; j++)
