@@ -7,7 +7,8 @@
  * interrupt. It brings the device up (virtio_blk.c), registers its name
  * ("vda" unless name= says otherwise) with PROTO_READY, and serves the
  * BLK_* protocol: one request at a time, each client's data through the
- * 64 KiB memory object it shared at BLK_CONNECT.
+ * 64 KiB memory object it shared at BLK_CONNECT (kept in the table of
+ * servers/lib/clients.c).
  *
  * An empty virtio-mmio slot (DeviceID 0) or another kind of device is not
  * this driver's: it says so in one line and exits 0.
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clients.h"
 #include "keel.h"
 #include "proto.h"
 #include "virtio_blk.h"
@@ -30,17 +32,10 @@
 #define VBLK_DEFAULT_NAME "vda"
 #define VBLK_MAX_CLIENTS  8
 #define VBLK_POLL_US	  50 /* the used-ring poll interval without an interrupt */
-#define VBLK_PS_MAX	  64 /* tasks looked at when reaping gone clients */
 #define MIB		  (1024UL * 1024)
 
 /* BLK_INFO's reply w2 (beyond proto.h's w0/w1): bit 0 = read-only. */
 #define VBLK_INFO_RO 1
-
-struct vblk_client {
-	long pid;     /* 0: a free slot */
-	long mem_h;   /* the client's memory object */
-	uint8_t *mem; /* ... mapped, BLK_SHARED_SIZE bytes */
-};
 
 struct vblk_irq {
 	long ep;       /* private endpoint the IRQ notification is bound to, or -1 */
@@ -49,7 +44,8 @@ struct vblk_irq {
 
 static struct virtio_blk vblk;
 static struct vblk_irq vblk_irq = { .ep = -1 };
-static struct vblk_client vblk_clients[VBLK_MAX_CLIENTS];
+static struct keel_client vblk_client_slots[VBLK_MAX_CLIENTS];
+static struct keel_clients vblk_clients = { vblk_client_slots, VBLK_MAX_CLIENTS, BLK_SHARED_SIZE };
 static const char *vblk_node = "?";
 
 /* --- the environment virtio_blk.c runs in ----------------------------------- */
@@ -227,80 +223,20 @@ static int vblk_register(long ep, const char *name)
 
 /* --- clients ------------------------------------------------------------------ */
 
-static struct vblk_client *vblk_client(long pid)
-{
-	for (int i = 0; i < VBLK_MAX_CLIENTS; i++)
-		if (vblk_clients[i].pid == pid)
-			return &vblk_clients[i];
-	return NULL;
-}
-
-static void vblk_client_drop(struct vblk_client *c)
-{
-	keel_munmap(c->mem, BLK_SHARED_SIZE);
-	keel_handle_close(c->mem_h);
-	c->pid = 0;
-	c->mem = NULL;
-	c->mem_h = KEEL_HANDLE_NONE;
-}
-
-/* The table is full: let go of clients that no longer run. */
-static void vblk_reap(void)
-{
-	static struct keel_ps ps[VBLK_PS_MAX];
-	long n = keel_ps(ps, VBLK_PS_MAX);
-
-	if (n < 0 || n >= VBLK_PS_MAX)
-		return; /* not a complete list: cannot tell who is gone */
-	for (int i = 0; i < VBLK_MAX_CLIENTS; i++) {
-		bool alive = false;
-
-		if (!vblk_clients[i].pid)
-			continue;
-		for (long j = 0; j < n; j++)
-			if (ps[j].pid == vblk_clients[i].pid && ps[j].state != 3)
-				alive = true;
-		if (!alive)
-			vblk_client_drop(&vblk_clients[i]);
-	}
-}
-
 /* BLK_CONNECT: map the client's memory; a second connect replaces the first. */
-static long vblk_connect(long pid, long mem_h)
+static long vblk_connect(long pid, long mem)
 {
-	struct vblk_client *c;
-	long va;
+	long err;
 
-	if (mem_h < 0)
+	if (mem < 0)
 		return -KEEL_EINVAL;
-	va = keel_mmap(mem_h, 0, BLK_SHARED_SIZE, KEEL_PROT_READ | KEEL_PROT_WRITE);
-	if (va < 0) {
-		keel_handle_close(mem_h);
-		return va;
-	}
-	c = vblk_client(pid);
-	if (c)
-		vblk_client_drop(c);
-	c = vblk_client(0);
-	if (!c) {
-		vblk_reap();
-		c = vblk_client(0);
-	}
-	if (!c) {
-		keel_munmap((void *)va, BLK_SHARED_SIZE);
-		keel_handle_close(mem_h);
-		return -KEEL_EBUSY;
-	}
-	c->pid = pid;
-	c->mem_h = mem_h;
-	c->mem = (uint8_t *)va;
-	return 0;
+	return keel_client_connect(&vblk_clients, pid, mem, &err) ? 0 : err;
 }
 
 /* BLK_READ / BLK_WRITE: w0 first sector, w1 sectors, w2 offset in the shared memory. */
 static long vblk_rw(long pid, const struct keel_msg *m, bool write)
 {
-	struct vblk_client *c = vblk_client(pid);
+	struct keel_client *c = keel_client_find(&vblk_clients, pid);
 	unsigned long sector = m->w[0], count = m->w[1], off = m->w[2];
 
 	if (!c)
@@ -310,8 +246,8 @@ static long vblk_rw(long pid, const struct keel_msg *m, bool write)
 	if (sector > vblk.capacity || count > vblk.capacity - sector)
 		return -KEEL_ERANGE;
 	if (write)
-		return virtio_blk_write(&vblk, sector, (uint32_t)count, c->mem + off);
-	return virtio_blk_read(&vblk, sector, (uint32_t)count, c->mem + off);
+		return virtio_blk_write(&vblk, sector, (uint32_t)count, c->page + off);
+	return virtio_blk_read(&vblk, sector, (uint32_t)count, c->page + off);
 }
 
 static void vblk_handle(long pid, const struct keel_msg *m, struct keel_msg *reply)
