@@ -39,6 +39,7 @@ static bool as_used[AS_MAX];
 static struct spinlock as_lock = SPINLOCK_INIT;
 static unsigned int as_asid_width;	/* set once by as_init() */
 static bool as_use_asids;
+static unsigned long as_kernel_satp;	/* the kernel map alone, ASID 0; set by as_init() */
 
 unsigned int as_asid_bits(void)
 {
@@ -72,6 +73,7 @@ void as_init(void)
 	 * address space shares. (Kernel image and direct map: set by vm_init.)
 	 */
 	as_probe_asids();
+	as_kernel_satp = SATP_MODE_SV39 | (kva_to_pa(kroot) >> PAGE_SHIFT);
 	if (kroot[slot] & PTE_V)
 		return;
 	if (pmem_alloc_page(&pa))
@@ -102,6 +104,8 @@ struct as *as_create(void)
 	as->root = pa_to_kva(pa);
 	as->pages = 0;
 	as->asid = as_use_asids ? (unsigned int)(as - as_pool) + 1 : 0;
+	as->satp = SATP_MODE_SV39 | ((unsigned long)as->asid << AS_ASID_SHIFT) |
+		   (kva_to_pa(as->root) >> PAGE_SHIFT);
 	as->mmap_next = USER_MMAP_BASE;
 	as->maps = NULL;
 	/* The ASID may have been another address space's: every hart flushes it once. */
@@ -285,11 +289,10 @@ int as_munmap(struct as *as, uintptr_t va, uint64_t size)
 
 void as_activate(struct as *as)
 {
-	pte_t *root = as ? as->root : vm_kernel_root();
 	unsigned long asid = as ? as->asid : 0;
 	unsigned int cpu = this_cpu()->id;
 
-	csr_write(satp, SATP_MODE_SV39 | (asid << AS_ASID_SHIFT) | (kva_to_pa(root) >> PAGE_SHIFT));
+	csr_write(satp, as ? as->satp : as_kernel_satp);
 	if (!as_use_asids) {
 		__asm__ __volatile__("sfence.vma zero, zero" : : : "memory");
 		return;

@@ -36,6 +36,7 @@ struct as {
 	pte_t *root;			/* immutable */
 	unsigned long pages;		/* user pages mapped; guarded by vm's lock */
 	unsigned int asid;		/* 0 when the harts have too few ASID bits */
+	unsigned long satp;		/* what as_activate() writes; immutable */
 	uintptr_t mmap_next;		/* the next address mmap() hands out */
 	struct as_map *maps;		/* a page, made on the first object mapped */
 	/* Harts that may still hold translations of this ASID (atomic bits). */
