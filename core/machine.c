@@ -57,6 +57,9 @@ static void machine_find_power(void)
 		const void *reg;
 		const char *compat = dt_getprop(machine_fdt, node, "compatible", &len);
 
+		if (machine_dma_noncoherent < 0 &&
+		    dt_getprop(machine_fdt, node, "dma-noncoherent", NULL))
+			machine_dma_noncoherent = node;
 		if (!compat)
 			continue;
 		if (machine_compat_has(compat, len, "syscon-poweroff") ||
@@ -73,6 +76,8 @@ static void machine_find_power(void)
 			machine_test_finisher_pa = dt_read_cells(reg, (int)ac);
 	}
 }
+
+int machine_dma_noncoherent = -1;
 
 void machine_emulator_fail(void)
 {
@@ -215,4 +220,8 @@ void machine_log(unsigned long boot_hartid)
 	machine_log_harts(boot_hartid);
 	machine_log_memory();
 	machine_log_chosen();
+	if (machine_dma_noncoherent >= 0)
+		pr_warn("dt: DMA is not cache-coherent (dma-noncoherent on %s): drivers that hand "
+			"memory to devices must write back and invalidate caches themselves\n",
+			dt_node_name(machine_fdt, machine_dma_noncoherent));
 }

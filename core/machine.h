@@ -34,5 +34,10 @@ extern uint64_t machine_test_finisher_pa;
  */
 extern bool machine_has_poweroff;
 void machine_emulator_fail(void);
+/*
+ * The node that says "dma-noncoherent" (JH7100's /soc), or -1: devices
+ * there do not snoop the harts' caches.
+ */
+extern int machine_dma_noncoherent;
 
 #endif

@@ -135,7 +135,13 @@ long sys_mem_phys(long h)
 	struct kobj *o;
 	long err = handle_get(h, KEEL_OBJ_MEMORY, KEEL_R_MAP_READ, &o);
 
-	return err ? err : (long)mem_of(o)->pa;
+	if (err)
+		return err;
+	if (machine_dma_noncoherent >= 0)
+		pr_warn("mem: %s[%d] takes a DMA address, and DMA here is not cache-coherent: "
+			"it must write back and invalidate the caches around each transfer\n",
+			task_current()->name, task_current()->pid);
+	return (long)mem_of(o)->pa;
 }
 
 /* Does [pa, pa + size) touch RAM, or the PLIC? */

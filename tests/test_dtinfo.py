@@ -76,10 +76,11 @@ console: reg-shift 2
 console: reg-io-width 4
 console: clock-frequency 24000000
 console: current-speed none (see stdout-path options)
-console: Keel prints through the SBI console; OpenSBI drives this UART
+console: the SBI console (OpenSBI drives this UART) until the console server takes it over through uart-8250
 plic: /soc/interrupt-controller@c000000 (sifive,plic-1.0.0)
 plic: reg 0xc000000 size 0x4000000
 plic: 136 interrupt sources
+dma: coherent
 device: /soc/timer@2000000: sifive,clint0 -> firmware (M-mode timer and IPIs: SBI TIME and IPI)
 server: /soc/serial@10000000: snps,dw-apb-uart -> uart-8250; DesignWare: 32-bit accesses only
 device: /soc/mmc@16020000: starfive,jh7110-mmc -> no entry
@@ -107,10 +108,11 @@ console: reg-shift 2
 console: reg-io-width 4
 console: clock-frequency none (clocks by phandle)
 console: current-speed none (see stdout-path options)
-console: Keel prints through the SBI console; OpenSBI drives this UART
+console: the SBI console (OpenSBI drives this UART) until the console server takes it over through uart-8250
 plic: /soc/interrupt-controller@c000000 (sifive,plic-1.0.0)
 plic: reg 0xc000000 size 0x4000000
 plic: 133 interrupt sources
+dma: not cache-coherent (dma-noncoherent on /soc): a driver that hands memory to a device must write back and invalidate the caches itself
 device: /soc/timer@2000000: sifive,clint0 -> firmware (M-mode timer and IPIs: SBI TIME and IPI)
 device: /soc/clock-controller@11800000: starfive,jh7100-clkgen -> no entry
 server: /soc/serial@12440000: snps,dw-apb-uart -> uart-8250; DesignWare: 32-bit accesses only

@@ -333,7 +333,39 @@ static void print_console(const struct dt_info *dt)
 		       dt_getprop(blob, node, "clocks", NULL) ? "none (clocks by phandle)" : "none");
 	print_uart_u32(node, "current-speed", dt->stdout_opts ? "none (see stdout-path options)"
 							     : "none");
-	printf("console: Keel prints through the SBI console; OpenSBI drives this UART\n");
+	{
+		int clen;
+		const char *c = dt_getprop(blob, node, "compatible", &clen);
+		const struct driver_entry *drv = driver_match(c, clen);
+
+		if (drv)
+			printf("console: the SBI console (OpenSBI drives this UART) until the "
+			       "console server takes it over through %s\n", drv->server);
+		else
+			printf("console: the SBI console (OpenSBI drives this UART); no driver "
+			       "server for it, so it stays that way\n");
+	}
+}
+
+/*
+ * DMA: "dma-noncoherent" on a bus (JH7100) means a device does not snoop
+ * the harts' caches; the core says so at boot and whenever it hands a
+ * driver a physical address.
+ */
+static void print_dma(void)
+{
+	int depth = 0;
+	char path[PATH_MAX_LEN];
+
+	for (int n = dt_next_node(blob, -1, &depth); n >= 0; n = dt_next_node(blob, n, &depth)) {
+		if (!dt_getprop(blob, n, "dma-noncoherent", NULL))
+			continue;
+		printf("dma: not cache-coherent (dma-noncoherent on %s): a driver that hands "
+		       "memory to a device must write back and invalidate the caches itself\n",
+		       node_path(n, path, sizeof(path)));
+		return;
+	}
+	printf("dma: coherent\n");
 }
 
 /* ---- interrupts and devices ---- */
@@ -453,6 +485,7 @@ int main(int argc, char **argv)
 	print_chosen(&dt);
 	print_console(&dt);
 	print_plic();
+	print_dma();
 	print_servers();
 	free((void *)blob);
 	return 0;
