@@ -13,7 +13,9 @@
  *
  * Serving: up to UART_MAX_CLIENTS clients, keyed by pid, each with the
  * 4 KiB page it shared at CON_CONNECT and a notification the server
- * signals (bit 0) when input arrives after a CON_READ found none.
+ * signals (bit 0) when input arrives after a CON_READ found none. The
+ * table is servers/lib/clients.c's (the notification is its notif): when
+ * it is full, clients whose task is gone make room.
  * Received bytes wait in one ring of UART_RX_RING bytes; when it is full
  * new bytes are dropped (and counted), so a flood never stalls the loop.
  * CON_WRITE turns "\n" into "\r\n"; a transmitter that never has room
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clients.h"
 #include "keel.h"
 #include "proto.h"
 #include "uart_args.h"
@@ -40,21 +43,15 @@
 _Static_assert((UART_RX_RING & (UART_RX_RING - 1)) == 0, "ring size is a power of two");
 _Static_assert(sizeof(((struct keel_msg *)0)->w) == PROTO_NAME_MAX, "a name fills the 4 words");
 
-struct uart_client {
-	long pid;      /* 0: a free slot */
-	long mem;      /* the shared memory's handle */
-	long notif;    /* signalled on input; the client holds a wait-only copy */
-	uint8_t *page; /* the shared memory, mapped here */
-	int waiting;   /* its last CON_READ found nothing */
-};
-
 static struct {
 	const struct uart_variant *v;
 	struct uart_args args;
 	struct uart uart;
 	long ep;
 	int polling;
-	struct uart_client clients[UART_MAX_CLIENTS];
+	struct keel_client slot[UART_MAX_CLIENTS]; /* notif: the client waits on a copy */
+	struct keel_clients clients;		   /* over slot[] */
+	int waiting[UART_MAX_CLIENTS];		   /* by slot: its last CON_READ found nothing */
 	uint8_t ring[UART_RX_RING];
 	unsigned int head, count; /* bytes wait at ring[head ...] */
 	unsigned long dropped;
@@ -92,11 +89,9 @@ static void rx_notify(void)
 	if (!srv.count)
 		return;
 	for (int i = 0; i < UART_MAX_CLIENTS; i++) {
-		struct uart_client *c = &srv.clients[i];
-
-		if (c->pid && c->waiting) {
-			keel_notif_signal(c->notif, UART_NOTIFY_INPUT);
-			c->waiting = 0;
+		if (srv.slot[i].pid && srv.waiting[i]) {
+			keel_notif_signal(srv.slot[i].notif, UART_NOTIFY_INPUT);
+			srv.waiting[i] = 0;
 		}
 	}
 }
@@ -124,62 +119,34 @@ static void on_irq(void)
 
 /* --- clients -------------------------------------------------------------- */
 
-static struct uart_client *client_find(long pid)
-{
-	for (int i = 0; i < UART_MAX_CLIENTS; i++)
-		if (srv.clients[i].pid == pid)
-			return &srv.clients[i];
-	return NULL;
-}
-
-static void client_release(struct uart_client *c)
-{
-	keel_munmap(c->page, PROTO_SHARED_SIZE);
-	keel_handle_close(c->mem);
-	keel_handle_close(c->notif);
-	*c = (struct uart_client){ 0 };
-}
-
 /*
  * CON_CONNECT: map the client's page, make its notification; the reply
- * carries a wait-only copy, which the caller closes after replying.
+ * carries a wait-only copy, which the caller closes after replying. The
+ * same task again starts afresh.
  */
 static long con_connect(long pid, long mem, long *reply_handle)
 {
-	struct uart_client *c = client_find(pid);
-	long va, notif, dup;
+	struct keel_client *c;
+	long err, dup;
 
 	if (mem == KEEL_HANDLE_NONE)
 		return -KEEL_EINVAL;
-	if (c)
-		client_release(c); /* the same task again: start afresh */
-	else
-		c = client_find(0);
-	if (!c) {
-		keel_handle_close(mem);
-		return -KEEL_EBUSY;
-	}
-	va = keel_mmap(mem, 0, PROTO_SHARED_SIZE, KEEL_PROT_READ | KEEL_PROT_WRITE);
-	if (va < 0) {
-		keel_handle_close(mem);
-		return va;
-	}
-	notif = keel_notif_create();
-	dup = notif < 0 ? notif : keel_handle_dup(notif, KEEL_R_WAIT | KEEL_R_TRANSFER);
+	c = keel_client_connect(&srv.clients, pid, mem, &err);
+	if (!c)
+		return err;
+	c->notif = keel_notif_create();
+	dup = c->notif < 0 ? c->notif : keel_handle_dup(c->notif, KEEL_R_WAIT | KEEL_R_TRANSFER);
 	if (dup < 0) {
-		if (notif >= 0)
-			keel_handle_close(notif);
-		keel_munmap((void *)va, PROTO_SHARED_SIZE);
-		keel_handle_close(mem);
+		keel_client_drop(&srv.clients, c);
 		return dup;
 	}
-	*c = (struct uart_client){ .pid = pid, .mem = mem, .notif = notif, .page = (uint8_t *)va };
+	srv.waiting[c - srv.slot] = 0;
 	*reply_handle = dup;
 	return 0;
 }
 
 /* CON_WRITE: @n bytes from the client's page; the bytes written, or -KEEL_E*. */
-static long con_write(struct uart_client *c, unsigned long n)
+static long con_write(struct keel_client *c, unsigned long n)
 {
 	unsigned long i;
 
@@ -205,7 +172,7 @@ static long con_write(struct uart_client *c, unsigned long n)
 }
 
 /* CON_READ: up to @max waiting bytes into the client's page; how many. */
-static long con_read(struct uart_client *c, unsigned long max)
+static long con_read(struct keel_client *c, unsigned long max)
 {
 	unsigned int n = srv.count;
 
@@ -218,14 +185,14 @@ static long con_read(struct uart_client *c, unsigned long max)
 	srv.head = (srv.head + n) & (UART_RX_RING - 1);
 	srv.count -= n;
 	if (!n)
-		c->waiting = 1;
+		srv.waiting[c - srv.slot] = 1;
 	return n;
 }
 
 /* One request from @pid; the reply to send, and in *@pass a handle to close after it. */
 static void handle_call(long pid, const struct keel_msg *in, struct keel_msg *out, long *pass)
 {
-	struct uart_client *c = pid > 0 ? client_find(pid) : NULL;
+	struct keel_client *c = pid > 0 ? keel_client_find(&srv.clients, pid) : NULL;
 	long handle = KEEL_HANDLE_NONE, r;
 
 	if (in->handle != KEEL_HANDLE_NONE && (pid <= 0 || in->label != CON_CONNECT))
@@ -381,6 +348,7 @@ int uart_server_main(const struct uart_variant *v, int argc, char **argv)
 
 	memset(&srv, 0, sizeof(srv));
 	srv.v = v;
+	srv.clients = (struct keel_clients){ srv.slot, UART_MAX_CLIENTS, PROTO_SHARED_SIZE };
 	if (uart_args_parse(&srv.args, v->kind, argc, argv, why, sizeof(why))) {
 		printf("%s: %s\n", v->name, why);
 		printf("usage: %s <node path> reg=<pa>,<size> irq=<n> [reg-shift=N] "

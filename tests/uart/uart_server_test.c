@@ -41,6 +41,9 @@ void uart_model_violation(const char *msg)
 #define MAX_PAGES    12
 #define RECV_LIMIT   5000 /* a server that receives more than this is looping */
 
+#define PS_BLOCKED 2 /* struct keel_ps state (keel_syscall.h) */
+#define PS_DEAD	   3
+
 enum obj { OBJ_FREE, OBJ_EP, OBJ_NOTIF, OBJ_MMIO, OBJ_IRQ, OBJ_MEM };
 
 struct slot {
@@ -92,6 +95,11 @@ static struct {
 	long ready_reply; /* the label init answers with */
 	int readies;
 	int mapped[MAX_PAGES]; /* page n mapped (count) */
+	/* keel_ps lists every pid that has called, but for these */
+	long freed_pid; /* left out: it exited and was waited for */
+	long dead_pid;	/* listed as dead */
+	int ps_full;	/* fill the list to max: more tasks than fit */
+	int ps_calls;
 	jmp_buf done;
 	char out[8192]; /* what the server printed */
 } fk;
@@ -343,6 +351,35 @@ void keel_sleep_us(uint64_t us)
 {
 	(void)us;
 	fk.sleeps++;
+}
+
+static int ps_listed(const struct keel_ps *buf, unsigned long n, long pid)
+{
+	for (unsigned long i = 0; i < n; i++)
+		if (buf[i].pid == pid)
+			return 1;
+	return 0;
+}
+
+/* The tasks: every pid the script has called from so far, blocked in its call. */
+long keel_ps(struct keel_ps *buf, unsigned long max)
+{
+	unsigned long n = 0;
+
+	fk.ps_calls++;
+	for (int i = 0; i < fk.next_ev && n < max; i++) {
+		long pid = fk.ev[i].pid;
+
+		if (fk.ev[i].type != EV_CALL || pid == fk.freed_pid || ps_listed(buf, n, pid))
+			continue;
+		buf[n++] = (struct keel_ps){ .pid = (int)pid,
+					     .ppid = 1,
+					     .state = pid == fk.dead_pid ? PS_DEAD : PS_BLOCKED };
+	}
+	/* A system with more tasks than fit: the list ends at max. */
+	for (int pid = 10000; fk.ps_full && n < max; pid++)
+		buf[n++] = (struct keel_ps){ .pid = pid, .ppid = 1, .state = PS_BLOCKED };
+	return (long)n;
 }
 
 const char *keel_strerror(long err)
@@ -683,6 +720,48 @@ static void eight_clients(void)
 	expect_eq(fk.mapped[10], 1);
 	expect_tx("x", 1);
 	expect_open_slots(8);
+	expect_eq(fk.ps_calls, 1); /* the ninth looked for gone clients */
+}
+
+/* A full table: clients whose task has exited or died make room for new ones. */
+static void gone_clients_make_room(void)
+{
+	fake_reset();
+	for (int i = 0; i < 8; i++)
+		ev_connect(100 + i, i);
+	fk.freed_pid = 101;
+	fk.dead_pid = 105;
+	ev_connect(108, 8);
+	ev_connect(109, 9);
+	ev_connect(110, 10); /* no room left */
+	ev_call(101, CON_READ, 1);
+	expect_eq(run_virt(), SERVED);
+	expect_eq(reply_n(8)->label, 0);
+	expect_eq(reply_n(9)->label, 0);
+	expect_eq(reply_n(10)->label, -KEEL_EBUSY);
+	expect_eq(reply_n(11)->label, -KEEL_EINVAL); /* 101 is no client now */
+	expect_eq(fk.mapped[1], 0);
+	expect_eq(fk.mapped[5], 0);
+	expect_eq(fk.mapped[8], 1);
+	expect_eq(fk.mapped[9], 1);
+	expect_eq(fk.mapped[10], 0);
+	expect_open_slots(8); /* the gone clients' notifications are closed */
+}
+
+/* A task list cut short at its end cannot tell who is gone: nobody is dropped. */
+static void no_reap_from_a_partial_list(void)
+{
+	fake_reset();
+	for (int i = 0; i < 8; i++)
+		ev_connect(100 + i, i);
+	fk.freed_pid = 101;
+	fk.ps_full = 1;
+	ev_connect(108, 8);
+	expect_eq(run_virt(), SERVED);
+	expect_eq(reply_n(8)->label, -KEEL_EBUSY);
+	expect_eq(fk.mapped[1], 1);
+	expect_eq(fk.ps_calls, 1);
+	expect_open_slots(8);
 }
 
 /* More input than the ring holds: the first 1024 bytes stay, in order; it says so once. */
@@ -909,6 +988,8 @@ static const struct tap_case cases[] = {
 	CASE(notify_only_waiting_clients),
 	CASE(refuses_bad_requests),
 	CASE(eight_clients),
+	CASE(gone_clients_make_room),
+	CASE(no_reap_from_a_partial_list),
 	CASE(ring_overflow_drops_newest),
 	CASE(polls_without_irq),
 	CASE(bind_failure_polls),

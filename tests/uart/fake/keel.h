@@ -1,8 +1,10 @@
 /*
- * fake/keel.h - stands in for servers/lib/keel.h when uart_server.c is
- * built on the host (tests/uart/uart_server_test.c): the same names and
- * types, but plain functions the test defines, over a fake kernel.
- * Keep the declarations in step with servers/lib/keel.h.
+ * fake/keel.h - stands in for servers/lib/keel.h when uart_server.c and
+ * servers/lib/clients.c are built on the host
+ * (tests/uart/uart_server_test.c): the same names and types, but plain
+ * functions the test defines, over a fake kernel.
+ * Keep the declarations in step with servers/lib/keel.h, and the include
+ * guard the same: servers/uart/uart.ninja relies on it.
  */
 #ifndef KEEL_USER_H
 #define KEEL_USER_H
@@ -33,6 +35,7 @@ long keel_ipc_reply(const struct keel_msg *reply);
 long keel_ipc_reply_recv(long h, const struct keel_msg *reply, struct keel_msg *out);
 long keel_ipc_recv_timeout(long h, struct keel_msg *out, uint64_t us);
 void keel_sleep_us(uint64_t us);
+long keel_ps(struct keel_ps *buf, unsigned long max);
 const char *keel_strerror(long err);
 
 #endif
