@@ -301,6 +301,31 @@ hit:
 	return 0;
 }
 
+/* Copies @len bytes at @off of block @blk out to @obj. */
+static int blk_read_at(struct ext2_fs *fs, uint32_t blk, uint32_t off, void *obj, size_t len)
+{
+	struct ext2_cblock *c;
+	int err = blk_get(fs, blk, BLK_READ, &c);
+
+	if (err)
+		return err;
+	memcpy(obj, c->data + off, len);
+	return 0;
+}
+
+/* Copies @obj's @len bytes in at @off of block @blk, which is then dirty. */
+static int blk_write_at(struct ext2_fs *fs, uint32_t blk, uint32_t off, const void *obj, size_t len)
+{
+	struct ext2_cblock *c;
+	int err = blk_get(fs, blk, BLK_READ, &c);
+
+	if (err)
+		return err;
+	memcpy(c->data + off, obj, len);
+	c->dirty = true;
+	return 0;
+}
+
 /* --- group descriptors and inodes -------------------------------------- */
 
 static int gd_locate(struct ext2_fs *fs, uint32_t g, uint32_t *blk, uint32_t *off)
@@ -314,32 +339,38 @@ static int gd_locate(struct ext2_fs *fs, uint32_t g, uint32_t *blk, uint32_t *of
 
 static int gd_get(struct ext2_fs *fs, uint32_t g, struct ext2_group_desc *gd)
 {
-	struct ext2_cblock *c;
 	uint32_t blk, off;
-	int err;
+	int err = gd_locate(fs, g, &blk, &off);
 
-	err = gd_locate(fs, g, &blk, &off);
-	if (!err)
-		err = blk_get(fs, blk, BLK_READ, &c);
-	if (err)
-		return err;
-	memcpy(gd, c->data + off, sizeof(*gd));
-	return 0;
+	return err ? err : blk_read_at(fs, blk, off, gd, sizeof(*gd));
 }
 
 static int gd_put(struct ext2_fs *fs, uint32_t g, const struct ext2_group_desc *gd)
 {
-	struct ext2_cblock *c;
 	uint32_t blk, off;
+	int err = gd_locate(fs, g, &blk, &off);
+
+	return err ? err : blk_write_at(fs, blk, off, gd, sizeof(*gd));
+}
+
+/*
+ * Writes back group @g's descriptor @gd once @blocks blocks and @inodes
+ * inodes of the group were freed (negative: taken): its free counts move,
+ * and the totals ext2_sync() writes to the superblock with them.
+ */
+static int gd_put_free(struct ext2_fs *fs, uint32_t g, struct ext2_group_desc *gd, int blocks,
+		       int inodes)
+{
 	int err;
 
-	err = gd_locate(fs, g, &blk, &off);
-	if (!err)
-		err = blk_get(fs, blk, BLK_READ, &c);
+	gd->bg_free_blocks_count = (uint16_t)(gd->bg_free_blocks_count + blocks);
+	gd->bg_free_inodes_count = (uint16_t)(gd->bg_free_inodes_count + inodes);
+	err = gd_put(fs, g, gd);
 	if (err)
 		return err;
-	memcpy(c->data + off, gd, sizeof(*gd));
-	c->dirty = true;
+	fs->free_blocks += (uint32_t)blocks; /* modulo 2^32: a negative count subtracts */
+	fs->free_inodes += (uint32_t)inodes;
+	fs->sb_dirty = true;
 	return 0;
 }
 
@@ -383,34 +414,19 @@ static int inode_locate(struct ext2_fs *fs, uint32_t ino, uint32_t *blk, uint32_
 
 static int inode_get(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
 {
-	struct ext2_cblock *c;
 	uint32_t blk, off;
-	int err;
+	int err = inode_locate(fs, ino, &blk, &off);
 
-	err = inode_locate(fs, ino, &blk, &off);
-	if (!err)
-		err = blk_get(fs, blk, BLK_READ, &c);
-	if (err)
-		return err;
-	memcpy(in, c->data + off, sizeof(*in));
-	return 0;
+	return err ? err : blk_read_at(fs, blk, off, in, sizeof(*in));
 }
 
 /* Writes back the first 128 bytes; a large inode's extra space is kept. */
 static int inode_put(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in)
 {
-	struct ext2_cblock *c;
 	uint32_t blk, off;
-	int err;
+	int err = inode_locate(fs, ino, &blk, &off);
 
-	err = inode_locate(fs, ino, &blk, &off);
-	if (!err)
-		err = blk_get(fs, blk, BLK_READ, &c);
-	if (err)
-		return err;
-	memcpy(c->data + off, in, sizeof(*in));
-	c->dirty = true;
-	return 0;
+	return err ? err : blk_write_at(fs, blk, off, in, sizeof(*in));
 }
 
 /* Zeroes all of inode @ino's slot, then (if @in) writes @in as a new inode. */
@@ -501,6 +517,22 @@ static uint32_t bitmap_find_zero(const uint8_t *map, uint32_t from, uint32_t to)
 	return NONE;
 }
 
+/* Clears bit @bit of bitmap block @map; a bit already clear is -EXT2_EIO. */
+static int bitmap_clear(struct ext2_fs *fs, uint32_t map, uint32_t bit)
+{
+	struct ext2_cblock *c;
+	int err = blk_get(fs, map, BLK_READ, &c);
+
+	if (err)
+		return err;
+	/* Already free: two owners of one block or inode, a corrupt image. */
+	if (!(c->data[bit / 8] & (1U << (bit % 8))))
+		return -EXT2_EIO;
+	c->data[bit / 8] &= ~(1U << (bit % 8));
+	c->dirty = true;
+	return 0;
+}
+
 /* Whether @blk is a metadata block of group @g, which a bad bitmap could hand out. */
 static bool block_is_meta(const struct ext2_fs *fs, const struct ext2_group_desc *gd, uint32_t blk)
 {
@@ -545,12 +577,9 @@ static int block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
 			return -EXT2_EIO;
 		c->data[bit / 8] |= 1U << (bit % 8);
 		c->dirty = true;
-		gd.bg_free_blocks_count--;
-		err = gd_put(fs, g, &gd);
+		err = gd_put_free(fs, g, &gd, -1, 0);
 		if (err)
 			return err;
-		fs->free_blocks--;
-		fs->sb_dirty = true;
 		*out = blk;
 		return 0;
 	}
@@ -560,34 +589,19 @@ static int block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
 static int block_free(struct ext2_fs *fs, uint32_t blk)
 {
 	struct ext2_group_desc gd;
-	struct ext2_cblock *c;
-	uint32_t g, bit;
+	uint32_t g;
 	int err;
 
 	if (blk < fs->data_start || blk >= fs->blocks_count)
 		return -EXT2_EIO;
 	g = (blk - fs->first_data_block) / fs->blocks_per_group;
-	bit = blk - group_first_block(fs, g);
 	err = gd_get(fs, g, &gd);
 	if (err)
 		return err;
 	if (block_is_meta(fs, &gd, blk))
 		return -EXT2_EIO;
-	err = blk_get(fs, gd.bg_block_bitmap, BLK_READ, &c);
-	if (err)
-		return err;
-	/* Already free: two owners of one block, a corrupt image. */
-	if (!(c->data[bit / 8] & (1U << (bit % 8))))
-		return -EXT2_EIO;
-	c->data[bit / 8] &= ~(1U << (bit % 8));
-	c->dirty = true;
-	gd.bg_free_blocks_count++;
-	err = gd_put(fs, g, &gd);
-	if (err)
-		return err;
-	fs->free_blocks++;
-	fs->sb_dirty = true;
-	return 0;
+	err = bitmap_clear(fs, gd.bg_block_bitmap, blk - group_first_block(fs, g));
+	return err ? err : gd_put_free(fs, g, &gd, 1, 0);
 }
 
 /* A free inode, first looking in group @g0; counted as a directory if @dir. */
@@ -621,14 +635,11 @@ static int inode_alloc(struct ext2_fs *fs, uint32_t g0, bool dir, uint32_t *out)
 			continue;
 		c->data[bit / 8] |= 1U << (bit % 8);
 		c->dirty = true;
-		gd.bg_free_inodes_count--;
 		if (dir)
 			gd.bg_used_dirs_count++;
-		err = gd_put(fs, g, &gd);
+		err = gd_put_free(fs, g, &gd, 0, -1);
 		if (err)
 			return err;
-		fs->free_inodes--;
-		fs->sb_dirty = true;
 		*out = g * fs->inodes_per_group + bit + 1;
 		return 0;
 	}
@@ -638,28 +649,17 @@ static int inode_alloc(struct ext2_fs *fs, uint32_t g0, bool dir, uint32_t *out)
 static int inode_free(struct ext2_fs *fs, uint32_t ino, bool dir)
 {
 	struct ext2_group_desc gd;
-	struct ext2_cblock *c;
-	uint32_t g = ino_group(fs, ino), bit = (ino - 1) % fs->inodes_per_group;
+	uint32_t g = ino_group(fs, ino);
 	int err;
 
 	err = gd_get(fs, g, &gd);
 	if (!err)
-		err = blk_get(fs, gd.bg_inode_bitmap, BLK_READ, &c);
+		err = bitmap_clear(fs, gd.bg_inode_bitmap, (ino - 1) % fs->inodes_per_group);
 	if (err)
 		return err;
-	if (!(c->data[bit / 8] & (1U << (bit % 8))))
-		return -EXT2_EIO;
-	c->data[bit / 8] &= ~(1U << (bit % 8));
-	c->dirty = true;
-	gd.bg_free_inodes_count++;
 	if (dir && gd.bg_used_dirs_count)
 		gd.bg_used_dirs_count--;
-	err = gd_put(fs, g, &gd);
-	if (err)
-		return err;
-	fs->free_inodes++;
-	fs->sb_dirty = true;
-	return 0;
+	return gd_put_free(fs, g, &gd, 0, 1);
 }
 
 /* --- block maps ------------------------------------------------------------ */
@@ -1190,6 +1190,14 @@ static int path_lookup(struct ext2_fs *fs, const char *path, uint32_t *ino)
 	return 0;
 }
 
+/* The inode @path names, its number and a copy. */
+static int path_inode(struct ext2_fs *fs, const char *path, uint32_t *ino, struct ext2_inode *in)
+{
+	int err = path_lookup(fs, path, ino);
+
+	return err ? err : inode_get(fs, *ino, in);
+}
+
 /* Where a new name may go: the parent exists, the name is free and proper. */
 static int path_create(struct ext2_fs *fs, const char *path, uint32_t *dir, const char **name,
 		       size_t *len)
@@ -1222,11 +1230,8 @@ int ext2_stat(struct ext2_fs *fs, const char *path, uint64_t *size, uint32_t *mo
 {
 	struct ext2_inode in;
 	uint32_t ino;
-	int err;
+	int err = path_inode(fs, path, &ino, &in);
 
-	err = path_lookup(fs, path, &ino);
-	if (!err)
-		err = inode_get(fs, ino, &in);
 	if (err)
 		return err;
 	*size = inode_size(&in);
@@ -1249,6 +1254,16 @@ static long read_fast_symlink(const struct ext2_inode *in, uint64_t off, void *b
 	return (long)len;
 }
 
+/* Of the @left bytes from file offset @pos, how many lie in @pos's block; *@boff: where. */
+static uint32_t block_span(const struct ext2_fs *fs, uint64_t pos, size_t left, uint32_t *boff)
+{
+	uint32_t n;
+
+	*boff = (uint32_t)(pos % fs->block_size);
+	n = fs->block_size - *boff;
+	return n > left ? (uint32_t)left : n;
+}
+
 long ext2_read(struct ext2_fs *fs, const char *path, uint64_t off, void *buf, size_t len)
 {
 	uint8_t *dst = buf;
@@ -1260,9 +1275,7 @@ long ext2_read(struct ext2_fs *fs, const char *path, uint64_t off, void *buf, si
 	bool fresh;
 	int err;
 
-	err = path_lookup(fs, path, &ino);
-	if (!err)
-		err = inode_get(fs, ino, &in);
+	err = path_inode(fs, path, &ino, &in);
 	if (err)
 		return err;
 	if (is_dir(&in))
@@ -1280,10 +1293,7 @@ long ext2_read(struct ext2_fs *fs, const char *path, uint64_t off, void *buf, si
 		len = INT32_MAX; /* the count must fit the return value */
 	for (done = 0; done < len; done += n) {
 		pos = off + done;
-		boff = (uint32_t)(pos % fs->block_size);
-		n = fs->block_size - boff;
-		if (n > len - done)
-			n = (uint32_t)(len - done);
+		n = block_span(fs, pos, len - done, &boff);
 		err = bmap(fs, &in, pos / fs->block_size, false, &goal, &blk, &fresh);
 		if (err)
 			return err;
@@ -1339,10 +1349,7 @@ static long file_write(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, 
 		len = INT32_MAX;
 	for (done = 0; done < len; done += n) {
 		pos = off + done;
-		boff = (uint32_t)(pos % fs->block_size);
-		n = fs->block_size - boff;
-		if (n > len - done)
-			n = (uint32_t)(len - done);
+		n = block_span(fs, pos, len - done, &boff);
 		err = bmap(fs, in, pos / fs->block_size, true, &goal, &blk, &fresh);
 		if (err)
 			break;
