@@ -8,6 +8,7 @@
  */
 #define TESTLIB_NAME "uart_args_test"
 #include "testlib.h"
+#include "uart_test.h"
 
 #include "uart_args.h"
 
@@ -20,13 +21,6 @@ static int parse(struct uart_args *a, enum uart_kind kind, int argc, char *const
 	why[0] = '\0';
 	return uart_args_parse(a, kind, argc, argv, why, sizeof(why));
 }
-
-#define expect_eq(got, want)                                                                       \
-	do {                                                                                       \
-		long long g_ = (long long)(got), w_ = (long long)(want);                           \
-		if (g_ != w_)                                                                      \
-			diag("%s = %lld, want %lld (line %d)", #got, g_, w_, __LINE__);            \
-	} while (0)
 
 static void expect_str(const char *got, const char *want)
 {
@@ -179,8 +173,6 @@ static void long_names_fit(void)
 }
 
 /* clang-format off */
-#define CASE(fn) { #fn, fn }
-
 static const struct tap_case cases[] = {
 	CASE(qemu_virt_ns16550a),
 	CASE(visionfive2_dw),
@@ -192,7 +184,4 @@ static const struct tap_case cases[] = {
 };
 /* clang-format on */
 
-int main(int argc, char **argv)
-{
-	return tap_run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc > 1 ? argv[1] : NULL);
-}
+UART_TEST_MAIN(cases)

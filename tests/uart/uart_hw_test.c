@@ -13,6 +13,7 @@
  */
 #define TESTLIB_NAME "uart_hw_test"
 #include "testlib.h"
+#include "uart_test.h"
 
 #include <limits.h>
 
@@ -65,13 +66,6 @@ static void expect_seq_from(long from, const struct step *steps, size_t n)
 #define expect_seq(steps)	   expect_seq_from(0, steps, sizeof(steps) / sizeof(steps[0]))
 #define expect_seq_at(from, steps) expect_seq_from(from, steps, sizeof(steps) / sizeof(steps[0]))
 
-#define expect_eq(got, want)                                                                       \
-	do {                                                                                       \
-		long long g_ = (long long)(got), w_ = (long long)(want);                           \
-		if (g_ != w_)                                                                      \
-			diag("%s = %lld, want %lld (line %d)", #got, g_, w_, __LINE__);            \
-	} while (0)
-
 static void expect_tx(const char *want)
 {
 	size_t n = strlen(want);
@@ -92,6 +86,19 @@ static struct uart uart_for_model(void)
 }
 
 /* --- 8250 cases: each runs on ns16550a (shift 0, width 1) and dw (shift 2, width 4) --- */
+
+/* Two cases, ns16550a_@name and dw_@name: @body on each model. */
+#define CASES_8250(name, body)                                                                     \
+	static void ns16550a_##name(void)                                                          \
+	{                                                                                          \
+		model_ns16550a();                                                                  \
+		body();                                                                            \
+	}                                                                                          \
+	static void dw_##name(void)                                                                \
+	{                                                                                          \
+		model_dw_apb_uart();                                                               \
+		body();                                                                            \
+	}
 
 static const struct step init_keep[] = {
 	R(UART_LSR), /* TEMT: the firmware's bytes are out */
@@ -119,17 +126,7 @@ static void init_keep_firmware(void)
 	expect_eq(model.ier, 0);
 }
 
-static void ns16550a_init_keep_firmware(void)
-{
-	model_ns16550a();
-	init_keep_firmware();
-}
-
-static void dw_init_keep_firmware(void)
-{
-	model_dw_apb_uart();
-	init_keep_firmware();
-}
+CASES_8250(init_keep_firmware, init_keep_firmware)
 
 static void init_divisor(uint32_t clock, uint32_t baud, uint32_t div)
 {
@@ -204,17 +201,7 @@ static void putc_reaches_thr(void)
 	expect_tx("ok");
 }
 
-static void ns16550a_putc(void)
-{
-	model_ns16550a();
-	putc_reaches_thr();
-}
-
-static void dw_putc(void)
-{
-	model_dw_apb_uart();
-	putc_reaches_thr();
-}
+CASES_8250(putc, putc_reaches_thr)
 
 static void getc_returns_rx(void)
 {
@@ -230,17 +217,7 @@ static void getc_returns_rx(void)
 	expect_seq(steps);
 }
 
-static void ns16550a_getc(void)
-{
-	model_ns16550a();
-	getc_returns_rx();
-}
-
-static void dw_getc(void)
-{
-	model_dw_apb_uart();
-	getc_returns_rx();
-}
+CASES_8250(getc, getc_returns_rx)
 
 /* THRE never comes: putc reads LSR tx_spins times, writes nothing, and says so. */
 static void putc_gives_up(void)
@@ -270,17 +247,7 @@ static void putc_gives_up(void)
 	expect_eq(model.n_access - before, 500);
 }
 
-static void ns16550a_putc_gives_up(void)
-{
-	model_ns16550a();
-	putc_gives_up();
-}
-
-static void dw_putc_gives_up(void)
-{
-	model_dw_apb_uart();
-	putc_gives_up();
-}
+CASES_8250(putc_gives_up, putc_gives_up)
 
 /* The bound the server really uses ends too. */
 static void ns16550a_putc_default_bound(void)
@@ -328,17 +295,7 @@ static void rx_irq(void)
 	expect_eq(model.ier, 0);
 }
 
-static void ns16550a_rx_irq(void)
-{
-	model_ns16550a();
-	rx_irq();
-}
-
-static void dw_rx_irq(void)
-{
-	model_dw_apb_uart();
-	rx_irq();
-}
+CASES_8250(rx_irq, rx_irq)
 
 /* THRI and line status are not for RX; each is cleared the 16550's way. */
 static void ns16550a_other_irqs(void)
@@ -629,8 +586,6 @@ static void sifive_rx_irq(void)
 }
 
 /* clang-format off */
-#define CASE(fn) { #fn, fn }
-
 static const struct tap_case cases[] = {
 	CASE(ns16550a_init_keep_firmware),
 	CASE(dw_init_keep_firmware),
@@ -663,7 +618,4 @@ static const struct tap_case cases[] = {
 };
 /* clang-format on */
 
-int main(int argc, char **argv)
-{
-	return tap_run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc > 1 ? argv[1] : NULL);
-}
+UART_TEST_MAIN(cases)

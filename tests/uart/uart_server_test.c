@@ -18,6 +18,7 @@
  */
 #define TESTLIB_NAME "uart_server_test"
 #include "testlib.h"
+#include "uart_test.h"
 
 #include <setjmp.h>
 #include <unistd.h>
@@ -500,13 +501,6 @@ static int run_virt(void)
 	return run_server(&v8250, VIRT_ARGC, virt_argv);
 }
 
-#define expect_eq(got, want)                                                                       \
-	do {                                                                                       \
-		long long g_ = (long long)(got), w_ = (long long)(want);                           \
-		if (g_ != w_)                                                                      \
-			diag("%s = %lld, want %lld (line %d)", #got, g_, w_, __LINE__);            \
-	} while (0)
-
 static void expect_out(const char *line)
 {
 	if (!strstr(fk.out, line))
@@ -978,8 +972,6 @@ static void ready_refused(void)
 }
 
 /* clang-format off */
-#define CASE(fn) { #fn, fn }
-
 static const struct tap_case cases[] = {
 	CASE(start_virt_console),
 	CASE(start_dw_offset_window),
@@ -1003,7 +995,4 @@ static const struct tap_case cases[] = {
 };
 /* clang-format on */
 
-int main(int argc, char **argv)
-{
-	return tap_run_cases(cases, sizeof(cases) / sizeof(cases[0]), argc > 1 ? argv[1] : NULL);
-}
+UART_TEST_MAIN(cases)
