@@ -1,58 +1,34 @@
-"""Fixtures for devmgr's QEMU tests: the `keel` runner factory of
-tests/boot (tests/boot/keel.py), and the initramfs archives these tests
-boot with."""
+"""Fixtures for devmgr's QEMU tests: `conf` and the `keel` runner factory
+of tests/boot (its conftest.py and keel.py), and the initramfs archives
+these tests boot with."""
 
+import importlib.util
 import os
-import re
 import shutil
 import subprocess
 import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "boot"))
+BOOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "boot")
+sys.path.insert(0, BOOT)
 import keel as keel_mod  # noqa: E402  (tests/boot/keel.py)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    rep = outcome.get_result()
-    setattr(item, "devmgr_rep_" + rep.when, rep)
+def _boot_conftest():
+    """tests/boot/conftest.py under a name of its own: pytest drops the
+    module called "conftest" before it loads the next one."""
+    spec = importlib.util.spec_from_file_location("boot_conftest",
+                                                  os.path.join(BOOT, "conftest.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
-@pytest.fixture(scope="session")
-def conf():
-    """build/config.ninja, once the Image is there to boot."""
-    path = os.path.join(keel_mod.BUILD, "config.ninja")
-    if not os.path.exists(path):
-        pytest.fail("%s missing: run ./configure" % path)
-    if not os.path.exists(os.path.join(keel_mod.BUILD, "Image")):
-        pytest.fail("build/Image missing: run ninja")
-    return keel_mod.config(path)
-
-
-@pytest.fixture
-def keel(request, conf):
-    """keel(**qemu_options) -> a running keel.Keel named after the test;
-    killed at teardown, its console log kept in build/test-logs/ if the
-    test failed."""
-    base = "devmgr-" + re.sub(r"[^\w.=+-]+", "-", request.node.name).strip("-")
-    runners = []
-
-    def start(**kw):
-        k = keel_mod.Keel("%s-%d" % (base, len(runners) + 1) if runners else base,
-                          conf=conf, **kw)
-        runners.append(k)
-        return k
-
-    yield start
-    failed = any(getattr(getattr(request.node, "devmgr_rep_" + w, None), "failed", False)
-                 for w in ("setup", "call"))
-    for k in runners:
-        if failed:
-            k.save_log()
-        k.kill()
+_boot = _boot_conftest()
+conf = _boot.conf
+keel = _boot.keel
+pytest_runtest_makereport = _boot.pytest_runtest_makereport  # keel() saves a failed test's log
 
 
 def build_path(*parts):
