@@ -9,12 +9,18 @@
 #define PS_MAX	256
 #define DEAD	3	/* struct keel_ps state */
 
-struct keel_client *keel_client_find(struct keel_clients *t, long pid)
+/* The slot of @pid; pid 0 finds a free slot. */
+static struct keel_client *keel_client_slot(struct keel_clients *t, long pid)
 {
 	for (unsigned int i = 0; i < t->n; i++)
 		if (t->slot[i].pid == pid)
 			return &t->slot[i];
 	return NULL;
+}
+
+struct keel_client *keel_client_find(struct keel_clients *t, long pid)
+{
+	return pid > 0 ? keel_client_slot(t, pid) : NULL;
 }
 
 void keel_client_drop(struct keel_clients *t, struct keel_client *c)
@@ -52,10 +58,10 @@ struct keel_client *keel_client_connect(struct keel_clients *t, long pid, long m
 
 	if (c)
 		keel_client_drop(t, c);	/* connecting again: its new memory */
-	c = keel_client_find(t, 0);
+	c = keel_client_slot(t, 0);
 	if (!c) {
 		keel_client_reap(t);
-		c = keel_client_find(t, 0);
+		c = keel_client_slot(t, 0);
 	}
 	va = c ? keel_mmap(mem, 0, t->size, KEEL_PROT_READ | KEEL_PROT_WRITE) : -KEEL_EBUSY;
 	if (va < 0) {
