@@ -417,23 +417,32 @@ long ipc_reply_recv(struct kobj *o, struct ipc_msg *m)
 long ipc_ep_bind(struct kobj *e, struct kobj *o)
 {
 	struct endpoint *ep = ep_of(e);
-	struct notification *n = (struct notification *)o;
+	struct notification *n = (struct notification *)o, *old = NULL;
 	unsigned long flags, nflags;
 	long err = 0;
 
 	kobj_hold(o, KEEL_R_WAIT);	/* the endpoint's reference */
 	flags = spin_lock_irqsave(&ipc_lock);
 	nflags = spin_lock_irqsave(&n->lock);
-	if (ep->bound || n->bound_ep) {
-		err = -KERR_BUSY;
+	if (n->bound_ep) {
+		err = -KERR_BUSY;	/* bound already, here or elsewhere */
 	} else {
+		/* A new binding replaces the old (a driver restarted: its new notification). */
+		old = ep->bound;
 		ep->bound = n;
 		n->bound_ep = ep;
 	}
 	spin_unlock_irqrestore(&n->lock, nflags);
+	if (old) {
+		nflags = spin_lock_irqsave(&old->lock);
+		old->bound_ep = NULL;
+		spin_unlock_irqrestore(&old->lock, nflags);
+	}
 	spin_unlock_irqrestore(&ipc_lock, flags);
 	if (err)
 		kobj_drop(o, KEEL_R_WAIT);
+	if (old)
+		kobj_drop(&old->obj, KEEL_R_WAIT);
 	return err;
 }
 

@@ -20,6 +20,7 @@
  * Slots: 0 init's endpoint, 1 a control handle with the device right
  * (console_claim).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,10 +39,14 @@ static struct keel_client client_slots[MAX_CLIENTS];
 static struct keel_clients clients = { client_slots, MAX_CLIENTS, PROTO_SHARED_SIZE };
 static long uart_ep = -1, uart_notif = -1;
 static char *uart_page;
+static long uart_mem = -1;
+static long console_ep = -1;
 static int claimed;
 static unsigned long log_seq;
 static char in_ring[IN_RING];
 static unsigned int in_head, in_tail;	/* head - tail bytes waiting */
+
+static bool uart_lost(void);
 
 /* @len bytes out: through the UART driver, or the core when there is none. */
 static void out(const char *s, size_t len)
@@ -54,13 +59,10 @@ static void out(const char *s, size_t len)
 			keel_write(1, s, n);
 		} else {
 			memcpy(uart_page, s, n);
-			if (keel_ipc_call(uart_ep, &m, &r) < 0) {
-				/* The driver is gone: give the console back to the core. */
-				keel_console_claim(H_CONTROL, 0);
-				claimed = 0;
-				uart_ep = -1;
+			if (keel_ipc_call(uart_ep, &m, &r) < 0 && uart_lost())
+				continue;	/* a new driver: this chunk again */
+			if (uart_ep < 0)
 				keel_write(1, s, n);
-			}
 		}
 		s += n;
 		len -= n;
@@ -97,7 +99,11 @@ static void pull_input(void)
 		if (uart_ep < 0 || !room)
 			break;
 		m.w[0] = room < PROTO_SHARED_SIZE ? room : PROTO_SHARED_SIZE;
-		if (keel_ipc_call(uart_ep, &m, &r) < 0 || (long)r.label < 0 || !r.w[0])
+		if (keel_ipc_call(uart_ep, &m, &r) < 0) {
+			uart_lost();
+			break;
+		}
+		if ((long)r.label < 0 || !r.w[0])
 			break;
 		for (unsigned long i = 0; i < r.w[0] && i < m.w[0]; i++)
 			in_ring[in_head++ % IN_RING] = uart_page[i];
@@ -144,34 +150,82 @@ static unsigned long do_read(struct keel_client *c, unsigned long max)
 	return n;
 }
 
-/* Find the UART driver devmgr started for the console, and connect to it. */
-static void find_uart(void)
+static void uart_disconnect(void)
 {
-	struct keel_msg m = { .label = CON_CONNECT }, r;
-	uint64_t t0 = keel_time_ns();
-	long mem, va;
-
-	while ((uart_ep = keel_lookup("console-uart")) < 0 &&
-	       keel_time_ns() - t0 < (uint64_t)UART_WAIT_MS * 1000000)
-		keel_sleep_us(10000);
-	if (uart_ep < 0) {
-		printf("console: no console UART driver (%s); staying on the early console\n",
-		       keel_strerror(uart_ep));
-		return;
-	}
-	mem = keel_mem_create(PROTO_SHARED_SIZE);
-	va = mem < 0 ? mem : keel_mmap(mem, 0, PROTO_SHARED_SIZE, KEEL_PROT_READ | KEEL_PROT_WRITE);
-	m.handle = mem;
-	if (va < 0 || keel_ipc_call(uart_ep, &m, &r) < 0 || (long)r.label < 0) {
-		printf("console: cannot connect to the console UART; staying on the early console\n");
+	if (uart_page)
+		keel_munmap(uart_page, PROTO_SHARED_SIZE);
+	if (uart_mem >= 0)
+		keel_handle_close(uart_mem);
+	if (uart_notif >= 0)
+		keel_handle_close(uart_notif);	/* the binding keeps its own reference */
+	if (uart_ep >= 0)
 		keel_handle_close(uart_ep);
-		uart_ep = -1;
-		return;
+	uart_page = NULL;
+	uart_mem = uart_notif = uart_ep = -1;
+}
+
+/*
+ * Connect to the UART driver devmgr registered as "console-uart", waiting
+ * up to @wait_ms for it; its input notification is bound to our endpoint.
+ */
+static bool uart_connect(unsigned int wait_ms)
+{
+	uint64_t t0 = keel_time_ns();
+
+	/*
+	 * Until the deadline: the name may still lead to a driver that just
+	 * died, until devmgr registers its successor under it.
+	 */
+	do {
+		struct keel_msg m = { .label = CON_CONNECT }, r;
+		long va;
+
+		uart_ep = keel_lookup("console-uart");
+		uart_mem = uart_ep < 0 ? -1 : keel_mem_create(PROTO_SHARED_SIZE);
+		va = uart_mem < 0 ? -1 : keel_mmap(uart_mem, 0, PROTO_SHARED_SIZE,
+						  KEEL_PROT_READ | KEEL_PROT_WRITE);
+		if (va >= 0)
+			uart_page = (char *)va;
+		m.handle = uart_mem;
+		if (va >= 0 && keel_ipc_call(uart_ep, &m, &r) >= 0 && (long)r.label >= 0) {
+			uart_notif = r.handle;
+			if (uart_notif >= 0 && console_ep >= 0)
+				keel_ep_bind(console_ep, uart_notif);
+			/* The driver signals input that comes after a read found none: read now. */
+			pull_input();
+			return uart_ep >= 0;
+		}
+		uart_disconnect();
+		keel_sleep_us(10000);
+	} while (keel_time_ns() - t0 < (uint64_t)wait_ms * 1000000);
+	return false;
+}
+
+/*
+ * A call to the UART driver failed: it crashed, or was killed, and devmgr
+ * starts another. Reconnect to that one; without one, give the console
+ * back to the core. True if there is a driver again.
+ */
+static bool uart_lost(void)
+{
+	static int reconnecting;
+	bool ok;
+
+	if (reconnecting)
+		return false;
+	reconnecting = 1;
+	uart_disconnect();
+	printf("console: the console UART driver went away; looking for its successor\n");
+	ok = uart_connect(UART_WAIT_MS);
+	if (ok) {
+		printf("console: reconnected to the console UART\n");
+	} else {
+		keel_console_claim(H_CONTROL, 0);
+		claimed = 0;
+		printf("console: no console UART driver; back to the early console\n");
 	}
-	uart_page = (char *)va;
-	uart_notif = r.handle;
-	/* The driver signals input that comes after a read found none: read now. */
-	pull_input();
+	reconnecting = 0;
+	return ok;
 }
 
 int main(void)
@@ -180,13 +234,12 @@ int main(void)
 	long ep = keel_ep_create(), pid;
 	int have_reply = 0;
 
-	find_uart();
+	console_ep = ep;
+	if (!uart_connect(UART_WAIT_MS))
+		printf("console: no console UART driver; staying on the early console\n");
 	if (uart_ep >= 0) {
-		long seq;
+		long seq = keel_console_claim(H_CONTROL, 1);
 
-		if (uart_notif >= 0)
-			keel_ep_bind(ep, uart_notif);
-		seq = keel_console_claim(H_CONTROL, 1);
 		if (seq >= 0) {
 			claimed = 1;
 			log_seq = (unsigned long)seq;

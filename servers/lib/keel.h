@@ -299,7 +299,8 @@ static inline long keel_hart_ctl(long ctl, unsigned long hartid, int online)
 /*
  * Bind notification @notif to endpoint @ep: a receive on @ep then also
  * returns when @notif is signalled, with label KEEL_LABEL_NOTIFY and the
- * bits in w[0] (and result 0).
+ * bits in w[0] (and result 0). A new binding replaces the endpoint's old
+ * one; a notification bound already is -KEEL_EBUSY.
  */
 static inline long keel_ep_bind(long ep, long notif)
 {

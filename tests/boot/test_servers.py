@@ -107,7 +107,9 @@ def test_boot_to_shell_starts_drivers_console_and_fs(keel, disk):
         k.why("the disk was not mounted at /mnt")
     # After the takeover the kernel log still reaches the console (now printed
     # by the console server): a kernel line the shell causes shows up.
-    shell(k, "hart offline 3", r"\] smp: hart 3 \(cpu 3\) offline$")
+    boot_hart = int(k.find(r"\] smp: boot hart (\d+) is cpu 0").group(1))
+    other = 3 if boot_hart != 3 else 2
+    shell(k, "hart offline %d" % other, r"\] smp: hart %d \(cpu \d+\) offline$" % other)
     power_off(k)
 
 
@@ -310,4 +312,18 @@ def test_designware_uart_driver_runs_on_qemus_16550(keel, tmp_path, conf):
                   r"io-width 1, console$"), k.why("the driver did not start as the console")
     assert k.find(r"\] console: console\[\d+\] takes the console over")
     shell(k, "echo typed through the DesignWare path", r"^typed through the DesignWare path$")
+    power_off(k)
+
+
+def test_console_survives_its_uart_driver_being_killed(keel):
+    """devmgr restarts a killed UART driver; the console server finds the
+    new one, binds its input notification, and the shell goes on."""
+    k = boot(keel, smp=2)
+    pid = [l.split()[0] for l in output(k, "ps") if l.endswith(" uart-8250")][0]
+    k.send("kill %s\r" % pid)
+    expect_all(k, [r"devmgr: uart-8250\[%s\] \(/soc/serial@10000000\) killed" % pid,
+                   r"console: reconnected to the console UART$"])
+    shell(k, "echo typed to the new driver", r"^typed to the new driver$")
+    log = output(k, "dmesg")
+    assert any("kill: pid %s" % pid in l for l in log), k.why("the kill is not in dmesg")
     power_off(k)
