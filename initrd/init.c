@@ -252,7 +252,12 @@ static long register_name(const unsigned long w[4], long handle, long pid)
 	}
 	for (int i = 0; i < MAX_NAMES; i++) {
 		if (names[i].handle >= 0 && !strcmp(names[i].name, name)) {
-			/* A restarted server, or a new instance: the newest wins. */
+			/* Another server's, while it runs: not to be taken over. */
+			if (names[i].pid != pid && call_of_pid(names[i].pid)) {
+				keel_handle_close(handle);
+				return -KEEL_EBUSY;
+			}
+			/* A restarted server, or the same one again: the newest wins. */
 			keel_handle_close(names[i].handle);
 			names[i].handle = -1;
 		}
@@ -365,9 +370,19 @@ static void serve(long deadline_us)
 	switch (m.label) {
 	case PROTO_READY:
 	case PROTO_REGISTER:
+		/*
+		 * Names come from the servers init started; REGISTER (names for
+		 * others) only from those it gave the device right: devmgr.
+		 */
+		c = call_of_pid(pid);
+		if (!c || (m.label == PROTO_REGISTER && !c->grant_devices)) {
+			if (m.handle >= 0)
+				keel_handle_close(m.handle);
+			r.label = (unsigned long)-KEEL_EDENIED;
+			break;
+		}
 		r.label = (unsigned long)register_name(m.w, m.handle, pid);
-		c = m.label == PROTO_READY ? call_of_pid(pid) : NULL;
-		if (c && c->state == STARTING) {
+		if (m.label == PROTO_READY && c->state == STARTING) {
 			started(c, 0);
 			c->state = UP;
 		}

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "keel.h"
+#include "proto.h"
 
 #define KERNEL_TEXT	0xffffffff80000000UL
 #define KERNEL_DIRECT	0xffffffc080000000UL
@@ -98,6 +99,13 @@ static void handles(void)
 	keel_handle_close(n);
 	err = keel_notif_wait(n, &bits);
 	check("ISO_0032", err == -KEEL_ENOENT, "wait on a closed handle", err);
+	/* Init's names: only servers it started may register one. */
+	m = (struct keel_msg){ .label = PROTO_REGISTER,
+			       .handle = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_TRANSFER) };
+	proto_name_pack("fs", m.w);
+	err = keel_ipc_call(PROTO_H_PARENT, &m, &m);
+	err = err ? err : (long)m.label;
+	check("ISO_0033", err == -KEEL_EDENIED, "a program takes over the name \"fs\"", err);
 }
 
 static void pointers(void)
