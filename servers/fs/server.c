@@ -315,7 +315,8 @@ int main(int argc, char **argv)
 		r = (struct keel_msg){ .handle = KEEL_HANDLE_NONE };
 		c = keel_client_find(&clients, pid);
 		if (m.label == FS_CONNECT && m.handle >= 0) {
-			err = keel_client_connect(&clients, pid, m.handle, &err) ? 0 : err;
+			if (keel_client_connect(&clients, pid, m.handle, &err))
+				err = 0;
 			r.label = (unsigned long)err;
 		} else {
 			if (m.handle >= 0)
