@@ -89,25 +89,57 @@ static bool plic_compat(int node)
 	return false;
 }
 
-/* The hartid of the cpu node whose interrupt controller has @phandle, or -1. */
-static long plic_hart_of(uint32_t phandle)
+/* The harts' interrupt controllers: phandle -> hartid, from one walk of the tree. */
+struct plic_intc {
+	uint32_t phandle;
+	unsigned long hartid;
+};
+
+static struct plic_intc plic_intcs[DT_MAX_HARTS];	/* boot hart, plic_init() only */
+
+/*
+ * Every node with a phandle whose parent has a reg (a cpu node's
+ * interrupt-controller): one walk, so the context lookup below is not a
+ * walk per context (256 contexts at 128 harts).
+ */
+static unsigned int plic_find_intcs(void)
 {
+	int stack[DT_MAX_DEPTH + 1];	/* the walk's ancestors: no O(n) parent lookups */
+	unsigned int n = 0;
 	int depth = 0;
 
-	for (int n = dt_next_node(machine_fdt, -1, &depth); n >= 0;
-	     n = dt_next_node(machine_fdt, n, &depth)) {
+	for (int node = dt_next_node(machine_fdt, -1, &depth); node >= 0 && n < DT_MAX_HARTS;
+	     node = dt_next_node(machine_fdt, node, &depth)) {
 		int len, cpu;
-		const void *p = dt_getprop(machine_fdt, n, "phandle", &len);
-		const void *reg;
+		const void *ph, *reg;
 
-		if (!p || len != 4 || (uint32_t)dt_read_cells(p, 1) != phandle)
+		if (depth < 0 || depth > DT_MAX_DEPTH)
 			continue;
-		cpu = dt_parent_offset(machine_fdt, n);
+		stack[depth] = node;
+		if (depth < 1 || !dt_getprop(machine_fdt, node, "interrupt-controller", NULL) ||
+		    !dt_getprop(machine_fdt, node, "#interrupt-cells", NULL))
+			continue;
+		ph = dt_getprop(machine_fdt, node, "phandle", &len);
+		if (!ph || len != 4)
+			continue;
+		cpu = stack[depth - 1];
 		reg = cpu >= 0 ? dt_getprop(machine_fdt, cpu, "reg", &len) : NULL;
-		if (!reg || (len != 4 && len != 8))
-			return -1;
-		return (long)dt_read_cells(reg, len / 4);
+		if (!reg || (len != 4 && len != 8) ||
+		    !dt_getprop(machine_fdt, cpu, "riscv,isa", NULL))
+			continue;	/* not a hart's own controller */
+		plic_intcs[n].phandle = (uint32_t)dt_read_cells(ph, 1);
+		plic_intcs[n].hartid = (unsigned long)dt_read_cells(reg, len / 4);
+		n++;
 	}
+	return n;
+}
+
+/* The hartid whose interrupt controller has @phandle, or -1. */
+static long plic_hart_of(uint32_t phandle, unsigned int nintc)
+{
+	for (unsigned int i = 0; i < nintc; i++)
+		if (plic_intcs[i].phandle == phandle)
+			return (long)plic_intcs[i].hartid;
 	return -1;
 }
 
@@ -116,7 +148,7 @@ static unsigned int plic_find_contexts(int node)
 {
 	int len;
 	const uint8_t *p = dt_getprop(machine_fdt, node, "interrupts-extended", &len);
-	unsigned int found = 0;
+	unsigned int found = 0, nintc = plic_find_intcs();
 
 	for (unsigned int i = 0; i < KEEL_MAX_CPUS; i++)
 		plic_ctx[i] = -1;
@@ -128,7 +160,7 @@ static unsigned int plic_find_contexts(int node)
 
 		if (cause != PLIC_CAUSE_S_EXT)
 			continue;
-		hart = plic_hart_of(phandle);
+		hart = plic_hart_of(phandle, nintc);
 		cpu = hart < 0 ? -1 : smp_cpu((unsigned long)hart);
 		if (cpu < 0 || cpu >= KEEL_MAX_CPUS)
 			continue;
