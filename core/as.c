@@ -152,9 +152,11 @@ void as_destroy(struct as *as)
 	spin_unlock_irqrestore(&as_lock, flags);
 }
 
+static bool as_range_ok(uintptr_t va, uint64_t size);
+
 int as_map_anon(struct as *as, uintptr_t va, uint64_t size, unsigned long perm)
 {
-	if (va < USER_MIN || va + size > USER_TOP || va + size < va || (va | size) & (PAGE_SIZE - 1))
+	if (!as_range_ok(va, size))
 		return -KERR_INVAL;
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
 		uint64_t pa;

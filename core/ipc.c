@@ -72,12 +72,18 @@ static struct endpoint *ep_of(struct kobj *o)
 	return (struct endpoint *)o;
 }
 
-/* ipc_lock held: end @t's wait with @status. */
-static void ipc_finish(struct task *t, int status)
+/* ipc_lock held: end @t's wait with @status; the caller wakes it (or hands it the hart). */
+static void ipc_end_wait(struct task *t, int status)
 {
 	t->ipc.status = status;
 	t->ipc.state = IPC_IDLE;
 	t->ipc.server = NULL;
+}
+
+/* ipc_lock held: end @t's wait with @status, and wake it. */
+static void ipc_finish(struct task *t, int status)
+{
+	ipc_end_wait(t, status);
 	sched_wake(t);
 }
 
@@ -111,6 +117,7 @@ static void ep_hold(struct kobj *o, unsigned int rights)
 static void ep_drop(struct kobj *o, unsigned int rights)
 {
 	struct endpoint *ep = ep_of(o);
+	struct notification *n = NULL;
 	unsigned long flags = spin_lock_irqsave(&ipc_lock);
 
 	if ((rights & KEEL_R_SEND) && !--ep->nsend)
@@ -130,8 +137,6 @@ static void ep_drop(struct kobj *o, unsigned int rights)
 		}
 	}
 	/* A waiter holds a reference, so no one waits on a freed endpoint. */
-	struct notification *n = NULL;
-
 	if (!--ep->refs) {
 		n = ep->bound;
 		ep->bound = NULL;
@@ -258,8 +263,7 @@ long ipc_call(struct kobj *o, struct ipc_msg *m)
 	r = wq_pop(&ep->receivers);
 	if (r) {
 		ipc_take(r, me);
-		r->ipc.status = 0;
-		r->ipc.state = IPC_IDLE;	/* ipc_wait() below hands it this hart */
+		ipc_end_wait(r, 0);	/* ipc_wait() below hands it this hart */
 	} else {
 		/* Every receiver reference is ours: no one else could ever take this. */
 		if (ipc_own_receivers(me, o, &me->ipc.msg) >= ep->nrecv) {
@@ -356,13 +360,12 @@ static long ipc_reply_locked(struct task *me, struct ipc_msg *m, struct task **w
 	me->ipc.reply_to = NULL;
 	c->ipc.msg = *m;
 	m->xfer = NULL;
-	c->ipc.status = 0;
-	c->ipc.state = IPC_IDLE;
-	c->ipc.server = NULL;
-	if (woken)
+	if (woken) {
+		ipc_end_wait(c, 0);
 		*woken = c;
-	else
-		sched_wake(c);
+	} else {
+		ipc_finish(c, 0);
+	}
 	return 0;
 }
 
@@ -526,11 +529,8 @@ void ipc_notif_signal(struct kobj *o, unsigned long bits)
 	flags = spin_lock_irqsave(&ipc_lock);
 	if (ep->used && ep->bound == n) {
 		t = wq_pop(&ep->receivers);
-		if (t) {
-			t->ipc.status = IPC_NOTIFIED;
-			t->ipc.state = IPC_IDLE;
-			sched_wake(t);
-		}
+		if (t)
+			ipc_finish(t, IPC_NOTIFIED);
 	}
 	spin_unlock_irqrestore(&ipc_lock, flags);
 }
@@ -574,7 +574,7 @@ unsigned long ipc_notif_wait(struct kobj *o)
 /* The current task's endpoint handle in a0 with @need, or NULL (lock-free: our own table). */
 static struct endpoint *fast_ep(struct trap_frame *tf, unsigned int need)
 {
-	struct handle_table *ht = __atomic_load_n(&task_current()->handles, __ATOMIC_ACQUIRE);
+	struct handle_table *ht = __atomic_load_n(&this_cpu()->current->handles, __ATOMIC_ACQUIRE);
 	long h = (long)FA(1);
 	struct handle *e;
 
@@ -640,8 +640,8 @@ static void fast_result(struct trap_frame *tf, struct task *me, long ret)
 
 bool ipc_fast(struct trap_frame *tf, unsigned long nr)
 {
-	struct task *me = task_current(), *p;
-	struct cpu *c = this_cpu();
+	struct cpu *c = this_cpu();	/* interrupts are off: we stay on this hart */
+	struct task *me = c->current, *p;
 	bool call = nr == SYS_ipc_call;
 	struct endpoint *ep;
 	int expected = TASK_BLOCKED, err;
@@ -669,8 +669,7 @@ bool ipc_fast(struct trap_frame *tf, unsigned long nr)
 	}
 	/* From here on the partner has its message, whatever happens to the switch. */
 	fast_deliver(tf, p);
-	p->ipc.status = 0;
-	p->ipc.state = IPC_IDLE;
+	ipc_end_wait(p, 0);
 	if (call) {
 		wq_pop(&ep->receivers);
 		p->ipc.reply_to = me;
@@ -678,7 +677,6 @@ bool ipc_fast(struct trap_frame *tf, unsigned long nr)
 		me->ipc.state = IPC_WAIT_REPLY;
 		me->ipc.server = p;
 	} else {
-		p->ipc.server = NULL;
 		me->ipc.reply_to = NULL;
 		me->ipc.state = IPC_RECEIVING;
 		wq_add(&ep->receivers, me);
