@@ -36,6 +36,14 @@ static bool machine_compat_has(const char *p, int len, const char *want)
 	return false;
 }
 
+bool machine_node_compatible(int node, const char *want)
+{
+	int len;
+	const char *p = dt_getprop(machine_fdt, node, "compatible", &len);
+
+	return machine_compat_has(p, len, want);
+}
+
 static uint32_t machine_cells(int node, const char *name, uint32_t dflt)
 {
 	int len;

@@ -20,6 +20,8 @@ void machine_init(uint64_t fdt_pa);
 /* Boot hart: the model, the hart table, memory, reserved regions, /chosen. */
 void machine_log(unsigned long boot_hartid);
 const struct dt_hart *machine_find_hart(unsigned long hartid);
+/* Does @node's "compatible" list @want? */
+bool machine_node_compatible(int node, const char *want);
 
 /*
  * QEMU's test finisher ("sifive,test0/1" in the DT), or 0. OpenSBI 1.x

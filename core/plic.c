@@ -78,14 +78,9 @@ static void plic_write(unsigned long off, uint32_t v)
 
 static bool plic_compat(int node)
 {
-	int len;
-	const char *p = dt_getprop(machine_fdt, node, "compatible", &len);
-
-	/* dt_check() made every string property NUL-terminated within its length. */
-	for (int i = 0; p && i < len; i += (int)strlen(p + i) + 1)
-		for (unsigned int j = 0; j < ARRAY_SIZE(plic_compatibles); j++)
-			if (!strcmp(p + i, plic_compatibles[j]))
-				return true;
+	for (unsigned int j = 0; j < ARRAY_SIZE(plic_compatibles); j++)
+		if (machine_node_compatible(node, plic_compatibles[j]))
+			return true;
 	return false;
 }
 
