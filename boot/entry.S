@@ -7,10 +7,10 @@
  * physical address. Until the MMU is on every address is PC-relative
  * (lla), so this runs wherever it lies.
  */
-#include "../core/riscv.h"
+#include "arch/riscv.h"
 #include "image.h"
-#include "../core/cpu.h"
-#include "../core/smp.h"
+#include "arch/cpu.h"
+#include "kernel/smp.h"
 
 #define KERNEL_VBASE	0xffffffff80000000
 #define DIRECT_MAP_BASE	0xffffffc000000000

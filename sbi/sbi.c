@@ -7,8 +7,8 @@
  * any hart.
  */
 #include "sbi.h"
-#include "../core/log.h"
-#include "../core/riscv.h"
+#include "lib/log.h"
+#include "arch/riscv.h"
 
 struct sbi_info sbi;
 
@@ -59,14 +59,14 @@ int sbi_to_kerr(long err)
 {
 	switch (err) {
 	case SBI_SUCCESS: return 0;
-	case SBI_ERR_NOT_SUPPORTED: return -KERR_NOTSUP;
+	case SBI_ERR_NOT_SUPPORTED: return -KEEL_ENOTSUP;
 	case SBI_ERR_INVALID_PARAM:
-	case SBI_ERR_INVALID_ADDRESS: return -KERR_INVAL;
-	case SBI_ERR_DENIED: return -KERR_DENIED;
+	case SBI_ERR_INVALID_ADDRESS: return -KEEL_EINVAL;
+	case SBI_ERR_DENIED: return -KEEL_EDENIED;
 	case SBI_ERR_ALREADY_AVAILABLE:
 	case SBI_ERR_ALREADY_STARTED:
-	case SBI_ERR_ALREADY_STOPPED: return -KERR_BUSY;
-	default: return -KERR_IO;
+	case SBI_ERR_ALREADY_STOPPED: return -KEEL_EBUSY;
+	default: return -KEEL_EIO;
 	}
 }
 

@@ -8,7 +8,7 @@
 #ifndef KEEL_SBI_H
 #define KEEL_SBI_H
 
-#include "../core/keel.h"
+#include "keel.h"
 
 /* Extension IDs (SBI spec chapter 3-10) */
 #define SBI_EXT_LEGACY_SET_TIMER	0x00

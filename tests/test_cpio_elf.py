@@ -183,8 +183,8 @@ def test_elf_fuzz_input(path):
 
 @pytest.mark.parametrize("unit", ["cpio", "elf"])
 def test_freestanding_includes(unit):
-    """core/<unit>.c includes only what a freestanding kernel has."""
-    src = (ROOT / "core" / f"{unit}.c").read_text() + (ROOT / "core" / f"{unit}.h").read_text()
+    """core/exec/<unit>.c includes only what a freestanding kernel has."""
+    src = (ROOT / "core" / "exec" / f"{unit}.c").read_text() + (ROOT / "core" / "exec" / f"{unit}.h").read_text()
     includes = set(re.findall(r'^#include\s+([<"][^>"]+[>"])', src, re.M))
     assert includes <= {"<stdint.h>", "<stddef.h>", "<stdbool.h>", f'"{unit}.h"'}, includes
 

@@ -1,7 +1,7 @@
 /*
  * dtinfo.c - what Keel would see on a board: `dtinfo FILE.dtb`.
  *
- * A host build of the core's own reader (core/dt.c): dt_parse() gives the
+ * A host build of the core's own reader (core/platform/dt.c): dt_parse() gives the
  * facts the core boots from (harts, timebase, memory, reserved memory,
  * /chosen), printed as the core would judge them; the walker then finds
  * the console through /chosen/stdout-path and /aliases, the interrupt
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/dt.h"
+#include "../core/platform/dt.h"
 #include "../servers/devmgr/drivers.h"
 
 #define PATH_MAX_LEN	256

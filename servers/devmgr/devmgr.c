@@ -62,7 +62,7 @@
 #define FDT_HDR_TOTALSIZE 4 /* DTSpec 5.2: big-endian u32 at byte 4 */
 #define FDT_V17_HDR_SIZE  40
 
-/* An exit status: 0x100 | scause for a fault; core/task.h's TASK_EXIT_KILLED for a kill. */
+/* An exit status: 0x100 | scause for a fault; core/kernel/task.h's TASK_EXIT_KILLED for a kill. */
 #define EXIT_FAULT_BIT 0x100
 #define EXIT_KILLED    0x209
 

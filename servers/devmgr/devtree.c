@@ -2,7 +2,7 @@
  * devtree.c - the devices devmgr finds in the device tree, and the argv
  * it starts their drivers with (devtree.h).
  *
- * Reads through the core's walker (core/dt.c) only after dt_parse() has
+ * Reads through the core's walker (core/platform/dt.c) only after dt_parse() has
  * accepted the whole blob, so every offset here is sound. The walk keeps
  * the chain of ancestors of the node it is at (stack[]), so a node's
  * parent, its buses and its inherited interrupt-parent cost no second

@@ -4,7 +4,7 @@
  * PLIC interrupt, its UART properties and whether it is the console;
  * and the driver argv those make (servers/lib/proto.h's convention).
  *
- * Pure: no system calls, only the core's reader (core/dt.c) over a blob
+ * Pure: no system calls, only the core's reader (core/platform/dt.c) over a blob
  * the caller mapped, so the host test (tests/devmgr/devtree_test.c) runs
  * it on every board tree. The system calls are devmgr.c's.
  */
@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../core/dt.h"
+#include "../../core/platform/dt.h"
 #include "drivers.h"
 
 #define DEVTREE_PATH_MAX  256 /* a node's full path, NUL included */

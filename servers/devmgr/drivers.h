@@ -33,7 +33,7 @@ static const struct driver_entry driver_table[] = {
 #define DRIVER_TABLE_LEN (sizeof(driver_table) / sizeof(driver_table[0]))
 
 /*
- * The interrupt controllers the core drives itself (core/plic.c): never
+ * The interrupt controllers the core drives itself (core/drivers/plic.c): never
  * handed to a server, and the only interrupt parents devmgr hands out
  * interrupts of.
  */

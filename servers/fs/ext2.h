@@ -14,7 +14,7 @@
  * is consistent (e2fsck -fn clean) only after ext2_sync() returns 0, so
  * call it on FS_SYNC and before the medium goes away.
  *
- * Errors are KEEL_* numbers (core/uapi/keel_syscall.h), returned negated.
+ * Errors are KEEL_* numbers (include/keel/syscall.h), returned negated.
  * ext2 needs a few POSIX-like ones; each maps onto the closest KEEL code:
  */
 #ifndef KEEL_EXT2_H
@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "keel_syscall.h"
+#include "keel/syscall.h"
 
 #define EXT2_EINVAL    KEEL_EINVAL  /* bad argument; also ENOTDIR, EISDIR */
 #define EXT2_ENOTDIR   KEEL_EINVAL  /* a path component is not a directory */

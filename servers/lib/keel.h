@@ -1,5 +1,5 @@
 /*
- * keel.h - the user runtime: system call wrappers (core/uapi/keel_syscall.h
+ * keel.h - the user runtime: system call wrappers (include/keel/syscall.h
  * has the numbers and docs/syscalls.md what each does) and the few
  * helpers every Keel program shares. The C library is picolibc.
  */
@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "keel_syscall.h"
+#include "keel/syscall.h"
 
 static inline long keel_syscall(long n, long a0, long a1, long a2, long a3)
 {

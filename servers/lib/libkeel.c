@@ -119,15 +119,14 @@ void *sbrk(ptrdiff_t incr)
 
 const char *keel_strerror(long err)
 {
-	static const char *const names[] = {
-		"success", "invalid argument", "out of memory", "not supported", "busy",
-		"no such file or object", "out of range", "denied", "timed out", "I/O error",
-		"no such system call", "no such child", "peer gone", "would wait for itself",
-	};
+#define KEEL_ERR_NAME(name, num, text) [num] = text,
+	static const char *const names[] = { [0] = "success", KEEL_ERRNO_LIST(KEEL_ERR_NAME) };
+#undef KEEL_ERR_NAME
 
 	if (err < 0)
 		err = -err;
-	return (size_t)err < sizeof(names) / sizeof(names[0]) ? names[err] : "unknown error";
+	return (size_t)err < sizeof(names) / sizeof(names[0]) && names[err] ? names[err] :
+									     "unknown error";
 }
 
 extern char __tls_base[];

@@ -15,7 +15,7 @@
  */
 #include "uart_hw.h"
 
-#include "keel_syscall.h"
+#include "keel/syscall.h"
 
 #ifndef UART_HOST_MODEL
 /*

@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "keel_syscall.h"
+#include "keel/syscall.h"
 #include "virtio_blk.h"
 
 /* The features this driver handles; the device's others are declined. */

@@ -10,7 +10,7 @@
  */
 #include "virtio_mmio.h"
 
-#include "keel_syscall.h"
+#include "keel/syscall.h"
 
 /*
  * How many times to read Status back after a reset before giving up. QEMU

@@ -1,5 +1,5 @@
 /*
- * cmdline_fuzz.c - libFuzzer harness for core/cmdline.c.
+ * cmdline_fuzz.c - libFuzzer harness for core/platform/cmdline.c.
  *
  * cmdline.c is included whole, so its static state (the copies, the list
  * of unknown words) can be reset before each input; the log and console
@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/cmdline.c"
+#include "../../core/platform/cmdline.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * cpio_fuzz.c - libFuzzer harness for core/cpio.c.
+ * cpio_fuzz.c - libFuzzer harness for core/exec/cpio.c.
  *
  * Each input is an archive of exactly its own size (so ASan sees any read
  * past it), read at an aligned and at an odd address. On top of "no
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/cpio.h"
+#include "../../core/exec/cpio.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * dt_fuzz.c - libFuzzer harness for core/dt.c.
+ * dt_fuzz.c - libFuzzer harness for core/platform/dt.c.
  *
  * Each input is a blob of exactly its own size (so ASan sees any read
  * past it), parsed at an aligned and at an odd address. On top of "no
@@ -17,7 +17,7 @@
 
 #include <libfdt.h>
 
-#include "../../core/dt.h"
+#include "../../core/platform/dt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

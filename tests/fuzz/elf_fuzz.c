@@ -1,5 +1,5 @@
 /*
- * elf_fuzz.c - libFuzzer harness for core/elf.c.
+ * elf_fuzz.c - libFuzzer harness for core/exec/elf.c.
  *
  * Each input is a file of exactly its own size (so ASan sees any read
  * past it), parsed at an aligned and an odd address and against three
@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/elf.h"
+#include "../../core/exec/elf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

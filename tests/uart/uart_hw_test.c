@@ -17,7 +17,7 @@
 
 #include <limits.h>
 
-#include "keel_syscall.h"
+#include "keel/syscall.h"
 #include "uart_model.h"
 
 void uart_model_violation(const char *msg)

@@ -1,5 +1,5 @@
 /*
- * cpio_test.c - host tests of core/cpio.c.
+ * cpio_test.c - host tests of core/exec/cpio.c.
  *
  *   cpio_test --compare ARCHIVE DIR     every entry GNU cpio wrote from DIR
  *                                       matches what lstat()/read()/readlink()
@@ -28,7 +28,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "../../core/cpio.h"
+#include "../../core/exec/cpio.h"
 
 #define TESTLIB_NAME "cpio_test"
 #include "testlib.h"

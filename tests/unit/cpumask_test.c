@@ -1,11 +1,11 @@
 /*
- * cpumask_test.c - core/cpumask.h on the host: fill, set and clear
+ * cpumask_test.c - core/lib/cpumask.h on the host: fill, set and clear
  * across word boundaries, weight, and, the wrapping search, the walk.
  * TAP output.
  */
 #include <stdio.h>
 
-#include "../../core/cpumask.h"
+#include "../../core/lib/cpumask.h"
 
 static int tap_n, tap_failed;
 

@@ -1,5 +1,5 @@
 /*
- * dt_test.c - host tests of core/dt.c, with libfdt as the reference.
+ * dt_test.c - host tests of core/platform/dt.c, with libfdt as the reference.
  *
  *   dt_test FILE.dtb                  dt_parse() and the walker agree with
  *                                     libfdt on every fact and every node
@@ -32,7 +32,7 @@
 
 #include <libfdt.h>
 
-#include "../../core/dt.h"
+#include "../../core/platform/dt.h"
 
 #define TESTLIB_NAME "dt_test"
 #include "testlib.h"

@@ -1,5 +1,5 @@
 /*
- * elf_test.c - host tests of core/elf.c.
+ * elf_test.c - host tests of core/exec/elf.c.
  *
  *   elf_test --print FILE               elf_parse()'s result as key=value
  *                                       lines (test_cpio_elf.py compares
@@ -26,11 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../core/cpio.h"
+#include "../../core/exec/cpio.h"
 
 #define TESTLIB_NAME "elf_test"
 #include "testlib.h"
-#include "../../core/elf.h"
+#include "../../core/exec/elf.h"
 
 /* Sv39: the lower half of a 39-bit space is user space. */
 #define TEST_USER_TOP	0x4000000000ull

@@ -1,11 +1,11 @@
 /*
- * runq_test.c - core/runq.h on the host: priority order, FIFO within a
+ * runq_test.c - core/kernel/runq.h on the host: priority order, FIFO within a
  * priority, removal anywhere, the filter, the count. TAP output.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../../core/runq.h"
+#include "../../core/kernel/runq.h"
 
 static int tap_n, tap_failed;
 

@@ -62,7 +62,7 @@
 /* A child's last message: w[0] how late after the deadline it stopped (us). */
 #define FUZZ_DONE		0x5ca11f0222UL
 
-/* The layout every program has (servers/lib/user.ld, core/as.h). */
+/* The layout every program has (servers/lib/user.ld, core/mm/as.h). */
 #define FUZZ_PAGE		4096UL
 #define FUZZ_IMAGE_LO		0x10000UL		/* user.ld: text from here */
 #define FUZZ_MMAP_BASE		0x1000000000UL		/* as.h USER_MMAP_BASE */

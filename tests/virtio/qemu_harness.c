@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keel_syscall.h"
+#include "keel/syscall.h"
 #include "virtio_blk.h"
 
 /* QEMU virt's memory map (hw/riscv/virt.c): not Keel's business, only this harness's. */

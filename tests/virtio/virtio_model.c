@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keel_syscall.h"
+#include "keel/syscall.h"
 #include "virtio_model.h"
 
 static struct vmodel *vmodel_of(const struct virtio_mmio *vm)

@@ -14,7 +14,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "keel_syscall.h"
+#include "keel/syscall.h"
 #include "virtio_model.h"
 
 static struct vmodel model;

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "keel_syscall.h"
+#include "keel/syscall.h"
 
 struct keel_msg {
 	unsigned long label;

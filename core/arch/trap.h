@@ -1,0 +1,42 @@
+/*
+ * trap.h - trap entry and the trap frame. core/arch/trap_entry.S saves a trap_frame
+ * on the kernel stack and calls trap_handler(); the offsets below are
+ * what the assembly uses and are checked against the struct in trap.c.
+ */
+#ifndef KEEL_TRAP_H
+#define KEEL_TRAP_H
+
+/* Offsets into struct trap_frame: x1..x31 at 8 * (n - 1), then CSRs. */
+#define TF_SEPC		(31 * 8)
+#define TF_SSTATUS	(32 * 8)
+#define TF_SCAUSE	(33 * 8)
+#define TF_STVAL	(34 * 8)
+#define TF_SIZE		(36 * 8)	/* 16-byte aligned */
+#define TF_REG(n)	(((n) - 1) * 8)
+
+#ifndef __ASSEMBLER__
+#include "keel.h"
+
+struct trap_frame {
+	unsigned long regs[31];		/* x1 (ra) .. x31 (t6); x0 is not saved */
+	unsigned long sepc, sstatus, scause, stval;
+	unsigned long pad;
+};
+
+/* Every hart: install the vector and enable the interrupts Keel takes. */
+void trap_init_hart(void);
+void trap_handler(struct trap_frame *tf);
+const char *trap_cause_str(unsigned long scause);
+
+static inline void local_irq_enable(void)
+{
+	__asm__ __volatile__("csrs sstatus, %0" : : "r"(1UL << 1) : "memory");
+}
+
+static inline void local_irq_disable(void)
+{
+	__asm__ __volatile__("csrc sstatus, %0" : : "r"(1UL << 1) : "memory");
+}
+#endif
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * trap.S - the S-mode trap vector. Saves every register in a trap_frame
+ * on a kernel stack, calls trap_handler(frame), restores, sret.
+ *
+ * sscratch is 0 while the hart runs kernel code and holds this hart's
+ * struct cpu pointer while it runs user code, so the first instruction
+ * tells the two apart. In the kernel, tp always points at this hart's
+ * struct cpu (core/arch/cpu.h); in user space it is the program's own.
+ *
+ * From the kernel: the frame goes on the current stack, or on the cpu's
+ * overflow stack if the current one has run into its guard page, so the
+ * handler can still report it. From user space: on the running task's
+ * kernel stack (cpu->kstack_top).
+ */
+#include "cpu.h"
+#include "riscv.h"
+#include "trap.h"
+
+.macro SAVE_GPRS_EXCEPT_SP_TP_T0_T1
+	sd	x1, TF_REG(1)(sp)
+	sd	x3, TF_REG(3)(sp)
+	sd	x7, TF_REG(7)(sp)
+	sd	x8, TF_REG(8)(sp)
+	sd	x9, TF_REG(9)(sp)
+	sd	x10, TF_REG(10)(sp)
+	sd	x11, TF_REG(11)(sp)
+	sd	x12, TF_REG(12)(sp)
+	sd	x13, TF_REG(13)(sp)
+	sd	x14, TF_REG(14)(sp)
+	sd	x15, TF_REG(15)(sp)
+	sd	x16, TF_REG(16)(sp)
+	sd	x17, TF_REG(17)(sp)
+	sd	x18, TF_REG(18)(sp)
+	sd	x19, TF_REG(19)(sp)
+	sd	x20, TF_REG(20)(sp)
+	sd	x21, TF_REG(21)(sp)
+	sd	x22, TF_REG(22)(sp)
+	sd	x23, TF_REG(23)(sp)
+	sd	x24, TF_REG(24)(sp)
+	sd	x25, TF_REG(25)(sp)
+	sd	x26, TF_REG(26)(sp)
+	sd	x27, TF_REG(27)(sp)
+	sd	x28, TF_REG(28)(sp)
+	sd	x29, TF_REG(29)(sp)
+	sd	x30, TF_REG(30)(sp)
+	sd	x31, TF_REG(31)(sp)
+.endm
+
+.macro SAVE_CSRS
+	csrr	t0, sepc
+	sd	t0, TF_SEPC(sp)
+	csrr	t0, sstatus
+	sd	t0, TF_SSTATUS(sp)
+	csrr	t0, scause
+	sd	t0, TF_SCAUSE(sp)
+	csrr	t0, stval
+	sd	t0, TF_STVAL(sp)
+.endm
+
+	.section .text
+	.balign 4
+	.globl	trap_entry
+trap_entry:
+	csrrw	tp, sscratch, tp
+	bnez	tp, .Lfrom_user
+	csrrw	tp, sscratch, tp		/* from the kernel: tp back, sscratch 0 */
+
+	csrw	sscratch, t0
+	ld	t0, CPU_STACK_LO(tp)
+	addi	t0, t0, TF_SIZE
+	bltu	sp, t0, .Loverflow
+	addi	sp, sp, -TF_SIZE
+	sd	t1, TF_REG(6)(sp)
+	addi	t1, sp, TF_SIZE			/* the interrupted sp */
+	j	.Lsave
+.Loverflow:
+	mv	t0, sp
+	ld	sp, CPU_EMERG_SP(tp)
+	addi	sp, sp, -TF_SIZE
+	sd	t1, TF_REG(6)(sp)
+	mv	t1, t0
+.Lsave:
+	sd	t1, TF_REG(2)(sp)
+	csrr	t0, sscratch
+	sd	t0, TF_REG(5)(sp)
+	csrw	sscratch, zero
+	sd	x4, TF_REG(4)(sp)
+	SAVE_GPRS_EXCEPT_SP_TP_T0_T1
+	SAVE_CSRS
+	j	.Lhandle
+
+.Lfrom_user:
+	/* tp = this hart's struct cpu; sscratch = the user's tp. */
+	sd	sp, CPU_USER_SP(tp)
+	ld	sp, CPU_KSTACK_TOP(tp)
+	addi	sp, sp, -TF_SIZE
+	sd	t0, TF_REG(5)(sp)
+	sd	t1, TF_REG(6)(sp)
+	ld	t0, CPU_USER_SP(tp)
+	sd	t0, TF_REG(2)(sp)
+	csrr	t0, sscratch
+	sd	t0, TF_REG(4)(sp)
+	csrw	sscratch, zero			/* in the kernel now */
+	SAVE_GPRS_EXCEPT_SP_TP_T0_T1
+	SAVE_CSRS
+
+.Lhandle:
+	mv	a0, sp
+	call	trap_handler
+	/* fall through */
+
+/* trap_return(frame in sp): back to where the frame says (SPP). */
+	.globl	trap_return
+trap_return:
+	csrci	sstatus, SSTATUS_SIE		/* no interrupt while half restored */
+	ld	t0, TF_SEPC(sp)
+	csrw	sepc, t0
+	ld	t0, TF_SSTATUS(sp)
+	csrw	sstatus, t0
+	andi	t0, t0, SSTATUS_SPP
+	bnez	t0, 1f
+	/*
+	 * To user space: the trap entry must find this hart's struct cpu
+	 * in sscratch, and the program gets its own tp back.
+	 */
+	csrw	sscratch, tp
+	ld	x4, TF_REG(4)(sp)
+1:	/* To the kernel: tp stays (a task may resume on another hart). */
+	ld	x1, TF_REG(1)(sp)
+	ld	x3, TF_REG(3)(sp)
+	ld	x5, TF_REG(5)(sp)
+	ld	x6, TF_REG(6)(sp)
+	ld	x7, TF_REG(7)(sp)
+	ld	x8, TF_REG(8)(sp)
+	ld	x9, TF_REG(9)(sp)
+	ld	x10, TF_REG(10)(sp)
+	ld	x11, TF_REG(11)(sp)
+	ld	x12, TF_REG(12)(sp)
+	ld	x13, TF_REG(13)(sp)
+	ld	x14, TF_REG(14)(sp)
+	ld	x15, TF_REG(15)(sp)
+	ld	x16, TF_REG(16)(sp)
+	ld	x17, TF_REG(17)(sp)
+	ld	x18, TF_REG(18)(sp)
+	ld	x19, TF_REG(19)(sp)
+	ld	x20, TF_REG(20)(sp)
+	ld	x21, TF_REG(21)(sp)
+	ld	x22, TF_REG(22)(sp)
+	ld	x23, TF_REG(23)(sp)
+	ld	x24, TF_REG(24)(sp)
+	ld	x25, TF_REG(25)(sp)
+	ld	x26, TF_REG(26)(sp)
+	ld	x27, TF_REG(27)(sp)
+	ld	x28, TF_REG(28)(sp)
+	ld	x29, TF_REG(29)(sp)
+	ld	x30, TF_REG(30)(sp)
+	ld	x31, TF_REG(31)(sp)
+	ld	x2, TF_REG(2)(sp)
+	sret
+
+/* trap_enter_frame(frame): start running from a frame built by C (user_enter). */
+	.globl	trap_enter_frame
+trap_enter_frame:
+	mv	sp, a0
+	j	trap_return

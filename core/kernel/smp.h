@@ -1,0 +1,60 @@
+/*
+ * smp.h - the hartid <-> cpu map. A hartid is the hardware's sparse id;
+ * a cpu is Keel's dense index into cpus[]. Convert only with these.
+ */
+#ifndef KEEL_SMP_H
+#define KEEL_SMP_H
+
+/* The pen (boot/entry.S): a release slot per hartid below SMP_PEN_HARTS. */
+#define SMP_PEN_HARTS	1024
+
+#ifndef __ASSEMBLER__
+#include "arch/cpu.h"
+#include "lib/cpumask.h"
+
+/* Cpus online now; atomic bits. */
+extern struct cpumask smp_online_mask;
+
+/* Boot hart, once, after the DT is read: cpu 0 = the boot hart. */
+void smp_map_init(unsigned long boot_hartid);
+
+unsigned long smp_hartid(unsigned int cpu);
+/* -KEEL_ENOENT when the hart is not one Keel runs on. */
+int smp_cpu(unsigned long hartid);
+/* Usable harts Keel knows (the boot hart included). */
+unsigned int smp_possible_cpus(void);
+/* Harts smp_init() aimed for (after maxcpus=, nosmp). */
+unsigned int smp_expected_cpus(void);
+/* Harts online now. */
+unsigned int smp_online_cpus(void);
+bool smp_cpu_online(unsigned int cpu);
+
+/*
+ * Boot hart, once: start every usable hart (up to maxcpus=) through SBI
+ * HSM at once, wait for them all (smp.timeout_ms=), report the missing.
+ */
+void smp_init(void);
+/*
+ * Hotplug, from a task: take @cpu offline (its tasks move, it leaves the
+ * online mask, its hart stops through HSM hart_stop) or bring it back
+ * (hart_start into the secondary entry). Not cpu 0, not the last one.
+ */
+int __must_check smp_hotplug_down(unsigned int cpu);
+int __must_check smp_hotplug_up(unsigned int cpu);
+/* The dying cpu's last step (sched.c): report, then hart_stop. */
+__noreturn void smp_cpu_dead(struct cpu *c);
+
+/*
+ * Boot hart, once the hart map is known: start every hart smp_init will
+ * bring up (usable, within maxcpus=/nosmp) into the pen, where it sleeps.
+ */
+void smp_park(void);
+
+
+/* A secondary's first C code (boot/entry.S). */
+__noreturn void smp_secondary_main(struct cpu *c);
+
+
+#endif /* __ASSEMBLER__ */
+
+#endif

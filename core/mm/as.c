@@ -1,0 +1,318 @@
+/*
+ * as.c - user address spaces.
+ *
+ * A user root table copies the kernel root's upper half (entries 256 to
+ * 511), which as_init() fills once, so every later kernel mapping lands
+ * in tables all address spaces share. The lower half belongs to the
+ * task: its pages and tables are freed with it.
+ *
+ * TLBs: user mappings are not global; kernel ones are. When the harts
+ * have ASID bits enough to give every address space of the pool its own
+ * (pool slot + 1; ASID 0 is the kernel's), satp carries it and a switch
+ * flushes nothing, except where this hart may hold stale translations of
+ * that ASID: a new address space (its ASID may have been another's), or
+ * one whose task unmapped pages while it ran elsewhere. tlb_stale marks
+ * those harts; the first switch to the ASID there flushes it alone.
+ * Without ASIDs every switch flushes the whole TLB. A task (one thread
+ * each) only ever changes its own, running, address space, so an unmap
+ * needs no cross-hart shootdown: the local flush plus tlb_stale do it.
+ */
+#include "as.h"
+#include "arch/cpu.h"
+#include "object/handle.h"
+#include "lib/log.h"
+#include "lib/panic.h"
+#include "pmem.h"
+#include "arch/riscv.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+
+#define PT_KERNEL_FIRST	(PT_ENTRIES / 2)	/* root slots of the upper half */
+#define AS_MAX		1024	/* address spaces at once */
+#define AS_ASID_SHIFT	44
+#define AS_ASID_MASK	0xffffUL
+/* A page of an object (MMIO, shared memory): the object owns it, not the address space. */
+#define PTE_SW_OBJECT	(_UL(1) << 8)
+
+static struct as as_pool[AS_MAX];
+static bool as_used[AS_MAX];
+static struct spinlock as_lock = SPINLOCK_INIT;
+static unsigned int as_asid_width;	/* set once by as_init() */
+static bool as_use_asids;
+static unsigned long as_kernel_satp;	/* the kernel map alone, ASID 0; set by as_init() */
+
+unsigned int as_asid_bits(void)
+{
+	return as_asid_width;
+}
+
+/* Write all ones to satp.ASID and see how many stick (privileged spec 4.1.11). */
+static void as_probe_asids(void)
+{
+	unsigned long satp = csr_read(satp);
+
+	csr_write(satp, satp | (AS_ASID_MASK << AS_ASID_SHIFT));
+	as_asid_width = (unsigned int)__builtin_popcountl((csr_read(satp) >> AS_ASID_SHIFT) &
+							  AS_ASID_MASK);
+	csr_write(satp, satp);
+	__asm__ __volatile__("sfence.vma zero, zero" : : : "memory");
+	as_use_asids = as_asid_width < 16 ? (1UL << as_asid_width) > AS_MAX : true;
+	pr_info("as: %u ASID bits: %s\n", as_asid_width,
+		as_use_asids ? "one per address space" : "too few; a switch flushes the TLB");
+}
+
+void as_init(void)
+{
+	pte_t *kroot = vm_kernel_root();
+	unsigned int slot = (KSTACK_BASE >> (PAGE_SHIFT + 2 * 9)) & (PT_ENTRIES - 1);
+	uint64_t pa;
+
+	/*
+	 * The kernel adds mappings later only in the stack region: give its
+	 * root slot a table now, so the addition lands in a table every
+	 * address space shares. (Kernel image and direct map: set by vm_init.)
+	 */
+	as_probe_asids();
+	as_kernel_satp = SATP_MODE_SV39 | (kva_to_pa(kroot) >> PAGE_SHIFT);
+	if (kroot[slot] & PTE_V)
+		return;
+	if (pmem_alloc_page(&pa))
+		panic("as: no page for the shared kernel stack table");
+	kroot[slot] = ((pa >> PAGE_SHIFT) << PTE_PPN_SHIFT) | PTE_V;
+}
+
+struct as *as_create(void)
+{
+	unsigned long flags = spin_lock_irqsave(&as_lock);
+	struct as *as = NULL;
+	uint64_t pa;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(as_pool); i++) {
+		if (!as_used[i]) {
+			as_used[i] = true;
+			as = &as_pool[i];
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&as_lock, flags);
+	if (!as)
+		return NULL;
+	if (pmem_alloc_page(&pa)) {
+		as_used[as - as_pool] = false;
+		return NULL;
+	}
+	as->root = pa_to_kva(pa);
+	as->pages = 0;
+	as->asid = as_use_asids ? (unsigned int)(as - as_pool) + 1 : 0;
+	as->satp = SATP_MODE_SV39 | ((unsigned long)as->asid << AS_ASID_SHIFT) |
+		   (kva_to_pa(as->root) >> PAGE_SHIFT);
+	as->mmap_next = USER_MMAP_BASE;
+	as->maps = NULL;
+	/* The ASID may have been another address space's: every hart flushes it once. */
+	cpumask_fill(&as->tlb_stale, KEEL_MAX_CPUS);
+	memcpy(&as->root[PT_KERNEL_FIRST], &vm_kernel_root()[PT_KERNEL_FIRST],
+	       (PT_ENTRIES - PT_KERNEL_FIRST) * sizeof(pte_t));
+	return as;
+}
+
+static uint64_t as_pte_pa(pte_t pte)
+{
+	return (pte >> PTE_PPN_SHIFT) << PAGE_SHIFT;
+}
+
+/* Free the user half under @pt at @level (2 = root): leaves' pages, then tables. */
+static void as_free_level(pte_t *pt, int level, unsigned int first, unsigned int end)
+{
+	for (unsigned int i = first; i < end; i++) {
+		pte_t pte = pt[i];
+
+		if (!(pte & PTE_V))
+			continue;
+		if (!(pte & (PTE_R | PTE_W | PTE_X)))
+			as_free_level(pa_to_kva(as_pte_pa(pte)), level - 1, 0, PT_ENTRIES);
+		if (!(pte & PTE_SW_OBJECT))
+			pmem_free_page(as_pte_pa(pte));
+		pt[i] = 0;
+	}
+}
+
+void as_destroy(struct as *as)
+{
+	unsigned long flags;
+
+	as_free_level(as->root, SV39_LEVELS - 1, 0, PT_KERNEL_FIRST);
+	pmem_free_page(kva_to_pa(as->root));
+	for (unsigned int i = 0; as->maps && i < AS_MAPS; i++)
+		if (as->maps[i].obj)
+			kobj_drop(as->maps[i].obj, as->maps[i].rights);
+	if (as->maps)
+		pmem_free_page(kva_to_pa(as->maps));
+	flags = spin_lock_irqsave(&as_lock);
+	as_used[as - as_pool] = false;
+	spin_unlock_irqrestore(&as_lock, flags);
+}
+
+static bool as_range_ok(uintptr_t va, uint64_t size);
+
+int as_map_anon(struct as *as, uintptr_t va, uint64_t size, unsigned long perm)
+{
+	if (!as_range_ok(va, size))
+		return -KEEL_EINVAL;
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+		uint64_t pa;
+		int err = pmem_alloc_page(&pa);
+
+		if (!err)
+			err = vm_map(as->root, va + off, pa, PAGE_SIZE, perm | PTE_U);
+		if (err) {
+			if (err != -KEEL_ENOMEM)
+				pmem_free_page(pa);
+			return err;
+		}
+		as->pages++;
+	}
+	return 0;
+}
+
+/* Remove the leaves of [va, va + size) that are there, freeing fresh pages. */
+static void as_unmap_pages(struct as *as, uintptr_t va, uint64_t size)
+{
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+		pte_t pte = vm_lookup(as->root, va + off);
+
+		if (!(pte & PTE_V))
+			continue;
+		if (vm_unmap(as->root, va + off, PAGE_SIZE))
+			continue;
+		if (!(pte & PTE_SW_OBJECT)) {
+			pmem_free_page(as_pte_pa(pte));
+			as->pages--;
+		}
+	}
+}
+
+static bool as_range_ok(uintptr_t va, uint64_t size)
+{
+	return size && va >= USER_MIN && va + size <= USER_TOP && va + size > va &&
+	       !((va | size) & (PAGE_SIZE - 1));
+}
+
+int as_mmap(struct as *as, uintptr_t *va, uint64_t size, uint64_t pa, unsigned long perm,
+	    struct kobj *obj, unsigned int rights)
+{
+	struct as_map *slot = NULL;
+	uintptr_t at = *va;
+	int err = 0;
+
+	size = ALIGN_UP(size, PAGE_SIZE);
+	if (!size)
+		return -KEEL_EINVAL;
+	if (!at) {
+		at = as->mmap_next;
+		if (size >= USER_STACK_TOP - USER_STACK_SIZE - at)
+			return -KEEL_ENOMEM;
+	}
+	if (!as_range_ok(at, size) || !(perm & PTE_R) || (perm & PTE_X))
+		return -KEEL_EINVAL;
+	if (obj && !as->maps) {
+		uint64_t page;
+
+		if (pmem_alloc_page(&page))
+			return -KEEL_ENOMEM;
+		as->maps = pa_to_kva(page);
+		memset(as->maps, 0, PAGE_SIZE);
+	}
+	for (unsigned int i = 0; obj && i < AS_MAPS && !slot; i++)
+		if (!as->maps[i].obj)
+			slot = &as->maps[i];
+	if (obj && !slot)
+		return -KEEL_ENOMEM;
+	for (uint64_t off = 0; off < size && !err; off += PAGE_SIZE) {
+		uint64_t page = pa + off;
+
+		if (vm_lookup(as->root, at + off) & PTE_V)
+			err = -KEEL_EBUSY;
+		else if (!obj && pmem_alloc_page(&page))
+			err = -KEEL_ENOMEM;
+		else if ((err = vm_map(as->root, at + off, page, PAGE_SIZE,
+				       perm | PTE_U | (obj ? PTE_SW_OBJECT : 0)))) {
+			if (!obj)
+				pmem_free_page(page);
+		} else if (!obj) {
+			as->pages++;
+		}
+		if (err)
+			as_unmap_pages(as, at, off);	/* undo this call's pages */
+	}
+	if (err)
+		return err;
+	if (obj)
+		*slot = (struct as_map){ .va = at, .size = size, .obj = obj, .rights = rights };
+	if (!*va)
+		as->mmap_next = at + size + PAGE_SIZE;	/* a guard page between mappings */
+	*va = at;
+	return 0;
+}
+
+int as_munmap(struct as *as, uintptr_t va, uint64_t size)
+{
+	struct cpu *me = this_cpu();
+
+	size = ALIGN_UP(size, PAGE_SIZE);
+	if (!as_range_ok(va, size))
+		return -KEEL_EINVAL;
+	for (unsigned int i = 0; as->maps && i < AS_MAPS; i++) {
+		struct as_map *m = &as->maps[i];
+
+		if (!m->obj || m->va >= va + size || m->va + m->size <= va)
+			continue;
+		if (m->va < va || m->va + m->size > va + size)
+			return -KEEL_EINVAL;	/* an object's mapping goes whole */
+	}
+	as_unmap_pages(as, va, size);
+	for (unsigned int i = 0; as->maps && i < AS_MAPS; i++) {
+		struct as_map *m = &as->maps[i];
+
+		if (m->obj && m->va >= va && m->va + m->size <= va + size) {
+			kobj_drop(m->obj, m->rights);
+			m->obj = NULL;
+		}
+	}
+	/* Only this hart runs @as now; others may hold its ASID's old entries. */
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
+		__asm__ __volatile__("sfence.vma %0, %1"
+				     : : "r"(va + off), "r"((unsigned long)as->asid) : "memory");
+	if (as->asid) {
+		cpumask_fill(&as->tlb_stale, KEEL_MAX_CPUS);
+		cpumask_clear_atomic(&as->tlb_stale, me->id);
+	}
+	return 0;
+}
+
+void as_activate(struct as *as)
+{
+	unsigned long asid = as ? as->asid : 0;
+	unsigned int cpu = this_cpu()->id;
+
+	csr_write(satp, as ? as->satp : as_kernel_satp);
+	if (!as_use_asids) {
+		__asm__ __volatile__("sfence.vma zero, zero" : : : "memory");
+		return;
+	}
+	if (as && cpumask_test(&as->tlb_stale, cpu)) {
+		cpumask_clear_atomic(&as->tlb_stale, cpu);
+		__asm__ __volatile__("sfence.vma zero, %0" : : "r"(asid) : "memory");
+	}
+}
+
+void *as_kva(struct as *as, uintptr_t va, unsigned long need)
+{
+	pte_t pte;
+
+	if (va < USER_MIN || va >= USER_TOP)
+		return NULL;
+	pte = vm_lookup(as->root, va);
+	if (!(pte & PTE_V) || !(pte & PTE_U) || (pte & need) != need)
+		return NULL;
+	return (char *)pa_to_kva(as_pte_pa(pte)) + (va & (PAGE_SIZE - 1));
+}

@@ -1,0 +1,76 @@
+/*
+ * as.h - user address spaces: one Sv39 page table per user task, its
+ * lower half the task's own, its upper half the kernel's (shared).
+ */
+#ifndef KEEL_AS_H
+#define KEEL_AS_H
+
+#include "keel.h"
+#include "lib/cpumask.h"
+#include "vm.h"
+
+struct kobj;
+
+/* The user half of Sv39 (privileged spec 4.4.1): below bit 38. */
+#define USER_TOP		0x0000004000000000UL
+#define USER_MIN		0x10000UL		/* nothing at page 0 */
+#define USER_STACK_TOP		(USER_TOP - PAGE_SIZE)	/* a guard page above */
+#define USER_STACK_SIZE		(256 * KiB)
+/* Where mmap() puts what the caller does not place itself: upwards from here. */
+#define USER_MMAP_BASE		0x0000001000000000UL
+#define AS_MAPS			(PAGE_SIZE / sizeof(struct as_map))	/* objects mapped at once */
+
+/* A kernel object (memory, MMIO) mapped in: its reference lives as long as the mapping. */
+struct as_map {
+	uintptr_t va;
+	uint64_t size;
+	struct kobj *obj;		/* NULL: a free entry */
+	unsigned int rights;
+};
+
+/*
+ * An address space belongs to one task, which alone changes it (tasks
+ * have one thread); the core writes into a new one before its task runs.
+ */
+struct as {
+	pte_t *root;			/* immutable */
+	unsigned long pages;		/* user pages mapped; guarded by vm's lock */
+	unsigned int asid;		/* 0 when the harts have too few ASID bits */
+	unsigned long satp;		/* what as_activate() writes; immutable */
+	uintptr_t mmap_next;		/* the next address mmap() hands out */
+	struct as_map *maps;		/* a page, made on the first object mapped */
+	/* Harts that may still hold translations of this ASID (atomic bits). */
+	struct cpumask tlb_stale;
+};
+
+/* Any task: a new, empty address space (kernel half shared), or NULL. */
+struct as *as_create(void);
+/* Free every user page and table, and the address space. Not the running one. */
+void as_destroy(struct as *as);
+/* Map fresh zeroed pages at [va, va + size) with @perm (PTE_R/W/X); PTE_U is added. */
+int __must_check as_map_anon(struct as *as, uintptr_t va, uint64_t size, unsigned long perm);
+/*
+ * Map [*va, *va + size) (*va = 0: the core picks, and says where) to
+ * [pa, pa + size) of object @obj, whose reference (with @rights) the
+ * mapping takes over; or, with @obj NULL, to fresh zeroed pages.
+ * @perm: PTE_R/W. -KEEL_EBUSY if something is mapped there already.
+ */
+int __must_check as_mmap(struct as *as, uintptr_t *va, uint64_t size, uint64_t pa,
+			 unsigned long perm, struct kobj *obj, unsigned int rights);
+/* Remove [va, va + size): fresh pages are freed, an object's mapping must go whole. */
+int __must_check as_munmap(struct as *as, uintptr_t va, uint64_t size);
+/* The hart's ASID bits, as the boot hart found them. */
+unsigned int as_asid_bits(void);
+/*
+ * This hart: run with @as (NULL: the kernel map alone). With ASIDs, only
+ * an ASID this hart may hold stale translations of is flushed; without,
+ * the whole TLB is.
+ */
+void as_activate(struct as *as);
+/* The kernel-virtual address backing user @va in @as, if mapped with all of @need. */
+void *as_kva(struct as *as, uintptr_t va, unsigned long need);
+
+/* Boot hart, once (vm_init): the shared kernel-half tables must exist before any as. */
+void as_init(void);
+
+#endif

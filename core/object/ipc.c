@@ -1,0 +1,696 @@
+/*
+ * ipc.c - synchronous endpoints and notifications.
+ *
+ * A call finds a receiver waiting (or queues on the endpoint's senders);
+ * the message moves from the caller's struct ipc_task to the receiver's,
+ * which records the caller in reply_to. The caller then waits for the
+ * reply, which moves back the same way. Nothing is copied through user
+ * memory: syscall.c fills and empties struct ipc_msg from the trap frames.
+ *
+ * Nobody waits forever on a partner that cannot come: an endpoint counts
+ * the references that may send and those that may receive. When the last
+ * receiver reference goes, queued callers fail with -KEEL_EPEER (and later
+ * calls fail at once); when the last sender reference goes, waiting
+ * receivers do. A task that exits owing a reply fails that caller. A call
+ * that could only be received by the caller itself is -KEEL_EDEADLK.
+ *
+ * Locking: ipc_lock guards every endpoint and every task's struct
+ * ipc_task (one lock: a rendezvous touches two tasks and an endpoint at
+ * once). A notification has its own lock. Lock order: ipc_lock, a handle
+ * table's lock, a run queue's lock. Wake-ups are made under the lock, so
+ * the woken task cannot be gone by then; each waiter loops on its state,
+ * so an early or spurious wake-up is harmless (wait.c's rule).
+ */
+#include "ipc.h"
+#include "arch/cpu.h"
+#include "handle.h"
+#include "arch/riscv.h"
+#include "kernel/sched.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+#include "kernel/task.h"
+#include "arch/trap.h"
+#include "kernel/wait.h"
+
+#define IPC_EP_MAX	256
+#define IPC_NOTIF_MAX	256
+
+enum {
+	IPC_IDLE,		/* not waiting: its status and msg are its result */
+	IPC_SENDING,		/* queued on an endpoint's senders */
+	IPC_RECEIVING,		/* queued on an endpoint's receivers */
+	IPC_WAIT_REPLY,		/* a receiver took its message */
+};
+
+/* A receiver's status when its endpoint's bound notification woke it. */
+#define IPC_NOTIFIED	1
+
+struct endpoint {
+	struct kobj obj;
+	bool used;
+	unsigned int refs, nsend, nrecv;	/* references, and those with each right */
+	struct waitqueue senders;	/* callers no receiver has taken yet */
+	struct waitqueue receivers;	/* receivers no caller has come to yet */
+	struct notification *bound;	/* a reference; set once by ipc_ep_bind() */
+};
+
+struct notification {
+	struct kobj obj;
+	struct spinlock lock;
+	unsigned long bits;		/* guarded by lock */
+	struct waitqueue waiters;	/* guarded by lock */
+	unsigned int refs;		/* atomic; the pool slot is free at 0 */
+	struct endpoint *bound_ep;	/* guarded by lock; no reference (the endpoint holds ours) */
+};
+
+static struct spinlock ipc_lock = SPINLOCK_INIT;
+static struct endpoint ipc_eps[IPC_EP_MAX];		/* guarded by ipc_lock */
+static struct notification ipc_notifs[IPC_NOTIF_MAX];	/* slot taken by a CAS on refs */
+
+static struct endpoint *ep_of(struct kobj *o)
+{
+	return (struct endpoint *)o;
+}
+
+/* ipc_lock held: end @t's wait with @status; the caller wakes it (or hands it the hart). */
+static void ipc_end_wait(struct task *t, int status)
+{
+	t->ipc.status = status;
+	t->ipc.state = IPC_IDLE;
+	t->ipc.server = NULL;
+}
+
+/* ipc_lock held: end @t's wait with @status, and wake it. */
+static void ipc_finish(struct task *t, int status)
+{
+	ipc_end_wait(t, status);
+	sched_wake(t);
+}
+
+/* ipc_lock held: fail every task on @wq. */
+static void ipc_fail_all(struct waitqueue *wq)
+{
+	struct task *t;
+
+	while ((t = wq_pop(wq)))
+		ipc_finish(t, -KEEL_EPEER);
+}
+
+/* The receive references to @o that @t holds, counting one riding in its message @m. */
+static unsigned int ipc_own_receivers(struct task *t, struct kobj *o, const struct ipc_msg *m)
+{
+	return handle_count(t, o, KEEL_R_RECEIVE) +
+	       (m->xfer == o && (m->xfer_rights & KEEL_R_RECEIVE));
+}
+
+static void ep_hold(struct kobj *o, unsigned int rights)
+{
+	struct endpoint *ep = ep_of(o);
+	unsigned long flags = spin_lock_irqsave(&ipc_lock);
+
+	ep->refs++;
+	ep->nsend += !!(rights & KEEL_R_SEND);
+	ep->nrecv += !!(rights & KEEL_R_RECEIVE);
+	spin_unlock_irqrestore(&ipc_lock, flags);
+}
+
+static void ep_drop(struct kobj *o, unsigned int rights)
+{
+	struct endpoint *ep = ep_of(o);
+	struct notification *n = NULL;
+	unsigned long flags = spin_lock_irqsave(&ipc_lock);
+
+	if ((rights & KEEL_R_SEND) && !--ep->nsend)
+		ipc_fail_all(&ep->receivers);
+	if ((rights & KEEL_R_RECEIVE) && !--ep->nrecv) {
+		ipc_fail_all(&ep->senders);
+	} else if (rights & KEEL_R_RECEIVE) {
+		/* A queued caller now holding every receiver reference waits for itself. */
+		struct task *t = ep->senders.head, *next;
+
+		for (; t; t = next) {
+			next = t->wq_next;
+			if (ipc_own_receivers(t, o, &t->ipc.msg) >= ep->nrecv) {
+				wq_del(&ep->senders, t);
+				ipc_finish(t, -KEEL_EDEADLK);
+			}
+		}
+	}
+	/* A waiter holds a reference, so no one waits on a freed endpoint. */
+	if (!--ep->refs) {
+		n = ep->bound;
+		ep->bound = NULL;
+		ep->used = false;
+	}
+	spin_unlock_irqrestore(&ipc_lock, flags);
+	if (n) {
+		flags = spin_lock_irqsave(&n->lock);
+		n->bound_ep = NULL;
+		spin_unlock_irqrestore(&n->lock, flags);
+		kobj_drop(&n->obj, KEEL_R_WAIT);
+	}
+}
+
+static const struct kobj_type ep_type = {
+	.name = "endpoint", .type = KEEL_OBJ_ENDPOINT, .hold = ep_hold, .drop = ep_drop,
+};
+
+long ipc_ep_create(void)
+{
+	unsigned long flags = spin_lock_irqsave(&ipc_lock);
+	struct endpoint *ep = NULL;
+
+	for (unsigned int i = 0; i < IPC_EP_MAX && !ep; i++) {
+		if (ipc_eps[i].used)
+			continue;
+		ep = &ipc_eps[i];
+		memset(ep, 0, sizeof(*ep));
+		ep->obj.kt = &ep_type;
+		ep->used = true;
+		ep->refs = ep->nsend = ep->nrecv = 1;	/* the creator's handle */
+	}
+	spin_unlock_irqrestore(&ipc_lock, flags);
+	if (!ep)
+		return -KEEL_ENOMEM;
+	return handle_install(task_current(), &ep->obj, KEEL_R_EP_ALL);
+}
+
+void ipc_msg_release(struct ipc_msg *m)
+{
+	if (m->xfer)
+		kobj_drop(m->xfer, m->xfer_rights);
+	m->xfer = NULL;
+}
+
+/* ipc_lock held: move @from's message to @to (the handle's reference goes with it). */
+static void ipc_move(struct task *from, struct task *to)
+{
+	to->ipc.msg = from->ipc.msg;
+	from->ipc.msg.xfer = NULL;
+}
+
+/*
+ * ipc_lock held: sleep until the current task is IDLE, or until
+ * @deadline (0: none) or a kill while it is still queued on @wq, when it
+ * leaves the queue: -KEEL_ETIMEDOUT / -KEEL_EPEER. (A caller whose message
+ * a server took waits for the reply regardless: the server owes it one.)
+ */
+static int ipc_wait(struct task *me, struct waitqueue *wq, uint64_t deadline,
+		    struct task *handoff)
+{
+	while (me->ipc.state != IPC_IDLE) {
+		bool queued = me->ipc.state == IPC_SENDING || me->ipc.state == IPC_RECEIVING;
+
+		if (queued && (task_killed(me) || (deadline && riscv_rdtime() >= deadline))) {
+			wq_del(wq, me);
+			me->ipc.state = IPC_IDLE;
+			if (handoff)
+				sched_wake(handoff);
+			return task_killed(me) ? -KEEL_EPEER : -KEEL_ETIMEDOUT;
+		}
+		__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_RELEASE);
+		/* Interrupts stay off until we are switched out (wait.c). */
+		spin_unlock(&ipc_lock);
+		/*
+		 * The fast path: the partner we just made runnable gets this
+		 * hart at once. (It cannot go away meanwhile: it is blocked in
+		 * the core, and only we could have woken it.)
+		 */
+		if (handoff && !sched_handoff(handoff)) {
+			sched_wake(handoff);
+			sched_block_until(queued ? deadline : 0);
+		} else if (!handoff) {
+			sched_block_until(queued ? deadline : 0);
+		}
+		handoff = NULL;
+		spin_lock(&ipc_lock);
+	}
+	if (handoff)
+		sched_wake(handoff);
+	return 0;
+}
+
+/*
+ * ipc_lock held: @me takes caller @c's message and owes it a reply. A
+ * caller it still owed one is abandoned now (a server may receive a
+ * notification while it works for a caller; taking a second caller
+ * means it gave up on the first).
+ */
+static void ipc_take(struct task *me, struct task *c)
+{
+	if (me->ipc.reply_to)
+		ipc_finish(me->ipc.reply_to, -KEEL_EPEER);
+	ipc_move(c, me);
+	me->ipc.reply_to = c;
+	me->ipc.sender = c->pid;
+	c->ipc.state = IPC_WAIT_REPLY;
+	c->ipc.server = me;
+}
+
+long ipc_call(struct kobj *o, struct ipc_msg *m)
+{
+	struct endpoint *ep = ep_of(o);
+	struct task *me = task_current(), *r;
+	unsigned long flags = spin_lock_irqsave(&ipc_lock);
+	long err;
+
+	me->ipc.msg = *m;
+	m->xfer = NULL;
+	if (!ep->nrecv) {
+		err = -KEEL_EPEER;
+		goto fail;
+	}
+	r = wq_pop(&ep->receivers);
+	if (r) {
+		ipc_take(r, me);
+		ipc_end_wait(r, 0);	/* ipc_wait() below hands it this hart */
+	} else {
+		/* Every receiver reference is ours: no one else could ever take this. */
+		if (ipc_own_receivers(me, o, &me->ipc.msg) >= ep->nrecv) {
+			err = -KEEL_EDEADLK;
+			goto fail;
+		}
+		me->ipc.state = IPC_SENDING;
+		wq_add(&ep->senders, me);
+	}
+	err = ipc_wait(me, &ep->senders, 0, r);
+	if (!err)
+		err = me->ipc.status;
+	if (err)
+		goto fail;
+	*m = me->ipc.msg;
+	me->ipc.msg.xfer = NULL;
+	spin_unlock_irqrestore(&ipc_lock, flags);
+	return 0;
+fail:
+	spin_unlock_irqrestore(&ipc_lock, flags);
+	ipc_msg_release(&me->ipc.msg);	/* ours alone now: no partner has it */
+	return err;
+}
+
+/* Take the bits of notification @n, if any. */
+static unsigned long notif_take(struct notification *n)
+{
+	unsigned long flags = spin_lock_irqsave(&n->lock);
+	unsigned long bits = n->bits;
+
+	n->bits = 0;
+	spin_unlock_irqrestore(&n->lock, flags);
+	return bits;
+}
+
+/* ipc_lock held: wait on @ep for a caller (its pid) or bound bits (0), or -KEEL_E*. */
+static long ipc_recv_locked(struct endpoint *ep, struct task *me, struct ipc_msg *m,
+			    uint64_t deadline, struct task *handoff)
+{
+	for (;;) {
+		struct task *c = wq_pop(&ep->senders);
+		unsigned long bits;
+		int err;
+
+		if (c) {
+			ipc_take(me, c);
+			break;
+		}
+		bits = ep->bound ? notif_take(ep->bound) : 0;
+		if (bits) {
+			if (handoff)
+				sched_wake(handoff);
+			memset(m, 0, sizeof(*m));
+			m->label = KEEL_LABEL_NOTIFY;
+			m->w[0] = bits;
+			return 0;
+		}
+		/* With a bound notification, interrupts may still come. */
+		if (!ep->nsend && !ep->bound) {
+			if (handoff)
+				sched_wake(handoff);
+			return -KEEL_EPEER;
+		}
+		me->ipc.state = IPC_RECEIVING;
+		wq_add(&ep->receivers, me);
+		err = ipc_wait(me, &ep->receivers, deadline, handoff);
+		handoff = NULL;		/* woken or handed the hart by ipc_wait() */
+		if (err)
+			return err;
+		if (me->ipc.status == IPC_NOTIFIED)
+			continue;
+		if (me->ipc.status)
+			return me->ipc.status;
+		break;
+	}
+	if (handoff)
+		sched_wake(handoff);
+	*m = me->ipc.msg;
+	me->ipc.msg.xfer = NULL;
+	return me->ipc.sender;
+}
+
+/*
+ * ipc_lock held: answer the caller @me owes with @m; -KEEL_ENOENT if none.
+ * With @woken NULL the caller is woken here; else it is left for the
+ * caller of this to wake (or hand the hart to), in *@woken.
+ */
+static long ipc_reply_locked(struct task *me, struct ipc_msg *m, struct task **woken)
+{
+	struct task *c = me->ipc.reply_to;
+
+	if (!c)
+		return -KEEL_ENOENT;
+	me->ipc.reply_to = NULL;
+	c->ipc.msg = *m;
+	m->xfer = NULL;
+	if (woken) {
+		ipc_end_wait(c, 0);
+		*woken = c;
+	} else {
+		ipc_finish(c, 0);
+	}
+	return 0;
+}
+
+long ipc_recv(struct kobj *o, struct ipc_msg *m)
+{
+	return ipc_recv_until(o, m, 0);
+}
+
+long ipc_recv_until(struct kobj *o, struct ipc_msg *m, uint64_t deadline)
+{
+	struct task *me = task_current();
+	unsigned long flags = spin_lock_irqsave(&ipc_lock);
+	long ret;
+
+	ret = ipc_recv_locked(ep_of(o), me, m, deadline, NULL);
+	spin_unlock_irqrestore(&ipc_lock, flags);
+	return ret;
+}
+
+long ipc_reply(struct ipc_msg *m)
+{
+	unsigned long flags = spin_lock_irqsave(&ipc_lock);
+	long err = ipc_reply_locked(task_current(), m, NULL);
+
+	spin_unlock_irqrestore(&ipc_lock, flags);
+	if (err)
+		ipc_msg_release(m);
+	return err;
+}
+
+long ipc_reply_recv(struct kobj *o, struct ipc_msg *m)
+{
+	struct task *me = task_current();
+	unsigned long flags = spin_lock_irqsave(&ipc_lock);
+	long ret;
+
+	struct task *caller = NULL;
+
+	/* No caller to answer (the loop's first turn): just receive. */
+	if (ipc_reply_locked(me, m, &caller) && m->xfer) {
+		/* Dropping a reference may take ipc_lock. */
+		spin_unlock_irqrestore(&ipc_lock, flags);
+		ipc_msg_release(m);
+		flags = spin_lock_irqsave(&ipc_lock);
+	}
+	/* The caller answered gets this hart if we now wait (the fast path). */
+	ret = ipc_recv_locked(ep_of(o), me, m, 0, caller);
+	spin_unlock_irqrestore(&ipc_lock, flags);
+	return ret;
+}
+
+long ipc_ep_bind(struct kobj *e, struct kobj *o)
+{
+	struct endpoint *ep = ep_of(e);
+	struct notification *n = (struct notification *)o, *old = NULL;
+	unsigned long flags, nflags;
+	long err = 0;
+
+	kobj_hold(o, KEEL_R_WAIT);	/* the endpoint's reference */
+	flags = spin_lock_irqsave(&ipc_lock);
+	nflags = spin_lock_irqsave(&n->lock);
+	if (n->bound_ep) {
+		err = -KEEL_EBUSY;	/* bound already, here or elsewhere */
+	} else {
+		/* A new binding replaces the old (a driver restarted: its new notification). */
+		old = ep->bound;
+		ep->bound = n;
+		n->bound_ep = ep;
+	}
+	spin_unlock_irqrestore(&n->lock, nflags);
+	if (old) {
+		nflags = spin_lock_irqsave(&old->lock);
+		old->bound_ep = NULL;
+		spin_unlock_irqrestore(&old->lock, nflags);
+	}
+	spin_unlock_irqrestore(&ipc_lock, flags);
+	if (err)
+		kobj_drop(o, KEEL_R_WAIT);
+	if (old)
+		kobj_drop(&old->obj, KEEL_R_WAIT);
+	return err;
+}
+
+void ipc_task_exit(struct task *t)
+{
+	unsigned long flags = spin_lock_irqsave(&ipc_lock);
+
+	if (t->ipc.reply_to)
+		ipc_finish(t->ipc.reply_to, -KEEL_EPEER);
+	t->ipc.reply_to = NULL;
+	spin_unlock_irqrestore(&ipc_lock, flags);
+	ipc_msg_release(&t->ipc.msg);
+}
+
+/* --- notifications ------------------------------------------------------ */
+
+static struct notification *notif_of(struct kobj *o)
+{
+	return (struct notification *)o;
+}
+
+static void notif_hold(struct kobj *o, unsigned int rights)
+{
+	(void)rights;
+	__atomic_fetch_add(&notif_of(o)->refs, 1, __ATOMIC_RELAXED);
+}
+
+static void notif_drop(struct kobj *o, unsigned int rights)
+{
+	(void)rights;
+	/* Pairs with the CAS in ipc_notif_create(): the slot is free once refs is 0. */
+	__atomic_fetch_sub(&notif_of(o)->refs, 1, __ATOMIC_RELEASE);
+}
+
+static const struct kobj_type notif_type = {
+	.name = "notification", .type = KEEL_OBJ_NOTIFICATION,
+	.hold = notif_hold, .drop = notif_drop,
+};
+
+long ipc_notif_create(void)
+{
+	for (unsigned int i = 0; i < IPC_NOTIF_MAX; i++) {
+		struct notification *n = &ipc_notifs[i];
+		unsigned int zero = 0;
+
+		if (!__atomic_compare_exchange_n(&n->refs, &zero, 1, false, __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED))
+			continue;
+		n->obj.kt = &notif_type;
+		n->lock = (struct spinlock)SPINLOCK_INIT;
+		n->bits = 0;
+		n->waiters.head = n->waiters.tail = NULL;
+		return handle_install(task_current(), &n->obj, KEEL_R_NOTIF_ALL);
+	}
+	return -KEEL_ENOMEM;
+}
+
+void ipc_notif_signal(struct kobj *o, unsigned long bits)
+{
+	struct notification *n = notif_of(o);
+	unsigned long flags = spin_lock_irqsave(&n->lock);
+	struct task *t;
+
+	struct endpoint *ep;
+
+	n->bits |= bits;
+	t = n->bits ? wq_pop(&n->waiters) : NULL;
+	if (t)
+		sched_wake(t);
+	ep = n->bits ? n->bound_ep : NULL;
+	spin_unlock_irqrestore(&n->lock, flags);
+	if (!ep)
+		return;
+	/*
+	 * Wake a receiver of the bound endpoint; it takes the bits itself.
+	 * (ipc_lock comes before a notification's lock, so not under it.
+	 * The endpoint cannot go while we look: its last reference drops
+	 * the binding under our lock first... which we released; so check
+	 * again under ipc_lock that it is still bound to us.)
+	 */
+	flags = spin_lock_irqsave(&ipc_lock);
+	if (ep->used && ep->bound == n) {
+		t = wq_pop(&ep->receivers);
+		if (t)
+			ipc_finish(t, IPC_NOTIFIED);
+	}
+	spin_unlock_irqrestore(&ipc_lock, flags);
+}
+
+unsigned long ipc_notif_wait(struct kobj *o)
+{
+	struct notification *n = notif_of(o);
+	struct task *me = task_current();
+	unsigned long flags = spin_lock_irqsave(&n->lock);
+	unsigned long bits;
+
+	while (!n->bits && !task_killed(me)) {
+		wq_add(&n->waiters, me);
+		__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_RELEASE);
+		spin_unlock(&n->lock);
+		sched_block_until(0);
+		spin_lock(&n->lock);
+		wq_del(&n->waiters, me);
+	}
+	bits = n->bits;
+	n->bits = 0;
+	spin_unlock_irqrestore(&n->lock, flags);
+	return bits;
+}
+
+/* --- the fast path -------------------------------------------------------- */
+
+/*
+ * ipc_call and ipc_reply_recv in their common case, straight from the
+ * trap frame to the partner and its hart, without the generic layers:
+ * a message of label and four words (no handle), a partner already
+ * waiting, blocked and off every cpu, that may run here, and nothing
+ * else ready here. The partner is handed the message in its struct
+ * ipc_task and this hart, exactly as the slow path would leave it, so
+ * either side may take the other path next time. Anything unusual and
+ * nothing is touched: the caller runs the slow path.
+ */
+
+#define FA(n)	(tf->regs[10 + (n) - 2])	/* argument n, 1-based: a0 is FA(1) */
+
+/* The current task's endpoint handle in a0 with @need, or NULL (lock-free: our own table). */
+static struct endpoint *fast_ep(struct trap_frame *tf, unsigned int need)
+{
+	struct handle_table *ht = __atomic_load_n(&this_cpu()->current->handles, __ATOMIC_ACQUIRE);
+	long h = (long)FA(1);
+	struct handle *e;
+
+	if (!ht || h < 0 || h >= HANDLE_MAX)
+		return NULL;
+	e = &ht->slot[h];
+	if (!e->obj || e->obj->kt != &ep_type || (e->rights & need) != need)
+		return NULL;
+	return ep_of(e->obj);
+}
+
+/* Is @t parked in the core, off every cpu, free to run on @cpu? */
+static bool fast_partner(struct task *t, unsigned int cpu)
+{
+	return t && cpumask_test(&t->affinity, cpu) && !task_killed(t) &&
+	       !__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) &&
+	       __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == TASK_BLOCKED;
+}
+
+/* ipc_lock held: the message in the frame's a1-a5, for @to. */
+static void fast_deliver(struct trap_frame *tf, struct task *to)
+{
+	to->ipc.msg.label = FA(2);
+	for (int i = 0; i < IPC_WORDS; i++)
+		to->ipc.msg.w[i] = FA(3 + i);
+	to->ipc.msg.xfer = NULL;
+	to->ipc.msg.xfer_rights = 0;
+}
+
+/*
+ * ipc_lock held, we BLOCKED and @next claimed (READY, on no queue):
+ * switch, then wait out what the slow path may still owe us.
+ */
+static int fast_switch(struct task *me, struct task *next, struct waitqueue *wq)
+{
+	spin_unlock(&ipc_lock);
+	sched_switch_direct(next);
+	spin_lock(&ipc_lock);
+	/* Woken early (a kill, say): wait on, or give up as the slow path would. */
+	return me->ipc.state != IPC_IDLE ? ipc_wait(me, wq, 0, NULL) : 0;
+}
+
+/* ipc_lock held, our wait over: the result into the frame (a handle gets a slot). */
+static void fast_result(struct trap_frame *tf, struct task *me, long ret)
+{
+	struct ipc_msg m = me->ipc.msg;
+
+	me->ipc.msg.xfer = NULL;
+	spin_unlock(&ipc_lock);
+	FA(1) = (unsigned long)ret;
+	if (ret < 0)
+		return;
+	FA(2) = m.label;
+	for (int i = 0; i < IPC_WORDS; i++)
+		FA(3 + i) = m.w[i];
+	FA(7) = (unsigned long)KEEL_HANDLE_NONE;
+	if (m.xfer) {
+		int h = handle_install(me, m.xfer, m.xfer_rights);
+
+		FA(7) = (unsigned long)(h < 0 ? KEEL_HANDLE_NONE : h);
+	}
+}
+
+bool ipc_fast(struct trap_frame *tf, unsigned long nr)
+{
+	struct cpu *c = this_cpu();	/* interrupts are off: we stay on this hart */
+	struct task *me = c->current, *p;
+	bool call = nr == SYS_ipc_call;
+	struct endpoint *ep;
+	int expected = TASK_BLOCKED, err;
+
+	if ((long)FA(7) != KEEL_HANDLE_NONE || task_killed(me) || sched_nr_ready(c->id) ||
+	    __atomic_load_n(&c->dying, __ATOMIC_ACQUIRE))
+		return false;
+	ep = fast_ep(tf, call ? KEEL_R_SEND : KEEL_R_RECEIVE);
+	if (!ep)
+		return false;
+	spin_lock(&ipc_lock);
+	if (call) {
+		p = ep->receivers.head;
+		if (!ep->nrecv || !fast_partner(p, c->id) || p->ipc.reply_to) {
+			spin_unlock(&ipc_lock);
+			return false;
+		}
+	} else {
+		p = me->ipc.reply_to;
+		if (!ep->nsend || ep->bound || ep->senders.head || !fast_partner(p, c->id) ||
+		    p->ipc.state != IPC_WAIT_REPLY) {
+			spin_unlock(&ipc_lock);
+			return false;
+		}
+	}
+	/* From here on the partner has its message, whatever happens to the switch. */
+	fast_deliver(tf, p);
+	ipc_end_wait(p, 0);
+	if (call) {
+		wq_pop(&ep->receivers);
+		p->ipc.reply_to = me;
+		p->ipc.sender = me->pid;
+		me->ipc.state = IPC_WAIT_REPLY;
+		me->ipc.server = p;
+	} else {
+		me->ipc.reply_to = NULL;
+		me->ipc.state = IPC_RECEIVING;
+		wq_add(&ep->receivers, me);
+	}
+	__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_RELEASE);
+	if (__atomic_compare_exchange_n(&p->state, &expected, TASK_READY, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		err = fast_switch(me, p, call ? &ep->senders : &ep->receivers);
+	else	/* someone else woke it meanwhile: it finds its message; we wait */
+		err = ipc_wait(me, call ? &ep->senders : &ep->receivers, 0, NULL);
+	if (!err)
+		err = me->ipc.status;
+	if (err == IPC_NOTIFIED)
+		err = -KEEL_EPEER;	/* cannot be: no notification is bound to @ep */
+	fast_result(tf, me, err ? err : call ? 0 : me->ipc.sender);
+	return true;
+}

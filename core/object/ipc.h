@@ -1,0 +1,69 @@
+/*
+ * ipc.h - synchronous endpoints and notifications (DESIGN.md section 4).
+ *
+ * An endpoint is a rendezvous: ipc_call() blocks until a receiver takes
+ * the message and replies; ipc_recv() blocks until a caller comes. A
+ * message is a label, four words and at most one handle, carried in
+ * registers from one task's trap frame to the other's (syscall.c). A
+ * notification is a word of bits: signal ORs bits in, wait takes them all.
+ */
+#ifndef KEEL_IPC_H
+#define KEEL_IPC_H
+
+#include "keel.h"
+
+struct kobj;
+struct task;
+
+#define IPC_WORDS	4
+
+/* One message in flight. A handle riding in it holds its own reference. */
+struct ipc_msg {
+	unsigned long label;
+	unsigned long w[IPC_WORDS];
+	struct kobj *xfer;		/* NULL: no handle */
+	unsigned int xfer_rights;
+};
+
+/* A task's side of IPC; every field is guarded by ipc_lock (ipc.c). */
+struct ipc_task {
+	struct ipc_msg msg;		/* what it sends, then what it got */
+	int state;			/* IPC_*: what it waits for */
+	int status;			/* the result its partner left it */
+	int sender;			/* pid of the caller it received from */
+	struct task *reply_to;		/* a caller it took and owes a reply */
+	struct task *server;		/* while it waits for a reply: who owes it */
+};
+
+/* Each returns 0 (recv: the caller's pid) or -KEEL_E*; @m goes in and comes back. */
+long __must_check ipc_ep_create(void);
+long __must_check ipc_call(struct kobj *ep, struct ipc_msg *m);
+long __must_check ipc_recv(struct kobj *ep, struct ipc_msg *m);
+/* As ipc_recv(), giving up at time-CSR @deadline (0: never) with -KEEL_ETIMEDOUT. */
+long __must_check ipc_recv_until(struct kobj *ep, struct ipc_msg *m, uint64_t deadline);
+/*
+ * Bind notification @n to endpoint @ep (each to one at most): a receive
+ * on @ep also ends when @n has bits, which it takes, with label
+ * KEEL_LABEL_NOTIFY and the bits in w[0]. -KEEL_EBUSY if either is bound.
+ */
+long __must_check ipc_ep_bind(struct kobj *ep, struct kobj *n);
+long __must_check ipc_reply(struct ipc_msg *m);
+long __must_check ipc_reply_recv(struct kobj *ep, struct ipc_msg *m);
+
+long __must_check ipc_notif_create(void);
+void ipc_notif_signal(struct kobj *n, unsigned long bits);
+unsigned long ipc_notif_wait(struct kobj *n);
+
+/* Drop a message's handle, if it carries one. */
+void ipc_msg_release(struct ipc_msg *m);
+/* At exit, before its handles close: fail the caller @t still owes a reply. */
+void ipc_task_exit(struct task *t);
+
+struct trap_frame;
+/*
+ * Interrupts off, from syscall_handle(): ipc_call or ipc_reply_recv (@nr)
+ * through the fast path; false if it does not apply (nothing done).
+ */
+bool ipc_fast(struct trap_frame *tf, unsigned long nr);
+
+#endif

@@ -1,0 +1,298 @@
+/*
+ * cmdline.c - parse the kernel command line, once, on the boot hart.
+ *
+ * The text is copied into cmdline_buf (the DT blob stays untouched) and
+ * split in place into words; `cmdline` keeps pointers into the copy.
+ * Words are handled by a table of parameters, like Linux's __setup().
+ */
+#include "cmdline.h"
+#include "lib/log.h"
+
+struct cmdline cmdline = {
+	.maxcpus = -1,
+	.timer_hz = 100,
+	.smp_timeout_ms = 1000,
+	.hotplug_ms = 2000,
+	.syscall_fuzz_ms = 10000,
+};
+
+static char cmdline_buf[COMMAND_LINE_SIZE];	/* the words, split in place */
+static char cmdline_orig[COMMAND_LINE_SIZE];	/* as given, for the log */
+static const char *cmdline_unknown[CMDLINE_MAX_INIT_ARGS + CMDLINE_MAX_INIT_ENVS];
+static unsigned int cmdline_nunknown;
+static bool cmdline_truncated;
+
+static bool cmdline_streq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+/* Decimal only, no sign; false on anything else or a value past @max. */
+static bool cmdline_parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (!s || !*s)
+		return false;
+	for (; *s; s++) {
+		unsigned long d = (unsigned long)(*s - '0');
+
+		if (*s < '0' || *s > '9')
+			return false;
+		/* d > max first: max - d must not wrap ("loglevel=9" is past 8). */
+		if (d > max || v > (max - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
+static void cmdline_bad(const char *name, const char *val, const char *why)
+{
+	pr_warn("cmdline: %s=%s: %s; ignored\n", name, val ? val : "", why);
+	cmdline.nerrors++;
+}
+
+static void param_loglevel(const char *name, const char *val)
+{
+	unsigned long v;
+
+	if (!cmdline_parse_uint(val, 8, &v))
+		return cmdline_bad(name, val, "not a level from 0 to 8");
+	log_set_console_level((int)v);
+}
+
+static void param_quiet(const char *name, const char *val)
+{
+	(void)name, (void)val;
+	log_set_console_level(LOG_QUIET_CONSOLE);
+}
+
+static void param_debug(const char *name, const char *val)
+{
+	(void)name, (void)val;
+	log_set_console_level(LOG_DEBUG + 1);
+}
+
+static void param_maxcpus(const char *name, const char *val)
+{
+	unsigned long v;
+
+	if (!cmdline_parse_uint(val, 1U << 20, &v))
+		return cmdline_bad(name, val, "not a number");
+	cmdline.maxcpus = (int)v;
+}
+
+static void param_nosmp(const char *name, const char *val)
+{
+	(void)name, (void)val;
+	cmdline.nosmp = true;
+}
+
+static void param_timer_hz(const char *name, const char *val)
+{
+	unsigned long v;
+
+	if (!cmdline_parse_uint(val, 10000, &v) || v == 0)
+		return cmdline_bad(name, val, "not a rate from 1 to 10000 Hz");
+	cmdline.timer_hz = (unsigned int)v;
+}
+
+static void param_smp_timeout(const char *name, const char *val)
+{
+	unsigned long v;
+
+	if (!cmdline_parse_uint(val, 600000, &v) || v == 0)
+		return cmdline_bad(name, val, "not a time from 1 to 600000 ms");
+	cmdline.smp_timeout_ms = (unsigned int)v;
+}
+
+static void param_hotplug_ms(const char *name, const char *val)
+{
+	unsigned long v;
+
+	if (!cmdline_parse_uint(val, 3600000, &v) || v == 0)
+		return cmdline_bad(name, val, "not a time from 1 to 3600000 ms");
+	cmdline.hotplug_ms = (unsigned int)v;
+}
+
+static void param_syscall_fuzz_ms(const char *name, const char *val)
+{
+	unsigned long v;
+
+	if (!cmdline_parse_uint(val, 3600000, &v) || v == 0)
+		return cmdline_bad(name, val, "not a time from 1 to 3600000 ms");
+	cmdline.syscall_fuzz_ms = (unsigned int)v;
+}
+
+static void param_string(const char *name, const char *val)
+{
+	if (!val || !*val)
+		return cmdline_bad(name, val, "needs a value");
+	if (cmdline_streq(name, "selftest"))
+		cmdline.selftest = val;
+	else if (cmdline_streq(name, "init"))
+		cmdline.init = val;
+	else if (cmdline_streq(name, "rdinit"))
+		cmdline.rdinit = val;
+	else
+		cmdline.initcall_blacklist = val;
+}
+
+static void param_initcall_debug(const char *name, const char *val)
+{
+	(void)name, (void)val;
+	cmdline.initcall_debug = true;
+}
+
+struct cmdline_param {
+	const char *name;
+	bool has_value;		/* takes name=value (else a bare word) */
+	void (*set)(const char *name, const char *val);
+};
+
+static const struct cmdline_param cmdline_params[] = {
+	{ "loglevel", true, param_loglevel },
+	{ "quiet", false, param_quiet },
+	{ "debug", false, param_debug },
+	{ "maxcpus", true, param_maxcpus },
+	{ "nosmp", false, param_nosmp },
+	{ "timer.hz", true, param_timer_hz },
+	{ "smp.timeout_ms", true, param_smp_timeout },
+	{ "selftest", true, param_string },
+	{ "selftest.hotplug_ms", true, param_hotplug_ms },
+	{ "syscall-fuzz.ms", true, param_syscall_fuzz_ms },
+	{ "init", true, param_string },
+	{ "rdinit", true, param_string },
+	{ "initcall_debug", false, param_initcall_debug },
+	{ "initcall_blacklist", true, param_string },
+};
+
+char *cmdline_next_word(char **p)
+{
+	char *s = *p, *word, *out;
+	bool quoted = false;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n')
+		s++;
+	if (!*s) {
+		*p = s;
+		return NULL;
+	}
+	/* Copy down over the quotes while scanning: `a="b c"` becomes `a=b c`. */
+	word = out = s;
+	for (; *s; s++) {
+		if (*s == '"') {
+			quoted = !quoted;
+			continue;
+		}
+		if (!quoted && (*s == ' ' || *s == '\t' || *s == '\n'))
+			break;
+		*out++ = *s;
+	}
+	if (*s)
+		s++;
+	*out = '\0';
+	*p = s;
+	return word;
+}
+
+static void cmdline_for_init(const char *word, bool is_env)
+{
+	if (is_env) {
+		if (cmdline.init_envc < CMDLINE_MAX_INIT_ENVS)
+			cmdline.init_envp[cmdline.init_envc++] = word;
+		else
+			pr_warn("cmdline: too many environment words for init, dropped %s\n", word);
+	} else {
+		if (cmdline.init_argc < CMDLINE_MAX_INIT_ARGS)
+			cmdline.init_argv[cmdline.init_argc++] = word;
+		else
+			pr_warn("cmdline: too many arguments for init, dropped %s\n", word);
+	}
+}
+
+static void cmdline_word(char *word)
+{
+	char *eq = word;
+	const char *val = NULL;
+
+	while (*eq && *eq != '=')
+		eq++;
+	if (*eq) {
+		*eq = '\0';
+		val = eq + 1;
+	}
+	for (unsigned int i = 0; i < ARRAY_SIZE(cmdline_params); i++) {
+		const struct cmdline_param *prm = &cmdline_params[i];
+
+		if (!cmdline_streq(prm->name, word))
+			continue;
+		if (prm->has_value && !val)
+			return cmdline_bad(word, NULL, "needs a value");
+		if (!prm->has_value && val)
+			return cmdline_bad(word, val, "takes no value");
+		prm->set(word, val);
+		return;
+	}
+	if (val)
+		*eq = '=';
+	if (cmdline_nunknown < ARRAY_SIZE(cmdline_unknown))
+		cmdline_unknown[cmdline_nunknown++] = word;
+	cmdline_for_init(word, val != NULL);
+}
+
+void cmdline_init(const char *bootargs)
+{
+	size_t n = 0;
+	char *p = cmdline_buf, *word;
+
+	if (bootargs) {
+		while (bootargs[n] && n < COMMAND_LINE_SIZE - 1) {
+			cmdline_buf[n] = cmdline_orig[n] = bootargs[n];
+			n++;
+		}
+		cmdline_truncated = bootargs[n] != '\0';
+	}
+	cmdline_buf[n] = cmdline_orig[n] = '\0';
+
+	while ((word = cmdline_next_word(&p))) {
+		if (cmdline_streq(word, "--")) {
+			while ((word = cmdline_next_word(&p)))
+				cmdline_for_init(word, false);
+			break;
+		}
+		cmdline_word(word);
+	}
+}
+
+const char *cmdline_text(void)
+{
+	return cmdline_orig;
+}
+
+void cmdline_log(void)
+{
+	pr_notice("Kernel command line: %s\n", cmdline_orig);
+	if (cmdline_truncated)
+		pr_warn("cmdline: longer than %u bytes; truncated\n", COMMAND_LINE_SIZE - 1);
+	if (cmdline_nunknown) {
+		char buf[LOG_LINE_MAX - 80];
+		size_t len = 0;
+
+		for (unsigned int i = 0; i < cmdline_nunknown; i++) {
+			const char *w = cmdline_unknown[i];
+
+			if (i && len < sizeof(buf) - 1)
+				buf[len++] = ' ';
+			while (*w && len < sizeof(buf) - 1)
+				buf[len++] = *w++;
+		}
+		buf[len] = '\0';
+		pr_notice("Unknown kernel command line parameters \"%s\", will be passed to user space.\n",
+			  buf);
+	}
+}

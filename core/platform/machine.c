@@ -1,0 +1,235 @@
+/*
+ * machine.c - the device tree, as the boot path reads it.
+ *
+ * core/platform/dt.c parses (and is built for the host too); this file is the
+ * kernel's side: find the blob, refuse a broken one with a clear panic,
+ * and log what the machine is. Boot hart only, before other harts run.
+ */
+#include "machine.h"
+#include "lib/log.h"
+#include "lib/panic.h"
+
+struct dt_info machine_dt;
+const void *machine_fdt;
+uint64_t machine_fdt_pa;
+uint64_t machine_test_finisher_pa;
+bool machine_has_poweroff;
+
+/* QEMU hw/misc/sifive_test.c: low 16 bits the command, high 16 the exit code. */
+#define FINISHER_FAIL		0x3333
+#define FINISHER_EXIT_CODE(c)	((uint32_t)(c) << 16)
+
+/* Is @want one of the NUL-separated strings of @p (a "compatible" of @len bytes)? */
+static bool machine_compat_has(const char *p, int len, const char *want)
+{
+	for (int i = 0; p && i < len; ) {
+		int j = 0;
+
+		while (i + j < len && p[i + j] && want[j] && p[i + j] == want[j])
+			j++;
+		if (i + j < len && !p[i + j] && !want[j])
+			return true;
+		while (i < len && p[i])
+			i++;
+		i++;
+	}
+	return false;
+}
+
+bool machine_node_compatible(int node, const char *want)
+{
+	int len;
+	const char *p = dt_getprop(machine_fdt, node, "compatible", &len);
+
+	return machine_compat_has(p, len, want);
+}
+
+static uint32_t machine_cells(int node, const char *name, uint32_t dflt)
+{
+	int len;
+	const void *p = dt_getprop(machine_fdt, node, name, &len);
+
+	return p && len == 4 ? (uint32_t)dt_read_cells(p, 1) : dflt;
+}
+
+/* Find the power devices: the test finisher and anything that powers off. */
+static void machine_find_power(void)
+{
+	int depth = 0;
+
+	/* One look at each node's "compatible": the walk is on the boot path. */
+	for (int node = dt_next_node(machine_fdt, -1, &depth); node >= 0;
+	     node = dt_next_node(machine_fdt, node, &depth)) {
+		int parent, len;
+		uint32_t ac;
+		const void *reg;
+		const char *compat = dt_getprop(machine_fdt, node, "compatible", &len);
+
+		if (machine_dma_noncoherent < 0 &&
+		    dt_getprop(machine_fdt, node, "dma-noncoherent", NULL))
+			machine_dma_noncoherent = node;
+		if (!compat)
+			continue;
+		if (machine_compat_has(compat, len, "syscon-poweroff") ||
+		    machine_compat_has(compat, len, "gpio-poweroff"))
+			machine_has_poweroff = true;
+		if (machine_test_finisher_pa || (!machine_compat_has(compat, len, "sifive,test0") &&
+						 !machine_compat_has(compat, len, "sifive,test1")))
+			continue;
+		machine_has_poweroff = true;
+		parent = dt_parent_offset(machine_fdt, node);
+		ac = parent >= 0 ? machine_cells(parent, "#address-cells", 2) : 2;
+		reg = dt_getprop(machine_fdt, node, "reg", &len);
+		if (reg && (ac == 1 || ac == 2) && len >= (int)(4 * ac))
+			machine_test_finisher_pa = dt_read_cells(reg, (int)ac);
+	}
+}
+
+int machine_dma_noncoherent = -1;
+
+void machine_emulator_fail(void)
+{
+	uint64_t pa = machine_test_finisher_pa;
+
+	if (!pa || pa >= DIRECT_MAP_SIZE)
+		return;
+	/* Mapped by the early map, and by vm_init() in the kernel map. */
+	*(volatile uint32_t *)pa_to_kva(pa) = FINISHER_FAIL | FINISHER_EXIT_CODE(1);
+}
+
+void machine_init(uint64_t fdt_pa)
+{
+	int err;
+
+	if (!fdt_pa || fdt_pa >= DIRECT_MAP_SIZE - MACHINE_FDT_MAX)
+		panic("dt: no device tree from the firmware (a1 = 0x%lx)",
+		      (unsigned long)fdt_pa);
+	if (fdt_pa & 7)
+		panic("dt: device tree at 0x%lx is not 8-byte aligned", (unsigned long)fdt_pa);
+	machine_fdt_pa = fdt_pa;
+	machine_fdt = pa_to_kva(fdt_pa);
+
+	err = dt_parse(machine_fdt, MACHINE_FDT_MAX, &machine_dt);
+	if (err) {
+		const struct dt_error *e = &machine_dt.error;
+
+		/*
+		 * A sound tree that says something Keel refuses (no memory,
+		 * no usable hart ...) still names the test finisher; find it
+		 * so the panic exits non-zero instead of resetting.
+		 */
+		if (!dt_check(machine_fdt, MACHINE_FDT_MAX, NULL))
+			machine_find_power();
+		panic("dt: bad device tree at 0x%lx: %s (offset 0x%x%s%s)",
+		      (unsigned long)fdt_pa, dt_strerror(err), (unsigned int)e->offset,
+		      e->node ? ", node " : "", e->node ? e->node : "");
+	}
+	machine_find_power();
+}
+
+const struct dt_hart *machine_find_hart(unsigned long hartid)
+{
+	for (unsigned int i = 0; i < machine_dt.nharts; i++)
+		if (machine_dt.harts[i].hartid == hartid)
+			return &machine_dt.harts[i];
+	return NULL;
+}
+
+static bool machine_same_hart(const struct dt_hart *a, const struct dt_hart *b)
+{
+	const char *p = a->isa, *q = b->isa;
+
+	if (a->state != b->state || a->hartid + 1 != b->hartid)
+		return false;
+	while (*p && *p == *q)
+		p++, q++;
+	if (*p != *q)
+		return false;
+	for (p = a->mmu, q = b->mmu; *p && *p == *q; p++, q++)
+		;
+	return *p == *q;
+}
+
+/*
+ * One line per run of consecutive hart ids that agree on state, ISA and
+ * MMU, so 128 identical harts take one line and every odd one shows.
+ */
+static void machine_log_harts(unsigned long boot_hartid)
+{
+	const struct dt_info *dt = &machine_dt;
+	unsigned int i = 0;
+
+	pr_info("cpu: %u harts in the device tree, %u usable, timebase %u Hz\n",
+		dt->nharts, dt->nusable, dt->timebase_hz);
+	while (i < dt->nharts) {
+		const struct dt_hart *h = &dt->harts[i];
+		unsigned int j = i;
+
+		while (j + 1 < dt->nharts && machine_same_hart(&dt->harts[j], &dt->harts[j + 1]) &&
+		       dt->harts[j + 1].hartid != boot_hartid && h->hartid != boot_hartid)
+			j++;
+		if (j == i)
+			pr_info("cpu: hart %lu: %s, %s, %s%s\n", (unsigned long)h->hartid,
+				dt_hart_state_str(h->state), *h->isa ? h->isa : "no ISA",
+				*h->mmu ? h->mmu : "no MMU",
+				h->hartid == boot_hartid ? " (boot hart)" : "");
+		else
+			pr_info("cpu: harts %lu-%lu: %s, %s, %s\n", (unsigned long)h->hartid,
+				(unsigned long)dt->harts[j].hartid, dt_hart_state_str(h->state),
+				*h->isa ? h->isa : "no ISA", *h->mmu ? h->mmu : "no MMU");
+		i = j + 1;
+	}
+}
+
+static void machine_log_memory(void)
+{
+	const struct dt_info *dt = &machine_dt;
+	uint64_t total = 0;
+
+	for (unsigned int i = 0; i < dt->nmem; i++) {
+		const struct dt_region *r = &dt->mem[i];
+
+		pr_info("mem: memory  0x%016lx-0x%016lx %6lu MiB (%s)\n", (unsigned long)r->base,
+			(unsigned long)(r->base + r->size - 1), (unsigned long)(r->size / MiB),
+			r->name);
+		total += r->size;
+	}
+	pr_info("mem: %lu MiB of memory in %u region%s\n", (unsigned long)(total / MiB),
+		dt->nmem, dt->nmem == 1 ? "" : "s");
+	for (unsigned int i = 0; i < dt->nresv; i++) {
+		const struct dt_region *r = &dt->resv[i];
+
+		pr_info("mem: reserved 0x%016lx-0x%016lx %6lu KiB (%s)\n", (unsigned long)r->base,
+			(unsigned long)(r->base + r->size - 1), (unsigned long)(r->size / KiB),
+			r->name);
+	}
+	if (!dt->nresv)
+		pr_info("mem: no reserved regions\n");
+}
+
+static void machine_log_chosen(void)
+{
+	const struct dt_info *dt = &machine_dt;
+
+	if (dt->has_initrd)
+		pr_info("dt: initrd 0x%lx-0x%lx (%lu KiB)\n", (unsigned long)dt->initrd_start,
+			(unsigned long)dt->initrd_end,
+			(unsigned long)((dt->initrd_end - dt->initrd_start) / KiB));
+	if (dt->stdout_path)
+		pr_info("dt: stdout-path %.*s%s%s\n", (int)dt->stdout_path_len, dt->stdout_path,
+			dt->stdout_opts ? " options " : "", dt->stdout_opts ? dt->stdout_opts : "");
+}
+
+void machine_log(unsigned long boot_hartid)
+{
+	pr_info("dt: machine model: %s (device tree at 0x%lx, %u bytes)\n",
+		*machine_dt.model ? machine_dt.model : "unknown", (unsigned long)machine_fdt_pa,
+		machine_dt.totalsize);
+	machine_log_harts(boot_hartid);
+	machine_log_memory();
+	machine_log_chosen();
+	if (machine_dma_noncoherent >= 0)
+		pr_warn("dt: DMA is not cache-coherent (dma-noncoherent on %s): drivers that hand "
+			"memory to devices must write back and invalidate caches themselves\n",
+			dt_node_name(machine_fdt, machine_dma_noncoherent));
+}

@@ -1,0 +1,320 @@
+/*
+ * selftest.c - KTAP self-tests of the core, run from the boot hart after
+ * bring-up. Each case has a stable ID and a one-line claim.
+ *
+ * Suites: pmem, vm, timer, log, cmdline ("core" runs these five), smp
+ * (selftest_smp.c) and the crash-* cases, which must end in a reported
+ * panic.
+ */
+#include "selftest.h"
+#include "platform/cmdline.h"
+#include "arch/cpu.h"
+#include "lib/fmt.h"
+#include "lib/log.h"
+#include "platform/machine.h"
+#include "lib/panic.h"
+#include "mm/pmem.h"
+#include "lib/power.h"
+#include "arch/riscv.h"
+#include "lib/string.h"
+#include "kernel/timer.h"
+#include "arch/trap.h"
+#include "mm/vm.h"
+#include "sbi/sbi.h"
+
+struct ktest {
+	const char *id;
+	const char *claim;
+	const char *suite;
+	bool (*run)(void);
+};
+
+#define KTEST_FAIL(...) do { pr_info("    # " __VA_ARGS__); return false; } while (0)
+
+static bool pmem_exhaust(void)
+{
+	unsigned long before = pmem_free_pages(), got = 0;
+	uint64_t first = 0, pa;
+	uint64_t kstart = kernel_load_pa, kend = kernel_load_pa + (uint64_t)(_end - _start);
+
+	/* Chain every free page through its first word, checking each. */
+	while (!pmem_alloc_page(&pa)) {
+		if (pa >= kstart && pa < kend)
+			KTEST_FAIL("page 0x%lx is inside the kernel\n", (unsigned long)pa);
+		if (pa >= machine_fdt_pa && pa < machine_fdt_pa + machine_dt.totalsize)
+			KTEST_FAIL("page 0x%lx is inside the device tree\n", (unsigned long)pa);
+		for (unsigned int i = 0; i < machine_dt.nresv; i++) {
+			const struct dt_region *r = &machine_dt.resv[i];
+
+			if (pa + PAGE_SIZE > r->base && pa < r->base + r->size)
+				KTEST_FAIL("page 0x%lx is inside reserved %s\n", (unsigned long)pa,
+					   r->name);
+		}
+		*(uint64_t *)pa_to_kva(pa) = first;
+		first = pa;
+		got++;
+	}
+	if (got != before)
+		KTEST_FAIL("allocated %lu pages, %lu were free\n", got, before);
+	while (first) {
+		pa = first;
+		first = *(uint64_t *)pa_to_kva(pa);
+		pmem_free_page(pa);
+	}
+	if (pmem_free_pages() != before)
+		KTEST_FAIL("%lu pages free after freeing all, expected %lu\n", pmem_free_pages(),
+			   before);
+	/* Freed in reverse, every page went back to its range: 16 in a row again. */
+	if (pmem_alloc_contig(16, &pa))
+		KTEST_FAIL("no 16 contiguous pages after freeing everything\n");
+	for (unsigned int i = 0; i < 16; i++)
+		pmem_free_page(pa + (15 - i) * PAGE_SIZE);
+	pr_info("    # %lu pages allocated, checked and freed\n", got);
+	return true;
+}
+
+static bool pmem_zeroed(void)
+{
+	uint64_t pa;
+	uint64_t *p;
+
+	if (pmem_alloc_page(&pa))
+		KTEST_FAIL("no page\n");
+	p = pa_to_kva(pa);
+	memset(p, 0xa5, PAGE_SIZE);
+	pmem_free_page(pa);
+	if (pmem_alloc_page(&pa))
+		KTEST_FAIL("no page\n");
+	p = pa_to_kva(pa);
+	for (unsigned int i = 0; i < PAGE_SIZE / 8; i++)
+		if (p[i])
+			KTEST_FAIL("word %u of a fresh page is 0x%lx\n", i, (unsigned long)p[i]);
+	pmem_free_page(pa);
+	return true;
+}
+
+static bool vm_perms(void)
+{
+	pte_t text = vm_lookup(NULL, (uintptr_t)_start);
+	pte_t ro = vm_lookup(NULL, (uintptr_t)__rodata_start);
+	pte_t data = vm_lookup(NULL, (uintptr_t)__data_start);
+	pte_t guard = vm_lookup(NULL, (uintptr_t)__boot_stack_guard);
+
+	if ((text & (PTE_R | PTE_W | PTE_X)) != (PTE_R | PTE_X))
+		KTEST_FAIL("text pte 0x%lx is not RX\n", (unsigned long)text);
+	if ((ro & (PTE_R | PTE_W | PTE_X)) != PTE_R)
+		KTEST_FAIL("rodata pte 0x%lx is not R\n", (unsigned long)ro);
+	if ((data & (PTE_R | PTE_W | PTE_X)) != (PTE_R | PTE_W))
+		KTEST_FAIL("data pte 0x%lx is not RW\n", (unsigned long)data);
+	if (guard)
+		KTEST_FAIL("the stack guard page is mapped (pte 0x%lx)\n", (unsigned long)guard);
+	if (vm_count_wx(NULL))
+		KTEST_FAIL("%lu W+X mappings\n", vm_count_wx(NULL));
+	return true;
+}
+
+static bool vm_direct_map(void)
+{
+	for (unsigned int i = 0; i < machine_dt.nmem; i++) {
+		const struct dt_region *m = &machine_dt.mem[i];
+		uint64_t last = ALIGN_DOWN(m->base + m->size - 1, PAGE_SIZE);
+		pte_t a = vm_lookup(NULL, (uintptr_t)pa_to_kva(m->base));
+		pte_t b = vm_lookup(NULL, (uintptr_t)pa_to_kva(last));
+
+		if (!a || !b || (a & PTE_X) || (b & PTE_X))
+			KTEST_FAIL("memory 0x%lx-0x%lx not mapped RW at the direct map\n",
+				   (unsigned long)m->base, (unsigned long)last);
+	}
+	/* The kernel text, read through both its mappings, agrees. */
+	if (memcmp(_start, pa_to_kva(kernel_load_pa), 64))
+		KTEST_FAIL("kernel text differs through the direct map\n");
+	return true;
+}
+
+static bool timer_rate(void)
+{
+	uint64_t t0 = riscv_rdtime(), n0 = timer_ticks();
+	uint64_t want = 10, limit = t0 + 5ULL * timer_timebase();
+	uint64_t us;
+
+	/* Sleep in wfi: ticks must wake us, at the configured rate. */
+	while (timer_ticks() - n0 < want) {
+		if (riscv_rdtime() > limit)
+			KTEST_FAIL("only %lu ticks in 5 s\n", (unsigned long)(timer_ticks() - n0));
+		riscv_wfi();
+	}
+	us = (riscv_rdtime() - t0) * 1000000 / timer_timebase();
+	pr_info("    # %lu ticks in %lu us at timer.hz=%u\n", (unsigned long)want,
+		(unsigned long)us, cmdline.timer_hz);
+	/* Ten periods, give or take one at the start and the host's jitter. */
+	if (us < (want - 1) * 1000000 / cmdline.timer_hz)
+		KTEST_FAIL("ticks came too fast\n");
+	return true;
+}
+
+static bool log_ring(void)
+{
+	char line[LOG_LINE_MAX + 24];
+	unsigned long seq = log_next_seq();
+
+	pr_info("    # selftest marker %u\n", 4242);
+	if (log_read(seq, line, sizeof(line)) < 0)
+		KTEST_FAIL("line %lu not in the ring\n", seq);
+	if (line[0] != '[' || !strstr(line, "selftest marker 4242"))
+		KTEST_FAIL("ring holds '%s'\n", line);
+	if (log_read(log_first_seq(), line, sizeof(line)) < 0 ||
+	    !strstr(line, "Keel version"))
+		KTEST_FAIL("the ring lost the banner: '%s'\n", line);
+	return true;
+}
+
+static bool cmdline_words(void)
+{
+	char buf[64] = "  a=\"b c\" d  -- e";
+	char *p = buf, *w;
+	const char *want[] = { "a=b c", "d", "--", "e" };
+	unsigned int n = 0;
+
+	while ((w = cmdline_next_word(&p))) {
+		if (n >= ARRAY_SIZE(want) || strcmp(w, want[n]))
+			KTEST_FAIL("word %u is '%s'\n", n, w);
+		n++;
+	}
+	if (n != ARRAY_SIZE(want))
+		KTEST_FAIL("%u words, expected %u\n", n, (unsigned int)ARRAY_SIZE(want));
+	return true;
+}
+
+static bool fmt_cases(void)
+{
+	char b[64];
+
+	fmt_snprintf(b, sizeof(b), "%5d|%-4s|%08lx|%u|%ld", -42, "ab", 0xbeefUL, 7u, -1L);
+	if (strcmp(b, "  -42|ab  |0000beef|7|-1"))
+		KTEST_FAIL("got '%s'\n", b);
+	if (fmt_snprintf(b, 4, "%s", "abcdef") != 6 || strcmp(b, "abc"))
+		KTEST_FAIL("truncation: '%s'\n", b);
+	return true;
+}
+
+/* crash-* cases: each must end in a panic; returning is a failure. */
+static unsigned long crash_depth_limit = ~0UL;	/* not const: keeps the compiler honest */
+
+static bool __attribute__((noinline)) crash_recurse(unsigned long depth)
+{
+	volatile char pad[512];
+
+	pad[0] = (char)depth;
+	if (depth >= crash_depth_limit)
+		return false;
+	return crash_recurse(depth + 1) && pad[0];
+}
+
+static bool crash_stack(void)
+{
+	return crash_recurse(0);
+}
+
+static const char crash_rodata_target[8] = "rodata";
+
+static bool crash_rodata(void)
+{
+	*(volatile char *)crash_rodata_target = 'X';
+	return false;
+}
+
+static bool crash_null(void)
+{
+	uintptr_t p = 16;
+
+	/* Hidden from the compiler, which would refuse a constant NULL + 16 at -O2. */
+	__asm__("" : "+r"(p));
+	return *(volatile unsigned long *)p == 0;
+}
+
+static bool crash_panic(void)
+{
+	panic("selftest: requested panic");
+}
+
+static const struct ktest ktests[] = {
+	{ "PMEM_0001", "every free page can be allocated once, outside the kernel, DT and reserved regions, and freed; contiguity comes back", "pmem", pmem_exhaust },
+	{ "PMEM_0002", "a page comes back zeroed after reuse", "pmem", pmem_zeroed },
+	{ "VM_0001", "kernel text is RX, rodata R, data RW, the stack guard unmapped, no W+X", "vm", vm_perms },
+	{ "VM_0002", "all memory is mapped RW, not X, in the direct map", "vm", vm_direct_map },
+	{ "TIMER_0001", "timer ticks wake a hart in wfi at timer.hz", "timer", timer_rate },
+	{ "LOG_0001", "the ring keeps the whole boot log, stamped", "log", log_ring },
+	{ "CMDLINE_0001", "words split on blanks, quotes group", "cmdline", cmdline_words },
+	{ "FMT_0001", "the formatter pads, truncates and counts", "log", fmt_cases },
+	{ "SMP_0001", "every usable hart is online with its swapper task", "smp", selftest_smp_online },
+	{ "SCHED_0001", "self-tests run as pid 1; kthreads are children of kthreadd (pid 2)", "smp", selftest_kthread_tree },
+	{ "SMP_0002", "threads on every hart hammering counters under a spinlock and a mutex lose no count", "smp", selftest_smp_counters },
+	{ "SMP_0003", "IPI round trips between sampled pairs of harts arrive on the right hart", "smp", selftest_smp_ipi_pingpong },
+	{ "SMP_0004", "a cross-call to all harts runs once on each", "smp", selftest_smp_call_all },
+	{ "SMP_0005", "after a TLB shootdown no hart reads a page through its old mapping", "smp", selftest_smp_tlb_shootdown },
+	{ "SMP_0006", "a thread migrates to every hart and runs there", "smp", selftest_smp_migration },
+	{ "SMP_0007", "unpinned threads spread over every hart", "smp", selftest_smp_spread },
+	{ "WAIT_0001", "a timed wait ends after its timeout and says what it waited for; sleeps last", "smp", selftest_wait_timeout },
+	{ "SPIN_0001", "a spinlock held too long is reported, naming its holder (debug builds)", "locks", selftest_spin_stuck },
+	{ "HOTPLUG_0001", "harts go offline and come back while counters run; no task or count is lost", "hotplug", selftest_hotplug },
+	{ "CRASH_0001", "a kernel stack overflow hits the guard page and is reported", "crash-stack", crash_stack },
+	{ "CRASH_0002", "a write to rodata faults and is reported", "crash-rodata", crash_rodata },
+	{ "CRASH_0003", "a NULL dereference faults and is reported", "crash-null", crash_null },
+	{ "CRASH_0004", "panic() reports and exits non-zero", "crash-panic", crash_panic },
+};
+
+/* The suites "core" stands for. */
+static const char *const selftest_core_suites[] = { "pmem", "vm", "timer", "log", "cmdline" };
+
+static bool selftest_word_is(const char *word, size_t n, const char *name)
+{
+	return !strncmp(word, name, n) && !name[n];
+}
+
+/* Is @suite named in the comma-separated @list (directly or through "core")? */
+static bool selftest_selected(const char *list, const char *suite)
+{
+	while (*list) {
+		size_t n = 0;
+
+		while (list[n] && list[n] != ',')
+			n++;
+		if (selftest_word_is(list, n, suite))
+			return true;
+		if (selftest_word_is(list, n, "core"))
+			for (unsigned int i = 0; i < ARRAY_SIZE(selftest_core_suites); i++)
+				if (!strcmp(suite, selftest_core_suites[i]))
+					return true;
+		list += n + (list[n] == ',');
+	}
+	return false;
+}
+
+void selftest_run(const char *list)
+{
+	unsigned int n = 0, passed = 0, failed = 0;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(ktests); i++)
+		n += selftest_selected(list, ktests[i].suite);
+	pr_info("KTAP version 1\n");
+	pr_info("1..%u\n", n);
+	n = 0;
+	for (unsigned int i = 0; i < ARRAY_SIZE(ktests); i++) {
+		const struct ktest *t = &ktests[i];
+		bool ok;
+
+		if (!selftest_selected(list, t->suite))
+			continue;
+		pr_info("    # %s: %s\n", t->id, t->claim);
+		ok = t->run();
+		pr_info("%s %u %s\n", ok ? "ok" : "not ok", ++n, t->id);
+		ok ? passed++ : failed++;
+	}
+	if (!n)
+		pr_warn("selftest: no suite matches '%s'\n", list);
+	pr_info("# selftest: %u passed, %u failed\n", passed, failed);
+	pr_info("%u passed, %u failed\n", passed, failed);
+	if (failed || !n)
+		panic("selftest: %u of %u failed", failed, n);
+	power_off();
+}

@@ -1,0 +1,147 @@
+/*
+ * keel/syscall.h - the system call interface, shared by the core and the
+ * user runtime (servers/lib). docs/syscalls.md describes each call.
+ *
+ * ABI: ecall from U-mode; a7 = number, a0-a5 = arguments; a0 = result,
+ * >= 0 on success, a negated KEEL_E* code (keel/errno.h) on failure.
+ */
+#ifndef KEEL_UAPI_SYSCALL_H
+#define KEEL_UAPI_SYSCALL_H
+
+#include "keel/errno.h"
+
+#define SYS_exit	0	/* (code) -> never returns */
+#define SYS_write	1	/* (fd, buf, len) -> bytes written */
+#define SYS_read	2	/* (fd, buf, len) -> bytes read */
+#define SYS_getpid	3	/* () -> pid */
+#define SYS_yield	4	/* () -> 0 */
+#define SYS_sleep_us	5	/* (us) -> 0 */
+#define SYS_time_ns	6	/* () -> nanoseconds since reset */
+#define SYS_spawn	7	/* (path, argv, envp, handles, n) -> pid */
+#define SYS_wait	8	/* (pid, &status) -> pid */
+#define SYS_dmesg	9	/* (seq, buf, len) -> bytes, 0 at the end */
+#define SYS_ps		10	/* (buf, max) -> entries */
+#define SYS_reboot	11	/* (ctl, how) -> never returns; ctl needs KEEL_R_POWER */
+#define SYS_initrd_read	12	/* (path, buf, len, offset) -> bytes */
+#define SYS_getppid	13	/* () -> ppid */
+#define SYS_initrd_list	14	/* (index, &entry) -> 1, 0 past the end */
+#define SYS_handle_close	15	/* (h) -> 0 */
+#define SYS_handle_dup	16	/* (h, rights) -> new handle */
+#define SYS_ep_create	17	/* () -> endpoint handle */
+#define SYS_ipc_call	18	/* (h, msg in a1-a6) -> 0, reply in a1-a6 */
+#define SYS_ipc_recv	19	/* (h) -> caller's pid, message in a1-a6 */
+#define SYS_ipc_reply	20	/* (-, reply in a1-a6) -> 0 */
+#define SYS_ipc_reply_recv 21	/* (h, reply in a1-a6) -> caller's pid, message in a1-a6 */
+#define SYS_notif_create 22	/* () -> notification handle */
+#define SYS_notif_signal 23	/* (h, bits) -> 0 */
+#define SYS_notif_wait	24	/* (h) -> 0, bits in a1 */
+#define SYS_mmap	25	/* (h, va, size, prot) -> va */
+#define SYS_munmap	26	/* (va, size) -> 0 */
+#define SYS_mem_create	27	/* (size) -> memory handle */
+#define SYS_mem_phys	28	/* (h) -> physical address of a memory object */
+#define SYS_mmio_create	29	/* (ctl, pa, size) -> MMIO handle */
+#define SYS_irq_create	30	/* (ctl, irq, notif, bits) -> IRQ handle */
+#define SYS_irq_ack	31	/* (h) -> 0 */
+#define SYS_hart_ctl	32	/* (ctl, hartid, online) -> 0 */
+#define SYS_ep_bind	33	/* (ep, notif) -> 0 */
+#define SYS_ipc_recv_timeout 34	/* (h, us) -> as ipc_recv, or -ETIMEDOUT */
+#define SYS_child_notif	35	/* (notif, bits) -> 0 */
+#define SYS_console_claim 36	/* (ctl, on) -> 0 */
+#define SYS_harts	37	/* (buf, max) -> entries */
+#define SYS_meminfo	38	/* (&info) -> 0 */
+#define SYS_kill	39	/* (ctl, pid) -> 0 */
+#define SYS_wait_any	40	/* (&status, flags) -> pid, 0 if none exited (KEEL_WNOHANG) */
+#define SYS_spawn_mem	41	/* (mem, argv, envp, handles, n) -> pid */
+#define SYS_MAX		42
+
+/* Kinds of object a handle names. */
+#define KEEL_OBJ_ENDPOINT	1
+#define KEEL_OBJ_NOTIFICATION	2
+#define KEEL_OBJ_MEMORY		3	/* pages: anonymous, shared, DMA, or the device tree */
+#define KEEL_OBJ_MMIO		4	/* a device's register window */
+#define KEEL_OBJ_IRQ		5	/* one PLIC source, bound to a notification */
+#define KEEL_OBJ_CONTROL	6	/* the machine: power, harts, devices, tasks */
+
+/* Rights a handle carries. */
+#define KEEL_R_SEND		(1U << 0)	/* ipc_call on an endpoint */
+#define KEEL_R_RECEIVE		(1U << 1)	/* ipc_recv, ipc_reply_recv */
+#define KEEL_R_SIGNAL		(1U << 2)	/* notif_signal */
+#define KEEL_R_WAIT		(1U << 3)	/* notif_wait */
+#define KEEL_R_DUPLICATE	(1U << 4)	/* handle_dup */
+#define KEEL_R_TRANSFER		(1U << 5)	/* pass it in a message or to spawn */
+#define KEEL_R_MAP_READ		(1U << 6)	/* mmap a memory or MMIO object */
+#define KEEL_R_MAP_WRITE	(1U << 7)	/* ... writable */
+#define KEEL_R_POWER		(1U << 8)	/* control: reboot, power off */
+#define KEEL_R_HOTPLUG		(1U << 9)	/* control: hart_ctl */
+#define KEEL_R_DEVICES		(1U << 10)	/* control: mmio_create, irq_create, console_claim */
+#define KEEL_R_KILL		(1U << 11)	/* control: kill */
+#define KEEL_R_EP_ALL		(KEEL_R_SEND | KEEL_R_RECEIVE | KEEL_R_DUPLICATE | KEEL_R_TRANSFER)
+#define KEEL_R_NOTIF_ALL	(KEEL_R_SIGNAL | KEEL_R_WAIT | KEEL_R_DUPLICATE | KEEL_R_TRANSFER)
+#define KEEL_R_MEM_ALL		(KEEL_R_MAP_READ | KEEL_R_MAP_WRITE | KEEL_R_DUPLICATE | KEEL_R_TRANSFER)
+#define KEEL_R_CONTROL_ALL	(KEEL_R_POWER | KEEL_R_HOTPLUG | KEEL_R_DEVICES | KEEL_R_KILL | \
+				 KEEL_R_DUPLICATE | KEEL_R_TRANSFER)
+
+/*
+ * The handles init (pid 1) starts with: the machine's control object
+ * with every right, and the flattened device tree, read-only.
+ */
+#define KEEL_H_INIT_CONTROL	0
+#define KEEL_H_INIT_FDT		1
+
+/* SYS_mmap's prot; h = KEEL_HANDLE_NONE maps fresh zeroed memory. */
+#define KEEL_PROT_READ		1
+#define KEEL_PROT_WRITE		2
+
+/* SYS_ipc_recv* label when a notification bound to the endpoint fired: bits in w[0]. */
+#define KEEL_LABEL_NOTIFY	(~0UL)
+
+/*
+ * SYS_dmesg: with this bit in seq, a line the console log level hides
+ * comes back as -KEEL_ENOENT (a console server prints what is left).
+ */
+#define KEEL_DMESG_CONSOLE	(1UL << 62)
+
+/* SYS_wait_any's flags */
+#define KEEL_WNOHANG		1
+
+/* "No handle" in a message's handle register. */
+#define KEEL_HANDLE_NONE	(-1L)
+/* Handles SYS_spawn can pass; the child finds them in slots 0, 1, ... */
+#define KEEL_SPAWN_HANDLES	8
+
+/* SYS_reboot's how */
+#define KEEL_REBOOT_POWEROFF	0
+#define KEEL_REBOOT_RESTART	1
+
+
+/* One SYS_ps entry. */
+struct keel_ps {
+	int pid, ppid;
+	int hart;		/* hartid it runs or last ran on */
+	int state;		/* 0 running, 1 ready, 2 blocked, 3 dead */
+	char name[16];
+};
+
+/* One SYS_harts entry. */
+struct keel_hart {
+	unsigned long hartid;
+	int cpu;		/* Keel's cpu number */
+	int online;		/* 1 online, 0 offline */
+	int pid;		/* what runs there now (0: idle) */
+	char name[16];
+};
+
+/* SYS_meminfo */
+struct keel_meminfo {
+	unsigned long total, free;	/* bytes of RAM the core manages, and free now */
+	unsigned long page_size;
+};
+
+/* One SYS_initrd_list entry. */
+struct keel_dirent {
+	unsigned long size;
+	unsigned int mode;	/* S_IFMT bits and permissions, as in the cpio header */
+	char name[116];
+};
+
+#endif
