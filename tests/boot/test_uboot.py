@@ -10,6 +10,15 @@ UBOOT_0002 by hand at the prompt: load the Image at another 2 MiB-aligned
            address and booti it; Keel reports where it runs
 UBOOT_0003 by hand, bootm of a legacy uImage whose load address is
            another 2 MiB-aligned address: Keel runs there
+UBOOT_0004 the VisionFive 2 disk layout (GPT, partitions 1-2 reserved, the
+           FAT boot partition 3 legacy-BIOS-bootable; tools/mkboot
+           --layout=starfive, as build/visionfive2/sdcard.img): distro boot
+           scans virtio 0:3 only and boots Keel to the shell
+UBOOT_0005 the same disk by hand: load virtio 0:3 the Image and the
+           initramfs, booti, to the shell
+UBOOT_0006 the same disk through its vf2_uEnv.txt, as StarFive's U-Boot
+           runs it: env import, run boot2; Keel reads the tree boot2 put
+           at fdt_addr_r
 
 This U-Boot (2023.01, arch/riscv/lib/image.c) moves a booti Image that
 lies in RAM to RAM start + the header's text_offset, wherever it was
@@ -29,6 +38,10 @@ import keel as K
 
 PACKAGE = os.path.join(K.BUILD, "qemu-virt-uboot")
 DISK = os.path.join(PACKAGE, "disk.img")
+# The VisionFive layout with the QEMU board's files (tools/mkboot
+# --layout=starfive), the same code path as build/visionfive2/sdcard.img.
+SF_PACKAGE = os.path.join(K.BUILD, "qemu-virt-uboot-starfive")
+SF_DISK = os.path.join(SF_PACKAGE, "sdcard.img")
 IMAGE = os.path.join(K.BUILD, "Image")
 INITRAMFS = os.path.join(K.BUILD, "initramfs.cpio")
 HARTS = 2
@@ -45,13 +58,14 @@ UIMAGE_ADDR = 0x88000000
 def package(conf):
     """The package's facts: U-Boot's path and default environment, the
     extlinux append line, the Image's text_offset."""
-    for path in (DISK, IMAGE, INITRAMFS, conf["uboot"]):
+    for path in (DISK, SF_DISK, IMAGE, INITRAMFS, conf["uboot"]):
         if not os.path.exists(path):
             pytest.fail("%s missing: run `ninja board-tests`" % path, pytrace=False)
-    with open(IMAGE, "rb") as a, open(os.path.join(PACKAGE, "Image"), "rb") as b:
-        if a.read() != b.read():
-            pytest.fail("%s is older than build/Image: run `ninja board-tests`" % DISK,
-                        pytrace=False)
+    for pkg, disk in ((PACKAGE, DISK), (SF_PACKAGE, SF_DISK)):
+        with open(IMAGE, "rb") as a, open(os.path.join(pkg, "Image"), "rb") as b:
+            if a.read() != b.read():
+                pytest.fail("%s is older than build/Image: run `ninja board-tests`" % disk,
+                            pytrace=False)
     with open(conf["uboot"], "rb") as f:
         blob = f.read()
     # U-Boot's built-in environment: NUL-separated name=value strings.
@@ -62,12 +76,13 @@ def package(conf):
         text_offset = struct.unpack("<Q", f.read(16)[8:16])[0]
     return {"uboot": conf["uboot"], "append": append, "text_offset": text_offset,
             "kernel_addr_r": int(env[b"kernel_addr_r"], 16),
-            "ramdisk_addr_r": int(env[b"ramdisk_addr_r"], 16)}
+            "ramdisk_addr_r": int(env[b"ramdisk_addr_r"], 16),
+            "fdt_addr_r": int(env[b"fdt_addr_r"], 16)}
 
 
-def boot_uboot(keel, package, extra=()):
+def boot_uboot(keel, package, extra=(), disk=DISK):
     return keel(machine="virt", smp=HARTS, kernel=package["uboot"],
-                extra=["-drive", "file=%s,format=raw,if=none,id=boot,readonly=on" % DISK,
+                extra=["-drive", "file=%s,format=raw,if=none,id=boot,readonly=on" % disk,
                        "-device", "virtio-blk-device,drive=boot"] + list(extra))
 
 
@@ -198,3 +213,71 @@ def test_uboot_bootm_other_address(keel, package, tmp_path):
     assert start == OTHER_ADDR, k.why("Keel runs at 0x%x, the uImage loads at 0x%x"
                                       % (start, OTHER_ADDR))
     assert k.find(r"\] Kernel command line: uboot-bootm$"), k.why("bootargs not passed")
+
+
+def check_initrd(k, package):
+    """Keel's `dt: initrd` line: the initramfs, whole, at ramdisk_addr_r."""
+    initrd = k.find(r"\] dt: initrd (0x[0-9a-f]+)-(0x[0-9a-f]+) ")
+    assert initrd, k.why("no `dt: initrd` line")
+    lo, hi = int(initrd.group(1), 16), int(initrd.group(2), 16)
+    assert (lo, hi - lo) == (package["ramdisk_addr_r"], os.path.getsize(INITRAMFS)), k.why(
+        "initrd 0x%x-0x%x, expected the initramfs at ramdisk_addr_r 0x%x"
+        % (lo, hi, package["ramdisk_addr_r"]))
+
+
+def test_uboot_starfive_layout_distro_boot(keel, package):
+    """UBOOT_0004: distro boot finds extlinux.conf on partition 3 of the VisionFive layout."""
+    k = boot_uboot(keel, package, disk=SF_DISK)
+    # Only the partition marked bootable is scanned: 3, never 1 or 2.
+    scanned = k.expect_line(r"^Scanning virtio 0:(\d+)\.\.\.")
+    assert scanned.group(1) == "3", k.why("distro boot scanned virtio 0:%s first, not 0:3"
+                                          % scanned.group(1))
+    k.expect_line(r"^Found /extlinux/extlinux\.conf")
+    to_shell_and_poweroff(k)
+    assert not k.find(r"^Scanning virtio 0:[12]\.\.\."), k.why("partition 1 or 2 scanned")
+    check_initrd(k, package)
+
+
+def test_uboot_starfive_layout_by_hand(keel, package):
+    """UBOOT_0005: load virtio 0:3 the Image and initramfs, booti."""
+    k = boot_uboot(keel, package, disk=SF_DISK)
+    stop_autoboot(k)
+    parts = command(k, "part list virtio 0")
+    for n in (1, 2, 3):
+        assert re.search(r"^\s*%d\s+0x" % n, parts, re.M), k.why(
+            "`part list virtio 0` shows no partition %d: %r" % (n, parts))
+    out = command(k, "load virtio 0:3 ${kernel_addr_r} /Image")
+    assert re.search(r"\b%d bytes read" % os.path.getsize(IMAGE), out), k.why(
+        "`load virtio 0:3 ... /Image` said %r" % out)
+    out = command(k, "load virtio 0:3 ${ramdisk_addr_r} /initramfs.cpio")
+    assert re.search(r"\b%d bytes read" % os.path.getsize(INITRAMFS), out), k.why(
+        "`load virtio 0:3 ... /initramfs.cpio` said %r" % out)
+    command(k, "setenv bootargs uboot-starfive-by-hand")
+    command(k, "booti ${kernel_addr_r} ${ramdisk_addr_r}:${filesize} ${fdtcontroladdr}",
+            wait=False)
+    to_shell_and_poweroff(k)
+    assert k.find(r"\] Kernel command line: uboot-starfive-by-hand$"), k.why(
+        "bootargs not passed")
+    check_initrd(k, package)
+
+
+def test_uboot_starfive_layout_vf2_uenv(keel, package):
+    """UBOOT_0006: vf2_uEnv.txt's boot2, run as StarFive's U-Boot runs it."""
+    k = boot_uboot(keel, package, disk=SF_DISK)
+    stop_autoboot(k)
+    out = command(k, "load virtio 0:3 ${kernel_addr_r} /vf2_uEnv.txt")
+    assert re.search(r"\bbytes read", out), k.why("no /vf2_uEnv.txt on 0:3: %r" % out)
+    command(k, "env import -t ${kernel_addr_r} ${filesize}")
+    # StarFive's U-Boot has these set when it runs boot2; Debian's has not.
+    command(k, "setenv bootdev virtio")
+    command(k, "setenv devnum 0")
+    command(k, "run boot2", wait=False)
+    k.expect_line(r"^Retrieving file: /extlinux/extlinux\.conf|^\d+ bytes read", 30)
+    to_shell_and_poweroff(k)
+    _, keel_fdt = fdt_handed(k)
+    assert keel_fdt == package["fdt_addr_r"], k.why(
+        "Keel read the tree at 0x%x, boot2 moved it to fdt_addr_r 0x%x"
+        % (keel_fdt, package["fdt_addr_r"]))
+    assert k.find(r"\] Kernel command line: %s$" % re.escape(package["append"])), k.why(
+        "Kernel command line is not extlinux.conf's append line %r" % package["append"])
+    check_initrd(k, package)
