@@ -23,6 +23,9 @@ struct trap_frame {
 	unsigned long pad;
 };
 
+/* System-call argument @n (1-based: a0 is 1), an lvalue; regs[] starts at x1. */
+#define tf_arg(tf, n)	((tf)->regs[10 + (n) - 2])
+
 /* Every hart: install the vector and enable the interrupts Keel takes. */
 void trap_init_hart(void);
 void trap_handler(struct trap_frame *tf);

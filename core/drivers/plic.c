@@ -316,17 +316,11 @@ static const struct kobj_type irq_type = {
 	.name = "irq", .type = KEEL_OBJ_IRQ, .hold = irq_hold, .drop = irq_drop,
 };
 
-long sys_irq_create(long ctl, unsigned long source, long notif_h, unsigned long bits)
+long plic_irq_create(struct kobj *n, unsigned long source, unsigned long bits, struct kobj **out)
 {
-	struct kobj *c, *n;
 	struct irq_obj *q;
 	unsigned long flags;
-	long err = handle_get(ctl, KEEL_OBJ_CONTROL, KEEL_R_DEVICES, &c);
 
-	if (!err)
-		err = handle_get(notif_h, KEEL_OBJ_NOTIFICATION, KEEL_R_SIGNAL, &n);
-	if (err)
-		return err;
 	if (!plic_regs)
 		return -KEEL_ENOTSUP;
 	if (!source || source > plic_nsources || !bits)
@@ -351,24 +345,18 @@ long sys_irq_create(long ctl, unsigned long source, long notif_h, unsigned long 
 	plic_src[source] = q;
 	plic_enable((unsigned int)source, true);
 	spin_unlock_irqrestore(&plic_lock, flags);
-	return handle_install(task_current(), &q->obj, KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
+	*out = &q->obj;
+	return 0;
 }
 
-long sys_irq_ack(long h)
+void plic_irq_ack(struct kobj *o)
 {
-	struct kobj *o;
-	struct irq_obj *q;
-	unsigned long flags;
-	long err = handle_get(h, KEEL_OBJ_IRQ, 0, &o);
+	struct irq_obj *q = irq_of(o);
+	unsigned long flags = spin_lock_irqsave(&plic_lock);
 
-	if (err)
-		return err;
-	q = irq_of(o);
-	flags = spin_lock_irqsave(&plic_lock);
 	if (q->claimed_ctx >= 0) {
 		plic_write(PLIC_CLAIM((unsigned long)q->claimed_ctx), q->source);
 		q->claimed_ctx = -1;
 	}
 	spin_unlock_irqrestore(&plic_lock, flags);
-	return 0;
 }

@@ -15,7 +15,15 @@ void plic_interrupt(void);
 /* Does [pa, pa + size) touch the PLIC's registers? */
 bool plic_overlaps(uint64_t pa, uint64_t size);
 
-long sys_irq_create(long ctl, unsigned long source, long notif_h, unsigned long bits);
-long sys_irq_ack(long h);
+struct kobj;
+/*
+ * An IRQ object binding PLIC @source to notification @n (signalled with
+ * @bits; the object takes its own reference to @n) in *@out, with one
+ * reference. -KEEL_ENOTSUP, -KEEL_ERANGE, -KEEL_EBUSY or -KEEL_ENOMEM.
+ */
+long __must_check plic_irq_create(struct kobj *n, unsigned long source, unsigned long bits,
+				  struct kobj **out);
+/* Complete IRQ object @o's open claim, if any. */
+void plic_irq_ack(struct kobj *o);
 
 #endif

@@ -569,7 +569,7 @@ unsigned long ipc_notif_wait(struct kobj *o)
  * nothing is touched: the caller runs the slow path.
  */
 
-#define FA(n)	(tf->regs[10 + (n) - 2])	/* argument n, 1-based: a0 is FA(1) */
+#define FA(n)	tf_arg(tf, n)
 
 /* The current task's endpoint handle in a0 with @need, or NULL (lock-free: our own table). */
 static struct endpoint *fast_ep(struct trap_frame *tf, unsigned int need)

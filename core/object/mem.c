@@ -1,8 +1,7 @@
 /*
  * mem.c - the objects a task maps: memory (shared pages, DMA buffers, the
  * device tree) and MMIO windows; the control object that stands for the
- * machine; and the system calls over them: mmap, munmap, mem_create,
- * mem_phys, mmio_create.
+ * machine. Their system calls are syscall/sys_mem.c.
  *
  * A memory object is physically contiguous, so a device can DMA to it
  * and mem_phys() is one address. Its pages are freed when the last
@@ -23,7 +22,6 @@
 #include "kernel/task.h"
 
 #define MEM_OBJS	512
-#define MEM_MAX_SIZE	(16 * MiB)	/* the most one mem_create may ask */
 
 struct mem_obj {
 	struct kobj obj;
@@ -106,18 +104,6 @@ static struct mem_obj *mem_new(uint64_t size)
 	return m;
 }
 
-long sys_mem_create(unsigned long size)
-{
-	struct mem_obj *m;
-
-	if (!size || size > MEM_MAX_SIZE)
-		return -KEEL_ERANGE;
-	m = mem_new(size);
-	if (!m)
-		return -KEEL_ENOMEM;
-	return handle_install(task_current(), &m->obj, KEEL_R_MEM_ALL);
-}
-
 int mem_object_data(long h, const void **data, uint64_t *size)
 {
 	struct kobj *o;
@@ -128,93 +114,6 @@ int mem_object_data(long h, const void **data, uint64_t *size)
 	*data = pa_to_kva(mem_of(o)->pa);
 	*size = mem_of(o)->size;
 	return 0;
-}
-
-long sys_mem_phys(long h)
-{
-	struct kobj *o;
-	long err = handle_get(h, KEEL_OBJ_MEMORY, KEEL_R_MAP_READ, &o);
-
-	if (err)
-		return err;
-	if (machine_dma_noncoherent >= 0)
-		pr_warn("mem: %s[%d] takes a DMA address, and DMA here is not cache-coherent: "
-			"it must write back and invalidate the caches around each transfer\n",
-			task_current()->name, task_current()->pid);
-	return (long)mem_of(o)->pa;
-}
-
-/* Does [pa, pa + size) touch RAM, or the PLIC? */
-static bool mem_is_private(uint64_t pa, uint64_t size)
-{
-	const struct dt_info *dt = &machine_dt;
-
-	for (unsigned int i = 0; i < dt->nmem; i++)
-		if (pa < dt->mem[i].base + dt->mem[i].size && dt->mem[i].base < pa + size)
-			return true;
-	return plic_overlaps(pa, size);
-}
-
-long sys_mmio_create(long ctl, uint64_t pa, uint64_t size)
-{
-	struct kobj *o;
-	struct mem_obj *m;
-	long err = handle_get(ctl, KEEL_OBJ_CONTROL, KEEL_R_DEVICES, &o);
-	uint64_t base = pa & ~(PAGE_SIZE - 1);
-
-	if (err)
-		return err;
-	if (!size || size > 1 * GiB || pa + size < pa || pa + size > DIRECT_MAP_SIZE)
-		return -KEEL_ERANGE;
-	size = ALIGN_UP(pa + size, PAGE_SIZE) - base;
-	if (mem_is_private(base, size)) {
-		pr_warn("mem: %s[%d] asked for MMIO at 0x%lx+0x%lx: RAM or the PLIC; refused\n",
-			task_current()->name, task_current()->pid, (unsigned long)pa,
-			(unsigned long)size);
-		return -KEEL_EDENIED;
-	}
-	m = mem_alloc(&mmio_type, base, size, false);
-	if (!m)
-		return -KEEL_ENOMEM;
-	return handle_install(task_current(), &m->obj,
-			      KEEL_R_MAP_READ | KEEL_R_MAP_WRITE | KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
-}
-
-long sys_mmap(long h, uintptr_t va, uint64_t size, unsigned long prot)
-{
-	struct as *as = task_current()->as;
-	unsigned int need = KEEL_R_MAP_READ | (prot & KEEL_PROT_WRITE ? KEEL_R_MAP_WRITE : 0);
-	unsigned long perm = PTE_R | (prot & KEEL_PROT_WRITE ? PTE_W : 0);
-	struct kobj *o = NULL;
-	long err;
-
-	if (!(prot & KEEL_PROT_READ) || (prot & ~(KEEL_PROT_READ | KEEL_PROT_WRITE)))
-		return -KEEL_EINVAL;
-	if (!size || size > 1 * GiB)
-		return -KEEL_ERANGE;
-	if (h == KEEL_HANDLE_NONE) {
-		err = as_mmap(as, &va, size, 0, perm, NULL, 0);
-		return err ? err : (long)va;
-	}
-	err = handle_get(h, KEEL_OBJ_MEMORY, need, &o);
-	if (err == -KEEL_EINVAL)
-		err = handle_get(h, KEEL_OBJ_MMIO, need, &o);
-	if (err)
-		return err;
-	if (ALIGN_UP(size, PAGE_SIZE) > mem_of(o)->size)
-		return -KEEL_ERANGE;
-	kobj_hold(o, 0);		/* the mapping's reference */
-	err = as_mmap(as, &va, size, mem_of(o)->pa, perm, o, 0);
-	if (err) {
-		kobj_drop(o, 0);
-		return err;
-	}
-	return (long)va;
-}
-
-long sys_munmap(uintptr_t va, uint64_t size)
-{
-	return as_munmap(task_current()->as, va, size);
 }
 
 /* --- the control object -------------------------------------------------- */
@@ -248,4 +147,28 @@ int mem_give_init(struct task *t)
 	if (h != KEEL_H_INIT_FDT)
 		return h < 0 ? h : -KEEL_EBUSY;
 	return 0;
+}
+
+struct kobj *mem_create(uint64_t size)
+{
+	struct mem_obj *m = mem_new(size);
+
+	return m ? &m->obj : NULL;
+}
+
+struct kobj *mmio_create(uint64_t pa, uint64_t size)
+{
+	struct mem_obj *m = mem_alloc(&mmio_type, pa, size, false);
+
+	return m ? &m->obj : NULL;
+}
+
+uint64_t mem_obj_pa(struct kobj *o)
+{
+	return mem_of(o)->pa;
+}
+
+uint64_t mem_obj_size(struct kobj *o)
+{
+	return mem_of(o)->size;
 }

@@ -9,50 +9,14 @@
 #define KEEL_UAPI_SYSCALL_H
 
 #include "keel/errno.h"
+#include "keel/syscalls.h"
 
-#define SYS_exit	0	/* (code) -> never returns */
-#define SYS_write	1	/* (fd, buf, len) -> bytes written */
-#define SYS_read	2	/* (fd, buf, len) -> bytes read */
-#define SYS_getpid	3	/* () -> pid */
-#define SYS_yield	4	/* () -> 0 */
-#define SYS_sleep_us	5	/* (us) -> 0 */
-#define SYS_time_ns	6	/* () -> nanoseconds since reset */
-#define SYS_spawn	7	/* (path, argv, envp, handles, n) -> pid */
-#define SYS_wait	8	/* (pid, &status) -> pid */
-#define SYS_dmesg	9	/* (seq, buf, len) -> bytes, 0 at the end */
-#define SYS_ps		10	/* (buf, max) -> entries */
-#define SYS_reboot	11	/* (ctl, how) -> never returns; ctl needs KEEL_R_POWER */
-#define SYS_initrd_read	12	/* (path, buf, len, offset) -> bytes */
-#define SYS_getppid	13	/* () -> ppid */
-#define SYS_initrd_list	14	/* (index, &entry) -> 1, 0 past the end */
-#define SYS_handle_close	15	/* (h) -> 0 */
-#define SYS_handle_dup	16	/* (h, rights) -> new handle */
-#define SYS_ep_create	17	/* () -> endpoint handle */
-#define SYS_ipc_call	18	/* (h, msg in a1-a6) -> 0, reply in a1-a6 */
-#define SYS_ipc_recv	19	/* (h) -> caller's pid, message in a1-a6 */
-#define SYS_ipc_reply	20	/* (-, reply in a1-a6) -> 0 */
-#define SYS_ipc_reply_recv 21	/* (h, reply in a1-a6) -> caller's pid, message in a1-a6 */
-#define SYS_notif_create 22	/* () -> notification handle */
-#define SYS_notif_signal 23	/* (h, bits) -> 0 */
-#define SYS_notif_wait	24	/* (h) -> 0, bits in a1 */
-#define SYS_mmap	25	/* (h, va, size, prot) -> va */
-#define SYS_munmap	26	/* (va, size) -> 0 */
-#define SYS_mem_create	27	/* (size) -> memory handle */
-#define SYS_mem_phys	28	/* (h) -> physical address of a memory object */
-#define SYS_mmio_create	29	/* (ctl, pa, size) -> MMIO handle */
-#define SYS_irq_create	30	/* (ctl, irq, notif, bits) -> IRQ handle */
-#define SYS_irq_ack	31	/* (h) -> 0 */
-#define SYS_hart_ctl	32	/* (ctl, hartid, online) -> 0 */
-#define SYS_ep_bind	33	/* (ep, notif) -> 0 */
-#define SYS_ipc_recv_timeout 34	/* (h, us) -> as ipc_recv, or -ETIMEDOUT */
-#define SYS_child_notif	35	/* (notif, bits) -> 0 */
-#define SYS_console_claim 36	/* (ctl, on) -> 0 */
-#define SYS_harts	37	/* (buf, max) -> entries */
-#define SYS_meminfo	38	/* (&info) -> 0 */
-#define SYS_kill	39	/* (ctl, pid) -> 0 */
-#define SYS_wait_any	40	/* (&status, flags) -> pid, 0 if none exited (KEEL_WNOHANG) */
-#define SYS_spawn_mem	41	/* (mem, argv, envp, handles, n) -> pid */
-#define SYS_MAX		42
+#ifndef __ASSEMBLER__
+/* SYS_<name> = its number, from the one table (keel/syscalls.h). */
+#define KEEL_SYSCALL_NR(nr, name, kind, n, args, ret) SYS_##name = nr,
+enum { KEEL_SYSCALLS(KEEL_SYSCALL_NR) SYS_MAX };
+#undef KEEL_SYSCALL_NR
+#endif
 
 /* Kinds of object a handle names. */
 #define KEEL_OBJ_ENDPOINT	1

@@ -40,59 +40,92 @@ static inline long keel_syscall6(long n, long a0, long a1, long a2, long a3, lon
 	return r0;
 }
 
+/*
+ * keel_sys_<name>(): one stub per plain system call (kind R), made from
+ * the one table (keel/syscalls.h). The typed wrappers below call them.
+ */
+#define KEEL_P0() void
+#define KEEL_P1(a) long a
+#define KEEL_P2(a, b) long a, long b
+#define KEEL_P3(a, b, c) long a, long b, long c
+#define KEEL_P4(a, b, c, d) long a, long b, long c, long d
+#define KEEL_P5(a, b, c, d, e) long a, long b, long c, long d, long e
+#define KEEL_C0(nr) keel_syscall(nr, 0, 0, 0, 0)
+#define KEEL_C1(nr, a) keel_syscall(nr, a, 0, 0, 0)
+#define KEEL_C2(nr, a, b) keel_syscall(nr, a, b, 0, 0)
+#define KEEL_C3(nr, a, b, c) keel_syscall(nr, a, b, c, 0)
+#define KEEL_C4(nr, a, b, c, d) keel_syscall(nr, a, b, c, d)
+#define KEEL_C5(nr, a, b, c, d, e) keel_syscall6(nr, a, b, c, d, e, 0)
+#define KEEL_APPLY(m, a) m a
+#define KEEL_CALL(n, nr, args) KEEL_APPLY(KEEL_C##n, (nr KEEL_COMMA_##n args))
+#define KEEL_COMMA_0()
+#define KEEL_COMMA_1(a) , a
+#define KEEL_COMMA_2(a, b) , a, b
+#define KEEL_COMMA_3(a, b, c) , a, b, c
+#define KEEL_COMMA_4(a, b, c, d) , a, b, c, d
+#define KEEL_COMMA_5(a, b, c, d, e) , a, b, c, d, e
+#define KEEL_STUB_R(nr, name, n, args)                                      \
+	static inline long keel_sys_##name(KEEL_P##n args)                  \
+	{                                                                   \
+		return KEEL_CALL(n, nr, args);                              \
+	}
+#define KEEL_STUB_M(nr, name, n, args)
+#define KEEL_STUB(nr, name, kind, n, args, ret) KEEL_STUB_##kind(nr, name, n, args)
+KEEL_SYSCALLS(KEEL_STUB)
+#undef KEEL_STUB
+
 static inline __attribute__((noreturn)) void keel_exit(int code)
 {
-	keel_syscall(SYS_exit, code, 0, 0, 0);
+	keel_sys_exit(code);
 	for (;;)
 		;
 }
 
 static inline long keel_write(int fd, const void *buf, size_t len)
 {
-	return keel_syscall(SYS_write, fd, (long)buf, (long)len, 0);
+	return keel_sys_write(fd, (long)buf, (long)len);
 }
 
 static inline long keel_read(int fd, void *buf, size_t len)
 {
-	return keel_syscall(SYS_read, fd, (long)buf, (long)len, 0);
+	return keel_sys_read(fd, (long)buf, (long)len);
 }
 
 static inline int keel_getpid(void)
 {
-	return (int)keel_syscall(SYS_getpid, 0, 0, 0, 0);
+	return (int)keel_sys_getpid();
 }
 
 static inline int keel_getppid(void)
 {
-	return (int)keel_syscall(SYS_getppid, 0, 0, 0, 0);
+	return (int)keel_sys_getppid();
 }
 
 static inline void keel_yield(void)
 {
-	keel_syscall(SYS_yield, 0, 0, 0, 0);
+	keel_sys_yield();
 }
 
 static inline void keel_sleep_us(uint64_t us)
 {
-	keel_syscall(SYS_sleep_us, (long)us, 0, 0, 0);
+	keel_sys_sleep_us((long)us);
 }
 
 static inline uint64_t keel_time_ns(void)
 {
-	return (uint64_t)keel_syscall(SYS_time_ns, 0, 0, 0, 0);
+	return (uint64_t)keel_sys_time_ns();
 }
 
 static inline long keel_spawn(const char *path, char *const argv[], char *const envp[])
 {
-	return keel_syscall(SYS_spawn, (long)path, (long)argv, (long)envp, 0);
+	return keel_sys_spawn((long)path, (long)argv, (long)envp, 0, 0);
 }
 
 /* As keel_spawn(); the child finds @handles (at most KEEL_SPAWN_HANDLES) in slots 0, 1, ... */
 static inline long keel_spawn_h(const char *path, char *const argv[], char *const envp[],
 				const long *handles, unsigned long n)
 {
-	return keel_syscall6(SYS_spawn, (long)path, (long)argv, (long)envp, (long)handles,
-			     (long)n, 0);
+	return keel_sys_spawn((long)path, (long)argv, (long)envp, (long)handles, (long)n);
 }
 
 /*
@@ -102,56 +135,55 @@ static inline long keel_spawn_h(const char *path, char *const argv[], char *cons
 static inline long keel_spawn_mem(long mem, char *const argv[], char *const envp[],
 				  const long *handles, unsigned long n)
 {
-	return keel_syscall6(SYS_spawn_mem, mem, (long)argv, (long)envp, (long)handles, (long)n,
-			     0);
+	return keel_sys_spawn_mem(mem, (long)argv, (long)envp, (long)handles, (long)n);
 }
 
 static inline long keel_wait(long pid, int *status)
 {
-	return keel_syscall(SYS_wait, pid, (long)status, 0, 0);
+	return keel_sys_wait(pid, (long)status);
 }
 
 static inline long keel_dmesg(unsigned long seq, char *buf, size_t len)
 {
-	return keel_syscall(SYS_dmesg, (long)seq, (long)buf, (long)len, 0);
+	return keel_sys_dmesg((long)seq, (long)buf, (long)len);
 }
 
 static inline long keel_ps(struct keel_ps *buf, unsigned long max)
 {
-	return keel_syscall(SYS_ps, (long)buf, (long)max, 0, 0);
+	return keel_sys_ps((long)buf, (long)max);
 }
 
 /* Power off or restart; @ctl is a control handle with KEEL_R_POWER. */
 static inline long keel_reboot(long ctl, int how)
 {
-	return keel_syscall(SYS_reboot, ctl, how, 0, 0);
+	return keel_sys_reboot(ctl, how);
 }
 
 static inline long keel_initrd_read(const char *path, void *buf, size_t len, size_t off)
 {
-	return keel_syscall(SYS_initrd_read, (long)path, (long)buf, (long)len, (long)off);
+	return keel_sys_initrd_read((long)path, (long)buf, (long)len, (long)off);
 }
 
 static inline long keel_initrd_list(unsigned long index, struct keel_dirent *e)
 {
-	return keel_syscall(SYS_initrd_list, (long)index, (long)e, 0, 0);
+	return keel_sys_initrd_list((long)index, (long)e);
 }
 
 /* --- handles and IPC ------------------------------------------------- */
 
 static inline long keel_handle_close(long h)
 {
-	return keel_syscall(SYS_handle_close, h, 0, 0, 0);
+	return keel_sys_handle_close(h);
 }
 
 static inline long keel_handle_dup(long h, unsigned int rights)
 {
-	return keel_syscall(SYS_handle_dup, h, (long)rights, 0, 0);
+	return keel_sys_handle_dup(h, (long)rights);
 }
 
 static inline long keel_ep_create(void)
 {
-	return keel_syscall(SYS_ep_create, 0, 0, 0, 0);
+	return keel_sys_ep_create();
 }
 
 /* An IPC message: it travels in a1-a6 (docs/syscalls.md). */
@@ -215,12 +247,12 @@ static inline long keel_ipc_reply_recv(long h, const struct keel_msg *reply, str
 
 static inline long keel_notif_create(void)
 {
-	return keel_syscall(SYS_notif_create, 0, 0, 0, 0);
+	return keel_sys_notif_create();
 }
 
 static inline long keel_notif_signal(long h, unsigned long bits)
 {
-	return keel_syscall(SYS_notif_signal, h, (long)bits, 0, 0);
+	return keel_sys_notif_signal(h, (long)bits);
 }
 
 /* Wait until some bits are set; they go to *@bits and are cleared. 0 or -KEEL_E*. */
@@ -238,7 +270,7 @@ static inline long keel_notif_wait(long h, unsigned long *bits)
 
 static inline long keel_wait_any(int *status, int flags)
 {
-	return keel_syscall(SYS_wait_any, (long)status, flags, 0, 0);
+	return keel_sys_wait_any((long)status, flags);
 }
 
 /* --- memory, devices, the machine ---------------------------------------- */
@@ -249,30 +281,30 @@ static inline long keel_wait_any(int *status, int flags)
  */
 static inline long keel_mmap(long h, uintptr_t va, size_t size, int prot)
 {
-	return keel_syscall(SYS_mmap, h, (long)va, (long)size, prot);
+	return keel_sys_mmap(h, (long)va, (long)size, prot);
 }
 
 static inline long keel_munmap(void *va, size_t size)
 {
-	return keel_syscall(SYS_munmap, (long)va, (long)size, 0, 0);
+	return keel_sys_munmap((long)va, (long)size);
 }
 
 /* A new object of @size bytes of physically contiguous zeroed memory (for sharing and DMA). */
 static inline long keel_mem_create(size_t size)
 {
-	return keel_syscall(SYS_mem_create, (long)size, 0, 0, 0);
+	return keel_sys_mem_create((long)size);
 }
 
 /* The physical (bus) address of memory object @h, for a device's DMA. */
 static inline long keel_mem_phys(long h)
 {
-	return keel_syscall(SYS_mem_phys, h, 0, 0, 0);
+	return keel_sys_mem_phys(h);
 }
 
 /* A handle for the device registers at [@pa, @pa + @size); @ctl needs KEEL_R_DEVICES. */
 static inline long keel_mmio_create(long ctl, uint64_t pa, size_t size)
 {
-	return keel_syscall(SYS_mmio_create, ctl, (long)pa, (long)size, 0);
+	return keel_sys_mmio_create(ctl, (long)pa, (long)size);
 }
 
 /*
@@ -282,18 +314,18 @@ static inline long keel_mmio_create(long ctl, uint64_t pa, size_t size)
  */
 static inline long keel_irq_create(long ctl, unsigned int irq, long notif, unsigned long bits)
 {
-	return keel_syscall(SYS_irq_create, ctl, irq, notif, (long)bits);
+	return keel_sys_irq_create(ctl, irq, notif, (long)bits);
 }
 
 static inline long keel_irq_ack(long irq)
 {
-	return keel_syscall(SYS_irq_ack, irq, 0, 0, 0);
+	return keel_sys_irq_ack(irq);
 }
 
 /* Take hart @hartid offline (0) or bring it online (1); @ctl needs KEEL_R_HOTPLUG. */
 static inline long keel_hart_ctl(long ctl, unsigned long hartid, int online)
 {
-	return keel_syscall(SYS_hart_ctl, ctl, (long)hartid, online, 0);
+	return keel_sys_hart_ctl(ctl, (long)hartid, online);
 }
 
 /*
@@ -304,7 +336,7 @@ static inline long keel_hart_ctl(long ctl, unsigned long hartid, int online)
  */
 static inline long keel_ep_bind(long ep, long notif)
 {
-	return keel_syscall(SYS_ep_bind, ep, notif, 0, 0);
+	return keel_sys_ep_bind(ep, notif);
 }
 
 /* As keel_ipc_recv(), giving up after @us microseconds with -KEEL_ETIMEDOUT. */
@@ -319,7 +351,7 @@ static inline long keel_ipc_recv_timeout(long h, struct keel_msg *out, uint64_t 
 /* Signal @bits on @notif whenever a child of the caller exits. */
 static inline long keel_child_notif(long notif, unsigned long bits)
 {
-	return keel_syscall(SYS_child_notif, notif, (long)bits, 0, 0);
+	return keel_sys_child_notif(notif, (long)bits);
 }
 
 /*
@@ -329,23 +361,23 @@ static inline long keel_child_notif(long notif, unsigned long bits)
  */
 static inline long keel_console_claim(long ctl, int on)
 {
-	return keel_syscall(SYS_console_claim, ctl, on, 0, 0);
+	return keel_sys_console_claim(ctl, on);
 }
 
 static inline long keel_harts(struct keel_hart *buf, unsigned long max)
 {
-	return keel_syscall(SYS_harts, (long)buf, (long)max, 0, 0);
+	return keel_sys_harts((long)buf, (long)max);
 }
 
 static inline long keel_meminfo(struct keel_meminfo *info)
 {
-	return keel_syscall(SYS_meminfo, (long)info, 0, 0, 0);
+	return keel_sys_meminfo((long)info);
 }
 
 /* End task @pid; @ctl needs KEEL_R_KILL. */
 static inline long keel_kill(long ctl, long pid)
 {
-	return keel_syscall(SYS_kill, ctl, pid, 0, 0);
+	return keel_sys_kill(ctl, pid);
 }
 
 /* The environment main() got; getenv() reads it. */
