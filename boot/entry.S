@@ -128,7 +128,7 @@ _start_kernel:
  * A secondary hart, started by smp_init() through SBI HSM hart_start:
  * a0 = its hartid, a1 = the physical address of its struct cpu, MMU off.
  * It turns on the kernel map (smp_boot_satp, set before any hart_start),
- * takes the stack smp_init() gave it and runs smp_secondary_main().
+ * takes the stack smp_init() gave it and runs secondary_main() (core/main.c).
  */
 	.globl	secondary_entry
 	.balign 4
@@ -153,7 +153,7 @@ secondary_entry:
 	csrw	stvec, t0
 	ld	sp, CPU_STACK_TOP(tp)
 	mv	a0, tp
-	call	smp_secondary_main
+	call	secondary_main
 6:	wfi
 	j	6b
 

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/err.h"
+#include "keel/errno.h"
 
 #define KEEL_VERSION	"0.1"
 

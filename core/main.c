@@ -7,6 +7,7 @@
  * interrupts off, on the boot stack, which becomes swapper/0's.
  */
 #include "main.h"
+#include "trap_handler.h"
 #include "platform/cmdline.h"
 #include "mm/as.h"
 #include "exec/exec.h"
@@ -50,34 +51,13 @@ static void report_boot_time(void)
 static __noreturn void core_done(void)
 {
 	report_boot_time();
-	if (cmdline.selftest)
+	if (selftest_in_kernel(cmdline.selftest))
 		selftest_run(cmdline.selftest);
 	pr_notice("core: no initramfs; powering off\n");
 	power_off();
 }
 
-/*
- * Self-tests that are user programs: with selftest=<name> the core runs
- * <path> as pid 1 instead of /init (it has init's handles) and leaves the
- * in-kernel self-tests out; the program reports KTAP and powers off.
- */
-static const struct {
-	const char *name, *path;
-} user_selftests[] = {
-	{ "syscall-fuzz", "/bin/syscall_fuzz" },
-};
-
-/* The program of a user-space self-test named by selftest=, or NULL. */
-static const char *user_selftest(void)
-{
-	for (unsigned int i = 0; cmdline.selftest && i < ARRAY_SIZE(user_selftests); i++)
-		if (!strcmp(cmdline.selftest, user_selftests[i].name))
-			return user_selftests[i].path;
-	return NULL;
-}
-
 static char initcall_blacklist_env[COMMAND_LINE_SIZE + 32];
-static char syscall_fuzz_env[32];
 
 /* Exec @path as pid 1; returns only on failure, with the error. */
 static int try_to_run_init_process(const char *path)
@@ -102,12 +82,9 @@ static int try_to_run_init_process(const char *path)
 		envp[n++] = "initcall_debug=1";
 	if (cmdline.initcall_blacklist)
 		envp[n++] = initcall_blacklist_env;
-	/* How long selftest=syscall-fuzz runs (syscall-fuzz.ms=). */
-	if (user_selftest()) {
-		fmt_snprintf(syscall_fuzz_env, sizeof(syscall_fuzz_env), "syscall_fuzz_ms=%u",
-			     cmdline.syscall_fuzz_ms);
-		envp[n++] = syscall_fuzz_env;
-	}
+	/* A user-space self-test's knobs (syscall_fuzz_ms=). */
+	if (selftest_user_env())
+		envp[n++] = selftest_user_env();
 	for (unsigned int i = 0; i < cmdline.init_envc; i++)
 		envp[n++] = cmdline.init_envp[i];
 	envp[n] = NULL;
@@ -124,7 +101,7 @@ static void run_init_process(void)
 {
 	static const char *const defaults[] = { "/sbin/init", "/etc/init", "/bin/init", "/bin/sh" };
 	const char *rdinit = cmdline.rdinit ? cmdline.rdinit : "/init";
-	const char *selftest = user_selftest();
+	const char *selftest = selftest_user_program(cmdline.selftest);
 	int err;
 
 	if (selftest) {
@@ -152,7 +129,7 @@ static void kernel_init(void *unused)
 		panic("kernel_init: kthreadd did not start in %u ms", KTHREADD_WAIT_MS);
 	smp_init();				/* every usable hart, through HSM */
 	initrd_init();				/* check the initramfs, whole */
-	if ((cmdline.selftest && !user_selftest()) || !initrd_present())
+	if (selftest_in_kernel(cmdline.selftest) || !initrd_present())
 		core_done();			/* self-tests, or nothing to run */
 	report_boot_time();
 	if (mem_give_init(task_current()))
@@ -177,11 +154,22 @@ static __noreturn void rest_init(void)
 	sched_idle();
 }
 
+/* Every other hart, from boot/entry.S once smp_init() started it: the per-hart steps. */
+void secondary_main(struct cpu *c)
+{
+	smp_secondary_enter(c);			/* fresh trap depth and IPI state */
+	trap_init_hart();			/* stvec, sie */
+	timer_init_hart();			/* the tick at timer.hz */
+	sched_init_hart();			/* this context becomes swapper/N */
+	smp_secondary_online(c);		/* check in; run the scheduler */
+}
+
 void core_main(unsigned long boot_hartid, unsigned long fdt_pa)
 {
 	core_entry_time = riscv_rdtime();
 	log_banner();				/* "Keel version ..."; held for the timebase */
 	sbi_probe();				/* firmware version and extensions */
+	machine_log_sbi();
 	machine_init(fdt_pa);			/* parse and check the DT, or panic */
 	cmdline_init(machine_dt.bootargs);	/* loglevel=, quiet, debug, maxcpus= ... */
 	log_set_timebase(machine_dt.timebase_hz);	/* stamps and prints held lines */

@@ -7,7 +7,6 @@
  * any hart.
  */
 #include "sbi.h"
-#include "lib/log.h"
 #include "arch/riscv.h"
 
 struct sbi_info sbi;
@@ -99,16 +98,14 @@ static bool sbi_probe_ext(unsigned long ext)
 	return r.error == SBI_SUCCESS && r.value != 0;
 }
 
-/* Boot hart, once, early. Logs what the firmware is and offers. */
+/* Boot hart, once, early: what the firmware is and offers (machine_log_sbi() says it). */
 void sbi_probe(void)
 {
 	struct sbiret r = sbi_ecall(SBI_EXT_BASE, SBI_EXT_BASE_GET_SPEC_VERSION, 0, 0, 0, 0, 0, 0);
 
-	if (r.error) {
-		/* SBI v0.1 has no base extension: only the legacy calls exist. */
-		pr_warn("sbi: no base extension (SBI v0.1?): legacy calls only\n");
-		return;
-	}
+	if (r.error)
+		return;	/* SBI v0.1 has no base extension: only the legacy calls exist. */
+	sbi.base = true;
 	sbi.spec_version = (unsigned long)r.value;
 	sbi.impl_id = (unsigned long)sbi_ecall(SBI_EXT_BASE, SBI_EXT_BASE_GET_IMP_ID,
 					       0, 0, 0, 0, 0, 0).value;
@@ -120,24 +117,6 @@ void sbi_probe(void)
 	sbi.hsm = sbi_probe_ext(SBI_EXT_HSM);
 	sbi.srst = sbi_probe_ext(SBI_EXT_SRST);
 	sbi.dbcn = sbi_probe_ext(SBI_EXT_DBCN);
-
-	/* OpenSBI encodes its version as major << 16 | minor. */
-	pr_info("sbi: SBI specification v%lu.%lu, %s v%lu.%lu\n",
-		(sbi.spec_version >> 24) & 0x7f, sbi.spec_version & 0xffffff,
-		sbi_impl_name(sbi.impl_id), sbi.impl_version >> 16,
-		sbi.impl_version & 0xffff);
-	pr_info("sbi: extensions:%s%s%s%s%s%s; missing:%s%s%s%s%s%s%s\n",
-		sbi.time ? " TIME" : "", sbi.ipi ? " IPI" : "", sbi.rfence ? " RFENCE" : "",
-		sbi.hsm ? " HSM" : "", sbi.srst ? " SRST" : "", sbi.dbcn ? " DBCN" : "",
-		sbi.time ? "" : " TIME", sbi.ipi ? "" : " IPI", sbi.rfence ? "" : " RFENCE",
-		sbi.hsm ? "" : " HSM", sbi.srst ? "" : " SRST", sbi.dbcn ? "" : " DBCN",
-		(sbi.time && sbi.ipi && sbi.rfence && sbi.hsm && sbi.srst && sbi.dbcn) ?
-			" none" : "");
-	pr_info("sbi: console through %s\n", sbi.dbcn ? "DBCN" : "the legacy putchar");
-	if (!sbi.hsm)
-		pr_warn("sbi: no HSM extension: Keel will run uniprocessor\n");
-	if (!sbi.srst)
-		pr_warn("sbi: no SRST extension: poweroff uses the legacy shutdown call\n");
 }
 
 void sbi_console_write(const char *s, size_t len)
@@ -210,39 +189,34 @@ struct sbiret sbi_hart_get_status(unsigned long hartid)
 	return sbi_ecall(SBI_EXT_HSM, SBI_EXT_HSM_HART_GET_STATUS, hartid, 0, 0, 0, 0, 0);
 }
 
-static __noreturn void sbi_reset(unsigned long type, unsigned long reason)
+/*
+ * System reset through SRST, and for a shutdown the legacy call too.
+ * Returns only if the firmware could not: the SBI error (or
+ * SBI_ERR_NOT_SUPPORTED); the caller says so and parks the hart.
+ */
+static long sbi_reset(unsigned long type, unsigned long reason)
 {
-	struct sbiret r;
+	long err = SBI_ERR_NOT_SUPPORTED;
 
-	if (sbi.srst) {
-		r = sbi_ecall(SBI_EXT_SRST, SBI_EXT_SRST_RESET, type, reason, 0, 0, 0, 0);
-		/* Only returns on failure. */
-		log_raw_printf("sbi: system reset (type %lu) failed: %s\n", type,
-			       sbi_strerror(r.error));
-	}
-	if (type == SBI_SRST_RESET_TYPE_SHUTDOWN) {
+	if (sbi.srst)
+		err = sbi_ecall(SBI_EXT_SRST, SBI_EXT_SRST_RESET, type, reason, 0, 0, 0, 0).error;
+	if (type == SBI_SRST_RESET_TYPE_SHUTDOWN)
 		sbi_legacy(SBI_EXT_LEGACY_SHUTDOWN, 0);
-		log_raw_printf("sbi: legacy shutdown failed too\n");
-	}
-	log_raw_printf("sbi: cannot %s; parking this hart\n",
-		       type == SBI_SRST_RESET_TYPE_SHUTDOWN ? "power off" : "reset");
-	csr_clear(sstatus, SSTATUS_SIE);
-	for (;;)
-		riscv_wfi();
+	return err;
 }
 
-void sbi_system_poweroff(void)
+long sbi_system_poweroff(void)
 {
-	sbi_reset(SBI_SRST_RESET_TYPE_SHUTDOWN, SBI_SRST_RESET_REASON_NONE);
+	return sbi_reset(SBI_SRST_RESET_TYPE_SHUTDOWN, SBI_SRST_RESET_REASON_NONE);
 }
 
-void sbi_system_reboot(void)
+long sbi_system_reboot(void)
 {
-	sbi_reset(SBI_SRST_RESET_TYPE_COLD_REBOOT, SBI_SRST_RESET_REASON_NONE);
+	return sbi_reset(SBI_SRST_RESET_TYPE_COLD_REBOOT, SBI_SRST_RESET_REASON_NONE);
 }
 
 /* After a panic: shut down with "system failure" so an emulator exits non-zero. */
-void sbi_system_fail(void)
+long sbi_system_fail(void)
 {
-	sbi_reset(SBI_SRST_RESET_TYPE_SHUTDOWN, SBI_SRST_RESET_REASON_SYSFAIL);
+	return sbi_reset(SBI_SRST_RESET_TYPE_SHUTDOWN, SBI_SRST_RESET_REASON_SYSFAIL);
 }

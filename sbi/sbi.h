@@ -78,7 +78,7 @@ struct sbi_info {
 	unsigned long spec_version;	/* major << 24 | minor */
 	unsigned long impl_id;
 	unsigned long impl_version;
-	bool time, ipi, rfence, hsm, srst, dbcn;
+	bool base, time, ipi, rfence, hsm, srst, dbcn;
 };
 extern struct sbi_info sbi;
 
@@ -106,8 +106,9 @@ long sbi_hart_stop(void);
 struct sbiret sbi_hart_get_status(unsigned long hartid);
 
 /* Power: SRST when present, the legacy shutdown otherwise; never return. */
-__noreturn void sbi_system_poweroff(void);
-__noreturn void sbi_system_reboot(void);
-__noreturn void sbi_system_fail(void);
+/* Power off, reboot, or shut down as failed; return only on failure, with the SBI error. */
+long sbi_system_poweroff(void);
+long sbi_system_reboot(void);
+long sbi_system_fail(void);
 
 #endif

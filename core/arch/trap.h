@@ -26,9 +26,6 @@ struct trap_frame {
 /* System-call argument @n (1-based: a0 is 1), an lvalue; regs[] starts at x1. */
 #define tf_arg(tf, n)	((tf)->regs[10 + (n) - 2])
 
-/* Every hart: install the vector and enable the interrupts Keel takes. */
-void trap_init_hart(void);
-void trap_handler(struct trap_frame *tf);
 const char *trap_cause_str(unsigned long scause);
 
 static inline void local_irq_enable(void)

@@ -1,6 +1,7 @@
 /*
- * plic.c - the platform-level interrupt controller (RISC-V PLIC spec),
- * and IRQ objects: a device interrupt becomes bits on a notification.
+ * plic.c - the platform-level interrupt controller (RISC-V PLIC spec).
+ * A higher layer attaches a handler to a source (object/irq.c: a device
+ * interrupt becomes bits on a notification); this file knows no object.
  *
  * The PLIC is the one device the core drives itself, because every
  * driver's interrupt passes through it. The device tree gives its
@@ -12,19 +13,16 @@
  *
  * A source is enabled on one context only, the boot hart's (cpu 0, which
  * never goes offline), so a claim never races with another hart's.
- * When a source fires, the core claims it, signals the bound
- * notification and leaves the claim open: the PLIC's gateway then holds
- * the source back until the driver has served the device and called
- * irq_ack, which completes it. A level-triggered device thus cannot
- * storm the core while its driver is busy or slow.
+ * When a source fires, the core claims it, calls the attached handler
+ * and leaves the claim open: the PLIC's gateway then holds the source
+ * back until plic_complete() (the driver's irq_ack). A level-triggered
+ * device thus cannot storm the core while its driver is busy or slow.
  *
- * Locking: plic_lock guards the source table and the IRQ objects. Lock
- * order: plic_lock, then a notification's lock.
+ * Locking: plic_lock guards the source table; handlers run under it
+ * (lock order: plic_lock, then whatever the handler takes).
  */
 #include "plic.h"
 #include "arch/cpu.h"
-#include "object/handle.h"
-#include "object/ipc.h"
 #include "lib/log.h"
 #include "platform/machine.h"
 #include "arch/riscv.h"
@@ -35,7 +33,6 @@
 #include "mm/vm.h"
 
 #define PLIC_MAX_SOURCES	1024
-#define PLIC_IRQ_OBJS		64	/* interrupts bound at once */
 #define PLIC_PRIORITY(s)	(4 * (s))
 #define PLIC_ENABLE(ctx, s)	(0x2000 + 0x80 * (ctx) + 4 * ((s) / 32))
 #define PLIC_THRESHOLD(ctx)	(0x200000 + 0x1000 * (ctx))
@@ -45,12 +42,10 @@
 #define PLIC_VA			(KSTACK_BASE + 256 * MiB)
 #define PLIC_MAX_SIZE		(256 * MiB)
 
-struct irq_obj {
-	struct kobj obj;
-	unsigned int refs;		/* guarded by plic_lock; the slot is free at 0 */
-	unsigned int source;
-	struct kobj *notif;		/* a reference with the signal right */
-	unsigned long bits;
+/* A source's handler and its open claim; guarded by plic_lock. */
+struct plic_source {
+	plic_handler_t fn;		/* NULL: nobody's */
+	void *arg;
 	int claimed_ctx;		/* the context whose claim is open, or -1 */
 };
 
@@ -59,8 +54,7 @@ static volatile uint32_t *plic_regs;	/* NULL: no PLIC */
 static uint64_t plic_pa, plic_size;
 static unsigned int plic_nsources;
 static int plic_ctx[KEEL_MAX_CPUS];	/* cpu -> S-mode context, -1 if none */
-static struct irq_obj *plic_src[PLIC_MAX_SOURCES];	/* guarded by plic_lock */
-static struct irq_obj plic_irqs[PLIC_IRQ_OBJS];	/* guarded by plic_lock */
+static struct plic_source plic_src[PLIC_MAX_SOURCES];	/* guarded by plic_lock */
 
 static const char *const plic_compatibles[] = {
 	"sifive,plic-1.0.0", "riscv,plic0", "starfive,jh7110-plic", "starfive,jh7100-plic",
@@ -258,15 +252,15 @@ void plic_interrupt(void)
 		return;
 	for (;;) {
 		uint32_t s = plic_read(PLIC_CLAIM((unsigned long)ctx));
-		struct irq_obj *q;
+		struct plic_source *src;
 
 		if (!s)
 			break;
 		spin_lock(&plic_lock);
-		q = s < PLIC_MAX_SOURCES ? plic_src[s] : NULL;
-		if (q) {
-			q->claimed_ctx = ctx;
-			ipc_notif_signal(q->notif, q->bits);
+		src = s < PLIC_MAX_SOURCES && plic_src[s].fn ? &plic_src[s] : NULL;
+		if (src) {
+			src->claimed_ctx = ctx;
+			src->fn(src->arg, s);
 		} else {
 			/* Nobody's: switch it off so it cannot come back. */
 			if (s <= plic_nsources)
@@ -277,86 +271,51 @@ void plic_interrupt(void)
 	}
 }
 
-/* --- IRQ objects ------------------------------------------------------------ */
-
-static struct irq_obj *irq_of(struct kobj *o)
+int plic_attach(unsigned int source, plic_handler_t fn, void *arg)
 {
-	return (struct irq_obj *)o;
-}
-
-static void irq_hold(struct kobj *o, unsigned int rights)
-{
-	unsigned long flags = spin_lock_irqsave(&plic_lock);
-
-	(void)rights;
-	irq_of(o)->refs++;
-	spin_unlock_irqrestore(&plic_lock, flags);
-}
-
-static void irq_drop(struct kobj *o, unsigned int rights)
-{
-	struct irq_obj *q = irq_of(o);
-	unsigned long flags = spin_lock_irqsave(&plic_lock);
-	struct kobj *notif = NULL;
-
-	(void)rights;
-	if (!--q->refs) {
-		plic_enable(q->source, false);
-		if (q->claimed_ctx >= 0)
-			plic_write(PLIC_CLAIM((unsigned long)q->claimed_ctx), q->source);
-		plic_src[q->source] = NULL;
-		notif = q->notif;
-	}
-	spin_unlock_irqrestore(&plic_lock, flags);
-	if (notif)
-		kobj_drop(notif, KEEL_R_SIGNAL);
-}
-
-static const struct kobj_type irq_type = {
-	.name = "irq", .type = KEEL_OBJ_IRQ, .hold = irq_hold, .drop = irq_drop,
-};
-
-long plic_irq_create(struct kobj *n, unsigned long source, unsigned long bits, struct kobj **out)
-{
-	struct irq_obj *q;
 	unsigned long flags;
 
 	if (!plic_regs)
 		return -KEEL_ENOTSUP;
-	if (!source || source > plic_nsources || !bits)
+	if (!source || source > plic_nsources || source >= PLIC_MAX_SOURCES)
 		return -KEEL_ERANGE;
-	kobj_hold(n, KEEL_R_SIGNAL);
 	flags = spin_lock_irqsave(&plic_lock);
-	q = NULL;
-	for (unsigned int i = 0; i < PLIC_IRQ_OBJS && !q; i++)
-		if (!plic_irqs[i].refs)
-			q = &plic_irqs[i];
-	if (plic_src[source] || !q) {
+	if (plic_src[source].fn) {
 		spin_unlock_irqrestore(&plic_lock, flags);
-		kobj_drop(n, KEEL_R_SIGNAL);
-		return plic_src[source] ? -KEEL_EBUSY : -KEEL_ENOMEM;
+		return -KEEL_EBUSY;
 	}
-	q->obj.kt = &irq_type;
-	q->refs = 1;
-	q->source = (unsigned int)source;
-	q->notif = n;
-	q->bits = bits;
-	q->claimed_ctx = -1;
-	plic_src[source] = q;
-	plic_enable((unsigned int)source, true);
+	plic_src[source] = (struct plic_source){ fn, arg, -1 };
+	plic_enable(source, true);
 	spin_unlock_irqrestore(&plic_lock, flags);
-	*out = &q->obj;
 	return 0;
 }
 
-void plic_irq_ack(struct kobj *o)
+/* plic_lock held: complete @src's open claim, if any. */
+static void plic_complete_locked(unsigned int source)
 {
-	struct irq_obj *q = irq_of(o);
+	struct plic_source *src = &plic_src[source];
+
+	if (src->claimed_ctx >= 0) {
+		plic_write(PLIC_CLAIM((unsigned long)src->claimed_ctx), source);
+		src->claimed_ctx = -1;
+	}
+}
+
+void plic_detach(unsigned int source)
+{
 	unsigned long flags = spin_lock_irqsave(&plic_lock);
 
-	if (q->claimed_ctx >= 0) {
-		plic_write(PLIC_CLAIM((unsigned long)q->claimed_ctx), q->source);
-		q->claimed_ctx = -1;
-	}
+	plic_enable(source, false);
+	plic_complete_locked(source);
+	plic_src[source].fn = NULL;
+	plic_src[source].arg = NULL;
+	spin_unlock_irqrestore(&plic_lock, flags);
+}
+
+void plic_complete(unsigned int source)
+{
+	unsigned long flags = spin_lock_irqsave(&plic_lock);
+
+	plic_complete_locked(source);
 	spin_unlock_irqrestore(&plic_lock, flags);
 }

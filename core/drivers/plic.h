@@ -1,5 +1,5 @@
 /*
- * plic.h - the platform-level interrupt controller and IRQ objects (plic.c).
+ * plic.h - the platform-level interrupt controller (plic.c).
  */
 #ifndef KEEL_PLIC_H
 #define KEEL_PLIC_H
@@ -15,15 +15,16 @@ void plic_interrupt(void);
 /* Does [pa, pa + size) touch the PLIC's registers? */
 bool plic_overlaps(uint64_t pa, uint64_t size);
 
-struct kobj;
+/* What runs when @source fires (plic_lock held, interrupts off); the claim stays open. */
+typedef void (*plic_handler_t)(void *arg, unsigned int source);
 /*
- * An IRQ object binding PLIC @source to notification @n (signalled with
- * @bits; the object takes its own reference to @n) in *@out, with one
- * reference. -KEEL_ENOTSUP, -KEEL_ERANGE, -KEEL_EBUSY or -KEEL_ENOMEM.
+ * Route @source to @fn and enable it. -KEEL_ENOTSUP (no PLIC),
+ * -KEEL_ERANGE (no such source), -KEEL_EBUSY (attached already).
  */
-long __must_check plic_irq_create(struct kobj *n, unsigned long source, unsigned long bits,
-				  struct kobj **out);
-/* Complete IRQ object @o's open claim, if any. */
-void plic_irq_ack(struct kobj *o);
+int __must_check plic_attach(unsigned int source, plic_handler_t fn, void *arg);
+/* Disable @source, complete an open claim, forget its handler. */
+void plic_detach(unsigned int source);
+/* Complete @source's open claim, if any, so it may interrupt again. */
+void plic_complete(unsigned int source);
 
 #endif

@@ -24,6 +24,7 @@
  * and smp_parked[] belong to the boot hart; the pen only reads smp_pen[].
  * Hotplug operations are serialized by smp_hotplug_lock.
  */
+#include "lib/err.h"
 #include "smp.h"
 #include "platform/cmdline.h"
 #include "lib/log.h"
@@ -128,7 +129,7 @@ unsigned int smp_online_cpus(void)
 
 bool smp_cpu_online(unsigned int cpu)
 {
-	/* Acquire pairs with the release in smp_secondary_main(). */
+	/* Acquire pairs with the release in smp_secondary_online(). */
 	return __atomic_load_n(&cpus[cpu].state, __ATOMIC_ACQUIRE) == CPU_ONLINE;
 }
 
@@ -316,13 +317,14 @@ void smp_init(void)
 		(unsigned long)((riscv_rdtime() - t0) * 1000000 / timer_timebase()));
 }
 
-void smp_secondary_main(struct cpu *c)
+void smp_secondary_enter(struct cpu *c)
 {
 	c->trap_depth = 0;
 	__atomic_store_n(&c->ipi_pending, 0, __ATOMIC_RELAXED);
-	trap_init_hart();
-	timer_init_hart();
-	sched_init_hart();			/* this context becomes swapper/N */
+}
+
+void smp_secondary_online(struct cpu *c)
+{
 	c->online_time = riscv_rdtime();
 	/*
 	 * Pairs with the acquire loads in smp_count_starting() and

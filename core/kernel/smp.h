@@ -52,7 +52,10 @@ void smp_park(void);
 
 
 /* A secondary's first C code (boot/entry.S). */
-__noreturn void smp_secondary_main(struct cpu *c);
+/* A started hart, from secondary_main() (main.c): before its per-hart init. */
+void smp_secondary_enter(struct cpu *c);
+/* ... after it: check in with smp_init() and become swapper/N (or stop, if too late). */
+__noreturn void smp_secondary_online(struct cpu *c);
 
 
 #endif /* __ASSEMBLER__ */

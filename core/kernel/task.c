@@ -10,6 +10,7 @@
  * Locking: task_lock guards the pool, the pid counter and the slot free
  * list. A task's scheduling fields are the scheduler's (sched.c).
  */
+#include "lib/err.h"
 #include "task.h"
 #include "arch/cpu.h"
 #include "lib/fmt.h"

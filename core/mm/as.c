@@ -19,7 +19,7 @@
  */
 #include "as.h"
 #include "arch/cpu.h"
-#include "object/handle.h"
+#include "lib/kobj.h"
 #include "lib/log.h"
 #include "lib/panic.h"
 #include "pmem.h"

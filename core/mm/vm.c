@@ -4,19 +4,19 @@
  * Tables are pmem pages reached through the direct map. The kernel map is
  * built by the boot hart (vm_init) and shared by every hart; later
  * changes (kernel stacks, self-tests) take vm_lock, and whoever removes
- * or downgrades a mapping shoots it down (vm_flush_kernel_range).
+ * or downgrades a mapping shoots it down (kernel/tlb.c).
  * The early map of boot/entry.S is left behind once vm_init switches.
  */
+#include "lib/err.h"
 #include "vm.h"
 #include "lib/log.h"
 #include "platform/machine.h"
+#include "lib/power.h"
 #include "lib/panic.h"
 #include "pmem.h"
 #include "arch/riscv.h"
 #include "arch/cpu.h"
 #include "lib/spinlock.h"
-#include "kernel/ipi.h"
-#include "kernel/smp.h"
 #include "sbi/sbi.h"
 
 #define VPN_BITS	9
@@ -140,50 +140,6 @@ int vm_unmap(pte_t *root, uintptr_t va, uint64_t size)
 	return err;
 }
 
-struct vm_flush_range {
-	uintptr_t va;
-	uint64_t size;
-};
-
-static void vm_flush_local(void *arg)
-{
-	const struct vm_flush_range *r = arg;
-
-	for (uint64_t off = 0; off < r->size; off += PAGE_SIZE)
-		__asm__ __volatile__("sfence.vma %0" : : "r"(r->va + off) : "memory");
-}
-
-static void vm_rfence_chunk(unsigned long mask, unsigned long base, void *arg)
-{
-	const struct vm_flush_range *r = arg;
-	long err = sbi_remote_sfence_vma(mask, base, r->va, r->size);
-
-	if (err)
-		pr_err("vm: remote sfence.vma (harts 0x%lx << %lu): %s\n", mask, base,
-		       sbi_strerror(err));
-}
-
-void vm_flush_kernel_range(uintptr_t va, uint64_t size)
-{
-	struct vm_flush_range r = { va, size };
-	struct cpumask others = smp_online_mask;
-	struct smp_call call;
-
-	/* The PTE stores must be seen by other harts' walkers first. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	vm_flush_local(&r);
-	cpumask_clear(&others, this_cpu()->id);
-	if (cpumask_empty(&others))
-		return;
-	if (sbi.rfence) {
-		ipi_for_each_hart_chunk(&others, vm_rfence_chunk, &r);
-		return;
-	}
-	if (smp_call_mask(&others, vm_flush_local, &r, &call) ||
-	    smp_call_wait(&call, SMP_CALL_TIMEOUT_MS))
-		pr_err("vm: TLB shootdown by cross-call did not complete\n");
-}
-
 pte_t vm_lookup(pte_t *root, uintptr_t va)
 {
 	pte_t *pt = root ? root : vm_kernel_pt;
@@ -299,11 +255,11 @@ void vm_init(void)
 			      (unsigned long)end - 1, kerr_str(err));
 	}
 
-	if (machine_test_finisher_pa && machine_test_finisher_pa < DIRECT_MAP_SIZE &&
-	    vm_map(vm_kernel_pt, (uintptr_t)pa_to_kva(ALIGN_DOWN(machine_test_finisher_pa, PAGE_SIZE)),
-		   ALIGN_DOWN(machine_test_finisher_pa, PAGE_SIZE), PAGE_SIZE, PTE_R | PTE_W))
+	if (power_finisher_pa() && power_finisher_pa() < DIRECT_MAP_SIZE &&
+	    vm_map(vm_kernel_pt, (uintptr_t)pa_to_kva(ALIGN_DOWN(power_finisher_pa(), PAGE_SIZE)),
+		   ALIGN_DOWN(power_finisher_pa(), PAGE_SIZE), PAGE_SIZE, PTE_R | PTE_W))
 		pr_warn("vm: cannot map the test finisher at 0x%lx\n",
-			(unsigned long)machine_test_finisher_pa);
+			(unsigned long)power_finisher_pa());
 
 	wx = vm_count_wx(vm_kernel_pt);
 	if (wx)

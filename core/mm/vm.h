@@ -22,12 +22,6 @@ int __must_check vm_map(pte_t *root, uintptr_t va, uint64_t pa, uint64_t size,
 			unsigned long perm);
 /* Remove the 4 KiB mappings of [va, va + size); the caller flushes TLBs. */
 int __must_check vm_unmap(pte_t *root, uintptr_t va, uint64_t size);
-/*
- * TLB shootdown for the kernel map: sfence.vma here, and on every other
- * online hart through SBI RFENCE (synchronous: done when it returns), or
- * by cross-call where the firmware has no RFENCE.
- */
-void vm_flush_kernel_range(uintptr_t va, uint64_t size);
 /* A kernel VA that nothing else maps, for the self-tests. */
 #define VM_TEST_VA	(KSTACK_BASE + (uintptr_t)(KSTACK_SLOTS + 1) * KSTACK_SLOT)
 

@@ -14,16 +14,6 @@
 
 _Static_assert(sizeof(struct handle_table) <= 4096, "a handle table fits in a page");
 
-void kobj_hold(struct kobj *o, unsigned int rights)
-{
-	o->kt->hold(o, rights);
-}
-
-void kobj_drop(struct kobj *o, unsigned int rights)
-{
-	o->kt->drop(o, rights);
-}
-
 /* @t's table, made if @make and it has none; NULL without one. */
 static struct handle_table *handle_table(struct task *t, bool make)
 {

@@ -11,26 +11,13 @@
 #define KEEL_HANDLE_H
 
 #include "keel.h"
+#include "lib/kobj.h"
 #include "lib/spinlock.h"
 #include "keel/syscall.h"
 
 #define HANDLE_MAX	64	/* slots per task */
 
 struct task;
-struct kobj;
-
-/* What a type does when a reference with some rights is taken or dropped. */
-struct kobj_type {
-	const char *name;
-	unsigned int type;		/* KEEL_OBJ_* */
-	void (*hold)(struct kobj *o, unsigned int rights);
-	void (*drop)(struct kobj *o, unsigned int rights);	/* may free @o */
-};
-
-/* The head of every kernel object a handle can name. */
-struct kobj {
-	const struct kobj_type *kt;	/* immutable while referenced */
-};
 
 struct handle {
 	struct kobj *obj;		/* NULL: a free slot */
@@ -46,10 +33,6 @@ struct handle_table {
 	struct spinlock lock;
 	struct handle slot[HANDLE_MAX];		/* guarded by lock */
 };
-
-/* A reference with @rights: taking one counts as a holder of those rights. */
-void kobj_hold(struct kobj *o, unsigned int rights);
-void kobj_drop(struct kobj *o, unsigned int rights);
 
 /*
  * Put @o with @rights in @t's table, consuming one reference the caller

@@ -8,16 +8,12 @@
 #include "machine.h"
 #include "lib/log.h"
 #include "lib/panic.h"
+#include "lib/power.h"
+#include "sbi/sbi.h"
 
 struct dt_info machine_dt;
 const void *machine_fdt;
 uint64_t machine_fdt_pa;
-uint64_t machine_test_finisher_pa;
-bool machine_has_poweroff;
-
-/* QEMU hw/misc/sifive_test.c: low 16 bits the command, high 16 the exit code. */
-#define FINISHER_FAIL		0x3333
-#define FINISHER_EXIT_CODE(c)	((uint32_t)(c) << 16)
 
 /* Is @want one of the NUL-separated strings of @p (a "compatible" of @len bytes)? */
 static bool machine_compat_has(const char *p, int len, const char *want)
@@ -52,9 +48,14 @@ static uint32_t machine_cells(int node, const char *name, uint32_t dflt)
 	return p && len == 4 ? (uint32_t)dt_read_cells(p, 1) : dflt;
 }
 
-/* Find the power devices: the test finisher and anything that powers off. */
+/*
+ * Find the power devices: the test finisher and anything that powers off;
+ * tell lib/power.c (power_set_finisher).
+ */
 static void machine_find_power(void)
 {
+	uint64_t finisher_pa = 0;
+	bool has_poweroff = false;
 	int depth = 0;
 
 	/* One look at each node's "compatible": the walk is on the boot path. */
@@ -72,30 +73,21 @@ static void machine_find_power(void)
 			continue;
 		if (machine_compat_has(compat, len, "syscon-poweroff") ||
 		    machine_compat_has(compat, len, "gpio-poweroff"))
-			machine_has_poweroff = true;
-		if (machine_test_finisher_pa || (!machine_compat_has(compat, len, "sifive,test0") &&
+			has_poweroff = true;
+		if (finisher_pa || (!machine_compat_has(compat, len, "sifive,test0") &&
 						 !machine_compat_has(compat, len, "sifive,test1")))
 			continue;
-		machine_has_poweroff = true;
+		has_poweroff = true;
 		parent = dt_parent_offset(machine_fdt, node);
 		ac = parent >= 0 ? machine_cells(parent, "#address-cells", 2) : 2;
 		reg = dt_getprop(machine_fdt, node, "reg", &len);
 		if (reg && (ac == 1 || ac == 2) && len >= (int)(4 * ac))
-			machine_test_finisher_pa = dt_read_cells(reg, (int)ac);
+			finisher_pa = dt_read_cells(reg, (int)ac);
 	}
+	power_set_finisher(finisher_pa, has_poweroff);
 }
 
 int machine_dma_noncoherent = -1;
-
-void machine_emulator_fail(void)
-{
-	uint64_t pa = machine_test_finisher_pa;
-
-	if (!pa || pa >= DIRECT_MAP_SIZE)
-		return;
-	/* Mapped by the early map, and by vm_init() in the kernel map. */
-	*(volatile uint32_t *)pa_to_kva(pa) = FINISHER_FAIL | FINISHER_EXIT_CODE(1);
-}
 
 void machine_init(uint64_t fdt_pa)
 {
@@ -233,3 +225,30 @@ void machine_log(unsigned long boot_hartid)
 			"memory to devices must write back and invalidate caches themselves\n",
 			dt_node_name(machine_fdt, machine_dma_noncoherent));
 }
+
+/* Boot hart, after sbi_probe(): say what the firmware is and offers. */
+void machine_log_sbi(void)
+{
+	if (!sbi.base) {
+		pr_warn("sbi: no base extension (SBI v0.1?): legacy calls only\n");
+		return;
+	}
+	/* OpenSBI encodes its version as major << 16 | minor. */
+	pr_info("sbi: SBI specification v%lu.%lu, %s v%lu.%lu\n",
+		(sbi.spec_version >> 24) & 0x7f, sbi.spec_version & 0xffffff,
+		sbi_impl_name(sbi.impl_id), sbi.impl_version >> 16,
+		sbi.impl_version & 0xffff);
+	pr_info("sbi: extensions:%s%s%s%s%s%s; missing:%s%s%s%s%s%s%s\n",
+		sbi.time ? " TIME" : "", sbi.ipi ? " IPI" : "", sbi.rfence ? " RFENCE" : "",
+		sbi.hsm ? " HSM" : "", sbi.srst ? " SRST" : "", sbi.dbcn ? " DBCN" : "",
+		sbi.time ? "" : " TIME", sbi.ipi ? "" : " IPI", sbi.rfence ? "" : " RFENCE",
+		sbi.hsm ? "" : " HSM", sbi.srst ? "" : " SRST", sbi.dbcn ? "" : " DBCN",
+		(sbi.time && sbi.ipi && sbi.rfence && sbi.hsm && sbi.srst && sbi.dbcn) ?
+			" none" : "");
+	pr_info("sbi: console through %s\n", sbi.dbcn ? "DBCN" : "the legacy putchar");
+	if (!sbi.hsm)
+		pr_warn("sbi: no HSM extension: Keel will run uniprocessor\n");
+	if (!sbi.srst)
+		pr_warn("sbi: no SRST extension: poweroff uses the legacy shutdown call\n");
+}
+

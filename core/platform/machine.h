@@ -23,19 +23,7 @@ const struct dt_hart *machine_find_hart(unsigned long hartid);
 /* Does @node's "compatible" list @want? */
 bool machine_node_compatible(int node, const char *want);
 
-/*
- * QEMU's test finisher ("sifive,test0/1" in the DT), or 0. OpenSBI 1.x
- * drives it on SRST but passes no exit code, so QEMU would exit 0 after
- * a panic; machine_emulator_fail() writes FAIL with code 1 itself.
- */
-extern uint64_t machine_test_finisher_pa;
-/*
- * Does the DT describe a device the firmware can power off with
- * (syscon-poweroff, gpio-poweroff, the test finisher)? OpenSBI 1.1 hangs
- * in SRST shutdown without one (QEMU sifive_u), so power.c resets instead.
- */
-extern bool machine_has_poweroff;
-void machine_emulator_fail(void);
+void machine_log_sbi(void);
 /*
  * The node that says "dma-noncoherent" (JH7100's /soc), or -1: devices
  * there do not snoop the harts' caches.

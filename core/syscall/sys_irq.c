@@ -1,9 +1,9 @@
 /*
  * sys_irq.c - interrupts from user space: irq_create, irq_ack. The IRQ
- * objects and the PLIC they sit on are drivers/plic.c.
+ * objects are object/irq.c, the PLIC they sit on drivers/plic.c.
  */
 #include "sys_common.h"
-#include "drivers/plic.h"
+#include "object/irq.h"
 #include "object/handle.h"
 
 SYSCALL_DEFINE4(irq_create, long, ctl, unsigned long, source, long, notif_h, unsigned long, bits)
@@ -14,7 +14,7 @@ SYSCALL_DEFINE4(irq_create, long, ctl, unsigned long, source, long, notif_h, uns
 	if (!err)
 		err = handle_get(notif_h, KEEL_OBJ_NOTIFICATION, KEEL_R_SIGNAL, &n);
 	if (!err)
-		err = plic_irq_create(n, source, bits, &q);
+		err = irq_create(n, source, bits, &q);
 	if (err)
 		return err;
 	return handle_install(task_current(), q, KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
@@ -27,6 +27,6 @@ SYSCALL_DEFINE1(irq_ack, long, h)
 
 	if (err)
 		return err;
-	plic_irq_ack(o);
+	irq_ack(o);
 	return 0;
 }

@@ -318,3 +318,39 @@ void selftest_run(const char *list)
 		panic("selftest: %u of %u failed", failed, n);
 	power_off();
 }
+
+/*
+ * Self-tests that are user programs: with selftest=<name> the core runs
+ * <path> as pid 1 instead of /init (it has init's handles) and leaves the
+ * in-kernel self-tests out; the program reports KTAP and powers off.
+ */
+static const struct {
+	const char *name, *path;
+} user_selftests[] = {
+	{ "syscall-fuzz", "/bin/syscall_fuzz" },
+};
+
+/* The program of a user-space self-test named by selftest=, or NULL. */
+const char *selftest_user_program(const char *list)
+{
+	for (unsigned int i = 0; list && i < ARRAY_SIZE(user_selftests); i++)
+		if (!strcmp(list, user_selftests[i].name))
+			return user_selftests[i].path;
+	return NULL;
+}
+
+bool selftest_in_kernel(const char *list)
+{
+	return list && !selftest_user_program(list);
+}
+
+const char *selftest_user_env(void)
+{
+	static char env[32];
+
+	/* How long selftest=syscall-fuzz runs (syscall-fuzz.ms=). */
+	if (!selftest_user_program(cmdline.selftest))
+		return NULL;
+	fmt_snprintf(env, sizeof(env), "syscall_fuzz_ms=%u", cmdline.syscall_fuzz_ms);
+	return env;
+}

@@ -3,11 +3,20 @@
  * and reported in KTAP (Linux's kernel test format), ending with
  * "N passed, N failed". crash-* suites end in a panic on purpose: they
  * prove that a fault is caught and reported.
+ *
+ * Only the test Image (build/Image-test, core/main.c built with
+ * KEEL_SELFTESTS=1 and linked with core/test/) has them.
  */
 #ifndef KEEL_SELFTEST_H
 #define KEEL_SELFTEST_H
 
 #include "keel.h"
+#include "lib/log.h"
+#include "lib/panic.h"
+
+#ifndef KEEL_SELFTESTS
+#define KEEL_SELFTESTS 0
+#endif
 
 /* selftest_smp.c: the "smp" suite. */
 bool selftest_smp_online(void);
@@ -22,7 +31,47 @@ bool selftest_wait_timeout(void);
 bool selftest_hotplug(void);
 bool selftest_spin_stuck(void);
 
+#if KEEL_SELFTESTS
 /* kernel_init, at the end of bring-up. Runs @list, then powers off. */
 __noreturn void selftest_run(const char *list);
+/* Does selftest=@list (may be NULL) ask for in-kernel suites? */
+bool selftest_in_kernel(const char *list);
+/* The program a user-space self-test named by @list runs as pid 1, or NULL. */
+const char *selftest_user_program(const char *list);
+/* The environment string that program needs (syscall_fuzz_ms=N), or NULL. */
+const char *selftest_user_env(void);
+#else
+/*
+ * The shipping Image has no self-tests (build/Image-test has them): it
+ * says so once and boots as if selftest= were not there.
+ */
+static inline bool selftest_in_kernel(const char *list)
+{
+	static bool said;
+
+	if (list && !said) {
+		said = true;
+		pr_warn("selftest: this Image has no self-tests (selftest=%s ignored); "
+			"boot build/Image-test\n", list);
+	}
+	return false;
+}
+
+static inline __noreturn void selftest_run(const char *list)
+{
+	panic("selftest: no self-tests in this Image (selftest=%s)", list);
+}
+
+static inline const char *selftest_user_program(const char *list)
+{
+	(void)selftest_in_kernel(list);
+	return NULL;
+}
+
+static inline const char *selftest_user_env(void)
+{
+	return NULL;
+}
+#endif
 
 #endif

@@ -5,6 +5,7 @@
  * hart, a TLB that must not be stale after a shootdown, threads that must
  * move and spread.
  */
+#include "lib/err.h"
 #include "selftest.h"
 #include "platform/cmdline.h"
 #include "arch/cpu.h"
@@ -19,6 +20,7 @@
 #include "kernel/task.h"
 #include "kernel/timer.h"
 #include "mm/vm.h"
+#include "kernel/tlb.h"
 #include "kernel/wait.h"
 
 #define FAIL(...) do { pr_info("    # " __VA_ARGS__); return false; } while (0)
@@ -294,7 +296,7 @@ bool selftest_smp_tlb_shootdown(void)
 	*(uint64_t *)pa_to_kva(pa_b) = ST_VAL_B;
 	if (vm_map(vm_kernel_root(), VM_TEST_VA, pa_a, PAGE_SIZE, PTE_R | PTE_W))
 		FAIL("cannot map the test page\n");
-	vm_flush_kernel_range(VM_TEST_VA, PAGE_SIZE);
+	tlb_flush_kernel_range(VM_TEST_VA, PAGE_SIZE);
 
 	__atomic_store_n(&st_phase, ST_READ_A, __ATOMIC_RELEASE);
 	for (unsigned int i = 0; i < n; i++) {
@@ -309,7 +311,7 @@ bool selftest_smp_tlb_shootdown(void)
 
 	/* Every reader has VM_TEST_VA -> A in its TLB now. Move it to B. */
 	if (ok && (vm_unmap(vm_kernel_root(), VM_TEST_VA, PAGE_SIZE) ||
-		   (vm_flush_kernel_range(VM_TEST_VA, PAGE_SIZE),
+		   (tlb_flush_kernel_range(VM_TEST_VA, PAGE_SIZE),
 		    vm_map(vm_kernel_root(), VM_TEST_VA, pa_b, PAGE_SIZE, PTE_R | PTE_W))))
 		ok = false;
 	__atomic_store_n(&st_phase, ST_READ_B, __ATOMIC_RELEASE);
@@ -322,7 +324,7 @@ bool selftest_smp_tlb_shootdown(void)
 		wrong += st_readers[i].wrong_a;
 	}
 	if (!vm_unmap(vm_kernel_root(), VM_TEST_VA, PAGE_SIZE))
-		vm_flush_kernel_range(VM_TEST_VA, PAGE_SIZE);
+		tlb_flush_kernel_range(VM_TEST_VA, PAGE_SIZE);
 	pmem_free_page(pa_a);
 	pmem_free_page(pa_b);
 	pr_info("    # %u readers on other harts; %lu stale reads after the shootdown\n", n, stale);

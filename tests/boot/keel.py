@@ -63,8 +63,14 @@ def config(path=os.path.join(BUILD, "config.ninja")):
     return conf
 
 
+def default_image(append=None):
+    """build/Image, or build/Image-test (the one with the self-tests) for selftest=."""
+    wants_tests = append is not None and any(w.startswith("selftest=") for w in append.split())
+    return os.path.join(BUILD, "Image-test" if wants_tests else "Image")
+
+
 class Keel:
-    """One QEMU run of build/Image, read line by line."""
+    """One QEMU run of build/Image (build/Image-test for selftest=), read line by line."""
 
     def __init__(self, name, machine="virt", smp=1, mem="256M", append=None,
                  bios=None, dtb=None, kernel=None, initrd=None, extra=(), conf=None,
@@ -77,7 +83,7 @@ class Keel:
         self.status = None  # QEMU's exit status once it has exited
         args = ["-M", machine, "-smp", str(smp), "-m", mem,
                 "-nographic", "-no-reboot", "-bios", bios or conf["firmware"],
-                "-kernel", kernel or os.path.join(BUILD, "Image")]
+                "-kernel", kernel or default_image(append)]
         if append is not None:
             args += ["-append", append]
         if dtb:

@@ -48,8 +48,8 @@ def test_stuck_spinlock_is_reported_with_its_holder(keel, conf):
 
 
 def nm(conf):
-    """{symbol: address} of build/keel.elf."""
-    out = subprocess.run([conf["cross"] + "nm", os.path.join(K.BUILD, "keel.elf")],
+    """{symbol: address} of build/keel-test.elf (the test Image selftest= boots)."""
+    out = subprocess.run([conf["cross"] + "nm", os.path.join(K.BUILD, "keel-test.elf")],
                          check=True, capture_output=True, text=True).stdout
     syms = {}
     for line in out.splitlines():
@@ -109,3 +109,19 @@ def test_crash_is_reported_and_exits_nonzero(keel, conf, case):
         assert syms["__rodata_start"] <= stval < syms["__rodata_end"]
     elif case == "crash-null":
         assert stval == 16, k.why("stval 0x%x, expected 0x10 (NULL + 16)" % stval)
+
+
+def test_shipping_image_has_no_selftests(keel, conf):
+    """SELFTEST_IMAGE_0001: build/Image carries no self-test code; selftest= on it
+    says so once and the system boots as without it."""
+    out = subprocess.run([conf["cross"] + "nm", os.path.join(K.BUILD, "keel.elf")],
+                         check=True, capture_output=True, text=True).stdout
+    test_code = ("selftest_smp_counters", "selftest_hotplug", "selftest_user_program")
+    assert not [s for s in test_code if s in out], "self-test code in build/keel.elf"
+    assert all(s in nm(conf) for s in test_code)
+    k = keel(smp=1, append="selftest=core", kernel=os.path.join(K.BUILD, "Image"),
+             initrd=os.path.join(K.BUILD, "initramfs.cpio"))
+    k.expect_line(r"selftest: this Image has no self-tests \(selftest=core ignored\); "
+                  r"boot build/Image-test$")
+    k.expect_line(r"init: ready$", timeout=30)
+    assert not k.find(r"KTAP version"), k.why("the shipping Image ran self-tests")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """stress.py - the hart-count stress matrix behind `ninja stress`.
 
-Boots build/Image on QEMU with `selftest=smp` over a matrix of hart
+Boots build/Image-test on QEMU with `selftest=smp` over a matrix of hart
 counts, a multi-socket virt and sifive_u, each configuration --runs
 times (STRESS_RUNS, default 3), plus `selftest=hotplug` rows. A boot
 passes when it brings up every usable hart (`smp: brought up N of N`),
@@ -301,8 +301,8 @@ def parse_args(argv):
                    % (TIMEOUT_BASE_S, TIMEOUT_PER_HART_S))
     p.add_argument("--append", action="append", default=[], metavar="ARGS",
                    help="more kernel command line after selftest=... (repeatable)")
-    p.add_argument("--image", default=os.path.join(K.BUILD, "Image"),
-                   help="the kernel to boot (default build/Image)")
+    p.add_argument("--image", default=os.path.join(K.BUILD, "Image-test"),
+                   help="the kernel to boot (default build/Image-test, which has the self-tests)")
     p.add_argument("--log-dir", default=LOG_DIR,
                    help="where failed boots' logs go; emptied of *.log first "
                    "(default build/stress-logs)")

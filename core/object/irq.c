@@ -1,0 +1,117 @@
+/*
+ * irq.c - IRQ objects: a device interrupt becomes bits on a notification.
+ *
+ * irq_create() attaches a handler to the PLIC source (drivers/plic.c);
+ * when the device interrupts, the PLIC claims the source and the handler
+ * signals the notification; the claim stays open until the driver's
+ * irq_ack(). The last reference detaches the source (disabled, an open
+ * claim completed) and drops the notification.
+ *
+ * Locking: irq_lock guards the pool and the reference counts. The
+ * handler runs under plic_lock and reads only fields immutable while the
+ * source is attached. Lock order: irq_lock, then plic_lock, then a
+ * notification's lock.
+ */
+#include "irq.h"
+#include "ipc.h"
+#include "drivers/plic.h"
+#include "lib/kobj.h"
+#include "lib/spinlock.h"
+#include "keel/syscall.h"
+
+#define IRQ_OBJS	64	/* interrupts bound at once */
+
+struct irq_obj {
+	struct kobj obj;
+	unsigned int refs;		/* guarded by irq_lock; the slot is free at 0 */
+	unsigned int source;		/* immutable while refs > 0 */
+	struct kobj *notif;		/* a reference with the signal right; immutable */
+	unsigned long bits;		/* immutable */
+};
+
+static struct spinlock irq_lock = SPINLOCK_INIT;
+static struct irq_obj irq_pool[IRQ_OBJS];	/* guarded by irq_lock */
+
+static struct irq_obj *irq_of(struct kobj *o)
+{
+	return (struct irq_obj *)o;
+}
+
+/* plic_lock held: the device interrupted. */
+static void irq_fire(void *arg, unsigned int source)
+{
+	struct irq_obj *q = arg;
+
+	(void)source;
+	ipc_notif_signal(q->notif, q->bits);
+}
+
+static void irq_hold(struct kobj *o, unsigned int rights)
+{
+	unsigned long flags = spin_lock_irqsave(&irq_lock);
+
+	(void)rights;
+	irq_of(o)->refs++;
+	spin_unlock_irqrestore(&irq_lock, flags);
+}
+
+static void irq_drop(struct kobj *o, unsigned int rights)
+{
+	struct irq_obj *q = irq_of(o);
+	unsigned long flags = spin_lock_irqsave(&irq_lock);
+	struct kobj *notif = NULL;
+
+	(void)rights;
+	if (q->refs == 1) {
+		/* Detached before the slot is free: irq_fire() cannot see it again. */
+		plic_detach(q->source);
+		notif = q->notif;
+	}
+	q->refs--;
+	spin_unlock_irqrestore(&irq_lock, flags);
+	if (notif)
+		kobj_drop(notif, KEEL_R_SIGNAL);
+}
+
+static const struct kobj_type irq_type = {
+	.name = "irq", .type = KEEL_OBJ_IRQ, .hold = irq_hold, .drop = irq_drop,
+};
+
+int irq_create(struct kobj *n, unsigned long source, unsigned long bits, struct kobj **out)
+{
+	struct irq_obj *q = NULL;
+	unsigned long flags;
+	int err;
+
+	if (!bits || source > UINT32_MAX)
+		return -KEEL_ERANGE;
+	flags = spin_lock_irqsave(&irq_lock);
+	for (unsigned int i = 0; i < IRQ_OBJS && !q; i++)
+		if (!irq_pool[i].refs)
+			q = &irq_pool[i];
+	if (!q) {
+		spin_unlock_irqrestore(&irq_lock, flags);
+		return -KEEL_ENOMEM;
+	}
+	q->obj.kt = &irq_type;
+	q->refs = 1;
+	q->source = (unsigned int)source;
+	q->notif = n;
+	q->bits = bits;
+	kobj_hold(n, KEEL_R_SIGNAL);
+	err = plic_attach(q->source, irq_fire, q);
+	if (err)
+		q->refs = 0;
+	spin_unlock_irqrestore(&irq_lock, flags);
+	if (err) {
+		kobj_drop(n, KEEL_R_SIGNAL);
+		return err;
+	}
+	*out = &q->obj;
+	return 0;
+}
+
+void irq_ack(struct kobj *o)
+{
+	plic_complete(irq_of(o)->source);
+}

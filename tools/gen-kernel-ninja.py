@@ -1,0 +1,41 @@
+#!/usr/bin/env python3
+"""Rewrite build.ninja's kernel object list from the files under boot/, sbi/ and core/.
+
+Run after adding or removing a core file; `ninja` fails on a missing object otherwise.
+core/test/ is built into the test Image only (build/keel-test.elf).
+"""
+import glob
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BEGIN = "# --- kernel objects (tools/gen-kernel-ninja.py) ---\n"
+END = "# --- end of kernel objects ---\n"
+
+
+def main():
+    text = (ROOT / "build.ninja").read_text()
+    import os
+    os.chdir(ROOT)
+    srcs = ["boot/entry.S"] + sorted(glob.glob("core/**/*.S", recursive=True)) + ["sbi/sbi.c"] + \
+        sorted(glob.glob("core/**/*.c", recursive=True))
+    lines, ship, test = [], [], []
+    for s in srcs:
+        o = "$builddir/k/" + re.sub(r"\.[cS]$", ".o", s)
+        lines.append(f"build {o}: {'kas' if s.endswith('.S') else 'kcc'} {s}")
+        if s.startswith("core/test/"):
+            lines.append("  kcflags = $kcflags -DKEEL_SELFTESTS=1")
+        (test if s.startswith("core/test/") else ship).append(o)
+    # main.c is built twice: without and with the self-tests (KEEL_SELFTESTS).
+    lines.append("build $builddir/k/core/main-test.o: kcc core/main.c\n  kcflags = $kcflags -DKEEL_SELFTESTS=1")
+    main_test = [o.replace("core/main.o", "core/main-test.o") for o in ship]
+    body = BEGIN + "\n".join(lines) + "\n\nbuild $builddir/keel.elf: kld"
+    body += "".join(f" $\n    {o}" for o in ship) + " | boot/kernel.ld\n"
+    body += "build $builddir/keel-test.elf: kld" + "".join(f" $\n    {o}" for o in main_test + test)
+    body += " | boot/kernel.ld\n" + END
+    a, b = text.index(BEGIN), text.index(END) + len(END)
+    (ROOT / "build.ninja").write_text(text[:a] + body + text[b:])
+
+
+if __name__ == "__main__":
+    main()
