@@ -5,7 +5,10 @@ Images come from `mke2fs -t ext2 -d <staged tree>`; every mutation is
 followed by a sync, then `e2fsck -fn` (must exit 0) and debugfs reading
 the result back, so the library is judged by the reference tools, not by
 itself. The harness is built with ASan+UBSan; corrupt images must give
-an error, never a sanitizer report, a crash or a hang.
+an error, never a sanitizer report, a crash or a hang. Crafted ones (one
+per kind of corruption) must give the exact error and "corrupt:" line,
+and change no block the refused operation had no right to: images are
+compared byte for byte, and e2fsck -fn must say the same before and after.
 
 IDs: EXT2_R* read, EXT2_W* write, EXT2_D* directories, EXT2_S* space,
 EXT2_M* mount checks, EXT2_C* corrupt images.
@@ -1141,6 +1144,64 @@ def test_misplaced_group_metadata(image, g, field, value, what):
     v = value(Geometry(img))
     patch(img, gd_off(img, g) + field, "I", v)
     assert mount_error(img) == ("EINVAL", f"group {g}: {what} {v}")
+
+
+@pytest.mark.parametrize("bs,group,size", [(1024, 512, "2M"), (4096, 512, "8M")])
+def test_fuzzed_writes_spare_system_zone(tmp_path, bs, group, size):
+    """EXT2_C0018: random damage, then writes of marker bytes: no marker lands in the
+    system zone of the damaged image, and no backup superblock or descriptor changes."""
+    src = tmp_path / "fuzzsrc"
+    (src / "d" / "e").mkdir(parents=True)
+    (src / "d" / "f").write_bytes(bytes(range(256)) * 60)
+    (src / "g").write_bytes(b"g" * 100)
+    os.symlink("x" * 80, src / "sl")
+    for i in range(40):
+        (src / "d" / "e" / f"n{i}").write_bytes(b"x")
+    zfile = tmp_path / "z"
+    zfile.write_bytes(b"Z" * 40000)
+    base = mkfs(tmp_path / "fuzz.img", src, bs=bs, size=size, opts=("-N", "64", "-g", str(group)))
+    data = base.read_bytes()
+    geo = Geometry(base)
+    assert geo.groups == 4
+    backups = sorted(geo.backups() - set(range(geo.first, geo.first + 1 + geo.gdt)))
+    zone_list = sorted(geo.zone())
+    z = "Z" * 60
+    script = ["info", "tree /", f"put /d/new {zfile}", f"put /big {zfile}",
+              f"pwrite /d/f 100 {z}", f"append /d/f {z}", "mkdir /d/e/z", f"put /d/e/z/w {zfile}",
+              "rm /d/f", "rm /d/e/n3", "rm /g", "rm /sl", f"write /g2 {z}", "fill /d/e/q 5000",
+              "sync"]
+    rnd = random.Random(bs + 1)
+    for case in range(40):
+        buf = bytearray(data)
+        # Not the primary superblock (its geometry is the test's too): the
+        # descriptors, a group's bitmaps, inode table and the blocks after
+        # (directories, indirect blocks). Random bytes, system-zone block
+        # numbers where pointers are, bitmap bits cleared under metadata.
+        for _ in range(rnd.choice((1, 4, 16, 64))):
+            kind, g = rnd.random(), rnd.randrange(geo.groups)
+            bb, ib, it = geo.desc[g]
+            pos = rnd.choice(((geo.first + 1) * bs + rnd.randrange(32 * geo.groups),
+                              bb * bs + rnd.randrange((it - bb + geo.itable + 16) * bs)))
+            if kind < 0.4:
+                buf[pos] = rnd.randrange(256) if rnd.random() < 0.7 else buf[pos] ^ 0xff
+            elif kind < 0.8:
+                if rnd.random() < 0.7:	# an i_block[] slot of one of the group's inodes
+                    pos = it * bs + rnd.randrange(geo.ipg) * geo.isize + 40 + 4 * rnd.randrange(15)
+                struct.pack_into("<I", buf, pos & ~3, rnd.choice(zone_list))
+            else:
+                buf[bb * bs + rnd.randrange(geo.bpg // 8)] &= rnd.randrange(256)
+        img = tmp_path / "case.img"
+        for small in (False, True):
+            img.write_bytes(bytes(buf))
+            zone = Geometry(img).zone()
+            run(img, script, timeout=20, small=small)
+            after = img.read_bytes()
+            for b in backups:
+                assert after[b * bs:(b + 1) * bs] == buf[b * bs:(b + 1) * bs], (case, b)
+            for b in zone:
+                blk = after[b * bs:(b + 1) * bs]
+                for mark in (b"Z" * 32, b"\xa5" * 32):
+                    assert mark not in blk or mark in buf[b * bs:(b + 1) * bs], (case, small, b)
 
 
 # --- random operations against a model --------------------------------------
