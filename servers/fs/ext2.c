@@ -1500,16 +1500,38 @@ int ext2_stat(struct ext2_fs *fs, const char *path, uint64_t *size, uint32_t *mo
 	return 0;
 }
 
+/* Whether inode @ino, named in a directory, is used in its bitmap (else it is up for grabs). */
+static int inode_check_used(struct ext2_fs *fs, uint32_t ino)
+{
+	uint32_t bit = (ino - 1) % fs->inodes_per_group;
+	struct ext2_group_desc gd;
+	struct ext2_cblock *c;
+	int err;
+
+	err = gd_get(fs, ino_group(fs, ino), &gd);
+	if (!err)
+		err = blk_get(fs, gd.bg_inode_bitmap, BLK_READ, &c);
+	if (err)
+		return err;
+	if (!(c->data[bit / 8] & (1U << (bit % 8))))
+		return corrupt(fs, "inode %: named, but free in the bitmap", ino, 0, 0);
+	return 0;
+}
+
 /*
- * Whether inode @ino's size agrees with its kind before its blocks are
- * read, written or freed: a file no bigger than its map reaches, a fast
- * symlink's target inside i_block[], a slow one's in its one block (so
- * removing it frees no more). 0, or -EXT2_EIO and a report.
+ * Whether inode @ino is sound before its blocks are read, written or
+ * freed: used in its bitmap, a file no bigger than its map reaches, a
+ * fast symlink's target inside i_block[], a slow one's in its one block
+ * (so removing it frees no more). 0, or -EXT2_EIO and a report.
  */
 static int inode_check(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in)
 {
 	unsigned int i;
+	int err;
 
+	err = inode_check_used(fs, ino);
+	if (err)
+		return err;
 	if (is_reg(in) && inode_size(in) > bmap_limit(fs))
 		return corrupt(fs, "inode %: size % beyond its block map", ino, inode_size(in), 0);
 	if ((in->i_mode & EXT2_S_IFMT) != EXT2_S_IFLNK)

@@ -1107,6 +1107,17 @@ def test_inode_size_corrupt(image, what):
     assert corrupt_lines(out) == [want] * (len(script) - 1), out
 
 
+def test_named_inode_free_in_bitmap(image):
+    """EXT2_C0019: a file whose inode the bitmap calls free: read, write and truncate give EIO, nothing written."""
+    img = image(1024)
+    ino = ino_of(img, "/hello.txt")
+    off = Geometry(img).desc[0][1] * 1024 + (ino - 1) // 8
+    patch(img, off, "B", peek(img, off, "B") & ~(1 << ((ino - 1) % 8)))
+    out = refused(img, ["cat /hello.txt", "pwrite /hello.txt 0 X", "write /hello.txt X", "sync"])
+    assert errors(out) == ["EIO"] * 3
+    assert corrupt_lines(out) == [f"inode {ino}: named, but free in the bitmap"] * 3
+
+
 def test_free_count_lies(image):
     """EXT2_C0016: a group free count claiming every block: frees clamp it, the next mount still works."""
     img = image(1024)
