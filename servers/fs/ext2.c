@@ -18,13 +18,20 @@
  *  - No pointer into the cache is kept across another call that takes a
  *    block: any of them may evict. On-disk structures are memcpy'd into
  *    locals and back, which also keeps unaligned or aliased access out.
- *  - Every number read from the disk is checked before it indexes
- *    anything: block numbers against the device area, directory entries
- *    against their block, indexes against counts. Walks are bounded by
- *    the depth of the block map, the size of a directory and the length
- *    of a path, so a corrupt image gives -EXT2_EIO, never a loop. Freeing
- *    a block whose bit is already clear is an error too: a block map
- *    whose entries repeat stops at the second visit.
+ *  - The disk is input. Every number read from it is checked before
+ *    anything is read or written through it: a block of a file's map
+ *    must be on the file system, outside the system zone (superblock
+ *    copies, descriptors and reserved ones, bitmaps, inode tables: see
+ *    group_meta) and used in its bitmap, and not already on its walk
+ *    (block_check, bmap_check); directory entries fit their block and
+ *    name no reserved inode; sizes agree with the map. Mount checks the
+ *    geometry and that each group's metadata lies in the group, clear of
+ *    the rest. Walks are bounded by the depth of the block map, the size
+ *    of a directory and the length of a path, so a corrupt image gives
+ *    -EXT2_EIO and a line to dev.log (corrupt(), a few a mount), never a
+ *    loop. A map is checked whole before any of it is freed; a block in
+ *    it twice on two branches stops at its clear bit. The allocators
+ *    pass over metadata blocks and in-use inodes a bitmap calls free.
  *  - The superblock's free counts are kept in fs->free_*, summed from the
  *    group descriptors at mount, and written at ext2_sync().
  *
@@ -82,6 +89,10 @@
 /* An xattr block's header: magic, then the number of inodes sharing it. */
 #define EXT2_XATTR_MAGIC 0xea020000
 
+/* Compat features that move metadata: reserved descriptor blocks, fewer backups. */
+#define EXT2_FEATURE_COMPAT_RESIZE_INODE  0x0010
+#define EXT2_FEATURE_COMPAT_SPARSE_SUPER2 0x0200
+
 /* Features this code handles; the rest of incompat is refused, of ro_compat mounts read-only. */
 #define EXT2_FEATURE_INCOMPAT_FILETYPE	    0x0002
 #define EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER 0x0001
@@ -126,12 +137,23 @@ struct ext2_super {
 	uint32_t s_feature_compat;
 	uint32_t s_feature_incompat;
 	uint32_t s_feature_ro_compat;
-	uint8_t s_rest[EXT2_SUPER_SIZE - 104];
+	uint8_t s_uuid[16];
+	char s_volume_name[16];
+	char s_last_mounted[64];
+	uint32_t s_algorithm_usage_bitmap;
+	uint8_t s_prealloc_blocks;
+	uint8_t s_prealloc_dir_blocks;
+	uint16_t s_reserved_gdt_blocks; /* resize_inode: descriptor blocks kept for growth */
+	uint8_t s_mid[588 - 208];
+	uint32_t s_backup_bgs[2]; /* sparse_super2: the two groups with backups */
+	uint8_t s_rest[EXT2_SUPER_SIZE - 596];
 };
 _Static_assert(sizeof(struct ext2_super) == EXT2_SUPER_SIZE, "superblock size");
 _Static_assert(offsetof(struct ext2_super, s_magic) == 56, "s_magic offset");
 _Static_assert(offsetof(struct ext2_super, s_first_ino) == 84, "s_first_ino offset");
 _Static_assert(offsetof(struct ext2_super, s_feature_ro_compat) == 100, "ro_compat offset");
+_Static_assert(offsetof(struct ext2_super, s_reserved_gdt_blocks) == 206, "reserved gdt offset");
+_Static_assert(offsetof(struct ext2_super, s_backup_bgs) == 0x24c, "backup_bgs offset");
 
 struct ext2_group_desc {
 	uint32_t bg_block_bitmap;
@@ -189,18 +211,19 @@ static uint32_t rec_size(uint32_t len)
 	return (EXT2_DIRENT_HEAD + len + 3) & ~3U;
 }
 
-/* --- messages (ext2_mount's reasons) ---------------------------------- */
+/* --- messages (ext2_mount's reasons, corruption reports) --------------- */
 
-static void msg_add(struct ext2_fs *fs, const char *s)
+/* Appends @s to the line @buf (EXT2_MSG_MAX bytes), cut short if it must. */
+static void msg_add(char *buf, const char *s)
 {
-	size_t n = strlen(fs->msg);
+	size_t n = strlen(buf);
 
 	while (*s && n < EXT2_MSG_MAX - 1)
-		fs->msg[n++] = *s++;
-	fs->msg[n] = '\0';
+		buf[n++] = *s++;
+	buf[n] = '\0';
 }
 
-static void msg_num(struct ext2_fs *fs, uint64_t v, unsigned int base)
+static void msg_num(char *buf, uint64_t v, unsigned int base)
 {
 	char tmp[24];
 	int i = sizeof(tmp) - 1;
@@ -211,18 +234,47 @@ static void msg_num(struct ext2_fs *fs, uint64_t v, unsigned int base)
 		v /= base;
 	} while (v && i > 0);
 	if (base == 16)
-		msg_add(fs, "0x");
-	msg_add(fs, &tmp[i]);
+		msg_add(buf, "0x");
+	msg_add(buf, &tmp[i]);
 }
 
 /* Sets fs->msg to "@what@val" and returns @err, for one-line refusals. */
 static int refuse(struct ext2_fs *fs, int err, const char *what, uint64_t val, unsigned int base)
 {
 	fs->msg[0] = '\0';
-	msg_add(fs, what);
+	msg_add(fs->msg, what);
 	if (base)
-		msg_num(fs, val, base);
+		msg_num(fs->msg, val, base);
 	return err;
+}
+
+/*
+ * Reports corruption found after mount and returns -EXT2_EIO: @fmt with
+ * each '%' replaced by the next of @a, @b, @c in decimal, to dev.log. Only
+ * EXT2_LOG_MAX lines a mount, then one saying so: the disk is the input.
+ */
+static int corrupt(struct ext2_fs *fs, const char *fmt, uint64_t a, uint64_t b, uint64_t c)
+{
+	const uint64_t args[3] = { a, b, c };
+	char line[EXT2_MSG_MAX] = "", piece[2] = "";
+	unsigned int n = 0;
+
+	if (!fs->dev.log || fs->logged > EXT2_LOG_MAX)
+		return -EXT2_EIO;
+	if (fs->logged++ == EXT2_LOG_MAX) {
+		fs->dev.log(fs->dev.ctx, "more corruption: not reported until the next mount");
+		return -EXT2_EIO;
+	}
+	for (; *fmt; fmt++) {
+		if (*fmt == '%' && n < 3) {
+			msg_num(line, args[n++], 10);
+			continue;
+		}
+		piece[0] = *fmt;
+		msg_add(line, piece);
+	}
+	fs->dev.log(fs->dev.ctx, line);
+	return -EXT2_EIO;
 }
 
 /* --- block cache --------------------------------------------------------- */
@@ -353,27 +405,6 @@ static int gd_put(struct ext2_fs *fs, uint32_t g, const struct ext2_group_desc *
 	return err ? err : blk_write_at(fs, blk, off, gd, sizeof(*gd));
 }
 
-/*
- * Writes back group @g's descriptor @gd once @blocks blocks and @inodes
- * inodes of the group were freed (negative: taken): its free counts move,
- * and the totals ext2_sync() writes to the superblock with them.
- */
-static int gd_put_free(struct ext2_fs *fs, uint32_t g, struct ext2_group_desc *gd, int blocks,
-		       int inodes)
-{
-	int err;
-
-	gd->bg_free_blocks_count = (uint16_t)(gd->bg_free_blocks_count + blocks);
-	gd->bg_free_inodes_count = (uint16_t)(gd->bg_free_inodes_count + inodes);
-	err = gd_put(fs, g, gd);
-	if (err)
-		return err;
-	fs->free_blocks += (uint32_t)blocks; /* modulo 2^32: a negative count subtracts */
-	fs->free_inodes += (uint32_t)inodes;
-	fs->sb_dirty = true;
-	return 0;
-}
-
 /* Blocks in group @g: the last group may be short. */
 static uint32_t group_blocks(const struct ext2_fs *fs, uint32_t g)
 {
@@ -385,6 +416,92 @@ static uint32_t group_blocks(const struct ext2_fs *fs, uint32_t g)
 static uint32_t group_first_block(const struct ext2_fs *fs, uint32_t g)
 {
 	return fs->first_data_block + g * fs->blocks_per_group;
+}
+
+/*
+ * A group's free count @count moved by @delta, kept within 0..@max: a
+ * count that lied (more free than the group holds) is reported and
+ * clamped rather than wrapped, so the next mount still takes the image.
+ */
+static uint16_t count_move(struct ext2_fs *fs, const char *fmt, uint32_t g, uint16_t count,
+			   int delta, uint32_t max)
+{
+	int64_t v = (int64_t)count + delta;
+
+	if (v >= 0 && v <= max)
+		return (uint16_t)v;
+	/* Never below 0: the allocators take only from groups whose count is above 0. */
+	(void)corrupt(fs, fmt, g, (uint64_t)v, max);
+	return (uint16_t)(v < 0 ? 0 : max);
+}
+
+/*
+ * Writes back group @g's descriptor @gd once @blocks blocks and @inodes
+ * inodes of the group were freed (negative: taken): its free counts move,
+ * and the totals ext2_sync() writes to the superblock with them.
+ */
+static int gd_put_free(struct ext2_fs *fs, uint32_t g, struct ext2_group_desc *gd, int blocks,
+		       int inodes)
+{
+	uint16_t old_blocks = gd->bg_free_blocks_count, old_inodes = gd->bg_free_inodes_count;
+	int err;
+
+	gd->bg_free_blocks_count = count_move(fs, "group %: free blocks count to % of %", g,
+					      old_blocks, blocks, group_blocks(fs, g));
+	gd->bg_free_inodes_count = count_move(fs, "group %: free inodes count to % of %", g,
+					      old_inodes, inodes, fs->inodes_per_group);
+	err = gd_put(fs, g, gd);
+	if (err)
+		return err;
+	/* Modulo 2^32: a count that went down subtracts. */
+	fs->free_blocks += (uint32_t)gd->bg_free_blocks_count - old_blocks;
+	fs->free_inodes += (uint32_t)gd->bg_free_inodes_count - old_inodes;
+	fs->sb_dirty = true;
+	return 0;
+}
+
+static uint32_t block_group(const struct ext2_fs *fs, uint32_t blk)
+{
+	return (blk - fs->first_data_block) / fs->blocks_per_group;
+}
+
+/* Whether @n is a power of @base (1 included). */
+static bool is_power(uint32_t n, uint32_t base)
+{
+	uint64_t p = 1;
+
+	while (p < n)
+		p *= base;
+	return p == n;
+}
+
+/* Whether group @g starts with copies of the superblock and descriptors (sparse_super). */
+static bool group_has_super(const struct ext2_fs *fs, uint32_t g)
+{
+	if (g == 0)
+		return true;
+	if (fs->sparse_super2)
+		return g == fs->backup_bgs[0] || g == fs->backup_bgs[1];
+	if (!fs->sparse_super)
+		return true;
+	return is_power(g, 3) || is_power(g, 5) || is_power(g, 7);
+}
+
+/*
+ * Whether @blk of group @g (described by @gd) is the group's metadata: its
+ * superblock copy, descriptors and reserved descriptors, bitmaps or inode
+ * table. Without flex_bg (refused at mount) a group's metadata lies in the
+ * group, so this and the blocks below s_first_data_block are the whole
+ * system zone, as Linux's ext2_data_block_valid() sees it.
+ */
+static bool group_meta(const struct ext2_fs *fs, uint32_t g, const struct ext2_group_desc *gd,
+		       uint32_t blk)
+{
+	if (group_has_super(fs, g) && blk - group_first_block(fs, g) < fs->meta_blocks)
+		return true;
+	if (blk == gd->bg_block_bitmap || blk == gd->bg_inode_bitmap)
+		return true;
+	return blk >= gd->bg_inode_table && blk - gd->bg_inode_table < fs->itable_blocks;
 }
 
 static uint32_t ino_group(const struct ext2_fs *fs, uint32_t ino)
@@ -533,16 +650,6 @@ static int bitmap_clear(struct ext2_fs *fs, uint32_t map, uint32_t bit)
 	return 0;
 }
 
-/* Whether @blk is a metadata block of group @g, which a bad bitmap could hand out. */
-static bool block_is_meta(const struct ext2_fs *fs, const struct ext2_group_desc *gd, uint32_t blk)
-{
-	if (blk < fs->data_start)
-		return true;
-	if (blk == gd->bg_block_bitmap || blk == gd->bg_inode_bitmap)
-		return true;
-	return blk >= gd->bg_inode_table && blk - gd->bg_inode_table < fs->itable_blocks;
-}
-
 /* A free block, near @goal if one is; marked used in the bitmap and the counts. */
 static int block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
 {
@@ -569,12 +676,17 @@ static int block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
 		if (err)
 			return err;
 		nbits = group_blocks(fs, g);
-		bit = bitmap_find_zero(c->data, start, nbits);
+		/* A bitmap may call metadata free: such a block is never handed out. */
+		for (bit = bitmap_find_zero(c->data, start, nbits); bit != NONE;
+		     bit = bitmap_find_zero(c->data, bit + 1, nbits)) {
+			blk = group_first_block(fs, g) + bit;
+			if (!group_meta(fs, g, &gd, blk))
+				break;
+			(void)corrupt(fs, "group %: metadata block % is free in the bitmap", g, blk,
+				      0);
+		}
 		if (bit == NONE)
 			continue;
-		blk = group_first_block(fs, g) + bit;
-		if (block_is_meta(fs, &gd, blk))
-			return -EXT2_EIO;
 		c->data[bit / 8] |= 1U << (bit % 8);
 		c->dirty = true;
 		err = gd_put_free(fs, g, &gd, -1, 0);
@@ -592,16 +704,48 @@ static int block_free(struct ext2_fs *fs, uint32_t blk)
 	uint32_t g;
 	int err;
 
-	if (blk < fs->data_start || blk >= fs->blocks_count)
+	/* Callers checked @blk (block_check) or took it from block_alloc(). */
+	if (blk < fs->first_data_block || blk >= fs->blocks_count)
 		return -EXT2_EIO;
-	g = (blk - fs->first_data_block) / fs->blocks_per_group;
+	g = block_group(fs, blk);
 	err = gd_get(fs, g, &gd);
 	if (err)
 		return err;
-	if (block_is_meta(fs, &gd, blk))
+	if (group_meta(fs, g, &gd, blk))
 		return -EXT2_EIO;
 	err = bitmap_clear(fs, gd.bg_block_bitmap, blk - group_first_block(fs, g));
 	return err ? err : gd_put_free(fs, g, &gd, 1, 0);
+}
+
+/*
+ * The first inode of group @g from bit @lo that its bitmap calls free, in
+ * *@bit (NONE if none). One the bitmap calls free but that still has
+ * links is another file's: it is reported and passed over.
+ */
+static int inode_find_free(struct ext2_fs *fs, uint32_t g, const struct ext2_group_desc *gd,
+			   uint32_t lo, uint32_t *bit)
+{
+	struct ext2_inode in;
+	struct ext2_cblock *c;
+	uint32_t ino;
+	int err;
+
+	for (*bit = lo;; (*bit)++) {
+		err = blk_get(fs, gd->bg_inode_bitmap, BLK_READ, &c);
+		if (err)
+			return err;
+		*bit = bitmap_find_zero(c->data, *bit, fs->inodes_per_group);
+		if (*bit == NONE)
+			return 0;
+		ino = g * fs->inodes_per_group + *bit + 1;
+		err = inode_get(fs, ino, &in);
+		if (err)
+			return err;
+		if (!in.i_links_count)
+			return 0;
+		(void)corrupt(fs, "inode %: in use, with % links, but free in the bitmap", ino,
+			      in.i_links_count, 0);
+	}
 }
 
 /* A free inode, first looking in group @g0; counted as a directory if @dir. */
@@ -627,12 +771,14 @@ static int inode_alloc(struct ext2_fs *fs, uint32_t g0, bool dir, uint32_t *out)
 			return err;
 		if (gd.bg_free_inodes_count == 0)
 			continue;
+		err = inode_find_free(fs, g, &gd, lo, &bit);
+		if (err)
+			return err;
+		if (bit == NONE)
+			continue;
 		err = blk_get(fs, gd.bg_inode_bitmap, BLK_READ, &c);
 		if (err)
 			return err;
-		bit = bitmap_find_zero(c->data, lo, fs->inodes_per_group);
-		if (bit == NONE)
-			continue;
 		c->data[bit / 8] |= 1U << (bit % 8);
 		c->dirty = true;
 		if (dir)
@@ -664,10 +810,68 @@ static int inode_free(struct ext2_fs *fs, uint32_t ino, bool dir)
 
 /* --- block maps ------------------------------------------------------------ */
 
-/* Whether @blk may be a file's block: past the superblock and descriptors, on the device. */
-static bool block_ok(const struct ext2_fs *fs, uint32_t blk)
+/*
+ * Whether @blk, read from inode @ino's map, may be one of its blocks: on
+ * the file system, outside the system zone (group_meta) and used in its
+ * group's bitmap (a free one would later go to another file too). 0, or
+ * -EXT2_EIO and a report, before anything reads or writes through it.
+ */
+static int block_check(struct ext2_fs *fs, uint32_t ino, uint32_t blk)
 {
-	return blk >= fs->data_start && blk < fs->blocks_count;
+	struct ext2_group_desc gd;
+	struct ext2_cblock *c;
+	uint32_t g, bit;
+	int err;
+
+	if (blk >= fs->blocks_count)
+		return corrupt(fs, "inode %: block % past the end (% blocks)", ino, blk,
+			       fs->blocks_count);
+	if (blk < fs->first_data_block)
+		return corrupt(fs, "inode %: block % in the system zone", ino, blk, 0);
+	g = block_group(fs, blk);
+	err = gd_get(fs, g, &gd);
+	if (err)
+		return err;
+	if (group_meta(fs, g, &gd, blk))
+		return corrupt(fs, "inode %: block % in the system zone", ino, blk, 0);
+	err = blk_get(fs, gd.bg_block_bitmap, BLK_READ, &c);
+	if (err)
+		return err;
+	bit = blk - group_first_block(fs, g);
+	if (!(c->data[bit / 8] & (1U << (bit % 8))))
+		return corrupt(fs, "inode %: block % is free in the bitmap", ino, blk, 0);
+	return 0;
+}
+
+/*
+ * Whether @blk, met at level @l of the walk to a block of @in (@path the
+ * blocks above it, @slot its i_block[] entry), is already on the walk or
+ * one of the top indirect blocks: a loop, or a map block doubling as data,
+ * which a write would turn into pointers anywhere.
+ */
+static bool bmap_repeats(const struct ext2_inode *in, const uint32_t path[4], unsigned int l,
+			 uint32_t slot, uint32_t blk)
+{
+	unsigned int i;
+
+	for (i = 0; i < l; i++) {
+		if (path[i] == blk)
+			return true;
+	}
+	for (i = EXT2_NDIR_BLOCKS; i < EXT2_N_BLOCKS; i++) {
+		if (i != slot && in->i_block[i] == blk)
+			return true;
+	}
+	return false;
+}
+
+/* block_check() and bmap_repeats() for an existing entry of the walk. */
+static int bmap_check(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in,
+		      const uint32_t path[4], unsigned int l, uint32_t slot, uint32_t blk)
+{
+	if (bmap_repeats(in, path, l, slot, blk))
+		return corrupt(fs, "inode %: block % twice in its map", ino, blk, 0);
+	return block_check(fs, ino, blk);
 }
 
 /*
@@ -735,16 +939,16 @@ static int block_new(struct ext2_fs *fs, struct ext2_inode *in, uint32_t *goal, 
 }
 
 /*
- * The disk block holding logical block @lblk of @in, 0 for a hole. With
+ * The disk block holding logical block @lblk of inode @ino (@in), 0 for a hole. With
  * @alloc a hole is filled: missing indirect blocks are allocated zeroed,
  * then the data block, with *@fresh set because its contents are stale.
  * @in's i_block[] and i_blocks change; the caller writes @in back.
  */
-static int bmap(struct ext2_fs *fs, struct ext2_inode *in, uint64_t lblk, bool alloc,
+static int bmap(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint64_t lblk, bool alloc,
 		uint32_t *goal, uint32_t *out, bool *fresh)
 {
 	struct ext2_cblock *c;
-	uint32_t idx[4], blk, parent;
+	uint32_t idx[4], path[4] = { 0 }, blk, parent;
 	unsigned int depth, l;
 	int err;
 
@@ -764,18 +968,21 @@ static int bmap(struct ext2_fs *fs, struct ext2_inode *in, uint64_t lblk, bool a
 			return err;
 		in->i_block[idx[0]] = blk;
 		*fresh = depth == 0;
-	} else if (!block_ok(fs, blk)) {
-		return -EXT2_EIO;
+	} else {
+		err = bmap_check(fs, ino, in, path, 0, idx[0], blk);
+		if (err)
+			return err;
 	}
 	for (l = 1; l <= depth; l++) {
-		parent = blk;
+		parent = path[l - 1] = blk;
 		err = blk_get(fs, parent, BLK_READ, &c);
 		if (err)
 			return err;
 		memcpy(&blk, c->data + idx[l] * 4, sizeof(blk));
 		if (blk) {
-			if (!block_ok(fs, blk))
-				return -EXT2_EIO;
+			err = bmap_check(fs, ino, in, path, l, idx[0], blk);
+			if (err)
+				return err;
 			continue;
 		}
 		if (!alloc)
@@ -795,28 +1002,42 @@ static int bmap(struct ext2_fs *fs, struct ext2_inode *in, uint64_t lblk, bool a
 	return 0;
 }
 
-/* Frees @blk and, @depth levels down, every block it points to. */
-static int free_tree(struct ext2_fs *fs, struct ext2_inode *in, uint32_t blk, unsigned int depth)
+/*
+ * Frees (with @dry, only checks) block @path[@l] of inode @ino's map and,
+ * @depth levels down, every block under it. @path holds the blocks above,
+ * so a loop is caught before anything is freed; a block met twice on two
+ * branches is caught by its bitmap bit, already clear.
+ */
+static int free_tree(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint32_t path[4],
+		     unsigned int l, unsigned int depth, bool dry)
 {
-	uint32_t units = fs->block_size / SECTOR_SIZE;
+	uint32_t units = fs->block_size / SECTOR_SIZE, blk = path[l];
 	struct ext2_cblock *c;
-	uint32_t i, child;
+	uint32_t i;
+	unsigned int j;
 	int err;
 
-	if (!block_ok(fs, blk))
-		return -EXT2_EIO;
+	for (j = 0; j < l; j++) {
+		if (path[j] == blk)
+			return corrupt(fs, "inode %: block % twice in its map", ino, blk, 0);
+	}
+	err = block_check(fs, ino, blk);
+	if (err)
+		return err;
 	for (i = 0; depth > 0 && i < fs->block_size / 4; i++) {
 		/* Looked up per entry: the frees below go through the cache. */
 		err = blk_get(fs, blk, BLK_READ, &c);
 		if (err)
 			return err;
-		memcpy(&child, c->data + i * 4, sizeof(child));
-		if (!child)
+		memcpy(&path[l + 1], c->data + i * 4, sizeof(path[l + 1]));
+		if (!path[l + 1])
 			continue;
-		err = free_tree(fs, in, child, depth - 1);
+		err = free_tree(fs, ino, in, path, l + 1, depth - 1, dry);
 		if (err)
 			return err;
 	}
+	if (dry)
+		return 0;
 	err = block_free(fs, blk);
 	if (err)
 		return err;
@@ -824,45 +1045,74 @@ static int free_tree(struct ext2_fs *fs, struct ext2_inode *in, uint32_t blk, un
 	return 0;
 }
 
-/* Frees every block of @in's map and sets its size to 0. */
-static int truncate_all(struct ext2_fs *fs, struct ext2_inode *in)
+/*
+ * Frees every block of inode @ino's map (@in) and sets its size to 0; with
+ * @dry only checks that it could. A map that fails the check frees nothing.
+ */
+static int truncate_map(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, bool dry)
 {
+	uint32_t path[4];
 	unsigned int i, depth;
 	int err;
 
 	if (in->i_flags & (EXT4_EXTENTS_FL | EXT4_INLINE_DATA_FL))
 		return -EXT2_ENOTSUP;
 	for (i = 0; i < EXT2_N_BLOCKS; i++) {
-		if (!in->i_block[i])
+		path[0] = in->i_block[i];
+		if (!path[0])
 			continue;
+		if (bmap_repeats(in, path, 0, i, path[0]))
+			return corrupt(fs, "inode %: block % twice in its map", ino, path[0], 0);
 		depth = i < EXT2_NDIR_BLOCKS ? 0 : i - EXT2_NDIR_BLOCKS + 1;
-		err = free_tree(fs, in, in->i_block[i], depth);
+		err = free_tree(fs, ino, in, path, 0, depth, dry);
 		if (err)
 			return err;
-		in->i_block[i] = 0;
+		if (!dry)
+			in->i_block[i] = 0;
 	}
-	inode_set_size(in, 0);
+	if (!dry)
+		inode_set_size(in, 0);
 	return 0;
 }
 
-/* Drops @in's reference to its xattr block, freeing the block with the last one. */
-static int xattr_release(struct ext2_fs *fs, struct ext2_inode *in)
+static int truncate_all(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
+{
+	int err = truncate_map(fs, ino, in, true);
+
+	return err ? err : truncate_map(fs, ino, in, false);
+}
+
+/* Whether inode @ino's xattr block @blk is one. */
+static int xattr_check(struct ext2_fs *fs, uint32_t ino, uint32_t blk)
+{
+	uint32_t magic;
+	int err;
+
+	err = block_check(fs, ino, blk);
+	if (!err)
+		err = blk_read_at(fs, blk, 0, &magic, sizeof(magic));
+	if (err)
+		return err;
+	if (magic != EXT2_XATTR_MAGIC)
+		return corrupt(fs, "inode %: xattr block % has no xattr magic", ino, blk, 0);
+	return 0;
+}
+
+/* Drops inode @ino's reference to its xattr block, freeing the block with the last one. */
+static int xattr_release(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
 {
 	struct ext2_cblock *c;
-	uint32_t magic, refs, blk = in->i_file_acl;
+	uint32_t refs, blk = in->i_file_acl;
 	int err;
 
 	if (!blk)
 		return 0;
-	if (!block_ok(fs, blk))
-		return -EXT2_EIO;
-	err = blk_get(fs, blk, BLK_READ, &c);
+	err = xattr_check(fs, ino, blk);
+	if (!err)
+		err = blk_get(fs, blk, BLK_READ, &c);
 	if (err)
 		return err;
-	memcpy(&magic, c->data, sizeof(magic));
 	memcpy(&refs, c->data + 4, sizeof(refs));
-	if (magic != EXT2_XATTR_MAGIC)
-		return -EXT2_EIO;
 	if (refs > 1) {
 		refs--;
 		memcpy(c->data + 4, &refs, sizeof(refs));
@@ -880,6 +1130,7 @@ static int xattr_release(struct ext2_fs *fs, struct ext2_inode *in)
 
 /* A walk over a directory's entries, used ones and gaps alike. */
 struct dir_iter {
+	uint32_t ino; /* the directory's */
 	struct ext2_inode dir;
 	uint32_t lblk, nblocks; /* next block to load, blocks in all */
 	uint32_t blk;		/* disk block of the current entry */
@@ -906,7 +1157,9 @@ static int dir_open(struct ext2_fs *fs, uint32_t ino, struct dir_iter *it)
 		return -EXT2_ENOTDIR;
 	/* A directory is whole blocks, and no bigger than the disk. */
 	if (it->dir.i_size % fs->block_size || it->dir.i_size / fs->block_size > fs->blocks_count)
-		return -EXT2_EIO;
+		return corrupt(fs, "directory inode %: size % is not whole blocks of the disk", ino,
+			       it->dir.i_size, 0);
+	it->ino = ino;
 	it->nblocks = it->dir.i_size / fs->block_size;
 	it->lblk = 0;
 	it->off = fs->block_size;
@@ -926,11 +1179,12 @@ static int dir_next(struct ext2_fs *fs, struct dir_iter *it, struct dir_entry *d
 	if (it->off >= fs->block_size) {
 		if (it->lblk >= it->nblocks)
 			return 0;
-		err = bmap(fs, &it->dir, it->lblk, false, &goal, &it->blk, &fresh);
+		err = bmap(fs, it->ino, &it->dir, it->lblk, false, &goal, &it->blk, &fresh);
 		if (err)
 			return err;
 		if (!it->blk)
-			return -EXT2_EIO; /* directories have no holes */
+			return corrupt(fs, "directory inode %: hole at block %", it->ino, it->lblk,
+				       0);
 		it->lblk++;
 		it->off = 0;
 		it->prev = NONE;
@@ -943,10 +1197,17 @@ static int dir_next(struct ext2_fs *fs, struct dir_iter *it, struct dir_entry *d
 	len = h.name_len;
 	if (!fs->filetype)
 		len |= (uint32_t)h.file_type << 8;
-	if (h.rec_len < EXT2_DIRENT_HEAD || h.rec_len % 4 || h.rec_len > fs->block_size - it->off ||
-	    EXT2_DIRENT_HEAD + len > h.rec_len || len > EXT2_NAME_MAX ||
-	    h.inode > fs->inodes_count || (h.inode && !len))
-		return -EXT2_EIO;
+	if (h.rec_len < EXT2_DIRENT_HEAD || h.rec_len % 4 || h.rec_len > fs->block_size - it->off)
+		return corrupt(fs, "directory inode %: block %: rec_len % does not fit", it->ino,
+			       it->blk, h.rec_len);
+	if (EXT2_DIRENT_HEAD + len > h.rec_len || len > EXT2_NAME_MAX || (h.inode && !len))
+		return corrupt(fs, "directory inode %: block %: name_len % does not fit", it->ino,
+			       it->blk, len);
+	/* Reserved inodes (bad blocks, journal, ...) are never named; the root is, as "..". */
+	if (h.inode > fs->inodes_count ||
+	    (h.inode && h.inode < fs->first_ino && h.inode != EXT2_ROOT_INO))
+		return corrupt(fs, "directory inode %: block %: entry for inode %", it->ino,
+			       it->blk, h.inode);
 	de->inode = h.inode;
 	de->rec_len = h.rec_len;
 	de->name_len = len;
@@ -1056,9 +1317,9 @@ static int dir_add(struct ext2_fs *fs, uint32_t dir, const char *name, size_t le
 	if (din.i_size > UINT32_MAX - fs->block_size)
 		return -EXT2_ERANGE;
 	goal = group_first_block(fs, ino_group(fs, dir));
-	err = bmap(fs, &din, din.i_size / fs->block_size, true, &goal, &blk, &fresh);
+	err = bmap(fs, dir, &din, din.i_size / fs->block_size, true, &goal, &blk, &fresh);
 	if (!err && !fresh)
-		err = -EXT2_EIO; /* a block past the directory's end: corrupt */
+		err = corrupt(fs, "directory inode %: block % past its end", dir, blk, 0);
 	if (!err)
 		err = blk_get(fs, blk, BLK_ZERO, &c);
 	if (!err) {
@@ -1239,6 +1500,57 @@ int ext2_stat(struct ext2_fs *fs, const char *path, uint64_t *size, uint32_t *mo
 	return 0;
 }
 
+/* Whether inode @ino, named in a directory, is used in its bitmap (else it is up for grabs). */
+static int inode_check_used(struct ext2_fs *fs, uint32_t ino)
+{
+	uint32_t bit = (ino - 1) % fs->inodes_per_group;
+	struct ext2_group_desc gd;
+	struct ext2_cblock *c;
+	int err;
+
+	err = gd_get(fs, ino_group(fs, ino), &gd);
+	if (!err)
+		err = blk_get(fs, gd.bg_inode_bitmap, BLK_READ, &c);
+	if (err)
+		return err;
+	if (!(c->data[bit / 8] & (1U << (bit % 8))))
+		return corrupt(fs, "inode %: named, but free in the bitmap", ino, 0, 0);
+	return 0;
+}
+
+/*
+ * Whether inode @ino is sound before its blocks are read, written or
+ * freed: used in its bitmap, a file no bigger than its map reaches, a
+ * fast symlink's target inside i_block[], a slow one's in its one block
+ * (so removing it frees no more). 0, or -EXT2_EIO and a report.
+ */
+static int inode_check(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *in)
+{
+	unsigned int i;
+	int err;
+
+	err = inode_check_used(fs, ino);
+	if (err)
+		return err;
+	if (is_reg(in) && inode_size(in) > bmap_limit(fs))
+		return corrupt(fs, "inode %: size % beyond its block map", ino, inode_size(in), 0);
+	if ((in->i_mode & EXT2_S_IFMT) != EXT2_S_IFLNK)
+		return 0;
+	if (is_fast_symlink(fs, in)) {
+		if (in->i_size < EXT2_FAST_LINK_MAX)
+			return 0;
+		return corrupt(fs, "inode %: fast symlink of % bytes", ino, in->i_size, 0);
+	}
+	if (in->i_size == 0 || in->i_size >= fs->block_size)
+		return corrupt(fs, "inode %: symlink of % bytes", ino, in->i_size, 0);
+	for (i = 1; i < EXT2_N_BLOCKS; i++) {
+		if (in->i_block[i])
+			return corrupt(fs, "inode %: symlink with block % in slot %", ino,
+				       in->i_block[i], i);
+	}
+	return 0;
+}
+
 /* A fast symlink's target, from i_block[]. */
 static long read_fast_symlink(const struct ext2_inode *in, uint64_t off, void *buf, size_t len)
 {
@@ -1280,6 +1592,9 @@ long ext2_read(struct ext2_fs *fs, const char *path, uint64_t off, void *buf, si
 		return err;
 	if (is_dir(&in))
 		return -EXT2_EISDIR;
+	err = inode_check(fs, ino, &in);
+	if (err)
+		return err;
 	if (is_fast_symlink(fs, &in))
 		return read_fast_symlink(&in, off, buf, len);
 	if (!has_block_map(fs, &in))
@@ -1294,7 +1609,7 @@ long ext2_read(struct ext2_fs *fs, const char *path, uint64_t off, void *buf, si
 	for (done = 0; done < len; done += n) {
 		pos = off + done;
 		n = block_span(fs, pos, len - done, &boff);
-		err = bmap(fs, &in, pos / fs->block_size, false, &goal, &blk, &fresh);
+		err = bmap(fs, ino, &in, pos / fs->block_size, false, &goal, &blk, &fresh);
 		if (err)
 			return err;
 		if (!blk) {
@@ -1350,7 +1665,7 @@ static long file_write(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, 
 	for (done = 0; done < len; done += n) {
 		pos = off + done;
 		n = block_span(fs, pos, len - done, &boff);
-		err = bmap(fs, in, pos / fs->block_size, true, &goal, &blk, &fresh);
+		err = bmap(fs, ino, in, pos / fs->block_size, true, &goal, &blk, &fresh);
 		if (err)
 			break;
 		/* A new block or a whole one is not read first: it is zeroed. */
@@ -1425,8 +1740,11 @@ long ext2_write(struct ext2_fs *fs, const char *path, uint64_t off, const void *
 		return -EXT2_EISDIR;
 	if (!is_reg(&in))
 		return -EXT2_EINVAL;
+	err = inode_check(fs, ino, &in);
+	if (err)
+		return err;
 	if (flags & EXT2_O_TRUNC) {
-		err = truncate_all(fs, &in);
+		err = truncate_all(fs, ino, &in);
 		if (err) {
 			inode_put(fs, ino, &in);
 			return err;
@@ -1539,6 +1857,21 @@ free_inode:
 	return err;
 }
 
+/*
+ * Whether inode @ino can be freed whole: checked before its name goes, so
+ * a corrupt one stays named rather than becoming a half-freed orphan.
+ */
+static int delete_check(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
+{
+	int err = inode_check(fs, ino, in);
+
+	if (!err && has_block_map(fs, in))
+		err = truncate_map(fs, ino, in, true);
+	if (!err && in->i_file_acl)
+		err = xattr_check(fs, ino, in->i_file_acl);
+	return err;
+}
+
 /* Frees inode @ino, its blocks and xattr block: its last link is gone. */
 static int inode_delete(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
 {
@@ -1546,11 +1879,11 @@ static int inode_delete(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
 	int err;
 
 	if (has_block_map(fs, in)) {
-		err = truncate_all(fs, in);
+		err = truncate_all(fs, ino, in);
 		if (err)
 			return err;
 	}
-	err = xattr_release(fs, in);
+	err = xattr_release(fs, ino, in);
 	if (err)
 		return err;
 	err = inode_reset(fs, ino, NULL);
@@ -1587,6 +1920,11 @@ int ext2_unlink(struct ext2_fs *fs, const char *path)
 		err = dir_empty(fs, de.inode);
 		if (err <= 0)
 			return err ? err : -EXT2_ENOTEMPTY;
+	}
+	if (is_dir(&in) || in.i_links_count <= 1) {
+		err = delete_check(fs, de.inode, &in);
+		if (err)
+			return err;
 	}
 	err = dir_remove(fs, dir, &it, &de);
 	if (err)
@@ -1684,14 +2022,14 @@ static void msg_features(struct ext2_fs *fs, uint32_t bits, const struct feature
 {
 	for (; names->name; names++) {
 		if (bits & names->bit) {
-			msg_add(fs, " ");
-			msg_add(fs, names->name);
+			msg_add(fs->msg, " ");
+			msg_add(fs->msg, names->name);
 			bits &= ~names->bit;
 		}
 	}
 	if (bits) {
-		msg_add(fs, " ");
-		msg_num(fs, bits, 16);
+		msg_add(fs->msg, " ");
+		msg_num(fs->msg, bits, 16);
 	}
 }
 
@@ -1718,10 +2056,35 @@ static int check_features(struct ext2_fs *fs, const struct ext2_super *sb)
 	return 0;
 }
 
+/* Which groups hold superblock copies, and how many blocks those take. */
+static int check_backups(struct ext2_fs *fs, const struct ext2_super *sb)
+{
+	uint32_t compat = 0, ro_compat = 0, reserved = 0;
+
+	if (fs->rev >= EXT2_DYNAMIC_REV) {
+		compat = sb->s_feature_compat;
+		ro_compat = sb->s_feature_ro_compat;
+	}
+	fs->sparse_super = ro_compat & EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER;
+	fs->sparse_super2 = compat & EXT2_FEATURE_COMPAT_SPARSE_SUPER2;
+	if (fs->sparse_super2)
+		memcpy(fs->backup_bgs, sb->s_backup_bgs, sizeof(fs->backup_bgs));
+	if (compat & EXT2_FEATURE_COMPAT_RESIZE_INODE)
+		reserved = sb->s_reserved_gdt_blocks;
+	/* Linux's bound: the resize inode's one indirect block lists them. */
+	if (reserved > fs->block_size / 4)
+		return refuse(fs, -EXT2_EINVAL, "bad reserved descriptor blocks ", reserved, 10);
+	fs->meta_blocks = 1 + fs->gdt_blocks + reserved;
+	if (fs->meta_blocks >= group_blocks(fs, 0))
+		return refuse(fs, -EXT2_EINVAL, "descriptors fill group 0: ", fs->meta_blocks, 10);
+	return 0;
+}
+
 /* The superblock's numbers, checked against each other and the device. */
 static int check_super(struct ext2_fs *fs, const struct ext2_super *sb)
 {
 	uint64_t groups, itable;
+	int err;
 
 	if (sb->s_magic != EXT2_SUPER_MAGIC)
 		return refuse(fs, -EXT2_EINVAL, "bad magic ", sb->s_magic, 16);
@@ -1778,6 +2141,9 @@ static int check_super(struct ext2_fs *fs, const struct ext2_super *sb)
 	itable = ((uint64_t)fs->inodes_per_group * fs->inode_size + fs->block_size - 1) /
 		 fs->block_size;
 	fs->itable_blocks = (uint32_t)itable;
+	err = check_backups(fs, sb);
+	if (err)
+		return err;
 
 	if (sb->s_free_blocks_count > fs->blocks_count ||
 	    sb->s_free_inodes_count > fs->inodes_count)
@@ -1792,18 +2158,39 @@ static int check_super(struct ext2_fs *fs, const struct ext2_super *sb)
 static int refuse_group(struct ext2_fs *fs, uint32_t g, const char *what, uint32_t val)
 {
 	refuse(fs, 0, "group ", g, 10);
-	msg_add(fs, ": ");
-	msg_add(fs, what);
-	msg_add(fs, " ");
-	msg_num(fs, val, 10);
+	msg_add(fs->msg, ": ");
+	msg_add(fs->msg, what);
+	msg_add(fs->msg, " ");
+	msg_num(fs->msg, val, 10);
 	return -EXT2_EINVAL;
 }
 
-/* Every group descriptor in range; the free counts summed for the superblock. */
+/* Whether blocks @blk..@blk+@n-1 lie in group @g, past its superblock copy if it has one. */
+static bool group_holds(const struct ext2_fs *fs, uint32_t g, uint32_t blk, uint32_t n)
+{
+	uint32_t first = group_first_block(fs, g), end = first + group_blocks(fs, g);
+
+	if (group_has_super(fs, g))
+		first += fs->meta_blocks;
+	return blk >= first && blk < end && n <= end - blk;
+}
+
+/* Whether @blk is one of the @n blocks from @start. */
+static bool in_run(uint32_t blk, uint32_t start, uint32_t n)
+{
+	return blk >= start && blk - start < n;
+}
+
+/*
+ * Every group descriptor in place: bitmaps and inode table inside their
+ * group (no flex_bg), clear of its superblock copy and of each other, as
+ * Linux's ext2_check_descriptors() wants; the free counts summed for the
+ * superblock.
+ */
 static int check_groups(struct ext2_fs *fs, const struct ext2_super *sb)
 {
 	struct ext2_group_desc gd;
-	uint32_t g;
+	uint32_t g, it;
 	int err;
 
 	fs->free_blocks = fs->free_inodes = 0;
@@ -1811,13 +2198,16 @@ static int check_groups(struct ext2_fs *fs, const struct ext2_super *sb)
 		err = gd_get(fs, g, &gd);
 		if (err)
 			return refuse(fs, err, "cannot read descriptors of group ", g, 10);
-		if (!block_ok(fs, gd.bg_block_bitmap))
+		it = gd.bg_inode_table;
+		if (!group_holds(fs, g, gd.bg_block_bitmap, 1))
 			return refuse_group(fs, g, "block bitmap at", gd.bg_block_bitmap);
-		if (!block_ok(fs, gd.bg_inode_bitmap))
+		if (!group_holds(fs, g, gd.bg_inode_bitmap, 1) ||
+		    gd.bg_inode_bitmap == gd.bg_block_bitmap)
 			return refuse_group(fs, g, "inode bitmap at", gd.bg_inode_bitmap);
-		if (!block_ok(fs, gd.bg_inode_table) ||
-		    fs->blocks_count - gd.bg_inode_table < fs->itable_blocks)
-			return refuse_group(fs, g, "inode table at", gd.bg_inode_table);
+		if (!group_holds(fs, g, it, fs->itable_blocks) ||
+		    in_run(gd.bg_block_bitmap, it, fs->itable_blocks) ||
+		    in_run(gd.bg_inode_bitmap, it, fs->itable_blocks))
+			return refuse_group(fs, g, "inode table at", it);
 		if (gd.bg_free_blocks_count > group_blocks(fs, g))
 			return refuse_group(fs, g, "free blocks", gd.bg_free_blocks_count);
 		if (gd.bg_free_inodes_count > fs->inodes_per_group)

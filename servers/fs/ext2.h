@@ -70,7 +70,10 @@
  * The block device: 512-byte sectors; read/write return 0 or a negative
  * error (any negative value becomes -EXT2_EIO). @sectors bounds the
  * file system at mount (0: unknown, not checked). @now gives seconds for
- * inode times (NULL: times are written as 0).
+ * inode times (NULL: times are written as 0). @log takes one line (no
+ * newline) naming corruption found after mount, such as "inode 12: block 3
+ * in the system zone"; at most EXT2_LOG_MAX a mount, then one saying the
+ * rest are dropped (NULL: not told).
  */
 struct ext2_dev {
 	void *ctx;
@@ -78,7 +81,10 @@ struct ext2_dev {
 	int (*write)(void *ctx, uint64_t sector, uint32_t count, const void *buf);
 	uint64_t sectors;
 	uint32_t (*now)(void *ctx);
+	void (*log)(void *ctx, const char *line);
 };
+
+#define EXT2_LOG_MAX 8 /* corruption lines a mount: a crafted disk cannot flood the log */
 
 /* One cached block; @data is only valid while @valid. */
 struct ext2_cblock {
@@ -105,6 +111,10 @@ struct ext2_fs {
 	uint32_t gdt_blocks;	/* group descriptor table, after the superblock */
 	uint32_t itable_blocks; /* inode table of one group */
 	uint32_t data_start;	/* first block after the superblock and descriptors */
+	uint32_t meta_blocks;	/* superblock, descriptors, reserved ones: a group's first */
+	uint32_t backup_bgs[2]; /* sparse_super2: the groups with backups (0: none) */
+	bool sparse_super;	/* backups only in groups 0, 1 and powers of 3, 5, 7 */
+	bool sparse_super2;	/* backups only in group 0 and backup_bgs[] */
 	uint32_t inode_size;
 	uint32_t first_ino;
 	uint32_t rev;
@@ -123,7 +133,8 @@ struct ext2_fs {
 	} rd;
 	uint32_t gen; /* bumped by every directory change: rd is stale */
 
-	uint32_t stamp; /* LRU clock */
+	uint32_t logged; /* corruption lines given to dev.log this mount */
+	uint32_t stamp;	 /* LRU clock */
 	struct ext2_cblock cache[EXT2_CACHE_BLOCKS];
 };
 

@@ -84,12 +84,21 @@ static uint32_t disk_now(void *ctx)
 	return (uint32_t)(keel_time_ns() / 1000000000);
 }
 
+/* The ext2 library's corruption reports (a few a mount at most). */
+static void disk_log(void *ctx, const char *line)
+{
+	(void)ctx;
+	printf("fs: %s: corrupt: %s\n", disk.name, line);
+}
+
 /* "/mnt=vda": find the block server, mount ext2 from it. */
 static void mount_disk(const char *spec)
 {
 	static char dir[64], name[PROTO_NAME_MAX + 1];
 	const char *eq = strchr(spec, '=');
-	struct ext2_dev dev = { .read = disk_read, .write = disk_write, .now = disk_now };
+	struct ext2_dev dev = {
+		.read = disk_read, .write = disk_write, .now = disk_now, .log = disk_log
+	};
 	struct keel_msg m = { .label = BLK_INFO }, r;
 	uint64_t t0 = keel_time_ns();
 	long h, err;

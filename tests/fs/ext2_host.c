@@ -28,6 +28,7 @@
  *   failio READS WRITES      the device fails every read after READS more
  *                            and every write after WRITES more (-1: never)
  *
+ * The library's corruption reports print "corrupt: LINE" as they come.
  * Errors print "error: CMD: NAME (-N)" and the run goes on; the exit status
  * is 0 if every command succeeded, 2 if one failed, 3 if mount failed, 1 for
  * usage. The pattern byte at file offset P is (P * 31 + (P >> 11)) & 0xff,
@@ -102,6 +103,12 @@ static uint32_t img_now(void *ctx)
 
 	(void)ctx;
 	return t ? (uint32_t)strtoul(t, NULL, 0) : 1700000000U;
+}
+
+static void img_log(void *ctx, const char *line)
+{
+	(void)ctx;
+	printf("corrupt: %s\n", line);
 }
 
 static const char *err_name(long err)
@@ -560,6 +567,7 @@ int main(int argc, char **argv)
 		.read = img_read,
 		.write = img_write,
 		.now = img_now,
+		.log = img_log,
 	};
 	struct stat st;
 	char *line = NULL, *args[ARG_MAX_N];

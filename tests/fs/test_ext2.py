@@ -5,7 +5,10 @@ Images come from `mke2fs -t ext2 -d <staged tree>`; every mutation is
 followed by a sync, then `e2fsck -fn` (must exit 0) and debugfs reading
 the result back, so the library is judged by the reference tools, not by
 itself. The harness is built with ASan+UBSan; corrupt images must give
-an error, never a sanitizer report, a crash or a hang.
+an error, never a sanitizer report, a crash or a hang. Crafted ones (one
+per kind of corruption) must give the exact error and "corrupt:" line,
+and change no block the refused operation had no right to: images are
+compared byte for byte, and e2fsck -fn must say the same before and after.
 
 IDs: EXT2_R* read, EXT2_W* write, EXT2_D* directories, EXT2_S* space,
 EXT2_M* mount checks, EXT2_C* corrupt images.
@@ -679,6 +682,7 @@ def test_ro_compat_read_only(image, staged):
     ("inode size 8K", 88, "H", 8192, "EINVAL", "bad inode size 8192"),
     ("first inode 3", 84, "I", 3, "EINVAL", "bad first inode 3"),
     ("free blocks", 12, "I", 0xffffff, "EINVAL", "bad free counts"),
+    ("reserved gdt", 206, "H", 5000, "EINVAL", "bad reserved descriptor blocks 5000"),
 ])
 def test_bad_superblock(image, field, off, fmt, value, err, text):
     """EXT2_M0006: each superblock field out of range is refused, and says so."""
@@ -844,6 +848,371 @@ def test_fuzzed_images(tmp_path, bs):
         run(img, script, timeout=10)
         img.write_bytes(bytes(buf))
         run(img, script, timeout=10, small=True)
+
+
+# --- the system zone: disks are input too -----------------------------------
+#
+# Each test crafts one kind of corruption, asserts the exact refusal (error
+# and the "corrupt:" line the library logs) and then that nothing outside
+# what may legitimately change did: blocks compared byte for byte, and
+# e2fsck -fn saying the same before and after.
+
+MULTI = ("-g", "2048")		# 8 MiB at 1 KiB: four groups, backups in 1 and 3
+
+
+class Geometry:
+    """An image's layout, read the way ext2.c reads it."""
+
+    def __init__(self, img):
+        sb = Path(img).read_bytes()[SB:SB + 1024]
+        (self.inodes, self.blocks, _, _, _, self.first, log, _, self.bpg, _,
+         self.ipg) = struct.unpack_from("<11I", sb)
+        self.bs = 1024 << log
+        self.isize = struct.unpack_from("<H", sb, 88)[0]
+        compat, _, ro_compat = struct.unpack_from("<3I", sb, 92)
+        reserved = struct.unpack_from("<H", sb, 206)[0] if compat & 0x10 else 0
+        self.groups = (self.blocks - self.first + self.bpg - 1) // self.bpg
+        self.gdt = (self.groups * 32 + self.bs - 1) // self.bs
+        self.meta = 1 + self.gdt + reserved
+        self.sparse = bool(ro_compat & 1)
+        self.itable = (self.ipg * self.isize + self.bs - 1) // self.bs
+        data = Path(img).read_bytes()
+        self.desc = [struct.unpack_from("<3I", data, (self.first + 1) * self.bs + 32 * g)
+                     for g in range(self.groups)]
+
+    def has_super(self, g):
+        if g <= 1 or not self.sparse:
+            return True
+        for b in (3, 5, 7):
+            p = b
+            while p < g:
+                p *= b
+            if p == g:
+                return True
+        return False
+
+    def backups(self):
+        """Superblock copies, descriptors and reserved descriptors: never written but the first."""
+        out = set(range(self.first))
+        for g in range(self.groups):
+            if self.has_super(g):
+                start = self.first + g * self.bpg
+                out |= set(range(start, start + self.meta))
+        return out
+
+    def zone(self):
+        """The whole system zone: backups, bitmaps, inode tables."""
+        out = self.backups()
+        for bb, ib, it in self.desc:
+            out |= {bb, ib} | set(range(it, it + self.itable))
+        return out
+
+    def bitmap(self, g):
+        return self.desc[g][0]
+
+
+def inode_at(img, spec, bs=1024):
+    """Byte offset of an inode ("/path" or "<N>") in the image."""
+    loc = debugfs(img, f"imap {spec}").decode()
+    blk, off = re.search(r"block (\d+), offset (0x[0-9a-f]+)", loc).groups()
+    return int(blk) * bs + int(off, 16)
+
+
+def ino_of(img, path):
+    return int(re.search(r"Inode: (\d+)", dbg_stat(img, path)).group(1))
+
+
+def first_block(img, path):
+    return int(debugfs(img, f"bmap {path} 0").decode().strip())
+
+
+def ind_block(img, path, kind="IND"):
+    return int(re.search(rf"\({kind}\):(\d+)", dbg_stat(img, path)).group(1))
+
+
+def fsck_says(img):
+    """e2fsck -fn's report, whatever its exit status (times left out: a failed write may touch them)."""
+    proc = subprocess.run([tool("e2fsck"), "-fn", str(img)], capture_output=True, text=True,
+                          timeout=60)
+    return proc.returncode, re.sub(r"mod time [^)]*", "mod time", proc.stdout)
+
+
+def changed_blocks(before, after, bs):
+    return {b for b in range(len(before) // bs)
+            if before[b * bs:(b + 1) * bs] != after[b * bs:(b + 1) * bs]}
+
+
+def corrupt_lines(out):
+    return re.findall(r"^corrupt: (.*)$", out, re.M)
+
+
+def refused(img, script, allowed=(), bs=1024):
+    """Runs @script on a corrupt image: returns its output, after checking
+    that only blocks in @allowed changed and that e2fsck -fn says the same."""
+    before, fsck_before = img.read_bytes(), fsck_says(img)
+    rc, out = run(img, script, timeout=20)
+    changed = changed_blocks(before, img.read_bytes(), bs)
+    assert changed <= set(allowed), f"blocks {sorted(changed - set(allowed))} changed:\n{out}"
+    assert fsck_says(img) == fsck_before, out
+    return out
+
+
+def itable_block(img, spec, bs=1024):
+    return inode_at(img, spec, bs) // bs
+
+
+@pytest.mark.parametrize("target", ["block bitmap", "inode bitmap", "inode table",
+                                    "reserved gdt", "backup super", "backup gdt"])
+def test_pointer_into_system_zone(image, target):
+    """EXT2_C0009: a block pointer into any group's metadata: read, write and truncate give EIO, nothing written."""
+    img = image(1024, MULTI)
+    geo = Geometry(img)
+    bb, ib, it = geo.desc[0]
+    blk = {"block bitmap": bb, "inode bitmap": ib, "inode table": it + geo.itable - 1,
+           "reserved gdt": geo.first + geo.meta - 1, "backup super": geo.first + geo.bpg,
+           "backup gdt": geo.first + 3 * geo.bpg + 1}[target]
+    ino = ino_of(img, "/hello.txt")
+    patch(img, inode_at(img, "/hello.txt") + 40, "I", blk)
+    out = refused(img, ["cat /hello.txt", "pwrite /hello.txt 0 XX", "write /hello.txt XX",
+                        "sync"], allowed={itable_block(img, "/hello.txt")})
+    assert errors(out) == ["EIO", "EIO", "EIO"], out
+    assert corrupt_lines(out) == [f"inode {ino}: block {blk} in the system zone"] * 3
+
+
+@pytest.mark.parametrize("loop", ["IND to itself", "DIND to itself", "data is the IND",
+                                  "two INDs"])
+def test_block_map_loops(image, loop):
+    """EXT2_C0010: a block twice in one file's map (a loop, or a map block as data): EIO, nothing written."""
+    img = image(1024)
+    path, off = ("/a/b/dbl.bin", 268 * 1024) if loop == "DIND to itself" else ("/a/mid.bin",
+                                                                              12 * 1024)
+    ino = ino_of(img, path)
+    base = inode_at(img, path)
+    if loop == "IND to itself":
+        blk = ind_block(img, path)
+        patch(img, blk * 1024, "I", blk)
+    elif loop == "DIND to itself":
+        blk = ind_block(img, path, "DIND")
+        patch(img, blk * 1024, "I", blk)
+    elif loop == "data is the IND":
+        blk = ind_block(img, path)
+        patch(img, base + 40, "I", blk)
+        off = 0
+    else:
+        blk = ind_block(img, path)
+        patch(img, base + 40 + 13 * 4, "I", blk)	# i_block[13], the DIND, = the IND
+    out = refused(img, [f"readat {path} {off} 4", f"pwrite {path} {off} XXXX", f"rm {path}",
+                        "sync"], allowed={itable_block(img, path)})
+    assert errors(out) == ["EIO"] * 3, out
+    assert corrupt_lines(out) == [f"inode {ino}: block {blk} twice in its map"] * 3
+    assert path.rsplit("/", 1)[1] in dbg_ls(img, path.rsplit("/", 1)[0])
+
+
+def test_block_free_in_bitmap(image):
+    """EXT2_C0011: a file's block the bitmap calls free: EIO, and it is not handed to a new file."""
+    img = image(1024)
+    blk = first_block(img, "/hello.txt")
+    geo = Geometry(img)
+    off = geo.bitmap(0) * 1024 + (blk - 1) // 8
+    patch(img, off, "B", peek(img, off, "B") & ~(1 << ((blk - 1) % 8)))
+    ino = ino_of(img, "/hello.txt")
+    out = refused(img, ["cat /hello.txt", "pwrite /hello.txt 0 X", "sync"],
+                  allowed={itable_block(img, "/hello.txt")})
+    assert errors(out) == ["EIO", "EIO"]
+    assert corrupt_lines(out) == [f"inode {ino}: block {blk} is free in the bitmap"] * 2
+    assert dbg_cat(img, "/hello.txt") == b"hello, world\n"
+
+
+def test_metadata_free_in_bitmap(image):
+    """EXT2_C0012: bitmaps calling metadata free: the allocator passes it over, the disk fills, no file owns it."""
+    img = image(1024, MULTI)
+    geo = Geometry(img)
+    freed = []
+    for g in (0, 1, 3):
+        start = geo.first + g * geo.bpg
+        bb, ib, it = geo.desc[g]
+        for blk in (start, start + 1, start + geo.meta - 1, bb, ib, it, it + geo.itable - 1):
+            freed.append(blk)
+            bit = blk - start
+            off = bb * 1024 + bit // 8
+            patch(img, off, "B", peek(img, off, "B") & ~(1 << (bit % 8)))
+    backups = geo.backups() - set(range(geo.first, geo.first + 1 + geo.gdt))
+    before = img.read_bytes()
+    rc, out = run(img, ["fill /q 20000", "sync"], timeout=60)
+    assert re.search(r"^files \d+ bytes \d+ last (ENOMEM|short)$", out, re.M), out
+    lines = corrupt_lines(out)
+    assert lines[0] == f"group 0: metadata block {geo.first} is free in the bitmap", lines
+    after = img.read_bytes()
+    assert {b for b in backups if before[b * 1024:(b + 1) * 1024] !=
+            after[b * 1024:(b + 1) * 1024]} == set()
+    owners = debugfs(img, "icheck " + " ".join(map(str, freed))).decode().splitlines()[1:]
+    # Reserved descriptor blocks belong to the resize inode (7); nothing else may own one.
+    assert len(owners) == len(freed)
+    assert all(o.split("\t")[1] in ("<block not found>", "7") for o in owners), owners
+
+
+def test_inode_free_in_bitmap(image):
+    """EXT2_C0013: an inode in use the bitmap calls free is passed over, not overwritten."""
+    img = image(1024)
+    ino = ino_of(img, "/hello.txt")
+    geo = Geometry(img)
+    off = geo.desc[0][1] * 1024 + (ino - 1) // 8
+    patch(img, off, "B", peek(img, off, "B") & ~(1 << ((ino - 1) % 8)))
+    rc, out = run(img, ["write /new x", "sync"])
+    assert rc == 0, out
+    assert corrupt_lines(out) == [f"inode {ino}: in use, with 2 links, but free in the bitmap"]
+    assert dbg_cat(img, "/hello.txt") == b"hello, world\n"
+    assert ino_of(img, "/new") != ino and dbg_cat(img, "/new") == b"x"
+
+
+@pytest.mark.parametrize("value", [1, 7, 8])
+def test_dir_entry_reserved_inode(image, value):
+    """EXT2_C0014: a directory entry naming a reserved inode (bad blocks, resize, journal) gives EIO; removing it frees nothing."""
+    img = image(1024)
+    blk = dir_block(img, "/a/b") // 1024
+    patch(img, blk * 1024 + 24, "I", value)		# the entry after "." and ".."
+    ino = ino_of(img, "/a/b")
+    out = refused(img, ["ls /a/b", "rm /a/b/c", "stat /a/b/c", "sync"])
+    assert errors(out) == ["EIO"] * 3
+    assert corrupt_lines(out) == [f"directory inode {ino}: block {blk}: entry for inode {value}"] * 3
+
+
+@pytest.mark.parametrize("what", ["slow symlink too long", "slow symlink two blocks",
+                                  "fast symlink too long", "file past its map"])
+def test_inode_size_corrupt(image, what):
+    """EXT2_C0015: sizes and symlinks that disagree with the map: EIO on read, write and remove."""
+    img = image(1024)
+    path = {"slow symlink too long": "/slowlink", "slow symlink two blocks": "/slowlink",
+            "fast symlink too long": "/fastlink", "file past its map": "/hello.txt"}[what]
+    base = inode_at(img, path)
+    ino = ino_of(img, path)
+    other = first_block(img, "/a/mid.bin")
+    if what == "slow symlink too long":
+        patch(img, base + 4, "I", 5000)
+        want = f"inode {ino}: symlink of 5000 bytes"
+    elif what == "slow symlink two blocks":
+        patch(img, base + 44, "I", other)
+        want = f"inode {ino}: symlink with block {other} in slot 1"
+    elif what == "fast symlink too long":
+        patch(img, base + 4, "I", 70)
+        want = f"inode {ino}: fast symlink of 70 bytes"
+    else:
+        patch(img, base + 108, "I", 0xffffffff)
+        want = f"inode {ino}: size {(0xffffffff << 32) | 13} beyond its block map"
+    script = [f"readat {path} 0 4", f"rm {path}", "sync"]
+    if path == "/hello.txt":
+        script = [f"readat {path} 0 4", f"pwrite {path} 0 X", f"write {path} X", "sync"]
+    out = refused(img, script, allowed={itable_block(img, path)})
+    assert errors(out) == ["EIO"] * (len(script) - 1), out
+    assert corrupt_lines(out) == [want] * (len(script) - 1), out
+
+
+def test_named_inode_free_in_bitmap(image):
+    """EXT2_C0019: a file whose inode the bitmap calls free: read, write and truncate give EIO, nothing written."""
+    img = image(1024)
+    ino = ino_of(img, "/hello.txt")
+    off = Geometry(img).desc[0][1] * 1024 + (ino - 1) // 8
+    patch(img, off, "B", peek(img, off, "B") & ~(1 << ((ino - 1) % 8)))
+    out = refused(img, ["cat /hello.txt", "pwrite /hello.txt 0 X", "write /hello.txt X", "sync"])
+    assert errors(out) == ["EIO"] * 3
+    assert corrupt_lines(out) == [f"inode {ino}: named, but free in the bitmap"] * 3
+
+
+def test_free_count_lies(image):
+    """EXT2_C0016: a group free count claiming every block: frees clamp it, the next mount still works."""
+    img = image(1024)
+    geo = Geometry(img)
+    total = geo.blocks - geo.first
+    patch(img, gd_off(img, 0) + 12, "H", total)
+    rc, out = run(img, ["rm /a/b/dbl.bin", "sync"])
+    assert rc == 0, out
+    assert corrupt_lines(out)[0].startswith(f"group 0: free blocks count to {total + 1} of {total}")
+    assert peek(img, gd_off(img, 0) + 12, "H") == total
+    assert "block_size 1024" in ok(img, "info")
+
+
+def test_corruption_log_limited(image):
+    """EXT2_C0017: a disk that is corrupt everywhere logs EXT2_LOG_MAX lines a mount, then one more saying so."""
+    img = image(1024)
+    patch(img, inode_at(img, "/hello.txt") + 40, "I", 1)
+    rc, out = run(img, ["cat /hello.txt"] * 20)
+    lines = corrupt_lines(out)
+    assert len(errors(out)) == 20
+    assert len(lines) == 9 and lines[-1] == "more corruption: not reported until the next mount"
+
+
+@pytest.mark.parametrize("g,field,value,what", [
+    (2, 0, lambda geo: geo.desc[1][0], "block bitmap at"),
+    (3, 0, lambda geo: geo.first + 3 * geo.bpg + 1, "block bitmap at"),
+    (2, 4, lambda geo: geo.desc[2][0], "inode bitmap at"),
+    (2, 8, lambda geo: geo.desc[2][1] - 1, "inode table at"),
+    (2, 8, lambda geo: geo.first + 3 * geo.bpg - 3, "inode table at"),
+], ids=["bb-other-group", "bb-on-backup-gdt", "ib-is-bb", "itable-over-bitmaps",
+        "itable-past-group"])
+def test_misplaced_group_metadata(image, g, field, value, what):
+    """EXT2_M0010: bitmaps and tables outside their group, on a backup, or overlapping: refused at mount."""
+    img = image(1024, MULTI)
+    v = value(Geometry(img))
+    patch(img, gd_off(img, g) + field, "I", v)
+    assert mount_error(img) == ("EINVAL", f"group {g}: {what} {v}")
+
+
+@pytest.mark.parametrize("bs,group,size", [(1024, 512, "2M"), (4096, 512, "8M")])
+def test_fuzzed_writes_spare_system_zone(tmp_path, bs, group, size):
+    """EXT2_C0018: random damage, then writes of marker bytes: no marker lands in the
+    system zone of the damaged image, and no backup superblock or descriptor changes."""
+    src = tmp_path / "fuzzsrc"
+    (src / "d" / "e").mkdir(parents=True)
+    (src / "d" / "f").write_bytes(bytes(range(256)) * 60)
+    (src / "g").write_bytes(b"g" * 100)
+    os.symlink("x" * 80, src / "sl")
+    for i in range(40):
+        (src / "d" / "e" / f"n{i}").write_bytes(b"x")
+    zfile = tmp_path / "z"
+    zfile.write_bytes(b"Z" * 40000)
+    base = mkfs(tmp_path / "fuzz.img", src, bs=bs, size=size, opts=("-N", "64", "-g", str(group)))
+    data = base.read_bytes()
+    geo = Geometry(base)
+    assert geo.groups == 4
+    backups = sorted(geo.backups() - set(range(geo.first, geo.first + 1 + geo.gdt)))
+    zone_list = sorted(geo.zone())
+    z = "Z" * 60
+    script = ["info", "tree /", f"put /d/new {zfile}", f"put /big {zfile}",
+              f"pwrite /d/f 100 {z}", f"append /d/f {z}", "mkdir /d/e/z", f"put /d/e/z/w {zfile}",
+              "rm /d/f", "rm /d/e/n3", "rm /g", "rm /sl", f"write /g2 {z}", "fill /d/e/q 5000",
+              "sync"]
+    rnd = random.Random(bs + 1)
+    for case in range(40):
+        buf = bytearray(data)
+        # Not the primary superblock (its geometry is the test's too): the
+        # descriptors, a group's bitmaps, inode table and the blocks after
+        # (directories, indirect blocks). Random bytes, system-zone block
+        # numbers where pointers are, bitmap bits cleared under metadata.
+        for _ in range(rnd.choice((1, 4, 16, 64))):
+            kind, g = rnd.random(), rnd.randrange(geo.groups)
+            bb, ib, it = geo.desc[g]
+            pos = rnd.choice(((geo.first + 1) * bs + rnd.randrange(32 * geo.groups),
+                              bb * bs + rnd.randrange((it - bb + geo.itable + 16) * bs)))
+            if kind < 0.4:
+                buf[pos] = rnd.randrange(256) if rnd.random() < 0.7 else buf[pos] ^ 0xff
+            elif kind < 0.8:
+                if rnd.random() < 0.7:	# an i_block[] slot of one of the group's inodes
+                    pos = it * bs + rnd.randrange(geo.ipg) * geo.isize + 40 + 4 * rnd.randrange(15)
+                struct.pack_into("<I", buf, pos & ~3, rnd.choice(zone_list))
+            else:
+                buf[bb * bs + rnd.randrange(geo.bpg // 8)] &= rnd.randrange(256)
+        img = tmp_path / "case.img"
+        for small in (False, True):
+            img.write_bytes(bytes(buf))
+            zone = Geometry(img).zone()
+            run(img, script, timeout=20, small=small)
+            after = img.read_bytes()
+            for b in backups:
+                assert after[b * bs:(b + 1) * bs] == buf[b * bs:(b + 1) * bs], (case, b)
+            for b in zone:
+                blk = after[b * bs:(b + 1) * bs]
+                for mark in (b"Z" * 32, b"\xa5" * 32):
+                    assert mark not in blk or mark in buf[b * bs:(b + 1) * bs], (case, small, b)
 
 
 # --- random operations against a model --------------------------------------
