@@ -327,3 +327,21 @@ def test_console_survives_its_uart_driver_being_killed(keel):
     log = output(k, "dmesg")
     assert any("kill: pid %s" % pid in l for l in log), k.why("the kill is not in dmesg")
     power_off(k)
+
+
+def test_console_server_killed_then_every_typed_line_runs_whole(keel):
+    """After the console server is killed and restarted, each line typed
+    at the shell runs once and whole: no line lost, none split (input must
+    not be read behind the UART driver's back while the console is gone)."""
+    k = boot(keel, smp=2)
+    pid = [l.split()[0] for l in output(k, "ps") if l.endswith(" console")][0]
+    k.send("kill %s\r" % pid)
+    expect_all(k, [r"init: console\[%s\] killed$" % pid,
+                   r"\] console: console\[(?!%s\])\d+\] takes the console over" % pid])
+    shell(k, "uptime", r"^up \d+\.\d{6} s$")
+    assert "unknown command" not in "\n".join(k.lines), k.why("a line came out split")
+    shell(k, "echo first after the restart", r"^first after the restart$")
+    assert [l for l in output(k, "ps") if l.endswith(" sh")], k.why("ps: no shell")
+    shell(k, "echo second", r"^second$")
+    assert not [l for l in k.lines if "unknown command" in l], k.why("a line came out split")
+    power_off(k)
