@@ -26,7 +26,12 @@
  *
  * From the core, in the environment: initcall_debug=1,
  * initcall_blacklist=a,b and initcall_timeout=<ms> (the kernel command
- * line's).
+ * line's), and every other name=value word of it.
+ *
+ * Environments: a server gets only the strings of server_env (none of
+ * the command line's words but initcall_debug), so no word of the
+ * command line can keep a server from starting; the shell gets init's
+ * environment less what spawn would refuse (said once).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +48,9 @@
 #define LEVEL_TIMEOUT_MS 5000	/* what a server may take to report ready */
 #define MAX_RESTARTS	5	/* then init gives up on it */
 #define CHILD_EXITED	1UL	/* the child notification's bit */
+
+/* The strings of init's environment a server gets, by name. */
+static const char *const server_env_names[] = { "HOME", "TERM", "initcall_debug" };
 
 static const char *const levels[] = {
 	"early", "core", "postcore", "arch", "subsys", "fs", "device", "late",
@@ -78,6 +86,7 @@ static int debug;
 static const char *blacklist;
 static unsigned int level_timeout_ms = LEVEL_TIMEOUT_MS;
 static long ep = -1;			/* init's endpoint: ready, names */
+static char *server_env[sizeof(server_env_names) / sizeof(server_env_names[0]) + 1];
 static long shell_pid = -1;
 
 static int level_of(const char *word)
@@ -195,7 +204,7 @@ static long start(struct initcall *c)
 	if (c->grant_fdt)
 		h[n++] = KEEL_H_INIT_FDT;
 	c->t0 = keel_time_ns();
-	c->pid = keel_spawn_h(c->path, c->argv, environ, h, n);
+	c->pid = keel_spawn_h(c->path, c->argv, server_env, h, n);
 	keel_handle_close(h[0]);
 	if (c->grant_devices)
 		keel_handle_close(h[1]);
@@ -447,16 +456,63 @@ static void run_level(int level)
 	}
 }
 
+/* server_env: the strings of ours that server_env_names allows. */
+static void make_server_env(void)
+{
+	unsigned int n = 0;
+
+	for (char **e = environ; *e; e++) {
+		for (unsigned int i = 0; i < sizeof(server_env_names) / sizeof(server_env_names[0]);
+		     i++) {
+			size_t len = strlen(server_env_names[i]);
+
+			if (!strncmp(*e, server_env_names[i], len) && (*e)[len] == '=' &&
+			    strlen(*e) <= PROTO_SPAWN_STR_MAX && n < sizeof(server_env) /
+			    sizeof(server_env[0]) - 1)
+				server_env[n++] = *e;
+		}
+	}
+	server_env[n] = NULL;
+}
+
+/*
+ * Our environment into @envp (room for @max strings and a NULL) less what
+ * spawn refuses: a string over PROTO_SPAWN_STR_MAX bytes, and what does
+ * not fit its count and size; each left out is said once.
+ */
+static unsigned int make_shell_env(char **envp, unsigned int max)
+{
+	unsigned int n = 0;
+	size_t bytes = 0;
+
+	for (char **e = environ; *e; e++) {
+		size_t len = strlen(*e);
+		const char *eq = strchr(*e, '=');
+		int namelen = eq ? (int)(eq - *e) : (int)len;
+
+		if (len > PROTO_SPAWN_STR_MAX)
+			printf("init: the shell's environment leaves out %.*s (%lu bytes; spawn "
+			       "takes %d)\n", namelen, *e, (unsigned long)len, PROTO_SPAWN_STR_MAX);
+		else if (n == max || bytes + len + 1 > PROTO_SPAWN_BYTES_MAX)
+			printf("init: the shell's environment leaves out %.*s (more than spawn "
+			       "takes: %d strings, %d bytes)\n", namelen, *e, PROTO_SPAWN_STRS_MAX,
+			       PROTO_SPAWN_BYTES_MAX);
+		else
+			envp[n++] = *e, bytes += len + 1;
+	}
+	envp[n] = NULL;
+	return n;
+}
+
 static void start_shell(void)
 {
 	char *argv[] = { "/bin/sh", NULL };
-	static char *envp[64];
-	unsigned int n = 0;
+	static char *envp[PROTO_SPAWN_STRS_MAX + 1];
+	unsigned int n;
 	long h[2];
 
 	/* With a console server up, the shell talks to it (libkeel reads this). */
-	for (char **e = environ; *e && n < 62; e++)
-		envp[n++] = *e;
+	n = make_shell_env(envp, PROTO_SPAWN_STRS_MAX - 1);
 	if (lookup_name_str("console") >= 0)
 		envp[n++] = "KEEL_CONSOLE=1";
 	envp[n] = NULL;
@@ -494,6 +550,7 @@ int main(int argc, char **argv, char **envp)
 	printf("\n");
 	for (int i = 0; i < MAX_NAMES; i++)
 		names[i].handle = -1;
+	make_server_env();
 	ep = keel_ep_create();
 	notif = keel_notif_create();
 	if (ep < 0 || notif < 0 || keel_ep_bind(ep, notif) || keel_child_notif(notif, CHILD_EXITED))

@@ -17,6 +17,15 @@
 /* The shell's control handle (power, hotplug, kill), after PROTO_H_PARENT. */
 #define PROTO_H_SHELL_CONTROL	1
 
+/*
+ * What spawn takes (core/syscall.c, docs/syscalls.md): strings of at most
+ * PROTO_SPAWN_STR_MAX bytes (SYS_ARG_MAX, 1024, with the NUL), 62 of
+ * argv and of envp each, 16 KiB of strings in all.
+ */
+#define PROTO_SPAWN_STR_MAX	1023
+#define PROTO_SPAWN_STRS_MAX	62
+#define PROTO_SPAWN_BYTES_MAX	16384
+
 /* A name travels in the four words: up to 32 bytes, NUL-padded. */
 #define PROTO_NAME_MAX		32
 
