@@ -215,6 +215,23 @@ long keel_con_read(void *buf, size_t len)
 	}
 }
 
+/* --- echo ------------------------------------------------------------------- */
+
+static struct keel_conn echo = KEEL_CONN_INIT("echo", ECHO_CONNECT, ECHO_SHARED_SIZE);
+
+long keel_echo(const char *text, size_t len, long *pid)
+{
+	struct keel_msg m = { .label = ECHO_ECHO, .w = { len } }, r;
+	long err = keel_conn_call_data(&echo, &m, &r, text, len, 0);
+
+	if (err)
+		return err;
+	if (r.w[0] != len || memcmp(echo.buf, text, len))
+		return -KEEL_EIO;
+	*pid = (long)r.w[1];
+	return (long)r.w[0];
+}
+
 /* --- the file system ---------------------------------------------------------- */
 
 static struct keel_conn fs = KEEL_CONN_INIT("fs", FS_CONNECT, FS_SHARED_SIZE);

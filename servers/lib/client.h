@@ -73,6 +73,13 @@ long keel_con_write(const void *buf, size_t len);
  */
 long keel_con_read(void *buf, size_t len);
 
+/*
+ * The echo server (servers/echo): @len bytes of @text there and back;
+ * the count, and the server's pid in *@pid. The pattern for a new
+ * protocol's client side.
+ */
+long keel_echo(const char *text, size_t len, long *pid);
+
 /* The file system (the fs server): paths are absolute. */
 long fs_stat(const char *path, uint64_t *size, uint32_t *mode);
 long fs_read(const char *path, uint64_t off, void *buf, size_t len);

@@ -102,6 +102,13 @@
 #define FS_O_TRUNC		2
 #define FS_O_APPEND		4
 
+/* --- echo: the smallest whole server (servers/echo, docs/hacking.md) ------- */
+
+#define ECHO_SHARED_SIZE	4096
+#define ECHO_CONNECT		0x500	/* handle = the client's shared memory */
+/* w0 = bytes at the start of the shared page; reply w0 = the same count, w1 = the server's pid. */
+#define ECHO_ECHO		0x501
+
 /* Pack @name (at most PROTO_NAME_MAX bytes used) into a message's words, NUL-padded. */
 static inline void proto_name_pack(const char *name, unsigned long w[4])
 {

@@ -210,12 +210,14 @@ def test_a_program_on_the_disk_runs_from_memory(keel, disk):
     power_off(k)
 
 
-def restart_initramfs(tmp_path):
-    """build/initramfs.cpio plus a server that crashes on request (tests/user/crashy)."""
+def restart_initramfs(tmp_path, line="late        crashy        always      -             "
+                      "/bin/crashy\n"):
+    """build/initramfs.cpio plus a server: by default one that crashes on
+    request (tests/user/crashy)."""
     stage = tmp_path / "stage"
     shutil.copytree(STAGE, stage, symlinks=True)
     with open(stage / "etc" / "initcalls", "a") as f:
-        f.write("late        crashy        always      -             /bin/crashy\n")
+        f.write(line)
     out = tmp_path / "initramfs.cpio"
     names = subprocess.run(["find", ".", "-mindepth", "1"], cwd=stage, check=True,
                            capture_output=True, text=True).stdout
@@ -344,4 +346,18 @@ def test_console_server_killed_then_every_typed_line_runs_whole(keel):
     assert [l for l in output(k, "ps") if l.endswith(" sh")], k.why("ps: no shell")
     shell(k, "echo second", r"^second$")
     assert not [l for l in k.lines if "unknown command" in l], k.why("a line came out split")
+    power_off(k)
+
+
+def test_echo_server_answers_its_client_and_again_after_a_kill(keel, tmp_path):
+    """The smallest server (servers/echo, the runtime's whole pattern):
+    its client (keel_echo) connects, gets its words back with the
+    server's pid, and after a kill reaches the restarted server."""
+    k = boot(keel, smp=2, initrd=restart_initramfs(
+        tmp_path, "device      echo          on-failure  -             /sbin/echo\n"))
+    first = shell(k, "/bin/echo-client hello keel", r"^echo\[(\d+)\]: hello keel$").group(1)
+    k.send("kill %s\r" % first)
+    expect_all(k, [r"init: echo\[%s\] killed$" % first, r"init: restarting echo \("])
+    m = shell(k, "/bin/echo-client once more", r"^echo\[(\d+)\]: once more$|^echo-client: ")
+    assert m.group(1) and m.group(1) != first, k.why("no answer from a new echo server")
     power_off(k)
