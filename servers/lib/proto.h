@@ -35,8 +35,18 @@
 #define PROTO_READY		0x100
 /* w = a name; reply handle = a send handle to its endpoint, label -KEEL_ENOENT if none. */
 #define PROTO_LOOKUP		0x101
-/* As READY, but only registers the name: devmgr, for the drivers it starts. */
+/* As READY, but only registers the name (for another task); from devmgr only. */
 #define PROTO_REGISTER		0x102
+/*
+ * Start a driver and supervise it (to init, from devmgr only: a server
+ * init gave the devices grant). handle = a memory object (map-read)
+ * holding "<binary>\0<node path>\0reg=<pa>,<size>\0irq=<n>\0..." (the
+ * driver's argv, binary first), w0 = its bytes (at most 512). Init makes
+ * the driver's DRV_H_* handles itself from reg= and irq= (grants.h),
+ * fresh at every restart. Reply w0 = the driver's pid (the running one's,
+ * if that binary already drives that node).
+ */
+#define PROTO_SPAWN		0x103
 
 /*
  * --- device drivers, as devmgr starts them -----------------------------------
