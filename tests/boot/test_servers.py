@@ -352,11 +352,15 @@ def test_echo_server_answers_its_client_and_again_after_a_kill(keel, tmp_path):
     """The smallest server (servers/echo, the runtime's whole pattern):
     its client (keel_echo) connects, gets its words back with the
     server's pid, and after a kill reaches the restarted server."""
-    k = boot(keel, smp=2, initrd=restart_initramfs(
+    k = boot(keel, smp=2, append="initcall_debug", initrd=restart_initramfs(
         tmp_path, "device      echo          on-failure  -             /sbin/echo\n"))
     first = shell(k, "/bin/echo-client hello keel", r"^echo\[(\d+)\]: hello keel$").group(1)
     k.send("kill %s\r" % first)
-    expect_all(k, [r"init: echo\[%s\] killed$" % first, r"init: restarting echo (?:in \d+ ms )?\(restart 1\)$"])
+    # A new client of a server not (yet) registered gets ENOENT at once: wait for it.
+    expect_all(k, [r"init: echo\[%s\] killed$" % first,
+                   r"init: restarting echo (?:in \d+ ms )?\(restart 1\)$",
+                   r"calling  echo @ (?!%s$)\d+$" % first])
+    k.expect_line(r"initcall echo returned 0 after \d+ usecs$")
     m = shell(k, "/bin/echo-client once more", r"^echo\[(\d+)\]: once more$|^echo-client: ")
     assert m.group(1) and m.group(1) != first, k.why("no answer from a new echo server")
     power_off(k)
