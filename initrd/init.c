@@ -22,7 +22,13 @@
  * what Linux's initcall_debug calls the return code), or missed the
  * deadline. The endpoint also keeps the names servers register and
  * answers PROTO_LOOKUP, so clients find servers, and find them again
- * after a restart.
+ * after a restart; and it takes PROTO_SPAWN from devmgr: init starts the
+ * drivers too, with the device handles their reg= and irq= name.
+ *
+ * Init is the one supervisor. A server that reported ready is restarted
+ * every time it ends (as its line's restart says), after a backoff when
+ * it ran less than RUN_STABLE_US; one that ends before ready MAX_FAILS
+ * times in a row is given up on, with a line.
  *
  * From the core, in the environment: initcall_debug=1,
  * initcall_blacklist=a,b and initcall_timeout=<ms> (the kernel command
