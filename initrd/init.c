@@ -22,16 +22,28 @@
  * what Linux's initcall_debug calls the return code), or missed the
  * deadline. The endpoint also keeps the names servers register and
  * answers PROTO_LOOKUP, so clients find servers, and find them again
- * after a restart.
+ * after a restart; and it takes PROTO_SPAWN from devmgr: init starts the
+ * drivers too, with the device handles their reg= and irq= name.
+ *
+ * Init is the one supervisor. A server that reported ready is restarted
+ * every time it ends (as its line's restart says), after a backoff when
+ * it ran less than RUN_STABLE_US; one that ends before ready MAX_FAILS
+ * times in a row is given up on, with a line.
  *
  * From the core, in the environment: initcall_debug=1,
  * initcall_blacklist=a,b and initcall_timeout=<ms> (the kernel command
- * line's).
+ * line's), and every other name=value word of it.
+ *
+ * Environments: a server gets only the strings of server_env (none of
+ * the command line's words but initcall_debug), so no word of the
+ * command line can keep a server from starting; the shell gets init's
+ * environment less what spawn would refuse (said once).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "grants.h"
 #include "keel.h"
 #include "proto.h"
 
@@ -41,8 +53,17 @@
 #define MAX_NAMES	64
 #define TABLE_MAX	8192
 #define LEVEL_TIMEOUT_MS 5000	/* what a server may take to report ready */
-#define MAX_RESTARTS	5	/* then init gives up on it */
+#define MAX_FAILS	5	/* ends before ready in a row: then init gives up on it */
+#define BACKOFF_FIRST_US 100000	 /* a server that dies soon after starting waits this, */
+#define BACKOFF_MAX_US	3200000	 /* doubling up to this, before its restart; */
+#define RUN_STABLE_US	10000000 /* one that ran this long restarts at once */
 #define CHILD_EXITED	1UL	/* the child notification's bit */
+#define DRV_IRQ_BIT	1UL	/* proto.h's driver convention: bit 0 */
+#define DRV_ARGS_MAX	512	/* the strings of a PROTO_SPAWN request */
+#define DRV_ARGV_MAX	16
+
+/* The strings of init's environment a server gets, by name. */
+static const char *const server_env_names[] = { "HOME", "TERM", "initcall_debug" };
 
 static const char *const levels[] = {
 	"early", "core", "postcore", "arch", "subsys", "fs", "device", "late",
@@ -50,7 +71,8 @@ static const char *const levels[] = {
 
 enum restart { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS };
 
-enum state { IDLE, STARTING, UP, DONE };
+/* IDLE: not started; WAITING: its restart is due at restart_at. */
+enum state { IDLE, STARTING, UP, WAITING, DONE };
 
 struct initcall {
 	int level;
@@ -60,8 +82,15 @@ struct initcall {
 	char *argv[MAX_ARGS + 1];
 	long pid;
 	enum state state;
-	int restarts;
-	uint64_t t0;
+	int restarts;		/* all told */
+	int fails;		/* ends before ready, in a row */
+	uint64_t backoff_us;	/* the last restart's wait; 0: none */
+	uint64_t t0, restart_at; /* started; due to start again (ns) */
+	/* A driver started for devmgr (PROTO_SPAWN): its grants and strings. */
+	int driver;
+	long requester;
+	struct keel_grant grant;
+	char args[DRV_ARGS_MAX];
 };
 
 struct name {
@@ -78,6 +107,7 @@ static int debug;
 static const char *blacklist;
 static unsigned int level_timeout_ms = LEVEL_TIMEOUT_MS;
 static long ep = -1;			/* init's endpoint: ready, names */
+static char *server_env[sizeof(server_env_names) / sizeof(server_env_names[0]) + 1];
 static long shell_pid = -1;
 
 static int level_of(const char *word)
@@ -182,10 +212,47 @@ static uint64_t usecs_since(uint64_t t0)
 	return (keel_time_ns() - t0) / 1000;
 }
 
+/*
+ * A driver's device handles into @h (DRV_H_MMIO, then DRV_H_IRQ_NOTIF and
+ * DRV_H_IRQ when it has an interrupt), fresh for each start, made from
+ * our control handle; how many. An interrupt that cannot be had is said
+ * and left out: the driver polls.
+ */
+static unsigned long driver_handles(struct initcall *c, long *h)
+{
+	long notif;
+
+	h[0] = keel_mmio_create(KEEL_H_INIT_CONTROL, c->grant.pa, c->grant.size);
+	if (h[0] < 0) {
+		printf("init: %s: mmio 0x%llx+0x%llx: %s\n", c->name,
+		       (unsigned long long)c->grant.pa, (unsigned long long)c->grant.size,
+		       keel_strerror(h[0]));
+		return 0;
+	}
+	if (c->grant.irq == KEEL_GRANT_IRQ_NONE)
+		return 1;
+	notif = keel_notif_create();
+	h[1] = notif < 0 ? notif : keel_handle_dup(notif, KEEL_R_WAIT | KEEL_R_DUPLICATE |
+							     KEEL_R_TRANSFER);
+	h[2] = notif < 0 ? notif : keel_irq_create(KEEL_H_INIT_CONTROL, (unsigned int)c->grant.irq,
+						   notif, DRV_IRQ_BIT);
+	if (notif >= 0)
+		keel_handle_close(notif);	/* the interrupt keeps its own reference */
+	if (h[1] >= 0 && h[2] >= 0)
+		return 3;
+	printf("init: %s: irq %ld: %s; the driver polls\n", c->name, c->grant.irq,
+	       keel_strerror(h[1] < 0 ? h[1] : h[2]));
+	if (h[1] >= 0)
+		keel_handle_close(h[1]);
+	if (h[2] >= 0)
+		keel_handle_close(h[2]);
+	return 1;
+}
+
 /* Start @c with its handles; 0, or the error (said). */
 static long start(struct initcall *c)
 {
-	long h[3];
+	long h[4];
 	unsigned long n = 0;
 
 	h[n++] = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
@@ -194,11 +261,14 @@ static long start(struct initcall *c)
 					 KEEL_R_DEVICES | KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
 	if (c->grant_fdt)
 		h[n++] = KEEL_H_INIT_FDT;
+	if (c->driver)
+		n += driver_handles(c, &h[n]);
 	c->t0 = keel_time_ns();
-	c->pid = keel_spawn_h(c->path, c->argv, environ, h, n);
-	keel_handle_close(h[0]);
-	if (c->grant_devices)
-		keel_handle_close(h[1]);
+	c->pid = keel_spawn_h(c->path, c->argv, server_env, h, n);
+	/* The child has its copies; ours go, but for the tree, which init keeps. */
+	for (unsigned long i = 0; i < n; i++)
+		if (h[i] >= 0 && h[i] != KEEL_H_INIT_FDT)
+			keel_handle_close(h[i]);
 	if (c->pid < 0) {
 		printf("init: cannot start %s (%s): %s\n", c->name, c->path,
 		       keel_strerror(c->pid));
@@ -304,6 +374,79 @@ static const char *status_str(int status, char *buf, size_t size)
 	return buf;
 }
 
+/* Whether @c is to be started again after ending with @status. */
+static int wants_restart(const struct initcall *c, int status)
+{
+	if (c->restart == RESTART_NO)
+		return 0;
+	return status != 0 || c->restart == RESTART_ALWAYS;
+}
+
+/*
+ * @c ended: restart it, at once if it ran RUN_STABLE_US, else after a
+ * wait that doubles from BACKOFF_FIRST_US up to BACKOFF_MAX_US. One that
+ * never reported ready MAX_FAILS times in a row is given up on; one that
+ * did is restarted every time.
+ */
+static void schedule_restart(struct initcall *c, int before_ready)
+{
+	uint64_t ran = usecs_since(c->t0);
+
+	c->fails = before_ready ? c->fails + 1 : 0;
+	if (c->fails >= MAX_FAILS) {
+		printf("init: %s: ended %d times in a row before ready; giving up on it\n",
+		       c->name, MAX_FAILS);
+		c->state = DONE;
+		return;
+	}
+	if (ran >= RUN_STABLE_US)
+		c->backoff_us = 0;
+	else if (!c->backoff_us)
+		c->backoff_us = BACKOFF_FIRST_US;
+	else if (c->backoff_us * 2 <= BACKOFF_MAX_US)
+		c->backoff_us *= 2;
+	else
+		c->backoff_us = BACKOFF_MAX_US;
+	c->restarts++;
+	if (!c->backoff_us) {
+		printf("init: restarting %s (restart %d)\n", c->name, c->restarts);
+		start(c);
+		return;
+	}
+	printf("init: restarting %s in %llu ms (restart %d)\n", c->name,
+	       (unsigned long long)c->backoff_us / 1000, c->restarts);
+	c->state = WAITING;
+	c->restart_at = keel_time_ns() + c->backoff_us * 1000;
+}
+
+/* Start the servers whose restart wait is over. */
+static void restart_due(void)
+{
+	uint64_t now = keel_time_ns();
+
+	for (int i = 0; i < ncalls; i++)
+		if (calls[i].state == WAITING && calls[i].restart_at <= now)
+			start(&calls[i]);
+}
+
+/* Microseconds until the next restart is due; -1: none waits. */
+static long next_restart_us(void)
+{
+	uint64_t now = keel_time_ns();
+	long best = -1;
+
+	for (int i = 0; i < ncalls; i++) {
+		long us;
+
+		if (calls[i].state != WAITING)
+			continue;
+		us = calls[i].restart_at <= now ? 0 : (long)((calls[i].restart_at - now) / 1000);
+		if (best < 0 || us < best)
+			best = us;
+	}
+	return best;
+}
+
 /* Reap every child that exited; restart servers as their lines say. */
 static void reap(void)
 {
@@ -313,36 +456,100 @@ static void reap(void)
 
 	while ((pid = keel_wait_any(&status, KEEL_WNOHANG)) > 0) {
 		struct initcall *c = call_of_pid(pid);
-		int failed;
+		int before_ready;
 
 		forget_names(pid);
 		if (pid == shell_pid) {
 			printf("init: the shell exited (%d); powering off\n", status);
 			keel_reboot(KEEL_H_INIT_CONTROL, KEEL_REBOOT_POWEROFF);
 		}
-		if (!c)
+		if (!c || c->state == WAITING)
 			continue;
-		failed = status != 0;
-		if (c->state == STARTING) {
-			started(c, status);
-			c->state = DONE;
-			if (!failed || c->restart == RESTART_NO)
-				continue;
-		}
-		if (c->state == UP || c->restart == RESTART_NO)
+		before_ready = c->state == STARTING;
+		if (before_ready)
+			started(c, status);	/* its returned line says how */
+		else
 			printf("init: %s[%ld] %s\n", c->name, pid, status_str(status, why,
 									    sizeof(why)));
 		c->state = DONE;
-		if (c->restart == RESTART_NO || (c->restart == RESTART_ON_FAILURE && !failed))
-			continue;
-		if (c->restarts++ >= MAX_RESTARTS) {
-			printf("init: %s: %d restarts; giving up on it\n", c->name, MAX_RESTARTS);
-			continue;
-		}
-		printf("init: restarting %s (restart %d of %d)\n", c->name, c->restarts,
-		       MAX_RESTARTS);
-		start(c);
+		c->pid = -1;
+		if (!wants_restart(c, status) || (before_ready && !status))
+			continue;	/* done, or exited 0 before ready: its part is done */
+		schedule_restart(c, before_ready);
 	}
+}
+
+/*
+ * @req's strings into @c: "<binary>\0<argv[1]>\0...", @len bytes from the
+ * memory object @mem. 0 or -KEEL_E*.
+ */
+static long driver_args(struct initcall *c, long mem, unsigned long len)
+{
+	long va;
+	int n = 0;
+
+	if (mem < 0 || !len || len > DRV_ARGS_MAX)
+		return -KEEL_EINVAL;
+	va = keel_mmap(mem, 0, DRV_ARGS_MAX, KEEL_PROT_READ);
+	if (va < 0)
+		return va;
+	memcpy(c->args, (const void *)va, len);
+	keel_munmap((void *)va, DRV_ARGS_MAX);
+	if (c->args[len - 1])
+		return -KEEL_EINVAL;	/* the last string is not terminated */
+	for (char *p = c->args; p < c->args + len && n < DRV_ARGV_MAX; p += strlen(p) + 1)
+		c->argv[n++] = p;
+	c->argv[n] = NULL;
+	if (n < 2 || c->argv[0][0] != '/' || keel_grant_parse(n, c->argv, &c->grant))
+		return -KEEL_EINVAL;	/* a binary, a node, and a good reg= at least */
+	c->path = c->argv[0];
+	c->name = strrchr(c->path, '/') + 1;
+	return 0;
+}
+
+/* The driver started for @node already (devmgr restarted asks again), or NULL. */
+static struct initcall *driver_of_node(const char *path, const char *node)
+{
+	for (int i = 0; i < ncalls; i++)
+		if (calls[i].driver && calls[i].state != DONE && !strcmp(calls[i].path, path) &&
+		    !strcmp(calls[i].argv[1], node))
+			return &calls[i];
+	return NULL;
+}
+
+/*
+ * PROTO_SPAWN from @req (it must hold the devices grant: devmgr): start
+ * the driver its strings describe, with the device handles its reg= and
+ * irq= name, and supervise it as a server of @req's level. The reply's
+ * label; w0 = the driver's pid.
+ */
+static long spawn_driver(struct initcall *req, const struct keel_msg *m, struct keel_msg *r)
+{
+	struct initcall *c = &calls[ncalls], *old;
+	long err;
+
+	if (!req || !req->grant_devices)
+		return -KEEL_EDENIED;
+	if (ncalls == MAX_CALLS)
+		return -KEEL_ENOMEM;
+	memset(c, 0, sizeof(*c));
+	err = driver_args(c, m->handle, m->w[0]);
+	if (err)
+		return err;
+	old = driver_of_node(c->path, c->argv[1]);
+	if (old) {
+		r->w[0] = (unsigned long)old->pid;
+		return 0;
+	}
+	c->driver = 1;
+	c->requester = req->pid;
+	c->level = req->level;
+	c->restart = RESTART_ON_FAILURE;
+	c->pid = -1;
+	ncalls++;
+	err = start(c);
+	r->w[0] = (unsigned long)c->pid;
+	return err;
 }
 
 /*
@@ -387,6 +594,12 @@ static void serve(long deadline_us)
 			c->state = UP;
 		}
 		break;
+	case PROTO_SPAWN:
+		c = call_of_pid(pid);
+		r.label = (unsigned long)spawn_driver(c, &m, &r);
+		if (m.handle >= 0)
+			keel_handle_close(m.handle);
+		break;
 	case PROTO_LOOKUP:
 		r.handle = lookup_name(m.w);
 		r.label = r.handle < 0 ? (unsigned long)r.handle : 0;
@@ -403,10 +616,12 @@ static void serve(long deadline_us)
 	keel_ipc_reply(&r);
 }
 
+/* A level waits for its servers starting, or waiting to start again after failing to. */
 static int level_busy(int level)
 {
 	for (int i = 0; i < ncalls; i++)
-		if (calls[i].level == level && calls[i].state == STARTING)
+		if (calls[i].level == level && (calls[i].state == STARTING ||
+						(calls[i].state == WAITING && calls[i].fails)))
 			return 1;
 	return 0;
 }
@@ -429,6 +644,7 @@ static void run_level(int level)
 	}
 	while (level_busy(level)) {
 		uint64_t spent = usecs_since(t0);
+		long next;
 
 		if (spent >= limit) {
 			for (int i = 0; i < ncalls; i++) {
@@ -443,20 +659,69 @@ static void run_level(int level)
 			}
 			break;
 		}
-		serve((long)(limit - spent));
+		restart_due();
+		next = next_restart_us();
+		serve(next >= 0 && next < (long)(limit - spent) ? next : (long)(limit - spent));
 	}
+}
+
+/* server_env: the strings of ours that server_env_names allows. */
+static void make_server_env(void)
+{
+	unsigned int n = 0;
+
+	for (char **e = environ; *e; e++) {
+		for (unsigned int i = 0; i < sizeof(server_env_names) / sizeof(server_env_names[0]);
+		     i++) {
+			size_t len = strlen(server_env_names[i]);
+
+			if (!strncmp(*e, server_env_names[i], len) && (*e)[len] == '=' &&
+			    strlen(*e) <= PROTO_SPAWN_STR_MAX && n < sizeof(server_env) /
+			    sizeof(server_env[0]) - 1)
+				server_env[n++] = *e;
+		}
+	}
+	server_env[n] = NULL;
+}
+
+/*
+ * Our environment into @envp (room for @max strings and a NULL) less what
+ * spawn refuses: a string over PROTO_SPAWN_STR_MAX bytes, and what does
+ * not fit its count and size; each left out is said once.
+ */
+static unsigned int make_shell_env(char **envp, unsigned int max)
+{
+	unsigned int n = 0;
+	size_t bytes = 0;
+
+	for (char **e = environ; *e; e++) {
+		size_t len = strlen(*e);
+		const char *eq = strchr(*e, '=');
+		int namelen = eq ? (int)(eq - *e) : (int)len;
+
+		if (len > PROTO_SPAWN_STR_MAX)
+			printf("init: the shell's environment leaves out %.*s (%lu bytes; spawn "
+			       "takes %d)\n", namelen, *e, (unsigned long)len, PROTO_SPAWN_STR_MAX);
+		else if (n == max || bytes + len + 1 > PROTO_SPAWN_BYTES_MAX)
+			printf("init: the shell's environment leaves out %.*s (more than spawn "
+			       "takes: %d strings, %d bytes)\n", namelen, *e, PROTO_SPAWN_STRS_MAX,
+			       PROTO_SPAWN_BYTES_MAX);
+		else
+			envp[n++] = *e, bytes += len + 1;
+	}
+	envp[n] = NULL;
+	return n;
 }
 
 static void start_shell(void)
 {
 	char *argv[] = { "/bin/sh", NULL };
-	static char *envp[64];
-	unsigned int n = 0;
+	static char *envp[PROTO_SPAWN_STRS_MAX + 1];
+	unsigned int n;
 	long h[2];
 
 	/* With a console server up, the shell talks to it (libkeel reads this). */
-	for (char **e = environ; *e && n < 62; e++)
-		envp[n++] = *e;
+	n = make_shell_env(envp, PROTO_SPAWN_STRS_MAX - 1);
 	if (lookup_name_str("console") >= 0)
 		envp[n++] = "KEEL_CONSOLE=1";
 	envp[n] = NULL;
@@ -494,6 +759,7 @@ int main(int argc, char **argv, char **envp)
 	printf("\n");
 	for (int i = 0; i < MAX_NAMES; i++)
 		names[i].handle = -1;
+	make_server_env();
 	ep = keel_ep_create();
 	notif = keel_notif_create();
 	if (ep < 0 || notif < 0 || keel_ep_bind(ep, notif) || keel_child_notif(notif, CHILD_EXITED))
@@ -506,6 +772,8 @@ int main(int argc, char **argv, char **envp)
 		run_level((int)level);
 	printf("init: ready\n");
 	start_shell();
-	for (;;)
-		serve(-1);
+	for (;;) {
+		restart_due();
+		serve(next_restart_us());
+	}
 }

@@ -28,6 +28,7 @@
 #include "clients.h"
 #include "keel.h"
 #include "proto.h"
+#include "serve.h"
 
 #define H_CONTROL	1
 #define MAX_CLIENTS	8
@@ -114,11 +115,15 @@ static void pull_input(void)
 			keel_notif_signal(client_slots[i].notif, 1);
 }
 
-static long do_connect(long pid, long mem, struct keel_msg *r)
+static long on_connect(struct keel_req *q)
 {
 	long err;
-	struct keel_client *c = keel_client_connect(&clients, pid, mem, &err);
+	struct keel_client *c;
 
+	if (q->m.handle < 0)
+		return -KEEL_EINVAL;
+	c = keel_client_connect(&clients, q->pid, q->m.handle, &err);
+	q->m.handle = KEEL_HANDLE_NONE;	/* the table keeps it, or closed it */
 	if (!c)
 		return err;
 	c->notif = keel_notif_create();
@@ -128,26 +133,39 @@ static long do_connect(long pid, long mem, struct keel_msg *r)
 		keel_client_drop(&clients, c);
 		return err;
 	}
-	r->handle = keel_handle_dup(c->notif, KEEL_R_WAIT | KEEL_R_TRANSFER);
+	q->r.handle = keel_handle_dup(c->notif, KEEL_R_WAIT | KEEL_R_TRANSFER);
+	q->close_reply = 1;	/* the client has its copy then */
 	return 0;
 }
 
-static long do_write(struct keel_client *c, unsigned long n)
+static long on_write(struct keel_req *q)
 {
+	struct keel_client *c = keel_client_find(&clients, q->pid);
+	unsigned long n = q->m.w[0];
+
+	if (!c)
+		return -KEEL_EINVAL;	/* not connected */
 	if (n > PROTO_SHARED_SIZE)
 		return -KEEL_EINVAL;
 	drain_log();		/* kernel lines first: they came first */
 	out(c->page, n);
+	q->r.w[0] = n;
 	return 0;
 }
 
-static unsigned long do_read(struct keel_client *c, unsigned long max)
+static long on_read(struct keel_req *q)
 {
+	struct keel_client *c = keel_client_find(&clients, q->pid);
 	unsigned long n = 0;
 
-	while (n < max && n < PROTO_SHARED_SIZE && in_tail != in_head)
+	if (!c)
+		return -KEEL_EINVAL;
+	if (uart_ep < 0)
+		return -KEEL_ENOTSUP;	/* the client reads the core's console */
+	while (n < q->m.w[0] && n < PROTO_SHARED_SIZE && in_tail != in_head)
 		c->page[n++] = in_ring[in_tail++ % IN_RING];
-	return n;
+	q->r.w[0] = n;
+	return 0;
 }
 
 static void uart_disconnect(void)
@@ -228,13 +246,30 @@ static bool uart_lost(void)
 	return ok;
 }
 
+static void on_notify(unsigned long bits)
+{
+	(void)bits;
+	pull_input();	/* the UART driver's input notification */
+}
+
+static const struct keel_op ops[] = {
+	{ CON_CONNECT, on_connect },
+	{ CON_WRITE, on_write },
+	{ CON_READ, on_read },
+};
+
+static struct keel_server srv = {
+	.name = "console", .ops = ops, .nops = KEEL_OPS_N(ops), .notify = on_notify,
+	.tick = drain_log, .tick_us = LOG_POLL_US,
+};
+
 int main(void)
 {
-	struct keel_msg m, r = { .handle = KEEL_HANDLE_NONE };
-	long ep = keel_ep_create(), pid;
-	int have_reply = 0;
-
-	console_ep = ep;
+	if (keel_serve_init(&srv)) {
+		printf("console: no endpoint\n");
+		return 1;
+	}
+	console_ep = srv.ep;
 	if (!uart_connect(UART_WAIT_MS))
 		printf("console: no console UART driver; staying on the early console\n");
 	if (uart_ep >= 0) {
@@ -247,51 +282,6 @@ int main(void)
 			printf("console: cannot take the console over: %s\n", keel_strerror(seq));
 		}
 	}
-	m = (struct keel_msg){ .label = PROTO_READY,
-			       .handle = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_DUPLICATE |
-							     KEEL_R_TRANSFER) };
-	proto_name_pack("console", m.w);
-	if (keel_ipc_call(PROTO_H_PARENT, &m, &r) < 0)
-		printf("console: init did not take our name\n");
-	for (;;) {
-		struct keel_client *c;
-
-		drain_log();
-		if (have_reply) {
-			keel_ipc_reply(&r);
-			if (r.handle >= 0)
-				keel_handle_close(r.handle);	/* the client has its copy */
-		}
-		have_reply = 0;
-		pid = keel_ipc_recv_timeout(ep, &m, claimed ? LOG_POLL_US : 1000000);
-		if (pid == -KEEL_ETIMEDOUT)
-			continue;
-		if (pid < 0) {
-			keel_sleep_us(10000);
-			continue;
-		}
-		if (m.label == KEEL_LABEL_NOTIFY) {
-			pull_input();
-			continue;
-		}
-		r = (struct keel_msg){ .handle = KEEL_HANDLE_NONE };
-		have_reply = 1;
-		c = keel_client_find(&clients, pid);
-		if (m.label == CON_CONNECT && m.handle >= 0) {
-			r.label = (unsigned long)do_connect(pid, m.handle, &r);
-			continue;
-		}
-		if (m.handle >= 0)
-			keel_handle_close(m.handle);
-		if (!c)
-			r.label = (unsigned long)-KEEL_EINVAL;	/* not connected */
-		else if (m.label == CON_WRITE)
-			r.label = (unsigned long)do_write(c, m.w[0]), r.w[0] = m.w[0];
-		else if (m.label == CON_READ && uart_ep < 0)
-			r.label = (unsigned long)-KEEL_ENOTSUP;
-		else if (m.label == CON_READ)
-			r.w[0] = do_read(c, m.w[0]);
-		else
-			r.label = (unsigned long)-KEEL_ENOSYS;
-	}
+	keel_ready_say(srv.ep, "console");
+	keel_serve(&srv);
 }

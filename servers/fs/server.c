@@ -22,6 +22,7 @@
 #include "ext2.h"
 #include "keel.h"
 #include "proto.h"
+#include "serve.h"
 
 #define MAX_CLIENTS	16
 #define DISK_WAIT_MS	2000
@@ -294,45 +295,39 @@ static long do_request(struct keel_client *c, const struct keel_msg *m, struct k
 	}
 }
 
+static long on_connect(struct keel_req *q)
+{
+	long err = 0;
+
+	if (q->m.handle < 0)
+		return -KEEL_EINVAL;
+	if (!keel_client_connect(&clients, q->pid, q->m.handle, &err))
+		err = err ? err : -KEEL_EBUSY;
+	q->m.handle = KEEL_HANDLE_NONE;	/* the table keeps it, or closed it */
+	return err;
+}
+
+/* Every other label: a connected client's request. */
+static long on_request(struct keel_req *q)
+{
+	struct keel_client *c = keel_client_find(&clients, q->pid);
+
+	return c ? do_request(c, &q->m, &q->r) : -KEEL_EINVAL;
+}
+
+static const struct keel_op ops[] = {
+	{ FS_CONNECT, on_connect },   { FS_STAT, on_request },	  { FS_READ, on_request },
+	{ FS_WRITE, on_request },     { FS_READDIR, on_request }, { FS_MKDIR, on_request },
+	{ FS_UNLINK, on_request },    { FS_SYNC, on_request },
+};
+
+static struct keel_server srv = { .name = "fs", .ops = ops, .nops = KEEL_OPS_N(ops) };
+
 int main(int argc, char **argv)
 {
-	struct keel_msg m, r = { .handle = KEEL_HANDLE_NONE };
-	long ep = keel_ep_create(), pid;
-
 	for (int i = 1; i < argc; i++)
 		mount_disk(argv[i]);
-	m = (struct keel_msg){ .label = PROTO_READY,
-			       .handle = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_DUPLICATE |
-							     KEEL_R_TRANSFER) };
-	proto_name_pack("fs", m.w);
-	if (ep < 0 || keel_ipc_call(PROTO_H_PARENT, &m, &r) < 0) {
-		printf("fs: cannot register with init\n");
+	if (keel_serve_init(&srv) || keel_ready_say(srv.ep, "fs"))
 		return 1;
-	}
-	r = (struct keel_msg){ .handle = KEEL_HANDLE_NONE };
-	pid = keel_ipc_recv(ep, &m);
-	for (;;) {
-		struct keel_client *c;
-		long err;
-
-		if (pid < 0) {
-			printf("fs: receive: %s\n", keel_strerror(pid));
-			keel_sleep_us(10000);
-			pid = keel_ipc_recv(ep, &m);
-			continue;
-		}
-		r = (struct keel_msg){ .handle = KEEL_HANDLE_NONE };
-		c = keel_client_find(&clients, pid);
-		if (m.label == FS_CONNECT && m.handle >= 0) {
-			if (keel_client_connect(&clients, pid, m.handle, &err))
-				err = 0;
-			r.label = (unsigned long)err;
-		} else {
-			if (m.handle >= 0)
-				keel_handle_close(m.handle);
-			r.label = c ? (unsigned long)do_request(c, &m, &r) :
-				      (unsigned long)-KEEL_EINVAL;
-		}
-		pid = keel_ipc_reply_recv(ep, &r, &m);
-	}
+	keel_serve(&srv);
 }

@@ -29,56 +29,119 @@ void keel_conn_close(struct keel_conn *c)
 		keel_handle_close(c->mem);
 	if (c->notif >= 0)
 		keel_handle_close(c->notif);
+	if (c->wait_ep >= 0)
+		keel_handle_close(c->wait_ep);
 	c->buf = NULL;
-	c->ep = c->mem = c->notif = -1;
+	c->ep = c->mem = c->notif = c->wait_ep = -1;
 }
 
-long keel_conn_open(struct keel_conn *c)
+/*
+ * The server's endpoint by name. After a connection was up, a missing
+ * name is a server init is restarting: look again with the backoff.
+ */
+static long conn_lookup(struct keel_conn *c)
+{
+	uint64_t wait = KEEL_RECONNECT_FIRST_US, spent = 0;
+
+	for (;;) {
+		long ep = keel_lookup(c->name);
+
+		if (ep >= 0 || !c->was_up || spent >= KEEL_RECONNECT_BUDGET_US)
+			return ep;
+		keel_sleep_us(wait);
+		spent += wait;
+		wait = wait * 2 > KEEL_RECONNECT_MAX_US ? KEEL_RECONNECT_MAX_US : wait * 2;
+	}
+}
+
+/* Bind the server's notification to an endpoint of ours, so waits can time out. */
+static void conn_wait_setup(struct keel_conn *c)
+{
+	if (c->notif < 0)
+		return;
+	c->wait_ep = keel_ep_create();
+	if (c->wait_ep >= 0 && keel_ep_bind(c->wait_ep, c->notif) < 0) {
+		keel_handle_close(c->wait_ep);
+		c->wait_ep = -1;
+	}
+}
+
+/* One connect attempt on the endpoint we have; 0 or -KEEL_E*. */
+static long conn_connect(struct keel_conn *c)
 {
 	struct keel_msg m = { .label = c->connect }, r;
 	long err, va;
 
-	if (c->ep >= 0)
-		return 0;
-	c->ep = keel_lookup(c->name);
-	if (c->ep < 0) {
-		err = c->ep;
-		c->ep = -1;
-		return err;
-	}
 	c->mem = keel_mem_create(c->size);
-	if (c->mem < 0) {
-		err = c->mem;
-		c->mem = -1;
-		goto fail;
-	}
+	if (c->mem < 0)
+		return c->mem;
 	va = keel_mmap(c->mem, 0, c->size, KEEL_PROT_READ | KEEL_PROT_WRITE);
-	if (va < 0) {
-		err = va;
-		goto fail;
-	}
+	if (va < 0)
+		return va;
 	c->buf = (void *)va;
 	m.handle = c->mem;
 	err = keel_ipc_call(c->ep, &m, &r);
 	if (!err)
 		err = (long)r.label;
 	if (err)
-		goto fail;
+		return err;
 	if (r.handle >= 0)
 		c->notif = r.handle;
+	conn_wait_setup(c);
 	return 0;
-fail:
-	keel_conn_close(c);
-	return err;
+}
+
+long keel_conn_open(struct keel_conn *c)
+{
+	long err;
+
+	if (c->ep >= 0)
+		return 0;
+	for (int attempt = 0;; attempt++) {
+		c->ep = conn_lookup(c);
+		if (c->ep < 0) {
+			err = c->ep;
+			c->ep = -1;
+			return err;
+		}
+		err = conn_connect(c);
+		if (!err) {
+			c->was_up = 1;
+			return 0;
+		}
+		keel_conn_close(c);
+		/* The name still led to the server that just died: look again. */
+		if (err != -KEEL_EPEER || !c->was_up || attempt)
+			return err;
+	}
+}
+
+long keel_conn_wait(struct keel_conn *c, uint64_t us)
+{
+	struct keel_msg m;
+	long err;
+
+	if (c->wait_ep < 0)
+		return -KEEL_EINVAL;
+	err = keel_ipc_recv_timeout(c->wait_ep, &m, us);
+	if (err == -KEEL_ETIMEDOUT)
+		return 0;
+	return err < 0 ? err : 1;
 }
 
 long keel_conn_call(struct keel_conn *c, struct keel_msg *m, struct keel_msg *reply)
 {
-	return keel_conn_call_data(c, m, reply, NULL, 0, 0);
+	return keel_conn_call_flags(c, m, reply, NULL, 0, 0, 0);
 }
 
 long keel_conn_call_data(struct keel_conn *c, struct keel_msg *m, struct keel_msg *reply,
 			 const void *data, size_t len, size_t off)
+{
+	return keel_conn_call_flags(c, m, reply, data, len, off, 0);
+}
+
+long keel_conn_call_flags(struct keel_conn *c, struct keel_msg *m, struct keel_msg *reply,
+			  const void *data, size_t len, size_t off, int flags)
 {
 	if (off > c->size || len > c->size - off)
 		return -KEEL_ERANGE;
@@ -91,16 +154,19 @@ long keel_conn_call_data(struct keel_conn *c, struct keel_msg *m, struct keel_ms
 			memcpy((char *)c->buf + off, data, len);
 		m->handle = KEEL_HANDLE_NONE;
 		err = keel_ipc_call(c->ep, m, reply);
-		if (err == -KEEL_EPEER && attempt == 0) {
-			/* The server went away: find the new one. Our page went with it. */
+		if (err == -KEEL_EPEER) {
+			/* The server went away: our page went with it. */
 			keel_conn_close(c);
-			continue;
+			if (attempt == 0 && !(flags & KEEL_CALL_ONCE))
+				continue;
 		}
 		return err ? err : (long)reply->label;
 	}
 }
 
 /* --- the console ----------------------------------------------------------- */
+
+#define KEEL_CON_WAIT_US 200000	/* how long a read waits before asking again */
 
 static struct keel_conn con = KEEL_CONN_INIT("console", CON_CONNECT, PROTO_SHARED_SIZE);
 
@@ -128,7 +194,6 @@ long keel_con_read(void *buf, size_t len)
 		len = PROTO_SHARED_SIZE;
 	for (;;) {
 		struct keel_msg m = { .label = CON_READ, .w = { len } }, r;
-		unsigned long bits;
 		long err = keel_conn_call(&con, &m, &r);
 
 		if (err < 0)
@@ -139,12 +204,32 @@ long keel_con_read(void *buf, size_t len)
 			memcpy(buf, con.buf, n);
 			return (long)n;
 		}
-		/* Nothing typed yet: the console signals when something is. */
-		if (con.notif < 0)
-			keel_sleep_us(20000);
-		else if (keel_notif_wait(con.notif, &bits) < 0)
-			return -KEEL_EPEER;
+		/*
+		 * Nothing typed yet: the console signals when something is. Its
+		 * notification outlives a killed console server, so the wait
+		 * times out now and then and the read asks again: a console
+		 * gone is seen (EPEER) and its successor connected.
+		 */
+		if (keel_conn_wait(&con, KEEL_CON_WAIT_US) < 0)
+			keel_sleep_us(KEEL_CON_WAIT_US);
 	}
+}
+
+/* --- echo ------------------------------------------------------------------- */
+
+static struct keel_conn echo = KEEL_CONN_INIT("echo", ECHO_CONNECT, ECHO_SHARED_SIZE);
+
+long keel_echo(const char *text, size_t len, long *pid)
+{
+	struct keel_msg m = { .label = ECHO_ECHO, .w = { len } }, r;
+	long err = keel_conn_call_data(&echo, &m, &r, text, len, 0);
+
+	if (err)
+		return err;
+	if (r.w[0] != len || memcmp(echo.buf, text, len))
+		return -KEEL_EIO;
+	*pid = (long)r.w[1];
+	return (long)r.w[0];
 }
 
 /* --- the file system ---------------------------------------------------------- */
@@ -155,25 +240,20 @@ static struct keel_conn fs = KEEL_CONN_INIT("fs", FS_CONNECT, FS_SHARED_SIZE);
 static long fs_call_data(const char *path, const void *data, size_t len, struct keel_msg *m,
 			 struct keel_msg *r)
 {
+	/* The path at 0 and the data at FS_DATA: one piece when we copy both together. */
+	static char page[FS_SHARED_SIZE];
 	size_t n = path ? strlen(path) : 0;
-	long err;
+	int flags = 0;
 
-	if (n >= FS_PATH_MAX)
+	if (n >= FS_PATH_MAX || len > FS_DATA_MAX)
 		return -KEEL_ERANGE;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		err = keel_conn_open(&fs);
-		if (err)
-			return err;
-		memcpy(fs.buf, path ? path : "", n + 1);
-		if (len)
-			memcpy((char *)fs.buf + FS_DATA, data, len);
-		m->handle = KEEL_HANDLE_NONE;
-		err = keel_ipc_call(fs.ep, m, r);
-		if (err != -KEEL_EPEER)
-			break;
-		keel_conn_close(&fs);	/* restarted: a new page, the path again */
-	}
-	return err ? err : (long)r->label;
+	memcpy(page, path ? path : "", n + 1);
+	if (len)
+		memcpy(page + FS_DATA, data, len);
+	/* An append sent twice would append twice. */
+	if (m->label == FS_WRITE && (m->w[2] & FS_O_APPEND))
+		flags = KEEL_CALL_ONCE;
+	return keel_conn_call_flags(&fs, m, r, page, len ? FS_DATA + len : n + 1, 0, flags);
 }
 
 static long fs_call(const char *path, struct keel_msg *m, struct keel_msg *r)

@@ -70,6 +70,12 @@ static int keel_getc(FILE *f)
 	keel_flush(f);		/* a prompt shows before we wait for input */
 	if (in_pos < in_len)
 		return (unsigned char)in[in_pos++];
+	/*
+	 * The core's read polls the firmware's console, which reads the UART
+	 * behind its driver's back: only when there is no console UART
+	 * (ENOTSUP) or no console server for good, never while one restarts
+	 * (keel_con_read waits for its successor).
+	 */
 	n = keel_use_console() ? keel_con_read(in, sizeof(in)) : -1;
 	if (n < 0)
 		n = keel_read(0, in, 1);

@@ -17,6 +17,15 @@
 /* The shell's control handle (power, hotplug, kill), after PROTO_H_PARENT. */
 #define PROTO_H_SHELL_CONTROL	1
 
+/*
+ * What spawn takes (core/syscall.c, docs/syscalls.md): strings of at most
+ * PROTO_SPAWN_STR_MAX bytes (SYS_ARG_MAX, 1024, with the NUL), 62 of
+ * argv and of envp each, 16 KiB of strings in all.
+ */
+#define PROTO_SPAWN_STR_MAX	1023
+#define PROTO_SPAWN_STRS_MAX	62
+#define PROTO_SPAWN_BYTES_MAX	16384
+
 /* A name travels in the four words: up to 32 bytes, NUL-padded. */
 #define PROTO_NAME_MAX		32
 
@@ -26,8 +35,18 @@
 #define PROTO_READY		0x100
 /* w = a name; reply handle = a send handle to its endpoint, label -KEEL_ENOENT if none. */
 #define PROTO_LOOKUP		0x101
-/* As READY, but only registers the name: devmgr, for the drivers it starts. */
+/* As READY, but only registers the name (for another task); from devmgr only. */
 #define PROTO_REGISTER		0x102
+/*
+ * Start a driver and supervise it (to init, from devmgr only: a server
+ * init gave the devices grant). handle = a memory object (map-read)
+ * holding "<binary>\0<node path>\0reg=<pa>,<size>\0irq=<n>\0..." (the
+ * driver's argv, binary first), w0 = its bytes (at most 512). Init makes
+ * the driver's DRV_H_* handles itself from reg= and irq= (grants.h),
+ * fresh at every restart. Reply w0 = the driver's pid (the running one's,
+ * if that binary already drives that node).
+ */
+#define PROTO_SPAWN		0x103
 
 /*
  * --- device drivers, as devmgr starts them -----------------------------------
@@ -92,6 +111,13 @@
 #define FS_O_CREATE		1
 #define FS_O_TRUNC		2
 #define FS_O_APPEND		4
+
+/* --- echo: the smallest whole server (servers/echo, docs/hacking.md) ------- */
+
+#define ECHO_SHARED_SIZE	4096
+#define ECHO_CONNECT		0x500	/* handle = the client's shared memory */
+/* w0 = bytes at the start of the shared page; reply w0 = the same count, w1 = the server's pid. */
+#define ECHO_ECHO		0x501
 
 /* Pack @name (at most PROTO_NAME_MAX bytes used) into a message's words, NUL-padded. */
 static inline void proto_name_pack(const char *name, unsigned long w[4])

@@ -3,6 +3,7 @@
  * format). Every number is C syntax (0x hex or decimal) and must fill its
  * field; nothing here touches the hardware or the kernel.
  */
+#include "grants.h"
 #include "uart_args.h"
 
 #include <errno.h>
@@ -10,57 +11,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* *@v = the whole of @s as an unsigned number no larger than @max; 0 or -1. */
-static int parse_u64(const char *s, uint64_t max, uint64_t *v)
-{
-	unsigned long long n;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return -1; /* strtoull would take a sign or blanks */
-	errno = 0;
-	n = strtoull(s, &end, 0);
-	if (errno || *end || n > max)
-		return -1;
-	*v = n;
-	return 0;
-}
-
-/* reg=<pa>,<size>: a non-empty window that does not wrap. */
+/* reg=<pa>,<size> and irq=<n>: servers/lib/grants.c, as init reads them. */
 static int parse_reg(struct uart_args *a, const char *s)
 {
-	const char *comma = strchr(s, ',');
-	char pa[24];
-
-	if (!comma || (size_t)(comma - s) >= sizeof(pa))
-		return -1;
-	memcpy(pa, s, (size_t)(comma - s));
-	pa[comma - s] = '\0';
-	if (parse_u64(pa, UINT64_MAX, &a->pa) || parse_u64(comma + 1, UINT64_MAX, &a->size))
-		return -1;
-	return a->size && a->pa + a->size > a->pa ? 0 : -1;
+	return keel_grant_reg(s, &a->pa, &a->size);
 }
 
-/* irq=<n>: a PLIC source, or -1 for none. */
 static int parse_irq(struct uart_args *a, const char *s)
 {
-	uint64_t n;
-
-	if (!strcmp(s, "-1")) {
-		a->irq = UART_IRQ_NONE;
-		return 0;
-	}
-	if (parse_u64(s, UART_IRQ_MAX, &n) || n == 0)
-		return -1;
-	a->irq = (long)n;
-	return 0;
+	return keel_grant_irq(s, &a->irq);
 }
 
 static int parse_u32(const char *s, uint32_t max, uint32_t *v)
 {
 	uint64_t n;
 
-	if (parse_u64(s, max, &n))
+	if (keel_grant_u64(s, max, &n))
 		return -1;
 	*v = (uint32_t)n;
 	return 0;

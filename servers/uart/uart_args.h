@@ -14,11 +14,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "grants.h"
 #include "proto.h"
 #include "uart_hw.h"
 
-#define UART_IRQ_NONE	  (-1L)
-#define UART_IRQ_MAX	  1023		 /* the PLIC's last source (PLIC spec: 1-1023) */
+#define UART_IRQ_NONE	  KEEL_GRANT_IRQ_NONE
+#define UART_IRQ_MAX	  KEEL_GRANT_IRQ_MAX
 #define UART_CONSOLE_NAME "console-uart" /* servers/console looks this up */
 
 struct uart_args {

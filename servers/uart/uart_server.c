@@ -29,6 +29,7 @@
 #include "clients.h"
 #include "keel.h"
 #include "proto.h"
+#include "serve.h"
 #include "uart_args.h"
 #include "uart_server.h"
 
@@ -189,87 +190,50 @@ static long con_read(struct keel_client *c, unsigned long max)
 	return n;
 }
 
-/* One request from @pid; the reply to send, and in *@pass a handle to close after it. */
-static void handle_call(long pid, const struct keel_msg *in, struct keel_msg *out, long *pass)
-{
-	struct keel_client *c = pid > 0 ? keel_client_find(&srv.clients, pid) : NULL;
-	long handle = KEEL_HANDLE_NONE, r;
+/* --- the loop (servers/lib/serve.c) ----------------------------------------- */
 
-	if (in->handle != KEEL_HANDLE_NONE && (pid <= 0 || in->label != CON_CONNECT))
-		keel_handle_close(in->handle); /* only CON_CONNECT takes one */
-	if (pid <= 0)
-		r = -KEEL_EINVAL; /* no caller pid to key a client by */
-	else if (in->label == CON_CONNECT)
-		r = con_connect(pid, in->handle, &handle);
-	else if (in->label != CON_WRITE && in->label != CON_READ)
-		r = -KEEL_ENOTSUP;
-	else if (!c)
-		r = -KEEL_EINVAL; /* CON_CONNECT first */
-	else if (in->label == CON_WRITE)
-		r = con_write(c, in->w[0]);
-	else
-		r = con_read(c, in->w[0]);
-	*pass = handle;
-	*out = (struct keel_msg){ .handle = handle };
-	if (r < 0) {
-		out->label = (unsigned long)r;
-	} else {
-		out->label = 0;
-		out->w[0] = (unsigned long)r;
-	}
+static long on_connect(struct keel_req *q)
+{
+	long r, handle = KEEL_HANDLE_NONE;
+
+	if (q->pid <= 0)
+		return -KEEL_EINVAL; /* no caller pid to key a client by */
+	r = con_connect(q->pid, q->m.handle, &handle);
+	q->m.handle = KEEL_HANDLE_NONE; /* the table keeps it, or closed it */
+	q->r.handle = handle;
+	q->close_reply = 1;		/* the client has its copy then */
+	return r;
 }
 
-/* --- the loop ---------------------------------------------------------------- */
-
-/* Reply if a caller is owed one, then wait for the next message (polling: at most 10 ms). */
-static long receive(struct keel_msg *in, const struct keel_msg *reply, int owe)
+/* CON_WRITE and CON_READ: a connected client's; w0 = the count. */
+static long on_io(struct keel_req *q)
 {
-	if (!srv.polling)
-		return owe ? keel_ipc_reply_recv(srv.ep, reply, in) : keel_ipc_recv(srv.ep, in);
-	if (owe)
-		keel_ipc_reply(reply);
-	return keel_ipc_recv_timeout(srv.ep, in, UART_POLL_US);
+	struct keel_client *c = q->pid > 0 ? keel_client_find(&srv.clients, q->pid) : NULL;
+	long r;
+
+	if (!c)
+		return -KEEL_EINVAL; /* CON_CONNECT first */
+	r = q->m.label == CON_WRITE ? con_write(c, q->m.w[0]) : con_read(c, q->m.w[0]);
+	if (r >= 0)
+		q->r.w[0] = (unsigned long)r;
+	return r < 0 ? r : 0;
 }
 
-static __attribute__((noreturn)) void serve(void)
+static void on_notify(unsigned long bits)
 {
-	struct keel_msg in = { .handle = KEEL_HANDLE_NONE }, reply = in;
-	long close_after = KEEL_HANDLE_NONE;
-	int owe = 0;
-
-	for (;;) {
-		int owed = owe;
-		long r = receive(&in, &reply, owe);
-
-		owe = 0;
-		if (close_after != KEEL_HANDLE_NONE) {
-			keel_handle_close(close_after); /* the client has its copy now */
-			close_after = KEEL_HANDLE_NONE;
-		}
-		if (srv.polling)
-			rx_poll();
-		if (r == -KEEL_ETIMEDOUT)
-			continue;
-		if (r < 0 && owed)
-			continue; /* the caller went away before its reply: just receive */
-		if (r < 0) {
-			/* Nobody can call (EPEER) or the core said no: keep the input flowing. */
-			if (!srv.said_ipc) {
-				srv.said_ipc = 1;
-				say("receive: %s", keel_strerror(r));
-			}
-			keel_sleep_us(UART_POLL_US);
-			rx_poll();
-			continue;
-		}
-		if (in.label == KEEL_LABEL_NOTIFY) {
-			on_irq();
-			continue;
-		}
-		handle_call(r, &in, &reply, &close_after);
-		owe = 1;
-	}
+	(void)bits;
+	on_irq();
 }
+
+static const struct keel_op ops[] = {
+	{ CON_CONNECT, on_connect },
+	{ CON_WRITE, on_io },
+	{ CON_READ, on_io },
+};
+
+static struct keel_server server = {
+	.ops = ops, .nops = KEEL_OPS_N(ops), .unknown = -KEEL_ENOTSUP, .notify = on_notify,
+};
 
 /* --- start ------------------------------------------------------------------ */
 
@@ -307,25 +271,13 @@ static void irq_setup(void)
 /* PROTO_READY to the parent: our name and a send handle to our endpoint. */
 static void report_ready(void)
 {
-	char name[PROTO_NAME_MAX];
-	struct keel_msg msg = { .label = PROTO_READY, .handle = KEEL_HANDLE_NONE }, reply;
-	long dup, err;
+	char name[PROTO_NAME_MAX + 1] = { 0 };
+	long err;
 
 	uart_args_name(&srv.args, name);
-	memcpy(msg.w, name, sizeof(msg.w));
-	dup = keel_handle_dup(srv.ep, KEEL_R_SEND | KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
-	if (dup < 0)
-		say("handle_dup: %s; ready without an endpoint", keel_strerror(dup));
-	else
-		msg.handle = dup;
-	err = keel_ipc_call(PROTO_H_PARENT, &msg, &reply);
+	err = keel_ready(srv.ep, name);
 	if (err < 0)
-		say("cannot report ready: %s", keel_strerror(err));
-	else if ((long)reply.label < 0)
-		say("parent refused \"%.*s\": %s", PROTO_NAME_MAX, name,
-		    keel_strerror((long)reply.label));
-	if (dup >= 0)
-		keel_handle_close(dup);
+		say("cannot report ready as \"%s\": %s", name, keel_strerror(err));
 }
 
 static void print_start(void)
@@ -381,12 +333,20 @@ int uart_server_main(const struct uart_variant *v, int argc, char **argv)
 						    : keel_strerror(err));
 		return 1;
 	}
-	srv.ep = keel_ep_create();
-	if (srv.ep < 0) {
-		say("ep_create: %s", keel_strerror(srv.ep));
+	static char label[96];
+
+	snprintf(label, sizeof(label), "%s: %s", v->name, srv.args.node);
+	server.name = label;	/* the serve loop's lines, as say() puts them */
+	if (keel_serve_init(&server) < 0) {
+		say("ep_create: %s", keel_strerror(server.ep));
 		return 1;
 	}
+	srv.ep = server.ep;
 	irq_setup();
+	if (srv.polling) {
+		server.tick = rx_poll; /* no interrupt: look at the receiver every 10 ms */
+		server.tick_us = UART_POLL_US;
+	}
 	report_ready();
-	serve();
+	keel_serve(&server);
 }

@@ -25,7 +25,9 @@
 
 #include "clients.h"
 #include "keel.h"
+#include "grants.h"
 #include "proto.h"
+#include "serve.h"
 #include "virtio_blk.h"
 
 #define PAGE_SIZE	  4096
@@ -94,31 +96,21 @@ struct vblk_args {
 
 static int vblk_parse_args(int argc, char **argv, struct vblk_args *a)
 {
-	char *end;
+	struct keel_grant g;
 
 	a->node = argc > 1 ? argv[1] : NULL;
-	a->reg_pa = 0;
-	a->reg_size = 0;
-	a->irq = -1;
 	a->name = VBLK_DEFAULT_NAME;
-	for (int i = 2; i < argc; i++) {
-		if (!strncmp(argv[i], "reg=", 4)) {
-			a->reg_pa = strtoull(argv[i] + 4, &end, 0);
-			if (*end != ',')
-				return -KEEL_EINVAL;
-			a->reg_size = strtoull(end + 1, &end, 0);
-			if (*end)
-				return -KEEL_EINVAL;
-		} else if (!strncmp(argv[i], "irq=", 4)) {
-			a->irq = strtol(argv[i] + 4, &end, 0);
-			if (*end)
-				return -KEEL_EINVAL;
-		} else if (!strncmp(argv[i], "name=", 5)) {
+	/* reg= and irq=: the runtime's one parser (grants.c), as init reads them. */
+	if (keel_grant_parse(argc, argv, &g))
+		return -KEEL_EINVAL;
+	a->reg_pa = g.pa;
+	a->reg_size = g.size;
+	a->irq = g.irq;
+	for (int i = 2; i < argc; i++)
+		if (!strncmp(argv[i], "name=", 5))
 			a->name = argv[i] + 5;
-		}
-		/* Other key=value properties (and "console") are not ours: ignored. */
-	}
-	if (!a->node || !a->reg_size || !*a->name || strlen(a->name) > PROTO_NAME_MAX)
+	/* Other key=value properties (and "console") are not ours: ignored. */
+	if (!a->node || !*a->name || strlen(a->name) > PROTO_NAME_MAX)
 		return -KEEL_EINVAL;
 	return 0;
 }
@@ -199,28 +191,6 @@ static void vblk_print_ready(const struct vblk_args *a)
 	       virtio_blk_read_only(&vblk) ? ", read-only" : "");
 }
 
-/* PROTO_READY: our name and a send handle to @ep, to the parent. */
-static int vblk_register(long ep, const char *name)
-{
-	struct keel_msg m = { .label = PROTO_READY };
-	struct keel_msg reply;
-	long r;
-
-	memcpy(m.w, name, strlen(name)); /* NUL-padded: m is zeroed */
-	m.handle = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
-	if (m.handle < 0) {
-		printf("virtio-blk: %s: handle_dup: %s\n", vblk_node, keel_strerror(m.handle));
-		return (int)m.handle;
-	}
-	r = keel_ipc_call(PROTO_H_PARENT, &m, &reply);
-	keel_handle_close(m.handle); /* the parent has its own copy now */
-	if (r == 0 && (long)reply.label < 0)
-		r = (long)reply.label;
-	if (r < 0)
-		printf("virtio-blk: %s: registering %s: %s\n", vblk_node, name, keel_strerror(r));
-	return (int)r;
-}
-
 /* --- clients ------------------------------------------------------------------ */
 
 /* BLK_CONNECT: map the client's memory; a second connect replaces the first. */
@@ -250,61 +220,46 @@ static long vblk_rw(long pid, const struct keel_msg *m, bool write)
 	return virtio_blk_read(&vblk, sector, (uint32_t)count, c->page + off);
 }
 
-static void vblk_handle(long pid, const struct keel_msg *m, struct keel_msg *reply)
+static long vblk_on_connect(struct keel_req *q)
 {
-	long r;
+	long err = vblk_connect(q->pid, q->m.handle);
 
-	memset(reply, 0, sizeof(*reply));
-	reply->handle = KEEL_HANDLE_NONE;
-	/* Only BLK_CONNECT takes a handle; do not collect strays in our table. */
-	if (m->label != BLK_CONNECT && m->handle >= 0)
-		keel_handle_close(m->handle);
-	switch (m->label) {
-	case BLK_CONNECT:
-		r = vblk_connect(pid, m->handle);
-		break;
-	case BLK_INFO:
-		reply->w[0] = vblk.capacity;
-		reply->w[1] = VIRTIO_BLK_SECTOR_SIZE;
-		reply->w[2] = virtio_blk_read_only(&vblk) ? VBLK_INFO_RO : 0;
-		r = 0;
-		break;
-	case BLK_READ:
-	case BLK_WRITE:
-		r = vblk_rw(pid, m, m->label == BLK_WRITE);
-		if (r == 0)
-			reply->w[0] = m->w[1];
-		break;
-	case BLK_FLUSH:
-		r = virtio_blk_flush(&vblk);
-		break;
-	default:
-		r = -KEEL_ENOSYS;
-		break;
-	}
-	reply->label = (unsigned long)r;
+	q->m.handle = KEEL_HANDLE_NONE; /* the table keeps it, or closed it */
+	return err;
 }
 
-/* The server loop; returns only if receiving keeps failing. */
-static int vblk_serve(long ep)
+static long vblk_on_info(struct keel_req *q)
 {
-	struct keel_msg m, reply;
-	int failures = 0;
-	long pid = keel_ipc_recv(ep, &m);
-
-	for (;;) {
-		if (pid < 0) {
-			printf("virtio-blk: %s: receive: %s\n", vblk_node, keel_strerror(pid));
-			if (++failures == 3)
-				return 1;
-			pid = keel_ipc_recv(ep, &m);
-			continue;
-		}
-		failures = 0;
-		vblk_handle(pid, &m, &reply);
-		pid = keel_ipc_reply_recv(ep, &reply, &m);
-	}
+	q->r.w[0] = vblk.capacity;
+	q->r.w[1] = VIRTIO_BLK_SECTOR_SIZE;
+	q->r.w[2] = virtio_blk_read_only(&vblk) ? VBLK_INFO_RO : 0;
+	return 0;
 }
+
+static long vblk_on_rw(struct keel_req *q)
+{
+	long r = vblk_rw(q->pid, &q->m, q->m.label == BLK_WRITE);
+
+	if (r == 0)
+		q->r.w[0] = q->m.w[1];
+	return r;
+}
+
+static long vblk_on_flush(struct keel_req *q)
+{
+	(void)q;
+	return virtio_blk_flush(&vblk);
+}
+
+static const struct keel_op vblk_ops[] = {
+	{ BLK_CONNECT, vblk_on_connect }, { BLK_INFO, vblk_on_info },
+	{ BLK_READ, vblk_on_rw },	  { BLK_WRITE, vblk_on_rw },
+	{ BLK_FLUSH, vblk_on_flush },
+};
+
+static struct keel_server vblk_srv = {
+	.name = "virtio-blk", .ops = vblk_ops, .nops = KEEL_OPS_N(vblk_ops),
+};
 
 int main(int argc, char **argv)
 {
@@ -338,12 +293,15 @@ int main(int argc, char **argv)
 	vblk_irq_init(a.irq);
 	vblk_print_ready(&a);
 
-	ep = keel_ep_create();
+	ep = keel_serve_init(&vblk_srv);
 	if (ep < 0) {
 		printf("virtio-blk: %s: ep_create: %s\n", vblk_node, keel_strerror(ep));
 		return 1;
 	}
-	if (vblk_register(ep, a.name))
+	ep = keel_ready(vblk_srv.ep, a.name);
+	if (ep < 0) {
+		printf("virtio-blk: %s: registering %s: %s\n", vblk_node, a.name, keel_strerror(ep));
 		return 1;
-	return vblk_serve(ep);
+	}
+	keel_serve(&vblk_srv);
 }

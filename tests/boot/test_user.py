@@ -168,3 +168,24 @@ def test_broken_initramfs_is_refused(keel, initramfs, tmp_path, damage):
     k.expect_line(r"\] initrd: bad initramfs at 0x[0-9a-f]+: .+; ignored$")
     k.expect_line(r"\] core: no initramfs; powering off$")
     assert k.wait_exit() == 0, k.why("QEMU exit status %s" % k.status)
+
+
+def test_a_word_too_long_for_spawn_on_the_command_line_starts_everything(keel, initramfs):
+    """A 1,102-byte name=value word on the command line goes into init's
+    environment, but spawn takes strings of 1023 bytes at most: the
+    servers get only the environment they need, so each still starts; the
+    shell gets init's environment less that word, said once."""
+    word = "longword=" + "x" * 1093
+    assert len(word) == 1102
+    k = keel(smp=2, initrd=initramfs, append="initcall_debug " + word)
+    k.expect_line(r"^init: ready$")
+    assert not k.find(r"^init: cannot start"), k.why("a server did not start")
+    for name in ("devmgr", "console", "fs", "hello_core"):
+        assert k.find(r"^initcall %s returned 0 after \d+ usecs$" % name), \
+            k.why("initcall %s did not report ready" % name)
+    k.expect_line(r"^init: the shell's environment leaves out longword \(1102 bytes; spawn "
+                  r"takes 1023\)$")
+    k.expect_line(r"^Keel shell\.")
+    shell(k, "echo the shell runs", r"^the shell runs$")
+    shell(k, "uptime", r"^up \d+\.\d{6} s$")
+    power_off(k)

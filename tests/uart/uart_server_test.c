@@ -966,7 +966,7 @@ static void ready_refused(void)
 	fk.ready_reply = -KEEL_EBUSY;
 	ev_connect(7, 0);
 	expect_eq(run_virt(), SERVED);
-	expect_out("uart-8250: /soc/serial@10000000: parent refused \"console-uart\": "
+	expect_out("uart-8250: /soc/serial@10000000: cannot report ready as \"console-uart\": "
 		   "busy\n");
 	expect_eq(reply_n(0)->label, 0);
 }

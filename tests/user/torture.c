@@ -25,6 +25,7 @@
 #include "client.h"
 #include "keel.h"
 #include "proto.h"
+#include "serve.h"
 
 #define DIR		"/mnt/torture"
 #define LIVE		48		/* durable files kept; older ones are unlinked */
@@ -98,15 +99,6 @@ static long unlink_or_absent(const char *path)
 	return r == -KEEL_ENOENT ? 0 : r;
 }
 
-static void say_ready(void)
-{
-	long ep = keel_ep_create();
-	struct keel_msg m = { .label = PROTO_READY, .handle = ep }, r;
-
-	proto_name_pack("torture", m.w);
-	if (keel_ipc_call(PROTO_H_PARENT, &m, &r) < 0)
-		printf("torture: cannot tell init it is ready\n");
-}
 
 static void write_one(struct file *f)
 {
@@ -139,7 +131,8 @@ int main(void)
 {
 	unsigned long round = 0;
 
-	say_ready();
+	/* Ready at once: init need not wait for a client that never ends. */
+	keel_ready_say(keel_ep_create(), "torture");
 	/* The directory: made now, or there from an earlier boot. */
 	while (fs_mkdir(DIR) < 0 && PERSIST(stat_or_absent(DIR, &(uint64_t){ 0 })) == 1) {
 		retried++;
