@@ -44,6 +44,7 @@ static unsigned int nfiles;
 static unsigned long seq, retried;
 static uint32_t rnd_state = 2463534242u;
 static char buf[MAXLEN], back[MAXLEN];
+static const char *prefix = "";	/* argv[1]: names of this boot's files */
 
 static uint32_t rnd(void)
 {
@@ -62,14 +63,16 @@ static uint32_t fnv1a(const char *p, size_t n)
 	return h;
 }
 
-/* Which fs server answers now: a restart changes the pid behind the name. */
+/* Which fs server answers now: its pid (a restart makes a new one), or 0. */
 static long fs_generation(void)
 {
-	long ep = keel_lookup("fs");
+	static struct keel_ps ps[128];
+	long n = keel_ps(ps, sizeof(ps) / sizeof(ps[0]));
 
-	if (ep >= 0)
-		keel_handle_close(ep);
-	return ep;
+	for (long i = 0; i < n; i++)
+		if (!strcmp(ps[i].name, "fs") && ps[i].state != 3)
+			return ps[i].pid;
+	return 0;
 }
 
 /* Retry @call until it succeeds (a server may be restarting). */
@@ -104,7 +107,7 @@ static void write_one(struct file *f)
 {
 	uint32_t len = 1 + rnd() % MAXLEN;
 
-	snprintf(f->name, sizeof(f->name), DIR "/f%06lu", seq++);
+	snprintf(f->name, sizeof(f->name), DIR "/%sf%06lu", prefix, seq++);
 	for (uint32_t i = 0; i < len; i++)
 		buf[i] = (char)('a' + (rnd() + i) % 26);
 	f->len = len;
@@ -127,9 +130,12 @@ static int check_one(const struct file *f)
 	return (uint32_t)n == f->len && fnv1a(back, f->len) == f->sum;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	unsigned long round = 0;
+
+	if (argc > 1)
+		prefix = argv[1];
 
 	/* Ready at once: init need not wait for a client that never ends. */
 	keel_ready_say(keel_ep_create(), "torture");
