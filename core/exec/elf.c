@@ -11,7 +11,13 @@
  * sit at any alignment in the initramfs); every offset is checked as
  * "off <= len && need <= len - off", every end as "a <= max - b" before
  * "a + b", so nothing overflows and nothing outside [f, f + len) is
- * read. No libc, no allocation, no written globals.
+ * read. Each byte of the headers is read once: the ELF header into a
+ * struct elf_ehdr, each program header into a struct elf_phdr, and the
+ * checks and the result use only those copies, so a file that changes
+ * while it is parsed (a memory object another task writes) can be
+ * refused or accepted, never read out of bounds. Segment contents are
+ * the loader's, bounded by this copy. No libc, no allocation, no
+ * written globals.
  * Elsewhere: mapping the segments (vm.c), the user stack (exec).
  */
 #include "elf.h"
@@ -149,16 +155,46 @@ static int elf_fail(struct elf_error *err, int code, const char *what, int phdr)
 
 /* ---- the ELF header ---- */
 
-/* After the magic, which elf_parse() checked before the length. */
-static int elf_check_ident(const uint8_t *b, struct elf_error *err)
+/*
+ * The ELF header, copied out of the file once (elf_read_ehdr): every
+ * check and every later use reads this copy, never the file again. The
+ * file may be a memory object another task is writing (spawn_mem), so a
+ * value read twice could differ between the check and the use.
+ */
+struct elf_ehdr {
+	uint8_t class, data, ident_version, osabi;
+	uint16_t type, machine, ehsize, phentsize, phnum;
+	uint32_t version, flags;
+	uint64_t entry, phoff;
+};
+
+/* @b holds at least ELF64_EHDR_SIZE bytes; the magic was read (once) already. */
+static void elf_read_ehdr(const uint8_t *b, struct elf_ehdr *eh)
 {
-	if (b[EI_CLASS] != ELFCLASS64)
+	eh->class = b[EI_CLASS];
+	eh->data = b[EI_DATA];
+	eh->ident_version = b[EI_VERSION];
+	eh->osabi = b[EI_OSABI];
+	eh->type = elf_le16(b + E_TYPE);
+	eh->machine = elf_le16(b + E_MACHINE);
+	eh->version = elf_le32(b + E_VERSION);
+	eh->entry = elf_le64(b + E_ENTRY);
+	eh->phoff = elf_le64(b + E_PHOFF);
+	eh->flags = elf_le32(b + E_FLAGS);
+	eh->ehsize = elf_le16(b + E_EHSIZE);
+	eh->phentsize = elf_le16(b + E_PHENTSIZE);
+	eh->phnum = elf_le16(b + E_PHNUM);
+}
+
+static int elf_check_ident(const struct elf_ehdr *eh, struct elf_error *err)
+{
+	if (eh->class != ELFCLASS64)
 		return elf_fail(err, ELF_ERR_CLASS, "EI_CLASS is not ELFCLASS64", -1);
-	if (b[EI_DATA] != ELFDATA2LSB)
+	if (eh->data != ELFDATA2LSB)
 		return elf_fail(err, ELF_ERR_DATA, "EI_DATA is not ELFDATA2LSB", -1);
-	if (b[EI_VERSION] != EV_CURRENT)
+	if (eh->ident_version != EV_CURRENT)
 		return elf_fail(err, ELF_ERR_VERSION, "EI_VERSION is not EV_CURRENT", -1);
-	if (b[EI_OSABI] != ELFOSABI_NONE)
+	if (eh->osabi != ELFOSABI_NONE)
 		return elf_fail(err, ELF_ERR_OSABI, "EI_OSABI is not ELFOSABI_NONE (SYSV)", -1);
 	return 0;
 }
@@ -184,46 +220,42 @@ static int elf_check_flags(uint32_t flags, struct elf_error *err)
 	return 0;
 }
 
-static int elf_check_header(const uint8_t *b, size_t len, struct elf_error *err)
+static int elf_check_header(const struct elf_ehdr *eh, size_t len, struct elf_error *err)
 {
-	uint16_t type = elf_le16(b + E_TYPE);
-	uint64_t phoff = elf_le64(b + E_PHOFF);
-	uint16_t phnum = elf_le16(b + E_PHNUM);
 	int rc;
 
-	rc = elf_check_ident(b, err);
+	rc = elf_check_ident(eh, err);
 	if (rc)
 		return rc;
-	if (type == ET_DYN)
+	if (eh->type == ET_DYN)
 		return elf_fail(err, ELF_ERR_TYPE,
 				"ET_DYN (PIE or shared object): Keel loads static ET_EXEC only", -1);
-	if (type != ET_EXEC)
+	if (eh->type != ET_EXEC)
 		return elf_fail(err, ELF_ERR_TYPE, "e_type is not ET_EXEC", -1);
-	if (elf_le16(b + E_MACHINE) != EM_RISCV)
+	if (eh->machine != EM_RISCV)
 		return elf_fail(err, ELF_ERR_MACHINE, "e_machine is not EM_RISCV (243)", -1);
-	if (elf_le32(b + E_VERSION) != EV_CURRENT)
+	if (eh->version != EV_CURRENT)
 		return elf_fail(err, ELF_ERR_VERSION, "e_version is not EV_CURRENT", -1);
-	rc = elf_check_flags(elf_le32(b + E_FLAGS), err);
+	rc = elf_check_flags(eh->flags, err);
 	if (rc)
 		return rc;
-	if (elf_le16(b + E_EHSIZE) != ELF64_EHDR_SIZE)
+	if (eh->ehsize != ELF64_EHDR_SIZE)
 		return elf_fail(err, ELF_ERR_HEADER, "e_ehsize is not 64", -1);
-	if (elf_le16(b + E_PHENTSIZE) != ELF64_PHDR_SIZE)
+	if (eh->phentsize != ELF64_PHDR_SIZE)
 		return elf_fail(err, ELF_ERR_HEADER, "e_phentsize is not 56", -1);
-	if (phnum < 1 || phnum > ELF_MAX_PHNUM)
+	if (eh->phnum < 1 || eh->phnum > ELF_MAX_PHNUM)
 		return elf_fail(err, ELF_ERR_HEADER, "e_phnum not in 1..64", -1);
 	/* phnum <= 64, so the product cannot overflow. */
-	if (phoff < ELF64_EHDR_SIZE)
+	if (eh->phoff < ELF64_EHDR_SIZE)
 		return elf_fail(err, ELF_ERR_HEADER, "program headers overlap the ELF header", -1);
-	if (phoff > len ||
-	    (uint64_t)phnum * ELF64_PHDR_SIZE > len - phoff)
+	if (eh->phoff > len || (uint64_t)eh->phnum * ELF64_PHDR_SIZE > len - eh->phoff)
 		return elf_fail(err, ELF_ERR_HEADER, "program headers outside the file", -1);
 	return 0;
 }
 
 /* ---- program headers ---- */
 
-/* One PT_LOAD as the file gives it. */
+/* One program header as the file gives it: copied once, then only this is read. */
 struct elf_phdr {
 	uint32_t type, flags;
 	uint64_t offset, vaddr, filesz, memsz, align;
@@ -288,8 +320,12 @@ static int elf_check_pair(const struct elf_segment *a, const struct elf_segment 
 	return 0;
 }
 
-/* Check program header @i and, for a PT_LOAD with memory, add it to @img. */
-static int elf_add_phdr(const uint8_t *b, size_t len, uint64_t user_top, int i,
+/*
+ * Check program header @i (at @p, inside the table elf_check_header()
+ * bounded with the copy's e_phoff and e_phnum) and, for a PT_LOAD with
+ * memory, add it to @img.
+ */
+static int elf_add_phdr(const uint8_t *p, size_t len, uint64_t user_top, int i,
 			struct elf_image *img, struct elf_error *err)
 {
 	struct elf_phdr ph;
@@ -297,7 +333,7 @@ static int elf_add_phdr(const uint8_t *b, size_t len, uint64_t user_top, int i,
 	unsigned int j;
 	int rc;
 
-	elf_read_phdr(b + elf_le64(b + E_PHOFF) + (size_t)i * ELF64_PHDR_SIZE, &ph);
+	elf_read_phdr(p, &ph);
 	if (ph.type == PT_INTERP)
 		return elf_fail(err, ELF_ERR_DYNAMIC,
 				"PT_INTERP: dynamically linked; Keel runs static executables", i);
@@ -363,7 +399,7 @@ int elf_parse(const void *f, size_t len, uint64_t user_top, struct elf_image *im
 	      struct elf_error *err)
 {
 	const uint8_t *b = f;
-	uint16_t phnum;
+	struct elf_ehdr eh;
 	int i, rc;
 
 	if (!f || !img)
@@ -376,18 +412,20 @@ int elf_parse(const void *f, size_t len, uint64_t user_top, struct elf_image *im
 		return elf_fail(err, ELF_ERR_MAGIC, "no \\177ELF magic", -1);
 	if (len < ELF64_EHDR_SIZE)
 		return elf_fail(err, ELF_ERR_TRUNCATED, "shorter than an ELF64 header", -1);
-	rc = elf_check_header(b, len, err);
+	elf_read_ehdr(b, &eh);
+	rc = elf_check_header(&eh, len, err);
 	if (rc)
 		return rc;
-	phnum = elf_le16(b + E_PHNUM);
-	for (i = 0; i < phnum; i++) {
-		rc = elf_add_phdr(b, len, user_top, i, img, err);
+	/* Each program header is read once, into elf_add_phdr()'s copy. */
+	for (i = 0; i < eh.phnum; i++) {
+		rc = elf_add_phdr(b + eh.phoff + (size_t)i * ELF64_PHDR_SIZE, len, user_top, i,
+				  img, err);
 		if (rc)
 			return rc;
 	}
 	if (img->nsegs == 0)
 		return elf_fail(err, ELF_ERR_NO_LOAD, "no PT_LOAD with p_memsz > 0", -1);
-	img->entry = elf_le64(b + E_ENTRY);
+	img->entry = eh.entry;
 	if (!elf_entry_ok(img))
 		return elf_fail(err, ELF_ERR_ENTRY,
 				"e_entry not inside the file bytes of an executable PT_LOAD", -1);

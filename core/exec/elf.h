@@ -91,8 +91,10 @@ struct elf_image {
 /*
  * Any hart. Checks the executable of @len bytes at @f (any alignment)
  * for a user address space ending at @user_top (exclusive) and fills
- * @img. Never reads outside [f, f + len). Returns 0 or -ELF_ERR_x with
- * @err (may be NULL) saying why.
+ * @img. Never reads outside [f, f + len), and reads each header byte
+ * once: @f may change meanwhile (another task's shared memory) and the
+ * result is still self-consistent and in bounds. Returns 0 or
+ * -ELF_ERR_x with @err (may be NULL) saying why.
  */
 int ELF_MUST_CHECK elf_parse(const void *f, size_t len, uint64_t user_top,
 			     struct elf_image *img, struct elf_error *err);

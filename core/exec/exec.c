@@ -139,8 +139,8 @@ int exec_load_mem(const void *data, size_t size, const char *what, const char *c
 
 	err = elf_parse(data, size, USER_MMAP_BASE, &elf, &eerr);
 	if (err) {
-		pr_err("exec: %s: not a Keel executable: %s%s%s\n", what, elf_strerror(err),
-		       eerr.what ? ": " : "", eerr.what ? eerr.what : "");
+		pr_task(task_current(), LOG_ERR, "exec: %s: not a Keel executable: %s%s%s\n", what,
+			elf_strerror(err), eerr.what ? ": " : "", eerr.what ? eerr.what : "");
 		return -KEEL_EINVAL;
 	}
 	as = as_create();

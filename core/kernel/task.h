@@ -11,6 +11,7 @@
 #include "keel.h"
 #include "arch/cpu.h"
 #include "lib/cpumask.h"
+#include "lib/ratelimit.h"
 #include "arch/riscv.h"
 #include "object/ipc.h"
 #include "runq.h"
@@ -74,11 +75,26 @@ struct task {
 	/* Its stack: one slot of the kernel stack region (vm.h). */
 	unsigned int stack_slot;
 	uintptr_t stack_lo, stack_top;
+	/* Lines it can make the core print (pr_task); lib/ratelimit.c's lock. */
+	struct ratelimit log_limit;
 	/* Counters, for ps and the self-tests. Owned by the running cpu. */
 	uint64_t switches, migrations;
 	unsigned int cpus_seen;		/* distinct cpus it ran on (approximate) */
 	unsigned int last_cpu;
 };
+
+/*
+ * A log line task @t can make the core print as often as it likes (a
+ * refused program, a fault report, a refused MMIO window, a kill): rate
+ * limited per task, a burst then one a second (lib/ratelimit.h).
+ */
+#define pr_task(t, level, ...)                                               \
+	do {                                                                 \
+		struct task *pr_task_ = (t);                                 \
+		if (log_ratelimit(&pr_task_->log_limit, pr_task_->name,      \
+				  pr_task_->pid))                            \
+			log_printf(level, __VA_ARGS__);                      \
+	} while (0)
 
 /* Create a ready-to-run kernel task; sched_wake() starts it. NULL if out of tasks or memory. */
 struct task *task_create(const char *name, void (*fn)(void *), void *arg, int ppid);

@@ -4,8 +4,12 @@
  * The text is copied into cmdline_buf (the DT blob stays untouched) and
  * split in place into words; `cmdline` keeps pointers into the copy.
  * Words are handled by a table of parameters, like Linux's __setup().
+ * A word for init longer than a string spawn takes (KEEL_ARG_MAX - 1
+ * bytes) is refused here, once, with a message: init could not hand it
+ * on to anything it starts.
  */
 #include "cmdline.h"
+#include "keel/syscall.h"
 #include "lib/log.h"
 
 struct cmdline cmdline = {
@@ -202,6 +206,16 @@ char *cmdline_next_word(char **p)
 
 static void cmdline_for_init(const char *word, bool is_env)
 {
+	size_t len = 0;
+
+	while (word[len])
+		len++;
+	if (len > KEEL_ARG_MAX - 1) {
+		pr_warn("cmdline: word of %lu bytes (%.16s...) is longer than %u bytes; ignored\n",
+			(unsigned long)len, word, KEEL_ARG_MAX - 1);
+		cmdline.nerrors++;
+		return;
+	}
 	if (is_env) {
 		if (cmdline.init_envc < CMDLINE_MAX_INIT_ENVS)
 			cmdline.init_envp[cmdline.init_envc++] = word;

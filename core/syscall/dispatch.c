@@ -45,13 +45,27 @@ void syscall_handle(struct trap_frame *tf)
 	syscall_check_killed();
 }
 
+/*
+ * Whose rate limit a task's death report is charged to: its parent's,
+ * which is what can start dying tasks in a loop (each child is new and
+ * would have a full burst of its own); the task's own if it has none.
+ * The pool never frees a struct task, so a parent that exits meanwhile
+ * costs a stale bucket at worst, never a bad pointer.
+ */
+static struct task *syscall_report_to(struct task *t)
+{
+	struct task *p = t->ppid ? task_find(t->ppid) : NULL;
+
+	return p ? p : t;
+}
+
 void syscall_check_killed(void)
 {
 	struct task *t = this_cpu()->current;	/* interrupts are off */
 
 	if (!task_killed(t))
 		return;
-	pr_err("%s[%d]: killed\n", t->name, t->pid);
+	pr_task(syscall_report_to(t), LOG_ERR, "%s[%d]: killed\n", t->name, t->pid);
 	local_irq_enable();
 	task_exit(TASK_EXIT_KILLED);
 }
@@ -61,8 +75,9 @@ void syscall_user_fault(struct trap_frame *tf)
 	struct task *t = task_current();
 	unsigned long code = tf->scause & ~SCAUSE_INTERRUPT;
 
-	pr_err("%s[%d]: %s at 0x%lx epc 0x%lx on hart %lu; killed\n", t->name, t->pid,
-	       trap_cause_str(tf->scause), tf->stval, tf->sepc, this_cpu()->hartid);
+	pr_task(syscall_report_to(t), LOG_ERR, "%s[%d]: %s at 0x%lx epc 0x%lx on hart %lu; killed\n",
+		t->name, t->pid, trap_cause_str(tf->scause), tf->stval, tf->sepc,
+		this_cpu()->hartid);
 	local_irq_enable();
 	task_exit(TASK_EXIT_FAULT | (int)code);
 }

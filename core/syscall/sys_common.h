@@ -19,7 +19,7 @@
 
 #define SYS_IO_CHUNK	256	/* bytes write/read copy per step */
 #define SYS_PATH_MAX	256	/* a path, NUL included */
-#define SYS_ARG_MAX	1024	/* bytes of one argument or environment string */
+#define SYS_ARG_MAX	KEEL_ARG_MAX	/* bytes of one argument or environment string */
 
 #define SYS_PROTO(nr, name, kind, n, args, ret) long sys_entry_##name(struct trap_frame *tf);
 KEEL_SYSCALLS(SYS_PROTO)

@@ -32,10 +32,16 @@ SYSCALL_DEFINE3(write, unsigned long, fd, uintptr_t, buf, size_t, len)
 	return (long)done;
 }
 
-/* Console input through the firmware until a console server takes it over. */
+/*
+ * Console input through the firmware until a console server takes it
+ * over. While one holds it, no other task may read the firmware console
+ * (it would take the server's keystrokes): EBUSY, checked before every
+ * poll, so a claim made while a reader waits stops it too.
+ */
 SYSCALL_DEFINE3(read, unsigned long, fd, uintptr_t, buf, size_t, len)
 {
 	char chunk[SYS_IO_CHUNK];
+	int me = task_current()->pid;
 	size_t n = 0;
 
 	if (fd != 0)
@@ -44,8 +50,11 @@ SYSCALL_DEFINE3(read, unsigned long, fd, uintptr_t, buf, size_t, len)
 		return 0;
 	len = MIN(len, sizeof(chunk));
 	for (;;) {
-		int c = sbi_console_getchar();
+		int c;
 
+		if (log_console_busy(me))
+			break;
+		c = sbi_console_getchar();
 		if (c >= 0) {
 			chunk[n++] = (char)c;
 			if (n == len || c == '\n' || c == '\r')
@@ -58,6 +67,8 @@ SYSCALL_DEFINE3(read, unsigned long, fd, uintptr_t, buf, size_t, len)
 			return -KEEL_EPEER;	/* it ends on the way out */
 		task_sleep_us(10000);	/* nothing yet: poll at 100 Hz */
 	}
+	if (!n)
+		return -KEEL_EBUSY;	/* only the console's claim ends the loop with nothing */
 	return copy_to_user(sys_as(), buf, chunk, n) ? -KEEL_EINVAL : (long)n;
 }
 

@@ -35,7 +35,7 @@ SYSCALL_DEFINE1(mem_phys, long, h)
 	if (err)
 		return err;
 	if (machine_dma_noncoherent >= 0)
-		pr_warn("mem: %s[%d] takes a DMA address, and DMA here is not cache-coherent: "
+		pr_task(task_current(), LOG_WARNING, "mem: %s[%d] takes a DMA address, and DMA here is not cache-coherent: "
 			"it must write back and invalidate the caches around each transfer\n",
 			task_current()->name, task_current()->pid);
 	return (long)mem_obj_pa(o);
@@ -65,7 +65,7 @@ SYSCALL_DEFINE3(mmio_create, long, ctl, uint64_t, pa, uint64_t, size)
 		return -KEEL_ERANGE;
 	size = ALIGN_UP(pa + size, PAGE_SIZE) - base;
 	if (mem_is_private(base, size)) {
-		pr_warn("mem: %s[%d] asked for MMIO at 0x%lx+0x%lx: RAM or the PLIC; refused\n",
+		pr_task(task_current(), LOG_WARNING, "mem: %s[%d] asked for MMIO at 0x%lx+0x%lx: RAM or the PLIC; refused\n",
 			task_current()->name, task_current()->pid, (unsigned long)pa,
 			(unsigned long)size);
 		return -KEEL_EDENIED;

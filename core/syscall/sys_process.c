@@ -325,6 +325,6 @@ SYSCALL_DEFINE2(kill, long, ctl, long, pid)
 		return err;
 	err = task_kill((int)pid);
 	if (!err)
-		pr_notice("kill: pid %ld, asked by %s[%d]\n", pid, me->name, me->pid);
+		pr_task(me, LOG_NOTICE, "kill: pid %ld, asked by %s[%d]\n", pid, me->name, me->pid);
 	return err;
 }

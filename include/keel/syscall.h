@@ -73,6 +73,13 @@ enum { KEEL_SYSCALLS(KEEL_SYSCALL_NR) SYS_MAX };
 /* Handles SYS_spawn can pass; the child finds them in slots 0, 1, ... */
 #define KEEL_SPAWN_HANDLES	8
 
+/*
+ * Bytes of one argument or environment string spawn takes, NUL included;
+ * the core also refuses a longer command-line word for init (it could
+ * not hand it on).
+ */
+#define KEEL_ARG_MAX		1024
+
 /* SYS_reboot's how */
 #define KEEL_REBOOT_POWEROFF	0
 #define KEEL_REBOOT_RESTART	1

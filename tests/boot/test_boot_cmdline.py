@@ -75,3 +75,24 @@ def test_cmdline_timer_hz_sets_the_tick(keel):
     k = keel(smp=2, append="timer.hz=250")
     boots_to_poweroff(k)
     assert k.find(r"\] timer: 250 Hz tick through "), k.why("no `timer: 250 Hz` line")
+
+
+def test_cmdline_word_longer_than_a_user_string_is_refused(keel):
+    """A word init could not hand on (spawn takes strings of at most
+    KEEL_ARG_MAX - 1 = 1023 bytes) is refused where it enters, once, with
+    a message; init gets the rest and starts every server."""
+    import os
+    import keel as K
+    initramfs = os.path.join(K.BUILD, "initramfs.cpio")
+    long_word = "huge=" + "x" * 1097  # 1,102 bytes
+    k = keel(smp=2, initrd=initramfs, append="initcall_debug " + long_word + " small=1")
+    k.expect_line(r"\] cmdline: word of 1102 bytes \(huge=x+\.\.\.\) is longer than 1023 "
+                  r"bytes; ignored$")
+    env = k.expect_line(r"^init: environment: (.*)$").group(1).split()
+    assert "small=1" in env, k.why("init's environment is %s" % env)
+    assert not [w for w in env if w.startswith("huge=")], k.why("the long word reached init")
+    k.expect_line(r"^init: ready$", timeout=K.BOOT_TIMEOUT)
+    for name in ("hello_core", "devmgr", "console", "fs", "hello_device", "hello_late"):
+        assert k.find(r"^initcall %s returned 0 after \d+ usecs$" % name), \
+            k.why("server %s did not start" % name)
+    assert not k.find(r"Kernel panic"), k.why("a panic")

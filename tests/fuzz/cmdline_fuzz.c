@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "../../core/platform/cmdline.c"
+#include "keel/syscall.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -130,12 +131,16 @@ static void check_init_words(void)
 	PROMISE(cmdline.init_argc <= CMDLINE_MAX_INIT_ARGS);
 	PROMISE(cmdline.init_envc <= CMDLINE_MAX_INIT_ENVS);
 	PROMISE(cmdline_nunknown <= ARRAY_SIZE(cmdline_unknown));
-	for (unsigned int i = 0; i < cmdline.init_argc; i++)
+	/* Init can hand on every string it gets: none longer than spawn takes. */
+	for (unsigned int i = 0; i < cmdline.init_argc; i++) {
 		kept(cmdline.init_argv[i]);
+		PROMISE(strlen(cmdline.init_argv[i]) < KEEL_ARG_MAX);
+	}
 	for (unsigned int i = 0; i < cmdline.init_envc; i++) {
 		const char *w = cmdline.init_envp[i], *eq;
 
 		kept(w);
+		PROMISE(strlen(w) < KEEL_ARG_MAX);
 		eq = strchr(w, '=');
 		PROMISE(eq);
 		/* Unknown name=value only: one the core takes never reaches init. */

@@ -8,6 +8,8 @@
  *	other-task			another task's memory: not there, or another page
  *	handles				handles not held, rights not given: errors
  *	pointers			system calls given the core's addresses: errors
+ *	console-read			read(0) while the console server holds the
+ *					console: EBUSY, no keystroke taken
  *
  * Each checked rule prints "ISO_nnnn ok <what>" or "ISO_nnnn FAIL <what>".
  */
@@ -125,6 +127,15 @@ static void pointers(void)
 	check("ISO_0045", err == -KEEL_EINVAL, "mmap() over the direct map", err);
 }
 
+static void console_read(void)
+{
+	char c;
+	long err = keel_read(0, &c, 1);	/* the raw call, not libkeel's read() */
+
+	check("ISO_0050", err == -KEEL_EBUSY,
+	      "read(0) while a console server holds the console", err);
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
@@ -150,9 +161,11 @@ int main(int argc, char **argv)
 		handles();
 	else if (!strcmp(what, "pointers"))
 		pointers();
+	else if (!strcmp(what, "console-read"))
+		console_read();
 	else
 		return printf("usage: isolation kernel-read|kernel-write|device|other-task|"
-			      "handles|pointers\n"), 2;
+			      "handles|pointers|console-read\n"), 2;
 	printf("isolation: %s: %d failed\n", what, failures);
 	return failures != 0;
 }
