@@ -44,10 +44,13 @@ def split_row(line):
 
 
 def doc_rows(text):
-    """{nr: (line index, cells)} for the rows of the call table."""
+    """{nr: (line index, cells)} for the rows of the call table (under "## Calls")."""
     rows = {}
+    section = None
     for i, line in enumerate(text.split("\n")):
-        if ROW.match(line):
+        if line.startswith("## "):
+            section = line[3:].strip()
+        if section == "Calls" and ROW.match(line):
             rows[int(ROW.match(line).group(1))] = (i, split_row(line))
     return rows
 

@@ -204,7 +204,8 @@ char *cmdline_next_word(char **p)
 	return word;
 }
 
-static void cmdline_for_init(const char *word, bool is_env)
+/* Hand @word to init; false if it is refused (too long for spawn to pass on). */
+static bool cmdline_for_init(const char *word, bool is_env)
 {
 	size_t len = 0;
 
@@ -214,7 +215,7 @@ static void cmdline_for_init(const char *word, bool is_env)
 		pr_warn("cmdline: word of %lu bytes (%.16s...) is longer than %u bytes; ignored\n",
 			(unsigned long)len, word, KEEL_ARG_MAX - 1);
 		cmdline.nerrors++;
-		return;
+		return false;
 	}
 	if (is_env) {
 		if (cmdline.init_envc < CMDLINE_MAX_INIT_ENVS)
@@ -227,6 +228,7 @@ static void cmdline_for_init(const char *word, bool is_env)
 		else
 			pr_warn("cmdline: too many arguments for init, dropped %s\n", word);
 	}
+	return true;
 }
 
 static void cmdline_word(char *word)
@@ -254,9 +256,9 @@ static void cmdline_word(char *word)
 	}
 	if (val)
 		*eq = '=';
-	if (cmdline_nunknown < ARRAY_SIZE(cmdline_unknown))
+	/* Only what init really gets is "passed to user space". */
+	if (cmdline_for_init(word, val != NULL) && cmdline_nunknown < ARRAY_SIZE(cmdline_unknown))
 		cmdline_unknown[cmdline_nunknown++] = word;
-	cmdline_for_init(word, val != NULL);
 }
 
 void cmdline_init(const char *bootargs)
@@ -276,7 +278,7 @@ void cmdline_init(const char *bootargs)
 	while ((word = cmdline_next_word(&p))) {
 		if (cmdline_streq(word, "--")) {
 			while ((word = cmdline_next_word(&p)))
-				cmdline_for_init(word, false);
+				(void)cmdline_for_init(word, false);
 			break;
 		}
 		cmdline_word(word);

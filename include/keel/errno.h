@@ -23,7 +23,9 @@
 	X(ENOSYS, 10, "no such system call")                                  \
 	X(ECHILD, 11, "no such child")        /* not a child to wait for */   \
 	X(EPEER, 12, "peer gone")             /* the other side of IPC gone */\
-	X(EDEADLK, 13, "would wait for itself")
+	X(EDEADLK, 13, "would wait for itself")                               \
+	X(EAGAIN, 14, "limit reached, try again later") /* a task limit */    \
+	X(EMFILE, 15, "too many handles")     /* the handle table is full */
 
 #ifndef __ASSEMBLER__
 #define KEEL_ERRNO_ENUM(name, num, text) KEEL_##name = num,

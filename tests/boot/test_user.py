@@ -171,10 +171,11 @@ def test_broken_initramfs_is_refused(keel, initramfs, tmp_path, damage):
 
 
 def test_a_word_too_long_for_spawn_on_the_command_line_starts_everything(keel, initramfs):
-    """A 1,102-byte name=value word on the command line goes into init's
-    environment, but spawn takes strings of 1023 bytes at most: the
-    servers get only the environment they need, so each still starts; the
-    shell gets init's environment less that word, said once."""
+    """A 1,102-byte name=value word on the command line: spawn takes
+    strings of 1023 bytes at most, so the core refuses the word where it
+    enters, once, and init and every server and the shell start (init
+    also hands servers only the environment they need, and the shell
+    init's environment less what spawn would refuse)."""
     word = "longword=" + "x" * 1093
     assert len(word) == 1102
     k = keel(smp=2, initrd=initramfs, append="initcall_debug " + word)
@@ -183,8 +184,12 @@ def test_a_word_too_long_for_spawn_on_the_command_line_starts_everything(keel, i
     for name in ("devmgr", "console", "fs", "hello_core"):
         assert k.find(r"^initcall %s returned 0 after \d+ usecs$" % name), \
             k.why("initcall %s did not report ready" % name)
-    k.expect_line(r"^init: the shell's environment leaves out longword \(1102 bytes; spawn "
-                  r"takes 1023\)$")
+    assert len(k.find_all(r"\] cmdline: word of 1102 bytes .* longer than 1023 bytes; "
+                          r"ignored$")) == 1, k.why("the long word was not refused once")
+    user = [l for l in k.lines[1:] if "longword=x" in l and not l.startswith("[")]
+    assert not user, k.why("the word reached user space: %s" % user[0][:80])
+    assert not k.find(r"Unknown kernel command line parameters .*longword"), \
+        k.why("the refused word is said to go to user space")
     k.expect_line(r"^Keel shell\.")
     shell(k, "echo the shell runs", r"^the shell runs$")
     shell(k, "uptime", r"^up \d+\.\d{6} s$")

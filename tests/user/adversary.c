@@ -1,0 +1,305 @@
+/*
+ * adversary.c - an ordinary program that tries to crash, starve or outlive
+ * the system, one class of attack at a time, and checks the outcome.
+ *
+ * Run it from the shell like any program (`/bin/adversary [class...]`): it
+ * holds no handle but the one to its parent's endpoint, as every program
+ * does. Each class prints "ADV_nnnn ok <claim>" or "ADV_nnnn FAIL <claim>:
+ * <what happened>", and the run ends with "adversary: N passed, N failed".
+ * The test (tests/boot/test_adversary.py) then checks the system still
+ * answers: the shell, /mnt, a new program.
+ *
+ *   fetch    ADV_0001  a second task rewriting a memory object while spawn_mem
+ *                      reads it cannot panic the core (runs /bin/race)
+ *   flood    ADV_0002  thousands of refused programs leave the boot log readable
+ *   read     ADV_0003  read(0) cannot steal the console server's keystrokes
+ *   memory   ADV_0004  memory taken until ENOMEM comes back when the task exits,
+ *                      contiguous runs included
+ *   mmap     ADV_0005  10,000 map/unmap cycles leave the address space as it was
+ *   objects  ADV_0006  endpoints, notifications and memory objects beyond the old
+ *                      pools: an error for this task at its limit, and all back after
+ *   tasks    ADV_0007  children until refused: an error for this task, others unhurt
+ *   cycle    ADV_0008  two tasks calling each other's endpoints get EDEADLK, not a
+ *                      wait for ever
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keel.h"
+#include "proto.h"
+
+#define MiB		(1024UL * 1024)
+#define MMAP_CYCLES	10000
+#define OBJECTS_MAX	4096	/* well past the old pools (256 endpoints, 512 memory objects) */
+#define CHILDREN_MAX	2048
+#define SLACK_PAGES	4	/* meminfo may differ by what the allocator caches */
+
+static int passed, failed;
+
+static void result(const char *id, int ok, const char *claim, const char *why)
+{
+	printf("%s %s %s%s%s\n", id, ok ? "ok" : "FAIL", claim, ok ? "" : ": ", ok ? "" : why);
+	if (ok)
+		passed++;
+	else
+		failed++;
+}
+
+static uint64_t free_bytes(void)
+{
+	struct keel_meminfo m;
+
+	return keel_meminfo(&m) ? 0 : m.free;
+}
+
+/* Run @path with @argv as a child; its exit status, or -1. */
+static int run(char *const argv[])
+{
+	long h = PROTO_H_PARENT;
+	int status = -1;
+	long pid = keel_spawn_h(argv[0], argv, NULL, &h, 1);
+
+	if (pid < 0 || keel_wait(pid, &status) < 0)
+		return -1;
+	return status;
+}
+
+static void adv_fetch(void)
+{
+	char *argv[] = { "/bin/race", "40", NULL };
+	int status = run(argv);
+	char why[64];
+
+	snprintf(why, sizeof(why), "/bin/race exit status %d", status);
+	result("ADV_0001", status == 0, "spawn_mem reads a racing memory object once", why);
+}
+
+static void adv_flood(void)
+{
+	long mem = keel_mem_create(4096);
+	char *args[] = { "junk", NULL };
+	char line[256];
+	int refused = 0, found = 0;
+
+	for (int i = 0; i < 2000 && mem >= 0; i++)
+		refused += keel_spawn_mem(mem, args, NULL, NULL, 0) == -KEEL_EINVAL;
+	keel_handle_close(mem);
+	/* The boot's first lines must still be in the ring. */
+	for (unsigned long seq = 0; seq < 4096 && !found; seq++) {
+		long n = keel_dmesg(seq, line, sizeof(line) - 1);
+
+		if (n == -KEEL_ERANGE || n == -KEEL_ENOENT)
+			continue;
+		if (n <= 0)
+			break;
+		line[n] = 0;
+		found = strstr(line, "Keel version") != NULL;
+	}
+	result("ADV_0002", refused == 2000 && found, "2000 refusals keep the boot log",
+	       found ? "not every spawn was refused" : "the banner left the log ring");
+}
+
+static void adv_read(void)
+{
+	char c;
+	long r;
+
+	if (!getenv("KEEL_CONSOLE")) {
+		result("ADV_0003", 1, "read(0) steals nothing (no console server here)", "");
+		return;
+	}
+	r = keel_read(0, &c, 1);
+	result("ADV_0003", r == -KEEL_EBUSY, "read(0) is refused while the console server reads",
+	       "read(0) returned something else");
+}
+
+/* Child: take anonymous memory until refused, then exit holding it. */
+static int eat(void)
+{
+	unsigned long n = 0;
+
+	while (keel_mmap(KEEL_HANDLE_NONE, 0, MiB, KEEL_PROT_READ | KEEL_PROT_WRITE) >= 0)
+		n++;
+	printf("adversary: ate %lu MiB\n", n);
+	return 0;
+}
+
+static void adv_memory(void)
+{
+	char *argv[] = { "/bin/adversary", "eat", NULL };
+	uint64_t before = free_bytes(), after;
+	int status = run(argv);
+	long mem;
+	char why[96];
+
+	after = free_bytes();
+	/* A contiguous 8 MiB run again: freed pages must serve runs, not just single pages. */
+	mem = keel_mem_create(8 * MiB);
+	if (mem >= 0)
+		keel_handle_close(mem);
+	snprintf(why, sizeof(why), "status %d, free %lu -> %lu KiB, mem_create(8 MiB) %ld", status,
+		 (unsigned long)(before >> 10), (unsigned long)(after >> 10), mem);
+	result("ADV_0004",
+	       status == 0 && after + SLACK_PAGES * 4096 >= before && mem >= 0,
+	       "memory eaten to ENOMEM comes back whole", why);
+}
+
+static void adv_mmap(void)
+{
+	uint64_t before, after;
+	long mem = keel_mem_create(8 * 4096), bad = 0;
+	char why[96];
+
+	/* One round first: page tables for the range exist before we measure. */
+	for (int round = 0; round < 2; round++) {
+		before = free_bytes();
+		for (int i = 0; i < MMAP_CYCLES && !bad; i++) {
+			long va = keel_mmap(i % 2 ? mem : KEEL_HANDLE_NONE, 0, 8 * 4096,
+					    KEEL_PROT_READ | KEEL_PROT_WRITE);
+
+			if (va < 0 || keel_munmap((void *)va, 8 * 4096))
+				bad = va < 0 ? va : -1;
+		}
+		after = free_bytes();
+	}
+	keel_handle_close(mem);
+	snprintf(why, sizeof(why), "error %ld; free %lu -> %lu KiB", bad,
+		 (unsigned long)(before >> 10), (unsigned long)(after >> 10));
+	result("ADV_0005", !bad && after + SLACK_PAGES * 4096 >= before,
+	       "10,000 map/unmap cycles hold nothing", why);
+}
+
+static void adv_objects(void)
+{
+	static long h[OBJECTS_MAX];
+	uint64_t before = free_bytes(), after;
+	int n = 0, kinds_ok = 1;
+	long err = 0;
+	char why[128];
+
+	for (int kind = 0; kind < 3; kind++) {
+		for (n = 0; n < OBJECTS_MAX; n++) {
+			h[n] = kind == 0 ? keel_ep_create() :
+			       kind == 1 ? keel_notif_create() : keel_mem_create(4096);
+			if (h[n] < 0)
+				break;
+		}
+		err = n < OBJECTS_MAX ? h[n] : 0;
+		/* Refused with an error at our limit, or all of them granted: never a hang. */
+		if (n < OBJECTS_MAX && err != -KEEL_ENOMEM && err != -KEEL_EAGAIN &&
+		    err != -KEEL_EMFILE)
+			kinds_ok = 0;
+		for (int i = 0; i < n; i++)
+			keel_handle_close(h[i]);
+	}
+	after = free_bytes();
+	snprintf(why, sizeof(why), "last kind stopped at %d with %ld; free %lu -> %lu KiB", n, err,
+		 (unsigned long)(before >> 10), (unsigned long)(after >> 10));
+	result("ADV_0006", kinds_ok && after + SLACK_PAGES * 4096 >= before,
+	       "objects past the old pools: our error, all back after", why);
+}
+
+static void adv_tasks(void)
+{
+	static long pids[CHILDREN_MAX];
+	char *argv[] = { "/bin/adversary", "nap", NULL };
+	long h = PROTO_H_PARENT, err = 0;
+	int n, reaped = 0;
+	char why[96];
+
+	for (n = 0; n < CHILDREN_MAX; n++) {
+		pids[n] = keel_spawn_h(argv[0], argv, NULL, &h, 1);
+		if (pids[n] < 0)
+			break;
+	}
+	err = n < CHILDREN_MAX ? pids[n] : 0;
+	for (int i = 0; i < n; i++)
+		reaped += keel_wait(pids[i], NULL) == pids[i];
+	/* Once they are gone, we may start one again. */
+	char *nop[] = { "/bin/nop", NULL };
+	int again = run(nop);
+
+	snprintf(why, sizeof(why), "%d children, then %ld; %d reaped; again %d", n, err, reaped,
+		 again);
+	result("ADV_0007",
+	       n > 0 && reaped == n && again == 0 &&
+		       (n == CHILDREN_MAX || err == -KEEL_ENOMEM || err == -KEEL_EAGAIN),
+	       "children until refused: our error, and we can start one after", why);
+}
+
+/*
+ * The cycle: we receive on A, the child on B. The child calls A (we do
+ * not answer yet), then we call B: each now waits for the other.
+ */
+static void adv_cycle(void)
+{
+	long a = keel_ep_create(), pass[2], pid;
+	struct keel_msg m = { .label = 1, .handle = KEEL_HANDLE_NONE }, r = { 0 };
+	char *argv[] = { "/bin/adversary", "cycle-child", NULL };
+	long got, b;
+	char why[96];
+
+	pass[0] = PROTO_H_PARENT;
+	pass[1] = keel_handle_dup(a, KEEL_R_SEND | KEEL_R_TRANSFER);
+	pid = keel_spawn_h(argv[0], argv, NULL, pass, 2);
+	keel_handle_close(pass[1]);
+	/* The child's first call brings its endpoint B; we answer it. */
+	got = keel_ipc_recv(a, &r);
+	b = r.handle;
+	m.handle = KEEL_HANDLE_NONE;
+	keel_ipc_reply(&m);
+	/* Its second call waits on A, which only we receive; now we call B. */
+	keel_sleep_us(100000);
+	got = keel_ipc_call(b, &m, &r);
+	snprintf(why, sizeof(why), "the closing call returned %ld", got);
+	result("ADV_0008", got == -KEEL_EDEADLK, "a call cycle is refused with EDEADLK", why);
+	/* Undo: answer the child's call so it can exit, then reap it. */
+	if (keel_ipc_recv_timeout(a, &r, 1000000) >= 0)
+		keel_ipc_reply(&m);
+	keel_handle_close(a);
+	keel_handle_close(b);
+	keel_wait(pid, NULL);
+}
+
+static int cycle_child(void)
+{
+	long b = keel_ep_create();
+	struct keel_msg m = { .label = 1 }, r;
+
+	m.handle = keel_handle_dup(b, KEEL_R_SEND | KEEL_R_TRANSFER);
+	if (keel_ipc_call(1, &m, &r) < 0)
+		return 1;
+	m.handle = KEEL_HANDLE_NONE;
+	keel_ipc_call(1, &m, &r);	/* waits on A while our parent calls B */
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} classes[] = {
+	{ "fetch", adv_fetch }, { "flood", adv_flood }, { "read", adv_read },
+	{ "memory", adv_memory }, { "mmap", adv_mmap }, { "objects", adv_objects },
+	{ "tasks", adv_tasks }, { "cycle", adv_cycle },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "eat"))
+		return eat();
+	if (argc > 1 && !strcmp(argv[1], "nap"))
+		return keel_sleep_us(200000), 0;
+	if (argc > 1 && !strcmp(argv[1], "cycle-child"))
+		return cycle_child();
+	for (unsigned int i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+		int want = argc == 1;
+
+		for (int j = 1; j < argc; j++)
+			want |= !strcmp(argv[j], classes[i].name);
+		if (want)
+			classes[i].fn();
+	}
+	printf("adversary: %d passed, %d failed\n", passed, failed);
+	return failed != 0;
+}
