@@ -15,6 +15,7 @@
 #include "kernel/ipi.h"
 #include "kernel/sched.h"
 #include "syscall/dispatch.h"
+#include "object/process.h"
 #include "lib/fmt.h"
 
 _Static_assert(TF_SEPC == offsetof(struct trap_frame, sepc), "trap.S frame layout");
@@ -147,5 +148,5 @@ void trap_handler(struct trap_frame *tf)
 	/* Back to the interrupted task, or to another if the tick or an IPI said so. */
 	sched_preempt_check();
 	if (!(tf->sstatus & SSTATUS_SPP))
-		syscall_check_killed();
+		process_check_killed();
 }

@@ -12,6 +12,7 @@
 #include "kernel/task.h"
 #include "lib/log.h"
 #include "object/ipc.h"
+#include "object/process.h"
 #include "keel/syscall.h"
 
 typedef long (*sys_fn)(struct trap_frame *tf);
@@ -36,24 +37,13 @@ void syscall_handle(struct trap_frame *tf)
 
 	tf->sepc += 4;		/* past the ecall */
 	if ((nr == SYS_ipc_call || nr == SYS_ipc_reply_recv) && ipc_fast(tf, nr)) {
-		syscall_check_killed();
+		process_check_killed();
 		return;
 	}
 	local_irq_enable();
 	tf->regs[10 - 1] = (unsigned long)syscall_dispatch(tf);
 	local_irq_disable();
-	syscall_check_killed();
-}
-
-void syscall_check_killed(void)
-{
-	struct task *t = this_cpu()->current;	/* interrupts are off */
-
-	if (!task_killed(t))
-		return;
-	pr_err("%s[%d]: killed\n", t->name, t->pid);
-	local_irq_enable();
-	task_exit(TASK_EXIT_KILLED);
+	process_check_killed();
 }
 
 void syscall_user_fault(struct trap_frame *tf)
@@ -64,5 +54,5 @@ void syscall_user_fault(struct trap_frame *tf)
 	pr_err("%s[%d]: %s at 0x%lx epc 0x%lx on hart %lu; killed\n", t->name, t->pid,
 	       trap_cause_str(tf->scause), tf->stval, tf->sepc, this_cpu()->hartid);
 	local_irq_enable();
-	task_exit(TASK_EXIT_FAULT | (int)code);
+	process_exit(TASK_EXIT_FAULT | (int)code);
 }
