@@ -29,6 +29,7 @@ struct ipc_task {
 	int status;			/* the result its partner left it */
 	int sender;			/* pid of the caller it received from */
 	struct task *reply_to;		/* a caller it took and owes a reply */
+	bool reply_lost;		/* that caller was killed before the reply */
 	struct task *server;		/* while it waits for a reply: who owes it */
 };
 

@@ -247,11 +247,23 @@ int task_kill(int pid)
 	else if (pid <= 1 || (!t->as && !t->user_entry))	/* as is NULL while exec_enter() runs */
 		err = -KEEL_EDENIED;
 	if (!err) {
-		__atomic_store_n(&t->killed, true, __ATOMIC_RELEASE);
+		/* Pairs with the load in task_block_killable(): one of us sees the other. */
+		__atomic_store_n(&t->killed, true, __ATOMIC_SEQ_CST);
 		sched_wake(t);		/* out of a wait, if it is in one */
 	}
 	task_put(t);
 	return err;
+}
+
+void task_block_killable(struct task *me)
+{
+	__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_SEQ_CST);
+	/*
+	 * A kill that came before our store found us RUNNING and woke no
+	 * one: wake ourselves (schedule() then lets us go on at once).
+	 */
+	if (task_killed(me))
+		sched_wake(me);
 }
 
 void task_set_exited(int code)

@@ -122,11 +122,23 @@ static inline struct task *task_current(void)
  */
 unsigned int task_for_each(void (*fn)(struct task *t, void *arg), void *arg);
 const char *task_state_str(int state);
-/* Has kill() asked @t to end? It does at its next return to user mode or wait. */
+/*
+ * Has kill() asked @t to end? It does at its next return to user mode,
+ * and every wait ends early for it. Sequentially consistent: it pairs
+ * with the store in task_kill() (see task_block_killable()).
+ */
 static inline bool task_killed(struct task *t)
 {
-	return __atomic_load_n(&t->killed, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&t->killed, __ATOMIC_SEQ_CST);
 }
+/*
+ * The current task is about to block in a wait that a kill must end
+ * (the waiter's lock held, its queue entry made): marks it BLOCKED, and
+ * if it was killed meanwhile, READY again, so the block returns at once
+ * and the waiter sees task_killed(). No kill is lost between the
+ * waiter's last look and its block.
+ */
+void task_block_killable(struct task *me);
 /* Ask user task @pid to end; wakes it if it waits. -KEEL_ENOENT: none, or it has exited. */
 int __must_check task_kill(int pid);
 

@@ -14,6 +14,10 @@
  * receivers do. A task that exits owing a reply fails that caller. A call
  * that could only be received by the caller itself is -KEEL_EDEADLK.
  *
+ * A kill ends every wait here: a queued call or receive leaves its
+ * queue; a caller whose message a server took leaves too, and that
+ * server's reply then fails with -KEEL_EPEER (reply_lost).
+ *
  * Locking: ipc_lock guards every endpoint and every task's struct
  * ipc_task (one lock: a rendezvous touches two tasks and an endpoint at
  * once). A notification has its own lock. Lock order: ipc_lock, a handle
@@ -190,10 +194,25 @@ static void ipc_move(struct task *from, struct task *to)
 }
 
 /*
+ * ipc_lock held: @me, killed while a server holds its message, gives up
+ * on the reply. The server learns it when it replies (-KEEL_EPEER).
+ */
+static void ipc_abandon(struct task *me)
+{
+	struct task *s = me->ipc.server;
+
+	if (s && s->ipc.reply_to == me) {
+		s->ipc.reply_to = NULL;
+		s->ipc.reply_lost = true;
+	}
+	ipc_end_wait(me, -KEEL_EPEER);
+}
+
+/*
  * ipc_lock held: sleep until the current task is IDLE, or until
  * @deadline (0: none) or a kill while it is still queued on @wq, when it
- * leaves the queue: -KEEL_ETIMEDOUT / -KEEL_EPEER. (A caller whose message
- * a server took waits for the reply regardless: the server owes it one.)
+ * leaves the queue: -KEEL_ETIMEDOUT / -KEEL_EPEER. A caller whose message
+ * a server took waits for the reply, unless killed (-KEEL_EPEER).
  */
 static int ipc_wait(struct task *me, struct waitqueue *wq, uint64_t deadline,
 		    struct task *handoff)
@@ -201,6 +220,12 @@ static int ipc_wait(struct task *me, struct waitqueue *wq, uint64_t deadline,
 	while (me->ipc.state != IPC_IDLE) {
 		bool queued = me->ipc.state == IPC_SENDING || me->ipc.state == IPC_RECEIVING;
 
+		if (me->ipc.state == IPC_WAIT_REPLY && task_killed(me)) {
+			ipc_abandon(me);
+			if (handoff)
+				sched_wake(handoff);
+			return -KEEL_EPEER;
+		}
 		if (queued && (task_killed(me) || (deadline && riscv_rdtime() >= deadline))) {
 			wq_del(wq, me);
 			me->ipc.state = IPC_IDLE;
@@ -208,7 +233,7 @@ static int ipc_wait(struct task *me, struct waitqueue *wq, uint64_t deadline,
 				sched_wake(handoff);
 			return task_killed(me) ? -KEEL_EPEER : -KEEL_ETIMEDOUT;
 		}
-		__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_RELEASE);
+		task_block_killable(me);
 		/* Interrupts stay off until we are switched out (wait.c). */
 		spin_unlock(&ipc_lock);
 		/*
@@ -242,6 +267,7 @@ static void ipc_take(struct task *me, struct task *c)
 		ipc_finish(me->ipc.reply_to, -KEEL_EPEER);
 	ipc_move(c, me);
 	me->ipc.reply_to = c;
+	me->ipc.reply_lost = false;
 	me->ipc.sender = c->pid;
 	c->ipc.state = IPC_WAIT_REPLY;
 	c->ipc.server = me;
@@ -355,6 +381,10 @@ static long ipc_reply_locked(struct task *me, struct ipc_msg *m, struct task **w
 {
 	struct task *c = me->ipc.reply_to;
 
+	if (!c && me->ipc.reply_lost) {
+		me->ipc.reply_lost = false;	/* the caller was killed: said once */
+		return -KEEL_EPEER;
+	}
 	if (!c)
 		return -KEEL_ENOENT;
 	me->ipc.reply_to = NULL;
@@ -403,9 +433,16 @@ long ipc_reply_recv(struct kobj *o, struct ipc_msg *m)
 	long ret;
 
 	struct task *caller = NULL;
+	long err = ipc_reply_locked(me, m, &caller);
 
+	/* A caller killed before its reply: that is the result; nothing is received. */
+	if (err == -KEEL_EPEER) {
+		spin_unlock_irqrestore(&ipc_lock, flags);
+		ipc_msg_release(m);
+		return err;
+	}
 	/* No caller to answer (the loop's first turn): just receive. */
-	if (ipc_reply_locked(me, m, &caller) && m->xfer) {
+	if (err && m->xfer) {
 		/* Dropping a reference may take ipc_lock. */
 		spin_unlock_irqrestore(&ipc_lock, flags);
 		ipc_msg_release(m);
@@ -456,6 +493,7 @@ void ipc_task_exit(struct task *t)
 	if (t->ipc.reply_to)
 		ipc_finish(t->ipc.reply_to, -KEEL_EPEER);
 	t->ipc.reply_to = NULL;
+	t->ipc.reply_lost = false;
 	spin_unlock_irqrestore(&ipc_lock, flags);
 	ipc_msg_release(&t->ipc.msg);
 }
@@ -544,7 +582,7 @@ unsigned long ipc_notif_wait(struct kobj *o)
 
 	while (!n->bits && !task_killed(me)) {
 		wq_add(&n->waiters, me);
-		__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_RELEASE);
+		task_block_killable(me);
 		spin_unlock(&n->lock);
 		sched_block_until(0);
 		spin_lock(&n->lock);
@@ -673,6 +711,7 @@ bool ipc_fast(struct trap_frame *tf, unsigned long nr)
 	if (call) {
 		wq_pop(&ep->receivers);
 		p->ipc.reply_to = me;
+		p->ipc.reply_lost = false;
 		p->ipc.sender = me->pid;
 		me->ipc.state = IPC_WAIT_REPLY;
 		me->ipc.server = p;
@@ -681,7 +720,7 @@ bool ipc_fast(struct trap_frame *tf, unsigned long nr)
 		me->ipc.state = IPC_RECEIVING;
 		wq_add(&ep->receivers, me);
 	}
-	__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_RELEASE);
+	task_block_killable(me);	/* a kill since our look above still ends the wait */
 	if (__atomic_compare_exchange_n(&p->state, &expected, TASK_READY, false, __ATOMIC_ACQ_REL,
 					__ATOMIC_ACQUIRE))
 		err = fast_switch(me, p, call ? &ep->senders : &ep->receivers);

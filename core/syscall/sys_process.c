@@ -229,7 +229,8 @@ SYSCALL_DEFINE5(spawn_mem, long, memh, uintptr_t, uargv, uintptr_t, uenvp, uintp
 /* Wait for child @t (held by a reference) to exit and reap it; its exit code in *@code. */
 static long sys_reap(struct task *t, int *code)
 {
-	if (wait_for_completion(&t->exited, WAIT_FOREVER, "a child to exit"))
+	/* A kill ends the wait (the task ends on its way out); the child is init's then. */
+	if (wait_for_completion_killable(&t->exited))
 		return -KEEL_ETIMEDOUT;
 	*code = t->exit_code;
 	return task_join(t, 1000);

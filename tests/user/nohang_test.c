@@ -307,13 +307,23 @@ static void test_kill_reap(void)
 		if (i & 1)
 			keel_yield();
 		k = keel_kill(CTL, pid);
-		if ((k == 0 || k == -KEEL_ENOENT) && keel_wait(pid, &status) == pid &&
-		    (status == 0 || status == EXIT_KILLED) && keel_kill(CTL, pid) == -KEEL_ENOENT &&
-		    keel_wait(pid, &status) == -KEEL_ECHILD)
+		long w = keel_wait(pid, &status), k2 = keel_kill(CTL, pid), w2 = keel_wait(pid, NULL);
+
+		if ((k == 0 || k == -KEEL_ENOENT) && w == pid &&
+		    (status == 0 || status == EXIT_KILLED) && k2 == -KEEL_ENOENT && w2 == -KEEL_ECHILD)
 			good++;
+		else if (good == i)
+			printf("nohang_test: # pid %ld: kill %ld wait %ld status 0x%x kill %ld wait %ld\n",
+			       pid, k, w, status, k2, w2);
 	}
 	check("KILL_0010", good == 100, "kill racing exit and reap: each pid ends and is reaped once",
 	      good);
+}
+
+static void close_all(const long *h, int n)
+{
+	for (int i = 0; i < n; i++)
+		keel_handle_close(h[i]);
 }
 
 /* Cycle members: @n tasks, member i receives on ep[i] and calls ep[i + 1 mod n]. */
@@ -361,14 +371,17 @@ static void test_cycles(void)
 		p[0] = spawn("cyc", "0", ha, 2);
 		p[1] = spawn("cyc", "50000", hb, 2);
 		p[2] = spawn("serve", "300000", &hc, 1);
+		close_all(ha, 2);
+		close_all(hb, 2);
+		close_all(&hc, 1);
 	}
+	keel_handle_close(a);
+	keel_handle_close(b);
+	keel_handle_close(c);
 	for (int i = 0; i < 3; i++)
 		st[i] = reap(p[i], 3000);
 	check("DEADLK_0003", st[0] == 1 && st[1] == 1 && st[2] == 0,
 	      "a chain whose last server answers later is not refused", st[0] * 100 + st[1] * 10 + st[2]);
-	keel_handle_close(a);
-	keel_handle_close(b);
-	keel_handle_close(c);
 
 	/* a <-> b, but a third task may also receive on a: not a cycle. */
 	a = keel_ep_create();
@@ -381,6 +394,9 @@ static void test_cycles(void)
 		p[0] = spawn("cyc", "0", ha, 2);
 		p[1] = spawn("cyc", "100000", hb, 2);
 		p[2] = spawn("serve", "400000", &hd, 1);
+		close_all(ha, 2);
+		close_all(hb, 2);
+		close_all(&hd, 1);
 	}
 	keel_handle_close(a);
 	keel_handle_close(b);
@@ -398,6 +414,8 @@ static void test_cycles(void)
 
 		p[1] = spawn("callback", NULL, hb, 2);
 		p[0] = spawn("cyc", "50000", ha, 2);
+		close_all(ha, 2);
+		close_all(hb, 2);
 	}
 	keel_handle_close(a);
 	keel_handle_close(b);
