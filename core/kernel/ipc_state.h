@@ -31,6 +31,10 @@ struct ipc_task {
 	struct task *reply_to;		/* a caller it took and owes a reply */
 	bool reply_lost;		/* that caller was killed before the reply */
 	struct task *server;		/* while it waits for a reply: who owes it */
+	struct kobj *calling;		/* while queued as a caller: the endpoint */
+	/* While in ipc_call (queued or waiting for the reply): the list of such tasks. */
+	struct task *call_prev, *call_next;
+	bool in_call;
 };
 
 #endif

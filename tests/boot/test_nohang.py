@@ -16,7 +16,7 @@ import pytest
 import keel as K
 
 INITRAMFS = os.path.join(K.BUILD, "initramfs.cpio")
-CHECKS = 15  # the KILL_* and DEADLK_* lines nohang_test prints
+CHECKS = 16  # the KILL_* and DEADLK_* lines nohang_test prints
 OOPS_RES = [
     r"Kernel panic - not syncing",
     r"\] trap: .* \(scause 0x[0-9a-f]+\) on hart",

@@ -423,6 +423,30 @@ static void test_cycles(void)
 	st[1] = reap(p[1], 3000);
 	check("DEADLK_0005", st[0] == 1 && st[1] == 2,
 	      "a server calling its waiting caller's endpoint gets EDEADLK", st[0] * 10 + st[1]);
+
+	/*
+	 * a <-> b, with a third receiver d on a: b's call is not refused (d is
+	 * free); then d calls b's endpoint, and all three would wait for ever.
+	 */
+	a = keel_ep_create();
+	b = keel_ep_create();
+	{
+		long ha[2] = { hdup(a, KEEL_R_RECEIVE), hdup(b, KEEL_R_SEND) };
+		long hb[2] = { hdup(b, KEEL_R_RECEIVE), hdup(a, KEEL_R_SEND) };
+
+		p[0] = spawn("cyc", "0", ha, 2);
+		p[1] = spawn("cyc", "50000", hb, 2);
+		p[2] = spawn("cyc", "200000", ha, 2);
+		close_all(ha, 2);
+		close_all(hb, 2);
+	}
+	keel_handle_close(a);
+	keel_handle_close(b);
+	for (int i = 0; i < 3; i++)
+		st[i] = reap(p[i], 3000);
+	check("DEADLK_0006", st[0] == 1 && st[1] == 1 && st[2] == 2,
+	      "a call into tasks stuck waiting on each other and the caller is EDEADLK",
+	      st[0] * 100 + st[1] * 10 + st[2]);
 	reap_strays();
 }
 
