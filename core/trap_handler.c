@@ -18,6 +18,7 @@
 #include "lib/log.h"
 #include "lib/panic.h"
 #include "mm/vm.h"
+#include "object/process.h"
 #include "syscall/dispatch.h"
 
 extern char trap_entry[];
@@ -102,5 +103,5 @@ void trap_handler(struct trap_frame *tf)
 	/* Back to the interrupted task, or to another if the tick or an IPI said so. */
 	sched_preempt_check();
 	if (!(tf->sstatus & SSTATUS_SPP))
-		syscall_check_killed();
+		process_check_killed();
 }

@@ -7,15 +7,21 @@
  * freed slot keeps its pages and goes to a free list, so no mapping is
  * ever removed (and no TLB shootdown is needed) when tasks come and go.
  *
- * Locking: task_lock guards the pool, the pid counter and the slot free
- * list. A task's scheduling fields are the scheduler's (sched.c).
+ * A task is freed when its last reference goes: its own, dropped when it
+ * is reaped (task_join) or, detached, once off its cpu; and one for each
+ * task_find() or task_for_each() still looking at it. So a pointer from
+ * task_find() never names a slot reused by another task.
+ *
+ * This is the thread side only: a user task's handles, IPC, parent and
+ * children are the object layer's (object/process.c, process_exit()).
+ *
+ * Locking: task_lock guards the pool, the refs, the pid counter and the
+ * slot free list. A task's scheduling fields are the scheduler's (sched.c).
  */
 #include "lib/err.h"
 #include "task.h"
 #include "arch/cpu.h"
 #include "lib/fmt.h"
-#include "object/handle.h"
-#include "object/ipc.h"
 #include "lib/log.h"
 #include "arch/riscv.h"
 #include "lib/panic.h"
@@ -52,12 +58,13 @@ static struct task *task_alloc(void)
 		if (!task_used[i]) {
 			task_used[i] = true;
 			t = &task_pool[i];
+			/* Under the lock: task_find() must not see the old pid. */
+			memset(t, 0, sizeof(*t));
+			t->refs = 1;		/* its own, until it is reaped */
 			break;
 		}
 	}
 	spin_unlock_irqrestore(&task_lock, flags);
-	if (t)
-		memset(t, 0, sizeof(*t));
 	return t;
 }
 
@@ -179,11 +186,45 @@ struct task *task_find(int pid)
 	struct task *found = NULL;
 	unsigned long flags = spin_lock_irqsave(&task_lock);
 
-	for (unsigned int i = 0; i < TASK_MAX && !found; i++)
-		if (task_used[i] && task_pool[i].pid == pid && pid > 0)
+	for (unsigned int i = 0; i < TASK_MAX && !found && pid > 0; i++) {
+		if (task_used[i] && !task_pool[i].freed && task_pool[i].pid == pid) {
 			found = &task_pool[i];
+			found->refs++;
+		}
+	}
 	spin_unlock_irqrestore(&task_lock, flags);
 	return found;
+}
+
+void task_put(struct task *t)
+{
+	unsigned long flags = spin_lock_irqsave(&task_lock);
+	bool last = !--t->refs;
+
+	spin_unlock_irqrestore(&task_lock, flags);
+	if (!last)
+		return;
+	task_put_stack(t);
+	task_release(t);
+}
+
+/* The task in slot @i with a reference, or NULL if the slot is free. */
+static struct task *task_hold_slot(unsigned int i)
+{
+	unsigned long flags;
+	struct task *t = NULL;
+
+	/* A free slot is skipped without the lock: ps and wait_any walk all of them. */
+	if (!__atomic_load_n(&task_used[i], __ATOMIC_RELAXED))
+		return NULL;
+	flags = spin_lock_irqsave(&task_lock);
+
+	if (task_used[i] && !task_pool[i].freed) {
+		t = &task_pool[i];
+		t->refs++;
+	}
+	spin_unlock_irqrestore(&task_lock, flags);
+	return t;
 }
 
 
@@ -195,89 +236,54 @@ void task_main(struct task *t)
 	task_exit(0);
 }
 
-static struct spinlock task_notif_lock = SPINLOCK_INIT;
-
-void task_set_child_notif(struct kobj *n, unsigned long bits)
-{
-	struct task *me = task_current();
-	unsigned long flags = spin_lock_irqsave(&task_notif_lock);
-	struct kobj *old = me->child_notif;
-
-	me->child_notif = n;
-	me->child_bits = bits;
-	spin_unlock_irqrestore(&task_notif_lock, flags);
-	if (old)
-		kobj_drop(old, KEEL_R_SIGNAL);
-}
-
-/* Tell @t's parent, if it asked, that @t is exiting. */
-static void task_notify_parent(struct task *t)
-{
-	unsigned long flags = spin_lock_irqsave(&task_notif_lock);
-	struct task *p = task_find(t->ppid);
-
-	/* The lock keeps the parent from dropping its notification meanwhile. */
-	if (p && p->child_notif)
-		ipc_notif_signal(p->child_notif, p->child_bits);
-	spin_unlock_irqrestore(&task_notif_lock, flags);
-}
-
-/*
- * @t's children go to init (pid 1), as in Linux: init waits for every
- * child that exits, so none is left dead in the pool. Init is told, for
- * those already dead.
- */
-static void task_reparent(struct task *t)
-{
-	bool any = false;
-
-	for (unsigned int i = 0; i < TASK_MAX; i++) {
-		struct task *c = &task_pool[i];
-
-		if (!__atomic_load_n(&task_used[i], __ATOMIC_ACQUIRE) || c == t ||
-		    __atomic_load_n(&c->ppid, __ATOMIC_RELAXED) != t->pid)
-			continue;
-		__atomic_store_n(&c->ppid, 1, __ATOMIC_RELAXED);
-		any = true;
-	}
-	if (any) {
-		unsigned long flags = spin_lock_irqsave(&task_notif_lock);
-		struct task *init = task_find(1);
-
-		if (init && init->child_notif)
-			ipc_notif_signal(init->child_notif, init->child_bits);
-		spin_unlock_irqrestore(&task_notif_lock, flags);
-	}
-}
-
 int task_kill(int pid)
 {
 	struct task *t = task_find(pid);
+	int err = 0;
 
-	if (!t || !t->as || pid <= 1)
-		return t ? -KEEL_EDENIED : -KEEL_ENOENT;
-	__atomic_store_n(&t->killed, true, __ATOMIC_RELEASE);
-	sched_wake(t);		/* out of a wait, if it is in one */
-	return 0;
+	if (!t)
+		return -KEEL_ENOENT;
+	if (__atomic_load_n(&t->exited.done, __ATOMIC_ACQUIRE))
+		err = -KEEL_ENOENT;	/* exited; only its reaping is left */
+	else if (pid <= 1 || (!t->as && !t->user_entry))	/* as is NULL while exec_enter() runs */
+		err = -KEEL_EDENIED;
+	if (!err) {
+		/* Pairs with the load in task_block_killable(): one of us sees the other. */
+		__atomic_store_n(&t->killed, true, __ATOMIC_SEQ_CST);
+		sched_wake(t);		/* out of a wait, if it is in one */
+	}
+	task_put(t);
+	return err;
+}
+
+void task_block_killable(struct task *me)
+{
+	__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_SEQ_CST);
+	/*
+	 * A kill that came before our store found us RUNNING and woke no
+	 * one: wake ourselves (schedule() then lets us go on at once).
+	 */
+	if (task_killed(me))
+		sched_wake(me);
+}
+
+void task_set_exited(int code)
+{
+	struct task *t = task_current();
+
+	t->exit_code = code;
+	/* Wakes a joiner; it frees us only once no cpu runs on our stack. */
+	complete_all(&t->exited);
 }
 
 void task_exit(int code)
 {
 	struct task *t = task_current();
 
-	t->exit_code = code;
 	if (t->pid == 1 && t->as)
 		panic("Attempted to kill init! exitcode=0x%08x", (unsigned int)code);
-	/* Its callers and partners get an error, not a hang (ipc.c). */
-	ipc_task_exit(t);
-	handle_table_free(t);
-	task_set_child_notif(NULL, 0);
-	log_console_claim(t->pid, false);	/* a console server gives the console back */
-	/* Wakes a joiner; it frees us only once no cpu runs on our stack. */
-	if (t->as && t->pid > 1)
-		task_reparent(t);
-	complete_all(&t->exited);
-	task_notify_parent(t);		/* after: its wait_any() must find us exited */
+	if (!__atomic_load_n(&t->exited.done, __ATOMIC_ACQUIRE))
+		task_set_exited(code);
 	local_irq_disable();
 	__atomic_store_n(&t->state, TASK_DEAD, __ATOMIC_RELEASE);
 	schedule();
@@ -286,8 +292,11 @@ void task_exit(int code)
 
 void task_free(struct task *t)
 {
-	task_put_stack(t);
-	task_release(t);
+	unsigned long flags = spin_lock_irqsave(&task_lock);
+
+	t->freed = true;	/* no task_find() finds it now: reaped once */
+	spin_unlock_irqrestore(&task_lock, flags);
+	task_put(t);
 }
 
 int task_join(struct task *t, unsigned int timeout_ms)
@@ -309,9 +318,12 @@ unsigned int task_for_each(void (*fn)(struct task *t, void *arg), void *arg)
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < TASK_MAX; i++) {
-		if (!__atomic_load_n(&task_used[i], __ATOMIC_ACQUIRE))
+		struct task *t = task_hold_slot(i);
+
+		if (!t)
 			continue;
-		fn(&task_pool[i], arg);
+		fn(t, arg);
+		task_put(t);
 		n++;
 	}
 	return n;

@@ -13,11 +13,12 @@
 #include "lib/cpumask.h"
 #include "lib/ratelimit.h"
 #include "arch/riscv.h"
-#include "object/ipc.h"
+#include "ipc_state.h"
 #include "runq.h"
 #include "wait.h"
 
 struct handle_table;
+struct kobj;
 
 #define TASK_MAX		1024
 #define TASK_NAME_LEN		16
@@ -45,6 +46,8 @@ struct task {
 	int ppid;			/* atomic: init (1) adopts the children of a task that exits */
 	char name[TASK_NAME_LEN];
 	int state;			/* atomic: enum task_state */
+	unsigned int refs;		/* guarded by task_lock: the pool slot is free at 0 */
+	bool freed;			/* guarded by task_lock: its own reference is gone */
 	int on_cpu;			/* atomic: 1 while a cpu still runs on its stack */
 	unsigned int cpu;		/* where it runs or is queued; guarded by that rq's lock */
 	unsigned int prio;		/* guarded by its rq's lock */
@@ -61,15 +64,15 @@ struct task {
 	void (*fn)(void *arg);
 	void *arg;
 	bool detached;			/* freed at exit; else task_join() reaps it */
-	int exit_code;			/* set by task_exit() */
+	int exit_code;			/* set by task_set_exited() */
 	struct as *as;			/* user address space, NULL for kernel threads */
 	uintptr_t user_entry, user_sp;	/* a spawned task's start, until it runs */
 	struct completion exited;
 	bool killed;			/* atomic: kill() asked it to end */
-	/* Signalled when a child exits; guarded by task.c's notif lock. */
+	/* Signalled when a child exits; guarded by process.c's notif lock. */
 	struct kobj *child_notif;
 	unsigned long child_bits;
-	/* What it may reach (handle.c) and its IPC state (ipc.c, under ipc_lock). */
+	/* What it may reach (object/handle.c) and its IPC state (object/ipc.c, under ipc_lock). */
 	struct handle_table *handles;	/* atomic pointer; NULL until its first handle */
 	struct ipc_task ipc;
 	/* Its stack: one slot of the kernel stack region (vm.h). */
@@ -100,13 +103,24 @@ struct task {
 struct task *task_create(const char *name, void (*fn)(void *), void *arg, int ppid);
 /* The idle task of this cpu, made from the context that calls it. */
 struct task *task_make_idle(unsigned int cpu);
-/* Leave the current task with @code; never returns. */
+/*
+ * The current task has ended with @code: its joiner (task_join) may go
+ * on. Called once, just before task_exit(); process_exit() tells the
+ * parent in between.
+ */
+void task_set_exited(int code);
+/* Leave the current task with @code (the thread side only: see process_exit()); never returns. */
 __noreturn void task_exit(int code);
-/* The live task with @pid, or NULL (no reference is taken: for tasks that cannot go away). */
+/*
+ * The task with @pid, not yet freed, with a reference the caller gives
+ * back with task_put(): the slot is not reused meanwhile. NULL if none.
+ */
 struct task *task_find(int pid);
+/* Give back a reference from task_find() or task_for_each(); the last one frees the slot. */
+void task_put(struct task *t);
 /* Wait (up to @timeout_ms) for @t to exit, then free it. */
 int __must_check task_join(struct task *t, unsigned int timeout_ms);
-/* Free a dead task's stack and slot (sched.c, after switching away from it). */
+/* Drop a dead task's own reference (sched.c, after switching away from it; task_join). */
 void task_free(struct task *t);
 /* The task running on this cpu. */
 static inline struct task *task_current(void)
@@ -118,17 +132,30 @@ static inline struct task *task_current(void)
 	csr_set(sstatus, flags);
 	return t;
 }
-/* Walk every live task (for ps and tests); returns how many it visited. */
+/*
+ * Walk every task not yet freed (ps, reparenting, tests), each held by a
+ * reference while @fn runs (@fn may sleep); returns how many it visited.
+ */
 unsigned int task_for_each(void (*fn)(struct task *t, void *arg), void *arg);
 const char *task_state_str(int state);
-/* Has kill() asked @t to end? It does at its next return to user mode or wait. */
+/*
+ * Has kill() asked @t to end? It does at its next return to user mode,
+ * and every wait ends early for it. Sequentially consistent: it pairs
+ * with the store in task_kill() (see task_block_killable()).
+ */
 static inline bool task_killed(struct task *t)
 {
-	return __atomic_load_n(&t->killed, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&t->killed, __ATOMIC_SEQ_CST);
 }
-/* Ask user task @pid to end; wakes it if it waits. */
+/*
+ * The current task is about to block in a wait that a kill must end
+ * (the waiter's lock held, its queue entry made): marks it BLOCKED, and
+ * if it was killed meanwhile, READY again, so the block returns at once
+ * and the waiter sees task_killed(). No kill is lost between the
+ * waiter's last look and its block.
+ */
+void task_block_killable(struct task *me);
+/* Ask user task @pid to end; wakes it if it waits. -KEEL_ENOENT: none, or it has exited. */
 int __must_check task_kill(int pid);
-/* Signal @bits on notification @n (a reference given over, or NULL) when a child exits. */
-void task_set_child_notif(struct kobj *n, unsigned long bits);
 
 #endif

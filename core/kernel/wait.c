@@ -100,13 +100,18 @@ static uint64_t wait_deadline(unsigned int timeout_ms)
 	return riscv_rdtime() + (uint64_t)timeout_ms * timer_timebase() / 1000;
 }
 
-int wait_for_completion(struct completion *c, unsigned int timeout_ms, const char *what)
+static int wait_completion(struct completion *c, unsigned int timeout_ms, const char *what,
+			   bool killable)
 {
 	struct task *me = task_current();
 	uint64_t deadline = wait_deadline(timeout_ms);
 	unsigned long flags = spin_lock_irqsave(&c->lock);
 
 	while (!c->done) {
+		if (killable && task_killed(me)) {
+			spin_unlock_irqrestore(&c->lock, flags);
+			return -KEEL_ETIMEDOUT;
+		}
 		if (deadline && riscv_rdtime() >= deadline) {
 			spin_unlock_irqrestore(&c->lock, flags);
 			pr_warn("wait: %s (pid %d) gave up waiting for %s after %u ms\n", me->name,
@@ -114,7 +119,10 @@ int wait_for_completion(struct completion *c, unsigned int timeout_ms, const cha
 			return -KEEL_ETIMEDOUT;
 		}
 		wq_add(&c->wq, me);
-		__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_RELEASE);
+		if (killable)
+			task_block_killable(me);
+		else
+			__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_RELEASE);
 		/* Interrupts stay off until we are switched out: no preemption while BLOCKED. */
 		spin_unlock(&c->lock);
 		sched_block_until(deadline);
@@ -124,6 +132,16 @@ int wait_for_completion(struct completion *c, unsigned int timeout_ms, const cha
 	c->done--;
 	spin_unlock_irqrestore(&c->lock, flags);
 	return 0;
+}
+
+int wait_for_completion(struct completion *c, unsigned int timeout_ms, const char *what)
+{
+	return wait_completion(c, timeout_ms, what, false);
+}
+
+int wait_for_completion_killable(struct completion *c)
+{
+	return wait_completion(c, WAIT_FOREVER, NULL, true);
 }
 
 void mutex_init(struct mutex *m)
@@ -169,9 +187,9 @@ void task_sleep_us(uint64_t us)
 
 	unsigned long flags = csr_read(sstatus) & SSTATUS_SIE;
 
-	while (riscv_rdtime() < deadline) {
+	while (riscv_rdtime() < deadline && !task_killed(me)) {
 		csr_clear(sstatus, SSTATUS_SIE);
-		__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_RELEASE);
+		task_block_killable(me);
 		sched_block_until(deadline);
 		csr_set(sstatus, flags);
 	}

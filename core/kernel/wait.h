@@ -44,11 +44,14 @@ void complete_all(struct completion *c);
 int __must_check wait_for_completion(struct completion *c, unsigned int timeout_ms,
 				     const char *what);
 
+/* As wait_for_completion() with no limit, but a kill ends it: -KEEL_ETIMEDOUT then. */
+int __must_check wait_for_completion_killable(struct completion *c);
+
 void mutex_init(struct mutex *m);
 void mutex_lock(struct mutex *m);
 void mutex_unlock(struct mutex *m);
 
-/* Sleep the current task for @us microseconds. */
+/* Sleep the current task for @us microseconds, or until it is killed. */
 void task_sleep_us(uint64_t us);
 
 #endif

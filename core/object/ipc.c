@@ -12,7 +12,13 @@
  * receiver reference goes, queued callers fail with -KEEL_EPEER (and later
  * calls fail at once); when the last sender reference goes, waiting
  * receivers do. A task that exits owing a reply fails that caller. A call
- * that could only be received by the caller itself is -KEEL_EDEADLK.
+ * that could only ever be taken by the caller itself, or by tasks that
+ * are themselves stuck in calls waiting, in the end, on the caller (a
+ * cycle), is -KEEL_EDEADLK (ipc_only_me()).
+ *
+ * A kill ends every wait here: a queued call or receive leaves its
+ * queue; a caller whose message a server took leaves too, and that
+ * server's reply then fails with -KEEL_EPEER (reply_lost).
  *
  * Locking: ipc_lock guards every endpoint and every task's struct
  * ipc_task (one lock: a rendezvous touches two tasks and an endpoint at
@@ -66,6 +72,15 @@ struct notification {
 static struct spinlock ipc_lock = SPINLOCK_INIT;
 static struct endpoint ipc_eps[IPC_EP_MAX];		/* guarded by ipc_lock */
 static struct notification ipc_notifs[IPC_NOTIF_MAX];	/* slot taken by a CAS on refs */
+static struct task *ipc_callers;	/* guarded by ipc_lock: tasks in ipc_call (ipc.call_next) */
+
+/*
+ * The cycle check's bounds: how many tasks it follows one after another,
+ * and how many steps in all. Past either it assumes no cycle (the call
+ * waits). Cycles of servers calling each other are short.
+ */
+#define IPC_CYCLE_DEPTH	16
+#define IPC_CYCLE_STEPS	64
 
 static struct endpoint *ep_of(struct kobj *o)
 {
@@ -87,6 +102,31 @@ static void ipc_finish(struct task *t, int status)
 	sched_wake(t);
 }
 
+/* ipc_lock held: @t is in ipc_call (queued, or waiting for the reply) until ipc_call_leave(). */
+static void ipc_call_enter(struct task *t)
+{
+	t->ipc.call_prev = NULL;
+	t->ipc.call_next = ipc_callers;
+	if (ipc_callers)
+		ipc_callers->ipc.call_prev = t;
+	ipc_callers = t;
+	t->ipc.in_call = true;
+}
+
+static void ipc_call_leave(struct task *t)
+{
+	if (!t->ipc.in_call)
+		return;
+	if (t->ipc.call_prev)
+		t->ipc.call_prev->ipc.call_next = t->ipc.call_next;
+	else
+		ipc_callers = t->ipc.call_next;
+	if (t->ipc.call_next)
+		t->ipc.call_next->ipc.call_prev = t->ipc.call_prev;
+	t->ipc.in_call = false;
+	t->ipc.calling = NULL;
+}
+
 /* ipc_lock held: fail every task on @wq. */
 static void ipc_fail_all(struct waitqueue *wq)
 {
@@ -101,6 +141,79 @@ static unsigned int ipc_own_receivers(struct task *t, struct kobj *o, const stru
 {
 	return handle_count(t, o, KEEL_R_RECEIVE) +
 	       (m->xfer == o && (m->xfer_rights & KEEL_R_RECEIVE));
+}
+
+/* The cycle check's state: whose call it judges, and the tasks it follows. */
+struct ipc_walk {
+	struct task *me;
+	struct task *path[IPC_CYCLE_DEPTH];	/* each waits on the next */
+	unsigned int depth, steps;
+};
+
+static bool ipc_only_me(struct ipc_walk *w, struct kobj *o);
+
+/*
+ * ipc_lock held: is task @t stuck for as long as w->me is? It is w->me,
+ * or it is in ipc_call waiting on a server that is stuck, or queued on an
+ * endpoint only stuck tasks can receive on. A task met again on the path
+ * waits on a loop of such tasks: stuck too (no task of the loop has a
+ * way out, or another branch would have found it).
+ */
+static bool ipc_waits_on(struct ipc_walk *w, struct task *t)
+{
+	bool stuck = false;
+
+	if (t == w->me)
+		return true;
+	for (unsigned int i = 0; i < w->depth; i++)
+		if (w->path[i] == t)
+			return true;
+	if (!t->ipc.in_call || w->depth == IPC_CYCLE_DEPTH || !w->steps)
+		return false;
+	w->steps--;
+	w->path[w->depth++] = t;
+	if (t->ipc.state == IPC_WAIT_REPLY)
+		stuck = t->ipc.server && ipc_waits_on(w, t->ipc.server);
+	else if (t->ipc.state == IPC_SENDING)
+		stuck = ipc_only_me(w, t->ipc.calling);
+	w->depth--;
+	return stuck;
+}
+
+/*
+ * ipc_lock held: could a call on endpoint @o only ever be taken by
+ * w->me? So when every receive reference to @o is w->me's own (its
+ * table's, or one riding in its message), or held by a task in ipc_call
+ * that is stuck (ipc_waits_on). Tasks in ipc_call cannot exit or change
+ * their tables, so counting their handles is safe; a reference held
+ * anywhere else (a task not in a call, a message in flight) means some
+ * task may yet receive: false.
+ */
+static bool ipc_only_me(struct ipc_walk *w, struct kobj *o)
+{
+	unsigned int held = ipc_own_receivers(w->me, o, &w->me->ipc.msg);
+
+	for (struct task *t = ipc_callers; t && held < ep_of(o)->nrecv; t = t->ipc.call_next) {
+		unsigned int n;
+
+		if (t == w->me)
+			continue;
+		n = handle_count(t, o, KEEL_R_RECEIVE);
+		if (!n)
+			continue;
+		if (!ipc_waits_on(w, t))
+			return false;
+		held += n;
+	}
+	return held >= ep_of(o)->nrecv;
+}
+
+/* ipc_lock held: would @t, queued or about to queue on @o, wait for ever? */
+static bool ipc_deadlocked(struct task *t, struct kobj *o)
+{
+	struct ipc_walk w = { .me = t, .depth = 0, .steps = IPC_CYCLE_STEPS };
+
+	return ipc_only_me(&w, o);
 }
 
 static void ep_hold(struct kobj *o, unsigned int rights)
@@ -125,12 +238,12 @@ static void ep_drop(struct kobj *o, unsigned int rights)
 	if ((rights & KEEL_R_RECEIVE) && !--ep->nrecv) {
 		ipc_fail_all(&ep->senders);
 	} else if (rights & KEEL_R_RECEIVE) {
-		/* A queued caller now holding every receiver reference waits for itself. */
+		/* A queued caller now left with no receiver but itself (or its cycle). */
 		struct task *t = ep->senders.head, *next;
 
 		for (; t; t = next) {
 			next = t->wq_next;
-			if (ipc_own_receivers(t, o, &t->ipc.msg) >= ep->nrecv) {
+			if (ipc_deadlocked(t, o)) {
 				wq_del(&ep->senders, t);
 				ipc_finish(t, -KEEL_EDEADLK);
 			}
@@ -190,10 +303,25 @@ static void ipc_move(struct task *from, struct task *to)
 }
 
 /*
+ * ipc_lock held: @me, killed while a server holds its message, gives up
+ * on the reply. The server learns it when it replies (-KEEL_EPEER).
+ */
+static void ipc_abandon(struct task *me)
+{
+	struct task *s = me->ipc.server;
+
+	if (s && s->ipc.reply_to == me) {
+		s->ipc.reply_to = NULL;
+		s->ipc.reply_lost = true;
+	}
+	ipc_end_wait(me, -KEEL_EPEER);
+}
+
+/*
  * ipc_lock held: sleep until the current task is IDLE, or until
  * @deadline (0: none) or a kill while it is still queued on @wq, when it
- * leaves the queue: -KEEL_ETIMEDOUT / -KEEL_EPEER. (A caller whose message
- * a server took waits for the reply regardless: the server owes it one.)
+ * leaves the queue: -KEEL_ETIMEDOUT / -KEEL_EPEER. A caller whose message
+ * a server took waits for the reply, unless killed (-KEEL_EPEER).
  */
 static int ipc_wait(struct task *me, struct waitqueue *wq, uint64_t deadline,
 		    struct task *handoff)
@@ -201,6 +329,12 @@ static int ipc_wait(struct task *me, struct waitqueue *wq, uint64_t deadline,
 	while (me->ipc.state != IPC_IDLE) {
 		bool queued = me->ipc.state == IPC_SENDING || me->ipc.state == IPC_RECEIVING;
 
+		if (me->ipc.state == IPC_WAIT_REPLY && task_killed(me)) {
+			ipc_abandon(me);
+			if (handoff)
+				sched_wake(handoff);
+			return -KEEL_EPEER;
+		}
 		if (queued && (task_killed(me) || (deadline && riscv_rdtime() >= deadline))) {
 			wq_del(wq, me);
 			me->ipc.state = IPC_IDLE;
@@ -208,7 +342,7 @@ static int ipc_wait(struct task *me, struct waitqueue *wq, uint64_t deadline,
 				sched_wake(handoff);
 			return task_killed(me) ? -KEEL_EPEER : -KEEL_ETIMEDOUT;
 		}
-		__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_RELEASE);
+		task_block_killable(me);
 		/* Interrupts stay off until we are switched out (wait.c). */
 		spin_unlock(&ipc_lock);
 		/*
@@ -242,6 +376,7 @@ static void ipc_take(struct task *me, struct task *c)
 		ipc_finish(me->ipc.reply_to, -KEEL_EPEER);
 	ipc_move(c, me);
 	me->ipc.reply_to = c;
+	me->ipc.reply_lost = false;
 	me->ipc.sender = c->pid;
 	c->ipc.state = IPC_WAIT_REPLY;
 	c->ipc.server = me;
@@ -265,14 +400,16 @@ long ipc_call(struct kobj *o, struct ipc_msg *m)
 		ipc_take(r, me);
 		ipc_end_wait(r, 0);	/* ipc_wait() below hands it this hart */
 	} else {
-		/* Every receiver reference is ours: no one else could ever take this. */
-		if (ipc_own_receivers(me, o, &me->ipc.msg) >= ep->nrecv) {
+		/* No one but us, or tasks waiting on us, could ever take this. */
+		if (ipc_deadlocked(me, o)) {
 			err = -KEEL_EDEADLK;
 			goto fail;
 		}
 		me->ipc.state = IPC_SENDING;
+		me->ipc.calling = o;
 		wq_add(&ep->senders, me);
 	}
+	ipc_call_enter(me);
 	err = ipc_wait(me, &ep->senders, 0, r);
 	if (!err)
 		err = me->ipc.status;
@@ -280,9 +417,11 @@ long ipc_call(struct kobj *o, struct ipc_msg *m)
 		goto fail;
 	*m = me->ipc.msg;
 	me->ipc.msg.xfer = NULL;
+	ipc_call_leave(me);
 	spin_unlock_irqrestore(&ipc_lock, flags);
 	return 0;
 fail:
+	ipc_call_leave(me);
 	spin_unlock_irqrestore(&ipc_lock, flags);
 	ipc_msg_release(&me->ipc.msg);	/* ours alone now: no partner has it */
 	return err;
@@ -355,6 +494,10 @@ static long ipc_reply_locked(struct task *me, struct ipc_msg *m, struct task **w
 {
 	struct task *c = me->ipc.reply_to;
 
+	if (!c && me->ipc.reply_lost) {
+		me->ipc.reply_lost = false;	/* the caller was killed: said once */
+		return -KEEL_EPEER;
+	}
 	if (!c)
 		return -KEEL_ENOENT;
 	me->ipc.reply_to = NULL;
@@ -403,9 +546,16 @@ long ipc_reply_recv(struct kobj *o, struct ipc_msg *m)
 	long ret;
 
 	struct task *caller = NULL;
+	long err = ipc_reply_locked(me, m, &caller);
 
+	/* A caller killed before its reply: that is the result; nothing is received. */
+	if (err == -KEEL_EPEER) {
+		spin_unlock_irqrestore(&ipc_lock, flags);
+		ipc_msg_release(m);
+		return err;
+	}
 	/* No caller to answer (the loop's first turn): just receive. */
-	if (ipc_reply_locked(me, m, &caller) && m->xfer) {
+	if (err && m->xfer) {
 		/* Dropping a reference may take ipc_lock. */
 		spin_unlock_irqrestore(&ipc_lock, flags);
 		ipc_msg_release(m);
@@ -456,6 +606,8 @@ void ipc_task_exit(struct task *t)
 	if (t->ipc.reply_to)
 		ipc_finish(t->ipc.reply_to, -KEEL_EPEER);
 	t->ipc.reply_to = NULL;
+	t->ipc.reply_lost = false;
+	ipc_call_leave(t);
 	spin_unlock_irqrestore(&ipc_lock, flags);
 	ipc_msg_release(&t->ipc.msg);
 }
@@ -544,7 +696,7 @@ unsigned long ipc_notif_wait(struct kobj *o)
 
 	while (!n->bits && !task_killed(me)) {
 		wq_add(&n->waiters, me);
-		__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_RELEASE);
+		task_block_killable(me);
 		spin_unlock(&n->lock);
 		sched_block_until(0);
 		spin_lock(&n->lock);
@@ -673,15 +825,17 @@ bool ipc_fast(struct trap_frame *tf, unsigned long nr)
 	if (call) {
 		wq_pop(&ep->receivers);
 		p->ipc.reply_to = me;
+		p->ipc.reply_lost = false;
 		p->ipc.sender = me->pid;
 		me->ipc.state = IPC_WAIT_REPLY;
 		me->ipc.server = p;
+		ipc_call_enter(me);
 	} else {
 		me->ipc.reply_to = NULL;
 		me->ipc.state = IPC_RECEIVING;
 		wq_add(&ep->receivers, me);
 	}
-	__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_RELEASE);
+	task_block_killable(me);	/* a kill since our look above still ends the wait */
 	if (__atomic_compare_exchange_n(&p->state, &expected, TASK_READY, false, __ATOMIC_ACQ_REL,
 					__ATOMIC_ACQUIRE))
 		err = fast_switch(me, p, call ? &ep->senders : &ep->receivers);
@@ -691,6 +845,8 @@ bool ipc_fast(struct trap_frame *tf, unsigned long nr)
 		err = me->ipc.status;
 	if (err == IPC_NOTIFIED)
 		err = -KEEL_EPEER;	/* cannot be: no notification is bound to @ep */
+	if (call)
+		ipc_call_leave(me);
 	fast_result(tf, me, err ? err : call ? 0 : me->ipc.sender);
 	return true;
 }

@@ -11,29 +11,10 @@
 #define KEEL_IPC_H
 
 #include "keel.h"
+#include "kernel/ipc_state.h"
 
 struct kobj;
 struct task;
-
-#define IPC_WORDS	4
-
-/* One message in flight. A handle riding in it holds its own reference. */
-struct ipc_msg {
-	unsigned long label;
-	unsigned long w[IPC_WORDS];
-	struct kobj *xfer;		/* NULL: no handle */
-	unsigned int xfer_rights;
-};
-
-/* A task's side of IPC; every field is guarded by ipc_lock (ipc.c). */
-struct ipc_task {
-	struct ipc_msg msg;		/* what it sends, then what it got */
-	int state;			/* IPC_*: what it waits for */
-	int status;			/* the result its partner left it */
-	int sender;			/* pid of the caller it received from */
-	struct task *reply_to;		/* a caller it took and owes a reply */
-	struct task *server;		/* while it waits for a reply: who owes it */
-};
 
 /* Each returns 0 (recv: the caller's pid) or -KEEL_E*; @m goes in and comes back. */
 long __must_check ipc_ep_create(void);

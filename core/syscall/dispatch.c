@@ -12,6 +12,7 @@
 #include "kernel/task.h"
 #include "lib/log.h"
 #include "object/ipc.h"
+#include "object/process.h"
 #include "keel/syscall.h"
 
 typedef long (*sys_fn)(struct trap_frame *tf);
@@ -36,38 +37,13 @@ void syscall_handle(struct trap_frame *tf)
 
 	tf->sepc += 4;		/* past the ecall */
 	if ((nr == SYS_ipc_call || nr == SYS_ipc_reply_recv) && ipc_fast(tf, nr)) {
-		syscall_check_killed();
+		process_check_killed();
 		return;
 	}
 	local_irq_enable();
 	tf->regs[10 - 1] = (unsigned long)syscall_dispatch(tf);
 	local_irq_disable();
-	syscall_check_killed();
-}
-
-/*
- * Whose rate limit a task's death report is charged to: its parent's,
- * which is what can start dying tasks in a loop (each child is new and
- * would have a full burst of its own); the task's own if it has none.
- * The pool never frees a struct task, so a parent that exits meanwhile
- * costs a stale bucket at worst, never a bad pointer.
- */
-static struct task *syscall_report_to(struct task *t)
-{
-	struct task *p = t->ppid ? task_find(t->ppid) : NULL;
-
-	return p ? p : t;
-}
-
-void syscall_check_killed(void)
-{
-	struct task *t = this_cpu()->current;	/* interrupts are off */
-
-	if (!task_killed(t))
-		return;
-	pr_task(syscall_report_to(t), LOG_ERR, "%s[%d]: killed\n", t->name, t->pid);
-	local_irq_enable();
-	task_exit(TASK_EXIT_KILLED);
+	process_check_killed();
 }
 
 void syscall_user_fault(struct trap_frame *tf)
@@ -75,9 +51,11 @@ void syscall_user_fault(struct trap_frame *tf)
 	struct task *t = task_current();
 	unsigned long code = tf->scause & ~SCAUSE_INTERRUPT;
 
-	pr_task(syscall_report_to(t), LOG_ERR, "%s[%d]: %s at 0x%lx epc 0x%lx on hart %lu; killed\n",
-		t->name, t->pid, trap_cause_str(tf->scause), tf->stval, tf->sepc,
-		this_cpu()->hartid);
+	struct task *to = process_report_to(t);
+
+	pr_task(to, LOG_ERR, "%s[%d]: %s at 0x%lx epc 0x%lx on hart %lu; killed\n", t->name,
+		t->pid, trap_cause_str(tf->scause), tf->stval, tf->sepc, this_cpu()->hartid);
+	process_report_done(t, to);
 	local_irq_enable();
-	task_exit(TASK_EXIT_FAULT | (int)code);
+	process_exit(TASK_EXIT_FAULT | (int)code);
 }

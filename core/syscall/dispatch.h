@@ -12,7 +12,4 @@ void syscall_handle(struct trap_frame *tf);
 /* A fault in U-mode: report it and end the task (never returns). */
 __attribute__((noreturn)) void syscall_user_fault(struct trap_frame *tf);
 
-/* Any context that may end the current user task: if kill() asked, it ends here. */
-void syscall_check_killed(void);
-
 #endif

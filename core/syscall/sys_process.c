@@ -21,10 +21,11 @@
 #include "object/handle.h"
 #include "object/ipc.h"
 #include "object/mem.h"
+#include "object/process.h"
 
 SYSCALL_DEFINE1(exit, long, code)
 {
-	task_exit((int)code);
+	process_exit((int)code);
 }
 
 SYSCALL_DEFINE0(getpid)
@@ -225,18 +226,28 @@ SYSCALL_DEFINE5(spawn_mem, long, memh, uintptr_t, uargv, uintptr_t, uenvp, uintp
 	return sys_spawn_any(memh, 0, uargv, uenvp, uh, nh);
 }
 
+/* Wait for child @t (held by a reference) to exit and reap it; its exit code in *@code. */
+static long sys_reap(struct task *t, int *code)
+{
+	/* A kill ends the wait (the task ends on its way out); the child is init's then. */
+	if (wait_for_completion_killable(&t->exited))
+		return -KEEL_ETIMEDOUT;
+	*code = t->exit_code;
+	return task_join(t, 1000);
+}
+
 SYSCALL_DEFINE2(wait, long, pid, uintptr_t, ustatus)
 {
 	struct task *me = task_current(), *t = task_find((int)pid);
+	long err;
 	int code;
 
-	if (!t || t->ppid != me->pid || t->detached)
+	if (!t)
 		return -KEEL_ECHILD;
-	if (wait_for_completion(&t->exited, WAIT_FOREVER, "a child to exit"))
-		return -KEEL_ETIMEDOUT;
-	code = t->exit_code;
-	if (task_join(t, 1000))
-		return -KEEL_ETIMEDOUT;
+	err = t->ppid != me->pid || t->detached ? -KEEL_ECHILD : sys_reap(t, &code);
+	task_put(t);
+	if (err)
+		return err;
 	if (ustatus && copy_to_user(me->as, ustatus, &code, sizeof(code)))
 		return -KEEL_EINVAL;
 	return pid;
@@ -279,7 +290,7 @@ SYSCALL_DEFINE2(child_notif, long, nh, unsigned long, bits)
 	if (!bits)
 		return -KEEL_EINVAL;
 	kobj_hold(n, KEEL_R_SIGNAL);
-	task_set_child_notif(n, bits);
+	process_set_child_notif(n, bits);
 	return 0;
 }
 

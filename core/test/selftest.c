@@ -328,6 +328,7 @@ static const struct {
 	const char *name, *path;
 } user_selftests[] = {
 	{ "syscall-fuzz", "/bin/syscall_fuzz" },
+	{ "nohang", "/bin/nohang_test" },
 };
 
 /* The program of a user-space self-test named by selftest=, or NULL. */
