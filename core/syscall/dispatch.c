@@ -595,15 +595,24 @@ static long sys_harts(uintptr_t buf, unsigned long max)
 	return (long)n;
 }
 
-static long sys_meminfo(uintptr_t uinfo)
+/* @size 0: the original three fields (keel/syscall.h). */
+static long sys_meminfo(uintptr_t uinfo, unsigned long size)
 {
 	struct keel_meminfo m = {
 		.total = pmem_total_pages() * PAGE_SIZE,
 		.free = pmem_free_pages() * PAGE_SIZE,
 		.page_size = PAGE_SIZE,
 	};
+	struct pmem_stats st;
 
-	return copy_to_user(sys_as(), uinfo, &m, sizeof(m)) ? -KEEL_EINVAL : 0;
+	pmem_get_stats(&st);
+	m.largest = st.largest * PAGE_SIZE;
+	m.cached = st.cached * PAGE_SIZE;
+	for (unsigned int o = 0; o < PMEM_ORDERS && o < KEEL_MEMINFO_ORDERS; o++)
+		m.free_blocks[o] = st.blocks[o];
+	if (!size)
+		size = 3 * sizeof(unsigned long);
+	return copy_to_user(sys_as(), uinfo, &m, MIN(size, sizeof(m))) ? -KEEL_EINVAL : 0;
 }
 
 static long sys_hart_ctl(long ctl, unsigned long hartid, unsigned long online)
@@ -677,7 +686,7 @@ static long syscall_dispatch(struct trap_frame *tf)
 	case SYS_child_notif: return sys_child_notif((long)A(1), A(2));
 	case SYS_console_claim: return sys_console_claim((long)A(1), A(2));
 	case SYS_harts: return sys_harts(A(1), A(2));
-	case SYS_meminfo: return sys_meminfo(A(1));
+	case SYS_meminfo: return sys_meminfo(A(1), A(2));
 	case SYS_kill: return sys_kill((long)A(1), (long)A(2));
 	case SYS_wait_any: return sys_wait_any(A(1), A(2));
 	case SYS_spawn_mem:

@@ -64,7 +64,7 @@ static bool pmem_exhaust(void)
 	if (pmem_free_pages() != before)
 		KTEST_FAIL("%lu pages free after freeing all, expected %lu\n", pmem_free_pages(),
 			   before);
-	/* Freed in reverse, every page went back to its range: 16 in a row again. */
+	/* Every page freed: the buddies merged, 16 in a row again. */
 	if (pmem_alloc_contig(16, &pa))
 		KTEST_FAIL("no 16 contiguous pages after freeing everything\n");
 	for (unsigned int i = 0; i < 16; i++)

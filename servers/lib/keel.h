@@ -339,7 +339,7 @@ static inline long keel_harts(struct keel_hart *buf, unsigned long max)
 
 static inline long keel_meminfo(struct keel_meminfo *info)
 {
-	return keel_syscall(SYS_meminfo, (long)info, 0, 0, 0);
+	return keel_syscall(SYS_meminfo, (long)info, (long)sizeof(*info), 0, 0);
 }
 
 /* End task @pid; @ctl needs KEEL_R_KILL. */
