@@ -106,7 +106,6 @@ struct as *as_create(void)
 	as->asid = as_use_asids ? (unsigned int)(as - as_pool) + 1 : 0;
 	as->satp = SATP_MODE_SV39 | ((unsigned long)as->asid << AS_ASID_SHIFT) |
 		   (kva_to_pa(as->root) >> PAGE_SHIFT);
-	as->mmap_next = USER_MMAP_BASE;
 	as->maps = NULL;
 	/* The ASID may have been another address space's: every hart flushes it once. */
 	cpumask_fill(&as->tlb_stale, KEEL_MAX_CPUS);
@@ -162,11 +161,11 @@ int as_map_anon(struct as *as, uintptr_t va, uint64_t size, unsigned long perm)
 		uint64_t pa;
 		int err = pmem_alloc_page(&pa);
 
-		if (!err)
-			err = vm_map(as->root, va + off, pa, PAGE_SIZE, perm | PTE_U);
+		if (err)
+			return err;
+		err = vm_map(as->root, va + off, pa, PAGE_SIZE, perm | PTE_U);
 		if (err) {
-			if (err != -KEEL_ENOMEM)
-				pmem_free_page(pa);
+			pmem_free_page(pa);	/* the pages mapped so far go with the as */
 			return err;
 		}
 		as->pages++;
@@ -191,6 +190,25 @@ static void as_unmap_pages(struct as *as, uintptr_t va, uint64_t size)
 	}
 }
 
+/* Free the tables [va, va + size) left empty; how many. */
+static unsigned long as_prune(struct as *as, uintptr_t va, uint64_t size)
+{
+	return vm_prune(as->root, va, size);
+}
+
+/*
+ * This hart: forget every translation of @as's ASID, table entries too
+ * (a freed table's; privileged spec 4.2.1). Without ASIDs, all of them.
+ */
+static void as_flush_asid(struct as *as)
+{
+	if (as->asid)
+		__asm__ __volatile__("sfence.vma zero, %0" : : "r"((unsigned long)as->asid)
+				     : "memory");
+	else
+		__asm__ __volatile__("sfence.vma zero, zero" : : : "memory");
+}
+
 static bool as_range_ok(uintptr_t va, uint64_t size)
 {
 	return size && va >= USER_MIN && va + size <= USER_TOP && va + size > va &&
@@ -207,11 +225,9 @@ int as_mmap(struct as *as, uintptr_t *va, uint64_t size, uint64_t pa, unsigned l
 	size = ALIGN_UP(size, PAGE_SIZE);
 	if (!size)
 		return -KEEL_EINVAL;
-	if (!at) {
-		at = as->mmap_next;
-		if (size >= USER_STACK_TOP - USER_STACK_SIZE - at)
-			return -KEEL_ENOMEM;
-	}
+	if (!at && vm_find_gap(as->root, USER_MMAP_BASE, USER_STACK_TOP - USER_STACK_SIZE, size,
+			       &at))
+		return -KEEL_ENOMEM;
 	if (!as_range_ok(at, size) || !(perm & PTE_R) || (perm & PTE_X))
 		return -KEEL_EINVAL;
 	if (obj && !as->maps) {
@@ -244,12 +260,13 @@ int as_mmap(struct as *as, uintptr_t *va, uint64_t size, uint64_t pa, unsigned l
 		if (err)
 			as_unmap_pages(as, at, off);	/* undo this call's pages */
 	}
-	if (err)
+	if (err) {
+		as_prune(as, at, size);
+		as_flush_asid(as);	/* what the undone pages and tables may have left */
 		return err;
+	}
 	if (obj)
 		*slot = (struct as_map){ .va = at, .size = size, .obj = obj, .rights = rights };
-	if (!*va)
-		as->mmap_next = at + size + PAGE_SIZE;	/* a guard page between mappings */
 	*va = at;
 	return 0;
 }
@@ -279,9 +296,13 @@ int as_munmap(struct as *as, uintptr_t va, uint64_t size)
 		}
 	}
 	/* Only this hart runs @as now; others may hold its ASID's old entries. */
-	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
-		__asm__ __volatile__("sfence.vma %0, %1"
-				     : : "r"(va + off), "r"((unsigned long)as->asid) : "memory");
+	if (as_prune(as, va, size))
+		as_flush_asid(as);
+	else
+		for (uint64_t off = 0; off < size; off += PAGE_SIZE)
+			__asm__ __volatile__("sfence.vma %0, %1"
+					     : : "r"(va + off), "r"((unsigned long)as->asid)
+					     : "memory");
 	if (as->asid) {
 		cpumask_fill(&as->tlb_stale, KEEL_MAX_CPUS);
 		cpumask_clear_atomic(&as->tlb_stale, me->id);

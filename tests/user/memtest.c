@@ -95,9 +95,10 @@ static int hog_main(void)
 
 static int exhaust(void)
 {
+	static void *chunks[16384];
 	char *nop[] = { "/bin/nop", NULL }, *hogv[] = { "/bin/memtest", "hog", NULL };
 	struct keel_meminfo before, after;
-	long h;
+	long h, n;
 
 	run(nop, NULL, 0);		/* the kernel-stack slot a child takes, now cached */
 	h = keel_mem_create(BIG);	/* and our handle table exists from here on */
@@ -117,6 +118,17 @@ static int exhaust(void)
 	check("MEM_0005", after.largest >= BIG && after.largest == before.largest,
 	      "the largest free block is as big as at the start", (long)after.largest);
 
+	n = hog(chunks, 16384);
+	printf("memtest: this task mapped %ld MiB\n", n);
+	for (long i = 0; i < n; i++)
+		keel_munmap(chunks[i], CHUNK);
+	h = keel_mem_create(BIG);
+	check("MEM_0006", h >= 0, "16 MiB of contiguous memory after unmapping it all", h);
+	keel_handle_close(h);
+	after = info();
+	show("after unmap", &after);
+	check("MEM_0007", after.free == before.free, "every page is free after unmapping",
+	      (long)(before.free - after.free));
 	printf("memtest: free blocks by order:");
 	for (int o = 0; o < KEEL_MEMINFO_ORDERS; o++)
 		printf(" %lu", after.free_blocks[o]);
@@ -281,6 +293,7 @@ int main(int argc, char **argv)
 		return hog_main();
 	if (!strcmp(what, "holder") && argc > 2)
 		return holder_main(atoi(argv[2]));
+	printf("memtest: %s\n", what);	/* stdio's buffer is mapped from here on */
 	if (!strcmp(what, "exhaust"))
 		exhaust();
 	else if (!strcmp(what, "loop"))
