@@ -33,9 +33,9 @@
 #include "lib/string.h"
 #include "kernel/task.h"
 #include "mm/vm.h"
+#include "mm/kmem.h"
 
 #define PLIC_MAX_SOURCES	1024
-#define PLIC_IRQ_OBJS		64	/* interrupts bound at once */
 #define PLIC_PRIORITY(s)	(4 * (s))
 #define PLIC_ENABLE(ctx, s)	(0x2000 + 0x80 * (ctx) + 4 * ((s) / 32))
 #define PLIC_THRESHOLD(ctx)	(0x200000 + 0x1000 * (ctx))
@@ -47,7 +47,7 @@
 
 struct irq_obj {
 	struct kobj obj;
-	unsigned int refs;		/* guarded by plic_lock; the slot is free at 0 */
+	unsigned int refs;		/* guarded by plic_lock; freed at 0 */
 	unsigned int source;
 	struct kobj *notif;		/* a reference with the signal right */
 	unsigned long bits;
@@ -60,7 +60,8 @@ static uint64_t plic_pa, plic_size;
 static unsigned int plic_nsources;
 static int plic_ctx[KEEL_MAX_CPUS];	/* cpu -> S-mode context, -1 if none */
 static struct irq_obj *plic_src[PLIC_MAX_SOURCES];	/* guarded by plic_lock */
-static struct irq_obj plic_irqs[PLIC_IRQ_OBJS];	/* guarded by plic_lock */
+/* One object per bound source at most: the PLIC's riscv,ndev bounds them. */
+static struct kmem_cache plic_irq_cache = KMEM_CACHE_INIT("irq", struct irq_obj, false);
 
 static const char *const plic_compatibles[] = {
 	"sifive,plic-1.0.0", "riscv,plic0", "starfive,jh7110-plic", "starfive,jh7100-plic",
@@ -308,8 +309,10 @@ static void irq_drop(struct kobj *o, unsigned int rights)
 		notif = q->notif;
 	}
 	spin_unlock_irqrestore(&plic_lock, flags);
-	if (notif)
+	if (notif) {
 		kobj_drop(notif, KEEL_R_SIGNAL);
+		kmem_free(&plic_irq_cache, q);	/* the interrupt path finds it no more */
+	}
 }
 
 static const struct kobj_type irq_type = {
@@ -331,16 +334,16 @@ long sys_irq_create(long ctl, unsigned long source, long notif_h, unsigned long 
 		return -KEEL_ENOTSUP;
 	if (!source || source > plic_nsources || !bits)
 		return -KEEL_ERANGE;
+	q = kmem_alloc(&plic_irq_cache);
+	if (!q)
+		return -KEEL_ENOMEM;
 	kobj_hold(n, KEEL_R_SIGNAL);
 	flags = spin_lock_irqsave(&plic_lock);
-	q = NULL;
-	for (unsigned int i = 0; i < PLIC_IRQ_OBJS && !q; i++)
-		if (!plic_irqs[i].refs)
-			q = &plic_irqs[i];
-	if (plic_src[source] || !q) {
+	if (plic_src[source]) {
 		spin_unlock_irqrestore(&plic_lock, flags);
 		kobj_drop(n, KEEL_R_SIGNAL);
-		return plic_src[source] ? -KEEL_EBUSY : -KEEL_ENOMEM;
+		kmem_free(&plic_irq_cache, q);
+		return -KEEL_EBUSY;
 	}
 	q->obj.kt = &irq_type;
 	q->refs = 1;

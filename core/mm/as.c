@@ -6,14 +6,16 @@
  * in tables all address spaces share. The lower half belongs to the
  * task: its pages and tables are freed with it.
  *
- * TLBs: user mappings are not global; kernel ones are. When the harts
- * have ASID bits enough to give every address space of the pool its own
- * (pool slot + 1; ASID 0 is the kernel's), satp carries it and a switch
- * flushes nothing, except where this hart may hold stale translations of
+ * Address spaces come from a kmem cache. TLBs: user mappings are not
+ * global; kernel ones are. When the harts have at least AS_ASID_MIN_BITS
+ * ASID bits, every address space gets its own ASID (ASID 0 is the
+ * kernel's) from as_asids, so the hardware bounds how many exist at once
+ * (2^bits - 1: 65535 on QEMU), the one global bound here; satp carries it
+ * and a switch flushes nothing, except where this hart may hold stale translations of
  * that ASID: a new address space (its ASID may have been another's), or
  * one whose task unmapped pages while it ran elsewhere. tlb_stale marks
  * those harts; the first switch to the ASID there flushes it alone.
- * Without ASIDs every switch flushes the whole TLB. A task (one thread
+ * With fewer bits, no ASIDs and no bound: every switch flushes the whole TLB. A task (one thread
  * each) only ever changes its own, running, address space, so an unmap
  * needs no cross-hart shootdown: the local flush plus tlb_stale do it.
  */
@@ -26,16 +28,21 @@
 #include "arch/riscv.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
+#include "kmem.h"
 
 #define PT_KERNEL_FIRST	(PT_ENTRIES / 2)	/* root slots of the upper half */
-#define AS_MAX		1024	/* address spaces at once */
 #define AS_ASID_SHIFT	44
 #define AS_ASID_MASK	0xffffUL
+#define AS_ASIDS	(AS_ASID_MASK + 1)	/* what satp's 16-bit field can name */
+#define AS_WORD_BITS	(8 * sizeof(unsigned long))
+/* Fewer bits than this (under 1023 address spaces at once): no ASIDs, no bound. */
+#define AS_ASID_MIN_BITS	10
 /* A page of an object (MMIO, shared memory): the object owns it, not the address space. */
 #define PTE_SW_OBJECT	(_UL(1) << 8)
 
-static struct as as_pool[AS_MAX];
-static bool as_used[AS_MAX];
+static struct kmem_cache as_cache = KMEM_CACHE_INIT("address space", struct as, false);
+static unsigned long as_asids[AS_ASIDS / AS_WORD_BITS];	/* guarded by as_lock; bit 0 = kernel */
+static unsigned int as_asid_next = 1;				/* guarded by as_lock */
 static struct spinlock as_lock = SPINLOCK_INIT;
 static unsigned int as_asid_width;	/* set once by as_init() */
 static bool as_use_asids;
@@ -56,7 +63,7 @@ static void as_probe_asids(void)
 							  AS_ASID_MASK);
 	csr_write(satp, satp);
 	__asm__ __volatile__("sfence.vma zero, zero" : : : "memory");
-	as_use_asids = as_asid_width < 16 ? (1UL << as_asid_width) > AS_MAX : true;
+	as_use_asids = as_asid_width >= AS_ASID_MIN_BITS;
 	pr_info("as: %u ASID bits: %s\n", as_asid_width,
 		as_use_asids ? "one per address space" : "too few; a switch flushes the TLB");
 }
@@ -81,29 +88,50 @@ void as_init(void)
 	kroot[slot] = ((pa >> PAGE_SHIFT) << PTE_PPN_SHIFT) | PTE_V;
 }
 
-struct as *as_create(void)
+/* A free ASID (next fit, so a freed one rests a while), or 0 if all 2^bits - 1 are taken. */
+static unsigned int as_asid_get(void)
 {
+	unsigned int n = 1U << as_asid_width, asid = 0;
 	unsigned long flags = spin_lock_irqsave(&as_lock);
-	struct as *as = NULL;
-	uint64_t pa;
 
-	for (unsigned int i = 0; i < ARRAY_SIZE(as_pool); i++) {
-		if (!as_used[i]) {
-			as_used[i] = true;
-			as = &as_pool[i];
-			break;
+	as_asids[0] |= 1;		/* ASID 0: the kernel's */
+	for (unsigned int i = 0; i < n && !asid; i++) {
+		unsigned int a = (as_asid_next + i) & (n - 1);
+
+		if (!(as_asids[a / AS_WORD_BITS] & (1UL << (a % AS_WORD_BITS)))) {
+			as_asids[a / AS_WORD_BITS] |= 1UL << (a % AS_WORD_BITS);
+			as_asid_next = a + 1;
+			asid = a;
 		}
 	}
 	spin_unlock_irqrestore(&as_lock, flags);
+	return asid;
+}
+
+static void as_asid_put(unsigned int asid)
+{
+	unsigned long flags = spin_lock_irqsave(&as_lock);
+
+	as_asids[asid / AS_WORD_BITS] &= ~(1UL << (asid % AS_WORD_BITS));
+	spin_unlock_irqrestore(&as_lock, flags);
+}
+
+struct as *as_create(void)
+{
+	struct as *as = kmem_alloc(&as_cache);
+	uint64_t pa;
+
 	if (!as)
 		return NULL;
-	if (pmem_alloc_page(&pa)) {
-		as_used[as - as_pool] = false;
+	as->asid = as_use_asids ? as_asid_get() : 0;
+	if ((as_use_asids && !as->asid) || pmem_alloc_page(&pa)) {
+		if (as->asid)
+			as_asid_put(as->asid);
+		kmem_free(&as_cache, as);
 		return NULL;
 	}
 	as->root = pa_to_kva(pa);
 	as->pages = 0;
-	as->asid = as_use_asids ? (unsigned int)(as - as_pool) + 1 : 0;
 	as->satp = SATP_MODE_SV39 | ((unsigned long)as->asid << AS_ASID_SHIFT) |
 		   (kva_to_pa(as->root) >> PAGE_SHIFT);
 	as->maps = NULL;
@@ -137,8 +165,6 @@ static void as_free_level(pte_t *pt, int level, unsigned int first, unsigned int
 
 void as_destroy(struct as *as)
 {
-	unsigned long flags;
-
 	as_free_level(as->root, SV39_LEVELS - 1, 0, PT_KERNEL_FIRST);
 	pmem_free_page(kva_to_pa(as->root));
 	for (unsigned int i = 0; as->maps && i < AS_MAPS; i++)
@@ -146,9 +172,9 @@ void as_destroy(struct as *as)
 			kobj_drop(as->maps[i].obj, as->maps[i].rights);
 	if (as->maps)
 		pmem_free_page(kva_to_pa(as->maps));
-	flags = spin_lock_irqsave(&as_lock);
-	as_used[as - as_pool] = false;
-	spin_unlock_irqrestore(&as_lock, flags);
+	if (as->asid)
+		as_asid_put(as->asid);
+	kmem_free(&as_cache, as);
 }
 
 static bool as_range_ok(uintptr_t va, uint64_t size);

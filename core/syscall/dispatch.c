@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "object/mem.h"
 #include "mm/pmem.h"
+#include "mm/kmem.h"
 #include "drivers/plic.h"
 #include "arch/cpu.h"
 #include "lib/power.h"
@@ -608,6 +609,7 @@ static long sys_meminfo(uintptr_t uinfo, unsigned long size)
 	pmem_get_stats(&st);
 	m.largest = st.largest * PAGE_SIZE;
 	m.cached = st.cached * PAGE_SIZE;
+	m.objects = kmem_bytes();
 	for (unsigned int o = 0; o < PMEM_ORDERS && o < KEEL_MEMINFO_ORDERS; o++)
 		m.free_blocks[o] = st.blocks[o];
 	if (!size)
