@@ -300,8 +300,7 @@ static void pmem_account(long n)
 	__atomic_fetch_sub(&pmem_nfree, n, __ATOMIC_RELAXED);
 }
 
-/* Empty every hart's cache into the buddy lists (a request they could not serve). */
-static void pmem_drain(void)
+void pmem_drain(void)
 {
 	for (unsigned int cpu = 0; cpu < KEEL_MAX_CPUS; cpu++) {
 		struct pmem_pcp *c = &pmem_pcp[cpu];

@@ -38,6 +38,8 @@ struct pmem_stats {
 	unsigned long largest;		/* pages in the largest free block */
 };
 void pmem_get_stats(struct pmem_stats *s);
+/* Give every hart's cached pages back to the buddy lists (done by itself when a request fails). */
+void pmem_drain(void);
 
 /* Is [pa, pa + size) entirely inside pages pmem manages? For self-tests. */
 bool pmem_is_managed(uint64_t pa, uint64_t size);
