@@ -129,6 +129,14 @@ static int exhaust(void)
 	show("after unmap", &after);
 	check("MEM_0007", after.free == before.free, "every page is free after unmapping",
 	      (long)(before.free - after.free));
+	{
+		struct keel_meminfo old;
+
+		memset(&old, 0xff, sizeof(old));
+		h = keel_syscall(SYS_meminfo, (long)&old, 0, 0, 0);	/* as built before size */
+		check("MEM_0008", !h && old.page_size == 4096 && old.largest == ~0UL,
+		      "meminfo with size 0 fills the original three fields only", h);
+	}
 	printf("memtest: free blocks by order:");
 	for (int o = 0; o < KEEL_MEMINFO_ORDERS; o++)
 		printf(" %lu", after.free_blocks[o]);
