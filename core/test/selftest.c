@@ -15,6 +15,7 @@
 #include "lib/panic.h"
 #include "mm/pmem.h"
 #include "mm/kmem.h"
+#include "mm/as.h"
 #include "lib/power.h"
 #include "arch/riscv.h"
 #include "lib/string.h"
@@ -131,6 +132,47 @@ static bool kmem_slabs(void)
 	if (probe_cache.slabs != 1 || kmem_bytes() != bytes + PAGE_SIZE)
 		KTEST_FAIL("%lu slabs left, %lu bytes more\n", probe_cache.slabs,
 			   kmem_bytes() - bytes);
+	return true;
+}
+
+/* Take every free page but one, chained through their first words; the chain's head. */
+static uint64_t pmem_take_all_but_one(void)
+{
+	uint64_t first = 0, pa;
+
+	while (!pmem_alloc_page(&pa)) {
+		*(uint64_t *)pa_to_kva(pa) = first;
+		first = pa;
+	}
+	pa = first;
+	first = *(uint64_t *)pa_to_kva(pa);
+	pmem_free_page(pa);
+	return first;
+}
+
+static bool as_map_anon_no_leak(void)
+{
+	struct as *as = as_create();
+	unsigned long left;
+	uint64_t chain;
+	int err;
+
+	if (!as)
+		KTEST_FAIL("no address space\n");
+	chain = pmem_take_all_but_one();
+	/* The last page is the data page; the tables it needs are not there. */
+	err = as_map_anon(as, USER_MMAP_BASE, PAGE_SIZE, PTE_R | PTE_W);
+	left = pmem_free_pages();
+	while (chain) {
+		uint64_t pa = chain;
+
+		chain = *(uint64_t *)pa_to_kva(pa);
+		pmem_free_page(pa);
+	}
+	as_destroy(as);
+	if (err != -KEEL_ENOMEM || left != 1)
+		KTEST_FAIL("as_map_anon: %s, %lu pages free after (want ENOMEM, 1)\n",
+			   kerr_str(err), left);
 	return true;
 }
 
@@ -303,6 +345,7 @@ static const struct ktest ktests[] = {
 	{ "PMEM_0002", "a page comes back zeroed after reuse", "pmem", pmem_zeroed },
 	{ "PMEM_0003", "a 16 MiB run freed page by page, through the harts' caches, is one block again", "pmem", pmem_merge },
 	{ "KMEM_0001", "kernel objects come zeroed and distinct; emptied slabs go back but one", "pmem", kmem_slabs },
+	{ "AS_0001", "as_map_anon gives its page back when a page table cannot be had", "vm", as_map_anon_no_leak },
 	{ "VM_0001", "kernel text is RX, rodata R, data RW, the stack guard unmapped, no W+X", "vm", vm_perms },
 	{ "VM_0002", "all memory is mapped RW, not X, in the direct map", "vm", vm_direct_map },
 	{ "TIMER_0001", "timer ticks wake a hart in wfi at timer.hz", "timer", timer_rate },
