@@ -11,7 +11,7 @@
  *
  * Locking: each cache's lock guards its lists and counts, and the bits
  * of its slabs (written under it; kmem_next reads them atomically).
- * Lock order: a cache's lock, then pmem's.
+ * No other lock is taken under a cache's: slab pages come and go outside it.
  */
 #include "kmem.h"
 #include "pmem.h"
@@ -71,8 +71,8 @@ static uint64_t kmem_all_bits(const struct kmem_slab *s)
 	return s->nobjs == 64 ? ~0ULL : (1ULL << s->nobjs) - 1;
 }
 
-/* @c's lock held: a fresh slab on the partial list, or NULL. */
-static struct kmem_slab *kmem_grow(struct kmem_cache *c)
+/* A fresh slab for @c, not yet on a list (no lock held: pmem zeroes a page), or NULL. */
+static struct kmem_slab *kmem_new_slab(struct kmem_cache *c)
 {
 	struct kmem_slab *s;
 	uint64_t pa;
@@ -83,6 +83,13 @@ static struct kmem_slab *kmem_grow(struct kmem_cache *c)
 	s = pa_to_kva(pa);		/* zeroed: no object allocated */
 	s->cache = c;
 	s->nobjs = kmem_per_slab(c);
+	__atomic_fetch_add(&kmem_pages, 1, __ATOMIC_RELAXED);
+	return s;
+}
+
+/* @c's lock held: put the new slab @s on the partial list (and, typesafe, on all). */
+static void kmem_add_slab(struct kmem_cache *c, struct kmem_slab *s)
+{
 	kmem_push(&c->partial, s);
 	if (c->typesafe) {
 		s->all_next = c->all;
@@ -90,21 +97,34 @@ static struct kmem_slab *kmem_grow(struct kmem_cache *c)
 		__atomic_store_n(&c->all, s, __ATOMIC_RELEASE);
 	}
 	c->slabs++;
-	__atomic_fetch_add(&kmem_pages, 1, __ATOMIC_RELAXED);
-	return s;
 }
 
+/*
+ * The lock is held for a few stores only: a new slab is made before it
+ * is taken, and the object zeroed after (many harts start at once, each
+ * making its idle task; a long hold there stalls them under TCG).
+ */
 void *kmem_alloc(struct kmem_cache *c)
 {
-	unsigned long flags = spin_lock_irqsave(&c->lock);
-	struct kmem_slab *s = c->partial ? c->partial : kmem_grow(c);
+	struct kmem_slab *s, *fresh = NULL;
+	unsigned long flags;
 	unsigned int i;
 	void *obj;
 
-	if (!s) {
+	for (;;) {
+		flags = spin_lock_irqsave(&c->lock);
+		if (fresh) {
+			kmem_add_slab(c, fresh);	/* even if another came meanwhile */
+			fresh = NULL;
+		}
+		if (c->partial)
+			break;
 		spin_unlock_irqrestore(&c->lock, flags);
-		return NULL;
+		fresh = kmem_new_slab(c);
+		if (!fresh)
+			return NULL;
 	}
+	s = c->partial;
 	i = (unsigned int)__builtin_ctzll(~s->used);
 	__atomic_store_n(&s->used, s->used | (1ULL << i), __ATOMIC_RELAXED);
 	if (s->used == kmem_all_bits(s)) {
@@ -112,13 +132,10 @@ void *kmem_alloc(struct kmem_cache *c)
 		kmem_push(&c->full, s);
 	}
 	c->objects++;
-	obj = kmem_obj(s, i);
-	/*
-	 * Zeroed under the lock: a typesafe object is visible to kmem_next()
-	 * from the bit on (as a pool slot was once marked used).
-	 */
-	memset(obj, 0, c->size);
 	spin_unlock_irqrestore(&c->lock, flags);
+	obj = kmem_obj(s, i);
+	/* A typesafe object is seen by kmem_next() from its bit on, as a pool slot once was. */
+	memset(obj, 0, c->size);
 	return obj;
 }
 
