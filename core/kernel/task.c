@@ -1,15 +1,13 @@
 /*
  * task.c - task structures, pids, kernel stacks, exit and join.
  *
- * Tasks come from a typesafe kmem cache: a task's memory stays a task
- * (another's, later), so a stale pointer reads a task, as it did with the
- * fixed pool, and the walks below need no lock. Each task gets a stack
+ * Tasks live in a fixed pool (TASK_MAX). Each kernel thread gets a stack
  * slot of the kernel stack region (vm.h) with a guard page under it;
  * slots below KEEL_MAX_CPUS belong to the secondaries' boot stacks. A
  * freed slot keeps its pages and goes to a free list, so no mapping is
  * ever removed (and no TLB shootdown is needed) when tasks come and go.
  *
- * Locking: task_lock guards the pid counter and the slot free
+ * Locking: task_lock guards the pool, the pid counter and the slot free
  * list. A task's scheduling fields are the scheduler's (sched.c).
  */
 #include "task.h"
@@ -25,11 +23,11 @@
 #include "lib/string.h"
 #include "arch/trap.h"
 #include "mm/vm.h"
-#include "mm/kmem.h"
 
-static struct kmem_cache task_cache = KMEM_CACHE_INIT("task", struct task, KMEM_TYPESAFE);
+static struct task task_pool[TASK_MAX];		/* guarded by task_lock */
+static bool task_used[TASK_MAX];		/* guarded by task_lock */
 static int task_next_pid = 1;			/* guarded by task_lock */
-static unsigned int task_free_slots[KSTACK_SLOTS];	/* guarded by task_lock */
+static unsigned int task_free_slots[TASK_MAX];	/* guarded by task_lock */
 static unsigned int task_nfree_slots;		/* guarded by task_lock */
 static unsigned int task_next_slot = KEEL_MAX_CPUS;	/* guarded by task_lock */
 static struct spinlock task_lock = SPINLOCK_INIT;
@@ -46,12 +44,28 @@ const char *task_state_str(int state)
 
 static struct task *task_alloc(void)
 {
-	return kmem_alloc(&task_cache);		/* zeroed */
+	unsigned long flags = spin_lock_irqsave(&task_lock);
+	struct task *t = NULL;
+
+	for (unsigned int i = 0; i < TASK_MAX; i++) {
+		if (!task_used[i]) {
+			task_used[i] = true;
+			t = &task_pool[i];
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&task_lock, flags);
+	if (t)
+		memset(t, 0, sizeof(*t));
+	return t;
 }
 
 static void task_release(struct task *t)
 {
-	kmem_free(&task_cache, t);
+	unsigned long flags = spin_lock_irqsave(&task_lock);
+
+	task_used[t - task_pool] = false;
+	spin_unlock_irqrestore(&task_lock, flags);
 }
 
 /* A stack slot: a freed one if there is one, else a fresh one. */
@@ -164,10 +178,9 @@ struct task *task_find(int pid)
 	struct task *found = NULL;
 	unsigned long flags = spin_lock_irqsave(&task_lock);
 
-	for (struct task *t = kmem_next(&task_cache, NULL); t && !found && pid > 0;
-	     t = kmem_next(&task_cache, t))
-		if (t->pid == pid)
-			found = t;
+	for (unsigned int i = 0; i < TASK_MAX && !found; i++)
+		if (task_used[i] && task_pool[i].pid == pid && pid > 0)
+			found = &task_pool[i];
 	spin_unlock_irqrestore(&task_lock, flags);
 	return found;
 }
@@ -217,8 +230,11 @@ static void task_reparent(struct task *t)
 {
 	bool any = false;
 
-	for (struct task *c = kmem_next(&task_cache, NULL); c; c = kmem_next(&task_cache, c)) {
-		if (c == t || __atomic_load_n(&c->ppid, __ATOMIC_RELAXED) != t->pid)
+	for (unsigned int i = 0; i < TASK_MAX; i++) {
+		struct task *c = &task_pool[i];
+
+		if (!__atomic_load_n(&task_used[i], __ATOMIC_ACQUIRE) || c == t ||
+		    __atomic_load_n(&c->ppid, __ATOMIC_RELAXED) != t->pid)
 			continue;
 		__atomic_store_n(&c->ppid, 1, __ATOMIC_RELAXED);
 		any = true;
@@ -291,8 +307,10 @@ unsigned int task_for_each(void (*fn)(struct task *t, void *arg), void *arg)
 {
 	unsigned int n = 0;
 
-	for (struct task *t = kmem_next(&task_cache, NULL); t; t = kmem_next(&task_cache, t)) {
-		fn(t, arg);
+	for (unsigned int i = 0; i < TASK_MAX; i++) {
+		if (!__atomic_load_n(&task_used[i], __ATOMIC_ACQUIRE))
+			continue;
+		fn(&task_pool[i], arg);
 		n++;
 	}
 	return n;

@@ -18,6 +18,7 @@
 
 struct handle_table;
 
+#define TASK_MAX		1024
 #define TASK_NAME_LEN		16
 #define TASK_PRIOS		RUNQ_PRIOS	/* 0 is the most urgent */
 #define TASK_PRIO_DEFAULT	4

@@ -1,6 +1,6 @@
 /*
  * kmem.h - the kernel's small-object allocator: a cache per object type
- * (endpoints, notifications, memory objects, address spaces, tasks, IRQ
+ * (endpoints, notifications, memory objects, address spaces, IRQ
  * objects) of fixed-size objects carved from pmem pages ("slabs"). A
  * cache grows a page at a time as its objects are allocated, so the only
  * bound on objects is memory; a slab that empties goes back to pmem
