@@ -9,8 +9,9 @@
  *
  * A type-stable cache (KMEM_TYPESAFE) never returns its slabs: a freed
  * object stays an object of that type, and kmem_next() walks the live
- * ones without a lock (tasks: pointers to an ended task may be read, as
- * with the static pool they replace).
+ * ones without a lock (meant for tasks, still in their pool: pointers to
+ * an ended task may be read there, as
+ * with the pool).
  */
 #ifndef KEEL_KMEM_H
 #define KEEL_KMEM_H
