@@ -6,14 +6,16 @@
  * in tables all address spaces share. The lower half belongs to the
  * task: its pages and tables are freed with it.
  *
- * TLBs: user mappings are not global; kernel ones are. When the harts
- * have ASID bits enough to give every address space of the pool its own
- * (pool slot + 1; ASID 0 is the kernel's), satp carries it and a switch
- * flushes nothing, except where this hart may hold stale translations of
+ * Address spaces come from a kmem cache. TLBs: user mappings are not
+ * global; kernel ones are. When the harts have at least AS_ASID_MIN_BITS
+ * ASID bits, every address space gets its own ASID (ASID 0 is the
+ * kernel's) from as_asids, so the hardware bounds how many exist at once
+ * (2^bits - 1: 65535 on QEMU), the one global bound here; satp carries it
+ * and a switch flushes nothing, except where this hart may hold stale translations of
  * that ASID: a new address space (its ASID may have been another's), or
  * one whose task unmapped pages while it ran elsewhere. tlb_stale marks
  * those harts; the first switch to the ASID there flushes it alone.
- * Without ASIDs every switch flushes the whole TLB. A task (one thread
+ * With fewer bits, no ASIDs and no bound: every switch flushes the whole TLB. A task (one thread
  * each) only ever changes its own, running, address space, so an unmap
  * needs no cross-hart shootdown: the local flush plus tlb_stale do it.
  */
@@ -26,16 +28,21 @@
 #include "arch/riscv.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
+#include "kmem.h"
 
 #define PT_KERNEL_FIRST	(PT_ENTRIES / 2)	/* root slots of the upper half */
-#define AS_MAX		1024	/* address spaces at once */
 #define AS_ASID_SHIFT	44
 #define AS_ASID_MASK	0xffffUL
+#define AS_ASIDS	(AS_ASID_MASK + 1)	/* what satp's 16-bit field can name */
+#define AS_WORD_BITS	(8 * sizeof(unsigned long))
+/* Fewer bits than this (under 1023 address spaces at once): no ASIDs, no bound. */
+#define AS_ASID_MIN_BITS	10
 /* A page of an object (MMIO, shared memory): the object owns it, not the address space. */
 #define PTE_SW_OBJECT	(_UL(1) << 8)
 
-static struct as as_pool[AS_MAX];
-static bool as_used[AS_MAX];
+static struct kmem_cache as_cache = KMEM_CACHE_INIT("address space", struct as, false);
+static unsigned long as_asids[AS_ASIDS / AS_WORD_BITS];	/* guarded by as_lock; bit 0 = kernel */
+static unsigned int as_asid_next = 1;				/* guarded by as_lock */
 static struct spinlock as_lock = SPINLOCK_INIT;
 static unsigned int as_asid_width;	/* set once by as_init() */
 static bool as_use_asids;
@@ -56,7 +63,7 @@ static void as_probe_asids(void)
 							  AS_ASID_MASK);
 	csr_write(satp, satp);
 	__asm__ __volatile__("sfence.vma zero, zero" : : : "memory");
-	as_use_asids = as_asid_width < 16 ? (1UL << as_asid_width) > AS_MAX : true;
+	as_use_asids = as_asid_width >= AS_ASID_MIN_BITS;
 	pr_info("as: %u ASID bits: %s\n", as_asid_width,
 		as_use_asids ? "one per address space" : "too few; a switch flushes the TLB");
 }
@@ -81,32 +88,52 @@ void as_init(void)
 	kroot[slot] = ((pa >> PAGE_SHIFT) << PTE_PPN_SHIFT) | PTE_V;
 }
 
-struct as *as_create(void)
+/* A free ASID (next fit, so a freed one rests a while), or 0 if all 2^bits - 1 are taken. */
+static unsigned int as_asid_get(void)
 {
+	unsigned int n = 1U << as_asid_width, asid = 0;
 	unsigned long flags = spin_lock_irqsave(&as_lock);
-	struct as *as = NULL;
-	uint64_t pa;
 
-	for (unsigned int i = 0; i < ARRAY_SIZE(as_pool); i++) {
-		if (!as_used[i]) {
-			as_used[i] = true;
-			as = &as_pool[i];
-			break;
+	as_asids[0] |= 1;		/* ASID 0: the kernel's */
+	for (unsigned int i = 0; i < n && !asid; i++) {
+		unsigned int a = (as_asid_next + i) & (n - 1);
+
+		if (!(as_asids[a / AS_WORD_BITS] & (1UL << (a % AS_WORD_BITS)))) {
+			as_asids[a / AS_WORD_BITS] |= 1UL << (a % AS_WORD_BITS);
+			as_asid_next = a + 1;
+			asid = a;
 		}
 	}
 	spin_unlock_irqrestore(&as_lock, flags);
+	return asid;
+}
+
+static void as_asid_put(unsigned int asid)
+{
+	unsigned long flags = spin_lock_irqsave(&as_lock);
+
+	as_asids[asid / AS_WORD_BITS] &= ~(1UL << (asid % AS_WORD_BITS));
+	spin_unlock_irqrestore(&as_lock, flags);
+}
+
+struct as *as_create(void)
+{
+	struct as *as = kmem_alloc(&as_cache);
+	uint64_t pa;
+
 	if (!as)
 		return NULL;
-	if (pmem_alloc_page(&pa)) {
-		as_used[as - as_pool] = false;
+	as->asid = as_use_asids ? as_asid_get() : 0;
+	if ((as_use_asids && !as->asid) || pmem_alloc_page(&pa)) {
+		if (as->asid)
+			as_asid_put(as->asid);
+		kmem_free(&as_cache, as);
 		return NULL;
 	}
 	as->root = pa_to_kva(pa);
 	as->pages = 0;
-	as->asid = as_use_asids ? (unsigned int)(as - as_pool) + 1 : 0;
 	as->satp = SATP_MODE_SV39 | ((unsigned long)as->asid << AS_ASID_SHIFT) |
 		   (kva_to_pa(as->root) >> PAGE_SHIFT);
-	as->mmap_next = USER_MMAP_BASE;
 	as->maps = NULL;
 	/* The ASID may have been another address space's: every hart flushes it once. */
 	cpumask_fill(&as->tlb_stale, KEEL_MAX_CPUS);
@@ -138,8 +165,6 @@ static void as_free_level(pte_t *pt, int level, unsigned int first, unsigned int
 
 void as_destroy(struct as *as)
 {
-	unsigned long flags;
-
 	as_free_level(as->root, SV39_LEVELS - 1, 0, PT_KERNEL_FIRST);
 	pmem_free_page(kva_to_pa(as->root));
 	for (unsigned int i = 0; as->maps && i < AS_MAPS; i++)
@@ -147,9 +172,9 @@ void as_destroy(struct as *as)
 			kobj_drop(as->maps[i].obj, as->maps[i].rights);
 	if (as->maps)
 		pmem_free_page(kva_to_pa(as->maps));
-	flags = spin_lock_irqsave(&as_lock);
-	as_used[as - as_pool] = false;
-	spin_unlock_irqrestore(&as_lock, flags);
+	if (as->asid)
+		as_asid_put(as->asid);
+	kmem_free(&as_cache, as);
 }
 
 static bool as_range_ok(uintptr_t va, uint64_t size);
@@ -162,11 +187,11 @@ int as_map_anon(struct as *as, uintptr_t va, uint64_t size, unsigned long perm)
 		uint64_t pa;
 		int err = pmem_alloc_page(&pa);
 
-		if (!err)
-			err = vm_map(as->root, va + off, pa, PAGE_SIZE, perm | PTE_U);
+		if (err)
+			return err;
+		err = vm_map(as->root, va + off, pa, PAGE_SIZE, perm | PTE_U);
 		if (err) {
-			if (err != -KEEL_ENOMEM)
-				pmem_free_page(pa);
+			pmem_free_page(pa);	/* the pages mapped so far go with the as */
 			return err;
 		}
 		as->pages++;
@@ -191,6 +216,25 @@ static void as_unmap_pages(struct as *as, uintptr_t va, uint64_t size)
 	}
 }
 
+/* Free the tables [va, va + size) left empty; how many. */
+static unsigned long as_prune(struct as *as, uintptr_t va, uint64_t size)
+{
+	return vm_prune(as->root, va, size);
+}
+
+/*
+ * This hart: forget every translation of @as's ASID, table entries too
+ * (a freed table's; privileged spec 4.2.1). Without ASIDs, all of them.
+ */
+static void as_flush_asid(struct as *as)
+{
+	if (as->asid)
+		__asm__ __volatile__("sfence.vma zero, %0" : : "r"((unsigned long)as->asid)
+				     : "memory");
+	else
+		__asm__ __volatile__("sfence.vma zero, zero" : : : "memory");
+}
+
 static bool as_range_ok(uintptr_t va, uint64_t size)
 {
 	return size && va >= USER_MIN && va + size <= USER_TOP && va + size > va &&
@@ -207,11 +251,9 @@ int as_mmap(struct as *as, uintptr_t *va, uint64_t size, uint64_t pa, unsigned l
 	size = ALIGN_UP(size, PAGE_SIZE);
 	if (!size)
 		return -KEEL_EINVAL;
-	if (!at) {
-		at = as->mmap_next;
-		if (size >= USER_STACK_TOP - USER_STACK_SIZE - at)
-			return -KEEL_ENOMEM;
-	}
+	if (!at && vm_find_gap(as->root, USER_MMAP_BASE, USER_STACK_TOP - USER_STACK_SIZE, size,
+			       &at))
+		return -KEEL_ENOMEM;
 	if (!as_range_ok(at, size) || !(perm & PTE_R) || (perm & PTE_X))
 		return -KEEL_EINVAL;
 	if (obj && !as->maps) {
@@ -244,12 +286,13 @@ int as_mmap(struct as *as, uintptr_t *va, uint64_t size, uint64_t pa, unsigned l
 		if (err)
 			as_unmap_pages(as, at, off);	/* undo this call's pages */
 	}
-	if (err)
+	if (err) {
+		as_prune(as, at, size);
+		as_flush_asid(as);	/* what the undone pages and tables may have left */
 		return err;
+	}
 	if (obj)
 		*slot = (struct as_map){ .va = at, .size = size, .obj = obj, .rights = rights };
-	if (!*va)
-		as->mmap_next = at + size + PAGE_SIZE;	/* a guard page between mappings */
 	*va = at;
 	return 0;
 }
@@ -279,9 +322,13 @@ int as_munmap(struct as *as, uintptr_t va, uint64_t size)
 		}
 	}
 	/* Only this hart runs @as now; others may hold its ASID's old entries. */
-	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
-		__asm__ __volatile__("sfence.vma %0, %1"
-				     : : "r"(va + off), "r"((unsigned long)as->asid) : "memory");
+	if (as_prune(as, va, size))
+		as_flush_asid(as);
+	else
+		for (uint64_t off = 0; off < size; off += PAGE_SIZE)
+			__asm__ __volatile__("sfence.vma %0, %1"
+					     : : "r"(va + off), "r"((unsigned long)as->asid)
+					     : "memory");
 	if (as->asid) {
 		cpumask_fill(&as->tlb_stale, KEEL_MAX_CPUS);
 		cpumask_clear_atomic(&as->tlb_stale, me->id);

@@ -16,7 +16,7 @@ struct kobj;
 #define USER_MIN		0x10000UL		/* nothing at page 0 */
 #define USER_STACK_TOP		(USER_TOP - PAGE_SIZE)	/* a guard page above */
 #define USER_STACK_SIZE		(256 * KiB)
-/* Where mmap() puts what the caller does not place itself: upwards from here. */
+/* Where mmap() puts what the caller does not place itself: the lowest gap from here. */
 #define USER_MMAP_BASE		0x0000001000000000UL
 #define AS_MAPS			(PAGE_SIZE / sizeof(struct as_map))	/* objects mapped at once */
 
@@ -37,7 +37,6 @@ struct as {
 	unsigned long pages;		/* user pages mapped; guarded by vm's lock */
 	unsigned int asid;		/* 0 when the harts have too few ASID bits */
 	unsigned long satp;		/* what as_activate() writes; immutable */
-	uintptr_t mmap_next;		/* the next address mmap() hands out */
 	struct as_map *maps;		/* a page, made on the first object mapped */
 	/* Harts that may still hold translations of this ASID (atomic bits). */
 	struct cpumask tlb_stale;
@@ -57,7 +56,11 @@ int __must_check as_map_anon(struct as *as, uintptr_t va, uint64_t size, unsigne
  */
 int __must_check as_mmap(struct as *as, uintptr_t *va, uint64_t size, uint64_t pa,
 			 unsigned long perm, struct kobj *obj, unsigned int rights);
-/* Remove [va, va + size): fresh pages are freed, an object's mapping must go whole. */
+/*
+ * Remove [va, va + size): fresh pages are freed, an object's mapping must
+ * go whole, and page tables left empty are freed (the range can be
+ * mapped again, and a map/unmap loop holds nothing).
+ */
 int __must_check as_munmap(struct as *as, uintptr_t va, uint64_t size);
 /* The hart's ASID bits, as the boot hart found them. */
 unsigned int as_asid_bits(void);

@@ -1,18 +1,29 @@
 /*
- * pmem.c - physical pages.
+ * pmem.c - physical pages: a buddy allocator with per-hart page caches.
  *
  * pmem_init() takes the DT's memory, clips it to the direct map, and cuts
- * out every region something else owns; what is left is a short sorted
- * list of free ranges. Pages are handed out from the front of a range
- * (cheap at boot: no page is touched until it is used); a freed page that
- * was the range's last one handed out goes back to the range, any other
- * onto a list linked through its first word, which is tried first. Only
- * the ranges serve contiguous requests (pmem_alloc_contig), so callers
- * that can take scattered pages should.
+ * out every region something else owns (and the page map below); what is
+ * left is a short sorted list of free ranges, handed to the buddy lists
+ * as the largest aligned blocks that fit. A block of order o is 2^o pages
+ * aligned to its size; freeing one merges it with its buddy (the block it
+ * was split from) while that is free too, so memory freed in any order
+ * becomes contiguous again. pmem_map has a byte per page between the
+ * lowest and the highest managed page: PMEM_HEAD | order for the first
+ * page of a free block, 0 for anything else. Free blocks are linked
+ * through their first page (the direct map reaches it).
  *
- * Locking: pmem_lock guards the ranges, the free list and the counts.
+ * Single pages go through a cache per hart (pmem_pcp): a hart takes and
+ * returns pages there without touching the global lock, refilling and
+ * spilling PMEM_PCP_BATCH pages at a time. When the buddy lists cannot
+ * serve a request, every hart's cache is drained into them and the
+ * request is tried once more. Cached pages count as free.
+ *
+ * Locking: pmem_lock guards the buddy lists, pmem_map and the block
+ * counts; each cache has its own lock (its hart takes it, and a drain).
+ * Lock order: a cache's lock, then pmem_lock. pmem_nfree is atomic.
  */
 #include "pmem.h"
+#include "arch/cpu.h"
 #include "lib/log.h"
 #include "platform/machine.h"
 #include "lib/panic.h"
@@ -20,16 +31,35 @@
 #include "lib/spinlock.h"
 #include "lib/string.h"
 
+#define PMEM_HEAD	0x80	/* pmem_map: the first page of a free block; low bits its order */
+#define PMEM_PCP_BATCH	16	/* pages a cache takes or gives back at once */
+#define PMEM_PCP_HIGH	(4 * PMEM_PCP_BATCH)	/* a cache spills above this */
+
 struct pmem_range {
 	uint64_t start, end;		/* page-aligned, end exclusive */
-	uint64_t next;			/* first page never handed out */
 };
 
-static struct pmem_range pmem_ranges[PMEM_MAX_RANGES];	/* guarded by pmem_lock */
+/* A free block's (or cached page's) first bytes. */
+struct pmem_block {
+	struct pmem_block *next, *prev;
+};
+
+struct pmem_pcp {
+	struct spinlock lock;
+	struct pmem_block *head;	/* guarded by lock; singly linked */
+	unsigned long count;		/* guarded by lock; read racily by stats */
+};
+
+static struct pmem_range pmem_ranges[PMEM_MAX_RANGES];	/* immutable after pmem_init */
 static unsigned int pmem_nranges;
-static uint64_t pmem_freelist;		/* pa of the first freed page, 0 = none */
-static unsigned long pmem_nfree, pmem_ntotal;
+static uint8_t *pmem_map;		/* guarded by pmem_lock */
+static uint64_t pmem_pfn_lo, pmem_pfn_hi;	/* pmem_map's span; immutable after init */
+static struct pmem_block *pmem_lists[PMEM_ORDERS];	/* guarded by pmem_lock */
+static unsigned long pmem_nblocks[PMEM_ORDERS];		/* guarded by pmem_lock */
+static unsigned long pmem_nfree;	/* atomic: pages no caller holds */
+static unsigned long pmem_ntotal;	/* immutable after pmem_init */
 static struct spinlock pmem_lock = SPINLOCK_INIT;
+static struct pmem_pcp pmem_pcp[KEEL_MAX_CPUS];
 
 struct pmem_hole {
 	uint64_t start, end;
@@ -82,7 +112,7 @@ static void pmem_add_memory(const struct dt_region *m)
 	/* Keep the list sorted by address. */
 	for (i = pmem_nranges; i > 0 && pmem_ranges[i - 1].start > start; i--)
 		pmem_ranges[i] = pmem_ranges[i - 1];
-	pmem_ranges[i] = (struct pmem_range){ start, end, start };
+	pmem_ranges[i] = (struct pmem_range){ start, end };
 	pmem_nranges++;
 }
 
@@ -107,28 +137,152 @@ static unsigned int pmem_holes(struct pmem_hole *h)
 	return n;
 }
 
+/* Boot hart: a zeroed byte per page of the span, from the first range that holds it. */
+static void pmem_map_init(struct pmem_hole *h)
+{
+	uint64_t lo = UINT64_MAX, hi = 0, bytes;
+
+	for (unsigned int i = 0; i < pmem_nranges; i++) {
+		if (pmem_ranges[i].start >= pmem_ranges[i].end)
+			continue;
+		lo = MIN(lo, pmem_ranges[i].start);
+		hi = MAX(hi, pmem_ranges[i].end);
+	}
+	if (lo >= hi)
+		panic("pmem: no free memory after the kernel, device tree and reserved regions");
+	pmem_pfn_lo = lo >> PAGE_SHIFT;
+	pmem_pfn_hi = hi >> PAGE_SHIFT;
+	bytes = ALIGN_UP(pmem_pfn_hi - pmem_pfn_lo, PAGE_SIZE);
+	for (unsigned int i = 0; i < pmem_nranges; i++) {
+		struct pmem_range *r = &pmem_ranges[i];
+
+		if (r->start < r->end && r->end - r->start >= bytes) {
+			*h = (struct pmem_hole){ r->start, r->start + bytes, "page map" };
+			pmem_map = pa_to_kva(r->start);
+			memset(pmem_map, 0, bytes);
+			pmem_cut(h);
+			return;
+		}
+	}
+	panic("pmem: no room for a page map of %lu KiB", (unsigned long)(bytes / KiB));
+}
+
+static uint8_t *pmem_state(uint64_t pfn)
+{
+	return &pmem_map[pfn - pmem_pfn_lo];
+}
+
+static struct pmem_block *pmem_block_of(uint64_t pfn)
+{
+	return pa_to_kva(pfn << PAGE_SHIFT);
+}
+
+/* pmem_lock held: put the free block at @pfn on its list. */
+static void pmem_push(uint64_t pfn, unsigned int order)
+{
+	struct pmem_block *b = pmem_block_of(pfn);
+
+	b->prev = NULL;
+	b->next = pmem_lists[order];
+	if (b->next)
+		b->next->prev = b;
+	pmem_lists[order] = b;
+	pmem_nblocks[order]++;
+	*pmem_state(pfn) = PMEM_HEAD | order;
+}
+
+/* pmem_lock held: take the free block at @pfn off its list. */
+static void pmem_unlink(uint64_t pfn, unsigned int order)
+{
+	struct pmem_block *b = pmem_block_of(pfn);
+
+	if (b->prev)
+		b->prev->next = b->next;
+	else
+		pmem_lists[order] = b->next;
+	if (b->next)
+		b->next->prev = b->prev;
+	pmem_nblocks[order]--;
+	*pmem_state(pfn) = 0;
+}
+
+/* pmem_lock held: free the block at @pfn, merging it with its buddy while that is free. */
+static void pmem_free_block(uint64_t pfn, unsigned int order)
+{
+	BUG_ON(*pmem_state(pfn) & PMEM_HEAD);	/* freed twice */
+	for (; order < PMEM_ORDERS - 1; order++) {
+		uint64_t buddy = pfn ^ (_UL(1) << order);
+
+		if (buddy < pmem_pfn_lo || buddy >= pmem_pfn_hi ||
+		    *pmem_state(buddy) != (PMEM_HEAD | order))
+			break;
+		pmem_unlink(buddy, order);
+		pfn = MIN(pfn, buddy);
+	}
+	pmem_push(pfn, order);
+}
+
+/* pmem_lock held: free [pfn, pfn + n) as the largest aligned blocks that fit. */
+static void pmem_free_run(uint64_t pfn, uint64_t n)
+{
+	while (n) {
+		unsigned int order = 0;
+
+		while (order < PMEM_ORDERS - 1 && !(pfn & ((_UL(2) << order) - 1)) &&
+		       (_UL(2) << order) <= n)
+			order++;
+		pmem_free_block(pfn, order);
+		pfn += _UL(1) << order;
+		n -= _UL(1) << order;
+	}
+}
+
+/* pmem_lock held: a block of @order, split from the smallest larger one if need be. */
+static bool pmem_take_block(unsigned int order, uint64_t *pfn)
+{
+	unsigned int o = order;
+
+	while (o < PMEM_ORDERS && !pmem_lists[o])
+		o++;
+	if (o == PMEM_ORDERS)
+		return false;
+	*pfn = kva_to_pa(pmem_lists[o]) >> PAGE_SHIFT;
+	pmem_unlink(*pfn, o);
+	while (o > order) {
+		o--;
+		pmem_push(*pfn + (_UL(1) << o), o);	/* the upper half stays free */
+	}
+	return true;
+}
+
 void pmem_init(void)
 {
-	struct pmem_hole holes[PMEM_MAX_HOLES];
+	struct pmem_hole holes[PMEM_MAX_HOLES + 1];
 	unsigned int nholes;
+	unsigned long flags;
 
 	for (unsigned int i = 0; i < machine_dt.nmem; i++)
 		pmem_add_memory(&machine_dt.mem[i]);
 	nholes = pmem_holes(holes);
 	for (unsigned int i = 0; i < nholes; i++)
 		pmem_cut(&holes[i]);
+	pmem_map_init(&holes[nholes]);
+	for (unsigned int i = 0; i < KEEL_MAX_CPUS; i++)
+		pmem_pcp[i].lock = (struct spinlock)SPINLOCK_INIT;
 
+	flags = spin_lock_irqsave(&pmem_lock);
 	for (unsigned int i = 0; i < pmem_nranges; i++) {
 		struct pmem_range *r = &pmem_ranges[i];
 
-		/* A range a hole swallowed whole stays, empty: next = end. */
-		r->next = MIN(r->start, r->end);
+		/* A range a hole swallowed whole stays, empty. */
 		if (r->start >= r->end)
 			continue;
 		pmem_ntotal += (r->end - r->start) / PAGE_SIZE;
+		pmem_free_run(r->start >> PAGE_SHIFT, (r->end - r->start) / PAGE_SIZE);
 		pr_debug("pmem: free 0x%lx-0x%lx\n", (unsigned long)r->start,
 			 (unsigned long)r->end - 1);
 	}
+	spin_unlock_irqrestore(&pmem_lock, flags);
 	pmem_nfree = pmem_ntotal;
 	if (!pmem_ntotal)
 		panic("pmem: no free memory after the kernel, device tree and reserved regions");
@@ -137,50 +291,121 @@ void pmem_init(void)
 		(unsigned long)holes[0].end - 1, (unsigned long)holes[1].start);
 }
 
-static bool pmem_take(unsigned long n, uint64_t *pa)
+/*
+ * The one place pages leave (@n > 0) and come back (@n < 0). A per-task
+ * charge would be taken here, from an owner the allocating call names.
+ */
+static void pmem_account(long n)
 {
-	for (unsigned int i = 0; i < pmem_nranges; i++) {
-		struct pmem_range *r = &pmem_ranges[i];
+	__atomic_fetch_sub(&pmem_nfree, n, __ATOMIC_RELAXED);
+}
 
-		if (r->next < r->end && (r->end - r->next) / PAGE_SIZE >= n) {
-			*pa = r->next;
-			r->next += n * PAGE_SIZE;
-			return true;
+void pmem_drain(void)
+{
+	for (unsigned int cpu = 0; cpu < KEEL_MAX_CPUS; cpu++) {
+		struct pmem_pcp *c = &pmem_pcp[cpu];
+		struct pmem_block *b;
+		unsigned long flags;
+
+		if (!__atomic_load_n(&c->count, __ATOMIC_RELAXED))
+			continue;
+		flags = spin_lock_irqsave(&c->lock);
+		b = c->head;
+		c->head = NULL;
+		c->count = 0;
+		spin_unlock_irqrestore(&c->lock, flags);
+		flags = spin_lock_irqsave(&pmem_lock);
+		while (b) {
+			struct pmem_block *next = b->next;
+
+			pmem_free_block(kva_to_pa(b) >> PAGE_SHIFT, 0);
+			b = next;
 		}
+		spin_unlock_irqrestore(&pmem_lock, flags);
 	}
-	return false;
+}
+
+/* @c's lock held: move up to a batch of pages from the buddy lists to @c. */
+static void pmem_pcp_refill(struct pmem_pcp *c)
+{
+	uint64_t pfn;
+
+	spin_lock(&pmem_lock);
+	for (unsigned int i = 0; i < PMEM_PCP_BATCH && pmem_take_block(0, &pfn); i++) {
+		struct pmem_block *b = pmem_block_of(pfn);
+
+		b->next = c->head;
+		c->head = b;
+		c->count++;
+	}
+	spin_unlock(&pmem_lock);
+}
+
+/* A page from this hart's cache (refilled if empty), or false. */
+static bool pmem_pcp_take(uint64_t *pa)
+{
+	struct pmem_pcp *c = &pmem_pcp[this_cpu()->id];
+	unsigned long flags = spin_lock_irqsave(&c->lock);
+	struct pmem_block *b;
+
+	if (!c->head)
+		pmem_pcp_refill(c);
+	b = c->head;
+	if (b) {
+		c->head = b->next;
+		c->count--;
+		*pa = kva_to_pa(b);
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	return b;
 }
 
 int pmem_alloc_page(uint64_t *pa)
 {
-	unsigned long flags = spin_lock_irqsave(&pmem_lock);
-	bool ok = true;
-
-	if (pmem_freelist) {
-		*pa = pmem_freelist;
-		pmem_freelist = *(uint64_t *)pa_to_kva(pmem_freelist);
-	} else {
-		ok = pmem_take(1, pa);
+	if (!pmem_pcp_take(pa)) {
+		pmem_drain();
+		if (!pmem_pcp_take(pa))
+			return -KEEL_ENOMEM;
 	}
-	if (ok)
-		pmem_nfree--;
-	spin_unlock_irqrestore(&pmem_lock, flags);
-	if (!ok)
-		return -KEEL_ENOMEM;
+	pmem_account(1);
 	memset(pa_to_kva(*pa), 0, PAGE_SIZE);
 	return 0;
 }
 
-int pmem_alloc_contig(unsigned long n, uint64_t *pa)
+static unsigned int pmem_order_of(unsigned long n)
 {
+	unsigned int order = 0;
+
+	while ((_UL(1) << order) < n)
+		order++;
+	return order;
+}
+
+/* A block for @n pages, its tail beyond @n given back; false if none. */
+static bool pmem_take_run(unsigned long n, uint64_t *pa)
+{
+	unsigned int order = pmem_order_of(n);
 	unsigned long flags = spin_lock_irqsave(&pmem_lock);
-	bool ok = n && pmem_take(n, pa);
+	uint64_t pfn;
+	bool ok = pmem_take_block(order, &pfn);
 
 	if (ok)
-		pmem_nfree -= n;
+		pmem_free_run(pfn + n, (_UL(1) << order) - n);
 	spin_unlock_irqrestore(&pmem_lock, flags);
-	if (!ok)
+	*pa = pfn << PAGE_SHIFT;
+	return ok;
+}
+
+int pmem_alloc_contig(unsigned long n, uint64_t *pa)
+{
+	if (!n || n > (_UL(1) << (PMEM_ORDERS - 1)))
 		return -KEEL_ENOMEM;
+	if (!pmem_take_run(n, pa)) {
+		pmem_drain();
+		if (!pmem_take_run(n, pa))
+			return -KEEL_ENOMEM;
+	}
+	pmem_account((long)n);
 	memset(pa_to_kva(*pa), 0, n * PAGE_SIZE);
 	return 0;
 }
@@ -195,21 +420,43 @@ bool pmem_is_managed(uint64_t pa, uint64_t size)
 
 void pmem_free_page(uint64_t pa)
 {
+	struct pmem_pcp *c;
+	struct pmem_block *b = pa_to_kva(pa), *spill = NULL;
 	unsigned long flags;
 
 	BUG_ON(pa & (PAGE_SIZE - 1) || !pmem_is_managed(pa, PAGE_SIZE));
-	flags = spin_lock_irqsave(&pmem_lock);
-	pmem_nfree++;
-	/* The last page a range handed out goes back to the range: contiguity returns. */
-	for (unsigned int i = 0; i < pmem_nranges; i++) {
-		if (pmem_ranges[i].next == pa + PAGE_SIZE && pa >= pmem_ranges[i].start) {
-			pmem_ranges[i].next = pa;
-			spin_unlock_irqrestore(&pmem_lock, flags);
-			return;
+	pmem_account(-1);
+	c = &pmem_pcp[this_cpu()->id];
+	flags = spin_lock_irqsave(&c->lock);
+	b->next = c->head;
+	c->head = b;
+	if (++c->count > PMEM_PCP_HIGH) {
+		/* Keep a batch; the rest goes back, where it can merge. */
+		struct pmem_block **p = &c->head;
+
+		for (unsigned int i = 0; i < PMEM_PCP_BATCH; i++)
+			p = &(*p)->next;
+		spill = *p;
+		*p = NULL;
+		c->count = PMEM_PCP_BATCH;
+		spin_lock(&pmem_lock);
+		for (; spill; spill = b) {
+			b = spill->next;
+			pmem_free_block(kva_to_pa(spill) >> PAGE_SHIFT, 0);
 		}
+		spin_unlock(&pmem_lock);
 	}
-	*(uint64_t *)pa_to_kva(pa) = pmem_freelist;
-	pmem_freelist = pa;
+	spin_unlock_irqrestore(&c->lock, flags);
+}
+
+void pmem_free_contig(uint64_t pa, unsigned long n)
+{
+	unsigned long flags;
+
+	BUG_ON(pa & (PAGE_SIZE - 1) || !pmem_is_managed(pa, n * PAGE_SIZE));
+	pmem_account(-(long)n);
+	flags = spin_lock_irqsave(&pmem_lock);
+	pmem_free_run(pa >> PAGE_SHIFT, n);
 	spin_unlock_irqrestore(&pmem_lock, flags);
 }
 
@@ -221,4 +468,20 @@ unsigned long pmem_free_pages(void)
 unsigned long pmem_total_pages(void)
 {
 	return pmem_ntotal;
+}
+
+void pmem_get_stats(struct pmem_stats *s)
+{
+	unsigned long flags = spin_lock_irqsave(&pmem_lock);
+
+	s->largest = 0;
+	for (unsigned int o = 0; o < PMEM_ORDERS; o++) {
+		s->blocks[o] = pmem_nblocks[o];
+		if (pmem_nblocks[o])
+			s->largest = _UL(1) << o;
+	}
+	spin_unlock_irqrestore(&pmem_lock, flags);
+	s->cached = 0;
+	for (unsigned int cpu = 0; cpu < KEEL_MAX_CPUS; cpu++)
+		s->cached += __atomic_load_n(&pmem_pcp[cpu].count, __ATOMIC_RELAXED);
 }

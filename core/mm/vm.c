@@ -140,6 +140,89 @@ int vm_unmap(pte_t *root, uintptr_t va, uint64_t size)
 	return err;
 }
 
+static bool vm_table_empty(const pte_t *pt)
+{
+	for (unsigned int i = 0; i < PT_ENTRIES; i++)
+		if (pt[i])
+			return false;
+	return true;
+}
+
+/* vm_lock held: free the table @pte points at if it is empty. */
+static unsigned long vm_prune_entry(pte_t *pte)
+{
+	if (!(*pte & PTE_V) || pte_is_leaf(*pte) || !vm_table_empty(pa_to_kva(pte_pa(*pte))))
+		return 0;
+	pmem_free_page(pte_pa(*pte));
+	*pte = 0;
+	return 1;
+}
+
+unsigned long vm_prune(pte_t *root, uintptr_t va, uint64_t size)
+{
+	unsigned long flags = spin_lock_irqsave(&vm_lock), freed = 0;
+	uintptr_t end = va + size;
+
+	for (uintptr_t gb = ALIGN_DOWN(va, SUPERPAGE_1G); gb < end; gb += SUPERPAGE_1G) {
+		pte_t *l2 = &root[vm_vpn(gb, 2)];
+		pte_t *l1;
+
+		if (!(*l2 & PTE_V) || pte_is_leaf(*l2))
+			continue;
+		l1 = pa_to_kva(pte_pa(*l2));
+		for (uintptr_t mb = MAX(ALIGN_DOWN(va, SUPERPAGE_2M), gb);
+		     mb < end && mb < gb + SUPERPAGE_1G; mb += SUPERPAGE_2M)
+			freed += vm_prune_entry(&l1[vm_vpn(mb, 1)]);
+		freed += vm_prune_entry(l2);
+	}
+	spin_unlock_irqrestore(&vm_lock, flags);
+	return freed;
+}
+
+/* vm_lock held: how far from @va nothing is mapped, looking no further than @hi; 0 if @va is. */
+static uint64_t vm_free_span(pte_t *root, uintptr_t va, uintptr_t hi)
+{
+	pte_t *pt = root;
+
+	for (int l = SV39_LEVELS - 1; l >= 0; l--) {
+		pte_t pte = pt[vm_vpn(va, l)];
+		uint64_t span = _UL(1) << (PAGE_SHIFT + VPN_BITS * l);
+
+		if (!(pte & PTE_V))
+			return MIN(ALIGN_DOWN(va, span) + span, hi) - va;
+		if (pte_is_leaf(pte))
+			return 0;
+		pt = pa_to_kva(pte_pa(pte));
+	}
+	return 0;
+}
+
+int vm_find_gap(pte_t *root, uintptr_t lo, uintptr_t hi, uint64_t size, uintptr_t *va)
+{
+	unsigned long flags = spin_lock_irqsave(&vm_lock);
+	uintptr_t start = lo, at = lo;	/* the free run so far: [start, at) */
+	int err = -KEEL_ENOMEM;
+
+	while (at < hi) {
+		uint64_t span = vm_free_span(root, at, hi);
+
+		if (!span) {
+			at += PAGE_SIZE;
+			start = at;
+			continue;
+		}
+		at += span;
+		/* A guard page below (unless at @lo) and above. */
+		if (at - start >= size + PAGE_SIZE + (start > lo ? PAGE_SIZE : 0)) {
+			*va = start > lo ? start + PAGE_SIZE : start;
+			err = 0;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&vm_lock, flags);
+	return err;
+}
+
 pte_t vm_lookup(pte_t *root, uintptr_t va)
 {
 	pte_t *pt = root ? root : vm_kernel_pt;

@@ -22,6 +22,20 @@ int __must_check vm_map(pte_t *root, uintptr_t va, uint64_t pa, uint64_t size,
 			unsigned long perm);
 /* Remove the 4 KiB mappings of [va, va + size); the caller flushes TLBs. */
 int __must_check vm_unmap(pte_t *root, uintptr_t va, uint64_t size);
+/*
+ * User half only: free the page tables under @root that map nothing any
+ * more in the tables covering [va, va + size), and clear their entries;
+ * how many were freed. The caller flushes the whole ASID if any were
+ * (privileged spec 4.2.1: non-leaf entries need sfence.vma with rs1 = x0).
+ */
+unsigned long vm_prune(pte_t *root, uintptr_t va, uint64_t size);
+/*
+ * The lowest @size-byte range in [lo, hi) where @root maps nothing,
+ * with an unmapped page on each side (a guard between mappings): 0 and
+ * *@va, or -KEEL_ENOMEM. Skips untabled 1 GiB and 2 MiB spans whole.
+ */
+int __must_check vm_find_gap(pte_t *root, uintptr_t lo, uintptr_t hi, uint64_t size,
+			     uintptr_t *va);
 /* A kernel VA that nothing else maps, for the self-tests. */
 #define VM_TEST_VA	(KSTACK_BASE + (uintptr_t)(KSTACK_SLOTS + 1) * KSTACK_SLOT)
 

@@ -37,9 +37,7 @@
 #include "kernel/task.h"
 #include "arch/trap.h"
 #include "kernel/wait.h"
-
-#define IPC_EP_MAX	256
-#define IPC_NOTIF_MAX	256
+#include "mm/kmem.h"
 
 enum {
 	IPC_IDLE,		/* not waiting: its status and msg are its result */
@@ -53,7 +51,6 @@ enum {
 
 struct endpoint {
 	struct kobj obj;
-	bool used;
 	unsigned int refs, nsend, nrecv;	/* references, and those with each right */
 	struct waitqueue senders;	/* callers no receiver has taken yet */
 	struct waitqueue receivers;	/* receivers no caller has come to yet */
@@ -65,13 +62,14 @@ struct notification {
 	struct spinlock lock;
 	unsigned long bits;		/* guarded by lock */
 	struct waitqueue waiters;	/* guarded by lock */
-	unsigned int refs;		/* atomic; the pool slot is free at 0 */
+	unsigned int refs;		/* atomic; freed at 0 */
 	struct endpoint *bound_ep;	/* guarded by lock; no reference (the endpoint holds ours) */
 };
 
 static struct spinlock ipc_lock = SPINLOCK_INIT;
-static struct endpoint ipc_eps[IPC_EP_MAX];		/* guarded by ipc_lock */
-static struct notification ipc_notifs[IPC_NOTIF_MAX];	/* slot taken by a CAS on refs */
+static struct kmem_cache ipc_ep_cache = KMEM_CACHE_INIT("endpoint", struct endpoint, false);
+static struct kmem_cache ipc_notif_cache =
+	KMEM_CACHE_INIT("notification", struct notification, false);
 static struct task *ipc_callers;	/* guarded by ipc_lock: tasks in ipc_call (ipc.call_next) */
 
 /*
@@ -232,6 +230,7 @@ static void ep_drop(struct kobj *o, unsigned int rights)
 	struct endpoint *ep = ep_of(o);
 	struct notification *n = NULL;
 	unsigned long flags = spin_lock_irqsave(&ipc_lock);
+	bool dead;
 
 	if ((rights & KEEL_R_SEND) && !--ep->nsend)
 		ipc_fail_all(&ep->receivers);
@@ -250,18 +249,21 @@ static void ep_drop(struct kobj *o, unsigned int rights)
 		}
 	}
 	/* A waiter holds a reference, so no one waits on a freed endpoint. */
-	if (!--ep->refs) {
+	dead = !--ep->refs;
+	if (dead) {
 		n = ep->bound;
 		ep->bound = NULL;
-		ep->used = false;
 	}
 	spin_unlock_irqrestore(&ipc_lock, flags);
 	if (n) {
+		/* Before the free: ipc_notif_signal() reaches @ep only while bound_ep says so. */
 		flags = spin_lock_irqsave(&n->lock);
 		n->bound_ep = NULL;
 		spin_unlock_irqrestore(&n->lock, flags);
 		kobj_drop(&n->obj, KEEL_R_WAIT);
 	}
+	if (dead)
+		kmem_free(&ipc_ep_cache, ep);
 }
 
 static const struct kobj_type ep_type = {
@@ -270,21 +272,12 @@ static const struct kobj_type ep_type = {
 
 long ipc_ep_create(void)
 {
-	unsigned long flags = spin_lock_irqsave(&ipc_lock);
-	struct endpoint *ep = NULL;
+	struct endpoint *ep = kmem_alloc(&ipc_ep_cache);	/* zeroed */
 
-	for (unsigned int i = 0; i < IPC_EP_MAX && !ep; i++) {
-		if (ipc_eps[i].used)
-			continue;
-		ep = &ipc_eps[i];
-		memset(ep, 0, sizeof(*ep));
-		ep->obj.kt = &ep_type;
-		ep->used = true;
-		ep->refs = ep->nsend = ep->nrecv = 1;	/* the creator's handle */
-	}
-	spin_unlock_irqrestore(&ipc_lock, flags);
 	if (!ep)
 		return -KEEL_ENOMEM;
+	ep->obj.kt = &ep_type;
+	ep->refs = ep->nsend = ep->nrecv = 1;	/* the creator's handle */
 	return handle_install(task_current(), &ep->obj, KEEL_R_EP_ALL);
 }
 
@@ -628,8 +621,9 @@ static void notif_hold(struct kobj *o, unsigned int rights)
 static void notif_drop(struct kobj *o, unsigned int rights)
 {
 	(void)rights;
-	/* Pairs with the CAS in ipc_notif_create(): the slot is free once refs is 0. */
-	__atomic_fetch_sub(&notif_of(o)->refs, 1, __ATOMIC_RELEASE);
+	/* The last reference frees it: no one can signal or wait on it any more. */
+	if (__atomic_fetch_sub(&notif_of(o)->refs, 1, __ATOMIC_ACQ_REL) == 1)
+		kmem_free(&ipc_notif_cache, notif_of(o));
 }
 
 static const struct kobj_type notif_type = {
@@ -639,20 +633,14 @@ static const struct kobj_type notif_type = {
 
 long ipc_notif_create(void)
 {
-	for (unsigned int i = 0; i < IPC_NOTIF_MAX; i++) {
-		struct notification *n = &ipc_notifs[i];
-		unsigned int zero = 0;
+	struct notification *n = kmem_alloc(&ipc_notif_cache);	/* zeroed: no bits, no waiters */
 
-		if (!__atomic_compare_exchange_n(&n->refs, &zero, 1, false, __ATOMIC_ACQUIRE,
-						 __ATOMIC_RELAXED))
-			continue;
-		n->obj.kt = &notif_type;
-		n->lock = (struct spinlock)SPINLOCK_INIT;
-		n->bits = 0;
-		n->waiters.head = n->waiters.tail = NULL;
-		return handle_install(task_current(), &n->obj, KEEL_R_NOTIF_ALL);
-	}
-	return -KEEL_ENOMEM;
+	if (!n)
+		return -KEEL_ENOMEM;
+	n->obj.kt = &notif_type;
+	n->lock = (struct spinlock)SPINLOCK_INIT;
+	n->refs = 1;
+	return handle_install(task_current(), &n->obj, KEEL_R_NOTIF_ALL);
 }
 
 void ipc_notif_signal(struct kobj *o, unsigned long bits)
@@ -673,17 +661,20 @@ void ipc_notif_signal(struct kobj *o, unsigned long bits)
 		return;
 	/*
 	 * Wake a receiver of the bound endpoint; it takes the bits itself.
-	 * (ipc_lock comes before a notification's lock, so not under it.
-	 * The endpoint cannot go while we look: its last reference drops
-	 * the binding under our lock first... which we released; so check
-	 * again under ipc_lock that it is still bound to us.)
+	 * ipc_lock comes before a notification's lock, so take both afresh
+	 * and look again: the endpoint's last drop clears bound_ep under our
+	 * lock before it frees the endpoint, so while we hold that lock and
+	 * bound_ep names it, it is there.
 	 */
 	flags = spin_lock_irqsave(&ipc_lock);
-	if (ep->used && ep->bound == n) {
+	spin_lock(&n->lock);
+	ep = n->bits ? n->bound_ep : NULL;
+	if (ep && ep->bound == n) {
 		t = wq_pop(&ep->receivers);
 		if (t)
 			ipc_finish(t, IPC_NOTIFIED);
 	}
+	spin_unlock(&n->lock);
 	spin_unlock_irqrestore(&ipc_lock, flags);
 }
 

@@ -7,7 +7,7 @@
  * irq_ack(). The last reference detaches the source (disabled, an open
  * claim completed) and drops the notification.
  *
- * Locking: irq_lock guards the pool and the reference counts. The
+ * Locking: irq_lock guards the reference counts. The
  * handler runs under plic_lock and reads only fields immutable while the
  * source is attached. Lock order: irq_lock, then plic_lock, then a
  * notification's lock.
@@ -16,21 +16,21 @@
 #include "ipc.h"
 #include "drivers/plic.h"
 #include "lib/kobj.h"
+#include "mm/kmem.h"
 #include "lib/spinlock.h"
 #include "keel/syscall.h"
 
-#define IRQ_OBJS	64	/* interrupts bound at once */
-
 struct irq_obj {
 	struct kobj obj;
-	unsigned int refs;		/* guarded by irq_lock; the slot is free at 0 */
+	unsigned int refs;		/* guarded by irq_lock; freed at 0 */
 	unsigned int source;		/* immutable while refs > 0 */
 	struct kobj *notif;		/* a reference with the signal right; immutable */
 	unsigned long bits;		/* immutable */
 };
 
 static struct spinlock irq_lock = SPINLOCK_INIT;
-static struct irq_obj irq_pool[IRQ_OBJS];	/* guarded by irq_lock */
+/* One object per bound source at most: the PLIC's riscv,ndev bounds them. */
+static struct kmem_cache irq_cache = KMEM_CACHE_INIT("irq", struct irq_obj, false);
 
 static struct irq_obj *irq_of(struct kobj *o)
 {
@@ -69,8 +69,10 @@ static void irq_drop(struct kobj *o, unsigned int rights)
 	}
 	q->refs--;
 	spin_unlock_irqrestore(&irq_lock, flags);
-	if (notif)
+	if (notif) {
 		kobj_drop(notif, KEEL_R_SIGNAL);
+		kmem_free(&irq_cache, q);	/* detached: the interrupt path finds it no more */
+	}
 }
 
 static const struct kobj_type irq_type = {
@@ -79,20 +81,16 @@ static const struct kobj_type irq_type = {
 
 int irq_create(struct kobj *n, unsigned long source, unsigned long bits, struct kobj **out)
 {
-	struct irq_obj *q = NULL;
+	struct irq_obj *q;
 	unsigned long flags;
 	int err;
 
 	if (!bits || source > UINT32_MAX)
 		return -KEEL_ERANGE;
-	flags = spin_lock_irqsave(&irq_lock);
-	for (unsigned int i = 0; i < IRQ_OBJS && !q; i++)
-		if (!irq_pool[i].refs)
-			q = &irq_pool[i];
-	if (!q) {
-		spin_unlock_irqrestore(&irq_lock, flags);
+	q = kmem_alloc(&irq_cache);
+	if (!q)
 		return -KEEL_ENOMEM;
-	}
+	flags = spin_lock_irqsave(&irq_lock);
 	q->obj.kt = &irq_type;
 	q->refs = 1;
 	q->source = (unsigned int)source;
@@ -100,11 +98,10 @@ int irq_create(struct kobj *n, unsigned long source, unsigned long bits, struct 
 	q->bits = bits;
 	kobj_hold(n, KEEL_R_SIGNAL);
 	err = plic_attach(q->source, irq_fire, q);
-	if (err)
-		q->refs = 0;
 	spin_unlock_irqrestore(&irq_lock, flags);
 	if (err) {
 		kobj_drop(n, KEEL_R_SIGNAL);
+		kmem_free(&irq_cache, q);
 		return err;
 	}
 	*out = &q->obj;

@@ -20,17 +20,17 @@
 #include "mm/pmem.h"
 #include "lib/string.h"
 #include "kernel/task.h"
+#include "mm/kmem.h"
 
-#define MEM_OBJS	512
 
 struct mem_obj {
 	struct kobj obj;
-	unsigned int refs;		/* atomic; the pool slot is free at 0 */
+	unsigned int refs;		/* atomic; freed at 0 */
 	uint64_t pa, size;		/* page-aligned */
 	bool owned;			/* pages from pmem, freed with the object */
 };
 
-static struct mem_obj mem_pool[MEM_OBJS];
+static struct kmem_cache mem_cache = KMEM_CACHE_INIT("memory", struct mem_obj, false);
 
 static struct mem_obj *mem_of(struct kobj *o)
 {
@@ -46,15 +46,13 @@ static void mem_hold(struct kobj *o, unsigned int rights)
 static void mem_drop(struct kobj *o, unsigned int rights)
 {
 	struct mem_obj *m = mem_of(o);
-	/* Read before the drop: once refs is 0 the slot may be someone else's. */
-	uint64_t pa = m->pa, size = m->size;
-	bool owned = m->owned;
 
 	(void)rights;
-	/* Pairs with the CAS in mem_alloc(): the slot is free once refs is 0. */
-	if (__atomic_fetch_sub(&m->refs, 1, __ATOMIC_ACQ_REL) == 1 && owned)
-		for (uint64_t off = 0; off < size; off += PAGE_SIZE)
-			pmem_free_page(pa + off);
+	if (__atomic_fetch_sub(&m->refs, 1, __ATOMIC_ACQ_REL) != 1)
+		return;
+	if (m->owned)
+		pmem_free_contig(m->pa, m->size / PAGE_SIZE);
+	kmem_free(&mem_cache, m);
 }
 
 static const struct kobj_type mem_type = {
@@ -65,24 +63,20 @@ static const struct kobj_type mmio_type = {
 	.name = "mmio", .type = KEEL_OBJ_MMIO, .hold = mem_hold, .drop = mem_drop,
 };
 
-/* A pool slot for an object over [pa, pa + size), with one reference; NULL if none left. */
+/* An object over [pa, pa + size), with one reference; NULL without memory for it. */
 static struct mem_obj *mem_alloc(const struct kobj_type *kt, uint64_t pa, uint64_t size,
 				 bool owned)
 {
-	for (unsigned int i = 0; i < MEM_OBJS; i++) {
-		struct mem_obj *m = &mem_pool[i];
-		unsigned int zero = 0;
+	struct mem_obj *m = kmem_alloc(&mem_cache);
 
-		if (!__atomic_compare_exchange_n(&m->refs, &zero, 1, false, __ATOMIC_ACQUIRE,
-						 __ATOMIC_RELAXED))
-			continue;
-		m->obj.kt = kt;
-		m->pa = pa;
-		m->size = size;
-		m->owned = owned;
-		return m;
-	}
-	return NULL;
+	if (!m)
+		return NULL;
+	m->obj.kt = kt;
+	m->refs = 1;
+	m->pa = pa;
+	m->size = size;
+	m->owned = owned;
+	return m;
 }
 
 /* @size bytes of zeroed contiguous memory as an object with one reference, or NULL. */
@@ -96,11 +90,9 @@ static struct mem_obj *mem_new(uint64_t size)
 		return NULL;
 	m = mem_alloc(&mem_type, pa, size, true);
 	if (!m) {
-		for (uint64_t off = 0; off < size; off += PAGE_SIZE)
-			pmem_free_page(pa + off);
+		pmem_free_contig(pa, size / PAGE_SIZE);
 		return NULL;
 	}
-	memset(pa_to_kva(pa), 0, size);
 	return m;
 }
 

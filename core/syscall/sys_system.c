@@ -14,6 +14,7 @@
 #include "lib/log.h"
 #include "lib/power.h"
 #include "lib/string.h"
+#include "mm/kmem.h"
 #include "mm/pmem.h"
 #include "mm/uaccess.h"
 #include "object/handle.h"
@@ -66,15 +67,25 @@ SYSCALL_DEFINE2(harts, uintptr_t, buf, unsigned long, max)
 	return (long)n;
 }
 
-SYSCALL_DEFINE1(meminfo, uintptr_t, uinfo)
+/* @size 0: the original three fields (keel/syscall.h). */
+SYSCALL_DEFINE2(meminfo, uintptr_t, uinfo, unsigned long, size)
 {
 	struct keel_meminfo m = {
 		.total = pmem_total_pages() * PAGE_SIZE,
 		.free = pmem_free_pages() * PAGE_SIZE,
 		.page_size = PAGE_SIZE,
 	};
+	struct pmem_stats st;
 
-	return copy_to_user(sys_as(), uinfo, &m, sizeof(m)) ? -KEEL_EINVAL : 0;
+	pmem_get_stats(&st);
+	m.largest = st.largest * PAGE_SIZE;
+	m.cached = st.cached * PAGE_SIZE;
+	m.objects = kmem_bytes();
+	for (unsigned int o = 0; o < PMEM_ORDERS && o < KEEL_MEMINFO_ORDERS; o++)
+		m.free_blocks[o] = st.blocks[o];
+	if (!size)
+		size = 3 * sizeof(unsigned long);
+	return copy_to_user(sys_as(), uinfo, &m, MIN(size, sizeof(m))) ? -KEEL_EINVAL : 0;
 }
 
 SYSCALL_DEFINE3(hart_ctl, long, ctl, unsigned long, hartid, unsigned long, online)

@@ -14,6 +14,8 @@
 #include "platform/machine.h"
 #include "lib/panic.h"
 #include "mm/pmem.h"
+#include "mm/kmem.h"
+#include "mm/as.h"
 #include "lib/power.h"
 #include "arch/riscv.h"
 #include "lib/string.h"
@@ -64,12 +66,113 @@ static bool pmem_exhaust(void)
 	if (pmem_free_pages() != before)
 		KTEST_FAIL("%lu pages free after freeing all, expected %lu\n", pmem_free_pages(),
 			   before);
-	/* Freed in reverse, every page went back to its range: 16 in a row again. */
+	/* Every page freed: the buddies merged, 16 in a row again. */
 	if (pmem_alloc_contig(16, &pa))
 		KTEST_FAIL("no 16 contiguous pages after freeing everything\n");
 	for (unsigned int i = 0; i < 16; i++)
 		pmem_free_page(pa + (15 - i) * PAGE_SIZE);
 	pr_info("    # %lu pages allocated, checked and freed\n", got);
+	return true;
+}
+
+static bool pmem_merge(void)
+{
+	unsigned long top = (1UL << (PMEM_ORDERS - 1)), before;
+	struct pmem_stats st;
+	uint64_t pa;
+
+	pmem_drain();
+	pmem_get_stats(&st);
+	before = st.blocks[PMEM_ORDERS - 1];
+	if (pmem_alloc_contig(top, &pa))
+		KTEST_FAIL("no run of %lu pages\n", top);
+	/* One page at a time, odd pages first: each goes through a hart's cache. */
+	for (unsigned long i = 1; i < top; i += 2)
+		pmem_free_page(pa + i * PAGE_SIZE);
+	for (unsigned long i = 0; i < top; i += 2)
+		pmem_free_page(pa + i * PAGE_SIZE);
+	pmem_drain();
+	pmem_get_stats(&st);
+	if (st.blocks[PMEM_ORDERS - 1] != before)
+		KTEST_FAIL("%lu free blocks of %lu pages, %lu before\n", st.blocks[PMEM_ORDERS - 1],
+			   top, before);
+	pr_info("    # %lu blocks of %lu KiB free\n", before, top * PAGE_SIZE / KiB);
+	return true;
+}
+
+struct kmem_probe {
+	unsigned long word[31];
+};
+
+#define KMEM_PROBES	200
+
+static bool kmem_slabs(void)
+{
+	static struct kmem_cache probe_cache = KMEM_CACHE_INIT("probe", struct kmem_probe, false);
+	static struct kmem_probe *objs[KMEM_PROBES];
+	unsigned long bytes = kmem_bytes();
+
+	for (unsigned int i = 0; i < KMEM_PROBES; i++) {
+		objs[i] = kmem_alloc(&probe_cache);
+		if (!objs[i])
+			KTEST_FAIL("no object %u\n", i);
+		for (unsigned int w = 0; w < ARRAY_SIZE(objs[i]->word); w++)
+			if (objs[i]->word[w])
+				KTEST_FAIL("object %u is not zeroed\n", i);
+		memset(objs[i]->word, 0xa5, sizeof(objs[i]->word));
+		objs[i]->word[0] = i;
+	}
+	for (unsigned int i = 0; i < KMEM_PROBES; i++)
+		if (objs[i]->word[0] != i || objs[i]->word[30] != 0xa5a5a5a5a5a5a5a5UL)
+			KTEST_FAIL("object %u was overwritten\n", i);
+	pr_info("    # %u objects of %zu bytes in %lu slabs\n", KMEM_PROBES, probe_cache.size,
+		probe_cache.slabs);
+	for (unsigned int i = 0; i < KMEM_PROBES; i++)
+		kmem_free(&probe_cache, objs[(i * 7) % KMEM_PROBES]);	/* 7 is prime to 200 */
+	if (probe_cache.slabs != 1 || kmem_bytes() != bytes + PAGE_SIZE)
+		KTEST_FAIL("%lu slabs left, %lu bytes more\n", probe_cache.slabs,
+			   kmem_bytes() - bytes);
+	return true;
+}
+
+/* Take every free page but one, chained through their first words; the chain's head. */
+static uint64_t pmem_take_all_but_one(void)
+{
+	uint64_t first = 0, pa;
+
+	while (!pmem_alloc_page(&pa)) {
+		*(uint64_t *)pa_to_kva(pa) = first;
+		first = pa;
+	}
+	pa = first;
+	first = *(uint64_t *)pa_to_kva(pa);
+	pmem_free_page(pa);
+	return first;
+}
+
+static bool as_map_anon_no_leak(void)
+{
+	struct as *as = as_create();
+	unsigned long left;
+	uint64_t chain;
+	int err;
+
+	if (!as)
+		KTEST_FAIL("no address space\n");
+	chain = pmem_take_all_but_one();
+	/* The last page is the data page; the tables it needs are not there. */
+	err = as_map_anon(as, USER_MMAP_BASE, PAGE_SIZE, PTE_R | PTE_W);
+	left = pmem_free_pages();
+	while (chain) {
+		uint64_t pa = chain;
+
+		chain = *(uint64_t *)pa_to_kva(pa);
+		pmem_free_page(pa);
+	}
+	as_destroy(as);
+	if (err != -KEEL_ENOMEM || left != 1)
+		KTEST_FAIL("as_map_anon: %s, %lu pages free after (want ENOMEM, 1)\n",
+			   kerr_str(err), left);
 	return true;
 }
 
@@ -240,6 +343,9 @@ static bool crash_panic(void)
 static const struct ktest ktests[] = {
 	{ "PMEM_0001", "every free page can be allocated once, outside the kernel, DT and reserved regions, and freed; contiguity comes back", "pmem", pmem_exhaust },
 	{ "PMEM_0002", "a page comes back zeroed after reuse", "pmem", pmem_zeroed },
+	{ "PMEM_0003", "a 16 MiB run freed page by page, through the harts' caches, is one block again", "pmem", pmem_merge },
+	{ "KMEM_0001", "kernel objects come zeroed and distinct; emptied slabs go back but one", "pmem", kmem_slabs },
+	{ "AS_0001", "as_map_anon gives its page back when a page table cannot be had", "vm", as_map_anon_no_leak },
 	{ "VM_0001", "kernel text is RX, rodata R, data RW, the stack guard unmapped, no W+X", "vm", vm_perms },
 	{ "VM_0002", "all memory is mapped RW, not X, in the direct map", "vm", vm_direct_map },
 	{ "TIMER_0001", "timer ticks wake a hart in wfi at timer.hz", "timer", timer_rate },

@@ -102,10 +102,22 @@ struct keel_hart {
 	char name[16];
 };
 
-/* SYS_meminfo */
+/*
+ * SYS_meminfo (&info, size): the core fills the first @size bytes (0: the
+ * first three fields, the structure's original size), so a program built
+ * against a shorter structure keeps working. free counts the harts'
+ * page caches (cached) too; free_blocks[o] counts free runs of 2^o pages
+ * (the buddy allocator's blocks, docs/memory.md), largest is the biggest
+ * one in bytes, objects the bytes of kernel objects allocated.
+ */
+#define KEEL_MEMINFO_ORDERS	16
 struct keel_meminfo {
 	unsigned long total, free;	/* bytes of RAM the core manages, and free now */
 	unsigned long page_size;
+	unsigned long largest;		/* bytes in the largest free contiguous block */
+	unsigned long cached;		/* bytes of free pages in the harts' caches */
+	unsigned long objects;		/* bytes of kernel objects (tasks, endpoints, ...) */
+	unsigned long free_blocks[KEEL_MEMINFO_ORDERS];
 };
 
 /* One SYS_initrd_list entry. */

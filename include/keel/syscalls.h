@@ -57,7 +57,7 @@
 	X(35, child_notif, R, 2, (notif, bits), "0")                                      \
 	X(36, console_claim, R, 2, (ctl, on), "log sequence number; 0")                   \
 	X(37, harts, R, 2, (buf, max), "entries")                                         \
-	X(38, meminfo, R, 1, (info), "0")                                                 \
+	X(38, meminfo, R, 2, (info, size), "0")                                                 \
 	X(39, kill, R, 2, (ctl, pid), "0")                                                \
 	X(40, wait_any, R, 2, (status, flags), "pid, or 0")                               \
 	X(41, spawn_mem, R, 5, (mem, argv, envp, handles, n), "pid")

@@ -371,7 +371,7 @@ static inline long keel_harts(struct keel_hart *buf, unsigned long max)
 
 static inline long keel_meminfo(struct keel_meminfo *info)
 {
-	return keel_sys_meminfo((long)info);
+	return keel_sys_meminfo((long)info, (long)sizeof(*info));
 }
 
 /* End task @pid; @ctl needs KEEL_R_KILL. */

@@ -239,6 +239,13 @@ static int cmd_free(int argc, char **argv)
 		return printf("free: %s\n", keel_strerror(err)), 1;
 	printf("        total     used     free  (KiB)\n");
 	printf("Mem: %8lu %8lu %8lu\n", m.total / 1024, (m.total - m.free) / 1024, m.free / 1024);
+	printf("largest free block %lu KiB, %lu KiB in hart caches, %lu KiB of kernel objects\n",
+	       m.largest / 1024, m.cached / 1024, m.objects / 1024);
+	printf("free blocks by size (KiB):");
+	for (unsigned int o = 0; o < KEEL_MEMINFO_ORDERS; o++)
+		if (m.free_blocks[o])
+			printf(" %lu:%lu", m.page_size / 1024 << o, m.free_blocks[o]);
+	printf("\n");
 	return 0;
 }
 
