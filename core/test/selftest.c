@@ -7,6 +7,7 @@
  * panic.
  */
 #include "selftest.h"
+#include "lib/err.h"
 #include "platform/cmdline.h"
 #include "arch/cpu.h"
 #include "lib/fmt.h"
