@@ -44,6 +44,8 @@ long keel_conn_call_data(struct keel_conn *c, struct keel_msg *m, struct keel_ms
 long keel_con_write(const void *buf, size_t len);
 /* Bytes typed, at least one (waits), at most @len; -KEEL_E* if no console server. */
 long keel_con_read(void *buf, size_t len);
+/* Like keel_con_read, but 0 at once when nothing was typed (the shell's Ctrl-C). */
+long keel_con_poll(void *buf, size_t len);
 
 /* The file system (the fs server): paths are absolute. */
 long fs_stat(const char *path, uint64_t *size, uint32_t *mode);

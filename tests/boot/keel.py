@@ -50,6 +50,20 @@ MILESTONES = [
 NOTES = []
 
 
+CSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def screen_line(raw):
+    """What a terminal shows of a console line that carries the shell's
+    editing (ESC [ sequences): the part after its last carriage return,
+    without the escape sequences. The shell redraws its whole line after
+    a CR, and the console server clears it (CR, ESC [ K) before someone
+    else's output (servers/console/console.c)."""
+    if "\x1b" not in raw:
+        return raw
+    return CSI_RE.sub("", raw.rsplit("\r", 1)[-1])
+
+
 def config(path=os.path.join(BUILD, "config.ninja")):
     """The `key = value` lines ./configure wrote, as a dict."""
     conf = {}
@@ -113,7 +127,7 @@ class Keel:
             self.partial += self.proc.before or ""
             self._reap()
             return None
-        line = self.proc.before.rstrip("\r")
+        line = screen_line(self.proc.before.rstrip("\r"))
         self.lines.append(line)
         return line
 
