@@ -180,8 +180,13 @@ def test_ext2_write_sync_poweroff_survives_on_the_host(keel, disk):
     shell(k, "mkdir /mnt/newdir", r"^# ")
     shell(k, "echo deep > /mnt/newdir/f", r"^# ")
     shell(k, "rm /mnt/docs/mounted.txt", r"^# ")
-    shell(k, "rm /mnt/newdir", r"^rm: /mnt/newdir: busy$")  # not empty
-    shell(k, "echo x > /init", r"^echo: /init: denied$")  # the initramfs is read-only
+    shell(k, "rm /mnt/newdir", r"^rm: /mnt/newdir: directory not empty$")
+    shell(k, "mkdir /mnt/newdir", r"^mkdir: /mnt/newdir: file exists$")
+    shell(k, "cat /mnt/bin", r"^cat: /mnt/bin: is a directory$")
+    shell(k, "ls /init", r"^ls: /init: not a directory$")
+    shell(k, "ls /mnt/docs/README", r"^ls: /mnt/docs/README: no such file")
+    shell(k, "ls /mnt/hello.txt", r"^ls: /mnt/hello.txt: not a directory$")
+    shell(k, "echo x > /init", r"^echo: /init: read-only file system$")
     shell(k, "cat /mnt/hello.txt", r"^written by keel$")
     k.expect_line(r"^a second line$")
     shell(k, "sync", r"^# ")
