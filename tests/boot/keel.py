@@ -28,7 +28,7 @@ LOG_DIR = os.path.join(BUILD, "test-logs")
 BOOT_TIMEOUT = 30  # s: one boot of a few harts on a 2-core CI machine
 BIG_BOOT_TIMEOUT = 120  # s: 32 harts and more
 
-# "[    0.038389] Keel version ..." (DESIGN.md section 6)
+# "[    0.038389] Keel version ..." (the log format: docs/boot.md)
 STAMP_RE = re.compile(r"^\[\s*(\d+)\.(\d{6})\] ")
 
 # The lines of a boot without an initramfs (it ends in "no initramfs"), in order.
