@@ -561,8 +561,7 @@ static const struct {
 	{ "harts", "harts: id, cpu, online, what runs there", cmd_harts },
 	{ "hart", "hart online|offline HARTID", cmd_hart },
 	{ "kill", "end tasks by pid", cmd_kill },
-	{ "run", "run a program (or type its /path); & at the end: in the background",
-	  cmd_run },
+	{ "run", "run a program (or type its /path); & at the end: in the background", cmd_run },
 	{ "poweroff", "power off", cmd_poweroff },
 	{ "reboot", "restart", cmd_reboot },
 	{ "exit", "leave the shell (or Ctrl-D at an empty line)", cmd_exit },
@@ -638,7 +637,7 @@ static void line_insert(struct line *l, char c)
 		line_redraw(l);
 }
 
-/* Up (@dir -1) or down (+1) through the history; *at is the line shown, hist_count = the new one. */
+/* Up (@dir -1) or down (+1) the history; *at: the line shown (hist_count: the new one). */
 static void line_history(struct line *l, unsigned int *at, int dir, char *saved)
 {
 	unsigned int oldest = hist_count > HIST_MAX ? hist_count - HIST_MAX : 0;
@@ -654,7 +653,14 @@ static void line_history(struct line *l, unsigned int *at, int dir, char *saved)
 }
 
 enum key {
-	KEY_NONE = 0x100, KEY_UP, KEY_DOWN, KEY_LEFT, KEY_RIGHT, KEY_HOME, KEY_END, KEY_DELETE,
+	KEY_NONE = 0x100,
+	KEY_UP,
+	KEY_DOWN,
+	KEY_LEFT,
+	KEY_RIGHT,
+	KEY_HOME,
+	KEY_END,
+	KEY_DELETE,
 };
 
 /* After ESC: ESC [ A..D / H / F, ESC [ 1~ 3~ 4~ 7~ 8~, ESC O H / F. */
@@ -667,15 +673,24 @@ static int read_escape(void)
 	for (c = sh_getc(); c >= '0' && c <= '9'; c = sh_getc())
 		num = num * 10 + c - '0';
 	switch (c) {
-	case 'A': return KEY_UP;
-	case 'B': return KEY_DOWN;
-	case 'C': return KEY_RIGHT;
-	case 'D': return KEY_LEFT;
-	case 'H': return KEY_HOME;
-	case 'F': return KEY_END;
+	case 'A':
+		return KEY_UP;
+	case 'B':
+		return KEY_DOWN;
+	case 'C':
+		return KEY_RIGHT;
+	case 'D':
+		return KEY_LEFT;
+	case 'H':
+		return KEY_HOME;
+	case 'F':
+		return KEY_END;
 	case '~':
-		return num == 1 || num == 7 ? KEY_HOME : num == 4 || num == 8 ? KEY_END :
-		       num == 3 ? KEY_DELETE : KEY_NONE;
+		if (num == 1 || num == 7)
+			return KEY_HOME;
+		if (num == 4 || num == 8)
+			return KEY_END;
+		return num == 3 ? KEY_DELETE : KEY_NONE;
 	}
 	return KEY_NONE;
 }
