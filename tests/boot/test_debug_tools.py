@@ -76,3 +76,13 @@ def test_decode_trace_names_a_panics_call_trace(keel):
     assert re.search(r"trap:\s+#\d+ 0x[0-9a-f]+\s+\[kernel_init at core/main\.c:\d+\]", out), out
     assert re.search(r"Kernel panic - not syncing: .*\[crash_null at core/test/selftest\.c:\d+\]",
                      out), out
+
+
+def test_decode_trace_names_a_user_fault(keel):
+    """A program's fault line is decoded against build/user/<name>."""
+    from test_servers import boot, shell
+    k = boot(keel, smp=1)
+    line = shell(k, "/bin/fault", r"\] fault\[\d+\]: .* epc 0x[0-9a-f]+ on hart \d+; killed$")
+    out = subprocess.run([DECODE], input=line.string + "\n", capture_output=True, text=True,
+                         check=True).stdout
+    assert re.search(r"killed\s+\[main at tests/user/fault\.c:\d+\]$", out.strip()), out
