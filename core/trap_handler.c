@@ -3,8 +3,8 @@
  * syscall table, the timer tick to the scheduler, an IPI to its
  * handler, a device interrupt to the PLIC; a fault in user mode kills
  * the task with a report; an exception in the kernel is fatal and is
- * reported with its cause by name, sepc, stval and every register before
- * the panic. The vector that saves the frame is arch/trap_entry.S.
+ * reported with its cause by name, sepc, stval, every register and the
+ * call trace before the panic. The vector that saves the frame is arch/trap_entry.S.
  */
 #include "trap_handler.h"
 #include "arch/cpu.h"
@@ -54,6 +54,43 @@ static void trap_dump(const struct trap_frame *tf)
 	}
 }
 
+#define TRAP_TRACE_MAX	16	/* frames the call trace shows */
+#define REG_RA		1	/* x1, the return address */
+#define REG_SP		2	/* x2, the psABI's stack pointer */
+#define REG_S0		8	/* x8, s0/fp: the frame pointer */
+
+/*
+ * The return addresses on the kernel's frame-pointer chain, one line each
+ * (tools/decode-trace names them). The core is built with
+ * -fno-omit-frame-pointer: s0 is the frame pointer, the frame's return
+ * address is at fp - 8 and the caller's fp at fp - 16 (GCC's RISC-V
+ * frame layout). A leaf function saves no ra: its fp - 8 holds the
+ * caller's fp, and its return address is still in ra. A frame outside
+ * the faulting stack, or one that does not go up it, ends the walk, so a
+ * corrupt chain stops rather than faults.
+ */
+static void trap_call_trace(const struct trap_frame *tf)
+{
+	unsigned long lo = tf->regs[REG_SP - 1], hi = lo + KSTACK_SIZE;
+	unsigned long fp = tf->regs[REG_S0 - 1];
+
+	pr_emerg("trap: call trace:\n");
+	pr_emerg("trap:  #0 0x%016lx\n", tf->sepc);
+	for (int i = 1; i < TRAP_TRACE_MAX && fp >= lo + 16 && fp <= hi && !(fp & 7); i++) {
+		const unsigned long *frame = (const unsigned long *)fp;
+		unsigned long ra = frame[-1], next = frame[-2];
+
+		if (i == 1 && ra >= lo && ra <= hi) {
+			next = ra;		/* a leaf: fp - 8 is the caller's fp */
+			ra = tf->regs[REG_RA - 1];
+		}
+		pr_emerg("trap:  #%d 0x%016lx\n", i, ra);
+		if (next <= fp)
+			break;
+		fp = next;
+	}
+}
+
 static __noreturn void trap_die(struct trap_frame *tf)
 {
 	unsigned long code = tf->scause & ~SCAUSE_INTERRUPT;
@@ -63,6 +100,8 @@ static __noreturn void trap_die(struct trap_frame *tf)
 		panic("trap: nested fatal exception (scause 0x%lx, sepc 0x%lx)", tf->scause,
 		      tf->sepc);
 	trap_dump(tf);
+	if (!(fault && vm_is_stack_guard(tf->stval)))
+		trap_call_trace(tf);	/* an overflowed stack is no chain to walk */
 	if (fault && vm_is_stack_guard(tf->stval))
 		panic("kernel stack overflow on hart %lu (stval 0x%lx in the guard page)",
 		      this_cpu()->hartid, tf->stval);

@@ -18,6 +18,7 @@ import os
 import re
 import struct
 import subprocess
+import sys
 
 import pytest
 
@@ -158,3 +159,36 @@ def test_load_addresses():
     assert RAMDISK_ADDR_R + initramfs * GROWTH <= ABOVE_RAMDISK, (
         "initramfs 0x%x at 0x%x: less than 1/%d of the room below 0x%x"
         % (initramfs, RAMDISK_ADDR_R, GROWTH, ABOVE_RAMDISK))
+
+
+# ---- the board list: ./configure's, and everything that must follow it ----
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "boot"))
+import sources  # noqa: E402
+
+
+@pytest.mark.parametrize("board", sources.boards())
+def test_every_configured_board_has_its_parts(board):
+    """BOARDS_0004: each board ./configure takes has a folder with a README,
+    a package target, a row in README.md's and docs/boards.md's tables, and
+    a QEMU line from tools/qemu-args (or, for hardware, a refusal that
+    says to package it)."""
+    assert os.path.exists(os.path.join(ROOT, "boards", board, "README.md")) or \
+        os.path.exists(os.path.join(ROOT, "boards", board, "README")), \
+        "boards/%s/ has no README" % board
+    targets = subprocess.run(["ninja", "-t", "targets", "all"], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout
+    assert re.search(r"^package-%s:" % re.escape(board), targets, re.M), \
+        "no ninja target package-%s" % board
+    for page in ("README.md", os.path.join("docs", "boards.md")):
+        with open(os.path.join(ROOT, page)) as f:
+            assert re.search(r"^\|[^|]*`%s`" % re.escape(board), f.read(), re.M), \
+                "%s has no row for %s" % (page, board)
+    args = subprocess.run([os.path.join(ROOT, "tools", "qemu-args"), board, "2", "256M",
+                           "fw.bin", os.path.join(BUILD, "Image")], capture_output=True,
+                          text=True, env=dict(os.environ, TCG="multi"))
+    if args.returncode == 0:
+        assert args.stdout.split("\n")[:2] == ["-M", args.stdout.split("\n")[1]] and \
+            "-bios" in args.stdout.split("\n"), args.stdout
+    else:
+        assert "ninja package" in args.stderr, args.stderr

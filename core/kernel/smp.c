@@ -13,7 +13,8 @@
  * a hart not parked is started through HSM hart_start instead. Each one
  * checks in by moving its state from CPU_STARTING to CPU_ONLINE (CAS)
  * and completing smp_checkin, so kernel_init sleeps while it waits. A
- * hart that has not checked in by smp.timeout_ms is named with its HSM
+ * hart that has not checked in by the timeout (smp_timeout_ms(): the
+ * smp.timeout_ms base plus a term per hart started) is named with its HSM
  * state and left out; if it comes later, its CAS fails and it stops.
  *
  * Hotplug: smp_hotplug_down() asks a hart to leave (sched.c moves its
@@ -60,6 +61,17 @@ static struct mutex smp_hotplug_lock;	/* one hotplug operation at a time */
 static struct completion smp_dead;	/* the dying cpu's last word */
 
 #define SMP_HSM_STOP_TIMEOUT_MS	1000
+
+/*
+ * What each hart started adds to the bring-up timeout. Under QEMU's
+ * multi-threaded TCG every hart is a host thread, and on a busy 2-core
+ * host a flat 1000 ms brought up 63 of 128 (the rest START_PENDING); with
+ * `debug` (a console line per check-in) the last of 128 came 2.0 s after
+ * smp_init began (64: 1.9 s), without it 0.07 s. 200 ms a hart (26 s at 128)
+ * leaves room for a busier host; a hart that checks in costs nothing,
+ * only a dead one makes bring-up wait the whole timeout.
+ */
+#define SMP_TIMEOUT_PER_HART_MS	200
 
 static char boot_emerg_stack[4096] __aligned(16);
 
@@ -244,11 +256,17 @@ static unsigned int smp_count_starting(unsigned int ncpus)
 	return n;
 }
 
+/* How long to wait for @nharts started harts: smp.timeout_ms plus a term each. */
+static unsigned int smp_timeout_ms(unsigned int nharts)
+{
+	return cmdline.smp_timeout_ms + nharts * SMP_TIMEOUT_PER_HART_MS;
+}
+
 /* Sleep until every started hart has checked in, or the timeout passes. */
 static void smp_wait_online(unsigned int ncpus)
 {
 	uint64_t deadline = riscv_rdtime() +
-			    (uint64_t)cmdline.smp_timeout_ms * timer_timebase() / 1000;
+			    (uint64_t)smp_timeout_ms(ncpus - 1) * timer_timebase() / 1000;
 
 	while (smp_count_starting(ncpus)) {
 		uint64_t now = riscv_rdtime();
@@ -284,7 +302,7 @@ static void smp_report_missing(unsigned int ncpus)
 			continue;
 		st = sbi_hart_get_status(smp_hartid(i));
 		pr_err("smp: hart %lu: no check-in after %u ms (HSM: %s)\n", smp_hartid(i),
-		       cmdline.smp_timeout_ms,
+		       smp_timeout_ms(ncpus - 1),
 		       st.error ? sbi_strerror(st.error) : sbi_hsm_state_str(st.value));
 	}
 }
@@ -430,12 +448,12 @@ int smp_hotplug_up(unsigned int cpu)
 	}
 	completion_init(&smp_checkin);		/* only this hart checks in now */
 	err = smp_start_cpu(cpu, &released);
-	if (!err && wait_for_completion(&smp_checkin, cmdline.smp_timeout_ms,
+	if (!err && wait_for_completion(&smp_checkin, smp_timeout_ms(1),
 					"a hart to come back online") && smp_cancel_start(cpu)) {
 		struct sbiret st = sbi_hart_get_status(smp_hartid(cpu));
 
 		pr_err("smp: hart %lu: no check-in after %u ms (HSM: %s)\n", smp_hartid(cpu),
-		       cmdline.smp_timeout_ms,
+		       smp_timeout_ms(1),
 		       st.error ? sbi_strerror(st.error) : sbi_hsm_state_str(st.value));
 		err = -KEEL_ETIMEDOUT;
 	}

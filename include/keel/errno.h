@@ -6,6 +6,8 @@
  *
  * KEEL_ERRNO_LIST(X) gives each code as X(name, number, text), so the core
  * (kerr_str) and the user runtime (keel_strerror) name them from here.
+ * Names and texts are Linux's where Linux has the error (EDENIED and EPEER
+ * are Keel's own); docs/syscalls.md lists them.
  */
 #ifndef KEEL_ERRNO_H
 #define KEEL_ERRNO_H
@@ -24,8 +26,14 @@
 	X(ECHILD, 11, "no such child")        /* not a child to wait for */   \
 	X(EPEER, 12, "peer gone")             /* the other side of IPC gone */\
 	X(EDEADLK, 13, "would wait for itself")                               \
-	X(EAGAIN, 14, "limit reached, try again later") /* a task limit */    \
-	X(EMFILE, 15, "too many handles")     /* the handle table is full */
+	X(EEXIST, 14, "file exists")          /* the name is taken */         \
+	X(ENOTEMPTY, 15, "directory not empty")                               \
+	X(EISDIR, 16, "is a directory")       /* read/write of a directory */ \
+	X(ENOTDIR, 17, "not a directory")     /* a path step is a file */     \
+	X(ENOSPC, 18, "no space left on device")                              \
+	X(EROFS, 19, "read-only file system") /* the initramfs, a ro mount */ \
+	X(EAGAIN, 20, "limit reached, try again later") /* a task limit */    \
+	X(EMFILE, 21, "too many handles")     /* the handle table is full */
 
 #ifndef __ASSEMBLER__
 #define KEEL_ERRNO_ENUM(name, num, text) KEEL_##name = num,

@@ -13,6 +13,12 @@
  * one. Typed bytes go to a ring; every client waiting for input is
  * signalled.
  *
+ * A client's unfinished line (the shell's prompt and what is typed so
+ * far: what it wrote after its last newline) is kept; output from anyone
+ * else first clears that screen line and, once it ends its own line,
+ * writes the kept bytes again, so a kernel line or another task's output
+ * never lands inside the line being typed (pend_*).
+ *
  * Without a console UART (no driver for it, or it failed), the server
  * still serves its clients, through the core's console calls, and
  * leaves the core printing its log.
@@ -49,6 +55,12 @@ static unsigned int in_head, in_tail;	/* head - tail bytes waiting */
 
 static bool uart_lost(void);
 
+#define PEND_MAX	1024
+static char pend[PEND_MAX];	/* pend_pid's unfinished screen line */
+static size_t pend_len;
+static long pend_pid = -1;
+static bool pend_hidden;	/* cleared from the screen for someone else's output */
+
 /* @len bytes out: through the UART driver, or the core when there is none. */
 static void out(const char *s, size_t len)
 {
@@ -70,6 +82,54 @@ static void out(const char *s, size_t len)
 	}
 }
 
+/* Clear the unfinished line (CR, then ESC [ K: erase to the end of the line). */
+static void pend_hide(void)
+{
+	if (pend_len && !pend_hidden) {
+		out("\r\033[K", 4);
+		pend_hidden = true;
+	}
+}
+
+static void pend_show(void)
+{
+	if (pend_hidden)
+		out(pend, pend_len);
+	pend_hidden = false;
+}
+
+/* @pid wrote @s: keep what it left unfinished. */
+static void pend_track(long pid, const char *s, size_t n)
+{
+	size_t start = n;
+	const char *cr;
+
+	while (start && s[start - 1] != '\n')
+		start--;
+	if (pid != pend_pid && start == n)
+		return;			/* whole lines: the kept line stays */
+	if (pid != pend_pid) {
+		pend_pid = pid;		/* its unfinished line replaces the kept one */
+		pend_len = 0;
+		pend_hidden = false;
+	}
+	if (start)
+		pend_len = 0;
+	if (n - start > PEND_MAX - pend_len) {
+		/* The shell writes its whole line again after a CR: keep from the last. */
+		for (cr = s + start; memchr(cr + 1, '\r', (size_t)(s + n - cr - 1)); )
+			cr = memchr(cr + 1, '\r', (size_t)(s + n - cr - 1));
+		start = (size_t)(cr - s);
+		pend_len = 0;
+		if (n - start > PEND_MAX || s[start] != '\r') {
+			pend_pid = -1;	/* too long to keep: this line is not redrawn */
+			return;
+		}
+	}
+	memcpy(pend + pend_len, s + start, n - start);
+	pend_len += n - start;
+}
+
 /* Print the kernel lines the core no longer prints. */
 static void drain_log(void)
 {
@@ -83,9 +143,12 @@ static void drain_log(void)
 		if (n == 0)
 			break;
 		log_seq++;
-		if (n > 0)
+		if (n > 0) {
+			pend_hide();
 			out(line, (size_t)n);
+		}
 	}
+	pend_show();
 }
 
 /* Take what the UART has; wake the clients that wait for it. */
@@ -148,7 +211,12 @@ static long on_write(struct keel_req *q)
 	if (n > PROTO_SHARED_SIZE)
 		return -KEEL_EINVAL;
 	drain_log();		/* kernel lines first: they came first */
+	if (c->pid != pend_pid)
+		pend_hide();
 	out(c->page, n);
+	pend_track(c->pid, c->page, n);
+	if (!n || c->page[n - 1] == '\n')
+		pend_show();
 	q->r.w[0] = n;
 	return 0;
 }

@@ -26,17 +26,17 @@
 
 #include "keel/syscall.h"
 
-#define EXT2_EINVAL    KEEL_EINVAL  /* bad argument; also ENOTDIR, EISDIR */
-#define EXT2_ENOTDIR   KEEL_EINVAL  /* a path component is not a directory */
-#define EXT2_EISDIR    KEEL_EINVAL  /* read/write on a directory */
-#define EXT2_ENOSPC    KEEL_ENOMEM  /* no free block or inode left */
-#define EXT2_ENOTSUP   KEEL_ENOTSUP /* a feature or layout this code does not handle */
-#define EXT2_EEXIST    KEEL_EBUSY   /* the name is taken */
-#define EXT2_ENOTEMPTY KEEL_EBUSY   /* rmdir of a directory with entries */
-#define EXT2_EBUSY     KEEL_EBUSY   /* unlink of the root */
-#define EXT2_ENOENT    KEEL_ENOENT  /* no such file or directory */
-#define EXT2_ERANGE    KEEL_ERANGE  /* name/path too long, file too big, too many links */
-#define EXT2_EROFS     KEEL_EDENIED /* mounted read-only (unknown ro_compat feature) */
+#define EXT2_EINVAL    KEEL_EINVAL    /* bad argument */
+#define EXT2_ENOTDIR   KEEL_ENOTDIR   /* a path component is not a directory */
+#define EXT2_EISDIR    KEEL_EISDIR    /* read/write on a directory */
+#define EXT2_ENOSPC    KEEL_ENOSPC    /* no free block or inode left */
+#define EXT2_ENOTSUP   KEEL_ENOTSUP   /* a feature or layout this code does not handle */
+#define EXT2_EEXIST    KEEL_EEXIST    /* the name is taken */
+#define EXT2_ENOTEMPTY KEEL_ENOTEMPTY /* rmdir of a directory with entries */
+#define EXT2_EBUSY     KEEL_EBUSY     /* unlink of the root */
+#define EXT2_ENOENT    KEEL_ENOENT    /* no such file or directory */
+#define EXT2_ERANGE    KEEL_ERANGE    /* name/path too long, file too big, too many links */
+#define EXT2_EROFS     KEEL_EROFS     /* mounted read-only (unknown ro_compat feature) */
 #define EXT2_EIO       KEEL_EIO	    /* device error, or the image is corrupt */
 
 /* Every call's result matters: a dropped error is a lost write. */

@@ -190,7 +190,7 @@ static long ird_readdir(const char *path, unsigned int index, char *name, uint32
 	if (ird_stat(path, &dsize, &dmode))
 		return -KEEL_ENOENT;
 	if ((dmode & S_IFMT) != S_IFDIR)
-		return -KEEL_EINVAL;
+		return -KEEL_ENOTDIR;
 	for (unsigned long i = 0; keel_initrd_list(i, &e) == 1; i++) {
 		const char *n = ird_entry(e.name), *rest;
 
@@ -251,6 +251,8 @@ static long do_request(struct keel_client *c, const struct keel_msg *m, struct k
 	case FS_READ:
 		if (m->w[1] > FS_DATA_MAX)
 			return -KEEL_ERANGE;
+		if (!d && !ird_stat(path, &size, &mode) && (mode & S_IFMT) == S_IFDIR)
+			return -KEEL_EISDIR;
 		n = d ? ext2_read(&ext2, d, m->w[0], data, m->w[1]) :
 			keel_initrd_read(path, data, m->w[1], m->w[0]);
 		if (n >= 0)
@@ -260,7 +262,7 @@ static long do_request(struct keel_client *c, const struct keel_msg *m, struct k
 		if (m->w[1] > FS_DATA_MAX)
 			return -KEEL_ERANGE;
 		if (!d)
-			return -KEEL_EDENIED;	/* the initramfs is read-only */
+			return -KEEL_EROFS;	/* the initramfs is read-only */
 		n = ext2_write(&ext2, d, m->w[0], data, m->w[1], (int)m->w[2]);
 		if (n >= 0)
 			r->w[0] = (unsigned long)n;
@@ -276,11 +278,11 @@ static long do_request(struct keel_client *c, const struct keel_msg *m, struct k
 		}
 		return n < 0 ? n : 0;
 	case FS_MKDIR:
-		return d ? ext2_mkdir(&ext2, d) : -KEEL_EDENIED;
+		return d ? ext2_mkdir(&ext2, d) : -KEEL_EROFS;
 	case FS_UNLINK:
 		if (d && !strcmp(d, "/"))
 			return -KEEL_EBUSY;	/* the mount point itself */
-		return d ? ext2_unlink(&ext2, d) : -KEEL_EDENIED;
+		return d ? ext2_unlink(&ext2, d) : -KEEL_EROFS;
 	case FS_SYNC:
 		n = mnt ? ext2_sync(&ext2) : 0;
 		if (!n && mnt) {

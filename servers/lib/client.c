@@ -188,22 +188,30 @@ long keel_con_write(const void *buf, size_t len)
 	return (long)done;
 }
 
-long keel_con_read(void *buf, size_t len)
+long keel_con_poll(void *buf, size_t len)
 {
+	struct keel_msg m = { .label = CON_READ }, r;
+	long err;
+
 	if (len > PROTO_SHARED_SIZE)
 		len = PROTO_SHARED_SIZE;
+	m.w[0] = len;
+	err = keel_conn_call(&con, &m, &r);
+	if (err < 0)
+		return err;
+	if (r.w[0] > len)
+		r.w[0] = len;
+	memcpy(buf, con.buf, r.w[0]);
+	return (long)r.w[0];
+}
+
+long keel_con_read(void *buf, size_t len)
+{
 	for (;;) {
-		struct keel_msg m = { .label = CON_READ, .w = { len } }, r;
-		long err = keel_conn_call(&con, &m, &r);
+		long n = keel_con_poll(buf, len);
 
-		if (err < 0)
-			return err;
-		if (r.w[0]) {
-			size_t n = r.w[0] < len ? r.w[0] : len;
-
-			memcpy(buf, con.buf, n);
-			return (long)n;
-		}
+		if (n)
+			return n;
 		/*
 		 * Nothing typed yet: the console signals when something is. Its
 		 * notification outlives a killed console server, so the wait

@@ -72,6 +72,8 @@ long keel_con_write(const void *buf, size_t len);
  * a console restart it reconnects and goes on waiting.
  */
 long keel_con_read(void *buf, size_t len);
+/* Like keel_con_read, but 0 at once when nothing was typed (the shell's Ctrl-C). */
+long keel_con_poll(void *buf, size_t len);
 
 /*
  * The echo server (servers/echo): @len bytes of @text there and back;

@@ -4,11 +4,11 @@ and what its basic operations cost.
 
 The boot and smp tables, each for both TCG modes and several hart counts:
 
-- boot (issue 3): QEMU launch -> Keel's last core line ("core: bring-up
+- boot: QEMU launch -> Keel's last core line ("core: bring-up
   done"), next to the floor payload (tests/bench/floor.S: OpenSBI, then
   one line). Keel's own figure ("in N us") and that line's "[s.us]" stamp
   (time CSR since reset) are recorded as well.
-- smp (issue 4): QEMU launch -> Keel's "smp: brought up N of N harts",
+- smp: QEMU launch -> Keel's "smp: brought up N of N harts",
   next to the SMP floor (tests/bench/floor_smp.S: every hart started
   through HSM and checked in, then "floor: all N harts up"). Both must
   say every hart is up, or the boot counts as failed. Per-hart figures
@@ -18,19 +18,18 @@ The boot and smp tables, each for both TCG modes and several hart counts:
 
 The ipc, spawn and ready tables, in the modes each names:
 
-- ipc (issue 5): what tests/user/ipc_bench measures, run as init: a null
+- ipc: what tests/user/ipc_bench measures, run as init: a null
   system call, an IPC call + reply round trip, a notification signal +
   wait round trip. On one hart under -icount shift=0, where 1 ns of
   virtual time is one instruction, so the program's SYS_time_ns deltas
-  count instructions (-icount shift=0 hangs SMP bring-up here, DESIGN.md
-  8); and under default TCG on 1 and 4 harts (--ipc-harts), in time CSR
+  count instructions (-icount shift=0 hangs SMP bring-up here); and under default TCG on 1 and 4 harts (--ipc-harts), in time CSR
   ticks (the timebase Keel logs: 10 MHz on virt, 100 ns a tick). On 4
   harts the core places the tasks (Keel has no affinity call):
   ipc_bench prints the hart of each task of a pair before and after its
   loop, and the table lists what it saw.
-- spawn (issue 5): the same boots' keel_spawn of /bin/nop (which exits at
+- spawn: the same boots' keel_spawn of /bin/nop (which exits at
   once) until keel_wait returns, per spawn, in instructions and ticks.
-- ready (issue 5): QEMU launch -> init's "init: ready" with the normal
+- ready: QEMU launch -> init's "init: ready" with the normal
   initramfs and build/disk.img (as 'ninja run' boots, the disk under
   snapshot=on), at 1, 8 and 128 harts (--ready-harts): default TCG below
   32 harts; from 32, thread=single (default TCG is slow and noisy there,
@@ -717,9 +716,9 @@ def bench(tmp):
     ap.add_argument("--ready-harts", default="1,8,128",
                     help="hart counts for the ready table (default 1,8,128)")
     ap.add_argument("--tables", default="boot,smp",
-                    help="boot (issue 3: the core's last line), smp (issue 4: every "
-                    "hart up), ipc (issue 5: instructions and ticks per IPC operation), "
-                    "spawn (issue 5: per spawn + exit + wait), ready (issue 5: QEMU "
+                    help="boot (the core's last line), smp (every "
+                    "hart up), ipc (instructions and ticks per IPC operation), "
+                    "spawn (per spawn + exit + wait), ready (QEMU "
                     "launch -> 'init: ready'); default boot,smp ('ninja bench' runs all)")
     ap.add_argument("--runs", type=int, default=5, help="boots of each kind per cell (default 5)")
     ap.add_argument("--modes", default="default,single",

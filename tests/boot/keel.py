@@ -28,7 +28,7 @@ LOG_DIR = os.path.join(BUILD, "test-logs")
 BOOT_TIMEOUT = 30  # s: one boot of a few harts on a 2-core CI machine
 BIG_BOOT_TIMEOUT = 120  # s: 32 harts and more
 
-# "[    0.038389] Keel version ..." (DESIGN.md section 6)
+# "[    0.038389] Keel version ..." (the log format: docs/boot.md)
 STAMP_RE = re.compile(r"^\[\s*(\d+)\.(\d{6})\] ")
 
 # The lines of a boot without an initramfs (it ends in "no initramfs"), in order.
@@ -48,6 +48,20 @@ MILESTONES = [
 
 # Facts the tests saw but do not assert; conftest.py prints them at the end.
 NOTES = []
+
+
+CSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def screen_line(raw):
+    """What a terminal shows of a console line that carries the shell's
+    editing (ESC [ sequences): the part after its last carriage return,
+    without the escape sequences. The shell redraws its whole line after
+    a CR, and the console server clears it (CR, ESC [ K) before someone
+    else's output (servers/console/console.c)."""
+    if "\x1b" not in raw:
+        return raw
+    return CSI_RE.sub("", raw.rsplit("\r", 1)[-1])
 
 
 def config(path=os.path.join(BUILD, "config.ninja")):
@@ -113,7 +127,7 @@ class Keel:
             self.partial += self.proc.before or ""
             self._reap()
             return None
-        line = self.proc.before.rstrip("\r")
+        line = screen_line(self.proc.before.rstrip("\r"))
         self.lines.append(line)
         return line
 

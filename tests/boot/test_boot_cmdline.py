@@ -1,5 +1,5 @@
 """The kernel command line (QEMU -append): what is too long is cut, what
-is malformed is reported and ignored, never fatal (DESIGN.md section 5)."""
+is malformed is reported and ignored, never fatal."""
 
 import pytest
 

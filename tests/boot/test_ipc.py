@@ -1,4 +1,4 @@
-"""IPC and handles (issue 5): tests/user/ipc_test runs from the shell and
+"""IPC and handles: tests/user/ipc_test runs from the shell and
 checks calls and replies, handle transfer both ways, rights (EDENIED),
 wrong handle types and calls only the caller could answer (kernel-side
 bounds), and that a server which dies or closes its endpoint makes a call

@@ -94,3 +94,24 @@ def test_sifive_u_brings_up_the_u54s_and_passes(keel):
     assert sorted(online.values()) == [1, 2, 3], k.why("secondaries' cpus: %s" % online)
     assert k.find(r"\] power: no poweroff device in the device tree; resetting instead$"), \
         k.why("no `power: no poweroff device ...` line")
+
+
+# Under QEMU's default multi-threaded TCG (one host thread per hart) and
+# no smp.timeout_ms=: the bring-up timeout grows with the hart count
+# (SMP_TIMEOUT_PER_HART_MS, core/kernel/smp.c), so every hart comes up.
+# 64 harts take about 25 s on a busy 2-core host; 128 up to 75 s, so that
+# one runs in `ninja stress` (the `stress` mark), not in `ninja test`.
+MANY_HARTS_TIMEOUT = 240  # s: the whole boot, firmware included
+
+
+@pytest.mark.parametrize("smp", [
+    64, pytest.param(128, marks=pytest.mark.stress)], ids=["smp64", "smp128"])
+def test_many_harts_default_timeout(keel, smp):
+    k = keel(smp=smp)
+    k.expect_line(r"\] smp: brought up \d+ of \d+ harts", MANY_HARTS_TIMEOUT)
+    k.expect_line(r"\] core: no initramfs; powering off$", MANY_HARTS_TIMEOUT)
+    problems = k.bringup_problems(smp)
+    assert not problems, k.why("; ".join(problems))
+    up = k.find(r"\] smp: brought up \d+ of \d+ harts in (\d+) us")
+    K.NOTES.append("-smp %d, default TCG, no smp.timeout_ms: all up in %.2f s"
+                   % (smp, int(up.group(1)) / 1e6))

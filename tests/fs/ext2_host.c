@@ -130,6 +130,18 @@ static const char *err_name(long err)
 		return "EDENIED";
 	case KEEL_EIO:
 		return "EIO";
+	case KEEL_EEXIST:
+		return "EEXIST";
+	case KEEL_ENOTEMPTY:
+		return "ENOTEMPTY";
+	case KEEL_EISDIR:
+		return "EISDIR";
+	case KEEL_ENOTDIR:
+		return "ENOTDIR";
+	case KEEL_ENOSPC:
+		return "ENOSPC";
+	case KEEL_EROFS:
+		return "EROFS";
 	}
 	return "E?";
 }

@@ -6,7 +6,7 @@
  * level it calls are stubs here. Each input is the bootargs string (up to
  * its first NUL, in a buffer of exactly its own size so ASan sees any
  * read past the end). On top of "no crash" it checks what the parser
- * promises (cmdline.h, DESIGN.md section 5):
+ * promises (cmdline.h):
  *   - every value it keeps is within its documented range; the console
  *     level it sets is a level from 0 to 8;
  *   - init gets at most CMDLINE_MAX_INIT_ARGS words and _ENVS words;

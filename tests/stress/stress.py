@@ -18,7 +18,7 @@ MTTCG_MAX_HARTS harts and single above. Under mttcg many emulated harts
 on a 2-core host are slow and erratic (128 harts: 15-20 s to boot, the
 self-tests far longer) but the boot hart is OpenSBI's lottery; under
 thread=single 128 harts boot in about a second and the boot hart is
-always hart 0 (DESIGN.md section 8).
+always hart 0.
 
     ./configure && ninja && ninja stress
     STRESS_RUNS=1 ninja stress
