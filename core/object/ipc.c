@@ -701,6 +701,42 @@ unsigned long ipc_notif_wait(struct kobj *o)
 
 /* --- the fast path -------------------------------------------------------- */
 
+/* --- the register codec: one message in a1-a6, for the slow and fast paths --- */
+
+void ipc_words_from_frame(const struct trap_frame *tf, struct ipc_msg *m)
+{
+	m->label = tf_arg(tf, 2);
+	for (int i = 0; i < IPC_WORDS; i++)
+		m->w[i] = tf_arg(tf, 3 + i);
+	m->xfer = NULL;
+	m->xfer_rights = 0;
+}
+
+long ipc_msg_from_frame(const struct trap_frame *tf, struct ipc_msg *m)
+{
+	long h = (long)tf_arg(tf, 7);
+
+	ipc_words_from_frame(tf, m);
+	if (h == KEEL_HANDLE_NONE)
+		return 0;
+	return handle_take(h, &m->xfer, &m->xfer_rights);
+}
+
+void ipc_msg_to_frame(struct trap_frame *tf, struct task *t, const struct ipc_msg *m)
+{
+	long h = KEEL_HANDLE_NONE;
+
+	if (m->xfer) {
+		h = handle_install(t, m->xfer, m->xfer_rights);
+		if (h < 0)
+			h = KEEL_HANDLE_NONE;	/* no room: the handle is dropped */
+	}
+	tf_arg(tf, 2) = m->label;
+	for (int i = 0; i < IPC_WORDS; i++)
+		tf_arg(tf, 3 + i) = m->w[i];
+	tf_arg(tf, 7) = (unsigned long)h;
+}
+
 /*
  * ipc_call and ipc_reply_recv in their common case, straight from the
  * trap frame to the partner and its hart, without the generic layers:
@@ -740,11 +776,7 @@ static bool fast_partner(struct task *t, unsigned int cpu)
 /* ipc_lock held: the message in the frame's a1-a5, for @to. */
 static void fast_deliver(struct trap_frame *tf, struct task *to)
 {
-	to->ipc.msg.label = FA(2);
-	for (int i = 0; i < IPC_WORDS; i++)
-		to->ipc.msg.w[i] = FA(3 + i);
-	to->ipc.msg.xfer = NULL;
-	to->ipc.msg.xfer_rights = 0;
+	ipc_words_from_frame(tf, &to->ipc.msg);
 }
 
 /*
@@ -768,17 +800,8 @@ static void fast_result(struct trap_frame *tf, struct task *me, long ret)
 	me->ipc.msg.xfer = NULL;
 	spin_unlock(&ipc_lock);
 	FA(1) = (unsigned long)ret;
-	if (ret < 0)
-		return;
-	FA(2) = m.label;
-	for (int i = 0; i < IPC_WORDS; i++)
-		FA(3 + i) = m.w[i];
-	FA(7) = (unsigned long)KEEL_HANDLE_NONE;
-	if (m.xfer) {
-		int h = handle_install(me, m.xfer, m.xfer_rights);
-
-		FA(7) = (unsigned long)(h < 0 ? KEEL_HANDLE_NONE : h);
-	}
+	if (ret >= 0)
+		ipc_msg_to_frame(tf, me, &m);
 }
 
 bool ipc_fast(struct trap_frame *tf, unsigned long nr)

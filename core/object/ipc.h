@@ -47,4 +47,17 @@ struct trap_frame;
  */
 bool ipc_fast(struct trap_frame *tf, unsigned long nr);
 
+struct trap_frame;
+/*
+ * The one register codec of a message: label in a1, IPC_WORDS words in
+ * a2-a5, a handle number in a6 (KEEL_HANDLE_NONE for none).
+ * ipc_words_from_frame: label and words, no handle. ipc_msg_from_frame:
+ * with the handle, whose reference it takes (it needs KEEL_R_TRANSFER).
+ * ipc_msg_to_frame: into @tf for task @t; a handle gets a slot in @t's
+ * table (a6), or is dropped (-1) when the table is full.
+ */
+void ipc_words_from_frame(const struct trap_frame *tf, struct ipc_msg *m);
+long __must_check ipc_msg_from_frame(const struct trap_frame *tf, struct ipc_msg *m);
+void ipc_msg_to_frame(struct trap_frame *tf, struct task *t, const struct ipc_msg *m);
+
 #endif

@@ -37,37 +37,6 @@ SYSCALL_DEFINE0(notif_create)
 	return ipc_notif_create();
 }
 
-/* A message from the caller's registers: label in a1, words in a2-a5, a handle in a6. */
-static long sys_msg_in(struct trap_frame *tf, struct ipc_msg *m)
-{
-	long h = (long)tf_arg(tf, 7);
-
-	m->label = tf_arg(tf, 2);
-	for (int i = 0; i < IPC_WORDS; i++)
-		m->w[i] = tf_arg(tf, 3 + i);
-	m->xfer = NULL;
-	m->xfer_rights = 0;
-	if (h == KEEL_HANDLE_NONE)
-		return 0;
-	return handle_take(h, &m->xfer, &m->xfer_rights);
-}
-
-/* A message to the caller's registers; a handle in it gets a slot (a6, or -1). */
-static void sys_msg_out(struct trap_frame *tf, struct ipc_msg *m)
-{
-	long h = KEEL_HANDLE_NONE;
-
-	if (m->xfer) {
-		h = handle_install(task_current(), m->xfer, m->xfer_rights);
-		if (h < 0)
-			h = KEEL_HANDLE_NONE;	/* no room: the handle is dropped */
-	}
-	tf_arg(tf, 2) = m->label;
-	for (int i = 0; i < IPC_WORDS; i++)
-		tf_arg(tf, 3 + i) = m->w[i];
-	tf_arg(tf, 7) = (unsigned long)h;
-}
-
 /* call, reply and reply_recv: send from the registers, then maybe receive into them. */
 static long sys_ipc(struct trap_frame *tf, unsigned long nr)
 {
@@ -86,7 +55,7 @@ static long sys_ipc(struct trap_frame *tf, unsigned long nr)
 		memset(&m, 0, sizeof(m));
 		ret = ipc_recv(ep, &m);
 	} else {
-		ret = sys_msg_in(tf, &m);
+		ret = ipc_msg_from_frame(tf, &m);
 		if (ret)
 			return ret;
 		if (nr == SYS_ipc_call)
@@ -97,7 +66,7 @@ static long sys_ipc(struct trap_frame *tf, unsigned long nr)
 			ret = ipc_reply_recv(ep, &m);
 	}
 	if (ret >= 0)
-		sys_msg_out(tf, &m);
+		ipc_msg_to_frame(tf, task_current(), &m);
 	return ret;
 }
 
@@ -130,7 +99,7 @@ SYSCALL_DEFINE_FRAME(ipc_recv_timeout)
 	us = MIN(us, 3600ULL * 1000000);
 	ret = ipc_recv_until(ep, &m, riscv_rdtime() + us * hz / 1000000 + 1);
 	if (ret >= 0)
-		sys_msg_out(tf, &m);
+		ipc_msg_to_frame(tf, task_current(), &m);
 	return ret;
 }
 
