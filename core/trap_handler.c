@@ -1,6 +1,6 @@
 /*
- * trap_handler.c - what happens on a trap: a system call goes to the
- * syscall table, the timer tick to the scheduler, an IPI to its
+ * trap_handler.c - what happens on a trap (but a system call, which
+ * arch/trap_entry.S hands to syscall_entry() itself): the timer tick to the scheduler, an IPI to its
  * handler, a device interrupt to the PLIC; a fault in user mode kills
  * the task with a report; an exception in the kernel is fatal and is
  * reported with its cause by name, sepc, stval and every register before
@@ -26,6 +26,13 @@ void trap_init_hart(void)
 {
 	csr_write(stvec, trap_entry);
 	csr_write(sscratch, 0);
+	/*
+	 * Keel keeps no FPU state (user programs are lp64 soft-float, the
+	 * core never uses it): FS = Off, so an FP instruction is an illegal
+	 * instruction rather than a way to read another task's registers.
+	 * exec copies this sstatus into every user frame.
+	 */
+	csr_clear(sstatus, SSTATUS_FS);
 	csr_set(sie, SIE_STIE | SIE_SSIE);
 	plic_init_hart();
 }
@@ -76,12 +83,7 @@ void trap_handler(struct trap_frame *tf)
 	if (!(tf->scause & SCAUSE_INTERRUPT)) {
 		if (tf->sstatus & SSTATUS_SPP)
 			trap_die(tf);		/* the kernel's own fault */
-		if (code == EXC_ECALL_U)
-			syscall_handle(tf);
-		else
-			syscall_user_fault(tf);	/* the task dies alone */
-		sched_preempt_check();
-		return;
+		syscall_user_fault(tf);	/* the task dies alone; ecalls go to syscall_entry */
 	}
 
 	switch (code) {
