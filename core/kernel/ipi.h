@@ -15,6 +15,8 @@
 
 /* Any hart: raise @bits on @cpu (or every cpu in @m) and interrupt it. */
 void ipi_send(unsigned int cpu, unsigned long bits);
+/* IPIs sent since boot, every hart together (a debug counter: meminfo). */
+unsigned long ipi_sent_count(void);
 void ipi_send_mask(const struct cpumask *m, unsigned long bits);
 /* A cpu going offline: run the cross-calls queued for it, drop its IPI bits. */
 void ipi_cpu_down(void);

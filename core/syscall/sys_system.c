@@ -8,6 +8,7 @@
 #include "arch/cpu.h"
 #include "arch/riscv.h"
 #include "exec/initrd.h"
+#include "kernel/ipi.h"
 #include "kernel/smp.h"
 #include "kernel/task.h"
 #include "kernel/timer.h"
@@ -72,6 +73,7 @@ SYSCALL_DEFINE1(meminfo, uintptr_t, uinfo)
 		.total = pmem_total_pages() * PAGE_SIZE,
 		.free = pmem_free_pages() * PAGE_SIZE,
 		.page_size = PAGE_SIZE,
+		.ipis_sent = ipi_sent_count(),
 	};
 
 	return copy_to_user(sys_as(), uinfo, &m, sizeof(m)) ? -KEEL_EINVAL : 0;

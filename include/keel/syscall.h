@@ -105,6 +105,7 @@ struct keel_hart {
 struct keel_meminfo {
 	unsigned long total, free;	/* bytes of RAM the core manages, and free now */
 	unsigned long page_size;
+	unsigned long ipis_sent;	/* debug: IPIs the core has sent since boot, all harts */
 };
 
 /* One SYS_initrd_list entry. */

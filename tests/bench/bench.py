@@ -111,7 +111,11 @@ TIMEBASE_RE = re.compile(rb"timebase (\d+) Hz")
 IPC_APPEND = "rdinit=/bin/ipc_bench"
 IPC_ICOUNT = ["-icount", "shift=0"]
 # ipc_bench's figures, by the table that shows them.
-IPC_OPS = ("null_syscall", "ipc_call_reply", "notif_signal_wait")
+IPC_OPS = ("null_syscall", "ipc_call_reply", "notif_signal_wait",
+           "ipc_call_reply_xhart", "notif_signal_wait_xhart")
+# ipc_bench prints the _xhart ops (the pair pinned to two harts) only on 2+ harts.
+IPC_OPTIONAL = ("ipc_call_reply_xhart", "notif_signal_wait_xhart")
+IPIS_RE = re.compile(rb"^ipc_bench: ipis (\w+) (\d+) over (\d+)\r?$", re.M)
 SPAWN_OPS = ("spawn_wait",)
 READY_LINE = b"init: ready"
 KEEL_RUN_INIT_RE = re.compile(rb"\[\s*(\d+)\.(\d+)\]\s*Run /\S* as init process")
@@ -381,7 +385,7 @@ def parse_ipc(out):
     Keel logged or None). Every op of IPC_OPS and SPAWN_OPS must be there."""
     found = {m.group(1).decode(): (int(m.group(2)), int(m.group(3)))
              for m in IPC_RE.finditer(out)}
-    missing = [op for op in (*IPC_OPS, *SPAWN_OPS) if op not in found]
+    missing = [op for op in (*IPC_OPS, *SPAWN_OPS) if op not in found and op not in IPC_OPTIONAL]
     if missing:
         raise BootFailure("no 'ipc_bench: <name> <ns per op> over <ops>' line for "
                           + ", ".join(missing), out)
@@ -390,7 +394,9 @@ def parse_ipc(out):
                                    [int(m.group(5)), int(m.group(6))])
              for m in IPC_HARTS_RE.finditer(out)}
     tb = TIMEBASE_RE.search(out)
-    return found, where, tb and int(tb.group(1))
+    ipis = {m.group(1).decode(): int(m.group(2)) / max(int(m.group(3)), 1)
+            for m in IPIS_RE.finditer(out)}
+    return found, where, tb and int(tb.group(1)), ipis
 
 
 def parse_ready(out, n):
@@ -444,12 +450,12 @@ def print_placement(results, ops):
 def print_ipc_table(results):
     groups = "".join(f"  {r['mode'] + ' ' + str(r['harts']) + 'h ' + UNIT_SHORT[r['unit']]:>19}"
                      for r in results)
-    head = f"{'operation':<20}" + "".join(f"  {'min':>9} {'median':>9}" for _ in results)
-    print(f"{'':<20}" + groups)
+    head = f"{'operation':<24}" + "".join(f"  {'min':>9} {'median':>9}" for _ in results)
+    print(f"{'':<24}" + groups)
     print(head)
     print("-" * len(head))
     for op in IPC_OPS:
-        row = f"{op:<20}"
+        row = f"{op:<24}"
         for r in results:
             v = r.get(op)
             row += (f"  {fmt_op(v and v['min'], r['unit']):>9} "
@@ -458,7 +464,18 @@ def print_ipc_table(results):
     print("(per operation: instructions under -icount shift=0 (1 ns of virtual time is one\n"
           " instruction), else time CSR ticks (10 MHz on virt: a tick is 100 ns) under\n"
           " default TCG; null_syscall is getpid, ipc_call_reply a call and the server's\n"
-          " reply_recv, notif_signal_wait a signal and the wait for the partner's answer)")
+          " reply_recv, notif_signal_wait a signal and the wait for the partner's answer;\n"
+          " _xhart: the same with the pair pinned to two harts (SYS_hart_pin), 2+ harts only)")
+    print()
+    print(f"{'IPIs per op':<24}" + "".join(
+        f"  {r['mode'] + ' ' + str(r['harts']) + 'h':>14}" for r in results))
+    for op in IPC_OPS[1:]:
+        row = f"{op:<24}"
+        for r in results:
+            v = r.get("ipis_per_op", {}).get(op)
+            row += f"  {('-' if not v else format(v['median'], '.2f')):>14}"
+        print(row)
+    print("(IPIs the core sent per round trip, median: meminfo's ipis_sent counter)")
     print_placement(results, IPC_OPS)
 
 
@@ -614,18 +631,21 @@ class Run:
         unit = "instructions" if mode == "icount" else "ticks"
         ns = {op: [] for op in (*IPC_OPS, *SPAWN_OPS)}
         ops = {op: [] for op in ns}
-        placement, timebase = {}, None
+        placement, timebase, ipis = {}, None, {op: [] for op in IPC_OPS}
         for run in range(runs):
             label = f"{table}-{mode}-{n}h-run{run + 1}"
             try:
                 _, _, out = boot(argv, IPC_LINE, self.timeout)
-                found, where, hz = parse_ipc(out)
+                found, where, hz, ipi = parse_ipc(out)
                 if unit == "ticks" and not hz:
                     raise BootFailure("no 'timebase N Hz' in Keel's log", out)
             except BootFailure as e:
                 self.failed(table, mode, n, run, label, argv, e)
                 continue
             timebase = timebase or hz
+            for op, per_op in ipi.items():
+                if op in ipis:
+                    ipis[op].append(round(per_op, 3))
             for op, (per_op, count) in found.items():
                 if op in ns:
                     ns[op].append(per_op)
@@ -649,6 +669,7 @@ class Run:
                 cell["samples"][op] = values
                 cell[op] = summary(values)
             cells.append(cell)
+        cells[0]["ipis_per_op"] = {op: summary(v) for op, v in ipis.items()}
         print(f"bench: {table:<4} {mode:<7} {n:>4} harts: " + ", ".join(
             f"{op} {fmt_op(c[op] and c[op]['median'], unit)}"
             for c, names in zip(cells, (IPC_OPS, SPAWN_OPS)) for op in names), flush=True)
@@ -871,7 +892,10 @@ def bench(tmp):
     #    (how many ops each boot's loop did), "placement": {op: [{"client":
     #    [hartid before, after], "partner": "server" or "waiter",
     #    "partner_harts": [before, after]}, one a boot]}}
-    # for op in "null_syscall", "ipc_call_reply", "notif_signal_wait".
+    # for op in "null_syscall", "ipc_call_reply", "notif_signal_wait" and, on
+    # 2+ harts, "ipc_call_reply_xhart", "notif_signal_wait_xhart" (the pair
+    # pinned to two harts); "ipis_per_op": {op: {"min", "median", "max"}}:
+    # IPIs the core sent per round trip (meminfo's ipis_sent).
     # "spawn_results": the same cells (same boots) for op "spawn_wait".
     # "ready_results": one entry per --ready-harts count:
     #   {"mode", "harts", "runs", "timeout_s", "qemu_args",
