@@ -51,7 +51,7 @@ output is saved under --logs.
 
     tests/bench/bench.py [--harts 1,8,32,128] [--smp-harts 1,8,32,64,128]
                          [--ipc-harts 1,4] [--ready-harts 1,8,128]
-                         [--runs 5] [--quick] [--tables boot,smp,ipc,spawn,ready]
+                         [--runs 5] [--quick] [--tables boot,smp,ipc,spawn,ready,size]
                          [--modes default,single] [--out build/bench.json]
 
 --modes applies to the boot and smp tables; ipc, spawn and ready pick
@@ -311,8 +311,14 @@ TABLES = {
                      ("harts_up", "smp_us", "stamp_s", "stamp_banner_s", "stamp_dt_s",
                       "stamp_smp_init_s"))},
 }
-# Tables run by Run.ipc_bench_cells() and Run.ready_cell(), not by Run.cell().
-OTHER_TABLES = ("ipc", "spawn", "ready")
+# Tables run by Run.ipc_bench_cells(), Run.ready_cell() and size_cell(), not by Run.cell().
+OTHER_TABLES = ("ipc", "spawn", "ready", "size")
+# The core's sections the size table reports, and issue 13's targets (release build).
+SIZE_SECTIONS = (".text", ".rodata", ".data", ".bss")
+SIZE_TARGETS = {".text": 48 * 1024, ".rodata": 12 * 1024}
+# seL4's IPC round trip (call + reply_recv fastpath) on QEMU virt, in
+# instructions, for the picture (docs/testing.md).
+SEL4_IPC = 708
 # Tables filled by the same boots of ipc_bench (Run.ipc_bench_cells()).
 IPC_BENCH_TABLES = ("ipc", "spawn")
 # Sample lists that are labels, not figures: no min/median/max for them.
@@ -513,6 +519,85 @@ def print_ready_table(results):
     print("(seconds from QEMU launch to 'init: ready', normal initramfs and disk; core s and\n"
           " /init s are the [s.us] stamps of 'core: bring-up done' and 'Run /init as init\n"
           " process', medians; runs: boots that got there)")
+
+
+def size_cell(cross, elf, image, mode):
+    """The size table's one row: the sections of @elf (the build's
+    keel.elf) and the size of @image, for build @mode."""
+    try:
+        r = subprocess.run([f"{cross}size", "-A", str(elf)], capture_output=True, text=True,
+                           timeout=60, check=True)
+    except (OSError, subprocess.SubprocessError) as e:
+        sys.exit(f"bench: {cross}size -A {elf}: {e}")
+    sections = {}
+    for line in r.stdout.splitlines():
+        f = line.split()
+        if len(f) >= 2 and f[0] in SIZE_SECTIONS:
+            sections[f[0]] = int(f[1])
+    return {"mode": mode, "elf": str(elf), "image": str(image),
+            "sections": sections, "image_bytes": image.stat().st_size,
+            "targets": SIZE_TARGETS}
+
+
+def print_size_table(results):
+    head = (f"{'build':<8}" + "".join(f"{s:>10}" for s in SIZE_SECTIONS) + f"{'Image':>10}")
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        print(f"{r['mode']:<8}" + "".join(f"{r['sections'].get(s, 0):>10}" for s in SIZE_SECTIONS)
+              + f"{r['image_bytes']:>10}")
+    targets = ", ".join(f"{s} <= {v // 1024} KiB" for s, v in SIZE_TARGETS.items())
+    print(f"(bytes; sections of build/keel.elf, Image = build/Image; issue 13's targets\n"
+          f" for the release build: {targets})")
+
+
+def draw_svg(doc, path):
+    """build/bench.svg: all-harts-up time against hart count (Keel and the
+    SMP floor, both TCG modes) and the IPC figures next to seL4's. Skipped,
+    with a line, without python3-matplotlib."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("bench: no matplotlib (Debian: python3-matplotlib); no picture drawn")
+        return
+    fig, (up, ipc) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for mode, style in (("default", "-"), ("single", "--")):
+        rows = [r for r in doc["smp_results"] if r["mode"] == mode]
+        for kind, marker in (("keel", "o"), ("floor", "s")):
+            pts = [(r["harts"], r[kind]["wall_s"]["min"]) for r in rows
+                   if r[kind]["wall_s"]]
+            if pts:
+                up.plot(*zip(*pts), style, marker=marker,
+                        label=f"{'Keel' if kind == 'keel' else 'firmware floor'}, {mode} TCG")
+    up.set_xscale("log", base=2)
+    up.set_yscale("log")
+    up.set_xlabel("harts")
+    up.set_ylabel("QEMU launch -> all harts up, s (min)")
+    up.set_title("all harts up")
+    up.legend(fontsize=8)
+    cells = [r for r in doc["ipc_results"] if r["unit"] == "instructions"]
+    names, values = [], []
+    if cells:
+        for op in ("null_syscall", "ipc_call_reply", "notif_signal_wait"):
+            v = cells[0].get(op)
+            if v:
+                names.append(op.replace("_", " "))
+                values.append(v["median"])
+    names.append("seL4 IPC\nround trip")
+    values.append(SEL4_IPC)
+    bars = ipc.bar(names, values, color=["C0"] * (len(values) - 1) + ["C3"])
+    for b, v in zip(bars, values):
+        ipc.annotate(f"{int(v)}", (b.get_x() + b.get_width() / 2, v), ha="center",
+                     va="bottom", fontsize=8)
+    ipc.set_ylabel("instructions (-icount shift=0, 1 hart)")
+    ipc.set_title("Keel " + doc.get("build_mode", "") + " per operation, seL4 for scale")
+    ipc.tick_params(axis="x", labelsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    print(f"bench: drew {path}")
 
 
 def on_sigterm(signum, frame):
@@ -752,6 +837,10 @@ def bench(tmp):
     ap.add_argument("--logs", default=str(BUILD / "bench-logs"),
                     help="where a failed boot's output goes (default build/bench-logs)")
     ap.add_argument("--image", default=str(BUILD / "Image"), help="Keel image")
+    ap.add_argument("--elf", default=str(BUILD / "keel.elf"),
+                    help="the core's ELF, for the size table")
+    ap.add_argument("--svg", default=str(BUILD / "bench.svg"),
+                    help="the pictures (needs matplotlib); '' for none")
     ap.add_argument("--initramfs", default=str(BUILD / "initramfs.cpio"),
                     help="initramfs with /bin/ipc_bench and /bin/nop (ipc, spawn, ready)")
     ap.add_argument("--disk", default=str(BUILD / "disk.img"),
@@ -797,6 +886,8 @@ def bench(tmp):
         wanted |= {"keel", "initramfs"}
     if "ready" in tables:
         wanted |= {"keel", "initramfs", "disk"}
+    if "size" in tables:
+        wanted |= {"keel"}
     originals = {key: Path(path) for key, path in
                  (("floor", args.floor), ("floor_smp", args.floor_smp), ("keel", args.image),
                   ("initramfs", args.initramfs), ("disk", args.disk))
@@ -837,6 +928,10 @@ def bench(tmp):
                 if "spawn" in tables:
                     done["spawn"].append(spawn)
             continue
+        if table == "size":
+            done["size"].append(size_cell(conf.get("cross", ""), Path(args.elf),
+                                          originals["keel"], conf.get("mode", "?")))
+            continue
         if table == "ready":
             for n in ready_harts:
                 done["ready"].append(run.ready_cell(n, args.runs))
@@ -860,6 +955,9 @@ def bench(tmp):
     if "ready" in tables:
         print("\nready: QEMU launch -> 'init: ready'")
         print_ready_table(done["ready"])
+    if "size" in tables:
+        print("\nsize: the core and the Image")
+        print_size_table(done["size"])
 
     # The JSON: run metadata (date, host, QEMU, OpenSBI, payloads, params),
     # then "results" (the boot table) and "smp_results" (the smp table), one
@@ -897,6 +995,9 @@ def bench(tmp):
     # pinned to two harts); "ipis_per_op": {op: {"min", "median", "max"}}:
     # IPIs the core sent per round trip (meminfo's ipis_sent).
     # "spawn_results": the same cells (same boots) for op "spawn_wait".
+    # "size_results": [{"mode" (the build's: release or debug), "elf", "image",
+    #   "sections": {".text", ".rodata", ".data", ".bss": bytes}, "image_bytes",
+    #   "targets": {".text", ".rodata": bytes}}]; "build_mode": config.ninja's mode.
     # "ready_results": one entry per --ready-harts count:
     #   {"mode", "harts", "runs", "timeout_s", "qemu_args",
     #    "keel": {"samples": {"wall_s", "boot_hart", "harts_up", "stamp_s",
@@ -941,6 +1042,8 @@ def bench(tmp):
         "ipc_results": done["ipc"],
         "spawn_results": done["spawn"],
         "ready_results": done["ready"],
+        "size_results": done["size"],
+        "build_mode": conf.get("mode"),
         "failures": run.failures,
     }
     out = Path(args.out)
@@ -948,6 +1051,8 @@ def bench(tmp):
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(json.dumps(doc, indent=1) + "\n")
     tmp.replace(out)
+    if args.svg:
+        draw_svg(doc, Path(args.svg))
     print(f"bench: wrote {out} after {doc['duration_s']:.0f} s"
           + (f"; {len(run.failures)} boot(s) failed, logs in {logdir}" if run.failures else ""))
     return 1 if run.failures else 0
