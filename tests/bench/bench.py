@@ -16,7 +16,7 @@ The boot and smp tables, each for both TCG modes and several hart counts:
   the stamps of Keel's banner, first dt line, smp_init start and
   "brought up" line show where its time goes.
 
-The ipc, spawn and ready tables, in the modes each names:
+The ipc, spawn, ready, irq and size tables, in the modes each names:
 
 - ipc (issue 5): what tests/user/ipc_bench measures, run as init: a null
   system call, an IPC call + reply round trip, a notification signal +
@@ -36,6 +36,17 @@ The ipc, spawn and ready tables, in the modes each names:
   32 harts; from 32, thread=single (default TCG is slow and noisy there,
   see below), at most 3 runs, and a 600 s timeout.
 
+- irq (issue 13): tests/user/irq_bench as init on one hart under
+  -icount shift=0 -rtc clock=vm: instructions from QEMU virt's goldfish
+  RTC raising its alarm interrupt to the user-level driver's
+  notification wait returning (it reads the RTC at once).
+- size (issue 13): .text, .rodata, .data, .bss of build/keel.elf and the
+  size of build/Image, for the build configure made (release or debug).
+
+ipc also pins the pair to two harts on 2+ harts (the _xhart ops) and
+counts the IPIs per round trip. build/bench.svg (matplotlib) draws the
+smp table against the floor and the ipc and irq figures next to seL4's.
+
 Times are read on a monotonic clock as QEMU's output arrives. Floor and
 Keel boots are interleaved (ABBA order) so that host noise hits both.
 
@@ -51,7 +62,7 @@ output is saved under --logs.
 
     tests/bench/bench.py [--harts 1,8,32,128] [--smp-harts 1,8,32,64,128]
                          [--ipc-harts 1,4] [--ready-harts 1,8,128]
-                         [--runs 5] [--quick] [--tables boot,smp,ipc,spawn,ready,size]
+                         [--runs 5] [--quick] [--tables boot,smp,ipc,spawn,ready,size,irq]
                          [--modes default,single] [--out build/bench.json]
 
 --modes applies to the boot and smp tables; ipc, spawn and ready pick
@@ -312,7 +323,15 @@ TABLES = {
                       "stamp_smp_init_s"))},
 }
 # Tables run by Run.ipc_bench_cells(), Run.ready_cell() and size_cell(), not by Run.cell().
-OTHER_TABLES = ("ipc", "spawn", "ready", "size")
+OTHER_TABLES = ("ipc", "spawn", "ready", "size", "irq")
+# The irq table: tests/user/irq_bench as init, QEMU virt's goldfish RTC
+# (its alarm, in virtual time) as the device.
+IRQ_LINE = b"irq_bench: done"
+IRQ_RE = re.compile(rb"^irq_bench: (irq_to_user\w*) (\d+) over (\d+)\r?$", re.M)
+IRQ_APPEND = "rdinit=/bin/irq_bench -- reg=0x101000,0x1000 irq=11"
+IRQ_QEMU = ["-icount", "shift=0,sleep=off", "-rtc", "clock=vm"]
+# seL4's interrupt latency on the HiFive Unleashed, cycles (issue 13).
+SEL4_IRQ = 798
 # The core's sections the size table reports, and issue 13's targets (release build).
 SIZE_SECTIONS = (".text", ".rodata", ".data", ".bss")
 SIZE_TARGETS = {".text": 48 * 1024, ".rodata": 12 * 1024}
@@ -539,6 +558,24 @@ def size_cell(cross, elf, image, mode):
             "targets": SIZE_TARGETS}
 
 
+def print_irq_table(results):
+    head = f"{'mode':<8}{'harts':>6}  {'median':>8} {'min':>8} {'max':>8} {'runs':>5}"
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        s = r["samples"]
+        med = statistics.median(s["irq_to_user"]) if s["irq_to_user"] else None
+        lo = min(s["irq_to_user_min"]) if s["irq_to_user_min"] else None
+        hi = max(s["irq_to_user_max"]) if s["irq_to_user_max"] else None
+        print(f"{r['mode']:<8}{r['harts']:>6}  {fmt_op(med, 'instructions'):>8} "
+              f"{fmt_op(lo, 'instructions'):>8} {fmt_op(hi, 'instructions'):>8} "
+              f"{len(s['irq_to_user']):>5}")
+    print(f"(instructions from the goldfish RTC's alarm raising its line to its user-level\n"
+          f" driver reading the RTC after its notification wait returned: tests/user/irq_bench,\n"
+          f" -icount shift=0,sleep=off -rtc clock=vm, 1 hart; each run's median of its rounds, then the\n"
+          f" median of the runs; seL4: {SEL4_IRQ} cycles on the HiFive Unleashed)")
+
+
 def print_size_table(results):
     head = (f"{'build':<8}" + "".join(f"{s:>10}" for s in SIZE_SECTIONS) + f"{'Image':>10}")
     print(head)
@@ -587,7 +624,13 @@ def draw_svg(doc, path):
                 values.append(v["median"])
     names.append("seL4 IPC\nround trip")
     values.append(SEL4_IPC)
-    bars = ipc.bar(names, values, color=["C0"] * (len(values) - 1) + ["C3"])
+    colors = ["C0"] * (len(values) - 1) + ["C3"]
+    irq = [r["irq_to_user"] for r in doc.get("irq_results", []) if r.get("irq_to_user")]
+    if irq:
+        names += ["irq to user", "seL4 irq\n(cycles, HiFive)"]
+        values += [irq[0]["median"], SEL4_IRQ]
+        colors += ["C0", "C3"]
+    bars = ipc.bar(names, values, color=colors)
     for b, v in zip(bars, values):
         ipc.annotate(f"{int(v)}", (b.get_x() + b.get_width() / 2, v), ha="center",
                      va="bottom", fontsize=8)
@@ -799,6 +842,32 @@ class Run:
         return {"mode": mode, "harts": n, "runs": runs, "timeout_s": timeout,
                 "qemu_args": self.shown(argv)[1:], "keel": keel}
 
+    def irq_cell(self, runs):
+        """Boots Keel @runs times on one hart with irq_bench as init; the irq table's row."""
+        append = f"{self.append} {IRQ_APPEND}".strip()
+        argv = (self.base + ["-smp", "1"] + IRQ_QEMU +
+                ["-kernel", str(self.payloads["keel"]),
+                 "-initrd", str(self.payloads["initramfs"]), "-append", append])
+        raw = {"irq_to_user": [], "irq_to_user_min": [], "irq_to_user_max": []}
+        for run in range(runs):
+            label = f"irq-icount-1h-run{run + 1}"
+            try:
+                _, _, out = boot(argv, IRQ_LINE, self.timeout)
+                found = {m.group(1).decode(): int(m.group(2)) for m in IRQ_RE.finditer(out)}
+                if set(found) != set(raw):
+                    raise BootFailure("no 'irq_bench: irq_to_user N over R' lines", out)
+            except BootFailure as e:
+                self.failed("irq", "icount", 1, run, label, argv, e)
+                continue
+            for name, v in found.items():
+                raw[name].append(v)
+        print(f"bench: irq  icount     1 harts: irq_to_user "
+              f"{fmt_op(raw['irq_to_user'] and statistics.median(raw['irq_to_user']), 'instructions')}",
+              flush=True)
+        return {"mode": "icount", "harts": 1, "unit": "instructions",
+                "qemu_args": self.shown(argv)[1:], "samples": raw,
+                "irq_to_user": summary(raw["irq_to_user"]), "sel4_cycles": SEL4_IRQ}
+
     def note_versions(self, key, out):
         if key == "keel" and self.keel_banner is None:
             b = KEEL_BANNER_RE.search(out)
@@ -839,8 +908,9 @@ def bench(tmp):
     ap.add_argument("--image", default=str(BUILD / "Image"), help="Keel image")
     ap.add_argument("--elf", default=str(BUILD / "keel.elf"),
                     help="the core's ELF, for the size table")
-    ap.add_argument("--svg", default=str(BUILD / "bench.svg"),
-                    help="the pictures (needs matplotlib); '' for none")
+    ap.add_argument("--svg", default="",
+                    help="draw the pictures there (needs matplotlib; 'ninja bench': "
+                    "build/bench.svg); default none")
     ap.add_argument("--initramfs", default=str(BUILD / "initramfs.cpio"),
                     help="initramfs with /bin/ipc_bench and /bin/nop (ipc, spawn, ready)")
     ap.add_argument("--disk", default=str(BUILD / "disk.img"),
@@ -888,6 +958,8 @@ def bench(tmp):
         wanted |= {"keel", "initramfs", "disk"}
     if "size" in tables:
         wanted |= {"keel"}
+    if "irq" in tables:
+        wanted |= {"keel", "initramfs"}
     originals = {key: Path(path) for key, path in
                  (("floor", args.floor), ("floor_smp", args.floor_smp), ("keel", args.image),
                   ("initramfs", args.initramfs), ("disk", args.disk))
@@ -928,6 +1000,9 @@ def bench(tmp):
                 if "spawn" in tables:
                     done["spawn"].append(spawn)
             continue
+        if table == "irq":
+            done["irq"].append(run.irq_cell(min(args.runs, 3)))
+            continue
         if table == "size":
             done["size"].append(size_cell(conf.get("cross", ""), Path(args.elf),
                                           originals["keel"], conf.get("mode", "?")))
@@ -955,6 +1030,9 @@ def bench(tmp):
     if "ready" in tables:
         print("\nready: QEMU launch -> 'init: ready'")
         print_ready_table(done["ready"])
+    if "irq" in tables:
+        print("\nirq: a device interrupt to its user-level driver (tests/user/irq_bench)")
+        print_irq_table(done["irq"])
     if "size" in tables:
         print("\nsize: the core and the Image")
         print_size_table(done["size"])
@@ -998,6 +1076,10 @@ def bench(tmp):
     # "size_results": [{"mode" (the build's: release or debug), "elf", "image",
     #   "sections": {".text", ".rodata", ".data", ".bss": bytes}, "image_bytes",
     #   "targets": {".text", ".rodata": bytes}}]; "build_mode": config.ninja's mode.
+    # "irq_results": [{"mode": "icount", "harts": 1, "unit": "instructions",
+    #   "qemu_args", "samples": {"irq_to_user", "irq_to_user_min",
+    #   "irq_to_user_max": [one a boot: the median, min and max of its rounds]},
+    #   "irq_to_user": {"min", "median", "max"} of the boots' medians, "sel4_cycles"}]
     # "ready_results": one entry per --ready-harts count:
     #   {"mode", "harts", "runs", "timeout_s", "qemu_args",
     #    "keel": {"samples": {"wall_s", "boot_hart", "harts_up", "stamp_s",
@@ -1043,6 +1125,7 @@ def bench(tmp):
         "spawn_results": done["spawn"],
         "ready_results": done["ready"],
         "size_results": done["size"],
+        "irq_results": done["irq"],
         "build_mode": conf.get("mode"),
         "failures": run.failures,
     }
