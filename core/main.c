@@ -181,6 +181,7 @@ void core_main(unsigned long boot_hartid, unsigned long fdt_pa)
 	vm_init();				/* Sv39 kernel map, nothing W+X */
 	as_init();				/* kernel half shared by user spaces */
 	plic_init();				/* device interrupts, if the DT has a PLIC */
+	trap_init();				/* the idle loop's interrupt hook */
 	trap_init_hart();			/* stvec, sie */
 	timer_init_hart();			/* the tick at timer.hz */
 	sched_init();				/* per-cpu run queues; this is swapper/0 */

@@ -22,6 +22,22 @@
 
 extern char trap_entry[];
 
+/*
+ * The idle loop's call after wfi, interrupts off: a device interrupt is
+ * served here as trap_handler() would, without the trap. Ticks and IPIs
+ * wait for the trap that comes when the idle loop enables interrupts.
+ */
+static void trap_idle_irq(void)
+{
+	if (csr_read(sip) & csr_read(sie) & SIE_SEIE)
+		plic_interrupt();
+}
+
+void trap_init(void)
+{
+	sched_set_idle_irq(trap_idle_irq);
+}
+
 void trap_init_hart(void)
 {
 	csr_write(stvec, trap_entry);

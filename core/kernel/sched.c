@@ -42,6 +42,12 @@ struct rq {
 
 static struct rq rqs[KEEL_MAX_CPUS];
 static struct cpumask sched_idle_mask;	/* atomic: cpus sleeping in their idle loop */
+static void (*sched_idle_irq)(void);	/* immutable after boot: see sched_set_idle_irq() */
+
+void sched_set_idle_irq(void (*fn)(void))
+{
+	sched_idle_irq = fn;
+}
 
 void sched_switch(struct context *from, struct context *to);
 static void sched_enqueue_on(struct task *t, unsigned int cpu);
@@ -308,12 +314,22 @@ void sched_yield(void)
 	schedule();
 }
 
-/* Where a waking task should go: an idle cpu it may use, else where it was. */
+/*
+ * Where a waking task should go: an idle cpu it may use, else where it
+ * was. Its own cpu first, if it may stay and that cpu is idle, or is
+ * this one with nothing but its idle task running (a device interrupt
+ * that woke a driver from idle): then no mask is built and no IPI sent.
+ * (A cpu in sched_idle_mask is online; this one runs, so it is too.)
+ */
 static unsigned int sched_select_cpu(struct task *t)
 {
 	struct cpumask ok, idle;
-	unsigned int cpu;
+	unsigned int cpu = t->cpu;
+	struct cpu *me = this_cpu();
 
+	if (cpumask_test(&t->affinity, cpu) &&
+	    (cpu == me->id ? me->current == me->idle && !me->dying : sched_cpu_idle(cpu)))
+		return cpu;
 	if (!cpumask_and(&ok, &t->affinity, &smp_online_mask))
 		return t->cpu;		/* nowhere online: leave it where it was */
 	if (cpumask_test(&ok, t->cpu) && sched_cpu_idle(t->cpu))
@@ -508,6 +524,9 @@ void sched_idle(void)
 			if (!sched_nr_ready(c->id) && !c->need_resched)
 				riscv_wfi();
 			cpumask_clear_atomic(&sched_idle_mask, c->id);
+			/* What woke us, served here without a trap frame (interrupts still off). */
+			if (sched_idle_irq)
+				sched_idle_irq();
 		}
 		local_irq_enable();
 		if (sched_nr_ready(c->id) || c->need_resched)
@@ -627,6 +646,13 @@ uint64_t sched_next_timeout(void)
 	struct rq *rq = &rqs[this_cpu()->id];
 	uint64_t next = UINT64_MAX;
 
+	/*
+	 * Only this cpu adds to its list (sched_block_until()), so an empty
+	 * list read without the lock stays empty until we add: no lock for
+	 * the common case, a switch with no timed wait anywhere here.
+	 */
+	if (!__atomic_load_n(&rq->timeouts, __ATOMIC_RELAXED))
+		return next;
 	spin_lock(&rq->lock);
 	for (struct task *t = rq->timeouts; t; t = t->timeout_next)
 		if (t->wake_at && t->wake_at < next)
