@@ -28,7 +28,14 @@ struct callq {
 	unsigned int head, tail;		/* guarded by lock */
 };
 
-static struct callq callqs[KEEL_MAX_CPUS];
+static struct callq *callqs;	/* one per possible cpu, from ipi_init(); immutable after */
+
+void ipi_init(void)
+{
+	callqs = smp_alloc_percpu(sizeof(*callqs), "cross-call queues");
+	for (unsigned int cpu = 0; cpu < smp_possible_cpus(); cpu++)
+		callqs[cpu].lock = (struct spinlock)SPINLOCK_INIT;
+}
 
 void ipi_for_each_hart_chunk(const struct cpumask *m,
 			     void (*fn)(unsigned long mask, unsigned long base, void *arg),

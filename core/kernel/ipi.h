@@ -14,6 +14,8 @@
 #define IPI_WAKE	(1UL << 3)	/* only end a wfi: a cross-call you wait for is done */
 
 /* Any hart: raise @bits on @cpu (or every cpu in @m) and interrupt it. */
+/* Boot hart, after vm_init(): the cross-call queues, sized from the tree. */
+void ipi_init(void);
 void ipi_send(unsigned int cpu, unsigned long bits);
 /* IPIs sent since boot, every hart together (a debug counter: meminfo). */
 unsigned long ipi_sent_count(void);

@@ -40,7 +40,7 @@ struct rq {
 	bool offline;			/* guarded by lock: its cpu is gone, queue elsewhere */
 };
 
-static struct rq rqs[KEEL_MAX_CPUS];
+static struct rq *rqs;	/* one per possible cpu, from sched_init(); immutable after */
 static struct cpumask sched_idle_mask;	/* atomic: cpus sleeping in their idle loop */
 static void (*sched_idle_irq)(void);	/* immutable after boot: see sched_set_idle_irq() */
 
@@ -127,7 +127,6 @@ static void sched_init_cpu(unsigned int cpu)
 	struct rq *rq = &rqs[cpu];
 
 	if (!c->idle) {
-		rq->lock = (struct spinlock)SPINLOCK_INIT;
 		c->idle = task_make_idle(cpu);
 	} else {
 		/* Back from hotplug: the old idle context ended in hart_stop. */
@@ -144,6 +143,9 @@ static void sched_init_cpu(unsigned int cpu)
 
 void sched_init(void)
 {
+	rqs = smp_alloc_percpu(sizeof(*rqs), "run queues");
+	for (unsigned int cpu = 0; cpu < smp_possible_cpus(); cpu++)
+		rqs[cpu].lock = (struct spinlock)SPINLOCK_INIT;
 	sched_init_cpu(0);
 	pr_info("sched: %u priorities, per-cpu run queues, tick %u Hz while busy\n",
 		TASK_PRIOS, timer_hz());
