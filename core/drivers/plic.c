@@ -326,30 +326,33 @@ unsigned long plic_source_hart(unsigned int source)
 	return source && source < PLIC_MAX_SOURCES ? smp_hartid(plic_src[source].cpu) : 0;
 }
 
+/* plic_lock held: source @s, claimed at @ctx, is nobody's: off, so it cannot come back. */
+static __attribute__((noinline)) void plic_spurious(int ctx, uint32_t s)
+{
+	if (s <= plic_nsources) {
+		plic_enable_at(this_cpu()->id, s, false);
+		plic_write(PLIC_PRIORITY(s), 0);
+	}
+	plic_write(PLIC_CLAIM((unsigned long)ctx), s);
+}
+
 void plic_interrupt(void)
 {
 	int ctx = plic_ctx[this_cpu()->id];
+	uint32_t s;
 
 	if (!plic_regs || ctx < 0)
 		return;
-	for (;;) {
-		uint32_t s = plic_read(PLIC_CLAIM((unsigned long)ctx));
-		struct plic_source *src;
+	/* Claim until the context has nothing pending (PLIC spec: a claim of 0). */
+	while ((s = plic_read(PLIC_CLAIM((unsigned long)ctx)))) {
+		struct plic_source *src = &plic_src[s < PLIC_MAX_SOURCES ? s : 0];
 
-		if (!s)
-			break;
 		spin_lock(&plic_lock);
-		src = s < PLIC_MAX_SOURCES && plic_src[s].fn ? &plic_src[s] : NULL;
-		if (src) {
+		if (s < PLIC_MAX_SOURCES && src->fn) {
 			src->claimed_ctx = ctx;
 			src->fn(src->arg, s);
 		} else {
-			/* Nobody's: switch it off so it cannot come back. */
-			if (s <= plic_nsources) {
-				plic_enable_at(this_cpu()->id, s, false);
-				plic_write(PLIC_PRIORITY(s), 0);
-			}
-			plic_write(PLIC_CLAIM((unsigned long)ctx), s);
+			plic_spurious(ctx, s);
 		}
 		spin_unlock(&plic_lock);
 	}

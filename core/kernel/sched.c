@@ -404,10 +404,23 @@ static void sched_enqueue_on(struct task *t, unsigned int cpu)
 bool sched_wake(struct task *t)
 {
 	int expected = TASK_BLOCKED;
+	struct cpu *c;
 
 	if (!__atomic_compare_exchange_n(&t->state, &expected, TASK_READY, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return false;
+	/*
+	 * Woken by a device interrupt this idle cpu serves in its idle loop
+	 * (interrupts off): the idle loop switches to it as soon as the hook
+	 * returns, with no run queue in between. Claimed READY above, on no
+	 * queue, nobody else can take it meanwhile.
+	 */
+	c = this_cpu();
+	if (c->in_idle_irq && !c->idle_next && cpumask_test(&t->affinity, c->id) &&
+	    !__atomic_load_n(&c->dying, __ATOMIC_ACQUIRE)) {
+		c->idle_next = t;
+		return true;
+	}
 	sched_enqueue_on(t, sched_select_cpu(t));
 	return true;
 }
@@ -527,8 +540,17 @@ void sched_idle(void)
 				riscv_wfi();
 			cpumask_clear_atomic(&sched_idle_mask, c->id);
 			/* What woke us, served here without a trap frame (interrupts still off). */
-			if (sched_idle_irq)
+			if (sched_idle_irq) {
+				c->in_idle_irq = true;
 				sched_idle_irq();
+				c->in_idle_irq = false;
+			}
+		}
+		if (c->idle_next) {
+			struct task *t = c->idle_next;
+
+			c->idle_next = NULL;
+			sched_switch_direct(t);
 		}
 		local_irq_enable();
 		if (sched_nr_ready(c->id) || c->need_resched)
