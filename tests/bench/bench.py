@@ -23,8 +23,9 @@ The ipc, spawn, ready, irq and size tables, in the modes each names:
   wait round trip. On one hart under -icount shift=0, where 1 ns of
   virtual time is one instruction, so the program's SYS_time_ns deltas
   count instructions (-icount shift=0 hangs SMP bring-up here, DESIGN.md
-  8); and under default TCG on 1 and 4 harts (--ipc-harts), in time CSR
-  ticks (the timebase Keel logs: 10 MHz on virt, 100 ns a tick). On 4
+  8); and under default TCG on 1 and 4 harts (--ipc-harts), and
+  thread=single on those above 1, in time CSR ticks (the timebase Keel
+  logs: 10 MHz on virt, 100 ns a tick). On 4
   harts the core places the tasks (Keel has no affinity call):
   ipc_bench prints the hart of each task of a pair before and after its
   loop, and the table lists what it saw.
@@ -488,8 +489,8 @@ def print_ipc_table(results):
         print(row)
     print("(per operation: instructions under -icount shift=0 (1 ns of virtual time is one\n"
           " instruction), else time CSR ticks (10 MHz on virt: a tick is 100 ns) under\n"
-          " default TCG; null_syscall is getpid, ipc_call_reply a call and the server's\n"
-          " reply_recv, notif_signal_wait a signal and the wait for the partner's answer;\n"
+          " default TCG or thread=single; null_syscall is getpid, ipc_call_reply a call\n"
+          " and the server's reply_recv, notif_signal_wait a signal and the wait for the partner's answer;\n"
           " _xhart: the same with the pair pinned to two harts (SYS_hart_pin), 2+ harts only)")
     print()
     print(f"{'IPIs per op':<24}" + "".join(
@@ -993,7 +994,10 @@ def bench(tmp):
         if table in IPC_BENCH_TABLES:
             if done["ipc"] or done["spawn"]:
                 continue		# one set of ipc_bench boots fills both tables
-            for mode, n in [("icount", 1)] + [("default", h) for h in ipc_harts]:
+            # Across harts also under thread=single, where waking a hart
+            # that sleeps in wfi needs no host thread to be scheduled.
+            for mode, n in ([("icount", 1)] + [("default", h) for h in ipc_harts] +
+                            [("single", h) for h in ipc_harts if h > 1]):
                 ipc, spawn = run.ipc_bench_cells(table, mode, n, args.runs)
                 if "ipc" in tables:
                     done["ipc"].append(ipc)
@@ -1061,6 +1065,7 @@ def bench(tmp):
     # differences of Keel's boots, reset -> banner first).
     # "ipc_results": one entry per ipc_bench cell, in run order: mode "icount"
     # at 1 hart, then "default" at each --ipc-harts count:
+    #   (then "single" at each --ipc-harts count above 1)
     #   {"mode", "harts", "unit": "instructions" (icount) or "ticks",
     #    "timebase_hz" (from Keel's log), "qemu_args",
     #    "samples": {op: [per op, one a boot]}, op: {"min", "median", "max"},

@@ -139,7 +139,7 @@ def test_ipc_and_spawn_tables_count_instructions_and_ticks(tmp_path):
     assert doc["ok"] and doc["results"] == [] and doc["smp_results"] == []
     ipc = {(c["mode"], c["harts"]): c for c in doc["ipc_results"]}
     spawn = {(c["mode"], c["harts"]): c for c in doc["spawn_results"]}
-    cells = [("icount", 1), ("default", 1), ("default", 2)]
+    cells = [("icount", 1), ("default", 1), ("default", 2), ("single", 2)]
     assert list(ipc) == cells and list(spawn) == cells
     ic = ipc["icount", 1]
     assert "shift=0" in ic["qemu_args"] and ic["unit"] == "instructions"
@@ -163,6 +163,7 @@ def test_ipc_and_spawn_tables_count_instructions_and_ticks(tmp_path):
     # Across two harts a round trip takes IPIs; on one hart an IPC round trip takes none.
     for op in xhart:
         assert ipc["default", 2]["ipis_per_op"][op]["median"] > 0, op
+        assert ipc["single", 2]["ipis_per_op"][op]["median"] > 0, op
     assert ipc["icount", 1]["ipis_per_op"]["ipc_call_reply"]["median"] == 0
     for op, partner in (("ipc_call_reply", "server"), ("notif_signal_wait", "waiter")):
         [p] = ipc["default", 2]["placement"][op]
