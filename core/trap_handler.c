@@ -1,10 +1,12 @@
 /*
  * trap_handler.c - what happens on a trap (but a system call, which
- * arch/trap_entry.S hands to syscall_entry() itself): the timer tick to the scheduler, an IPI to its
- * handler, a device interrupt to the PLIC; a fault in user mode kills
- * the task with a report; an exception in the kernel is fatal and is
- * reported with its cause by name, sepc, stval and every register before
- * the panic. The vector that saves the frame is arch/trap_entry.S.
+ * arch/trap_entry.S hands to syscall_entry() itself): the timer tick to
+ * the scheduler, an IPI to its handler, a device interrupt to the PLIC
+ * (or, when it wakes an idle hart, trap_idle_irq() without a trap); a
+ * fault in user mode kills the task with a report; an exception in the
+ * kernel is fatal and is reported with its cause by name, sepc, stval
+ * and every register before the panic. The vector that saves the frame
+ * is arch/trap_entry.S.
  */
 #include "trap_handler.h"
 #include "arch/cpu.h"

@@ -79,7 +79,8 @@ int main(int argc, char **argv)
 	mmio = keel_mmio_create(KEEL_H_INIT_CONTROL, g.pa & ~4095ULL, 4096);
 	va = mmio < 0 ? mmio : keel_mmap(mmio, 0, 4096, KEEL_PROT_READ | KEEL_PROT_WRITE);
 	notif = keel_notif_create();
-	irq = notif < 0 ? notif : keel_irq_create(KEEL_H_INIT_CONTROL, (unsigned int)g.irq, notif, 1);
+	irq = notif < 0 ? notif
+			: keel_irq_create(KEEL_H_INIT_CONTROL, (unsigned int)g.irq, notif, 1);
 	if (va < 0 || irq < 0) {
 		printf("irq_bench: cannot reach the RTC: %s\n", keel_strerror(va < 0 ? va : irq));
 		done();
@@ -100,7 +101,8 @@ int main(int argc, char **argv)
 		keel_irq_ack(irq);
 	}
 	qsort(lat, ROUNDS, sizeof(lat[0]), cmp);
-	printf("irq_bench: irq_to_user %llu over %d\n", (unsigned long long)lat[ROUNDS / 2], ROUNDS);
+	printf("irq_bench: irq_to_user %llu over %d\n", (unsigned long long)lat[ROUNDS / 2],
+	       ROUNDS);
 	printf("irq_bench: irq_to_user_min %llu over %d\n", (unsigned long long)lat[0], ROUNDS);
 	printf("irq_bench: irq_to_user_max %llu over %d\n", (unsigned long long)lat[ROUNDS - 1],
 	       ROUNDS);
