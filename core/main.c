@@ -22,6 +22,7 @@
 #include "platform/machine.h"
 #include "drivers/plic.h"
 #include "object/mem.h"
+#include "kernel/ipi.h"
 #include "mm/pmem.h"
 #include "lib/power.h"
 #include "arch/riscv.h"
@@ -179,8 +180,10 @@ void core_main(unsigned long boot_hartid, unsigned long fdt_pa)
 	smp_park();				/* the others wait in wfi, not in firmware */
 	pmem_init();				/* memory minus kernel, DT, initrd, reserved */
 	vm_init();				/* Sv39 kernel map, nothing W+X */
+	ipi_init();				/* cross-call queues, one per cpu */
 	as_init();				/* kernel half shared by user spaces */
 	plic_init();				/* device interrupts, if the DT has a PLIC */
+	trap_init();				/* the idle loop's interrupt hook */
 	trap_init_hart();			/* stvec, sie */
 	timer_init_hart();			/* the tick at timer.hz */
 	sched_init();				/* per-cpu run queues; this is swapper/0 */

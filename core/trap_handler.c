@@ -1,10 +1,12 @@
 /*
- * trap_handler.c - what happens on a trap: a system call goes to the
- * syscall table, the timer tick to the scheduler, an IPI to its
- * handler, a device interrupt to the PLIC; a fault in user mode kills
- * the task with a report; an exception in the kernel is fatal and is
- * reported with its cause by name, sepc, stval, every register and the
- * call trace before the panic. The vector that saves the frame is arch/trap_entry.S.
+ * trap_handler.c - what happens on a trap (but a system call, which
+ * arch/trap_entry.S hands to syscall_entry() itself): the timer tick to
+ * the scheduler, an IPI to its handler, a device interrupt to the PLIC
+ * (or, when it wakes an idle hart, trap_idle_irq() without a trap); a
+ * fault in user mode kills the task with a report; an exception in the
+ * kernel is fatal and is reported with its cause by name, sepc, stval,
+ * every register and the call trace before the panic. The vector that saves the frame
+ * is arch/trap_entry.S.
  */
 #include "trap_handler.h"
 #include "arch/cpu.h"
@@ -23,10 +25,33 @@
 
 extern char trap_entry[];
 
+/*
+ * The idle loop's call after wfi, interrupts off: a device interrupt is
+ * served here as trap_handler() would, without the trap. Ticks and IPIs
+ * wait for the trap that comes when the idle loop enables interrupts.
+ */
+static void trap_idle_irq(void)
+{
+	if (csr_read(sip) & csr_read(sie) & SIE_SEIE)
+		plic_interrupt();
+}
+
+void trap_init(void)
+{
+	sched_set_idle_irq(trap_idle_irq);
+}
+
 void trap_init_hart(void)
 {
 	csr_write(stvec, trap_entry);
 	csr_write(sscratch, 0);
+	/*
+	 * Keel keeps no FPU state (user programs are lp64 soft-float, the
+	 * core never uses it): FS = Off, so an FP instruction is an illegal
+	 * instruction rather than a way to read another task's registers.
+	 * exec copies this sstatus into every user frame.
+	 */
+	csr_clear(sstatus, SSTATUS_FS);
 	csr_set(sie, SIE_STIE | SIE_SSIE);
 	plic_init_hart();
 }
@@ -116,12 +141,7 @@ void trap_handler(struct trap_frame *tf)
 	if (!(tf->scause & SCAUSE_INTERRUPT)) {
 		if (tf->sstatus & SSTATUS_SPP)
 			trap_die(tf);		/* the kernel's own fault */
-		if (code == EXC_ECALL_U)
-			syscall_handle(tf);
-		else
-			syscall_user_fault(tf);	/* the task dies alone */
-		sched_preempt_check();
-		return;
+		syscall_user_fault(tf);	/* the task dies alone; ecalls go to syscall_entry */
 	}
 
 	switch (code) {

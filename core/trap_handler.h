@@ -11,5 +11,7 @@ struct trap_frame;
 void trap_init_hart(void);
 /* From arch/trap_entry.S, with the saved frame. */
 void trap_handler(struct trap_frame *tf);
+/* Boot hart, once: what the idle loop calls after wfi. */
+void trap_init(void);
 
 #endif

@@ -55,6 +55,8 @@ struct cpu {
 	uint64_t timer_deadline;	/* owned: what the timer is armed for */
 	int dying;			/* atomic: hotplug asked this cpu to go offline */
 	struct as *active_as;		/* owned: the address space in satp (NULL: kernel map) */
+	bool in_idle_irq;		/* owned: the idle loop's interrupt hook runs */
+	struct task *idle_next;		/* owned: woken meanwhile, claimed, to run at once */
 };
 
 extern struct cpu cpus[KEEL_MAX_CPUS];

@@ -37,6 +37,7 @@
 #define SSTATUS_SIE	(_UL(1) << 1)
 #define SSTATUS_SPIE	(_UL(1) << 5)
 #define SSTATUS_SPP	(_UL(1) << 8)
+#define SSTATUS_FS	(_UL(3) << 13)	/* FPU state; 0 = Off: FP instructions trap */
 #define SSTATUS_SUM	(_UL(1) << 18)
 
 /* sie / sip (4.1.3): supervisor software, timer, external interrupts */

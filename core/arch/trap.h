@@ -30,12 +30,12 @@ const char *trap_cause_str(unsigned long scause);
 
 static inline void local_irq_enable(void)
 {
-	__asm__ __volatile__("csrs sstatus, %0" : : "r"(1UL << 1) : "memory");
+	__asm__ __volatile__("csrsi sstatus, %0" : : "i"(1 << 1) : "memory");	/* SSTATUS_SIE */
 }
 
 static inline void local_irq_disable(void)
 {
-	__asm__ __volatile__("csrc sstatus, %0" : : "r"(1UL << 1) : "memory");
+	__asm__ __volatile__("csrci sstatus, %0" : : "i"(1 << 1) : "memory");	/* SSTATUS_SIE */
 }
 #endif
 

@@ -11,6 +11,17 @@
  * overflow stack if the current one has run into its guard page, so the
  * handler can still report it. From user space: on the running task's
  * kernel stack (cpu->kstack_top).
+ *
+ * A system call (ecall from U-mode) takes a shorter way, as seL4's
+ * fastpath does: it saves only what docs/syscalls.md ("Registers") says
+ * an ecall keeps or reads - sp, tp, gp, ra, a0-a7, sepc (already past
+ * the ecall), sstatus - and calls syscall_entry(frame). s0-s11 need no
+ * saving: the C code keeps them by the psABI, and a task that blocks
+ * keeps them on its kernel stack. The way back loads the same set and
+ * zeroes t0-t6, which the ABI lets a call clobber, so no kernel value
+ * leaks to user space. Nothing reads the frame's other slots of a
+ * system call (exec builds a whole new frame and leaves through
+ * trap_enter_frame).
  */
 #include "cpu.h"
 #include "riscv.h"
@@ -95,6 +106,9 @@ trap_entry:
 	ld	sp, CPU_KSTACK_TOP(tp)
 	addi	sp, sp, -TF_SIZE
 	sd	t0, TF_REG(5)(sp)
+	csrr	t0, scause
+	addi	t0, t0, -EXC_ECALL_U
+	beqz	t0, .Lsyscall
 	sd	t1, TF_REG(6)(sp)
 	ld	t0, CPU_USER_SP(tp)
 	sd	t0, TF_REG(2)(sp)
@@ -155,6 +169,60 @@ trap_return:
 	ld	x29, TF_REG(29)(sp)
 	ld	x30, TF_REG(30)(sp)
 	ld	x31, TF_REG(31)(sp)
+	ld	x2, TF_REG(2)(sp)
+	sret
+
+/*
+ * A system call from U-mode, t0 saved (and free again). Interrupts are
+ * off (the trap cleared SIE); syscall_entry() returns with them off.
+ */
+.Lsyscall:
+	ld	t0, CPU_USER_SP(tp)
+	sd	t0, TF_REG(2)(sp)
+	csrr	t0, sscratch
+	sd	t0, TF_REG(4)(sp)
+	csrw	sscratch, zero			/* in the kernel now */
+	sd	x1, TF_REG(1)(sp)
+	sd	x3, TF_REG(3)(sp)
+	sd	x10, TF_REG(10)(sp)
+	sd	x11, TF_REG(11)(sp)
+	sd	x12, TF_REG(12)(sp)
+	sd	x13, TF_REG(13)(sp)
+	sd	x14, TF_REG(14)(sp)
+	sd	x15, TF_REG(15)(sp)
+	sd	x16, TF_REG(16)(sp)
+	sd	x17, TF_REG(17)(sp)
+	csrr	t0, sepc
+	addi	t0, t0, 4			/* return past the ecall (4 bytes: no c.ecall) */
+	sd	t0, TF_SEPC(sp)
+	csrr	t0, sstatus
+	sd	t0, TF_SSTATUS(sp)
+	mv	a0, sp
+	call	syscall_entry
+
+	ld	t0, TF_SEPC(sp)
+	csrw	sepc, t0
+	ld	t0, TF_SSTATUS(sp)		/* SPP = U, SPIE as the caller had it */
+	csrw	sstatus, t0
+	csrw	sscratch, tp			/* this hart's cpu, for the next trap */
+	ld	x1, TF_REG(1)(sp)
+	ld	x3, TF_REG(3)(sp)
+	ld	x4, TF_REG(4)(sp)
+	ld	x10, TF_REG(10)(sp)
+	ld	x11, TF_REG(11)(sp)
+	ld	x12, TF_REG(12)(sp)
+	ld	x13, TF_REG(13)(sp)
+	ld	x14, TF_REG(14)(sp)
+	ld	x15, TF_REG(15)(sp)
+	ld	x16, TF_REG(16)(sp)
+	ld	x17, TF_REG(17)(sp)
+	li	x5, 0
+	li	x6, 0
+	li	x7, 0
+	li	x28, 0
+	li	x29, 0
+	li	x30, 0
+	li	x31, 0
 	ld	x2, TF_REG(2)(sp)
 	sret
 

@@ -11,15 +11,22 @@
  * are ours. A hart without one (JH7110's S7 monitor core has only an
  * M-mode context) simply takes no device interrupts.
  *
- * A source is enabled on one context only, the boot hart's (cpu 0, which
- * never goes offline), so a claim never races with another hart's.
+ * A source is enabled on one context only, so a claim never races with
+ * another hart's: the context of the hart its driver runs on. A source
+ * starts on the hart that attached it and, each time its driver acks it
+ * (plic_complete()) from another hart, moves there, so the interrupt
+ * wakes the driver where it runs, without an IPI. `irqaffinity=<hartid>`
+ * on the command line sends every source to that hart instead, and
+ * there it stays. When a hart goes offline (plic_cpu_offline()), its
+ * sources move to the boot hart (cpu 0, which never goes offline).
  * When a source fires, the core claims it, calls the attached handler
  * and leaves the claim open: the PLIC's gateway then holds the source
  * back until plic_complete() (the driver's irq_ack). A level-triggered
  * device thus cannot storm the core while its driver is busy or slow.
  *
- * Locking: plic_lock guards the source table; handlers run under it
- * (lock order: plic_lock, then whatever the handler takes).
+ * Locking: plic_lock guards the source table and the enable registers;
+ * handlers run under it (lock order: plic_lock, then whatever the
+ * handler takes).
  */
 #include "plic.h"
 #include "arch/cpu.h"
@@ -29,6 +36,7 @@
 #include "kernel/smp.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
+#include "platform/cmdline.h"
 #include "kernel/task.h"
 #include "mm/vm.h"
 
@@ -47,6 +55,7 @@ struct plic_source {
 	plic_handler_t fn;		/* NULL: nobody's */
 	void *arg;
 	int claimed_ctx;		/* the context whose claim is open, or -1 */
+	unsigned int cpu;		/* the cpu whose context has it enabled */
 };
 
 static struct spinlock plic_lock = SPINLOCK_INIT;
@@ -54,6 +63,7 @@ static volatile uint32_t *plic_regs;	/* NULL: no PLIC */
 static uint64_t plic_pa, plic_size;
 static unsigned int plic_nsources;
 static int plic_ctx[KEEL_MAX_CPUS];	/* cpu -> S-mode context, -1 if none */
+static int plic_affinity = -1;		/* irqaffinity=: every source's cpu, or -1 */
 static struct plic_source plic_src[PLIC_MAX_SOURCES];	/* guarded by plic_lock */
 
 static const char *const plic_compatibles[] = {
@@ -159,6 +169,37 @@ static unsigned int plic_find_contexts(int node)
 	return found;
 }
 
+/* irqaffinity=<hartid> from the command line: its cpu, or -1 (none, or not usable: said). */
+static int plic_parse_affinity(void)
+{
+	static const char key[] = "irqaffinity=";
+	const char *p = cmdline_text(), *at = NULL;
+	unsigned long hart = 0;
+	int cpu;
+
+	for (const char *q = p; (q = strstr(q, key)); q++)
+		if (q == p || q[-1] == ' ')
+			at = q + sizeof(key) - 1;	/* the last one wins */
+	if (!at)
+		return -1;
+	if (*at < '0' || *at > '9')
+		goto bad;
+	for (; *at >= '0' && *at <= '9'; at++)
+		hart = hart * 10 + (unsigned long)(*at - '0');
+	if (*at && *at != ' ')
+		goto bad;
+	cpu = smp_cpu(hart);
+	if (cpu < 0 || plic_ctx[cpu] < 0) {
+		pr_warn("plic: irqaffinity=%lu: no such hart with a supervisor context; ignored\n",
+			hart);
+		return -1;
+	}
+	return cpu;
+bad:
+	pr_warn("plic: irqaffinity= wants a hart id; ignored\n");
+	return -1;
+}
+
 void plic_init(void)
 {
 	int depth = 0, node = -1, len;
@@ -209,9 +250,15 @@ void plic_init(void)
 	plic_regs = (volatile uint32_t *)PLIC_VA;
 	for (unsigned int s = 1; s <= plic_nsources; s++)
 		plic_write(PLIC_PRIORITY(s), 0);
-	pr_info("plic: %s at 0x%lx, %u sources, %u supervisor contexts; device interrupts go "
-		"to hart %lu\n", dt_node_name(machine_fdt, node), (unsigned long)plic_pa,
-		plic_nsources, nctx, smp_hartid(0));
+	plic_affinity = plic_parse_affinity();
+	if (plic_affinity >= 0)
+		pr_info("plic: %s at 0x%lx, %u sources, %u supervisor contexts; device interrupts "
+			"go to hart %lu (irqaffinity=)\n", dt_node_name(machine_fdt, node),
+			(unsigned long)plic_pa, plic_nsources, nctx, smp_hartid((unsigned)plic_affinity));
+	else
+		pr_info("plic: %s at 0x%lx, %u sources, %u supervisor contexts; device interrupts go "
+			"to the hart of their driver\n", dt_node_name(machine_fdt, node),
+			(unsigned long)plic_pa, plic_nsources, nctx);
 }
 
 void plic_init_hart(void)
@@ -221,51 +268,91 @@ void plic_init_hart(void)
 
 	if (!plic_regs || ctx < 0)
 		return;
-	/* Every source off here; the boot hart takes those a driver binds. */
+	/* Every source off here; a source comes when its driver acks from here. */
 	for (unsigned int s = 0; s <= plic_nsources; s += 32)
 		plic_write(PLIC_ENABLE((unsigned long)ctx, s), 0);
 	plic_write(PLIC_THRESHOLD((unsigned long)ctx), 0);
-	if (cpu == 0)
-		csr_set(sie, SIE_SEIE);
+	csr_set(sie, SIE_SEIE);
 }
+
 
 bool plic_overlaps(uint64_t pa, uint64_t size)
 {
 	return plic_size && pa < plic_pa + plic_size && plic_pa < pa + size;
 }
 
-/* plic_lock held: source @s on or off at the boot hart's context. */
-static void plic_enable(unsigned int s, bool on)
+/* plic_lock held: source @s's enable bit at @cpu's context. */
+static void plic_enable_at(unsigned int cpu, unsigned int s, bool on)
 {
-	unsigned long off = PLIC_ENABLE((unsigned long)plic_ctx[0], s);
+	unsigned long off = PLIC_ENABLE((unsigned long)plic_ctx[cpu], s);
 	uint32_t bit = 1U << (s % 32);
 
 	plic_write(off, on ? plic_read(off) | bit : plic_read(off) & ~bit);
+}
+
+/* plic_lock held: source @s on (at its cpu's context) or off. */
+static void plic_enable(unsigned int s, bool on)
+{
+	plic_enable_at(plic_src[s].cpu, s, on);
 	plic_write(PLIC_PRIORITY(s), on ? 1 : 0);
+}
+
+/* Can @cpu take device interrupts: online, staying, with a context? */
+static bool plic_cpu_ok(unsigned int cpu)
+{
+	return cpu < KEEL_MAX_CPUS && plic_ctx[cpu] >= 0 && smp_cpu_online(cpu) &&
+	       !__atomic_load_n(&cpus[cpu].dying, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * plic_lock held: source @s (attached) to @cpu's context. Enabled at the
+ * new context before it is disabled at the old, so a pending interrupt
+ * is never lost; an open claim stays with the context that made it
+ * (claimed_ctx), where plic_complete() ends it.
+ */
+static void plic_move(unsigned int s, unsigned int cpu)
+{
+	unsigned int old = plic_src[s].cpu;
+
+	if (old == cpu)
+		return;
+	plic_enable_at(cpu, s, true);
+	plic_enable_at(old, s, false);
+	plic_src[s].cpu = cpu;
+}
+
+unsigned long plic_source_hart(unsigned int source)
+{
+	return source && source < PLIC_MAX_SOURCES ? smp_hartid(plic_src[source].cpu) : 0;
+}
+
+/* plic_lock held: source @s, claimed at @ctx, is nobody's: off, so it cannot come back. */
+static __attribute__((noinline)) void plic_spurious(int ctx, uint32_t s)
+{
+	if (s <= plic_nsources) {
+		plic_enable_at(this_cpu()->id, s, false);
+		plic_write(PLIC_PRIORITY(s), 0);
+	}
+	plic_write(PLIC_CLAIM((unsigned long)ctx), s);
 }
 
 void plic_interrupt(void)
 {
 	int ctx = plic_ctx[this_cpu()->id];
+	uint32_t s;
 
 	if (!plic_regs || ctx < 0)
 		return;
-	for (;;) {
-		uint32_t s = plic_read(PLIC_CLAIM((unsigned long)ctx));
-		struct plic_source *src;
+	/* Claim until the context has nothing pending (PLIC spec: a claim of 0). */
+	while ((s = plic_read(PLIC_CLAIM((unsigned long)ctx)))) {
+		struct plic_source *src = &plic_src[s < PLIC_MAX_SOURCES ? s : 0];
 
-		if (!s)
-			break;
 		spin_lock(&plic_lock);
-		src = s < PLIC_MAX_SOURCES && plic_src[s].fn ? &plic_src[s] : NULL;
-		if (src) {
+		if (s < PLIC_MAX_SOURCES && src->fn) {
 			src->claimed_ctx = ctx;
 			src->fn(src->arg, s);
 		} else {
-			/* Nobody's: switch it off so it cannot come back. */
-			if (s <= plic_nsources)
-				plic_enable(s, false);
-			plic_write(PLIC_CLAIM((unsigned long)ctx), s);
+			plic_spurious(ctx, s);
 		}
 		spin_unlock(&plic_lock);
 	}
@@ -274,6 +361,7 @@ void plic_interrupt(void)
 int plic_attach(unsigned int source, plic_handler_t fn, void *arg)
 {
 	unsigned long flags;
+	unsigned int cpu;
 
 	if (!plic_regs)
 		return -KEEL_ENOTSUP;
@@ -284,9 +372,11 @@ int plic_attach(unsigned int source, plic_handler_t fn, void *arg)
 		spin_unlock_irqrestore(&plic_lock, flags);
 		return -KEEL_EBUSY;
 	}
-	plic_src[source] = (struct plic_source){ fn, arg, -1 };
+	cpu = plic_affinity >= 0 ? (unsigned int)plic_affinity : this_cpu()->id;
+	plic_src[source] = (struct plic_source){ fn, arg, -1, plic_cpu_ok(cpu) ? cpu : 0 };
 	plic_enable(source, true);
 	spin_unlock_irqrestore(&plic_lock, flags);
+	pr_debug("plic: source %u on hart %lu\n", source, smp_hartid(plic_src[source].cpu));
 	return 0;
 }
 
@@ -315,7 +405,32 @@ void plic_detach(unsigned int source)
 void plic_complete(unsigned int source)
 {
 	unsigned long flags = spin_lock_irqsave(&plic_lock);
+	unsigned int me = this_cpu()->id;	/* interrupts are off */
 
 	plic_complete_locked(source);
+	/* The driver acks where it runs: its next interrupt comes here. */
+	if (plic_src[source].fn && plic_affinity < 0 && plic_src[source].cpu != me &&
+	    plic_cpu_ok(me)) {
+		pr_debug("plic: source %u follows its driver from hart %lu to hart %lu\n", source,
+			 smp_hartid(plic_src[source].cpu), smp_hartid(me));
+		plic_move(source, me);
+	}
+	spin_unlock_irqrestore(&plic_lock, flags);
+}
+
+void plic_cpu_offline(unsigned int cpu)
+{
+	unsigned long flags;
+
+	if (!plic_regs)
+		return;
+	flags = spin_lock_irqsave(&plic_lock);
+	for (unsigned int s = 1; s <= plic_nsources; s++) {
+		if (!plic_src[s].fn || plic_src[s].cpu != cpu)
+			continue;
+		plic_move(s, 0);
+		pr_info("plic: source %u moves from hart %lu to hart %lu\n", s, smp_hartid(cpu),
+			smp_hartid(0));
+	}
 	spin_unlock_irqrestore(&plic_lock, flags);
 }

@@ -25,6 +25,11 @@ int __must_check plic_attach(unsigned int source, plic_handler_t fn, void *arg);
 /* Disable @source, complete an open claim, forget its handler. */
 void plic_detach(unsigned int source);
 /* Complete @source's open claim, if any, so it may interrupt again. */
+/* End @source's open claim; from a hart it may take interrupts on, move @source there. */
 void plic_complete(unsigned int source);
+/* Before and after @cpu goes offline: its sources move to cpu 0. */
+void plic_cpu_offline(unsigned int cpu);
+/* The hartid whose context @source is enabled on (tests, logs). */
+unsigned long plic_source_hart(unsigned int source);
 
 #endif

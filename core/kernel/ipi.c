@@ -28,7 +28,14 @@ struct callq {
 	unsigned int head, tail;		/* guarded by lock */
 };
 
-static struct callq callqs[KEEL_MAX_CPUS];
+static struct callq *callqs;	/* one per possible cpu, from ipi_init(); immutable after */
+
+void ipi_init(void)
+{
+	callqs = smp_alloc_percpu(sizeof(*callqs), "cross-call queues");
+	for (unsigned int cpu = 0; cpu < smp_possible_cpus(); cpu++)
+		callqs[cpu].lock = (struct spinlock)SPINLOCK_INIT;
+}
 
 void ipi_for_each_hart_chunk(const struct cpumask *m,
 			     void (*fn)(unsigned long mask, unsigned long base, void *arg),
@@ -53,11 +60,24 @@ void ipi_for_each_hart_chunk(const struct cpumask *m,
 	}
 }
 
+/* IPIs sent (harts targeted), a debug counter for meminfo; relaxed: only a count. */
+static unsigned long ipi_sent;
+
+unsigned long ipi_sent_count(void)
+{
+	return __atomic_load_n(&ipi_sent, __ATOMIC_RELAXED);
+}
+
 static void ipi_send_chunk(unsigned long mask, unsigned long base, void *arg)
 {
 	long err = sbi_send_ipi(mask, base);
 
+	unsigned long n = 0;
+
 	(void)arg;
+	for (unsigned long m = mask; m; m &= m - 1)
+		n++;
+	__atomic_fetch_add(&ipi_sent, n, __ATOMIC_RELAXED);
 	if (err)
 		pr_err("ipi: send_ipi(mask 0x%lx, base %lu): %s\n", mask, base, sbi_strerror(err));
 }

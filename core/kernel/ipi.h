@@ -14,7 +14,11 @@
 #define IPI_WAKE	(1UL << 3)	/* only end a wfi: a cross-call you wait for is done */
 
 /* Any hart: raise @bits on @cpu (or every cpu in @m) and interrupt it. */
+/* Boot hart, after vm_init(): the cross-call queues, sized from the tree. */
+void ipi_init(void);
 void ipi_send(unsigned int cpu, unsigned long bits);
+/* IPIs sent since boot, every hart together (a debug counter: meminfo). */
+unsigned long ipi_sent_count(void);
 void ipi_send_mask(const struct cpumask *m, unsigned long bits);
 /* A cpu going offline: run the cross-calls queued for it, drop its IPI bits. */
 void ipi_cpu_down(void);

@@ -40,8 +40,14 @@ struct rq {
 	bool offline;			/* guarded by lock: its cpu is gone, queue elsewhere */
 };
 
-static struct rq rqs[KEEL_MAX_CPUS];
+static struct rq *rqs;	/* one per possible cpu, from sched_init(); immutable after */
 static struct cpumask sched_idle_mask;	/* atomic: cpus sleeping in their idle loop */
+static void (*sched_idle_irq)(void);	/* immutable after boot: see sched_set_idle_irq() */
+
+void sched_set_idle_irq(void (*fn)(void))
+{
+	sched_idle_irq = fn;
+}
 
 void sched_switch(struct context *from, struct context *to);
 static void sched_enqueue_on(struct task *t, unsigned int cpu);
@@ -121,7 +127,6 @@ static void sched_init_cpu(unsigned int cpu)
 	struct rq *rq = &rqs[cpu];
 
 	if (!c->idle) {
-		rq->lock = (struct spinlock)SPINLOCK_INIT;
 		c->idle = task_make_idle(cpu);
 	} else {
 		/* Back from hotplug: the old idle context ended in hart_stop. */
@@ -138,6 +143,9 @@ static void sched_init_cpu(unsigned int cpu)
 
 void sched_init(void)
 {
+	rqs = smp_alloc_percpu(sizeof(*rqs), "run queues");
+	for (unsigned int cpu = 0; cpu < smp_possible_cpus(); cpu++)
+		rqs[cpu].lock = (struct spinlock)SPINLOCK_INIT;
 	sched_init_cpu(0);
 	pr_info("sched: %u priorities, per-cpu run queues, tick %u Hz while busy\n",
 		TASK_PRIOS, timer_hz());
@@ -308,12 +316,22 @@ void sched_yield(void)
 	schedule();
 }
 
-/* Where a waking task should go: an idle cpu it may use, else where it was. */
+/*
+ * Where a waking task should go: an idle cpu it may use, else where it
+ * was. Its own cpu first, if it may stay and that cpu is idle, or is
+ * this one with nothing but its idle task running (a device interrupt
+ * that woke a driver from idle): then no mask is built and no IPI sent.
+ * (A cpu in sched_idle_mask is online; this one runs, so it is too.)
+ */
 static unsigned int sched_select_cpu(struct task *t)
 {
 	struct cpumask ok, idle;
-	unsigned int cpu;
+	unsigned int cpu = t->cpu;
+	struct cpu *me = this_cpu();
 
+	if (cpumask_test(&t->affinity, cpu) &&
+	    (cpu == me->id ? me->current == me->idle && !me->dying : sched_cpu_idle(cpu)))
+		return cpu;
 	if (!cpumask_and(&ok, &t->affinity, &smp_online_mask))
 		return t->cpu;		/* nowhere online: leave it where it was */
 	if (cpumask_test(&ok, t->cpu) && sched_cpu_idle(t->cpu))
@@ -386,10 +404,23 @@ static void sched_enqueue_on(struct task *t, unsigned int cpu)
 bool sched_wake(struct task *t)
 {
 	int expected = TASK_BLOCKED;
+	struct cpu *c;
 
 	if (!__atomic_compare_exchange_n(&t->state, &expected, TASK_READY, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return false;
+	/*
+	 * Woken by a device interrupt this idle cpu serves in its idle loop
+	 * (interrupts off): the idle loop switches to it as soon as the hook
+	 * returns, with no run queue in between. Claimed READY above, on no
+	 * queue, nobody else can take it meanwhile.
+	 */
+	c = this_cpu();
+	if (c->in_idle_irq && !c->idle_next && cpumask_test(&t->affinity, c->id) &&
+	    !__atomic_load_n(&c->dying, __ATOMIC_ACQUIRE)) {
+		c->idle_next = t;
+		return true;
+	}
 	sched_enqueue_on(t, sched_select_cpu(t));
 	return true;
 }
@@ -508,6 +539,18 @@ void sched_idle(void)
 			if (!sched_nr_ready(c->id) && !c->need_resched)
 				riscv_wfi();
 			cpumask_clear_atomic(&sched_idle_mask, c->id);
+			/* What woke us, served here without a trap frame (interrupts still off). */
+			if (sched_idle_irq) {
+				c->in_idle_irq = true;
+				sched_idle_irq();
+				c->in_idle_irq = false;
+			}
+		}
+		if (c->idle_next) {
+			struct task *t = c->idle_next;
+
+			c->idle_next = NULL;
+			sched_switch_direct(t);
 		}
 		local_irq_enable();
 		if (sched_nr_ready(c->id) || c->need_resched)
@@ -627,6 +670,13 @@ uint64_t sched_next_timeout(void)
 	struct rq *rq = &rqs[this_cpu()->id];
 	uint64_t next = UINT64_MAX;
 
+	/*
+	 * Only this cpu adds to its list (sched_block_until()), so an empty
+	 * list read without the lock stays empty until we add: no lock for
+	 * the common case, a switch with no timed wait anywhere here.
+	 */
+	if (!__atomic_load_n(&rq->timeouts, __ATOMIC_RELAXED))
+		return next;
 	spin_lock(&rq->lock);
 	for (struct task *t = rq->timeouts; t; t = t->timeout_next)
 		if (t->wake_at && t->wake_at < next)

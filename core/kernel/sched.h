@@ -18,6 +18,12 @@ void sched_init(void);
 void sched_init_hart(void);
 /* The idle loop of this cpu; never returns. */
 __noreturn void sched_idle(void);
+/*
+ * Boot: @fn serves, with interrupts off, the interrupts that woke an idle
+ * cpu from wfi (the trap layer's), so the common wake-up of a driver by
+ * its device costs no trap entry and exit.
+ */
+void sched_set_idle_irq(void (*fn)(void));
 
 /* Give up the cpu (the current task stays ready unless it blocked). */
 void schedule(void);

@@ -31,6 +31,7 @@
 #include "lib/log.h"
 #include "platform/machine.h"
 #include "lib/panic.h"
+#include "lib/string.h"
 #include "ipi.h"
 #include "mm/pmem.h"
 #include "sched.h"
@@ -128,6 +129,19 @@ int smp_cpu(unsigned long hartid)
 unsigned int smp_possible_cpus(void)
 {
 	return smp_ncpus;
+}
+
+void *smp_alloc_percpu(size_t each, const char *what)
+{
+	size_t bytes = ALIGN_UP(each * smp_ncpus, PAGE_SIZE);
+	uint64_t pa;
+	void *p;
+
+	if (pmem_alloc_contig(bytes / PAGE_SIZE, &pa))
+		panic("smp: no %lu bytes for %s of %u cpus", (unsigned long)bytes, what, smp_ncpus);
+	p = pa_to_kva(pa);
+	memset(p, 0, bytes);
+	return p;
 }
 
 unsigned int smp_online_cpus(void)

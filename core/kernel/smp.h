@@ -27,6 +27,12 @@ unsigned int smp_possible_cpus(void);
 unsigned int smp_expected_cpus(void);
 /* Harts online now. */
 unsigned int smp_online_cpus(void);
+/*
+ * Boot hart, after vm_init(): zeroed memory for an array of @each bytes
+ * per possible cpu (what the tree said, not KEEL_MAX_CPUS); panics
+ * naming @what if there is none.
+ */
+void *smp_alloc_percpu(size_t each, const char *what);
 bool smp_cpu_online(unsigned int cpu);
 
 /*

@@ -1,6 +1,7 @@
 /*
- * dispatch.c - the system call entry: trap_handler() passes every ecall
- * from U-mode here. a7 indexes the one table made from
+ * dispatch.c - the system call entry: arch/trap_entry.S calls
+ * syscall_entry() for every ecall from U-mode, with a short frame (see
+ * there). a7 indexes the one table made from
  * include/keel/syscalls.h; each family of calls is a sys_<family>.c file
  * beside this one (sys_process, sys_ipc, sys_mem, sys_irq, sys_console,
  * sys_system). docs/syscalls.md describes each call.
@@ -9,8 +10,10 @@
 #include "sys_common.h"
 #include "arch/cpu.h"
 #include "arch/trap.h"
+#include "kernel/sched.h"
 #include "kernel/task.h"
 #include "lib/log.h"
+#include "lib/ratelimit.h"
 #include "object/ipc.h"
 #include "object/process.h"
 #include "keel/syscall.h"
@@ -22,35 +25,47 @@ typedef long (*sys_fn)(struct trap_frame *tf);
 static const sys_fn sys_table[SYS_MAX] = { KEEL_SYSCALLS(SYS_ENTRY) };
 #undef SYS_ENTRY
 
-static long syscall_dispatch(struct trap_frame *tf)
+/*
+ * The rare ends of a system call: the task was killed, or the tick or an
+ * IPI asked for another task. Kept out of line so the common path stays
+ * a few instructions.
+ */
+static __attribute__((noinline)) void syscall_exit_slow(void)
 {
-	unsigned long nr = tf->regs[17 - 1];	/* a7 */
-
-	if (nr >= SYS_MAX)
-		return -KEEL_ENOSYS;
-	return sys_table[nr](tf);
+	process_check_killed();
+	sched_preempt_check();
+	process_check_killed();	/* a kill that came while switched away */
 }
 
-void syscall_handle(struct trap_frame *tf)
+/*
+ * arch/trap_entry.S's system call path, interrupts off, @tf holding what
+ * docs/syscalls.md says a call reads (a0-a7, sepc already past the
+ * ecall). Returns with interrupts off and the result in the frame's a0.
+ */
+void syscall_entry(struct trap_frame *tf)
 {
 	unsigned long nr = tf->regs[17 - 1];	/* a7 */
+	struct cpu *c;
 
-	tf->sepc += 4;		/* past the ecall */
-	if ((nr == SYS_ipc_call || nr == SYS_ipc_reply_recv) && ipc_fast(tf, nr)) {
-		process_check_killed();
-		return;
+	if ((nr == SYS_ipc_call || nr == SYS_ipc_reply_recv) && ipc_fast(tf, nr))
+		goto out;
+	if (__builtin_expect(nr < SYS_MAX, 1)) {
+		local_irq_enable();
+		tf->regs[10 - 1] = (unsigned long)sys_table[nr](tf);
+		local_irq_disable();
+	} else {
+		tf->regs[10 - 1] = (unsigned long)-KEEL_ENOSYS;
 	}
-	local_irq_enable();
-	tf->regs[10 - 1] = (unsigned long)syscall_dispatch(tf);
-	local_irq_disable();
-	process_check_killed();
+out:
+	c = this_cpu();
+	if (__builtin_expect(c->need_resched || task_killed(c->current), 0))
+		syscall_exit_slow();
 }
 
 void syscall_user_fault(struct trap_frame *tf)
 {
 	struct task *t = task_current();
 	unsigned long code = tf->scause & ~SCAUSE_INTERRUPT;
-
 	struct task *to = process_report_to(t);
 
 	pr_task(to, LOG_ERR, "%s[%d]: %s at 0x%lx epc 0x%lx on hart %lu; killed\n", t->name,

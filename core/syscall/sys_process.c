@@ -33,6 +33,23 @@ SYSCALL_DEFINE0(getpid)
 	return task_current()->pid;
 }
 
+/* Pin the caller to @hartid and move there, or (-1) let it run anywhere again. */
+SYSCALL_DEFINE1(hart_pin, long, hartid)
+{
+	struct cpumask all;
+	int cpu;
+
+	if (hartid == -1) {
+		cpumask_fill(&all, KEEL_MAX_CPUS);
+		sched_set_affinity(task_current(), &all);
+		return 0;
+	}
+	cpu = hartid < 0 ? -1 : smp_cpu((unsigned long)hartid);
+	if (cpu < 0)
+		return -KEEL_ENOENT;
+	return sched_migrate_current((unsigned int)cpu);
+}
+
 SYSCALL_DEFINE0(getppid)
 {
 	return task_current()->ppid;

@@ -7,7 +7,9 @@
 #include "sys_common.h"
 #include "arch/cpu.h"
 #include "arch/riscv.h"
+#include "drivers/plic.h"
 #include "exec/initrd.h"
+#include "kernel/ipi.h"
 #include "kernel/smp.h"
 #include "kernel/task.h"
 #include "kernel/timer.h"
@@ -74,6 +76,7 @@ SYSCALL_DEFINE2(meminfo, uintptr_t, uinfo, unsigned long, size)
 		.total = pmem_total_pages() * PAGE_SIZE,
 		.free = pmem_free_pages() * PAGE_SIZE,
 		.page_size = PAGE_SIZE,
+		.ipis_sent = ipi_sent_count(),
 	};
 	struct pmem_stats st;
 
@@ -101,7 +104,13 @@ SYSCALL_DEFINE3(hart_ctl, long, ctl, unsigned long, hartid, unsigned long, onlin
 		return -KEEL_ENOENT;
 	pr_info("smp: %s[%d] takes hart %lu %s\n", me->name, me->pid, hartid,
 		online ? "online" : "offline");
-	return online ? smp_hotplug_up((unsigned int)cpu) : smp_hotplug_down((unsigned int)cpu);
+	if (online)
+		return smp_hotplug_up((unsigned int)cpu);
+	/* Its device interrupts go first, and again for an ack that came meanwhile. */
+	plic_cpu_offline((unsigned int)cpu);
+	err = smp_hotplug_down((unsigned int)cpu);
+	plic_cpu_offline((unsigned int)cpu);
+	return err;
 }
 
 SYSCALL_DEFINE4(initrd_read, uintptr_t, upath, uintptr_t, buf, size_t, len, size_t, off)

@@ -4,6 +4,9 @@
  *
  * ABI: ecall from U-mode; a7 = number, a0-a5 = arguments; a0 = result,
  * >= 0 on success, a negated KEEL_E* code (keel/errno.h) on failure.
+ * The IPC calls return a message in a1-a6 as well. A call keeps every
+ * other register but t0-t6, which it may clobber (docs/syscalls.md,
+ * "Registers"): name KEEL_ECALL_CLOBBERS in every ecall's asm.
  */
 #ifndef KEEL_UAPI_SYSCALL_H
 #define KEEL_UAPI_SYSCALL_H
@@ -12,6 +15,9 @@
 #include "keel/syscalls.h"
 
 #ifndef __ASSEMBLER__
+/* What an ecall may clobber besides its outputs, for an asm statement's clobber list. */
+#define KEEL_ECALL_CLOBBERS "memory", "t0", "t1", "t2", "t3", "t4", "t5", "t6"
+
 /* SYS_<name> = its number, from the one table (keel/syscalls.h). */
 #define KEEL_SYSCALL_NR(nr, name, kind, n, args, ret) SYS_##name = nr,
 enum { KEEL_SYSCALLS(KEEL_SYSCALL_NR) SYS_MAX };
@@ -118,6 +124,7 @@ struct keel_meminfo {
 	unsigned long cached;		/* bytes of free pages in the harts' caches */
 	unsigned long objects;		/* bytes of kernel objects (tasks, endpoints, ...) */
 	unsigned long free_blocks[KEEL_MEMINFO_ORDERS];
+	unsigned long ipis_sent;	/* debug: IPIs the core has sent since boot, all harts */
 };
 
 /* One SYS_initrd_list entry. */

@@ -19,7 +19,7 @@ static inline long keel_syscall(long n, long a0, long a1, long a2, long a3)
 	register long r3 __asm__("a3") = a3;
 	register long r7 __asm__("a7") = n;
 
-	__asm__ __volatile__("ecall" : "+r"(r0) : "r"(r1), "r"(r2), "r"(r3), "r"(r7) : "memory");
+	__asm__ __volatile__("ecall" : "+r"(r0) : "r"(r1), "r"(r2), "r"(r3), "r"(r7) : KEEL_ECALL_CLOBBERS);
 	return r0;
 }
 
@@ -36,7 +36,7 @@ static inline long keel_syscall6(long n, long a0, long a1, long a2, long a3, lon
 	__asm__ __volatile__("ecall"
 			     : "+r"(r0)
 			     : "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5), "r"(r7)
-			     : "memory");
+			     : KEEL_ECALL_CLOBBERS);
 	return r0;
 }
 
@@ -209,7 +209,7 @@ static inline long keel_ipc(long nr, long h, const struct keel_msg *in, struct k
 			     : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r4), "+r"(r5),
 			       "+r"(r6)
 			     : "r"(r7)
-			     : "memory");
+			     : KEEL_ECALL_CLOBBERS);
 	if (r0 >= 0 && out) {
 		out->label = r1;
 		out->w[0] = r2;
@@ -262,7 +262,7 @@ static inline long keel_notif_wait(long h, unsigned long *bits)
 	register unsigned long r1 __asm__("a1") = 0;
 	register long r7 __asm__("a7") = SYS_notif_wait;
 
-	__asm__ __volatile__("ecall" : "+r"(r0), "+r"(r1) : "r"(r7) : "memory");
+	__asm__ __volatile__("ecall" : "+r"(r0), "+r"(r1) : "r"(r7) : KEEL_ECALL_CLOBBERS);
 	if (r0 >= 0)
 		*bits = r1;
 	return r0;

@@ -16,14 +16,15 @@ The boot and smp tables, each for both TCG modes and several hart counts:
   the stamps of Keel's banner, first dt line, smp_init start and
   "brought up" line show where its time goes.
 
-The ipc, spawn and ready tables, in the modes each names:
+The ipc, spawn, ready, irq and size tables, in the modes each names:
 
 - ipc: what tests/user/ipc_bench measures, run as init: a null
   system call, an IPC call + reply round trip, a notification signal +
   wait round trip. On one hart under -icount shift=0, where 1 ns of
   virtual time is one instruction, so the program's SYS_time_ns deltas
-  count instructions (-icount shift=0 hangs SMP bring-up here); and under default TCG on 1 and 4 harts (--ipc-harts), in time CSR
-  ticks (the timebase Keel logs: 10 MHz on virt, 100 ns a tick). On 4
+  count instructions (-icount shift=0 hangs SMP bring-up here); and under default TCG on 1 and 4 harts (--ipc-harts), and
+  thread=single on those above 1, in time CSR ticks (the timebase Keel
+  logs: 10 MHz on virt, 100 ns a tick). On 4
   harts the core places the tasks (Keel has no affinity call):
   ipc_bench prints the hart of each task of a pair before and after its
   loop, and the table lists what it saw.
@@ -34,6 +35,17 @@ The ipc, spawn and ready tables, in the modes each names:
   snapshot=on), at 1, 8 and 128 harts (--ready-harts): default TCG below
   32 harts; from 32, thread=single (default TCG is slow and noisy there,
   see below), at most 3 runs, and a 600 s timeout.
+
+- irq (issue 13): tests/user/irq_bench as init on one hart under
+  -icount shift=0 -rtc clock=vm: instructions from QEMU virt's goldfish
+  RTC raising its alarm interrupt to the user-level driver's
+  notification wait returning (it reads the RTC at once).
+- size (issue 13): .text, .rodata, .data, .bss of build/keel.elf and the
+  size of build/Image, for the build configure made (release or debug).
+
+ipc also pins the pair to two harts on 2+ harts (the _xhart ops) and
+counts the IPIs per round trip. build/bench.svg (matplotlib) draws the
+smp table against the floor and the ipc and irq figures next to seL4's.
 
 Times are read on a monotonic clock as QEMU's output arrives. Floor and
 Keel boots are interleaved (ABBA order) so that host noise hits both.
@@ -50,7 +62,7 @@ output is saved under --logs.
 
     tests/bench/bench.py [--harts 1,8,32,128] [--smp-harts 1,8,32,64,128]
                          [--ipc-harts 1,4] [--ready-harts 1,8,128]
-                         [--runs 5] [--quick] [--tables boot,smp,ipc,spawn,ready]
+                         [--runs 5] [--quick] [--tables boot,smp,ipc,spawn,ready,size,irq]
                          [--modes default,single] [--out build/bench.json]
 
 --modes applies to the boot and smp tables; ipc, spawn and ready pick
@@ -110,7 +122,11 @@ TIMEBASE_RE = re.compile(rb"timebase (\d+) Hz")
 IPC_APPEND = "rdinit=/bin/ipc_bench"
 IPC_ICOUNT = ["-icount", "shift=0"]
 # ipc_bench's figures, by the table that shows them.
-IPC_OPS = ("null_syscall", "ipc_call_reply", "notif_signal_wait")
+IPC_OPS = ("null_syscall", "ipc_call_reply", "notif_signal_wait",
+           "ipc_call_reply_xhart", "notif_signal_wait_xhart")
+# ipc_bench prints the _xhart ops (the pair pinned to two harts) only on 2+ harts.
+IPC_OPTIONAL = ("ipc_call_reply_xhart", "notif_signal_wait_xhart")
+IPIS_RE = re.compile(rb"^ipc_bench: ipis (\w+) (\d+) over (\d+)\r?$", re.M)
 SPAWN_OPS = ("spawn_wait",)
 READY_LINE = b"init: ready"
 KEEL_RUN_INIT_RE = re.compile(rb"\[\s*(\d+)\.(\d+)\]\s*Run /\S* as init process")
@@ -306,8 +322,22 @@ TABLES = {
                      ("harts_up", "smp_us", "stamp_s", "stamp_banner_s", "stamp_dt_s",
                       "stamp_smp_init_s"))},
 }
-# Tables run by Run.ipc_bench_cells() and Run.ready_cell(), not by Run.cell().
-OTHER_TABLES = ("ipc", "spawn", "ready")
+# Tables run by Run.ipc_bench_cells(), Run.ready_cell() and size_cell(), not by Run.cell().
+OTHER_TABLES = ("ipc", "spawn", "ready", "size", "irq")
+# The irq table: tests/user/irq_bench as init, QEMU virt's goldfish RTC
+# (its alarm, in virtual time) as the device.
+IRQ_LINE = b"irq_bench: done"
+IRQ_RE = re.compile(rb"^irq_bench: (irq_to_user\w*) (\d+) over (\d+)\r?$", re.M)
+IRQ_APPEND = "rdinit=/bin/irq_bench -- reg=0x101000,0x1000 irq=11"
+IRQ_QEMU = ["-icount", "shift=0,sleep=off", "-rtc", "clock=vm"]
+# seL4's interrupt latency on the HiFive Unleashed, cycles (issue 13).
+SEL4_IRQ = 798
+# The core's sections the size table reports, and issue 13's targets (release build).
+SIZE_SECTIONS = (".text", ".rodata", ".data", ".bss")
+SIZE_TARGETS = {".text": 48 * 1024, ".rodata": 12 * 1024}
+# seL4's IPC round trip (call + reply_recv fastpath) on QEMU virt, in
+# instructions, for the picture (docs/testing.md).
+SEL4_IPC = 708
 # Tables filled by the same boots of ipc_bench (Run.ipc_bench_cells()).
 IPC_BENCH_TABLES = ("ipc", "spawn")
 # Sample lists that are labels, not figures: no min/median/max for them.
@@ -380,7 +410,7 @@ def parse_ipc(out):
     Keel logged or None). Every op of IPC_OPS and SPAWN_OPS must be there."""
     found = {m.group(1).decode(): (int(m.group(2)), int(m.group(3)))
              for m in IPC_RE.finditer(out)}
-    missing = [op for op in (*IPC_OPS, *SPAWN_OPS) if op not in found]
+    missing = [op for op in (*IPC_OPS, *SPAWN_OPS) if op not in found and op not in IPC_OPTIONAL]
     if missing:
         raise BootFailure("no 'ipc_bench: <name> <ns per op> over <ops>' line for "
                           + ", ".join(missing), out)
@@ -389,7 +419,9 @@ def parse_ipc(out):
                                    [int(m.group(5)), int(m.group(6))])
              for m in IPC_HARTS_RE.finditer(out)}
     tb = TIMEBASE_RE.search(out)
-    return found, where, tb and int(tb.group(1))
+    ipis = {m.group(1).decode(): int(m.group(2)) / max(int(m.group(3)), 1)
+            for m in IPIS_RE.finditer(out)}
+    return found, where, tb and int(tb.group(1)), ipis
 
 
 def parse_ready(out, n):
@@ -443,12 +475,12 @@ def print_placement(results, ops):
 def print_ipc_table(results):
     groups = "".join(f"  {r['mode'] + ' ' + str(r['harts']) + 'h ' + UNIT_SHORT[r['unit']]:>19}"
                      for r in results)
-    head = f"{'operation':<20}" + "".join(f"  {'min':>9} {'median':>9}" for _ in results)
-    print(f"{'':<20}" + groups)
+    head = f"{'operation':<24}" + "".join(f"  {'min':>9} {'median':>9}" for _ in results)
+    print(f"{'':<24}" + groups)
     print(head)
     print("-" * len(head))
     for op in IPC_OPS:
-        row = f"{op:<20}"
+        row = f"{op:<24}"
         for r in results:
             v = r.get(op)
             row += (f"  {fmt_op(v and v['min'], r['unit']):>9} "
@@ -456,8 +488,19 @@ def print_ipc_table(results):
         print(row)
     print("(per operation: instructions under -icount shift=0 (1 ns of virtual time is one\n"
           " instruction), else time CSR ticks (10 MHz on virt: a tick is 100 ns) under\n"
-          " default TCG; null_syscall is getpid, ipc_call_reply a call and the server's\n"
-          " reply_recv, notif_signal_wait a signal and the wait for the partner's answer)")
+          " default TCG or thread=single; null_syscall is getpid, ipc_call_reply a call\n"
+          " and the server's reply_recv, notif_signal_wait a signal and the wait for the partner's answer;\n"
+          " _xhart: the same with the pair pinned to two harts (SYS_hart_pin), 2+ harts only)")
+    print()
+    print(f"{'IPIs per op':<24}" + "".join(
+        f"  {r['mode'] + ' ' + str(r['harts']) + 'h':>14}" for r in results))
+    for op in IPC_OPS[1:]:
+        row = f"{op:<24}"
+        for r in results:
+            v = r.get("ipis_per_op", {}).get(op)
+            row += f"  {('-' if not v else format(v['median'], '.2f')):>14}"
+        print(row)
+    print("(IPIs the core sent per round trip, median: meminfo's ipis_sent counter)")
     print_placement(results, IPC_OPS)
 
 
@@ -495,6 +538,109 @@ def print_ready_table(results):
     print("(seconds from QEMU launch to 'init: ready', normal initramfs and disk; core s and\n"
           " /init s are the [s.us] stamps of 'core: bring-up done' and 'Run /init as init\n"
           " process', medians; runs: boots that got there)")
+
+
+def size_cell(cross, elf, image, mode):
+    """The size table's one row: the sections of @elf (the build's
+    keel.elf) and the size of @image, for build @mode."""
+    try:
+        r = subprocess.run([f"{cross}size", "-A", str(elf)], capture_output=True, text=True,
+                           timeout=60, check=True)
+    except (OSError, subprocess.SubprocessError) as e:
+        sys.exit(f"bench: {cross}size -A {elf}: {e}")
+    sections = {}
+    for line in r.stdout.splitlines():
+        f = line.split()
+        if len(f) >= 2 and f[0] in SIZE_SECTIONS:
+            sections[f[0]] = int(f[1])
+    return {"mode": mode, "elf": str(elf), "image": str(image),
+            "sections": sections, "image_bytes": image.stat().st_size,
+            "targets": SIZE_TARGETS}
+
+
+def print_irq_table(results):
+    head = f"{'mode':<8}{'harts':>6}  {'median':>8} {'min':>8} {'max':>8} {'runs':>5}"
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        s = r["samples"]
+        med = statistics.median(s["irq_to_user"]) if s["irq_to_user"] else None
+        lo = min(s["irq_to_user_min"]) if s["irq_to_user_min"] else None
+        hi = max(s["irq_to_user_max"]) if s["irq_to_user_max"] else None
+        print(f"{r['mode']:<8}{r['harts']:>6}  {fmt_op(med, 'instructions'):>8} "
+              f"{fmt_op(lo, 'instructions'):>8} {fmt_op(hi, 'instructions'):>8} "
+              f"{len(s['irq_to_user']):>5}")
+    print(f"(instructions from the goldfish RTC's alarm raising its line to its user-level\n"
+          f" driver reading the RTC after its notification wait returned: tests/user/irq_bench,\n"
+          f" -icount shift=0,sleep=off -rtc clock=vm, 1 hart; each run's median of its rounds, then the\n"
+          f" median of the runs; seL4: {SEL4_IRQ} cycles on the HiFive Unleashed)")
+
+
+def print_size_table(results):
+    head = (f"{'build':<8}" + "".join(f"{s:>10}" for s in SIZE_SECTIONS) + f"{'Image':>10}")
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        print(f"{r['mode']:<8}" + "".join(f"{r['sections'].get(s, 0):>10}" for s in SIZE_SECTIONS)
+              + f"{r['image_bytes']:>10}")
+    targets = ", ".join(f"{s} <= {v // 1024} KiB" for s, v in SIZE_TARGETS.items())
+    print(f"(bytes; sections of build/keel.elf, Image = build/Image; issue 13's targets\n"
+          f" for the release build: {targets})")
+
+
+def draw_svg(doc, path):
+    """build/bench.svg: all-harts-up time against hart count (Keel and the
+    SMP floor, both TCG modes) and the IPC figures next to seL4's. Skipped,
+    with a line, without python3-matplotlib."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("bench: no matplotlib (Debian: python3-matplotlib); no picture drawn")
+        return
+    fig, (up, ipc) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for mode, style in (("default", "-"), ("single", "--")):
+        rows = [r for r in doc["smp_results"] if r["mode"] == mode]
+        for kind, marker in (("keel", "o"), ("floor", "s")):
+            pts = [(r["harts"], r[kind]["wall_s"]["min"]) for r in rows
+                   if r[kind]["wall_s"]]
+            if pts:
+                up.plot(*zip(*pts), style, marker=marker,
+                        label=f"{'Keel' if kind == 'keel' else 'firmware floor'}, {mode} TCG")
+    up.set_xscale("log", base=2)
+    up.set_yscale("log")
+    up.set_xlabel("harts")
+    up.set_ylabel("QEMU launch -> all harts up, s (min)")
+    up.set_title("all harts up")
+    up.legend(fontsize=8)
+    cells = [r for r in doc["ipc_results"] if r["unit"] == "instructions"]
+    names, values = [], []
+    if cells:
+        for op in ("null_syscall", "ipc_call_reply", "notif_signal_wait"):
+            v = cells[0].get(op)
+            if v:
+                names.append(op.replace("_", " "))
+                values.append(v["median"])
+    names.append("seL4 IPC\nround trip")
+    values.append(SEL4_IPC)
+    colors = ["C0"] * (len(values) - 1) + ["C3"]
+    irq = [r["irq_to_user"] for r in doc.get("irq_results", []) if r.get("irq_to_user")]
+    if irq:
+        names += ["irq to user", "seL4 irq\n(cycles, HiFive)"]
+        values += [irq[0]["median"], SEL4_IRQ]
+        colors += ["C0", "C3"]
+    bars = ipc.bar(names, values, color=colors)
+    for b, v in zip(bars, values):
+        ipc.annotate(f"{int(v)}", (b.get_x() + b.get_width() / 2, v), ha="center",
+                     va="bottom", fontsize=8)
+    ipc.set_ylabel("instructions (-icount shift=0, 1 hart)")
+    ipc.set_title("Keel " + doc.get("build_mode", "") + " per operation, seL4 for scale")
+    ipc.tick_params(axis="x", labelsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    print(f"bench: drew {path}")
 
 
 def on_sigterm(signum, frame):
@@ -613,18 +759,21 @@ class Run:
         unit = "instructions" if mode == "icount" else "ticks"
         ns = {op: [] for op in (*IPC_OPS, *SPAWN_OPS)}
         ops = {op: [] for op in ns}
-        placement, timebase = {}, None
+        placement, timebase, ipis = {}, None, {op: [] for op in IPC_OPS}
         for run in range(runs):
             label = f"{table}-{mode}-{n}h-run{run + 1}"
             try:
                 _, _, out = boot(argv, IPC_LINE, self.timeout)
-                found, where, hz = parse_ipc(out)
+                found, where, hz, ipi = parse_ipc(out)
                 if unit == "ticks" and not hz:
                     raise BootFailure("no 'timebase N Hz' in Keel's log", out)
             except BootFailure as e:
                 self.failed(table, mode, n, run, label, argv, e)
                 continue
             timebase = timebase or hz
+            for op, per_op in ipi.items():
+                if op in ipis:
+                    ipis[op].append(round(per_op, 3))
             for op, (per_op, count) in found.items():
                 if op in ns:
                     ns[op].append(per_op)
@@ -648,6 +797,7 @@ class Run:
                 cell["samples"][op] = values
                 cell[op] = summary(values)
             cells.append(cell)
+        cells[0]["ipis_per_op"] = {op: summary(v) for op, v in ipis.items()}
         print(f"bench: {table:<4} {mode:<7} {n:>4} harts: " + ", ".join(
             f"{op} {fmt_op(c[op] and c[op]['median'], unit)}"
             for c, names in zip(cells, (IPC_OPS, SPAWN_OPS)) for op in names), flush=True)
@@ -692,6 +842,32 @@ class Run:
         return {"mode": mode, "harts": n, "runs": runs, "timeout_s": timeout,
                 "qemu_args": self.shown(argv)[1:], "keel": keel}
 
+    def irq_cell(self, runs):
+        """Boots Keel @runs times on one hart with irq_bench as init; the irq table's row."""
+        append = f"{self.append} {IRQ_APPEND}".strip()
+        argv = (self.base + ["-smp", "1"] + IRQ_QEMU +
+                ["-kernel", str(self.payloads["keel"]),
+                 "-initrd", str(self.payloads["initramfs"]), "-append", append])
+        raw = {"irq_to_user": [], "irq_to_user_min": [], "irq_to_user_max": []}
+        for run in range(runs):
+            label = f"irq-icount-1h-run{run + 1}"
+            try:
+                _, _, out = boot(argv, IRQ_LINE, self.timeout)
+                found = {m.group(1).decode(): int(m.group(2)) for m in IRQ_RE.finditer(out)}
+                if set(found) != set(raw):
+                    raise BootFailure("no 'irq_bench: irq_to_user N over R' lines", out)
+            except BootFailure as e:
+                self.failed("irq", "icount", 1, run, label, argv, e)
+                continue
+            for name, v in found.items():
+                raw[name].append(v)
+        print(f"bench: irq  icount     1 harts: irq_to_user "
+              f"{fmt_op(raw['irq_to_user'] and statistics.median(raw['irq_to_user']), 'instructions')}",
+              flush=True)
+        return {"mode": "icount", "harts": 1, "unit": "instructions",
+                "qemu_args": self.shown(argv)[1:], "samples": raw,
+                "irq_to_user": summary(raw["irq_to_user"]), "sel4_cycles": SEL4_IRQ}
+
     def note_versions(self, key, out):
         if key == "keel" and self.keel_banner is None:
             b = KEEL_BANNER_RE.search(out)
@@ -730,6 +906,11 @@ def bench(tmp):
     ap.add_argument("--logs", default=str(BUILD / "bench-logs"),
                     help="where a failed boot's output goes (default build/bench-logs)")
     ap.add_argument("--image", default=str(BUILD / "Image"), help="Keel image")
+    ap.add_argument("--elf", default=str(BUILD / "keel.elf"),
+                    help="the core's ELF, for the size table")
+    ap.add_argument("--svg", default="",
+                    help="draw the pictures there (needs matplotlib; 'ninja bench': "
+                    "build/bench.svg); default none")
     ap.add_argument("--initramfs", default=str(BUILD / "initramfs.cpio"),
                     help="initramfs with /bin/ipc_bench and /bin/nop (ipc, spawn, ready)")
     ap.add_argument("--disk", default=str(BUILD / "disk.img"),
@@ -775,6 +956,10 @@ def bench(tmp):
         wanted |= {"keel", "initramfs"}
     if "ready" in tables:
         wanted |= {"keel", "initramfs", "disk"}
+    if "size" in tables:
+        wanted |= {"keel"}
+    if "irq" in tables:
+        wanted |= {"keel", "initramfs"}
     originals = {key: Path(path) for key, path in
                  (("floor", args.floor), ("floor_smp", args.floor_smp), ("keel", args.image),
                   ("initramfs", args.initramfs), ("disk", args.disk))
@@ -808,12 +993,22 @@ def bench(tmp):
         if table in IPC_BENCH_TABLES:
             if done["ipc"] or done["spawn"]:
                 continue		# one set of ipc_bench boots fills both tables
-            for mode, n in [("icount", 1)] + [("default", h) for h in ipc_harts]:
+            # Across harts also under thread=single, where waking a hart
+            # that sleeps in wfi needs no host thread to be scheduled.
+            for mode, n in ([("icount", 1)] + [("default", h) for h in ipc_harts] +
+                            [("single", h) for h in ipc_harts if h > 1]):
                 ipc, spawn = run.ipc_bench_cells(table, mode, n, args.runs)
                 if "ipc" in tables:
                     done["ipc"].append(ipc)
                 if "spawn" in tables:
                     done["spawn"].append(spawn)
+            continue
+        if table == "irq":
+            done["irq"].append(run.irq_cell(min(args.runs, 3)))
+            continue
+        if table == "size":
+            done["size"].append(size_cell(conf.get("cross", ""), Path(args.elf),
+                                          originals["keel"], conf.get("mode", "?")))
             continue
         if table == "ready":
             for n in ready_harts:
@@ -838,6 +1033,12 @@ def bench(tmp):
     if "ready" in tables:
         print("\nready: QEMU launch -> 'init: ready'")
         print_ready_table(done["ready"])
+    if "irq" in tables:
+        print("\nirq: a device interrupt to its user-level driver (tests/user/irq_bench)")
+        print_irq_table(done["irq"])
+    if "size" in tables:
+        print("\nsize: the core and the Image")
+        print_size_table(done["size"])
 
     # The JSON: run metadata (date, host, QEMU, OpenSBI, payloads, params),
     # then "results" (the boot table) and "smp_results" (the smp table), one
@@ -863,6 +1064,7 @@ def bench(tmp):
     # differences of Keel's boots, reset -> banner first).
     # "ipc_results": one entry per ipc_bench cell, in run order: mode "icount"
     # at 1 hart, then "default" at each --ipc-harts count:
+    #   (then "single" at each --ipc-harts count above 1)
     #   {"mode", "harts", "unit": "instructions" (icount) or "ticks",
     #    "timebase_hz" (from Keel's log), "qemu_args",
     #    "samples": {op: [per op, one a boot]}, op: {"min", "median", "max"},
@@ -870,8 +1072,18 @@ def bench(tmp):
     #    (how many ops each boot's loop did), "placement": {op: [{"client":
     #    [hartid before, after], "partner": "server" or "waiter",
     #    "partner_harts": [before, after]}, one a boot]}}
-    # for op in "null_syscall", "ipc_call_reply", "notif_signal_wait".
+    # for op in "null_syscall", "ipc_call_reply", "notif_signal_wait" and, on
+    # 2+ harts, "ipc_call_reply_xhart", "notif_signal_wait_xhart" (the pair
+    # pinned to two harts); "ipis_per_op": {op: {"min", "median", "max"}}:
+    # IPIs the core sent per round trip (meminfo's ipis_sent).
     # "spawn_results": the same cells (same boots) for op "spawn_wait".
+    # "size_results": [{"mode" (the build's: release or debug), "elf", "image",
+    #   "sections": {".text", ".rodata", ".data", ".bss": bytes}, "image_bytes",
+    #   "targets": {".text", ".rodata": bytes}}]; "build_mode": config.ninja's mode.
+    # "irq_results": [{"mode": "icount", "harts": 1, "unit": "instructions",
+    #   "qemu_args", "samples": {"irq_to_user", "irq_to_user_min",
+    #   "irq_to_user_max": [one a boot: the median, min and max of its rounds]},
+    #   "irq_to_user": {"min", "median", "max"} of the boots' medians, "sel4_cycles"}]
     # "ready_results": one entry per --ready-harts count:
     #   {"mode", "harts", "runs", "timeout_s", "qemu_args",
     #    "keel": {"samples": {"wall_s", "boot_hart", "harts_up", "stamp_s",
@@ -916,6 +1128,9 @@ def bench(tmp):
         "ipc_results": done["ipc"],
         "spawn_results": done["spawn"],
         "ready_results": done["ready"],
+        "size_results": done["size"],
+        "irq_results": done["irq"],
+        "build_mode": conf.get("mode"),
         "failures": run.failures,
     }
     out = Path(args.out)
@@ -923,6 +1138,8 @@ def bench(tmp):
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(json.dumps(doc, indent=1) + "\n")
     tmp.replace(out)
+    if args.svg:
+        draw_svg(doc, Path(args.svg))
     print(f"bench: wrote {out} after {doc['duration_s']:.0f} s"
           + (f"; {len(run.failures)} boot(s) failed, logs in {logdir}" if run.failures else ""))
     return 1 if run.failures else 0

@@ -139,11 +139,13 @@ def test_ipc_and_spawn_tables_count_instructions_and_ticks(tmp_path):
     assert doc["ok"] and doc["results"] == [] and doc["smp_results"] == []
     ipc = {(c["mode"], c["harts"]): c for c in doc["ipc_results"]}
     spawn = {(c["mode"], c["harts"]): c for c in doc["spawn_results"]}
-    cells = [("icount", 1), ("default", 1), ("default", 2)]
+    cells = [("icount", 1), ("default", 1), ("default", 2), ("single", 2)]
     assert list(ipc) == cells and list(spawn) == cells
     ic = ipc["icount", 1]
     assert "shift=0" in ic["qemu_args"] and ic["unit"] == "instructions"
-    assert set(ic["samples"]) == {"null_syscall", "ipc_call_reply", "notif_signal_wait"}
+    xhart = {"ipc_call_reply_xhart", "notif_signal_wait_xhart"}
+    assert set(ic["samples"]) == {"null_syscall", "ipc_call_reply", "notif_signal_wait"} | xhart
+    assert all(ic["samples"][op] == [] for op in xhart)	# one hart: no pair across harts
     # A round trip is two system calls and two switches: more than one null call.
     assert 0 < ic["null_syscall"]["min"] < ic["ipc_call_reply"]["min"]
     # Starting a program costs more than a round trip.
@@ -153,8 +155,16 @@ def test_ipc_and_spawn_tables_count_instructions_and_ticks(tmp_path):
             assert "-icount" not in c["qemu_args"] and c["unit"] == "ticks", key
             assert c["timebase_hz"] == 10000000, key	# QEMU virt's timebase
             for op, values in c["samples"].items():
+                if op in xhart and key[1] < 2:
+                    assert values == [], (key, op)
+                    continue
                 assert len(values) == 1 and values[0] > 0, (key, op)
                 assert 0 < c["ops"][op][0] <= 10000, (key, op)
+    # Across two harts a round trip takes IPIs; on one hart an IPC round trip takes none.
+    for op in xhart:
+        assert ipc["default", 2]["ipis_per_op"][op]["median"] > 0, op
+        assert ipc["single", 2]["ipis_per_op"][op]["median"] > 0, op
+    assert ipc["icount", 1]["ipis_per_op"]["ipc_call_reply"]["median"] == 0
     for op, partner in (("ipc_call_reply", "server"), ("notif_signal_wait", "waiter")):
         [p] = ipc["default", 2]["placement"][op]
         assert p["partner"] == partner
@@ -162,6 +172,26 @@ def test_ipc_and_spawn_tables_count_instructions_and_ticks(tmp_path):
     assert "ipc: instructions and ticks per operation" in r.stdout
     assert "where the pairs ran" in r.stdout
     assert "spawn: keel_spawn of /bin/nop" in r.stdout
+
+
+def test_size_and_irq_tables(tmp_path):
+    if not all((ROOT / "build" / f).is_file() for f in ("initramfs.cpio", "keel.elf")):
+        pytest.skip("needs 'ninja build/initramfs.cpio build/keel.elf'")
+    out = tmp_path / "bench.json"
+    r = run_bench("--tables", "size,irq", "--runs", "1", "--svg", str(tmp_path / "b.svg"),
+                  "--out", str(out), "--logs", str(tmp_path / "logs"), timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    doc = json.loads(out.read_text())
+    [size] = doc["size_results"]
+    assert size["mode"] in ("release", "debug") and size["mode"] == doc["build_mode"]
+    assert all(size["sections"][s] > 0 for s in (".text", ".rodata", ".bss"))
+    assert size["image_bytes"] == (ROOT / "build" / "Image").stat().st_size
+    [irq] = doc["irq_results"]
+    assert irq["unit"] == "instructions" and "clock=vm" in irq["qemu_args"]
+    # More than a null system call, less than a spawn: a claim, a wake and a switch.
+    assert 100 < irq["irq_to_user"]["median"] < 100000
+    assert "size: the core and the Image" in r.stdout
+    assert "irq: a device interrupt to its user-level driver" in r.stdout
 
 
 def test_ready_table_times_init_ready(tmp_path):

@@ -119,7 +119,8 @@ def hart_of_cpu(k):
     table = {}
     for line in output(k, "harts")[1:]:
         f = line.split()
-        table[int(f[1])] = int(f[0])
+        if len(f) >= 2 and f[0].isdigit() and f[1].isdigit():	# not a kernel line
+            table[int(f[1])] = int(f[0])
     return table
 
 
@@ -385,4 +386,74 @@ def test_fs_killed_again_and_again_comes_back_every_time(keel, disk):
                        r"fs: ext2 on vda "])
         shell(k, "cat /mnt/docs/mounted.txt", r"^Keel mounts this disk at /mnt\.$")
     assert not k.find(r"giving up"), k.why("init gave up on fs")
+    power_off(k)
+
+
+def ps_rows(k):
+    """{name: [(pid, ppid, hart), ...]} from the shell's ps."""
+    rows = {}
+    for line in output(k, "ps"):
+        m = re.match(r"^\s*(\d+)\s+(\d+)\s+(\d+)\s+([RQSZ])\s+(\S+)$", line)
+        if m:
+            rows.setdefault(m.group(5), []).append(tuple(int(x) for x in m.group(1, 2, 3)))
+    return rows
+
+
+SOURCE_HART = re.compile(r"\] plic: source 10 (?:on hart|follows its driver from hart \d+ "
+                         r"to hart|moves from hart \d+ to hart) (\d+)$")
+
+
+def uart_source_hart(lines):
+    """The hart whose PLIC context has the UART's source after @lines
+    (the kernel log at debug level: where it was attached, each move)."""
+    hart = None
+    for line in lines:
+        m = SOURCE_HART.search(line)
+        if m:
+            hart = int(m.group(1))
+    return hart
+
+
+def test_irq_follows_its_driver_and_moves_when_its_hart_goes_offline(keel, disk):
+    """IRQ_0001: the UART's interrupt is enabled on the hart its driver
+    acked it from (the hart the driver runs on); when that hart goes
+    offline it moves to the boot hart, and console input still works.
+    The debug lines that say where the source is are read with dmesg
+    (printed on the console, they would cut into the shell's lines)."""
+    k = boot(keel, disk, smp=4)
+    table = hart_of_cpu(k)
+    boot_hart = table[0]
+    shell(k, "echo warm", r"^warm$")	# input interrupts: the driver has acked some
+    where = uart_source_hart(output(k, "dmesg"))
+    assert where in table.values(), k.why("no plic line for source 10 in dmesg")
+    gone = where if where != boot_hart else [h for h in table.values() if h != boot_hart][0]
+    shell(k, "hart offline %d" % gone, r"^hart %d: offline$" % gone)
+    shell(k, "echo still here", r"^still here$")	# typed in: the interrupt still comes
+    log = output(k, "dmesg")
+    # Where the source was when the shell asked (typing may have moved it since).
+    asked = next(i for i, l in enumerate(log) if "takes hart %d offline" % gone in l)
+    before = uart_source_hart(log[:asked])
+    moved = any(re.search(r"\] plic: source 10 moves from hart %d to hart %d$"
+                          % (gone, boot_hart), l) for l in log[asked:])
+    assert moved == (before == gone), \
+        k.why("source 10 was on hart %s when hart %d went offline; moved: %s"
+              % (before, gone, moved))
+    assert uart_source_hart(log) != gone, k.why("source 10 left on an offline hart")
+    power_off(k)
+
+
+def test_irqaffinity_sends_device_interrupts_to_one_hart(keel, disk):
+    """IRQ_0002: irqaffinity=<hartid> puts every device interrupt on that
+    hart; they move to the boot hart when it goes offline."""
+    k = boot(keel, disk, smp=4, append="irqaffinity=2")
+    assert k.find(r"\] plic: .* device interrupts go to hart 2 \(irqaffinity=\)$"), \
+        k.why("no plic line naming hart 2")
+    boot_hart = hart_of_cpu(k)[0]
+    shell(k, "echo before", r"^before$")
+    if boot_hart != 2:
+        shell(k, "hart offline 2", r"^hart 2: offline$")
+    shell(k, "echo after", r"^after$")
+    if boot_hart != 2:
+        assert k.find(r"\] plic: source 10 moves from hart 2 to hart %d$" % boot_hart), \
+            k.why("the UART's interrupt did not leave hart 2")
     power_off(k)

@@ -13,7 +13,13 @@
  * affinity call: the core picks a hart at spawn and may move a task).
  * spawn_wait is keel_spawn of /bin/nop (tests/user/nop.c, which exits at
  * once) until keel_wait returns. argv[1] "server" / "waiter" are the
- * partner tasks.
+ * partner tasks, argv[2] (if there) the hartid a partner pins itself to.
+ *
+ * With two harts or more, the two round trips run once more with the
+ * pair pinned to two different harts (SYS_hart_pin): ipc_call_reply_xhart
+ * and notif_signal_wait_xhart, each followed by "ipc_bench: ipis <name>
+ * <n> over <ops>", the IPIs the core sent meanwhile (meminfo's debug
+ * counter; other harts' ticks send none, so they are the pair's).
  *
  * A loop that blocks stops after its count, or at the first check (every
  * CHECK_EVERY ops) past BUDGET_NS: a wake-up across harts can cost
@@ -67,6 +73,18 @@ static void report_harts(const char *name, const char *partner, long pid, const 
 	       hart_of(keel_getpid()), partner, before[1], hart_of(pid));
 }
 
+static unsigned long ipis(void)
+{
+	struct keel_meminfo mi;
+
+	return keel_meminfo(&mi) ? 0 : mi.ipis_sent;
+}
+
+static void report_ipis(const char *name, unsigned long before, unsigned int n)
+{
+	printf("ipc_bench: ipis %s %lu over %u\n", name, ipis() - before, n);
+}
+
 /* Echo label + 1 back, forever. */
 static int server(void)
 {
@@ -90,10 +108,13 @@ static int waiter(void)
 	return 0;
 }
 
-static long start(const char *how, long *h, unsigned long n)
+/* Start a partner (@pin: the hartid it pins itself to, or -1). */
+static long start(const char *how, long pin, long *h, unsigned long n)
 {
-	char *argv[] = { "ipc_bench", (char *)how, NULL };
+	char hart[24];
+	char *argv[] = { "ipc_bench", (char *)how, pin < 0 ? NULL : hart, NULL };
 
+	snprintf(hart, sizeof(hart), "%ld", pin);
 	return keel_spawn_h("/bin/ipc_bench", argv, environ, h, n);
 }
 
@@ -106,51 +127,77 @@ static void bench_null_syscall(void)
 	report("null_syscall", t0, keel_time_ns(), ITERS);
 }
 
-static int bench_ipc(void)
+/* @name's round trips; @pin: -1, or the harts of client and server. */
+static int bench_ipc(const char *name, const long pin[2])
 {
 	struct keel_msg m = { 0, { 1, 2, 3, 4 }, KEEL_HANDLE_NONE }, r;
 	long ep = keel_ep_create(), h, pid;
 	int before[2];
 	unsigned int n;
+	unsigned long i0;
 	uint64_t t0;
 
-	pid = start("server", &ep, 1);
+	if (pin && keel_sys_hart_pin(pin[0]))
+		return printf("ipc_bench: hart_pin %ld failed\n", pin[0]), -1;
+	pid = start("server", pin ? pin[1] : -1, &ep, 1);
 	h = keel_handle_dup(ep, KEEL_R_SEND);
 	keel_handle_close(ep);
 	keel_ipc_call(h, &m, &r);	/* the server is up and in its loop */
 	before[0] = hart_of(keel_getpid());
 	before[1] = hart_of(pid);
+	i0 = ipis();
 	t0 = keel_time_ns();
 	for (n = 0; more(n, ITERS, t0); n++)
 		if (keel_ipc_call(h, &m, &r) || r.label != m.label + 1)
 			return printf("ipc_bench: call failed\n"), -1;
-	report("ipc_call_reply", t0, keel_time_ns(), n);
-	report_harts("ipc_call_reply", "server", pid, before);
+	report(name, t0, keel_time_ns(), n);
+	report_ipis(name, i0, n);
+	report_harts(name, "server", pid, before);
+	if (pin)
+		keel_sys_hart_pin(-1);
 	return 0;
 }
 
-static void bench_notif(void)
+static void bench_notif(const char *name, const long pin[2])
 {
 	long h[2], pid;
-	unsigned long bits;
+	unsigned long bits, i0;
 	int before[2];
 	unsigned int n;
 	uint64_t t0;
 
+	if (pin && keel_sys_hart_pin(pin[0]))
+		printf("ipc_bench: hart_pin %ld failed\n", pin[0]);
 	h[0] = keel_notif_create();	/* ping: we signal, the waiter waits */
 	h[1] = keel_notif_create();	/* pong */
-	pid = start("waiter", h, 2);
+	pid = start("waiter", pin ? pin[1] : -1, h, 2);
 	keel_notif_signal(h[0], 1);
 	keel_notif_wait(h[1], &bits);
 	before[0] = hart_of(keel_getpid());
 	before[1] = hart_of(pid);
+	i0 = ipis();
 	t0 = keel_time_ns();
 	for (n = 0; more(n, ITERS, t0); n++) {
 		keel_notif_signal(h[0], 1);
 		keel_notif_wait(h[1], &bits);
 	}
-	report("notif_signal_wait", t0, keel_time_ns(), n);
-	report_harts("notif_signal_wait", "waiter", pid, before);
+	report(name, t0, keel_time_ns(), n);
+	report_ipis(name, i0, n);
+	report_harts(name, "waiter", pid, before);
+	if (pin)
+		keel_sys_hart_pin(-1);
+}
+
+/* The first two online hartids into @pin; false with fewer than two harts. */
+static bool two_harts(long pin[2])
+{
+	static struct keel_hart harts[MAX_PS];
+	long n = keel_harts(harts, MAX_PS), got = 0;
+
+	for (long i = 0; i < n && got < 2; i++)
+		if (harts[i].online)
+			pin[got++] = (long)harts[i].hartid;
+	return got == 2;
 }
 
 static int bench_spawn(void)
@@ -174,13 +221,23 @@ static int bench_spawn(void)
 
 int main(int argc, char **argv)
 {
-	if (argc > 1)
+	long pin[2];
+
+	if (argc > 1) {
+		if (argc > 2 && keel_sys_hart_pin(strtol(argv[2], NULL, 0)))
+			printf("ipc_bench: %s: hart_pin %s failed\n", argv[1], argv[2]);
 		return strcmp(argv[1], "server") ? waiter() : server();
+	}
 
 	bench_null_syscall();
-	if (bench_ipc())
+	if (bench_ipc("ipc_call_reply", NULL))
 		return 1;
-	bench_notif();
+	bench_notif("notif_signal_wait", NULL);
+	if (two_harts(pin)) {
+		if (bench_ipc("ipc_call_reply_xhart", pin))
+			return 1;
+		bench_notif("notif_signal_wait_xhart", pin);
+	}
 	if (bench_spawn())
 		return 1;
 	printf("ipc_bench: done\n");

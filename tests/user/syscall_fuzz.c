@@ -304,7 +304,7 @@ static unsigned long syscall7(long nr, unsigned long a[7])
 	__asm__ __volatile__("ecall"
 			     : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r4), "+r"(r5), "+r"(r6)
 			     : "r"(r7)
-			     : "memory");
+			     : KEEL_ECALL_CLOBBERS);
 	a[0] = r0, a[1] = r1, a[2] = r2, a[3] = r3, a[4] = r4, a[5] = r5, a[6] = r6;
 	return r0;
 }
