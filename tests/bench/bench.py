@@ -36,11 +36,11 @@ The ipc, spawn, ready, irq and size tables, in the modes each names:
   32 harts; from 32, thread=single (default TCG is slow and noisy there,
   see below), at most 3 runs, and a 600 s timeout.
 
-- irq (issue 13): tests/user/irq_bench as init on one hart under
+- irq: tests/user/irq_bench as init on one hart under
   -icount shift=0 -rtc clock=vm: instructions from QEMU virt's goldfish
   RTC raising its alarm interrupt to the user-level driver's
   notification wait returning (it reads the RTC at once).
-- size (issue 13): .text, .rodata, .data, .bss of build/keel.elf and the
+- size: .text, .rodata, .data, .bss of build/keel.elf and the
   size of build/Image, for the build configure made (release or debug).
 
 ipc also pins the pair to two harts on 2+ harts (the _xhart ops) and
@@ -330,9 +330,9 @@ IRQ_LINE = b"irq_bench: done"
 IRQ_RE = re.compile(rb"^irq_bench: (irq_to_user\w*) (\d+) over (\d+)\r?$", re.M)
 IRQ_APPEND = "rdinit=/bin/irq_bench -- reg=0x101000,0x1000 irq=11"
 IRQ_QEMU = ["-icount", "shift=0,sleep=off", "-rtc", "clock=vm"]
-# seL4's interrupt latency on the HiFive Unleashed, cycles (issue 13).
+# seL4's interrupt latency on the HiFive Unleashed, cycles.
 SEL4_IRQ = 798
-# The core's sections the size table reports, and issue 13's targets (release build).
+# The core's sections the size table reports, and the size targets (release build).
 SIZE_SECTIONS = (".text", ".rodata", ".data", ".bss")
 SIZE_TARGETS = {".text": 48 * 1024, ".rodata": 12 * 1024}
 # seL4's IPC round trip (call + reply_recv fastpath) on QEMU virt, in
@@ -584,7 +584,7 @@ def print_size_table(results):
         print(f"{r['mode']:<8}" + "".join(f"{r['sections'].get(s, 0):>10}" for s in SIZE_SECTIONS)
               + f"{r['image_bytes']:>10}")
     targets = ", ".join(f"{s} <= {v // 1024} KiB" for s, v in SIZE_TARGETS.items())
-    print(f"(bytes; sections of build/keel.elf, Image = build/Image; issue 13's targets\n"
+    print(f"(bytes; sections of build/keel.elf, Image = build/Image; the targets\n"
           f" for the release build: {targets})")
 
 
