@@ -16,12 +16,17 @@
  * Without ASIDs every switch flushes the whole TLB. A task (one thread
  * each) only ever changes its own, running, address space, so an unmap
  * needs no cross-hart shootdown: the local flush plus tlb_stale do it.
+ *
+ * Every page an address space takes is charged to the quota it was made
+ * for (lib/quota.h): its fresh user pages (pages), and its root, page
+ * tables and map list (kpages), until as_destroy() gives them back.
  */
 #include "as.h"
 #include "arch/cpu.h"
 #include "lib/kobj.h"
 #include "lib/log.h"
 #include "lib/panic.h"
+#include "lib/quota.h"
 #include "pmem.h"
 #include "arch/riscv.h"
 #include "lib/spinlock.h"
@@ -33,6 +38,8 @@
 #define AS_ASID_MASK	0xffffUL
 /* A page of an object (MMIO, shared memory): the object owns it, not the address space. */
 #define PTE_SW_OBJECT	(_UL(1) << 8)
+/* Tables one 4 KiB mapping may add under an existing root. */
+#define AS_TABLES_MAX	(SV39_LEVELS - 1)
 
 static struct as as_pool[AS_MAX];
 static bool as_used[AS_MAX];
@@ -81,7 +88,7 @@ void as_init(void)
 	kroot[slot] = ((pa >> PAGE_SHIFT) << PTE_PPN_SHIFT) | PTE_V;
 }
 
-struct as *as_create(void)
+struct as *as_create(struct quota *q)
 {
 	unsigned long flags = spin_lock_irqsave(&as_lock);
 	struct as *as = NULL;
@@ -97,12 +104,21 @@ struct as *as_create(void)
 	spin_unlock_irqrestore(&as_lock, flags);
 	if (!as)
 		return NULL;
-	if (pmem_alloc_page(&pa)) {
+	if (quota_charge(q, QUOTA_PAGES, 1)) {
 		as_used[as - as_pool] = false;
 		return NULL;
 	}
+	if (pmem_alloc_page(&pa)) {
+		quota_uncharge(q, QUOTA_PAGES, 1);
+		as_used[as - as_pool] = false;
+		return NULL;
+	}
+	if (q)
+		quota_get(q);
+	as->quota = q;
 	as->root = pa_to_kva(pa);
 	as->pages = 0;
+	as->kpages = 1;		/* the root */
 	as->asid = as_use_asids ? (unsigned int)(as - as_pool) + 1 : 0;
 	as->satp = SATP_MODE_SV39 | ((unsigned long)as->asid << AS_ASID_SHIFT) |
 		   (kva_to_pa(as->root) >> PAGE_SHIFT);
@@ -147,6 +163,9 @@ void as_destroy(struct as *as)
 			kobj_drop(as->maps[i].obj, as->maps[i].rights);
 	if (as->maps)
 		pmem_free_page(kva_to_pa(as->maps));
+	quota_uncharge(as->quota, QUOTA_PAGES, as->pages + as->kpages);
+	if (as->quota)
+		quota_put(as->quota);
 	flags = spin_lock_irqsave(&as_lock);
 	as_used[as - as_pool] = false;
 	spin_unlock_irqrestore(&as_lock, flags);
@@ -154,22 +173,39 @@ void as_destroy(struct as *as)
 
 static bool as_range_ok(uintptr_t va, uint64_t size);
 
+/*
+ * Map one page at @va: @pa of an object, or (@fresh) a new zeroed page.
+ * The fresh page and the tables the mapping makes are charged; the
+ * tables stay (and stay charged) even if the mapping fails.
+ */
+static int as_map_one(struct as *as, uintptr_t va, uint64_t pa, unsigned long perm, bool fresh)
+{
+	unsigned long charge = AS_TABLES_MAX + (fresh ? 1 : 0);
+	unsigned int made = 0;
+	int err = quota_charge(as->quota, QUOTA_PAGES, charge);
+
+	if (err)
+		return err;
+	if (fresh && pmem_alloc_page(&pa))
+		err = -KEEL_ENOMEM;
+	else if ((err = vm_map_page(as->root, va, pa, perm, &made)) && fresh)
+		pmem_free_page(pa);
+	as->kpages += made;
+	if (!err && fresh)
+		as->pages++;
+	quota_uncharge(as->quota, QUOTA_PAGES, charge - made - (!err && fresh ? 1 : 0));
+	return err;
+}
+
 int as_map_anon(struct as *as, uintptr_t va, uint64_t size, unsigned long perm)
 {
 	if (!as_range_ok(va, size))
 		return -KEEL_EINVAL;
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
-		uint64_t pa;
-		int err = pmem_alloc_page(&pa);
+		int err = as_map_one(as, va + off, 0, perm | PTE_U, true);
 
-		if (!err)
-			err = vm_map(as->root, va + off, pa, PAGE_SIZE, perm | PTE_U);
-		if (err) {
-			if (err != -KEEL_ENOMEM)
-				pmem_free_page(pa);
+		if (err)
 			return err;
-		}
-		as->pages++;
 	}
 	return 0;
 }
@@ -187,6 +223,7 @@ static void as_unmap_pages(struct as *as, uintptr_t va, uint64_t size)
 		if (!(pte & PTE_SW_OBJECT)) {
 			pmem_free_page(as_pte_pa(pte));
 			as->pages--;
+			quota_uncharge(as->quota, QUOTA_PAGES, 1);
 		}
 	}
 }
@@ -217,8 +254,13 @@ int as_mmap(struct as *as, uintptr_t *va, uint64_t size, uint64_t pa, unsigned l
 	if (obj && !as->maps) {
 		uint64_t page;
 
-		if (pmem_alloc_page(&page))
+		if (quota_charge(as->quota, QUOTA_PAGES, 1))
 			return -KEEL_ENOMEM;
+		if (pmem_alloc_page(&page)) {
+			quota_uncharge(as->quota, QUOTA_PAGES, 1);
+			return -KEEL_ENOMEM;
+		}
+		as->kpages++;
 		as->maps = pa_to_kva(page);
 		memset(as->maps, 0, PAGE_SIZE);
 	}
@@ -228,19 +270,11 @@ int as_mmap(struct as *as, uintptr_t *va, uint64_t size, uint64_t pa, unsigned l
 	if (obj && !slot)
 		return -KEEL_ENOMEM;
 	for (uint64_t off = 0; off < size && !err; off += PAGE_SIZE) {
-		uint64_t page = pa + off;
-
 		if (vm_lookup(as->root, at + off) & PTE_V)
 			err = -KEEL_EBUSY;
-		else if (!obj && pmem_alloc_page(&page))
-			err = -KEEL_ENOMEM;
-		else if ((err = vm_map(as->root, at + off, page, PAGE_SIZE,
-				       perm | PTE_U | (obj ? PTE_SW_OBJECT : 0)))) {
-			if (!obj)
-				pmem_free_page(page);
-		} else if (!obj) {
-			as->pages++;
-		}
+		else
+			err = as_map_one(as, at + off, pa + off,
+					 perm | PTE_U | (obj ? PTE_SW_OBJECT : 0), !obj);
 		if (err)
 			as_unmap_pages(as, at, off);	/* undo this call's pages */
 	}

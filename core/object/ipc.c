@@ -26,12 +26,17 @@
  * table's lock, a run queue's lock. Wake-ups are made under the lock, so
  * the woken task cannot be gone by then; each waiter loops on its state,
  * so an early or spurious wake-up is harmless (wait.c's rule).
+ *
+ * Each endpoint and notification counts as one object against the quota
+ * of the task that made it (lib/quota.h) until it is freed; the quota
+ * lock is taken last, under ipc_lock.
  */
 #include "ipc.h"
 #include "arch/cpu.h"
 #include "handle.h"
 #include "arch/riscv.h"
 #include "kernel/sched.h"
+#include "lib/quota.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
 #include "kernel/task.h"
@@ -58,6 +63,7 @@ struct endpoint {
 	struct waitqueue senders;	/* callers no receiver has taken yet */
 	struct waitqueue receivers;	/* receivers no caller has come to yet */
 	struct notification *bound;	/* a reference; set once by ipc_ep_bind() */
+	struct quota *quota;		/* charged one object (a reference), or NULL */
 };
 
 struct notification {
@@ -67,6 +73,7 @@ struct notification {
 	struct waitqueue waiters;	/* guarded by lock */
 	unsigned int refs;		/* atomic; the pool slot is free at 0 */
 	struct endpoint *bound_ep;	/* guarded by lock; no reference (the endpoint holds ours) */
+	struct quota *quota;		/* charged one object (a reference), or NULL */
 };
 
 static struct spinlock ipc_lock = SPINLOCK_INIT;
@@ -216,6 +223,15 @@ static bool ipc_deadlocked(struct task *t, struct kobj *o)
 	return ipc_only_me(&w, o);
 }
 
+/* A freed endpoint or notification gives its object back to @q, and the reference. */
+static void ipc_uncharge(struct quota *q)
+{
+	if (!q)
+		return;
+	quota_uncharge(q, QUOTA_OBJECTS, 1);
+	quota_put(q);
+}
+
 static void ep_hold(struct kobj *o, unsigned int rights)
 {
 	struct endpoint *ep = ep_of(o);
@@ -231,6 +247,7 @@ static void ep_drop(struct kobj *o, unsigned int rights)
 {
 	struct endpoint *ep = ep_of(o);
 	struct notification *n = NULL;
+	struct quota *q = NULL;
 	unsigned long flags = spin_lock_irqsave(&ipc_lock);
 
 	if ((rights & KEEL_R_SEND) && !--ep->nsend)
@@ -253,9 +270,11 @@ static void ep_drop(struct kobj *o, unsigned int rights)
 	if (!--ep->refs) {
 		n = ep->bound;
 		ep->bound = NULL;
+		q = ep->quota;
 		ep->used = false;
 	}
 	spin_unlock_irqrestore(&ipc_lock, flags);
+	ipc_uncharge(q);
 	if (n) {
 		flags = spin_lock_irqsave(&n->lock);
 		n->bound_ep = NULL;
@@ -270,8 +289,14 @@ static const struct kobj_type ep_type = {
 
 long ipc_ep_create(void)
 {
-	unsigned long flags = spin_lock_irqsave(&ipc_lock);
+	struct quota *q = task_current()->quota;
+	int err = quota_charge(q, QUOTA_OBJECTS, 1);
+	unsigned long flags;
 	struct endpoint *ep = NULL;
+
+	if (err)
+		return err;
+	flags = spin_lock_irqsave(&ipc_lock);
 
 	for (unsigned int i = 0; i < IPC_EP_MAX && !ep; i++) {
 		if (ipc_eps[i].used)
@@ -281,10 +306,15 @@ long ipc_ep_create(void)
 		ep->obj.kt = &ep_type;
 		ep->used = true;
 		ep->refs = ep->nsend = ep->nrecv = 1;	/* the creator's handle */
+		ep->quota = q;
 	}
 	spin_unlock_irqrestore(&ipc_lock, flags);
-	if (!ep)
+	if (!ep) {
+		quota_uncharge(q, QUOTA_OBJECTS, 1);
 		return -KEEL_ENOMEM;
+	}
+	if (q)
+		quota_get(q);
 	return handle_install(task_current(), &ep->obj, KEEL_R_EP_ALL);
 }
 
@@ -627,9 +657,13 @@ static void notif_hold(struct kobj *o, unsigned int rights)
 
 static void notif_drop(struct kobj *o, unsigned int rights)
 {
+	/* Read before the drop: once refs is 0 the slot may be someone else's. */
+	struct quota *q = notif_of(o)->quota;
+
 	(void)rights;
 	/* Pairs with the CAS in ipc_notif_create(): the slot is free once refs is 0. */
-	__atomic_fetch_sub(&notif_of(o)->refs, 1, __ATOMIC_RELEASE);
+	if (__atomic_fetch_sub(&notif_of(o)->refs, 1, __ATOMIC_ACQ_REL) == 1)
+		ipc_uncharge(q);
 }
 
 static const struct kobj_type notif_type = {
@@ -639,6 +673,11 @@ static const struct kobj_type notif_type = {
 
 long ipc_notif_create(void)
 {
+	struct quota *q = task_current()->quota;
+	int err = quota_charge(q, QUOTA_OBJECTS, 1);
+
+	if (err)
+		return err;
 	for (unsigned int i = 0; i < IPC_NOTIF_MAX; i++) {
 		struct notification *n = &ipc_notifs[i];
 		unsigned int zero = 0;
@@ -650,8 +689,12 @@ long ipc_notif_create(void)
 		n->lock = (struct spinlock)SPINLOCK_INIT;
 		n->bits = 0;
 		n->waiters.head = n->waiters.tail = NULL;
+		n->quota = q;
+		if (q)
+			quota_get(q);
 		return handle_install(task_current(), &n->obj, KEEL_R_NOTIF_ALL);
 	}
+	quota_uncharge(q, QUOTA_OBJECTS, 1);
 	return -KEEL_ENOMEM;
 }
 

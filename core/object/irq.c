@@ -5,7 +5,8 @@
  * when the device interrupts, the PLIC claims the source and the handler
  * signals the notification; the claim stays open until the driver's
  * irq_ack(). The last reference detaches the source (disabled, an open
- * claim completed) and drops the notification.
+ * claim completed) and drops the notification. Each IRQ object counts
+ * as one object against its maker's quota (lib/quota.h) until then.
  *
  * Locking: irq_lock guards the pool and the reference counts. The
  * handler runs under plic_lock and reads only fields immutable while the
@@ -16,6 +17,7 @@
 #include "ipc.h"
 #include "drivers/plic.h"
 #include "lib/kobj.h"
+#include "lib/quota.h"
 #include "lib/spinlock.h"
 #include "keel/syscall.h"
 
@@ -27,6 +29,7 @@ struct irq_obj {
 	unsigned int source;		/* immutable while refs > 0 */
 	struct kobj *notif;		/* a reference with the signal right; immutable */
 	unsigned long bits;		/* immutable */
+	struct quota *quota;		/* charged one object (a reference); immutable */
 };
 
 static struct spinlock irq_lock = SPINLOCK_INIT;
@@ -60,24 +63,31 @@ static void irq_drop(struct kobj *o, unsigned int rights)
 	struct irq_obj *q = irq_of(o);
 	unsigned long flags = spin_lock_irqsave(&irq_lock);
 	struct kobj *notif = NULL;
+	struct quota *quota = NULL;
 
 	(void)rights;
 	if (q->refs == 1) {
 		/* Detached before the slot is free: irq_fire() cannot see it again. */
 		plic_detach(q->source);
 		notif = q->notif;
+		quota = q->quota;
 	}
 	q->refs--;
 	spin_unlock_irqrestore(&irq_lock, flags);
 	if (notif)
 		kobj_drop(notif, KEEL_R_SIGNAL);
+	if (quota) {
+		quota_uncharge(quota, QUOTA_OBJECTS, 1);
+		quota_put(quota);
+	}
 }
 
 static const struct kobj_type irq_type = {
 	.name = "irq", .type = KEEL_OBJ_IRQ, .hold = irq_hold, .drop = irq_drop,
 };
 
-int irq_create(struct kobj *n, unsigned long source, unsigned long bits, struct kobj **out)
+int irq_create(struct kobj *n, unsigned long source, unsigned long bits, struct quota *quota,
+	       struct kobj **out)
 {
 	struct irq_obj *q = NULL;
 	unsigned long flags;
@@ -85,12 +95,16 @@ int irq_create(struct kobj *n, unsigned long source, unsigned long bits, struct 
 
 	if (!bits || source > UINT32_MAX)
 		return -KEEL_ERANGE;
+	err = quota_charge(quota, QUOTA_OBJECTS, 1);
+	if (err)
+		return err;
 	flags = spin_lock_irqsave(&irq_lock);
 	for (unsigned int i = 0; i < IRQ_OBJS && !q; i++)
 		if (!irq_pool[i].refs)
 			q = &irq_pool[i];
 	if (!q) {
 		spin_unlock_irqrestore(&irq_lock, flags);
+		quota_uncharge(quota, QUOTA_OBJECTS, 1);
 		return -KEEL_ENOMEM;
 	}
 	q->obj.kt = &irq_type;
@@ -98,6 +112,7 @@ int irq_create(struct kobj *n, unsigned long source, unsigned long bits, struct 
 	q->source = (unsigned int)source;
 	q->notif = n;
 	q->bits = bits;
+	q->quota = quota;
 	kobj_hold(n, KEEL_R_SIGNAL);
 	err = plic_attach(q->source, irq_fire, q);
 	if (err)
@@ -105,8 +120,11 @@ int irq_create(struct kobj *n, unsigned long source, unsigned long bits, struct 
 	spin_unlock_irqrestore(&irq_lock, flags);
 	if (err) {
 		kobj_drop(n, KEEL_R_SIGNAL);
+		quota_uncharge(quota, QUOTA_OBJECTS, 1);
 		return err;
 	}
+	if (quota)
+		quota_get(quota);
 	*out = &q->obj;
 	return 0;
 }

@@ -60,7 +60,8 @@
 	X(38, meminfo, R, 1, (info), "0")                                                 \
 	X(39, kill, R, 2, (ctl, pid), "0")                                                \
 	X(40, wait_any, R, 2, (status, flags), "pid, or 0")                               \
-	X(41, spawn_mem, R, 5, (mem, argv, envp, handles, n), "pid")
+	X(41, spawn_mem, R, 5, (mem, argv, envp, handles, n), "pid")                      \
+	X(42, limit_set, R, 2, (kind, limit), "0")
 /* clang-format on */
 
 #endif
