@@ -25,6 +25,7 @@
 #include "kernel/ipi.h"
 #include "mm/pmem.h"
 #include "lib/power.h"
+#include "lib/quota.h"
 #include "arch/riscv.h"
 #include "test/selftest.h"
 #include "kernel/smp.h"
@@ -60,6 +61,28 @@ static __noreturn void core_done(void)
 
 static char initcall_blacklist_env[COMMAND_LINE_SIZE + 32];
 
+/*
+ * Init's limits, the root of the limit tree (lib/quota.h): the pages
+ * free now; objects come from the page allocator (mm/kmem.c), so their
+ * count only bounds the kernel memory they take (16384 objects is well
+ * under 4 MiB); tasks half the task pool (TASK_MAX), the rest left to the
+ * core's threads and to tasks exiting.
+ */
+#define INIT_LIMIT_OBJECTS	16384
+#define INIT_LIMIT_TASKS	(TASK_MAX / 2)
+
+/* pid 1, once: it becomes the root of the limit tree. */
+static void init_quota(void)
+{
+	unsigned long limit[QUOTA_KINDS] = {
+		[QUOTA_PAGES] = pmem_free_pages(),
+		[QUOTA_OBJECTS] = INIT_LIMIT_OBJECTS,
+		[QUOTA_TASKS] = INIT_LIMIT_TASKS,
+	};
+
+	task_current()->quota = quota_root(limit);
+}
+
 /* Exec @path as pid 1; returns only on failure, with the error. */
 static int try_to_run_init_process(const char *path)
 {
@@ -91,6 +114,7 @@ static int try_to_run_init_process(const char *path)
 	envp[n] = NULL;
 
 	pr_info("Run %s as init process\n", path);
+	img.quota = task_current()->quota;
 	err = exec_load(path, argv, envp, &img);
 	if (err)
 		return err;
@@ -133,6 +157,7 @@ static void kernel_init(void *unused)
 	if (selftest_in_kernel(cmdline.selftest) || !initrd_present())
 		core_done();			/* self-tests, or nothing to run */
 	report_boot_time();
+	init_quota();				/* the root of every limit */
 	if (mem_give_init(task_current()))
 		panic("kernel_init: no memory for init's handles");
 	run_init_process();

@@ -38,6 +38,12 @@
  * the command line's words but initcall_debug), so no word of the
  * command line can keep a server from starting; the shell gets init's
  * environment less what spawn would refuse (said once).
+ *
+ * Limits (docs/syscalls.md, "Limits"): the shell's subtree, so every
+ * program run from it, gets at most what is free when the shell starts
+ * less init's reserve (RESERVE_*); the servers init restarts are charged
+ * to init alone, so what a program from the shell takes never keeps a
+ * killed server from coming back.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +67,16 @@
 #define DRV_IRQ_BIT	1UL	/* proto.h's driver convention: bit 0 */
 #define DRV_ARGS_MAX	512	/* the strings of a PROTO_SPAWN request */
 #define DRV_ARGV_MAX	16
+/*
+ * What init keeps back from the shell's subtree, for the servers it
+ * restarts: enough for fs (its pages, DMA buffers and cache, a dozen
+ * objects) with room for the core's own pages that no limit counts
+ * (kernel stacks stay allocated once made).
+ */
+#define RESERVE_PAGES	(32UL * 1024 * 1024 / 4096)	/* 32 MiB */
+#define RESERVE_OBJECTS	64UL
+#define RESERVE_TASKS	16UL
+#define PS_SCAN		64	/* ps entries read to find ourselves */
 
 /* The strings of init's environment a server gets, by name. */
 static const char *const server_env_names[] = { "HOME", "TERM", "initcall_debug" };
@@ -713,6 +729,54 @@ static unsigned int make_shell_env(char **envp, unsigned int max)
 	return n;
 }
 
+/* Our own entry of ps: use and limits; 0 if found. */
+static int own_limits(unsigned long used[KEEL_LIMITS], unsigned long limit[KEEL_LIMITS])
+{
+	static struct keel_ps ps[PS_SCAN];
+	long n = keel_ps(ps, PS_SCAN);
+
+	for (long i = 0; i < n; i++) {
+		if (ps[i].pid != keel_getpid())
+			continue;
+		memcpy(used, ps[i].used, sizeof(ps[i].used));
+		memcpy(limit, ps[i].limit, sizeof(ps[i].limit));
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * Children spawned from now on (@shell: the shell's subtree) get what is
+ * free less the reserve; otherwise, as init's servers, all init has.
+ */
+static void set_child_limits(int shell)
+{
+	static const unsigned long reserve[KEEL_LIMITS] = {
+		[KEEL_LIMIT_PAGES] = RESERVE_PAGES,
+		[KEEL_LIMIT_OBJECTS] = RESERVE_OBJECTS,
+		[KEEL_LIMIT_TASKS] = RESERVE_TASKS,
+	};
+	unsigned long used[KEEL_LIMITS], limit[KEEL_LIMITS], give[KEEL_LIMITS];
+
+	if (own_limits(used, limit)) {
+		printf("init: no ps entry of our own; the shell's limits are init's\n");
+		return;
+	}
+	for (int k = 0; k < KEEL_LIMITS; k++) {
+		unsigned long free = limit[k] > used[k] ? limit[k] - used[k] : 0;
+
+		give[k] = !shell ? limit[k] : free > reserve[k] ? free - reserve[k] : 0;
+		if (keel_limit_set(k, give[k]))
+			printf("init: limit_set(%d, %lu) refused\n", k, give[k]);
+	}
+	if (shell)
+		printf("init: the shell may take %lu pages, %lu objects, %lu tasks "
+		       "(init keeps %lu, %lu, %lu)\n",
+		       give[KEEL_LIMIT_PAGES], give[KEEL_LIMIT_OBJECTS], give[KEEL_LIMIT_TASKS],
+		       reserve[KEEL_LIMIT_PAGES], reserve[KEEL_LIMIT_OBJECTS],
+		       reserve[KEEL_LIMIT_TASKS]);
+}
+
 static void start_shell(void)
 {
 	char *argv[] = { "/bin/sh", NULL };
@@ -729,7 +793,9 @@ static void start_shell(void)
 	h[0] = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
 	h[1] = keel_handle_dup(KEEL_H_INIT_CONTROL, KEEL_R_POWER | KEEL_R_HOTPLUG | KEEL_R_KILL |
 				KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
+	set_child_limits(1);
 	shell_pid = keel_spawn_h("/bin/sh", argv, envp, h, 2);
+	set_child_limits(0);
 	keel_handle_close(h[0]);
 	keel_handle_close(h[1]);
 	if (shell_pid < 0) {

@@ -143,7 +143,7 @@ int exec_load_mem(const void *data, size_t size, const char *what, const char *c
 			elf_strerror(err), eerr.what ? ": " : "", eerr.what ? eerr.what : "");
 		return -KEEL_EINVAL;
 	}
-	as = as_create();
+	as = as_create(img->quota);
 	if (!as)
 		return -KEEL_ENOMEM;
 	err = exec_load_segments(as, data, &elf);

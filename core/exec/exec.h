@@ -14,6 +14,7 @@ struct as;
 #define EXEC_MAX_STRINGS	(16 * KiB)
 
 struct exec_image {
+	struct quota *quota;		/* in: what the address space is charged to */
 	struct as *as;
 	uintptr_t entry, sp;
 };

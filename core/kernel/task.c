@@ -25,6 +25,7 @@
 #include "lib/log.h"
 #include "arch/riscv.h"
 #include "lib/panic.h"
+#include "lib/quota.h"
 #include "sched.h"
 #include "smp.h"
 #include "lib/string.h"
@@ -204,6 +205,8 @@ void task_put(struct task *t)
 	spin_unlock_irqrestore(&task_lock, flags);
 	if (!last)
 		return;
+	if (t->quota)
+		quota_put(t->quota);	/* its task count goes once nothing else holds the node */
 	task_put_stack(t);
 	task_release(t);
 }

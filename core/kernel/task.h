@@ -19,6 +19,7 @@
 
 struct handle_table;
 struct kobj;
+struct quota;
 
 #define TASK_MAX		1024
 #define TASK_NAME_LEN		16
@@ -74,6 +75,8 @@ struct task {
 	unsigned long child_bits;
 	/* What it may reach (object/handle.c) and its IPC state (object/ipc.c, under ipc_lock). */
 	struct handle_table *handles;	/* atomic pointer; NULL until its first handle */
+	/* What it and its descendants may take (lib/quota.h): a reference, NULL for kernel tasks. */
+	struct quota *quota;		/* set before it first runs; dropped when it is freed */
 	struct ipc_task ipc;
 	/* Its stack: one slot of the kernel stack region (vm.h). */
 	unsigned int stack_slot;

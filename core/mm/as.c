@@ -24,6 +24,7 @@
 #include "lib/kobj.h"
 #include "lib/log.h"
 #include "lib/panic.h"
+#include "lib/quota.h"
 #include "pmem.h"
 #include "arch/riscv.h"
 #include "lib/spinlock.h"
@@ -37,6 +38,8 @@
 #define AS_WORD_BITS	(8 * sizeof(unsigned long))
 /* Fewer bits than this (under 1023 address spaces at once): no ASIDs, no bound. */
 #define AS_ASID_MIN_BITS	10
+/* Tables one 4 KiB mapping may add under an existing root. */
+#define AS_TABLES_MAX	(SV39_LEVELS - 1)
 /* A page of an object (MMIO, shared memory): the object owns it, not the address space. */
 #define PTE_SW_OBJECT	(_UL(1) << 8)
 
@@ -116,22 +119,31 @@ static void as_asid_put(unsigned int asid)
 	spin_unlock_irqrestore(&as_lock, flags);
 }
 
-struct as *as_create(void)
+struct as *as_create(struct quota *q)
 {
 	struct as *as = kmem_alloc(&as_cache);
 	uint64_t pa;
 
 	if (!as)
 		return NULL;
+	if (quota_charge(q, QUOTA_PAGES, 1)) {
+		kmem_free(&as_cache, as);
+		return NULL;
+	}
 	as->asid = as_use_asids ? as_asid_get() : 0;
 	if ((as_use_asids && !as->asid) || pmem_alloc_page(&pa)) {
 		if (as->asid)
 			as_asid_put(as->asid);
+		quota_uncharge(q, QUOTA_PAGES, 1);
 		kmem_free(&as_cache, as);
 		return NULL;
 	}
+	if (q)
+		quota_get(q);
+	as->quota = q;
 	as->root = pa_to_kva(pa);
 	as->pages = 0;
+	as->kpages = 1;		/* the root */
 	as->satp = SATP_MODE_SV39 | ((unsigned long)as->asid << AS_ASID_SHIFT) |
 		   (kva_to_pa(as->root) >> PAGE_SHIFT);
 	as->maps = NULL;
@@ -172,6 +184,9 @@ void as_destroy(struct as *as)
 			kobj_drop(as->maps[i].obj, as->maps[i].rights);
 	if (as->maps)
 		pmem_free_page(kva_to_pa(as->maps));
+	quota_uncharge(as->quota, QUOTA_PAGES, as->pages + as->kpages);
+	if (as->quota)
+		quota_put(as->quota);
 	if (as->asid)
 		as_asid_put(as->asid);
 	kmem_free(&as_cache, as);
@@ -179,22 +194,39 @@ void as_destroy(struct as *as)
 
 static bool as_range_ok(uintptr_t va, uint64_t size);
 
+/*
+ * Map one page at @va: @pa of an object, or (@fresh) a new zeroed page.
+ * The fresh page and the tables the mapping makes are charged; the
+ * tables stay (and stay charged) even if the mapping fails.
+ */
+static int as_map_one(struct as *as, uintptr_t va, uint64_t pa, unsigned long perm, bool fresh)
+{
+	unsigned long charge = AS_TABLES_MAX + (fresh ? 1 : 0);
+	unsigned int made = 0;
+	int err = quota_charge(as->quota, QUOTA_PAGES, charge);
+
+	if (err)
+		return err;
+	if (fresh && pmem_alloc_page(&pa))
+		err = -KEEL_ENOMEM;
+	else if ((err = vm_map_page(as->root, va, pa, perm, &made)) && fresh)
+		pmem_free_page(pa);	/* the pages mapped so far go with the as */
+	as->kpages += made;
+	if (!err && fresh)
+		as->pages++;
+	quota_uncharge(as->quota, QUOTA_PAGES, charge - made - (!err && fresh ? 1 : 0));
+	return err;
+}
+
 int as_map_anon(struct as *as, uintptr_t va, uint64_t size, unsigned long perm)
 {
 	if (!as_range_ok(va, size))
 		return -KEEL_EINVAL;
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
-		uint64_t pa;
-		int err = pmem_alloc_page(&pa);
+		int err = as_map_one(as, va + off, 0, perm | PTE_U, true);
 
 		if (err)
 			return err;
-		err = vm_map(as->root, va + off, pa, PAGE_SIZE, perm | PTE_U);
-		if (err) {
-			pmem_free_page(pa);	/* the pages mapped so far go with the as */
-			return err;
-		}
-		as->pages++;
 	}
 	return 0;
 }
@@ -212,14 +244,19 @@ static void as_unmap_pages(struct as *as, uintptr_t va, uint64_t size)
 		if (!(pte & PTE_SW_OBJECT)) {
 			pmem_free_page(as_pte_pa(pte));
 			as->pages--;
+			quota_uncharge(as->quota, QUOTA_PAGES, 1);
 		}
 	}
 }
 
-/* Free the tables [va, va + size) left empty; how many. */
+/* Free the tables [va, va + size) left empty, and their charge; how many. */
 static unsigned long as_prune(struct as *as, uintptr_t va, uint64_t size)
 {
-	return vm_prune(as->root, va, size);
+	unsigned long freed = vm_prune(as->root, va, size);
+
+	as->kpages -= freed;
+	quota_uncharge(as->quota, QUOTA_PAGES, freed);
+	return freed;
 }
 
 /*
@@ -259,8 +296,13 @@ int as_mmap(struct as *as, uintptr_t *va, uint64_t size, uint64_t pa, unsigned l
 	if (obj && !as->maps) {
 		uint64_t page;
 
-		if (pmem_alloc_page(&page))
+		if (quota_charge(as->quota, QUOTA_PAGES, 1))
 			return -KEEL_ENOMEM;
+		if (pmem_alloc_page(&page)) {
+			quota_uncharge(as->quota, QUOTA_PAGES, 1);
+			return -KEEL_ENOMEM;
+		}
+		as->kpages++;
 		as->maps = pa_to_kva(page);
 		memset(as->maps, 0, PAGE_SIZE);
 	}
@@ -270,19 +312,11 @@ int as_mmap(struct as *as, uintptr_t *va, uint64_t size, uint64_t pa, unsigned l
 	if (obj && !slot)
 		return -KEEL_ENOMEM;
 	for (uint64_t off = 0; off < size && !err; off += PAGE_SIZE) {
-		uint64_t page = pa + off;
-
 		if (vm_lookup(as->root, at + off) & PTE_V)
 			err = -KEEL_EBUSY;
-		else if (!obj && pmem_alloc_page(&page))
-			err = -KEEL_ENOMEM;
-		else if ((err = vm_map(as->root, at + off, page, PAGE_SIZE,
-				       perm | PTE_U | (obj ? PTE_SW_OBJECT : 0)))) {
-			if (!obj)
-				pmem_free_page(page);
-		} else if (!obj) {
-			as->pages++;
-		}
+		else
+			err = as_map_one(as, at + off, pa + off,
+					 perm | PTE_U | (obj ? PTE_SW_OBJECT : 0), !obj);
 		if (err)
 			as_unmap_pages(as, at, off);	/* undo this call's pages */
 	}

@@ -10,6 +10,7 @@
 #include "vm.h"
 
 struct kobj;
+struct quota;
 
 /* The user half of Sv39 (privileged spec 4.4.1): below bit 38. */
 #define USER_TOP		0x0000004000000000UL
@@ -34,7 +35,9 @@ struct as_map {
  */
 struct as {
 	pte_t *root;			/* immutable */
-	unsigned long pages;		/* user pages mapped; guarded by vm's lock */
+	unsigned long pages;		/* fresh user pages mapped, charged to quota */
+	unsigned long kpages;		/* its root, page tables and map list, charged too */
+	struct quota *quota;		/* a reference; immutable (NULL: charged to nobody) */
 	unsigned int asid;		/* 0 when the harts have too few ASID bits */
 	unsigned long satp;		/* what as_activate() writes; immutable */
 	struct as_map *maps;		/* a page, made on the first object mapped */
@@ -42,8 +45,11 @@ struct as {
 	struct cpumask tlb_stale;
 };
 
-/* Any task: a new, empty address space (kernel half shared), or NULL. */
-struct as *as_create(void);
+/*
+ * Any task: a new, empty address space (kernel half shared) whose pages
+ * are charged to @q (NULL: to nobody), or NULL (no room, or over @q's limit).
+ */
+struct as *as_create(struct quota *q);
 /* Free every user page and table, and the address space. Not the running one. */
 void as_destroy(struct as *as);
 /* Map fresh zeroed pages at [va, va + size) with @perm (PTE_R/W/X); PTE_U is added. */

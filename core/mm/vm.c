@@ -49,8 +49,8 @@ static bool pte_is_leaf(pte_t pte)
 	return (pte & PTE_V) && (pte & PTE_PERM);
 }
 
-/* The PTE for @va at @level, creating tables on the way down. */
-static int vm_walk_create(pte_t *root, uintptr_t va, int level, pte_t **out)
+/* The PTE for @va at @level, creating tables on the way down (counted in *@made). */
+static int vm_walk_create(pte_t *root, uintptr_t va, int level, pte_t **out, unsigned int *made)
 {
 	pte_t *pt = root;
 
@@ -62,6 +62,7 @@ static int vm_walk_create(pte_t *root, uintptr_t va, int level, pte_t **out)
 			if (pmem_alloc_page(&pa))
 				return -KEEL_ENOMEM;
 			*pte = pa_pte(pa, PTE_V);
+			(*made)++;
 		} else if (pte_is_leaf(*pte)) {
 			return -KEEL_EBUSY;	/* already inside a superpage */
 		}
@@ -71,10 +72,11 @@ static int vm_walk_create(pte_t *root, uintptr_t va, int level, pte_t **out)
 	return 0;
 }
 
-static int vm_map_level(pte_t *root, uintptr_t va, uint64_t pa, unsigned long perm, int level)
+static int vm_map_level(pte_t *root, uintptr_t va, uint64_t pa, unsigned long perm, int level,
+			unsigned int *made)
 {
 	pte_t *pte;
-	int err = vm_walk_create(root, va, level, &pte);
+	int err = vm_walk_create(root, va, level, &pte, made);
 
 	if (err)
 		return err;
@@ -88,10 +90,22 @@ static int vm_map_level(pte_t *root, uintptr_t va, uint64_t pa, unsigned long pe
 int vm_map(pte_t *root, uintptr_t va, uint64_t pa, uint64_t size, unsigned long perm)
 {
 	unsigned long flags = spin_lock_irqsave(&vm_lock);
+	unsigned int made = 0;
 	int err = 0;
 
 	for (uint64_t off = 0; off < size && !err; off += PAGE_SIZE)
-		err = vm_map_level(root, va + off, pa + off, perm, 0);
+		err = vm_map_level(root, va + off, pa + off, perm, 0, &made);
+	spin_unlock_irqrestore(&vm_lock, flags);
+	return err;
+}
+
+int vm_map_page(pte_t *root, uintptr_t va, uint64_t pa, unsigned long perm, unsigned int *tables)
+{
+	unsigned long flags = spin_lock_irqsave(&vm_lock);
+	int err;
+
+	*tables = 0;
+	err = vm_map_level(root, va, pa, perm, 0, tables);
 	spin_unlock_irqrestore(&vm_lock, flags);
 	return err;
 }
@@ -100,6 +114,8 @@ int vm_map(pte_t *root, uintptr_t va, uint64_t pa, uint64_t size, unsigned long 
 static int vm_map_large(pte_t *root, uintptr_t va, uint64_t pa, uint64_t size,
 			unsigned long perm)
 {
+	unsigned int made = 0;
+
 	while (size) {
 		uint64_t step = PAGE_SIZE;
 		int level = 0, err;
@@ -108,7 +124,7 @@ static int vm_map_large(pte_t *root, uintptr_t va, uint64_t pa, uint64_t size,
 			step = SUPERPAGE_1G, level = 2;
 		else if (!((va | pa) & (SUPERPAGE_2M - 1)) && size >= SUPERPAGE_2M)
 			step = SUPERPAGE_2M, level = 1;
-		err = vm_map_level(root, va, pa, perm, level);
+		err = vm_map_level(root, va, pa, perm, level, &made);
 		if (err)
 			return err;
 		va += step;

@@ -20,6 +20,12 @@ void vm_init_hart(void);
 /* Map [va, va + size) to pa with PTE_R/W/X bits @perm, in 4 KiB pages. */
 int __must_check vm_map(pte_t *root, uintptr_t va, uint64_t pa, uint64_t size,
 			unsigned long perm);
+/*
+ * Map one 4 KiB page at @va to @pa; *@tables is how many page tables it
+ * made on the way (kept even on an error; at most SV39_LEVELS - 1).
+ */
+int __must_check vm_map_page(pte_t *root, uintptr_t va, uint64_t pa, unsigned long perm,
+			     unsigned int *tables);
 /* Remove the 4 KiB mappings of [va, va + size); the caller flushes TLBs. */
 int __must_check vm_unmap(pte_t *root, uintptr_t va, uint64_t size);
 /*

@@ -3,11 +3,13 @@
  * calls: close and duplicate.
  *
  * A task's table is one page from pmem, made on the first handle it gets
- * and freed at exit with every handle in it closed. A reference to an
+ * and freed at exit with every handle in it closed; the page is charged
+ * to the task's quota meanwhile. A reference to an
  * object is dropped outside the table lock: dropping the last one may
  * wake tasks (ipc.c), and ipc_lock comes before a table lock.
  */
 #include "handle.h"
+#include "lib/quota.h"
 #include "mm/pmem.h"
 #include "lib/string.h"
 #include "kernel/task.h"
@@ -23,8 +25,12 @@ static struct handle_table *handle_table(struct task *t, bool make)
 	if (ht || !make)
 		return ht;
 	/* Only @t itself, or its parent before @t first runs, gets here. */
-	if (pmem_alloc_page(&pa))
+	if (quota_charge(t->quota, QUOTA_PAGES, 1))
 		return NULL;
+	if (pmem_alloc_page(&pa)) {
+		quota_uncharge(t->quota, QUOTA_PAGES, 1);
+		return NULL;
+	}
 	ht = pa_to_kva(pa);		/* zeroed: every slot free, the lock unlocked */
 	ht->lock = (struct spinlock)SPINLOCK_INIT;
 	/* Pairs with the acquire load above. */
@@ -52,7 +58,7 @@ int handle_install(struct task *t, struct kobj *o, unsigned int rights)
 	}
 	spin_unlock_irqrestore(&ht->lock, flags);
 	kobj_drop(o, rights);
-	return -KEEL_ENOMEM;
+	return -KEEL_EMFILE;
 }
 
 /*
@@ -167,4 +173,5 @@ void handle_table_free(struct task *t)
 	}
 	__atomic_store_n(&t->handles, NULL, __ATOMIC_RELEASE);
 	pmem_free_page(kva_to_pa(ht));
+	quota_uncharge(t->quota, QUOTA_PAGES, 1);
 }

@@ -36,7 +36,9 @@ struct handle_table {
 
 /*
  * Put @o with @rights in @t's table, consuming one reference the caller
- * holds; the new handle, or -KEEL_ENOMEM (the reference is then dropped).
+ * holds; the new handle, or -KEEL_ENOMEM (no page for the table, or over
+ * @t's page limit), -KEEL_EMFILE (the table is full); the reference is
+ * then dropped.
  */
 int __must_check handle_install(struct task *t, struct kobj *o, unsigned int rights);
 /*

@@ -38,6 +38,7 @@
 #include "arch/trap.h"
 #include "kernel/wait.h"
 #include "mm/kmem.h"
+#include "lib/quota.h"
 
 enum {
 	IPC_IDLE,		/* not waiting: its status and msg are its result */
@@ -51,6 +52,7 @@ enum {
 
 struct endpoint {
 	struct kobj obj;
+	struct quota *quota;		/* charged one object (a reference), or NULL */
 	unsigned int refs, nsend, nrecv;	/* references, and those with each right */
 	struct waitqueue senders;	/* callers no receiver has taken yet */
 	struct waitqueue receivers;	/* receivers no caller has come to yet */
@@ -59,6 +61,7 @@ struct endpoint {
 
 struct notification {
 	struct kobj obj;
+	struct quota *quota;		/* charged one object (a reference), or NULL */
 	struct spinlock lock;
 	unsigned long bits;		/* guarded by lock */
 	struct waitqueue waiters;	/* guarded by lock */
@@ -79,6 +82,15 @@ static struct task *ipc_callers;	/* guarded by ipc_lock: tasks in ipc_call (ipc.
  */
 #define IPC_CYCLE_DEPTH	16
 #define IPC_CYCLE_STEPS	64
+
+/* A freed endpoint or notification gives its object back to @q, and the reference. */
+static void ipc_uncharge(struct quota *q)
+{
+	if (!q)
+		return;
+	quota_uncharge(q, QUOTA_OBJECTS, 1);
+	quota_put(q);
+}
 
 static struct endpoint *ep_of(struct kobj *o)
 {
@@ -262,8 +274,12 @@ static void ep_drop(struct kobj *o, unsigned int rights)
 		spin_unlock_irqrestore(&n->lock, flags);
 		kobj_drop(&n->obj, KEEL_R_WAIT);
 	}
-	if (dead)
+	if (dead) {
+		struct quota *q = ep->quota;
+
 		kmem_free(&ipc_ep_cache, ep);
+		ipc_uncharge(q);
+	}
 }
 
 static const struct kobj_type ep_type = {
@@ -272,12 +288,22 @@ static const struct kobj_type ep_type = {
 
 long ipc_ep_create(void)
 {
-	struct endpoint *ep = kmem_alloc(&ipc_ep_cache);	/* zeroed */
+	struct quota *q = task_current()->quota;
+	int err = quota_charge(q, QUOTA_OBJECTS, 1);
+	struct endpoint *ep;
 
-	if (!ep)
+	if (err)
+		return err;
+	ep = kmem_alloc(&ipc_ep_cache);	/* zeroed */
+	if (!ep) {
+		quota_uncharge(q, QUOTA_OBJECTS, 1);
 		return -KEEL_ENOMEM;
+	}
 	ep->obj.kt = &ep_type;
 	ep->refs = ep->nsend = ep->nrecv = 1;	/* the creator's handle */
+	ep->quota = q;
+	if (q)
+		quota_get(q);
 	return handle_install(task_current(), &ep->obj, KEEL_R_EP_ALL);
 }
 
@@ -620,10 +646,14 @@ static void notif_hold(struct kobj *o, unsigned int rights)
 
 static void notif_drop(struct kobj *o, unsigned int rights)
 {
+	struct quota *q = notif_of(o)->quota;
+
 	(void)rights;
 	/* The last reference frees it: no one can signal or wait on it any more. */
-	if (__atomic_fetch_sub(&notif_of(o)->refs, 1, __ATOMIC_ACQ_REL) == 1)
+	if (__atomic_fetch_sub(&notif_of(o)->refs, 1, __ATOMIC_ACQ_REL) == 1) {
 		kmem_free(&ipc_notif_cache, notif_of(o));
+		ipc_uncharge(q);
+	}
 }
 
 static const struct kobj_type notif_type = {
@@ -633,13 +663,23 @@ static const struct kobj_type notif_type = {
 
 long ipc_notif_create(void)
 {
-	struct notification *n = kmem_alloc(&ipc_notif_cache);	/* zeroed: no bits, no waiters */
+	struct quota *q = task_current()->quota;
+	int err = quota_charge(q, QUOTA_OBJECTS, 1);
+	struct notification *n;
 
-	if (!n)
+	if (err)
+		return err;
+	n = kmem_alloc(&ipc_notif_cache);	/* zeroed: no bits, no waiters */
+	if (!n) {
+		quota_uncharge(q, QUOTA_OBJECTS, 1);
 		return -KEEL_ENOMEM;
+	}
 	n->obj.kt = &notif_type;
 	n->lock = (struct spinlock)SPINLOCK_INIT;
 	n->refs = 1;
+	n->quota = q;
+	if (q)
+		quota_get(q);
 	return handle_install(task_current(), &n->obj, KEEL_R_NOTIF_ALL);
 }
 

@@ -17,6 +17,7 @@
 #include "drivers/plic.h"
 #include "lib/kobj.h"
 #include "mm/kmem.h"
+#include "lib/quota.h"
 #include "lib/spinlock.h"
 #include "keel/syscall.h"
 
@@ -25,6 +26,7 @@ struct irq_obj {
 	unsigned int refs;		/* guarded by irq_lock; freed at 0 */
 	unsigned int source;		/* immutable while refs > 0 */
 	struct kobj *notif;		/* a reference with the signal right; immutable */
+	struct quota *quota;		/* charged one object (a reference); immutable */
 	unsigned long bits;		/* immutable */
 };
 
@@ -70,8 +72,14 @@ static void irq_drop(struct kobj *o, unsigned int rights)
 	q->refs--;
 	spin_unlock_irqrestore(&irq_lock, flags);
 	if (notif) {
+		struct quota *quota = q->quota;
+
 		kobj_drop(notif, KEEL_R_SIGNAL);
 		kmem_free(&irq_cache, q);	/* detached: the interrupt path finds it no more */
+		if (quota) {
+			quota_uncharge(quota, QUOTA_OBJECTS, 1);
+			quota_put(quota);
+		}
 	}
 }
 
@@ -79,7 +87,8 @@ static const struct kobj_type irq_type = {
 	.name = "irq", .type = KEEL_OBJ_IRQ, .hold = irq_hold, .drop = irq_drop,
 };
 
-int irq_create(struct kobj *n, unsigned long source, unsigned long bits, struct kobj **out)
+int irq_create(struct kobj *n, unsigned long source, unsigned long bits, struct quota *quota,
+	       struct kobj **out)
 {
 	struct irq_obj *q;
 	unsigned long flags;
@@ -87,9 +96,15 @@ int irq_create(struct kobj *n, unsigned long source, unsigned long bits, struct 
 
 	if (!bits || source > UINT32_MAX)
 		return -KEEL_ERANGE;
+	err = quota_charge(quota, QUOTA_OBJECTS, 1);
+	if (err)
+		return err;
 	q = kmem_alloc(&irq_cache);
-	if (!q)
+	if (!q) {
+		quota_uncharge(quota, QUOTA_OBJECTS, 1);
 		return -KEEL_ENOMEM;
+	}
+	q->quota = quota;
 	flags = spin_lock_irqsave(&irq_lock);
 	q->obj.kt = &irq_type;
 	q->refs = 1;
@@ -102,8 +117,11 @@ int irq_create(struct kobj *n, unsigned long source, unsigned long bits, struct 
 	if (err) {
 		kobj_drop(n, KEEL_R_SIGNAL);
 		kmem_free(&irq_cache, q);
+		quota_uncharge(quota, QUOTA_OBJECTS, 1);
 		return err;
 	}
+	if (quota)
+		quota_get(quota);
 	*out = &q->obj;
 	return 0;
 }

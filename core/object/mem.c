@@ -6,6 +6,8 @@
  * A memory object is physically contiguous, so a device can DMA to it
  * and mem_phys() is one address. Its pages are freed when the last
  * reference goes: a handle, a message carrying it, or a mapping (as.c).
+ * Each object counts against the quota of the task that made it (one
+ * object, and its pages), until it is freed, whoever holds it then.
  * An MMIO window may name only what is not RAM, nor the interrupt
  * controller the core drives itself; only a control handle with
  * KEEL_R_DEVICES makes one (devmgr, from init's), and a driver gets just
@@ -17,10 +19,11 @@
 #include "lib/log.h"
 #include "platform/machine.h"
 #include "drivers/plic.h"
+#include "lib/quota.h"
+#include "mm/kmem.h"
 #include "mm/pmem.h"
 #include "lib/string.h"
 #include "kernel/task.h"
-#include "mm/kmem.h"
 
 
 struct mem_obj {
@@ -28,6 +31,7 @@ struct mem_obj {
 	unsigned int refs;		/* atomic; freed at 0 */
 	uint64_t pa, size;		/* page-aligned */
 	bool owned;			/* pages from pmem, freed with the object */
+	struct quota *quota;		/* charged with it (a reference), or NULL */
 };
 
 static struct kmem_cache mem_cache = KMEM_CACHE_INIT("memory", struct mem_obj, false);
@@ -35,6 +39,29 @@ static struct kmem_cache mem_cache = KMEM_CACHE_INIT("memory", struct mem_obj, f
 static struct mem_obj *mem_of(struct kobj *o)
 {
 	return (struct mem_obj *)o;
+}
+
+/* Charge @q one object and @pages pages: 0, -KEEL_EAGAIN or -KEEL_ENOMEM. */
+static int mem_charge(struct quota *q, uint64_t pages)
+{
+	int err = quota_charge(q, QUOTA_OBJECTS, 1);
+
+	if (err)
+		return err;
+	err = quota_charge(q, QUOTA_PAGES, pages);
+	if (err)
+		quota_uncharge(q, QUOTA_OBJECTS, 1);
+	return err;
+}
+
+/* Give back what mem_charge() took, and the reference mem_alloc() kept. */
+static void mem_uncharge(struct quota *q, uint64_t pages)
+{
+	if (!q)
+		return;
+	quota_uncharge(q, QUOTA_PAGES, pages);
+	quota_uncharge(q, QUOTA_OBJECTS, 1);
+	quota_put(q);
 }
 
 static void mem_hold(struct kobj *o, unsigned int rights)
@@ -46,13 +73,16 @@ static void mem_hold(struct kobj *o, unsigned int rights)
 static void mem_drop(struct kobj *o, unsigned int rights)
 {
 	struct mem_obj *m = mem_of(o);
+	struct quota *q = m->quota;
+	uint64_t pages = m->owned ? m->size / PAGE_SIZE : 0;
 
 	(void)rights;
 	if (__atomic_fetch_sub(&m->refs, 1, __ATOMIC_ACQ_REL) != 1)
 		return;
 	if (m->owned)
-		pmem_free_contig(m->pa, m->size / PAGE_SIZE);
+		pmem_free_contig(m->pa, pages);
 	kmem_free(&mem_cache, m);
+	mem_uncharge(q, pages);
 }
 
 static const struct kobj_type mem_type = {
@@ -63,9 +93,13 @@ static const struct kobj_type mmio_type = {
 	.name = "mmio", .type = KEEL_OBJ_MMIO, .hold = mem_hold, .drop = mem_drop,
 };
 
-/* An object over [pa, pa + size), with one reference; NULL without memory for it. */
+/*
+ * An object over [pa, pa + size), with one reference,
+ * charged to @q (the caller has charged it; the object keeps a reference
+ * to @q); NULL without memory for it.
+ */
 static struct mem_obj *mem_alloc(const struct kobj_type *kt, uint64_t pa, uint64_t size,
-				 bool owned)
+				 bool owned, struct quota *q)
 {
 	struct mem_obj *m = kmem_alloc(&mem_cache);
 
@@ -76,24 +110,40 @@ static struct mem_obj *mem_alloc(const struct kobj_type *kt, uint64_t pa, uint64
 	m->pa = pa;
 	m->size = size;
 	m->owned = owned;
+	m->quota = q;
+	if (q)
+		quota_get(q);
 	return m;
 }
 
-/* @size bytes of zeroed contiguous memory as an object with one reference, or NULL. */
-static struct mem_obj *mem_new(uint64_t size)
+/*
+ * @size bytes of zeroed contiguous memory as an object with one
+ * reference, charged to @q: 0, -KEEL_ENOMEM or -KEEL_EAGAIN (objects).
+ */
+static int mem_new(uint64_t size, struct quota *q, struct mem_obj **out)
 {
 	struct mem_obj *m;
 	uint64_t pa;
+	int err;
 
 	size = ALIGN_UP(size, PAGE_SIZE);
-	if (pmem_alloc_contig(size / PAGE_SIZE, &pa))
-		return NULL;
-	m = mem_alloc(&mem_type, pa, size, true);
+	err = mem_charge(q, size / PAGE_SIZE);
+	if (err)
+		return err;
+	if (pmem_alloc_contig(size / PAGE_SIZE, &pa)) {
+		quota_uncharge(q, QUOTA_PAGES, size / PAGE_SIZE);
+		quota_uncharge(q, QUOTA_OBJECTS, 1);
+		return -KEEL_ENOMEM;
+	}
+	m = mem_alloc(&mem_type, pa, size, true, q);
 	if (!m) {
 		pmem_free_contig(pa, size / PAGE_SIZE);
-		return NULL;
+		quota_uncharge(q, QUOTA_PAGES, size / PAGE_SIZE);
+		quota_uncharge(q, QUOTA_OBJECTS, 1);
+		return -KEEL_ENOMEM;
 	}
-	return m;
+	*out = m;
+	return 0;
 }
 
 int mem_object_data(long h, const void **data, uint64_t *size)
@@ -131,8 +181,7 @@ int mem_give_init(struct task *t)
 	if (h != KEEL_H_INIT_CONTROL)
 		return h < 0 ? h : -KEEL_EBUSY;
 	/* A copy of the tree: its own pages show nothing that shares the original's. */
-	fdt = mem_new(dt->totalsize);
-	if (!fdt)
+	if (mem_new(dt->totalsize, t->quota, &fdt))
 		return -KEEL_ENOMEM;
 	memcpy(pa_to_kva(fdt->pa), machine_fdt, dt->totalsize);
 	h = handle_install(t, &fdt->obj, KEEL_R_MAP_READ | KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
@@ -141,18 +190,30 @@ int mem_give_init(struct task *t)
 	return 0;
 }
 
-struct kobj *mem_create(uint64_t size)
+int mem_create(uint64_t size, struct quota *q, struct kobj **out)
 {
-	struct mem_obj *m = mem_new(size);
+	struct mem_obj *m;
+	int err = mem_new(size, q, &m);
 
-	return m ? &m->obj : NULL;
+	if (!err)
+		*out = &m->obj;
+	return err;
 }
 
-struct kobj *mmio_create(uint64_t pa, uint64_t size)
+int mmio_create(uint64_t pa, uint64_t size, struct quota *q, struct kobj **out)
 {
-	struct mem_obj *m = mem_alloc(&mmio_type, pa, size, false);
+	struct mem_obj *m;
+	int err = mem_charge(q, 0);
 
-	return m ? &m->obj : NULL;
+	if (err)
+		return err;
+	m = mem_alloc(&mmio_type, pa, size, false, q);
+	if (!m) {
+		quota_uncharge(q, QUOTA_OBJECTS, 1);
+		return -KEEL_ENOMEM;
+	}
+	*out = &m->obj;
+	return 0;
 }
 
 uint64_t mem_obj_pa(struct kobj *o)

@@ -8,15 +8,20 @@
 #include "keel.h"
 
 struct task;
-
+struct quota;
 struct kobj;
 
 #define MEM_MAX_SIZE	(16 * MiB)	/* the most one mem_create may ask */
 
-/* @size bytes (rounded up to pages) of zeroed contiguous memory, one reference; NULL if none. */
-struct kobj *mem_create(uint64_t size);
-/* An MMIO window over [pa, pa + size) (page-aligned), one reference; NULL if none. */
-struct kobj *mmio_create(uint64_t pa, uint64_t size);
+/*
+ * @size bytes (rounded up to pages) of zeroed contiguous memory in *@out,
+ * one reference, charged to @q (one object, its pages) until it is
+ * freed. -KEEL_ENOMEM (no memory, or over @q's page limit), -KEEL_EAGAIN
+ * (over @q's object limit).
+ */
+int __must_check mem_create(uint64_t size, struct quota *q, struct kobj **out);
+/* An MMIO window over [pa, pa + size) (page-aligned), as mem_create() (one object, no pages). */
+int __must_check mmio_create(uint64_t pa, uint64_t size, struct quota *q, struct kobj **out);
 /* A memory or MMIO object's physical base and size (page-aligned). */
 uint64_t mem_obj_pa(struct kobj *o);
 uint64_t mem_obj_size(struct kobj *o);

@@ -14,7 +14,7 @@ SYSCALL_DEFINE4(irq_create, long, ctl, unsigned long, source, long, notif_h, uns
 	if (!err)
 		err = handle_get(notif_h, KEEL_OBJ_NOTIFICATION, KEEL_R_SIGNAL, &n);
 	if (!err)
-		err = irq_create(n, source, bits, &q);
+		err = irq_create(n, source, bits, task_current()->quota, &q);
 	if (err)
 		return err;
 	return handle_install(task_current(), q, KEEL_R_DUPLICATE | KEEL_R_TRANSFER);

@@ -19,11 +19,13 @@ SYSCALL_DEFINE1(mem_create, unsigned long, size)
 {
 	struct kobj *m;
 
+	long err;
+
 	if (!size || size > MEM_MAX_SIZE)
 		return -KEEL_ERANGE;
-	m = mem_create(size);
-	if (!m)
-		return -KEEL_ENOMEM;
+	err = mem_create(size, task_current()->quota, &m);
+	if (err)
+		return err;
 	return handle_install(task_current(), m, KEEL_R_MEM_ALL);
 }
 
@@ -70,9 +72,9 @@ SYSCALL_DEFINE3(mmio_create, long, ctl, uint64_t, pa, uint64_t, size)
 			(unsigned long)size);
 		return -KEEL_EDENIED;
 	}
-	m = mmio_create(base, size);
-	if (!m)
-		return -KEEL_ENOMEM;
+	err = mmio_create(base, size, task_current()->quota, &m);
+	if (err)
+		return err;
 	return handle_install(task_current(), m,
 			      KEEL_R_MAP_READ | KEEL_R_MAP_WRITE | KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
 }

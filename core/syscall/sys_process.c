@@ -1,10 +1,16 @@
 /*
  * sys_process.c - tasks from user space: exit, getpid, getppid, yield,
- * sleep_us, spawn, spawn_mem, wait, wait_any, child_notif, ps, kill.
+ * sleep_us, spawn, spawn_mem, wait, wait_any, child_notif, ps, kill,
+ * limit_set.
  *
  * spawn copies the path, the argument and environment vectors (pointers
  * and strings) and the handle numbers into kernel memory once, under
  * sys_spawn_lock, and the loader reads only that copy.
+ *
+ * A child gets a limit node under its spawner's (lib/quota.h) before
+ * anything is made for it, so its address space, handle table and
+ * kernel stack are charged to it and to every ancestor; limit_set
+ * says what the next children get.
  */
 #include "sys_common.h"
 #include "arch/cpu.h"
@@ -15,6 +21,7 @@
 #include "kernel/wait.h"
 #include "lib/fmt.h"
 #include "lib/log.h"
+#include "lib/quota.h"
 #include "lib/string.h"
 #include "mm/as.h"
 #include "mm/uaccess.h"
@@ -171,6 +178,7 @@ static long sys_spawn_any(long memh, uintptr_t upath, uintptr_t uargv, uintptr_t
 	static struct mutex sys_spawn_lock;	/* all zero is an unlocked mutex */
 	struct handle hs[KEEL_SPAWN_HANDLES];
 	struct exec_image img;
+	struct quota *q;
 	struct task *t;
 	size_t used = 0;
 	long err;
@@ -180,6 +188,11 @@ static long sys_spawn_any(long memh, uintptr_t upath, uintptr_t uargv, uintptr_t
 	err = sys_spawn_take(uh, nh, hs);
 	if (err)
 		return err;
+	/* Its task, and its kernel stack, count from here until it is freed. */
+	err = quota_new(task_current()->quota, KSTACK_SIZE / PAGE_SIZE, &q);
+	if (err)
+		goto drop;
+	img.quota = q;
 	mutex_lock(&sys_spawn_lock);
 	err = memh < 0 ? strncpy_from_user(sys_as(), a.path, upath, sizeof(a.path)) : 0;
 	if (err >= 0)
@@ -206,9 +219,11 @@ static long sys_spawn_any(long memh, uintptr_t upath, uintptr_t uargv, uintptr_t
 	mutex_unlock(&sys_spawn_lock);
 	if (!t) {
 		as_destroy(img.as);
-		err = -KEEL_ENOMEM;
+		err = -KEEL_EAGAIN;	/* the task pool is full */
 		goto drop;	/* the handles taken for it go back */
 	}
+	t->quota = q;		/* ours goes with the task (task_put) */
+	q = NULL;
 	err = sys_spawn_give(t, hs, nh);
 	nh = 0;			/* given, or dropped by sys_spawn_give() */
 	if (err) {
@@ -225,6 +240,8 @@ static long sys_spawn_any(long memh, uintptr_t upath, uintptr_t uargv, uintptr_t
 	sched_wake(t);
 	return t->pid;
 drop:
+	if (q)
+		quota_put(q);
 	for (unsigned long i = 0; i < nh; i++)
 		kobj_drop(hs[i].obj, hs[i].rights);
 	return err;
@@ -330,6 +347,7 @@ static void sys_ps_one(struct task *t, void *arg)
 	e.hart = (int)smp_hartid(t->cpu);
 	e.state = __atomic_load_n(&t->state, __ATOMIC_RELAXED);
 	memcpy(e.name, t->name, sizeof(e.name));
+	quota_read(t->quota, e.used, e.limit);
 	if (copy_to_user(sys_as(), ctx->buf + ctx->n * sizeof(e), &e, sizeof(e)))
 		ctx->fault = true;
 	ctx->n++;
@@ -341,6 +359,15 @@ SYSCALL_DEFINE2(ps, uintptr_t, buf, unsigned long, max)
 
 	task_for_each(sys_ps_one, &ctx);
 	return ctx.fault ? -KEEL_EINVAL : (long)ctx.n;
+}
+
+SYSCALL_DEFINE2(limit_set, unsigned long, kind, unsigned long, limit)
+{
+	struct quota *q = task_current()->quota;
+
+	if (kind >= KEEL_LIMITS || !q)
+		return -KEEL_EINVAL;
+	return quota_set_child_limit(q, (enum quota_kind)kind, limit);
 }
 
 SYSCALL_DEFINE2(kill, long, ctl, long, pid)

@@ -91,12 +91,24 @@ enum { KEEL_SYSCALLS(KEEL_SYSCALL_NR) SYS_MAX };
 #define KEEL_REBOOT_RESTART	1
 
 
+/*
+ * Kinds of limit (SYS_limit_set, struct keel_ps; docs/syscalls.md,
+ * "Limits"). Each counts the task and everything it started.
+ */
+#define KEEL_LIMIT_PAGES	0	/* 4 KiB pages: mapped, page tables, objects' */
+#define KEEL_LIMIT_OBJECTS	1	/* endpoints, notifications, memory, MMIO, IRQ objects */
+#define KEEL_LIMIT_TASKS	2	/* the task itself and its descendants */
+#define KEEL_LIMITS		3
+
 /* One SYS_ps entry. */
 struct keel_ps {
 	int pid, ppid;
 	int hart;		/* hartid it runs or last ran on */
 	int state;		/* 0 running, 1 ready, 2 blocked, 3 dead */
 	char name[16];
+	/* Use of the task and its descendants, and its limits, by KEEL_LIMIT_*; 0 for kernel tasks. */
+	unsigned long used[KEEL_LIMITS];
+	unsigned long limit[KEEL_LIMITS];
 };
 
 /* One SYS_harts entry. */

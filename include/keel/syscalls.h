@@ -61,7 +61,8 @@
 	X(39, kill, R, 2, (ctl, pid), "0")                                                \
 	X(40, wait_any, R, 2, (status, flags), "pid, or 0")                               \
 	X(41, spawn_mem, R, 5, (mem, argv, envp, handles, n), "pid")                      \
-	X(42, hart_pin, R, 1, (hartid), "0")
+	X(42, hart_pin, R, 1, (hartid), "0") \
+	X(43, limit_set, R, 2, (kind, limit), "0")
 /* clang-format on */
 
 #endif

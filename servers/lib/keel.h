@@ -380,6 +380,15 @@ static inline long keel_kill(long ctl, long pid)
 	return keel_sys_kill(ctl, pid);
 }
 
+/*
+ * What children spawned from now on may take of @kind (KEEL_LIMIT_*),
+ * they and theirs together; at most our own limit (-KEEL_ERANGE).
+ */
+static inline long keel_limit_set(int kind, unsigned long limit)
+{
+	return keel_sys_limit_set(kind, (long)limit);
+}
+
 /* The environment main() got; getenv() reads it. */
 extern char **environ;
 

@@ -116,11 +116,21 @@ static int cmd_ps(int argc, char **argv)
 	(void)argc, (void)argv;
 	if (n < 0)
 		return printf("ps: %s\n", keel_strerror(n)), 1;
-	printf("  PID  PPID HART S NAME\n");
-	for (long i = 0; i < n; i++)
-		printf("%5d %5d %4d %s %s\n", ps[i].pid, ps[i].ppid, ps[i].hart,
-		       ps[i].state >= 0 && ps[i].state < 4 ? state_names[ps[i].state] : "?",
-		       ps[i].name);
+	/* PAGES, OBJS, KIDS: what the task and its descendants use, of their limit. */
+	printf("  PID  PPID HART S   PAGES/LIMIT   OBJS/LIMIT KIDS/LIMIT NAME\n");
+	for (long i = 0; i < n; i++) {
+		const unsigned long *u = ps[i].used, *l = ps[i].limit;
+
+		printf("%5d %5d %4d %s", ps[i].pid, ps[i].ppid, ps[i].hart,
+		       ps[i].state >= 0 && ps[i].state < 4 ? state_names[ps[i].state] : "?");
+		if (l[KEEL_LIMIT_TASKS])	/* a user task; kernel tasks have no limits */
+			printf(" %6lu/%-6lu %5lu/%-5lu %4lu/%-4lu", u[KEEL_LIMIT_PAGES],
+			       l[KEEL_LIMIT_PAGES], u[KEEL_LIMIT_OBJECTS], l[KEEL_LIMIT_OBJECTS],
+			       u[KEEL_LIMIT_TASKS] - 1, l[KEEL_LIMIT_TASKS] - 1);
+		else
+			printf(" %13s %11s %9s", "-", "-", "-");
+		printf(" %s\n", ps[i].name);
+	}
 	return 0;
 }
 
@@ -556,7 +566,7 @@ static const struct {
 } cmds[] = {
 	{ "help", "this list", cmd_help },
 	{ "echo", "print the words (> file, >> file: write them there)", cmd_echo },
-	{ "ps", "tasks: pid, parent, hart, state, name", cmd_ps },
+	{ "ps", "tasks: pid, parent, hart, state, use/limits, name", cmd_ps },
 	{ "dmesg", "the kernel log", cmd_dmesg },
 	{ "ls", "list a directory (default /)", cmd_ls },
 	{ "cat", "print files", cmd_cat },

@@ -129,7 +129,8 @@ def test_ps_shows_idle_tasks_init_kthreadd_servers_and_the_shell(keel, disk):
     harts = hart_of_cpu(k)
     rows = {}
     for line in output(k, "ps"):
-        m = re.match(r"^\s*(\d+)\s+(\d+)\s+(\d+)\s+([RQSZ])\s+(\S+)$", line)
+        # pid ppid hart state, then pages, objects, children (of their limits), name
+        m = re.match(r"^\s*(\d+)\s+(\d+)\s+(\d+)\s+([RQSZ])\s+(?:\S+\s+){3}(\S+)$", line)
         if m:
             rows.setdefault(m.group(5), []).append(tuple(int(x) for x in m.group(1, 2, 3)))
     for n in range(4):

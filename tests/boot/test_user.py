@@ -81,16 +81,22 @@ def test_init_runs_initcalls_by_level_then_the_shell(keel, initramfs):
     for name in order:
         assert k.find(r"^calling  %s @ \d+$" % name), k.why("no `calling  %s @ pid`" % name)
     k.expect_line(r"^Keel shell\.")
-    shell(k, "ps", r"^\s+PID\s+PPID\s+HART\s+S\s+NAME$")
+    shell(k, "ps", r"^\s+PID\s+PPID\s+HART\s+S\s+PAGES/LIMIT\s+OBJS/LIMIT\s+KIDS/LIMIT\s+NAME$")
     k.send("echo end-of-ps\r")
     k.expect_line(r"^end-of-ps$")
     rows = {}
     for line in k.lines[k.lines.index(k.find(r"^\s+PID\s+PPID").string):]:
-        m = re.match(r"^\s*(\d+)\s+(\d+)\s+(\d+)\s+([RQSZ])\s+(\S+)$", line)
+        m = re.match(r"^\s*(\d+)\s+(\d+)\s+(\d+)\s+([RQSZ])\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)$",
+                     line)
         if m:
-            rows[m.group(5)] = (int(m.group(1)), int(m.group(2)))
-    assert rows.get("init") == (1, 0), k.why("ps: init is %s" % (rows.get("init"),))
-    assert rows.get("kthreadd") == (2, 0), k.why("ps: kthreadd is %s" % (rows.get("kthreadd"),))
+            rows[m.group(8)] = (int(m.group(1)), int(m.group(2)), m.group(5, 6, 7))
+    assert rows.get("init", ())[:2] == (1, 0), k.why("ps: init is %s" % (rows.get("init"),))
+    assert rows.get("kthreadd", ())[:2] == (2, 0), \
+        k.why("ps: kthreadd is %s" % (rows.get("kthreadd"),))
+    # Use of limits: a user task has used/limit of each kind, a kernel task dashes.
+    assert all(re.match(r"^\d+/\d+$", f) for f in rows["init"][2]), k.why("ps: init's limits")
+    assert all(re.match(r"^\d+/\d+$", f) for f in rows["sh"][2]), k.why("ps: the shell's limits")
+    assert rows["kthreadd"][2] == ("-", "-", "-"), k.why("ps: kthreadd has limits")
     for cpu in range(4):
         assert rows.get("swapper/%d" % cpu, (None,))[0] == 0, k.why("ps: no swapper/%d" % cpu)
     assert rows.get("sh", (0, 0))[1] == 1, k.why("ps: the shell is not init's child")

@@ -21,6 +21,13 @@
  *   tasks    ADV_0007  children until refused: an error for this task, others unhurt
  *   cycle    ADV_0008  two tasks calling each other's endpoints get EDEADLK, not a
  *                      wait for ever
+ *   limits   ADV_0009  limit_set: a child gets what its parent gave, never more, and
+ *                      cannot raise it for its own children
+ *
+ * `/bin/adversary hold` is not a class: it starts a holder that takes
+ * every task, object and page it may, says "adversary: holding ...",
+ * and keeps them until killed (its children end with it), so the test
+ * can kill a server meanwhile and see it come back.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +43,22 @@
 #define SLACK_PAGES	4	/* meminfo may differ by what the allocator caches */
 
 static int passed, failed;
+
+/* Our own use and limits from ps (KEEL_LIMIT_*); 0 if found. */
+static int own_limits(unsigned long used[KEEL_LIMITS], unsigned long limit[KEEL_LIMITS])
+{
+	static struct keel_ps ps[1024];
+	long n = keel_ps(ps, 1024);
+
+	for (long i = 0; i < n; i++) {
+		if (ps[i].pid != keel_getpid())
+			continue;
+		memcpy(used, ps[i].used, sizeof(ps[i].used));
+		memcpy(limit, ps[i].limit, sizeof(ps[i].limit));
+		return 0;
+	}
+	return -1;
+}
 
 static void result(const char *id, int ok, const char *claim, const char *why)
 {
@@ -228,6 +251,111 @@ static void adv_tasks(void)
 	       "children until refused: our error, and we can start one after", why);
 }
 
+#define LIMIT_CHILD_PAGES	1024	/* 4 MiB: a program starts in less */
+#define LIMIT_CHILD_OBJECTS	5
+
+/*
+ * A child started under limits we set checks them from inside: it has
+ * exactly what we gave, cannot give its own children more, and is
+ * refused with its error at its limit. Its exit status: 0 if all held.
+ */
+static int limit_child(void)
+{
+	unsigned long used[KEEL_LIMITS], limit[KEEL_LIMITS];
+	long h, n = 0, err;
+
+	if (own_limits(used, limit))
+		return 1;
+	if (limit[KEEL_LIMIT_PAGES] != LIMIT_CHILD_PAGES ||
+	    limit[KEEL_LIMIT_OBJECTS] != LIMIT_CHILD_OBJECTS)
+		return 2;
+	if (keel_limit_set(KEEL_LIMIT_PAGES, LIMIT_CHILD_PAGES + 1) != -KEEL_ERANGE ||
+	    keel_limit_set(KEEL_LIMIT_OBJECTS, LIMIT_CHILD_OBJECTS + 1) != -KEEL_ERANGE)
+		return 3;
+	if (keel_limit_set(KEEL_LIMIT_PAGES, LIMIT_CHILD_PAGES) ||
+	    keel_limit_set(KEEL_LIMIT_PAGES, LIMIT_CHILD_PAGES / 2))
+		return 4;
+	if (keel_mem_create(8 * MiB) != -KEEL_ENOMEM)
+		return 5;
+	while ((h = keel_ep_create()) >= 0)
+		n++;
+	if (h != -KEEL_EAGAIN || n + used[KEEL_LIMIT_OBJECTS] != LIMIT_CHILD_OBJECTS)
+		return 6;
+	while ((err = keel_mmap(KEEL_HANDLE_NONE, 0, 4096, KEEL_PROT_READ | KEEL_PROT_WRITE)) >= 0)
+		;
+	if (err != -KEEL_ENOMEM || own_limits(used, limit) ||
+	    used[KEEL_LIMIT_PAGES] > LIMIT_CHILD_PAGES)
+		return 7;
+	return 0;
+}
+
+static void adv_limits(void)
+{
+	unsigned long used[KEEL_LIMITS], limit[KEEL_LIMITS];
+	char *argv[] = { "/bin/adversary", "limit-child", NULL };
+	long above = 0;
+	int status = -1;
+	char why[96];
+
+	if (!own_limits(used, limit)) {
+		above = keel_limit_set(KEEL_LIMIT_PAGES, limit[KEEL_LIMIT_PAGES] + 1);
+		if (!keel_limit_set(KEEL_LIMIT_PAGES, LIMIT_CHILD_PAGES) &&
+		    !keel_limit_set(KEEL_LIMIT_OBJECTS, LIMIT_CHILD_OBJECTS))
+			status = run(argv);
+		/* Our next children get all we have again. */
+		for (int k = 0; k < KEEL_LIMITS; k++)
+			keel_limit_set(k, limit[k]);
+	}
+	snprintf(why, sizeof(why), "limit_set above ours: %ld; the child's status %d", above,
+		 status);
+	result("ADV_0009", above == -KEEL_ERANGE && status == 0,
+	       "a child has what its parent gave, never more", why);
+}
+
+/* A holder's child: wait on the holder's endpoint until the holder is gone. */
+static int cling(void)
+{
+	struct keel_msg m;
+	long parent = keel_getppid();
+
+	while (keel_getppid() == parent && keel_ipc_recv_timeout(0, &m, 1000000) != -KEEL_EPEER)
+		;
+	return 0;
+}
+
+/* Take every task, object and page we may, say so, and keep them until killed. */
+static int holder(void)
+{
+	char *argv[] = { "/bin/adversary", "cling", NULL };
+	long ep = keel_ep_create(), h, tasks = 0, objects = 0, mib = 0;
+	long task_err, object_err, page_err;
+
+	h = keel_handle_dup(ep, KEEL_R_RECEIVE | KEEL_R_TRANSFER);
+	while ((task_err = keel_spawn_h(argv[0], argv, NULL, &h, 1)) >= 0)
+		tasks++;
+	while ((object_err = keel_notif_create()) >= 0)
+		objects++;
+	while ((page_err = keel_mmap(KEEL_HANDLE_NONE, 0, MiB, KEEL_PROT_READ | KEEL_PROT_WRITE)) >= 0)
+		mib++;
+	printf("adversary: holding %ld tasks, %ld objects, %ld MiB; pid %d; refused: %s, %s, %s\n",
+	       tasks, objects, mib, keel_getpid(), keel_strerror(task_err),
+	       keel_strerror(object_err), keel_strerror(page_err));
+	while (keel_getpid() > 0)
+		keel_sleep_us(1000000);
+	return 0;
+}
+
+/* Start a holder and leave it running. */
+static int hold(void)
+{
+	char *argv[] = { "/bin/adversary", "holder", NULL };
+	long pid = keel_spawn_h(argv[0], argv, NULL, NULL, 0);
+
+	if (pid < 0)
+		return printf("adversary: no holder: %s\n", keel_strerror(pid)), 1;
+	return 0;
+}
+
 /*
  * The cycle: we receive on A, the child on B. The child calls A (we do
  * not answer yet), then we call B: each now waits for the other.
@@ -281,7 +409,7 @@ static const struct {
 } classes[] = {
 	{ "fetch", adv_fetch }, { "flood", adv_flood }, { "read", adv_read },
 	{ "memory", adv_memory }, { "mmap", adv_mmap }, { "objects", adv_objects },
-	{ "tasks", adv_tasks }, { "cycle", adv_cycle },
+	{ "tasks", adv_tasks }, { "cycle", adv_cycle }, { "limits", adv_limits },
 };
 
 int main(int argc, char **argv)
@@ -292,6 +420,14 @@ int main(int argc, char **argv)
 		return keel_sleep_us(200000), 0;
 	if (argc > 1 && !strcmp(argv[1], "cycle-child"))
 		return cycle_child();
+	if (argc > 1 && !strcmp(argv[1], "limit-child"))
+		return limit_child();
+	if (argc > 1 && !strcmp(argv[1], "hold"))
+		return hold();
+	if (argc > 1 && !strcmp(argv[1], "holder"))
+		return holder();
+	if (argc > 1 && !strcmp(argv[1], "cling"))
+		return cling();
 	for (unsigned int i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
 		int want = argc == 1;
 
