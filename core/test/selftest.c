@@ -153,7 +153,7 @@ static uint64_t pmem_take_all_but_one(void)
 
 static bool as_map_anon_no_leak(void)
 {
-	struct as *as = as_create();
+	struct as *as = as_create(NULL);
 	unsigned long left;
 	uint64_t chain;
 	int err;
