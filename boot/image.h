@@ -7,6 +7,8 @@
  * IMAGE_HEADER entry, start, end: code0 jumps to @entry; image_size is
  * @end - @start (bss included).
  */
+/* Assembler macros, which clang-format does not know: */
+/* clang-format off */
 #ifndef KEEL_IMAGE_H
 #define KEEL_IMAGE_H
 

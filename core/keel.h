@@ -12,28 +12,28 @@
 
 #include "keel/errno.h"
 
-#define KEEL_VERSION	"0.1"
+#define KEEL_VERSION "0.1"
 
 #ifndef DEBUG
-#define DEBUG	0	/* configure --debug passes -DDEBUG=1 */
+#define DEBUG 0 /* configure --debug passes -DDEBUG=1 */
 #endif
 
-#define __must_check	__attribute__((warn_unused_result))
-#define __noreturn	__attribute__((noreturn))
-#define __printf(a, b)	__attribute__((format(printf, a, b)))
-#define __aligned(n)	__attribute__((aligned(n)))
+#define __must_check   __attribute__((warn_unused_result))
+#define __noreturn     __attribute__((noreturn))
+#define __printf(a, b) __attribute__((format(printf, a, b)))
+#define __aligned(n)   __attribute__((aligned(n)))
 /* Code and data used only while booting. */
-#define __boot		__attribute__((section(".text.boot")))
+#define __boot __attribute__((section(".text.boot")))
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define ALIGN_UP(x, a)	(((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
-#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
-#define MIN(a, b)	((a) < (b) ? (a) : (b))
-#define MAX(a, b)	((a) > (b) ? (a) : (b))
+#define ARRAY_SIZE(a)	 (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a)	 (((x) + ((a)-1)) & ~((__typeof__(x))(a)-1))
+#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a)-1))
+#define MIN(a, b)	 ((a) < (b) ? (a) : (b))
+#define MAX(a, b)	 ((a) > (b) ? (a) : (b))
 
-#define KiB	1024UL
-#define MiB	(1024UL * KiB)
-#define GiB	(1024UL * MiB)
+#define KiB 1024UL
+#define MiB (1024UL * KiB)
+#define GiB (1024UL * MiB)
 
 /*
  * The Sv39 kernel half (privileged spec 4.4.1: bits 63..39 copy bit 38).
@@ -41,12 +41,12 @@
  * loaded; all RAM is mapped once more at DIRECT_MAP_BASE + pa.
  * boot/entry.S and boot/kernel.ld use the same numbers.
  */
-#define DIRECT_MAP_BASE	0xffffffc000000000UL
-#define DIRECT_MAP_SIZE	(64UL * GiB)	/* physical addresses below this */
+#define DIRECT_MAP_BASE 0xffffffc000000000UL
+#define DIRECT_MAP_SIZE (64UL * GiB) /* physical addresses below this */
 #define KERNEL_VBASE	0xffffffff80000000UL
 
 /* The boot hart's stack; boot/kernel.ld reserves it (same number). */
-#define BOOT_STACK_SIZE	(16 * KiB)
+#define BOOT_STACK_SIZE (16 * KiB)
 
 /* Set once by boot/entry.S: where the Image was really loaded. */
 extern unsigned long kernel_load_pa;

@@ -35,9 +35,9 @@
 #include "mm/vm.h"
 #include "sbi/sbi.h"
 
-static uint64_t core_entry_time;	/* time CSR at core_main; boot hart only */
+static uint64_t core_entry_time; /* time CSR at core_main; boot hart only */
 
-#define KTHREADD_WAIT_MS	5000
+#define KTHREADD_WAIT_MS 5000
 
 static struct completion kthreadd_done;
 
@@ -68,8 +68,8 @@ static char initcall_blacklist_env[COMMAND_LINE_SIZE + 32];
  * under 4 MiB); tasks half the task pool (TASK_MAX), the rest left to the
  * core's threads and to tasks exiting.
  */
-#define INIT_LIMIT_OBJECTS	16384
-#define INIT_LIMIT_TASKS	(TASK_MAX / 2)
+#define INIT_LIMIT_OBJECTS 16384
+#define INIT_LIMIT_TASKS   (TASK_MAX / 2)
 
 /* pid 1, once: it becomes the root of the limit tree. */
 static void init_quota(void)
@@ -152,12 +152,12 @@ static void kernel_init(void *unused)
 	(void)unused;
 	if (wait_for_completion(&kthreadd_done, KTHREADD_WAIT_MS, "kthreadd"))
 		panic("kernel_init: kthreadd did not start in %u ms", KTHREADD_WAIT_MS);
-	smp_init();				/* every usable hart, through HSM */
-	initrd_init();				/* check the initramfs, whole */
+	smp_init();    /* every usable hart, through HSM */
+	initrd_init(); /* check the initramfs, whole */
 	if (selftest_in_kernel(cmdline.selftest) || !initrd_present())
-		core_done();			/* self-tests, or nothing to run */
+		core_done(); /* self-tests, or nothing to run */
 	report_boot_time();
-	init_quota();				/* the root of every limit */
+	init_quota(); /* the root of every limit */
 	if (mem_give_init(task_current()))
 		panic("kernel_init: no memory for init's handles");
 	run_init_process();
@@ -183,35 +183,35 @@ static __noreturn void rest_init(void)
 /* Every other hart, from boot/entry.S once smp_init() started it: the per-hart steps. */
 void secondary_main(struct cpu *c)
 {
-	smp_secondary_enter(c);			/* fresh trap depth and IPI state */
-	trap_init_hart();			/* stvec, sie */
-	timer_init_hart();			/* the tick at timer.hz */
-	sched_init_hart();			/* this context becomes swapper/N */
-	smp_secondary_online(c);		/* check in; run the scheduler */
+	smp_secondary_enter(c);	 /* fresh trap depth and IPI state */
+	trap_init_hart();	 /* stvec, sie */
+	timer_init_hart();	 /* the tick at timer.hz */
+	sched_init_hart();	 /* this context becomes swapper/N */
+	smp_secondary_online(c); /* check in; run the scheduler */
 }
 
 void core_main(unsigned long boot_hartid, unsigned long fdt_pa)
 {
 	core_entry_time = riscv_rdtime();
-	log_banner();				/* "Keel version ..."; held for the timebase */
-	sbi_probe();				/* firmware version and extensions */
+	log_banner(); /* "Keel version ..."; held for the timebase */
+	sbi_probe();  /* firmware version and extensions */
 	machine_log_sbi();
-	machine_init(fdt_pa);			/* parse and check the DT, or panic */
-	cmdline_init(machine_dt.bootargs);	/* loglevel=, quiet, debug, maxcpus= ... */
-	log_set_timebase(machine_dt.timebase_hz);	/* stamps and prints held lines */
-	machine_log(boot_hartid);		/* model, harts, memory, /chosen */
-	cmdline_log();				/* "Kernel command line: ..." */
-	smp_map_init(boot_hartid);		/* dense cpu ids; cpu 0 = this hart */
-	smp_park();				/* the others wait in wfi, not in firmware */
-	pmem_init();				/* memory minus kernel, DT, initrd, reserved */
-	vm_init();				/* Sv39 kernel map, nothing W+X */
-	ipi_init();				/* cross-call queues, one per cpu */
-	as_init();				/* kernel half shared by user spaces */
-	plic_init();				/* device interrupts, if the DT has a PLIC */
-	trap_init();				/* the idle loop's interrupt hook */
-	trap_init_hart();			/* stvec, sie */
-	timer_init_hart();			/* the tick at timer.hz */
-	sched_init();				/* per-cpu run queues; this is swapper/0 */
+	machine_init(fdt_pa);			  /* parse and check the DT, or panic */
+	cmdline_init(machine_dt.bootargs);	  /* loglevel=, quiet, debug, maxcpus= ... */
+	log_set_timebase(machine_dt.timebase_hz); /* stamps and prints held lines */
+	machine_log(boot_hartid);		  /* model, harts, memory, /chosen */
+	cmdline_log();				  /* "Kernel command line: ..." */
+	smp_map_init(boot_hartid);		  /* dense cpu ids; cpu 0 = this hart */
+	smp_park();				  /* the others wait in wfi, not in firmware */
+	pmem_init();				  /* memory minus kernel, DT, initrd, reserved */
+	vm_init();				  /* Sv39 kernel map, nothing W+X */
+	ipi_init();				  /* cross-call queues, one per cpu */
+	as_init();				  /* kernel half shared by user spaces */
+	plic_init();				  /* device interrupts, if the DT has a PLIC */
+	trap_init();				  /* the idle loop's interrupt hook */
+	trap_init_hart();			  /* stvec, sie */
+	timer_init_hart();			  /* the tick at timer.hz */
+	sched_init();				  /* per-cpu run queues; this is swapper/0 */
 	local_irq_enable();
-	rest_init();				/* pid 1 kernel_init, pid 2 kthreadd; no return */
+	rest_init(); /* pid 1 kernel_init, pid 2 kthreadd; no return */
 }

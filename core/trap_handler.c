@@ -59,9 +59,9 @@ void trap_init_hart(void)
 static void trap_dump(const struct trap_frame *tf)
 {
 	static const char *const names[32] = {
-		"zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0",
-		"a1", "a2", "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5",
-		"s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+		"zero", "ra", "sp", "gp", "tp",	 "t0",	"t1", "t2", "s0", "s1", "a0",
+		"a1",	"a2", "a3", "a4", "a5",	 "a6",	"a7", "s2", "s3", "s4", "s5",
+		"s6",	"s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 	};
 
 	pr_emerg("trap: %s (scause 0x%lx) on hart %lu (cpu %u)\n", trap_cause_str(tf->scause),
@@ -79,10 +79,10 @@ static void trap_dump(const struct trap_frame *tf)
 	}
 }
 
-#define TRAP_TRACE_MAX	16	/* frames the call trace shows */
-#define REG_RA		1	/* x1, the return address */
-#define REG_SP		2	/* x2, the psABI's stack pointer */
-#define REG_S0		8	/* x8, s0/fp: the frame pointer */
+#define TRAP_TRACE_MAX 16 /* frames the call trace shows */
+#define REG_RA	       1  /* x1, the return address */
+#define REG_SP	       2  /* x2, the psABI's stack pointer */
+#define REG_S0	       8  /* x8, s0/fp: the frame pointer */
 
 /*
  * The return addresses on the kernel's frame-pointer chain, one line each
@@ -106,7 +106,7 @@ static void trap_call_trace(const struct trap_frame *tf)
 		unsigned long ra = frame[-1], next = frame[-2];
 
 		if (i == 1 && ra >= lo && ra <= hi) {
-			next = ra;		/* a leaf: fp - 8 is the caller's fp */
+			next = ra; /* a leaf: fp - 8 is the caller's fp */
 			ra = tf->regs[REG_RA - 1];
 		}
 		pr_emerg("trap:  #%d 0x%016lx\n", i, ra);
@@ -126,7 +126,7 @@ static __noreturn void trap_die(struct trap_frame *tf)
 		      tf->sepc);
 	trap_dump(tf);
 	if (!(fault && vm_is_stack_guard(tf->stval)))
-		trap_call_trace(tf);	/* an overflowed stack is no chain to walk */
+		trap_call_trace(tf); /* an overflowed stack is no chain to walk */
 	if (fault && vm_is_stack_guard(tf->stval))
 		panic("kernel stack overflow on hart %lu (stval 0x%lx in the guard page)",
 		      this_cpu()->hartid, tf->stval);
@@ -140,8 +140,8 @@ void trap_handler(struct trap_frame *tf)
 
 	if (!(tf->scause & SCAUSE_INTERRUPT)) {
 		if (tf->sstatus & SSTATUS_SPP)
-			trap_die(tf);		/* the kernel's own fault */
-		syscall_user_fault(tf);	/* the task dies alone; ecalls go to syscall_entry */
+			trap_die(tf);	/* the kernel's own fault */
+		syscall_user_fault(tf); /* the task dies alone; ecalls go to syscall_entry */
 	}
 
 	switch (code) {

@@ -53,30 +53,30 @@
 #include "keel.h"
 #include "proto.h"
 
-#define INITCALLS_PATH	"/etc/initcalls"
-#define MAX_CALLS	64
-#define MAX_ARGS	16
-#define MAX_NAMES	64
-#define TABLE_MAX	8192
-#define LEVEL_TIMEOUT_MS 5000	/* what a server may take to report ready */
-#define MAX_FAILS	5	/* ends before ready in a row: then init gives up on it */
-#define BACKOFF_FIRST_US 100000	 /* a server that dies soon after starting waits this, */
-#define BACKOFF_MAX_US	3200000	 /* doubling up to this, before its restart; */
-#define RUN_STABLE_US	10000000 /* one that ran this long restarts at once */
-#define CHILD_EXITED	1UL	/* the child notification's bit */
-#define DRV_IRQ_BIT	1UL	/* proto.h's driver convention: bit 0 */
-#define DRV_ARGS_MAX	512	/* the strings of a PROTO_SPAWN request */
-#define DRV_ARGV_MAX	16
+#define INITCALLS_PATH	 "/etc/initcalls"
+#define MAX_CALLS	 64
+#define MAX_ARGS	 16
+#define MAX_NAMES	 64
+#define TABLE_MAX	 8192
+#define LEVEL_TIMEOUT_MS 5000	  /* what a server may take to report ready */
+#define MAX_FAILS	 5	  /* ends before ready in a row: then init gives up on it */
+#define BACKOFF_FIRST_US 100000	  /* a server that dies soon after starting waits this, */
+#define BACKOFF_MAX_US	 3200000  /* doubling up to this, before its restart; */
+#define RUN_STABLE_US	 10000000 /* one that ran this long restarts at once */
+#define CHILD_EXITED	 1UL	  /* the child notification's bit */
+#define DRV_IRQ_BIT	 1UL	  /* proto.h's driver convention: bit 0 */
+#define DRV_ARGS_MAX	 512	  /* the strings of a PROTO_SPAWN request */
+#define DRV_ARGV_MAX	 16
 /*
  * What init keeps back from the shell's subtree, for the servers it
  * restarts: enough for fs (its pages, DMA buffers and cache, a dozen
  * objects) with room for the core's own pages that no limit counts
  * (kernel stacks stay allocated once made).
  */
-#define RESERVE_PAGES	(32UL * 1024 * 1024 / 4096)	/* 32 MiB */
-#define RESERVE_OBJECTS	64UL
+#define RESERVE_PAGES	(32UL * 1024 * 1024 / 4096) /* 32 MiB */
+#define RESERVE_OBJECTS 64UL
 #define RESERVE_TASKS	16UL
-#define PS_SCAN		64	/* ps entries read to find ourselves */
+#define PS_SCAN		64 /* ps entries read to find ourselves */
 
 /* The strings of init's environment a server gets, by name. */
 static const char *const server_env_names[] = { "HOME", "TERM", "initcall_debug" };
@@ -98,9 +98,9 @@ struct initcall {
 	char *argv[MAX_ARGS + 1];
 	long pid;
 	enum state state;
-	int restarts;		/* all told */
-	int fails;		/* ends before ready, in a row */
-	uint64_t backoff_us;	/* the last restart's wait; 0: none */
+	int restarts;		 /* all told */
+	int fails;		 /* ends before ready, in a row */
+	uint64_t backoff_us;	 /* the last restart's wait; 0: none */
 	uint64_t t0, restart_at; /* started; due to start again (ns) */
 	/* A driver started for devmgr (PROTO_SPAWN): its grants and strings. */
 	int driver;
@@ -111,8 +111,8 @@ struct initcall {
 
 struct name {
 	char name[PROTO_NAME_MAX + 1];
-	long handle;		/* init's send handle to the server; -1: a free entry */
-	long pid;		/* who registered it */
+	long handle; /* init's send handle to the server; -1: a free entry */
+	long pid;    /* who registered it */
 };
 
 static char table[TABLE_MAX];
@@ -122,7 +122,7 @@ static struct name names[MAX_NAMES];
 static int debug;
 static const char *blacklist;
 static unsigned int level_timeout_ms = LEVEL_TIMEOUT_MS;
-static long ep = -1;			/* init's endpoint: ready, names */
+static long ep = -1; /* init's endpoint: ready, names */
 static char *server_env[sizeof(server_env_names) / sizeof(server_env_names[0]) + 1];
 static long shell_pid = -1;
 
@@ -212,7 +212,8 @@ static void parse_table(void)
 		if (c->level < 0 || !c->path || parse_restart(restart, &c->restart) ||
 		    parse_grants(grants, c)) {
 			printf("init: %s:%d: want \"level name restart grants binary [args]\"; "
-			       "skipped\n", INITCALLS_PATH, lineno);
+			       "skipped\n",
+			       INITCALLS_PATH, lineno);
 			continue;
 		}
 		c->argv[n++] = c->path;
@@ -248,12 +249,13 @@ static unsigned long driver_handles(struct initcall *c, long *h)
 	if (c->grant.irq == KEEL_GRANT_IRQ_NONE)
 		return 1;
 	notif = keel_notif_create();
-	h[1] = notif < 0 ? notif : keel_handle_dup(notif, KEEL_R_WAIT | KEEL_R_DUPLICATE |
-							     KEEL_R_TRANSFER);
-	h[2] = notif < 0 ? notif : keel_irq_create(KEEL_H_INIT_CONTROL, (unsigned int)c->grant.irq,
-						   notif, DRV_IRQ_BIT);
+	h[1] = notif < 0 ? notif
+			 : keel_handle_dup(notif, KEEL_R_WAIT | KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
+	h[2] = notif < 0 ? notif
+			 : keel_irq_create(KEEL_H_INIT_CONTROL, (unsigned int)c->grant.irq, notif,
+					   DRV_IRQ_BIT);
 	if (notif >= 0)
-		keel_handle_close(notif);	/* the interrupt keeps its own reference */
+		keel_handle_close(notif); /* the interrupt keeps its own reference */
 	if (h[1] >= 0 && h[2] >= 0)
 		return 3;
 	printf("init: %s: irq %ld: %s; the driver polls\n", c->name, c->grant.irq,
@@ -286,8 +288,7 @@ static long start(struct initcall *c)
 		if (h[i] >= 0 && h[i] != KEEL_H_INIT_FDT)
 			keel_handle_close(h[i]);
 	if (c->pid < 0) {
-		printf("init: cannot start %s (%s): %s\n", c->name, c->path,
-		       keel_strerror(c->pid));
+		printf("init: cannot start %s (%s): %s\n", c->name, c->path, keel_strerror(c->pid));
 		c->state = DONE;
 		return c->pid;
 	}
@@ -410,8 +411,8 @@ static void schedule_restart(struct initcall *c, int before_ready)
 
 	c->fails = before_ready ? c->fails + 1 : 0;
 	if (c->fails >= MAX_FAILS) {
-		printf("init: %s: ended %d times in a row before ready; giving up on it\n",
-		       c->name, MAX_FAILS);
+		printf("init: %s: ended %d times in a row before ready; giving up on it\n", c->name,
+		       MAX_FAILS);
 		c->state = DONE;
 		return;
 	}
@@ -483,14 +484,14 @@ static void reap(void)
 			continue;
 		before_ready = c->state == STARTING;
 		if (before_ready)
-			started(c, status);	/* its returned line says how */
+			started(c, status); /* its returned line says how */
 		else
-			printf("init: %s[%ld] %s\n", c->name, pid, status_str(status, why,
-									    sizeof(why)));
+			printf("init: %s[%ld] %s\n", c->name, pid,
+			       status_str(status, why, sizeof(why)));
 		c->state = DONE;
 		c->pid = -1;
 		if (!wants_restart(c, status) || (before_ready && !status))
-			continue;	/* done, or exited 0 before ready: its part is done */
+			continue; /* done, or exited 0 before ready: its part is done */
 		schedule_restart(c, before_ready);
 	}
 }
@@ -512,12 +513,12 @@ static long driver_args(struct initcall *c, long mem, unsigned long len)
 	memcpy(c->args, (const void *)va, len);
 	keel_munmap((void *)va, DRV_ARGS_MAX);
 	if (c->args[len - 1])
-		return -KEEL_EINVAL;	/* the last string is not terminated */
+		return -KEEL_EINVAL; /* the last string is not terminated */
 	for (char *p = c->args; p < c->args + len && n < DRV_ARGV_MAX; p += strlen(p) + 1)
 		c->argv[n++] = p;
 	c->argv[n] = NULL;
 	if (n < 2 || c->argv[0][0] != '/' || keel_grant_parse(n, c->argv, &c->grant))
-		return -KEEL_EINVAL;	/* a binary, a node, and a good reg= at least */
+		return -KEEL_EINVAL; /* a binary, a node, and a good reg= at least */
 	c->path = c->argv[0];
 	c->name = strrchr(c->path, '/') + 1;
 	return 0;
@@ -576,8 +577,8 @@ static void serve(long deadline_us)
 {
 	struct keel_msg m, r = { .handle = KEEL_HANDLE_NONE };
 	struct initcall *c;
-	long pid = deadline_us < 0 ? keel_ipc_recv(ep, &m) :
-				     keel_ipc_recv_timeout(ep, &m, (uint64_t)deadline_us);
+	long pid = deadline_us < 0 ? keel_ipc_recv(ep, &m)
+				   : keel_ipc_recv_timeout(ep, &m, (uint64_t)deadline_us);
 
 	if (pid == -KEEL_ETIMEDOUT)
 		return;
@@ -636,8 +637,8 @@ static void serve(long deadline_us)
 static int level_busy(int level)
 {
 	for (int i = 0; i < ncalls; i++)
-		if (calls[i].level == level && (calls[i].state == STARTING ||
-						(calls[i].state == WAITING && calls[i].fails)))
+		if (calls[i].level == level &&
+		    (calls[i].state == STARTING || (calls[i].state == WAITING && calls[i].fails)))
 			return 1;
 	return 0;
 }
@@ -671,7 +672,7 @@ static void run_level(int level)
 				printf("init: %s (pid %ld) not ready after %u ms; going on\n",
 				       c->name, c->pid, level_timeout_ms);
 				started(c, -KEEL_ETIMEDOUT);
-				c->state = UP;	/* it may still come up */
+				c->state = UP; /* it may still come up */
 			}
 			break;
 		}
@@ -692,8 +693,8 @@ static void make_server_env(void)
 			size_t len = strlen(server_env_names[i]);
 
 			if (!strncmp(*e, server_env_names[i], len) && (*e)[len] == '=' &&
-			    strlen(*e) <= PROTO_SPAWN_STR_MAX && n < sizeof(server_env) /
-			    sizeof(server_env[0]) - 1)
+			    strlen(*e) <= PROTO_SPAWN_STR_MAX &&
+			    n < sizeof(server_env) / sizeof(server_env[0]) - 1)
 				server_env[n++] = *e;
 		}
 	}
@@ -717,11 +718,12 @@ static unsigned int make_shell_env(char **envp, unsigned int max)
 
 		if (len > PROTO_SPAWN_STR_MAX)
 			printf("init: the shell's environment leaves out %.*s (%lu bytes; spawn "
-			       "takes %d)\n", namelen, *e, (unsigned long)len, PROTO_SPAWN_STR_MAX);
+			       "takes %d)\n",
+			       namelen, *e, (unsigned long)len, PROTO_SPAWN_STR_MAX);
 		else if (n == max || bytes + len + 1 > PROTO_SPAWN_BYTES_MAX)
 			printf("init: the shell's environment leaves out %.*s (more than spawn "
-			       "takes: %d strings, %d bytes)\n", namelen, *e, PROTO_SPAWN_STRS_MAX,
-			       PROTO_SPAWN_BYTES_MAX);
+			       "takes: %d strings, %d bytes)\n",
+			       namelen, *e, PROTO_SPAWN_STRS_MAX, PROTO_SPAWN_BYTES_MAX);
 		else
 			envp[n++] = *e, bytes += len + 1;
 	}
@@ -792,7 +794,7 @@ static void start_shell(void)
 
 	h[0] = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
 	h[1] = keel_handle_dup(KEEL_H_INIT_CONTROL, KEEL_R_POWER | KEEL_R_HOTPLUG | KEEL_R_KILL |
-				KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
+							    KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
 	set_child_limits(1);
 	shell_pid = keel_spawn_h("/bin/sh", argv, envp, h, 2);
 	set_child_limits(0);
@@ -829,7 +831,8 @@ int main(int argc, char **argv, char **envp)
 	ep = keel_ep_create();
 	notif = keel_notif_create();
 	if (ep < 0 || notif < 0 || keel_ep_bind(ep, notif) || keel_child_notif(notif, CHILD_EXITED))
-		printf("init: no endpoint for the servers (%s)\n", keel_strerror(ep < 0 ? ep : notif));
+		printf("init: no endpoint for the servers (%s)\n",
+		       keel_strerror(ep < 0 ? ep : notif));
 	if (n < 0)
 		printf("init: no %s (%s): no initcalls\n", INITCALLS_PATH, keel_strerror(n));
 	else

@@ -11,9 +11,8 @@
 
 struct sbi_info sbi;
 
-struct sbiret sbi_ecall(unsigned long ext, unsigned long fid, unsigned long a0,
-			unsigned long a1, unsigned long a2, unsigned long a3,
-			unsigned long a4, unsigned long a5)
+struct sbiret sbi_ecall(unsigned long ext, unsigned long fid, unsigned long a0, unsigned long a1,
+			unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)
 {
 	register unsigned long r0 __asm__("a0") = a0;
 	register unsigned long r1 __asm__("a1") = a1;
@@ -40,32 +39,49 @@ static long sbi_legacy(unsigned long ext, unsigned long a0)
 const char *sbi_strerror(long err)
 {
 	switch (err) {
-	case SBI_SUCCESS: return "SBI_SUCCESS";
-	case SBI_ERR_FAILED: return "SBI_ERR_FAILED";
-	case SBI_ERR_NOT_SUPPORTED: return "SBI_ERR_NOT_SUPPORTED";
-	case SBI_ERR_INVALID_PARAM: return "SBI_ERR_INVALID_PARAM";
-	case SBI_ERR_DENIED: return "SBI_ERR_DENIED";
-	case SBI_ERR_INVALID_ADDRESS: return "SBI_ERR_INVALID_ADDRESS";
-	case SBI_ERR_ALREADY_AVAILABLE: return "SBI_ERR_ALREADY_AVAILABLE";
-	case SBI_ERR_ALREADY_STARTED: return "SBI_ERR_ALREADY_STARTED";
-	case SBI_ERR_ALREADY_STOPPED: return "SBI_ERR_ALREADY_STOPPED";
-	case SBI_ERR_NO_SHMEM: return "SBI_ERR_NO_SHMEM";
-	default: return "SBI error (unknown code)";
+	case SBI_SUCCESS:
+		return "SBI_SUCCESS";
+	case SBI_ERR_FAILED:
+		return "SBI_ERR_FAILED";
+	case SBI_ERR_NOT_SUPPORTED:
+		return "SBI_ERR_NOT_SUPPORTED";
+	case SBI_ERR_INVALID_PARAM:
+		return "SBI_ERR_INVALID_PARAM";
+	case SBI_ERR_DENIED:
+		return "SBI_ERR_DENIED";
+	case SBI_ERR_INVALID_ADDRESS:
+		return "SBI_ERR_INVALID_ADDRESS";
+	case SBI_ERR_ALREADY_AVAILABLE:
+		return "SBI_ERR_ALREADY_AVAILABLE";
+	case SBI_ERR_ALREADY_STARTED:
+		return "SBI_ERR_ALREADY_STARTED";
+	case SBI_ERR_ALREADY_STOPPED:
+		return "SBI_ERR_ALREADY_STOPPED";
+	case SBI_ERR_NO_SHMEM:
+		return "SBI_ERR_NO_SHMEM";
+	default:
+		return "SBI error (unknown code)";
 	}
 }
 
 int sbi_to_kerr(long err)
 {
 	switch (err) {
-	case SBI_SUCCESS: return 0;
-	case SBI_ERR_NOT_SUPPORTED: return -KEEL_ENOTSUP;
+	case SBI_SUCCESS:
+		return 0;
+	case SBI_ERR_NOT_SUPPORTED:
+		return -KEEL_ENOTSUP;
 	case SBI_ERR_INVALID_PARAM:
-	case SBI_ERR_INVALID_ADDRESS: return -KEEL_EINVAL;
-	case SBI_ERR_DENIED: return -KEEL_EDENIED;
+	case SBI_ERR_INVALID_ADDRESS:
+		return -KEEL_EINVAL;
+	case SBI_ERR_DENIED:
+		return -KEEL_EDENIED;
 	case SBI_ERR_ALREADY_AVAILABLE:
 	case SBI_ERR_ALREADY_STARTED:
-	case SBI_ERR_ALREADY_STOPPED: return -KEEL_EBUSY;
-	default: return -KEEL_EIO;
+	case SBI_ERR_ALREADY_STOPPED:
+		return -KEEL_EBUSY;
+	default:
+		return -KEEL_EIO;
 	}
 }
 
@@ -73,9 +89,17 @@ int sbi_to_kerr(long err)
 const char *sbi_impl_name(unsigned long id)
 {
 	static const char *const names[] = {
-		"Berkeley Boot Loader", "OpenSBI", "Xvisor", "KVM", "RustSBI",
-		"Diosix", "Coffer", "Xen Project", "PolarFire Hart Software Services",
-		"coreboot", "oreboot",
+		"Berkeley Boot Loader",
+		"OpenSBI",
+		"Xvisor",
+		"KVM",
+		"RustSBI",
+		"Diosix",
+		"Coffer",
+		"Xen Project",
+		"PolarFire Hart Software Services",
+		"coreboot",
+		"oreboot",
 	};
 
 	return id < ARRAY_SIZE(names) ? names[id] : "unknown";
@@ -84,7 +108,7 @@ const char *sbi_impl_name(unsigned long id)
 const char *sbi_hsm_state_str(long state)
 {
 	static const char *const names[] = {
-		"STARTED", "STOPPED", "START_PENDING", "STOP_PENDING",
+		"STARTED",   "STOPPED",		"START_PENDING",  "STOP_PENDING",
 		"SUSPENDED", "SUSPEND_PENDING", "RESUME_PENDING",
 	};
 
@@ -104,13 +128,15 @@ void sbi_probe(void)
 	struct sbiret r = sbi_ecall(SBI_EXT_BASE, SBI_EXT_BASE_GET_SPEC_VERSION, 0, 0, 0, 0, 0, 0);
 
 	if (r.error)
-		return;	/* SBI v0.1 has no base extension: only the legacy calls exist. */
+		return; /* SBI v0.1 has no base extension: only the legacy calls exist. */
 	sbi.base = true;
 	sbi.spec_version = (unsigned long)r.value;
-	sbi.impl_id = (unsigned long)sbi_ecall(SBI_EXT_BASE, SBI_EXT_BASE_GET_IMP_ID,
-					       0, 0, 0, 0, 0, 0).value;
-	sbi.impl_version = (unsigned long)sbi_ecall(SBI_EXT_BASE, SBI_EXT_BASE_GET_IMP_VERSION,
-						    0, 0, 0, 0, 0, 0).value;
+	sbi.impl_id =
+		(unsigned long)sbi_ecall(SBI_EXT_BASE, SBI_EXT_BASE_GET_IMP_ID, 0, 0, 0, 0, 0, 0)
+			.value;
+	sbi.impl_version = (unsigned long)sbi_ecall(SBI_EXT_BASE, SBI_EXT_BASE_GET_IMP_VERSION, 0,
+						    0, 0, 0, 0, 0)
+				   .value;
 	sbi.time = sbi_probe_ext(SBI_EXT_TIME);
 	sbi.ipi = sbi_probe_ext(SBI_EXT_IPI);
 	sbi.rfence = sbi_probe_ext(SBI_EXT_RFENCE);
@@ -127,8 +153,8 @@ void sbi_console_write(const char *s, size_t len)
 		struct sbiret r;
 
 		while (len) {
-			r = sbi_ecall(SBI_EXT_DBCN, SBI_EXT_DBCN_CONSOLE_WRITE, len,
-				      pa, 0, 0, 0, 0);
+			r = sbi_ecall(SBI_EXT_DBCN, SBI_EXT_DBCN_CONSOLE_WRITE, len, pa, 0, 0, 0,
+				      0);
 			if (r.error || r.value <= 0 || (size_t)r.value > len)
 				break;
 			len -= (size_t)r.value;
@@ -155,28 +181,29 @@ int sbi_console_getchar(void)
 long sbi_set_timer(uint64_t stime_value)
 {
 	if (sbi.time)
-		return sbi_ecall(SBI_EXT_TIME, SBI_EXT_TIME_SET_TIMER, stime_value,
-				 0, 0, 0, 0, 0).error;
+		return sbi_ecall(SBI_EXT_TIME, SBI_EXT_TIME_SET_TIMER, stime_value, 0, 0, 0, 0, 0)
+			.error;
 	return sbi_legacy(SBI_EXT_LEGACY_SET_TIMER, stime_value);
 }
 
 long sbi_send_ipi(unsigned long hart_mask, unsigned long hart_mask_base)
 {
-	return sbi_ecall(SBI_EXT_IPI, SBI_EXT_IPI_SEND_IPI, hart_mask, hart_mask_base,
-			 0, 0, 0, 0).error;
+	return sbi_ecall(SBI_EXT_IPI, SBI_EXT_IPI_SEND_IPI, hart_mask, hart_mask_base, 0, 0, 0, 0)
+		.error;
 }
 
 long sbi_remote_sfence_vma(unsigned long hart_mask, unsigned long hart_mask_base,
 			   unsigned long start, unsigned long size)
 {
 	return sbi_ecall(SBI_EXT_RFENCE, SBI_EXT_RFENCE_REMOTE_SFENCE_VMA, hart_mask,
-			 hart_mask_base, start, size, 0, 0).error;
+			 hart_mask_base, start, size, 0, 0)
+		.error;
 }
 
 long sbi_hart_start(unsigned long hartid, unsigned long start_pa, unsigned long opaque)
 {
-	return sbi_ecall(SBI_EXT_HSM, SBI_EXT_HSM_HART_START, hartid, start_pa, opaque,
-			 0, 0, 0).error;
+	return sbi_ecall(SBI_EXT_HSM, SBI_EXT_HSM_HART_START, hartid, start_pa, opaque, 0, 0, 0)
+		.error;
 }
 
 long sbi_hart_stop(void)

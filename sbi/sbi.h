@@ -11,62 +11,62 @@
 #include "keel.h"
 
 /* Extension IDs (SBI spec chapter 3-10) */
-#define SBI_EXT_LEGACY_SET_TIMER	0x00
-#define SBI_EXT_LEGACY_CONSOLE_PUTCHAR	0x01
-#define SBI_EXT_LEGACY_CONSOLE_GETCHAR	0x02
-#define SBI_EXT_LEGACY_SHUTDOWN		0x08
-#define SBI_EXT_BASE	0x10
-#define SBI_EXT_TIME	0x54494D45	/* "TIME" */
-#define SBI_EXT_IPI	0x735049	/* "sPI" */
-#define SBI_EXT_RFENCE	0x52464E43	/* "RFNC" */
-#define SBI_EXT_HSM	0x48534D	/* "HSM" */
-#define SBI_EXT_SRST	0x53525354	/* "SRST" */
-#define SBI_EXT_DBCN	0x4442434E	/* "DBCN" */
+#define SBI_EXT_LEGACY_SET_TIMER       0x00
+#define SBI_EXT_LEGACY_CONSOLE_PUTCHAR 0x01
+#define SBI_EXT_LEGACY_CONSOLE_GETCHAR 0x02
+#define SBI_EXT_LEGACY_SHUTDOWN	       0x08
+#define SBI_EXT_BASE		       0x10
+#define SBI_EXT_TIME		       0x54494D45 /* "TIME" */
+#define SBI_EXT_IPI		       0x735049	  /* "sPI" */
+#define SBI_EXT_RFENCE		       0x52464E43 /* "RFNC" */
+#define SBI_EXT_HSM		       0x48534D	  /* "HSM" */
+#define SBI_EXT_SRST		       0x53525354 /* "SRST" */
+#define SBI_EXT_DBCN		       0x4442434E /* "DBCN" */
 
 /* Base extension functions (chapter 4) */
-#define SBI_EXT_BASE_GET_SPEC_VERSION	0
-#define SBI_EXT_BASE_GET_IMP_ID		1
-#define SBI_EXT_BASE_GET_IMP_VERSION	2
-#define SBI_EXT_BASE_PROBE_EXT		3
+#define SBI_EXT_BASE_GET_SPEC_VERSION 0
+#define SBI_EXT_BASE_GET_IMP_ID	      1
+#define SBI_EXT_BASE_GET_IMP_VERSION  2
+#define SBI_EXT_BASE_PROBE_EXT	      3
 
-#define SBI_EXT_TIME_SET_TIMER		0
-#define SBI_EXT_IPI_SEND_IPI		0
-#define SBI_EXT_RFENCE_REMOTE_SFENCE_VMA	1
-#define SBI_EXT_HSM_HART_START		0
-#define SBI_EXT_HSM_HART_STOP		1
-#define SBI_EXT_HSM_HART_GET_STATUS	2
-#define SBI_EXT_SRST_RESET		0
-#define SBI_EXT_DBCN_CONSOLE_WRITE	0
-#define SBI_EXT_DBCN_CONSOLE_READ	1
-#define SBI_EXT_DBCN_CONSOLE_WRITE_BYTE	2
+#define SBI_EXT_TIME_SET_TIMER		 0
+#define SBI_EXT_IPI_SEND_IPI		 0
+#define SBI_EXT_RFENCE_REMOTE_SFENCE_VMA 1
+#define SBI_EXT_HSM_HART_START		 0
+#define SBI_EXT_HSM_HART_STOP		 1
+#define SBI_EXT_HSM_HART_GET_STATUS	 2
+#define SBI_EXT_SRST_RESET		 0
+#define SBI_EXT_DBCN_CONSOLE_WRITE	 0
+#define SBI_EXT_DBCN_CONSOLE_READ	 1
+#define SBI_EXT_DBCN_CONSOLE_WRITE_BYTE	 2
 
 /* HSM states (9.1) */
-#define SBI_HSM_STATE_STARTED		0
-#define SBI_HSM_STATE_STOPPED		1
-#define SBI_HSM_STATE_START_PENDING	2
-#define SBI_HSM_STATE_STOP_PENDING	3
-#define SBI_HSM_STATE_SUSPENDED		4
-#define SBI_HSM_STATE_SUSPEND_PENDING	5
-#define SBI_HSM_STATE_RESUME_PENDING	6
+#define SBI_HSM_STATE_STARTED	      0
+#define SBI_HSM_STATE_STOPPED	      1
+#define SBI_HSM_STATE_START_PENDING   2
+#define SBI_HSM_STATE_STOP_PENDING    3
+#define SBI_HSM_STATE_SUSPENDED	      4
+#define SBI_HSM_STATE_SUSPEND_PENDING 5
+#define SBI_HSM_STATE_RESUME_PENDING  6
 
 /* SRST types and reasons (10.1) */
 #define SBI_SRST_RESET_TYPE_SHUTDOWN	0
-#define SBI_SRST_RESET_TYPE_COLD_REBOOT	1
-#define SBI_SRST_RESET_TYPE_WARM_REBOOT	2
+#define SBI_SRST_RESET_TYPE_COLD_REBOOT 1
+#define SBI_SRST_RESET_TYPE_WARM_REBOOT 2
 #define SBI_SRST_RESET_REASON_NONE	0
 #define SBI_SRST_RESET_REASON_SYSFAIL	1
 
 /* Standard error codes (3.2) */
-#define SBI_SUCCESS			0
-#define SBI_ERR_FAILED			-1
-#define SBI_ERR_NOT_SUPPORTED		-2
-#define SBI_ERR_INVALID_PARAM		-3
-#define SBI_ERR_DENIED			-4
-#define SBI_ERR_INVALID_ADDRESS		-5
-#define SBI_ERR_ALREADY_AVAILABLE	-6
-#define SBI_ERR_ALREADY_STARTED		-7
-#define SBI_ERR_ALREADY_STOPPED		-8
-#define SBI_ERR_NO_SHMEM		-9
+#define SBI_SUCCESS		  0
+#define SBI_ERR_FAILED		  -1
+#define SBI_ERR_NOT_SUPPORTED	  -2
+#define SBI_ERR_INVALID_PARAM	  -3
+#define SBI_ERR_DENIED		  -4
+#define SBI_ERR_INVALID_ADDRESS	  -5
+#define SBI_ERR_ALREADY_AVAILABLE -6
+#define SBI_ERR_ALREADY_STARTED	  -7
+#define SBI_ERR_ALREADY_STOPPED	  -8
+#define SBI_ERR_NO_SHMEM	  -9
 
 struct sbiret {
 	long error;
@@ -75,16 +75,15 @@ struct sbiret {
 
 /* What the firmware offers; filled by sbi_probe(), read-only after boot. */
 struct sbi_info {
-	unsigned long spec_version;	/* major << 24 | minor */
+	unsigned long spec_version; /* major << 24 | minor */
 	unsigned long impl_id;
 	unsigned long impl_version;
 	bool base, time, ipi, rfence, hsm, srst, dbcn;
 };
 extern struct sbi_info sbi;
 
-struct sbiret sbi_ecall(unsigned long ext, unsigned long fid, unsigned long a0,
-			unsigned long a1, unsigned long a2, unsigned long a3,
-			unsigned long a4, unsigned long a5);
+struct sbiret sbi_ecall(unsigned long ext, unsigned long fid, unsigned long a0, unsigned long a1,
+			unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
 
 void sbi_probe(void);
 const char *sbi_strerror(long err);

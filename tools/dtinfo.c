@@ -25,8 +25,8 @@
 #include "../core/platform/dt.h"
 #include "../servers/devmgr/drivers.h"
 
-#define PATH_MAX_LEN	256
-#define CELL		4
+#define PATH_MAX_LEN 256
+#define CELL	     4
 
 /* A device someone other than a driver server looks after (elsewhere_table). */
 struct match {
@@ -180,7 +180,7 @@ static int translate(int bus, uint64_t *addr)
 		}
 		if (len > 0 && !found)
 			return -1;
-		bus = parent;	/* empty ranges: the same address one level up */
+		bus = parent; /* empty ranges: the same address one level up */
 	}
 	return 0;
 }
@@ -201,7 +201,8 @@ static void print_reg(const char *topic, int node)
 	addr = dt_read_cells(reg, (int)ac);
 	size = sc ? dt_read_cells(reg + ac * CELL, (int)sc) : 0;
 	if (translate(parent, &addr))
-		printf("%s: reg 0x%" PRIx64 " size 0x%" PRIx64 " (bus address: no ranges to the CPU)\n",
+		printf("%s: reg 0x%" PRIx64 " size 0x%" PRIx64
+		       " (bus address: no ranges to the CPU)\n",
 		       topic, addr, size);
 	else
 		printf("%s: reg 0x%" PRIx64 " size 0x%" PRIx64 "\n", topic, addr, size);
@@ -330,9 +331,10 @@ static void print_console(const struct dt_info *dt)
 	print_uart_u32(node, "reg-shift", "none (0)");
 	print_uart_u32(node, "reg-io-width", "none (1)");
 	print_uart_u32(node, "clock-frequency",
-		       dt_getprop(blob, node, "clocks", NULL) ? "none (clocks by phandle)" : "none");
-	print_uart_u32(node, "current-speed", dt->stdout_opts ? "none (see stdout-path options)"
-							     : "none");
+		       dt_getprop(blob, node, "clocks", NULL) ? "none (clocks by phandle)"
+							      : "none");
+	print_uart_u32(node, "current-speed",
+		       dt->stdout_opts ? "none (see stdout-path options)" : "none");
 	{
 		int clen;
 		const char *c = dt_getprop(blob, node, "compatible", &clen);
@@ -340,7 +342,8 @@ static void print_console(const struct dt_info *dt)
 
 		if (drv)
 			printf("console: the SBI console (OpenSBI drives this UART) until the "
-			       "console server takes it over through %s\n", drv->server);
+			       "console server takes it over through %s\n",
+			       drv->server);
 		else
 			printf("console: the SBI console (OpenSBI drives this UART); no driver "
 			       "server for it, so it stays that way\n");
@@ -448,7 +451,8 @@ static void print_servers(void)
 		}
 		m = lookup(n, elsewhere_table, sizeof(elsewhere_table) / sizeof(*elsewhere_table));
 		if (m)
-			printf("device: %s: %s -> %s (%s)\n", path, m->compatible, m->server, m->note);
+			printf("device: %s: %s -> %s (%s)\n", path, m->compatible, m->server,
+			       m->note);
 		else
 			printf("device: %s: %s -> no entry\n", path,
 			       compatible_list(n, compat, sizeof(compat)));
@@ -458,7 +462,7 @@ static void print_servers(void)
 
 int main(int argc, char **argv)
 {
-	static struct dt_info dt;	/* large: not on the stack */
+	static struct dt_info dt; /* large: not on the stack */
 	char compat[PATH_MAX_LEN];
 	size_t len;
 	int err;

@@ -7,35 +7,35 @@
 #define KEEL_TRAP_H
 
 /* Offsets into struct trap_frame: x1..x31 at 8 * (n - 1), then CSRs. */
-#define TF_SEPC		(31 * 8)
-#define TF_SSTATUS	(32 * 8)
-#define TF_SCAUSE	(33 * 8)
-#define TF_STVAL	(34 * 8)
-#define TF_SIZE		(36 * 8)	/* 16-byte aligned */
-#define TF_REG(n)	(((n) - 1) * 8)
+#define TF_SEPC	   (31 * 8)
+#define TF_SSTATUS (32 * 8)
+#define TF_SCAUSE  (33 * 8)
+#define TF_STVAL   (34 * 8)
+#define TF_SIZE	   (36 * 8) /* 16-byte aligned */
+#define TF_REG(n)  (((n)-1) * 8)
 
 #ifndef __ASSEMBLER__
 #include "keel.h"
 
 struct trap_frame {
-	unsigned long regs[31];		/* x1 (ra) .. x31 (t6); x0 is not saved */
+	unsigned long regs[31]; /* x1 (ra) .. x31 (t6); x0 is not saved */
 	unsigned long sepc, sstatus, scause, stval;
 	unsigned long pad;
 };
 
 /* System-call argument @n (1-based: a0 is 1), an lvalue; regs[] starts at x1. */
-#define tf_arg(tf, n)	((tf)->regs[10 + (n) - 2])
+#define tf_arg(tf, n) ((tf)->regs[10 + (n)-2])
 
 const char *trap_cause_str(unsigned long scause);
 
 static inline void local_irq_enable(void)
 {
-	__asm__ __volatile__("csrsi sstatus, %0" : : "i"(1 << 1) : "memory");	/* SSTATUS_SIE */
+	__asm__ __volatile__("csrsi sstatus, %0" : : "i"(1 << 1) : "memory"); /* SSTATUS_SIE */
 }
 
 static inline void local_irq_disable(void)
 {
-	__asm__ __volatile__("csrci sstatus, %0" : : "i"(1 << 1) : "memory");	/* SSTATUS_SIE */
+	__asm__ __volatile__("csrci sstatus, %0" : : "i"(1 << 1) : "memory"); /* SSTATUS_SIE */
 }
 #endif
 

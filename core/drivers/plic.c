@@ -40,34 +40,37 @@
 #include "kernel/task.h"
 #include "mm/vm.h"
 
-#define PLIC_MAX_SOURCES	1024
-#define PLIC_PRIORITY(s)	(4 * (s))
-#define PLIC_ENABLE(ctx, s)	(0x2000 + 0x80 * (ctx) + 4 * ((s) / 32))
-#define PLIC_THRESHOLD(ctx)	(0x200000 + 0x1000 * (ctx))
-#define PLIC_CLAIM(ctx)		(0x200004 + 0x1000 * (ctx))
-#define PLIC_CAUSE_S_EXT	9
+#define PLIC_MAX_SOURCES    1024
+#define PLIC_PRIORITY(s)    (4 * (s))
+#define PLIC_ENABLE(ctx, s) (0x2000 + 0x80 * (ctx) + 4 * ((s) / 32))
+#define PLIC_THRESHOLD(ctx) (0x200000 + 0x1000 * (ctx))
+#define PLIC_CLAIM(ctx)	    (0x200004 + 0x1000 * (ctx))
+#define PLIC_CAUSE_S_EXT    9
 /* Where the PLIC appears in the kernel's map: in the kernel stack region's root slot. */
-#define PLIC_VA			(KSTACK_BASE + 256 * MiB)
-#define PLIC_MAX_SIZE		(256 * MiB)
+#define PLIC_VA	      (KSTACK_BASE + 256 * MiB)
+#define PLIC_MAX_SIZE (256 * MiB)
 
 /* A source's handler and its open claim; guarded by plic_lock. */
 struct plic_source {
-	plic_handler_t fn;		/* NULL: nobody's */
+	plic_handler_t fn; /* NULL: nobody's */
 	void *arg;
-	int claimed_ctx;		/* the context whose claim is open, or -1 */
-	unsigned int cpu;		/* the cpu whose context has it enabled */
+	int claimed_ctx;  /* the context whose claim is open, or -1 */
+	unsigned int cpu; /* the cpu whose context has it enabled */
 };
 
 static struct spinlock plic_lock = SPINLOCK_INIT;
-static volatile uint32_t *plic_regs;	/* NULL: no PLIC */
+static volatile uint32_t *plic_regs; /* NULL: no PLIC */
 static uint64_t plic_pa, plic_size;
 static unsigned int plic_nsources;
-static int plic_ctx[KEEL_MAX_CPUS];	/* cpu -> S-mode context, -1 if none */
-static int plic_affinity = -1;		/* irqaffinity=: every source's cpu, or -1 */
-static struct plic_source plic_src[PLIC_MAX_SOURCES];	/* guarded by plic_lock */
+static int plic_ctx[KEEL_MAX_CPUS];		      /* cpu -> S-mode context, -1 if none */
+static int plic_affinity = -1;			      /* irqaffinity=: every source's cpu, or -1 */
+static struct plic_source plic_src[PLIC_MAX_SOURCES]; /* guarded by plic_lock */
 
 static const char *const plic_compatibles[] = {
-	"sifive,plic-1.0.0", "riscv,plic0", "starfive,jh7110-plic", "starfive,jh7100-plic",
+	"sifive,plic-1.0.0",
+	"riscv,plic0",
+	"starfive,jh7110-plic",
+	"starfive,jh7100-plic",
 };
 
 static uint32_t plic_read(unsigned long off)
@@ -94,7 +97,7 @@ struct plic_intc {
 	unsigned long hartid;
 };
 
-static struct plic_intc plic_intcs[DT_MAX_HARTS];	/* boot hart, plic_init() only */
+static struct plic_intc plic_intcs[DT_MAX_HARTS]; /* boot hart, plic_init() only */
 
 /*
  * Every node with a phandle whose parent has a reg (a cpu node's
@@ -103,7 +106,7 @@ static struct plic_intc plic_intcs[DT_MAX_HARTS];	/* boot hart, plic_init() only
  */
 static unsigned int plic_find_intcs(void)
 {
-	int stack[DT_MAX_DEPTH + 1];	/* the walk's ancestors: no O(n) parent lookups */
+	int stack[DT_MAX_DEPTH + 1]; /* the walk's ancestors: no O(n) parent lookups */
 	unsigned int n = 0;
 	int depth = 0;
 
@@ -125,7 +128,7 @@ static unsigned int plic_find_intcs(void)
 		reg = cpu >= 0 ? dt_getprop(machine_fdt, cpu, "reg", &len) : NULL;
 		if (!reg || (len != 4 && len != 8) ||
 		    !dt_getprop(machine_fdt, cpu, "riscv,isa", NULL))
-			continue;	/* not a hart's own controller */
+			continue; /* not a hart's own controller */
 		plic_intcs[n].phandle = (uint32_t)dt_read_cells(ph, 1);
 		plic_intcs[n].hartid = (unsigned long)dt_read_cells(reg, len / 4);
 		n++;
@@ -179,7 +182,7 @@ static int plic_parse_affinity(void)
 
 	for (const char *q = p; (q = strstr(q, key)); q++)
 		if (q == p || q[-1] == ' ')
-			at = q + sizeof(key) - 1;	/* the last one wins */
+			at = q + sizeof(key) - 1; /* the last one wins */
 	if (!at)
 		return -1;
 	if (*at < '0' || *at > '9')
@@ -232,8 +235,7 @@ void plic_init(void)
 		return;
 	}
 	nctx = plic_find_contexts(node);
-	if (plic_ctx[0] < 0 ||
-	    PLIC_CLAIM((unsigned long)plic_ctx[0]) + 4 > plic_size) {
+	if (plic_ctx[0] < 0 || PLIC_CLAIM((unsigned long)plic_ctx[0]) + 4 > plic_size) {
 		pr_err("plic: no supervisor context for the boot hart; not used\n");
 		return;
 	}
@@ -241,9 +243,8 @@ void plic_init(void)
 	for (unsigned int cpu = 0; cpu < KEEL_MAX_CPUS; cpu++)
 		if (plic_ctx[cpu] >= 0 && PLIC_CLAIM((unsigned long)plic_ctx[cpu]) + 4 > plic_end)
 			plic_end = PLIC_CLAIM((unsigned long)plic_ctx[cpu]) + 4;
-	if (plic_end > plic_size ||
-	    vm_map(vm_kernel_root(), PLIC_VA, plic_pa, ALIGN_UP(plic_end, PAGE_SIZE),
-		   PTE_R | PTE_W)) {
+	if (plic_end > plic_size || vm_map(vm_kernel_root(), PLIC_VA, plic_pa,
+					   ALIGN_UP(plic_end, PAGE_SIZE), PTE_R | PTE_W)) {
 		pr_err("plic: cannot map its registers; not used\n");
 		return;
 	}
@@ -253,12 +254,15 @@ void plic_init(void)
 	plic_affinity = plic_parse_affinity();
 	if (plic_affinity >= 0)
 		pr_info("plic: %s at 0x%lx, %u sources, %u supervisor contexts; device interrupts "
-			"go to hart %lu (irqaffinity=)\n", dt_node_name(machine_fdt, node),
-			(unsigned long)plic_pa, plic_nsources, nctx, smp_hartid((unsigned)plic_affinity));
+			"go to hart %lu (irqaffinity=)\n",
+			dt_node_name(machine_fdt, node), (unsigned long)plic_pa, plic_nsources,
+			nctx, smp_hartid((unsigned)plic_affinity));
 	else
-		pr_info("plic: %s at 0x%lx, %u sources, %u supervisor contexts; device interrupts go "
-			"to the hart of their driver\n", dt_node_name(machine_fdt, node),
-			(unsigned long)plic_pa, plic_nsources, nctx);
+		pr_info("plic: %s at 0x%lx, %u sources, %u supervisor contexts; device interrupts "
+			"go "
+			"to the hart of their driver\n",
+			dt_node_name(machine_fdt, node), (unsigned long)plic_pa, plic_nsources,
+			nctx);
 }
 
 void plic_init_hart(void)
@@ -274,7 +278,6 @@ void plic_init_hart(void)
 	plic_write(PLIC_THRESHOLD((unsigned long)ctx), 0);
 	csr_set(sie, SIE_SEIE);
 }
-
 
 bool plic_overlaps(uint64_t pa, uint64_t size)
 {
@@ -405,7 +408,7 @@ void plic_detach(unsigned int source)
 void plic_complete(unsigned int source)
 {
 	unsigned long flags = spin_lock_irqsave(&plic_lock);
-	unsigned int me = this_cpu()->id;	/* interrupts are off */
+	unsigned int me = this_cpu()->id; /* interrupts are off */
 
 	plic_complete_locked(source);
 	/* The driver acks where it runs: its next interrupt comes here. */

@@ -34,10 +34,10 @@
 #include "cpio.h"
 
 /* cpio(5) newc header: magic, then 13 fields of 8 hex digits. */
-#define CPIO_MAGIC_LEN		6
-#define CPIO_FIELD_LEN		8
-#define CPIO_HDR_SIZE		110
-#define CPIO_ALIGN		4
+#define CPIO_MAGIC_LEN 6
+#define CPIO_FIELD_LEN 8
+#define CPIO_HDR_SIZE  110
+#define CPIO_ALIGN     4
 
 /* Field indexes, in header order. */
 enum cpio_field {
@@ -201,13 +201,13 @@ static int cpio_fail(struct cpio_error *err, int code, size_t offset)
 /* One header's fields, after cpio_read_header() proved them hex. */
 struct cpio_hdr {
 	uint32_t f[CPIO_NFIELDS];
-	bool crc;		/* "070702" */
+	bool crc; /* "070702" */
 };
 
 static int cpio_read_header(const uint8_t *b, size_t len, size_t off, struct cpio_hdr *h,
 			    struct cpio_error *err)
 {
-	size_t room = len - off;	/* callers hold off <= len */
+	size_t room = len - off; /* callers hold off <= len */
 	int i;
 
 	if (room == 0)
@@ -421,7 +421,7 @@ static int cpio_link_data(const uint8_t *b, size_t len, size_t arch, struct cpio
 	for (;;) {
 		rc = cpio_walk(b, len, &off, &at, &newarch, &g, NULL);
 		if (rc != 0 || (newarch && at != arch))
-			return rc < 0 ? rc : 0;	/* end of that archive */
+			return rc < 0 ? rc : 0; /* end of that archive */
 		if (cpio_is_reg(&g) && g.size && cpio_same_inode(&g, f)) {
 			f->data = g.data;
 			f->size = g.size;

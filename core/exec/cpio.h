@@ -33,22 +33,22 @@
 #include <stdint.h>
 
 /* core/keel.h has __must_check too; this header also builds on the host. */
-#define CPIO_MUST_CHECK	__attribute__((warn_unused_result))
+#define CPIO_MUST_CHECK __attribute__((warn_unused_result))
 
 /* Functions return 0 (1 where said) or -CPIO_ERR_x. */
 enum cpio_err {
 	CPIO_OK = 0,
-	CPIO_ERR_MAGIC = 1,	/* no "070701"/"070702" where an entry starts */
-	CPIO_ERR_HEX,		/* a header field is not 8 hex digits */
-	CPIO_ERR_NAMESIZE,	/* namesize 0 */
-	CPIO_ERR_NAME,		/* name not NUL-terminated exactly at namesize */
-	CPIO_ERR_DOTDOT,	/* a name with a ".." component */
-	CPIO_ERR_TRUNCATED,	/* header, name, data or padding past the end */
-	CPIO_ERR_NO_TRAILER,	/* the buffer ends without "TRAILER!!!" */
-	CPIO_ERR_CRC,		/* "070702" file whose data does not sum to check */
-	CPIO_ERR_JUNK,		/* after a trailer: neither NUL nor an archive */
-	CPIO_ERR_NOT_FOUND,	/* cpio_find(): no such name */
-	CPIO_ERR_INVAL,		/* NULL pointer or offset out of range */
+	CPIO_ERR_MAGIC = 1,  /* no "070701"/"070702" where an entry starts */
+	CPIO_ERR_HEX,	     /* a header field is not 8 hex digits */
+	CPIO_ERR_NAMESIZE,   /* namesize 0 */
+	CPIO_ERR_NAME,	     /* name not NUL-terminated exactly at namesize */
+	CPIO_ERR_DOTDOT,     /* a name with a ".." component */
+	CPIO_ERR_TRUNCATED,  /* header, name, data or padding past the end */
+	CPIO_ERR_NO_TRAILER, /* the buffer ends without "TRAILER!!!" */
+	CPIO_ERR_CRC,	     /* "070702" file whose data does not sum to check */
+	CPIO_ERR_JUNK,	     /* after a trailer: neither NUL nor an archive */
+	CPIO_ERR_NOT_FOUND,  /* cpio_find(): no such name */
+	CPIO_ERR_INVAL,	     /* NULL pointer or offset out of range */
 	CPIO_ERR_COUNT
 };
 
@@ -56,25 +56,25 @@ enum cpio_err {
 const char *cpio_strerror(int err);
 
 struct cpio_error {
-	int code;		/* CPIO_ERR_x, positive */
-	size_t offset;		/* byte offset in the buffer where it was found */
+	int code;      /* CPIO_ERR_x, positive */
+	size_t offset; /* byte offset in the buffer where it was found */
 };
 
 /* One archive member, as the header describes it; pointers into the archive. */
 struct cpio_file {
-	const char *name;	/* as stored ("init", "./init", "sbin/x"), NUL-terminated */
-	size_t namelen;		/* without the NUL */
-	const void *data;	/* file contents, or a symlink's target */
+	const char *name; /* as stored ("init", "./init", "sbin/x"), NUL-terminated */
+	size_t namelen;	  /* without the NUL */
+	const void *data; /* file contents, or a symlink's target */
 	size_t size;
 	uint32_t mode, ino, uid, gid, nlink, mtime;
 	uint32_t devmajor, devminor, rdevmajor, rdevminor;
 };
 
 /* S_IFMT and the file types (POSIX <sys/stat.h>, octal as cpio stores them). */
-#define CPIO_S_IFMT	0170000u
-#define CPIO_S_IFDIR	0040000u
-#define CPIO_S_IFREG	0100000u
-#define CPIO_S_IFLNK	0120000u
+#define CPIO_S_IFMT  0170000u
+#define CPIO_S_IFDIR 0040000u
+#define CPIO_S_IFREG 0100000u
+#define CPIO_S_IFLNK 0120000u
 
 static inline bool cpio_is_reg(const struct cpio_file *f)
 {
@@ -115,7 +115,6 @@ int CPIO_MUST_CHECK cpio_next(const void *a, size_t len, size_t *off, struct cpi
  * and checks the whole buffer, so a damaged archive is refused even when
  * the name comes early. Returns 0, -CPIO_ERR_NOT_FOUND or another error.
  */
-int CPIO_MUST_CHECK cpio_find(const void *a, size_t len, const char *path,
-			      struct cpio_file *f);
+int CPIO_MUST_CHECK cpio_find(const void *a, size_t len, const char *path, struct cpio_file *f);
 
 #endif /* KEEL_CPIO_H */

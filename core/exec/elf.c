@@ -23,56 +23,56 @@
 #include "elf.h"
 
 /* ELF gABI 4: e_ident[] indexes and values. */
-#define EI_MAG0			0
-#define EI_CLASS		4
-#define EI_DATA			5
-#define EI_VERSION		6
-#define EI_OSABI		7
-#define ELF_MAGIC_LEN		4
-#define ELFCLASS64		2
-#define ELFDATA2LSB		1
-#define EV_CURRENT		1
-#define ELFOSABI_NONE		0	/* also ELFOSABI_SYSV */
+#define EI_MAG0	      0
+#define EI_CLASS      4
+#define EI_DATA	      5
+#define EI_VERSION    6
+#define EI_OSABI      7
+#define ELF_MAGIC_LEN 4
+#define ELFCLASS64    2
+#define ELFDATA2LSB   1
+#define EV_CURRENT    1
+#define ELFOSABI_NONE 0 /* also ELFOSABI_SYSV */
 
 /* ELF64 header fields, by byte offset (gABI 4, "ELF Header"). */
-#define E_TYPE			16
-#define E_MACHINE		18
-#define E_VERSION		20
-#define E_ENTRY			24
-#define E_PHOFF			32
-#define E_FLAGS			48
-#define E_EHSIZE		52
-#define E_PHENTSIZE		54
-#define E_PHNUM			56
-#define ELF64_EHDR_SIZE		64
+#define E_TYPE		16
+#define E_MACHINE	18
+#define E_VERSION	20
+#define E_ENTRY		24
+#define E_PHOFF		32
+#define E_FLAGS		48
+#define E_EHSIZE	52
+#define E_PHENTSIZE	54
+#define E_PHNUM		56
+#define ELF64_EHDR_SIZE 64
 
-#define ET_EXEC			2
-#define ET_DYN			3
-#define EM_RISCV		243
+#define ET_EXEC	 2
+#define ET_DYN	 3
+#define EM_RISCV 243
 
 /* RISC-V psABI, "File Header": e_flags. */
-#define EF_RISCV_FLOAT_ABI		0x0006u
-#define EF_RISCV_FLOAT_ABI_SOFT		0x0000u
-#define EF_RISCV_FLOAT_ABI_SINGLE	0x0002u
-#define EF_RISCV_FLOAT_ABI_DOUBLE	0x0004u
-#define EF_RISCV_FLOAT_ABI_QUAD		0x0006u
-#define EF_RISCV_RVE			0x0008u
+#define EF_RISCV_FLOAT_ABI	  0x0006u
+#define EF_RISCV_FLOAT_ABI_SOFT	  0x0000u
+#define EF_RISCV_FLOAT_ABI_SINGLE 0x0002u
+#define EF_RISCV_FLOAT_ABI_DOUBLE 0x0004u
+#define EF_RISCV_FLOAT_ABI_QUAD	  0x0006u
+#define EF_RISCV_RVE		  0x0008u
 
 /* ELF64 program header fields, by byte offset (gABI 5, "Program Header"). */
-#define P_TYPE			0
-#define P_FLAGS			4
-#define P_OFFSET		8
-#define P_VADDR			16
-#define P_FILESZ		32
-#define P_MEMSZ			40
-#define P_ALIGN			48
-#define ELF64_PHDR_SIZE		56
+#define P_TYPE		0
+#define P_FLAGS		4
+#define P_OFFSET	8
+#define P_VADDR		16
+#define P_FILESZ	32
+#define P_MEMSZ		40
+#define P_ALIGN		48
+#define ELF64_PHDR_SIZE 56
 
-#define PT_LOAD			1
-#define PT_DYNAMIC		2
-#define PT_INTERP		3
+#define PT_LOAD	   1
+#define PT_DYNAMIC 2
+#define PT_INTERP  3
 
-#define ELF_PF_RWX		(ELF_PF_R | ELF_PF_W | ELF_PF_X)
+#define ELF_PF_RWX (ELF_PF_R | ELF_PF_W | ELF_PF_X)
 
 static const char *const elf_err_str[ELF_ERR_COUNT] = {
 	[ELF_OK] = "success",
@@ -200,8 +200,9 @@ static int elf_check_ident(const struct elf_ehdr *eh, struct elf_error *err)
 }
 
 /* Why a float ABI is refused; one string per ABI, all static. */
-#define ELF_FPU_WHY	": Keel user programs are built for lp64 soft-float" \
-			" (the kernel does not save FPU state yet)"
+#define ELF_FPU_WHY                                                                                \
+	": Keel user programs are built for lp64 soft-float"                                       \
+	" (the kernel does not save FPU state yet)"
 
 /* Keel user programs are rv64 lp64: integer registers only. */
 static int elf_check_flags(uint32_t flags, struct elf_error *err)
@@ -215,8 +216,8 @@ static int elf_check_flags(uint32_t flags, struct elf_error *err)
 		return elf_fail(err, ELF_ERR_ABI, "quad-float ABI (lp64q)" ELF_FPU_WHY, -1);
 	}
 	if (flags & EF_RISCV_RVE)
-		return elf_fail(err, ELF_ERR_ABI, "RVE ABI (EF_RISCV_RVE): Keel runs RV64I programs",
-				-1);
+		return elf_fail(err, ELF_ERR_ABI,
+				"RVE ABI (EF_RISCV_RVE): Keel runs RV64I programs", -1);
 	return 0;
 }
 
@@ -229,7 +230,8 @@ static int elf_check_header(const struct elf_ehdr *eh, size_t len, struct elf_er
 		return rc;
 	if (eh->type == ET_DYN)
 		return elf_fail(err, ELF_ERR_TYPE,
-				"ET_DYN (PIE or shared object): Keel loads static ET_EXEC only", -1);
+				"ET_DYN (PIE or shared object): Keel loads static ET_EXEC only",
+				-1);
 	if (eh->type != ET_EXEC)
 		return elf_fail(err, ELF_ERR_TYPE, "e_type is not ET_EXEC", -1);
 	if (eh->machine != EM_RISCV)
@@ -273,8 +275,7 @@ static void elf_read_phdr(const uint8_t *p, struct elf_phdr *ph)
 }
 
 /* The file bytes and the alignment of PT_LOAD number @i. */
-static int elf_check_load_file(const struct elf_phdr *ph, size_t len, int i,
-			       struct elf_error *err)
+static int elf_check_load_file(const struct elf_phdr *ph, size_t len, int i, struct elf_error *err)
 {
 	if (ph->filesz > ph->memsz)
 		return elf_fail(err, ELF_ERR_SEGMENT, "p_filesz > p_memsz", i);
@@ -341,10 +342,10 @@ static int elf_add_phdr(const uint8_t *p, size_t len, uint64_t user_top, int i,
 		return elf_fail(err, ELF_ERR_DYNAMIC,
 				"PT_DYNAMIC: dynamically linked; Keel runs static executables", i);
 	if (ph.type != PT_LOAD)
-		return 0;	/* PT_TLS, PT_NOTE, PT_RISCV_ATTRIBUTES...: not mapped */
+		return 0; /* PT_TLS, PT_NOTE, PT_RISCV_ATTRIBUTES...: not mapped */
 	rc = elf_check_load_file(&ph, len, i, err);
 	if (rc || ph.memsz == 0)
-		return rc;	/* an empty PT_LOAD maps nothing */
+		return rc; /* an empty PT_LOAD maps nothing */
 	rc = elf_check_load_mem(&ph, user_top, i, err);
 	if (rc)
 		return rc;
@@ -392,7 +393,7 @@ static void elf_span(struct elf_image *img)
 			hi = img->seg[i].vaddr + img->seg[i].memsz;
 	}
 	img->lo = elf_page_down(lo);
-	img->hi = elf_page_up(hi);	/* elf_check_load_mem(): no wrap */
+	img->hi = elf_page_up(hi); /* elf_check_load_mem(): no wrap */
 }
 
 int elf_parse(const void *f, size_t len, uint64_t user_top, struct elf_image *img,
@@ -418,8 +419,8 @@ int elf_parse(const void *f, size_t len, uint64_t user_top, struct elf_image *im
 		return rc;
 	/* Each program header is read once, into elf_add_phdr()'s copy. */
 	for (i = 0; i < eh.phnum; i++) {
-		rc = elf_add_phdr(b + eh.phoff + (size_t)i * ELF64_PHDR_SIZE, len, user_top, i,
-				  img, err);
+		rc = elf_add_phdr(b + eh.phoff + (size_t)i * ELF64_PHDR_SIZE, len, user_top, i, img,
+				  err);
 		if (rc)
 			return rc;
 	}

@@ -19,10 +19,10 @@
 #include "arch/trap.h"
 
 /* auxv keys (the System V gABI numbers Linux uses). */
-#define AT_NULL		0
-#define AT_PAGESZ	6
-#define AT_ENTRY	9
-#define AT_HWCAP	16
+#define AT_NULL	  0
+#define AT_PAGESZ 6
+#define AT_ENTRY  9
+#define AT_HWCAP  16
 
 static unsigned long exec_perm(uint32_t flags)
 {
@@ -178,8 +178,8 @@ void exec_enter(struct exec_image *img, const char *name)
 	tf->regs[2 - 1] = img->sp;
 	tf->sepc = img->entry;
 	/* sret to U-mode (SPP = 0) with interrupts on there (SPIE). */
-	tf->sstatus = (csr_read(sstatus) & ~(SSTATUS_SPP | SSTATUS_SIE | SSTATUS_SUM)) |
-		      SSTATUS_SPIE;
+	tf->sstatus =
+		(csr_read(sstatus) & ~(SSTATUS_SPP | SSTATUS_SIE | SSTATUS_SUM)) | SSTATUS_SPIE;
 	old = t->as;
 	t->as = img->as;
 	fmt_snprintf(t->name, sizeof(t->name), "%s", name);

@@ -10,11 +10,11 @@
 
 struct as;
 
-#define EXEC_MAX_ARGS	64	/* argv + envp entries */
-#define EXEC_MAX_STRINGS	(16 * KiB)
+#define EXEC_MAX_ARGS	 64 /* argv + envp entries */
+#define EXEC_MAX_STRINGS (16 * KiB)
 
 struct exec_image {
-	struct quota *quota;		/* in: what the address space is charged to */
+	struct quota *quota; /* in: what the address space is charged to */
 	struct as *as;
 	uintptr_t entry, sp;
 };

@@ -9,7 +9,7 @@
 #include "lib/log.h"
 #include "platform/machine.h"
 
-static const void *initrd_base;		/* NULL: none, or refused */
+static const void *initrd_base; /* NULL: none, or refused */
 static size_t initrd_len;
 
 void initrd_init(void)
@@ -33,7 +33,8 @@ void initrd_init(void)
 	rc = cpio_check(pa_to_kva(dt->initrd_start), dt->initrd_end - dt->initrd_start, &err);
 	if (rc) {
 		pr_err("initrd: bad initramfs at 0x%lx: %s at offset %lu; ignored\n",
-		       (unsigned long)dt->initrd_start, cpio_strerror(rc), (unsigned long)err.offset);
+		       (unsigned long)dt->initrd_start, cpio_strerror(rc),
+		       (unsigned long)err.offset);
 		return;
 	}
 	initrd_base = pa_to_kva(dt->initrd_start);

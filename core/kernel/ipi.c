@@ -20,15 +20,15 @@
 #include "arch/trap.h"
 #include "sbi/sbi.h"
 
-#define CALLQ_SIZE	64
+#define CALLQ_SIZE 64
 
 struct callq {
 	struct spinlock lock;
-	struct smp_call *ring[CALLQ_SIZE];	/* guarded by lock */
-	unsigned int head, tail;		/* guarded by lock */
+	struct smp_call *ring[CALLQ_SIZE]; /* guarded by lock */
+	unsigned int head, tail;	   /* guarded by lock */
 };
 
-static struct callq *callqs;	/* one per possible cpu, from ipi_init(); immutable after */
+static struct callq *callqs; /* one per possible cpu, from ipi_init(); immutable after */
 
 void ipi_init(void)
 {
@@ -48,7 +48,8 @@ void ipi_for_each_hart_chunk(const struct cpumask *m,
 		unsigned int first = cpumask_next_wrap(&left, 0);
 		unsigned long base = smp_hartid(first) & ~63UL, mask = 0;
 
-		for_each_cpu(cpu, &left) {
+		for_each_cpu(cpu, &left)
+		{
 			unsigned long hartid = smp_hartid(cpu);
 
 			if ((hartid & ~63UL) != base)
@@ -94,8 +95,7 @@ void ipi_send(unsigned int cpu, unsigned long bits)
 
 void ipi_send_mask(const struct cpumask *m, unsigned long bits)
 {
-	for_each_cpu(cpu, m)
-		__atomic_fetch_or(&cpus[cpu].ipi_pending, bits, __ATOMIC_RELEASE);
+	for_each_cpu(cpu, m) __atomic_fetch_or(&cpus[cpu].ipi_pending, bits, __ATOMIC_RELEASE);
 	ipi_for_each_hart_chunk(m, ipi_send_chunk, NULL);
 }
 
@@ -177,8 +177,7 @@ int smp_call_mask(const struct cpumask *m, void (*fn)(void *), void *arg, struct
 	call->arg = arg;
 	call->waiter = me;
 	__atomic_store_n(&call->pending, cpumask_weight(&targets), __ATOMIC_RELEASE);
-	for_each_cpu(cpu, &targets)
-		callq_push(cpu, call);
+	for_each_cpu(cpu, &targets) callq_push(cpu, call);
 	if (!cpumask_empty(&targets))
 		ipi_send_mask(&targets, IPI_CALL);
 	if (local) {

@@ -8,10 +8,10 @@
 #include "keel.h"
 #include "lib/cpumask.h"
 
-#define IPI_RESCHED	(1UL << 0)	/* look at your run queue */
-#define IPI_CALL	(1UL << 1)	/* run your queued cross-calls */
-#define IPI_STOP	(1UL << 2)	/* stop: a panic elsewhere */
-#define IPI_WAKE	(1UL << 3)	/* only end a wfi: a cross-call you wait for is done */
+#define IPI_RESCHED (1UL << 0) /* look at your run queue */
+#define IPI_CALL    (1UL << 1) /* run your queued cross-calls */
+#define IPI_STOP    (1UL << 2) /* stop: a panic elsewhere */
+#define IPI_WAKE    (1UL << 3) /* only end a wfi: a cross-call you wait for is done */
 
 /* Any hart: raise @bits on @cpu (or every cpu in @m) and interrupt it. */
 /* Boot hart, after vm_init(): the cross-call queues, sized from the tree. */
@@ -33,8 +33,8 @@ void ipi_interrupt(void);
 struct smp_call {
 	void (*fn)(void *arg);
 	void *arg;
-	unsigned int pending;		/* atomic: cpus that have not run it yet */
-	unsigned int waiter;		/* the caller's cpu: the last target wakes it */
+	unsigned int pending; /* atomic: cpus that have not run it yet */
+	unsigned int waiter;  /* the caller's cpu: the last target wakes it */
 };
 int __must_check smp_call_mask(const struct cpumask *m, void (*fn)(void *), void *arg,
 			       struct smp_call *call);
@@ -48,6 +48,6 @@ void ipi_for_each_hart_chunk(const struct cpumask *m,
 			     void (*fn)(unsigned long mask, unsigned long base, void *arg),
 			     void *arg);
 
-#define SMP_CALL_TIMEOUT_MS	1000
+#define SMP_CALL_TIMEOUT_MS 1000
 
 #endif

@@ -15,8 +15,8 @@
 #include "task.h"
 #include "wait.h"
 
-#define KTHREADD_PID		2
-#define KTHREAD_CREATE_TIMEOUT_MS	5000
+#define KTHREADD_PID		  2
+#define KTHREAD_CREATE_TIMEOUT_MS 5000
 
 struct kthread_req {
 	void (*fn)(void *);
@@ -27,7 +27,7 @@ struct kthread_req {
 	struct kthread_req *next;
 };
 
-static struct kthread_req *kthread_list;	/* guarded by kthread_lock */
+static struct kthread_req *kthread_list; /* guarded by kthread_lock */
 static struct spinlock kthread_lock = SPINLOCK_INIT;
 /* One count per queued request; all-zero is a valid empty completion. */
 static struct completion kthread_work;

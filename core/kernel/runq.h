@@ -10,16 +10,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define RUNQ_PRIOS	8
+#define RUNQ_PRIOS 8
 
 struct runq_entry {
 	struct runq_entry *next;
-	unsigned int prio;		/* < RUNQ_PRIOS */
+	unsigned int prio; /* < RUNQ_PRIOS */
 };
 
 struct runq {
 	struct runq_entry *head[RUNQ_PRIOS], *tail[RUNQ_PRIOS];
-	unsigned int nr;		/* entries queued */
+	unsigned int nr; /* entries queued */
 };
 
 /* Append @e behind every entry of its priority. */
@@ -59,9 +59,8 @@ static inline bool runq_remove(struct runq *q, struct runq_entry *e)
  * The first entry, most urgent priority first and in FIFO order within
  * one, that @ok accepts (NULL @ok: any); NULL if none.
  */
-static inline struct runq_entry *runq_first(const struct runq *q,
-					    bool (*ok)(const struct runq_entry *e, void *arg),
-					    void *arg)
+static inline struct runq_entry *
+runq_first(const struct runq *q, bool (*ok)(const struct runq_entry *e, void *arg), void *arg)
 {
 	for (unsigned int p = 0; p < RUNQ_PRIOS; p++)
 		for (struct runq_entry *e = q->head[p]; e; e = e->next)

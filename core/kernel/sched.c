@@ -34,15 +34,15 @@
 
 struct rq {
 	struct spinlock lock;
-	struct runq q;			/* guarded by lock */
-	unsigned int nr_ready;		/* q.nr, mirrored for racy reads (a hint) */
-	struct task *timeouts;		/* timed waits started on this cpu */
-	bool offline;			/* guarded by lock: its cpu is gone, queue elsewhere */
+	struct runq q;	       /* guarded by lock */
+	unsigned int nr_ready; /* q.nr, mirrored for racy reads (a hint) */
+	struct task *timeouts; /* timed waits started on this cpu */
+	bool offline;	       /* guarded by lock: its cpu is gone, queue elsewhere */
 };
 
-static struct rq *rqs;	/* one per possible cpu, from sched_init(); immutable after */
-static struct cpumask sched_idle_mask;	/* atomic: cpus sleeping in their idle loop */
-static void (*sched_idle_irq)(void);	/* immutable after boot: see sched_set_idle_irq() */
+static struct rq *rqs; /* one per possible cpu, from sched_init(); immutable after */
+static struct cpumask sched_idle_mask; /* atomic: cpus sleeping in their idle loop */
+static void (*sched_idle_irq)(void);   /* immutable after boot: see sched_set_idle_irq() */
 
 void sched_set_idle_irq(void (*fn)(void))
 {
@@ -66,7 +66,7 @@ static void irq_restore(unsigned long flags)
 	csr_set(sstatus, flags);
 }
 
-#define rq_task(e)	((struct task *)((char *)(e) - offsetof(struct task, rq_entry)))
+#define rq_task(e) ((struct task *)((char *)(e)-offsetof(struct task, rq_entry)))
 
 /* Caller holds rq->lock. */
 static void rq_enqueue(struct rq *rq, struct task *t)
@@ -147,8 +147,8 @@ void sched_init(void)
 	for (unsigned int cpu = 0; cpu < smp_possible_cpus(); cpu++)
 		rqs[cpu].lock = (struct spinlock)SPINLOCK_INIT;
 	sched_init_cpu(0);
-	pr_info("sched: %u priorities, per-cpu run queues, tick %u Hz while busy\n",
-		TASK_PRIOS, timer_hz());
+	pr_info("sched: %u priorities, per-cpu run queues, tick %u Hz while busy\n", TASK_PRIOS,
+		timer_hz());
 }
 
 void sched_init_hart(void)
@@ -225,7 +225,7 @@ void schedule(void)
 		sched_evacuate(c, prev);
 	spin_lock(&rq->lock);
 	if (prev != c->idle && __atomic_load_n(&prev->state, __ATOMIC_ACQUIRE) == TASK_RUNNING)
-		rq_enqueue(rq, prev);		/* preempted or yielding: to the back */
+		rq_enqueue(rq, prev); /* preempted or yielding: to the back */
 	next = rq_first(rq, c->id);
 	if (next)
 		rq_remove(rq, next);
@@ -246,7 +246,7 @@ void schedule(void)
 /* Interrupts off: leave @prev for @next, which no run queue holds, on cpu @c. */
 static void sched_switch_to(struct cpu *c, struct task *prev, struct task *next)
 {
-	BUG_ON(next->pid == 0 && next != c->idle);	/* another hart's idle task */
+	BUG_ON(next->pid == 0 && next != c->idle); /* another hart's idle task */
 	/* It may still be leaving another cpu (woken while going to sleep). */
 	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
 		cpu_relax();
@@ -333,7 +333,7 @@ static unsigned int sched_select_cpu(struct task *t)
 	    (cpu == me->id ? me->current == me->idle && !me->dying : sched_cpu_idle(cpu)))
 		return cpu;
 	if (!cpumask_and(&ok, &t->affinity, &smp_online_mask))
-		return t->cpu;		/* nowhere online: leave it where it was */
+		return t->cpu; /* nowhere online: leave it where it was */
 	if (cpumask_test(&ok, t->cpu) && sched_cpu_idle(t->cpu))
 		return t->cpu;
 	for (unsigned int i = 0; i < CPUMASK_LONGS; i++)
@@ -406,8 +406,8 @@ bool sched_wake(struct task *t)
 	int expected = TASK_BLOCKED;
 	struct cpu *c;
 
-	if (!__atomic_compare_exchange_n(&t->state, &expected, TASK_READY, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	if (!__atomic_compare_exchange_n(&t->state, &expected, TASK_READY, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
 		return false;
 	/*
 	 * Woken by a device interrupt this idle cpu serves in its idle loop
@@ -575,7 +575,8 @@ void sched_tick(void)
 	/* More waiting than this cpu can run: give one to an idle cpu. */
 	for (struct task *w = t; w; w = rq_next(w)) {
 		for (unsigned int cpu = 0; cpu < smp_possible_cpus(); cpu++) {
-			if (cpu != c->id && sched_cpu_idle(cpu) && cpumask_test(&w->affinity, cpu)) {
+			if (cpu != c->id && sched_cpu_idle(cpu) &&
+			    cpumask_test(&w->affinity, cpu)) {
 				target = cpu;
 				break;
 			}

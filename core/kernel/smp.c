@@ -47,21 +47,20 @@ extern char secondary_entry[], secondary_pen[];
 
 /* Read by the pen with the MMU off: 0 = wait, else &cpus[i] (pa). */
 uint64_t smp_pen[SMP_PEN_HARTS];
-static bool smp_parked[SMP_PEN_HARTS];	/* started into the pen; boot hart only */
+static bool smp_parked[SMP_PEN_HARTS]; /* started into the pen; boot hart only */
 static unsigned int smp_nparked;
 
-
-extern unsigned long smp_boot_satp;	/* boot/entry.S; written before any hart_start */
+extern unsigned long smp_boot_satp; /* boot/entry.S; written before any hart_start */
 
 struct cpu cpus[KEEL_MAX_CPUS];
-struct cpumask smp_online_mask;		/* atomic bits */
-static unsigned int smp_ncpus;		/* immutable after boot */
-static struct completion smp_checkin;	/* one count per secondary that came online */
-static unsigned int smp_target;		/* harts bring-up aimed for; immutable after */
-static struct mutex smp_hotplug_lock;	/* one hotplug operation at a time */
-static struct completion smp_dead;	/* the dying cpu's last word */
+struct cpumask smp_online_mask;	      /* atomic bits */
+static unsigned int smp_ncpus;	      /* immutable after boot */
+static struct completion smp_checkin; /* one count per secondary that came online */
+static unsigned int smp_target;	      /* harts bring-up aimed for; immutable after */
+static struct mutex smp_hotplug_lock; /* one hotplug operation at a time */
+static struct completion smp_dead;    /* the dying cpu's last word */
 
-#define SMP_HSM_STOP_TIMEOUT_MS	1000
+#define SMP_HSM_STOP_TIMEOUT_MS 1000
 
 /*
  * What each hart started adds to the bring-up timeout. Under QEMU's
@@ -72,7 +71,7 @@ static struct completion smp_dead;	/* the dying cpu's last word */
  * leaves room for a busier host; a hart that checks in costs nothing,
  * only a dead one makes bring-up wait the whole timeout.
  */
-#define SMP_TIMEOUT_PER_HART_MS	200
+#define SMP_TIMEOUT_PER_HART_MS 200
 
 static char boot_emerg_stack[4096] __aligned(16);
 
@@ -194,8 +193,8 @@ static unsigned int smp_target_cpus(void)
 	}
 	if (cmdline.maxcpus >= 0 && (unsigned int)cmdline.maxcpus < n) {
 		n = cmdline.maxcpus ? (unsigned int)cmdline.maxcpus : 1;
-		pr_info("smp: maxcpus=%d: bringing up %u of %u usable harts\n", cmdline.maxcpus,
-			n, smp_ncpus);
+		pr_info("smp: maxcpus=%d: bringing up %u of %u usable harts\n", cmdline.maxcpus, n,
+			smp_ncpus);
 	}
 	if (n > 1 && !sbi.hsm) {
 		pr_warn("smp: the firmware has no SBI HSM extension: uniprocessor\n");
@@ -279,8 +278,8 @@ static unsigned int smp_timeout_ms(unsigned int nharts)
 /* Sleep until every started hart has checked in, or the timeout passes. */
 static void smp_wait_online(unsigned int ncpus)
 {
-	uint64_t deadline = riscv_rdtime() +
-			    (uint64_t)smp_timeout_ms(ncpus - 1) * timer_timebase() / 1000;
+	uint64_t deadline =
+		riscv_rdtime() + (uint64_t)smp_timeout_ms(ncpus - 1) * timer_timebase() / 1000;
 
 	while (smp_count_starting(ncpus)) {
 		uint64_t now = riscv_rdtime();
@@ -320,8 +319,6 @@ static void smp_report_missing(unsigned int ncpus)
 		       st.error ? sbi_strerror(st.error) : sbi_hsm_state_str(st.value));
 	}
 }
-
-
 
 void smp_init(void)
 {
@@ -401,8 +398,8 @@ void smp_cpu_dead(struct cpu *c)
 /* Poll HSM until @cpu's hart says STOPPED (hart_stop completes on that hart). */
 static int smp_wait_hsm_stopped(unsigned int cpu)
 {
-	uint64_t deadline = riscv_rdtime() +
-			    (uint64_t)SMP_HSM_STOP_TIMEOUT_MS * timer_timebase() / 1000;
+	uint64_t deadline =
+		riscv_rdtime() + (uint64_t)SMP_HSM_STOP_TIMEOUT_MS * timer_timebase() / 1000;
 	struct sbiret st;
 
 	for (;;) {
@@ -449,7 +446,7 @@ int smp_hotplug_down(unsigned int cpu)
 
 int smp_hotplug_up(unsigned int cpu)
 {
-	struct cpumask released;	/* stays empty: a hart that went offline is not parked */
+	struct cpumask released; /* stays empty: a hart that went offline is not parked */
 	int err;
 
 	cpumask_clear_all(&released);
@@ -460,10 +457,11 @@ int smp_hotplug_up(unsigned int cpu)
 		mutex_unlock(&smp_hotplug_lock);
 		return -KEEL_EBUSY;
 	}
-	completion_init(&smp_checkin);		/* only this hart checks in now */
+	completion_init(&smp_checkin); /* only this hart checks in now */
 	err = smp_start_cpu(cpu, &released);
-	if (!err && wait_for_completion(&smp_checkin, smp_timeout_ms(1),
-					"a hart to come back online") && smp_cancel_start(cpu)) {
+	if (!err &&
+	    wait_for_completion(&smp_checkin, smp_timeout_ms(1), "a hart to come back online") &&
+	    smp_cancel_start(cpu)) {
 		struct sbiret st = sbi_hart_get_status(smp_hartid(cpu));
 
 		pr_err("smp: hart %lu: no check-in after %u ms (HSM: %s)\n", smp_hartid(cpu),

@@ -6,7 +6,7 @@
 #define KEEL_SMP_H
 
 /* The pen (boot/entry.S): a release slot per hartid below SMP_PEN_HARTS. */
-#define SMP_PEN_HARTS	1024
+#define SMP_PEN_HARTS 1024
 
 #ifndef __ASSEMBLER__
 #include "arch/cpu.h"
@@ -56,13 +56,11 @@ __noreturn void smp_cpu_dead(struct cpu *c);
  */
 void smp_park(void);
 
-
 /* A secondary's first C code (boot/entry.S). */
 /* A started hart, from secondary_main() (main.c): before its per-hart init. */
 void smp_secondary_enter(struct cpu *c);
 /* ... after it: check in with smp_init() and become swapper/N (or stop, if too late). */
 __noreturn void smp_secondary_online(struct cpu *c);
-
 
 #endif /* __ASSEMBLER__ */
 

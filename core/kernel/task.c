@@ -32,12 +32,12 @@
 #include "arch/trap.h"
 #include "mm/vm.h"
 
-static struct task task_pool[TASK_MAX];		/* guarded by task_lock */
-static bool task_used[TASK_MAX];		/* guarded by task_lock */
-static int task_next_pid = 1;			/* guarded by task_lock */
-static unsigned int task_free_slots[TASK_MAX];	/* guarded by task_lock */
-static unsigned int task_nfree_slots;		/* guarded by task_lock */
-static unsigned int task_next_slot = KEEL_MAX_CPUS;	/* guarded by task_lock */
+static struct task task_pool[TASK_MAX];		    /* guarded by task_lock */
+static bool task_used[TASK_MAX];		    /* guarded by task_lock */
+static int task_next_pid = 1;			    /* guarded by task_lock */
+static unsigned int task_free_slots[TASK_MAX];	    /* guarded by task_lock */
+static unsigned int task_nfree_slots;		    /* guarded by task_lock */
+static unsigned int task_next_slot = KEEL_MAX_CPUS; /* guarded by task_lock */
 static struct spinlock task_lock = SPINLOCK_INIT;
 
 extern char task_trampoline[];
@@ -61,7 +61,7 @@ static struct task *task_alloc(void)
 			t = &task_pool[i];
 			/* Under the lock: task_find() must not see the old pid. */
 			memset(t, 0, sizeof(*t));
-			t->refs = 1;		/* its own, until it is reaped */
+			t->refs = 1; /* its own, until it is reaped */
 			break;
 		}
 	}
@@ -172,7 +172,7 @@ struct task *task_make_idle(unsigned int cpu)
 	t->cpu = cpu;
 	t->last_cpu = cpu;
 	t->cpus_seen = 1;
-	t->prio = TASK_PRIOS;		/* below everything; never queued */
+	t->prio = TASK_PRIOS; /* below everything; never queued */
 	t->stack_lo = c->stack_lo;
 	t->stack_top = c->stack_top;
 	t->detached = true;
@@ -206,7 +206,7 @@ void task_put(struct task *t)
 	if (!last)
 		return;
 	if (t->quota)
-		quota_put(t->quota);	/* its task count goes once nothing else holds the node */
+		quota_put(t->quota); /* its task count goes once nothing else holds the node */
 	task_put_stack(t);
 	task_release(t);
 }
@@ -230,7 +230,6 @@ static struct task *task_hold_slot(unsigned int i)
 	return t;
 }
 
-
 /* First C code of a new task (core/kernel/switch.S task_trampoline). */
 void task_main(struct task *t)
 {
@@ -247,13 +246,13 @@ int task_kill(int pid)
 	if (!t)
 		return -KEEL_ENOENT;
 	if (__atomic_load_n(&t->exited.done, __ATOMIC_ACQUIRE))
-		err = -KEEL_ENOENT;	/* exited; only its reaping is left */
-	else if (pid <= 1 || (!t->as && !t->user_entry))	/* as is NULL while exec_enter() runs */
+		err = -KEEL_ENOENT;			 /* exited; only its reaping is left */
+	else if (pid <= 1 || (!t->as && !t->user_entry)) /* as is NULL while exec_enter() runs */
 		err = -KEEL_EDENIED;
 	if (!err) {
 		/* Pairs with the load in task_block_killable(): one of us sees the other. */
 		__atomic_store_n(&t->killed, true, __ATOMIC_SEQ_CST);
-		sched_wake(t);		/* out of a wait, if it is in one */
+		sched_wake(t); /* out of a wait, if it is in one */
 	}
 	task_put(t);
 	return err;
@@ -297,7 +296,7 @@ void task_free(struct task *t)
 {
 	unsigned long flags = spin_lock_irqsave(&task_lock);
 
-	t->freed = true;	/* no task_find() finds it now: reaped once */
+	t->freed = true; /* no task_find() finds it now: reaped once */
 	spin_unlock_irqrestore(&task_lock, flags);
 	task_put(t);
 }

@@ -21,18 +21,18 @@ struct handle_table;
 struct kobj;
 struct quota;
 
-#define TASK_MAX		1024
-#define TASK_NAME_LEN		16
-#define TASK_PRIOS		RUNQ_PRIOS	/* 0 is the most urgent */
-#define TASK_PRIO_DEFAULT	4
-#define TASK_EXIT_FAULT		0x100	/* | scause: killed by a fault */
-#define TASK_EXIT_KILLED	0x209	/* ended by kill (9, as SIGKILL) */
+#define TASK_MAX	  1024
+#define TASK_NAME_LEN	  16
+#define TASK_PRIOS	  RUNQ_PRIOS /* 0 is the most urgent */
+#define TASK_PRIO_DEFAULT 4
+#define TASK_EXIT_FAULT	  0x100 /* | scause: killed by a fault */
+#define TASK_EXIT_KILLED  0x209 /* ended by kill (9, as SIGKILL) */
 
 enum task_state {
-	TASK_RUNNING,		/* current on some cpu */
-	TASK_READY,		/* in a run queue */
-	TASK_BLOCKED,		/* waiting; a wake-up makes it READY */
-	TASK_DEAD,		/* exited; its cpu frees or its joiner reaps it */
+	TASK_RUNNING, /* current on some cpu */
+	TASK_READY,   /* in a run queue */
+	TASK_BLOCKED, /* waiting; a wake-up makes it READY */
+	TASK_DEAD,    /* exited; its cpu frees or its joiner reaps it */
 };
 
 /* Callee-saved state, saved and restored by core/kernel/switch.S. */
@@ -42,41 +42,42 @@ struct context {
 };
 
 struct task {
-	struct context ctx;		/* owned by the cpu that runs or switches it */
-	int pid;			/* immutable after creation */
-	int ppid;			/* atomic: init (1) adopts the children of a task that exits */
+	struct context ctx; /* owned by the cpu that runs or switches it */
+	int pid;	    /* immutable after creation */
+	int ppid;	    /* atomic: init (1) adopts the children of a task that exits */
 	char name[TASK_NAME_LEN];
-	int state;			/* atomic: enum task_state */
-	unsigned int refs;		/* guarded by task_lock: the pool slot is free at 0 */
-	bool freed;			/* guarded by task_lock: its own reference is gone */
-	int on_cpu;			/* atomic: 1 while a cpu still runs on its stack */
-	unsigned int cpu;		/* where it runs or is queued; guarded by that rq's lock */
-	unsigned int prio;		/* guarded by its rq's lock */
-	struct cpumask affinity;	/* where it may run; guarded by its rq's lock */
-	struct runq_entry rq_entry;	/* guarded by its rq's lock */
-	struct task *evac_next;		/* a hart going offline lists its tasks here */
-	struct task *wq_next;		/* guarded by the waitqueue's lock */
+	int state;		    /* atomic: enum task_state */
+	unsigned int refs;	    /* guarded by task_lock: the pool slot is free at 0 */
+	bool freed;		    /* guarded by task_lock: its own reference is gone */
+	int on_cpu;		    /* atomic: 1 while a cpu still runs on its stack */
+	unsigned int cpu;	    /* where it runs or is queued; guarded by that rq's lock */
+	unsigned int prio;	    /* guarded by its rq's lock */
+	struct cpumask affinity;    /* where it may run; guarded by its rq's lock */
+	struct runq_entry rq_entry; /* guarded by its rq's lock */
+	struct task *evac_next;	    /* a hart going offline lists its tasks here */
+	struct task *wq_next;	    /* guarded by the waitqueue's lock */
 	/* A timed wait: guarded by the lock of the rq of timeout_cpu. */
-	uint64_t wake_at;		/* time CSR deadline, 0 = none */
+	uint64_t wake_at; /* time CSR deadline, 0 = none */
 	unsigned int timeout_cpu;
 	struct task *timeout_next;
 	bool timed_out;
 	/* The thread function, and how it ends. */
 	void (*fn)(void *arg);
 	void *arg;
-	bool detached;			/* freed at exit; else task_join() reaps it */
-	int exit_code;			/* set by task_set_exited() */
-	struct as *as;			/* user address space, NULL for kernel threads */
-	uintptr_t user_entry, user_sp;	/* a spawned task's start, until it runs */
+	bool detached;		       /* freed at exit; else task_join() reaps it */
+	int exit_code;		       /* set by task_set_exited() */
+	struct as *as;		       /* user address space, NULL for kernel threads */
+	uintptr_t user_entry, user_sp; /* a spawned task's start, until it runs */
 	struct completion exited;
-	bool killed;			/* atomic: kill() asked it to end */
+	bool killed; /* atomic: kill() asked it to end */
 	/* Signalled when a child exits; guarded by process.c's notif lock. */
 	struct kobj *child_notif;
 	unsigned long child_bits;
 	/* What it may reach (object/handle.c) and its IPC state (object/ipc.c, under ipc_lock). */
-	struct handle_table *handles;	/* atomic pointer; NULL until its first handle */
-	/* What it and its descendants may take (lib/quota.h): a reference, NULL for kernel tasks. */
-	struct quota *quota;		/* set before it first runs; dropped when it is freed */
+	struct handle_table *handles; /* atomic pointer; NULL until its first handle */
+	/* What it and its descendants may take (lib/quota.h): a reference, NULL for kernel tasks.
+	 */
+	struct quota *quota; /* set before it first runs; dropped when it is freed */
 	struct ipc_task ipc;
 	/* Its stack: one slot of the kernel stack region (vm.h). */
 	unsigned int stack_slot;
@@ -85,7 +86,7 @@ struct task {
 	struct ratelimit log_limit;
 	/* Counters, for ps and the self-tests. Owned by the running cpu. */
 	uint64_t switches, migrations;
-	unsigned int cpus_seen;		/* distinct cpus it ran on (approximate) */
+	unsigned int cpus_seen; /* distinct cpus it ran on (approximate) */
 	unsigned int last_cpu;
 };
 
@@ -94,12 +95,11 @@ struct task {
  * refused program, a fault report, a refused MMIO window, a kill): rate
  * limited per task, a burst then one a second (lib/ratelimit.h).
  */
-#define pr_task(t, level, ...)                                               \
-	do {                                                                 \
-		struct task *pr_task_ = (t);                                 \
-		if (log_ratelimit(&pr_task_->log_limit, pr_task_->name,      \
-				  pr_task_->pid))                            \
-			log_printf(level, __VA_ARGS__);                      \
+#define pr_task(t, level, ...)                                                                     \
+	do {                                                                                       \
+		struct task *pr_task_ = (t);                                                       \
+		if (log_ratelimit(&pr_task_->log_limit, pr_task_->name, pr_task_->pid))            \
+			log_printf(level, __VA_ARGS__);                                            \
 	} while (0)
 
 /* Create a ready-to-run kernel task; sched_wake() starts it. NULL if out of tasks or memory. */

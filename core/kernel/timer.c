@@ -19,8 +19,8 @@
 #include "lib/spinlock.h"
 #include "sbi/sbi.h"
 
-static bool timer_sstc;			/* immutable after the boot hart's init */
-static uint64_t timer_interval;		/* time ticks per tick; immutable after boot */
+static bool timer_sstc;		/* immutable after the boot hart's init */
+static uint64_t timer_interval; /* time ticks per tick; immutable after boot */
 
 static void timer_arm(uint64_t when)
 {
@@ -54,7 +54,7 @@ void timer_init_hart(void)
 
 		timer_sstc = h && h->sstc;
 		timer_interval = machine_dt.timebase_hz / cmdline.timer_hz;
-		spin_warn_ticks = machine_dt.timebase_hz;	/* a second */
+		spin_warn_ticks = machine_dt.timebase_hz; /* a second */
 		if (!timer_interval)
 			panic("timer: timer.hz=%u is faster than the %u Hz timebase",
 			      cmdline.timer_hz, machine_dt.timebase_hz);

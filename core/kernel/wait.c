@@ -81,7 +81,7 @@ void complete_all(struct completion *c)
 	unsigned long flags = spin_lock_irqsave(&c->lock);
 	struct task *all;
 
-	c->done = UINT32_MAX / 2;	/* every later wait passes too */
+	c->done = UINT32_MAX / 2; /* every later wait passes too */
 	all = c->wq.head;
 	c->wq.head = c->wq.tail = NULL;
 	spin_unlock_irqrestore(&c->lock, flags);

@@ -20,17 +20,17 @@ struct waitqueue {
 
 struct completion {
 	struct spinlock lock;
-	unsigned int done;		/* guarded by lock */
-	struct waitqueue wq;		/* guarded by lock */
+	unsigned int done;   /* guarded by lock */
+	struct waitqueue wq; /* guarded by lock */
 };
 
 struct mutex {
 	struct spinlock lock;
-	struct task *owner;		/* guarded by lock */
-	struct waitqueue wq;		/* guarded by lock */
+	struct task *owner;  /* guarded by lock */
+	struct waitqueue wq; /* guarded by lock */
 };
 
-#define WAIT_FOREVER	0U
+#define WAIT_FOREVER 0U
 
 /* Queue operations for other waiting primitives (ipc.c); the owner's lock is held. */
 void wq_add(struct waitqueue *wq, struct task *t);

@@ -10,9 +10,9 @@
 #include "keel.h"
 
 #ifndef KEEL_MAX_CPUS
-#define KEEL_MAX_CPUS	256	/* cpu.h says the same */
+#define KEEL_MAX_CPUS 256 /* cpu.h says the same */
 #endif
-#define CPUMASK_LONGS	(KEEL_MAX_CPUS / 64)
+#define CPUMASK_LONGS (KEEL_MAX_CPUS / 64)
 
 struct cpumask {
 	uint64_t bits[CPUMASK_LONGS];
@@ -104,8 +104,8 @@ static inline bool cpumask_and(struct cpumask *dst, const struct cpumask *a,
 	return any != 0;
 }
 
-#define for_each_cpu(cpu, m) \
-	for (unsigned int cpu = 0; cpu < KEEL_MAX_CPUS; cpu++) \
+#define for_each_cpu(cpu, m)                                                                       \
+	for (unsigned int cpu = 0; cpu < KEEL_MAX_CPUS; cpu++)                                     \
 		if (cpumask_test((m), cpu))
 
 #endif

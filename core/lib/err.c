@@ -11,6 +11,6 @@ const char *kerr_str(int err)
 
 	if (err < 0)
 		err = -err;
-	return (unsigned int)err < sizeof(names) / sizeof(names[0]) && names[err] ?
-		       names[err] : "unknown error";
+	return (unsigned int)err < sizeof(names) / sizeof(names[0]) && names[err] ? names[err]
+										  : "unknown error";
 }

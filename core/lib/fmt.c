@@ -121,13 +121,17 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'X':
 		case 'o':
 			u = lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int);
-			fmt_num(&o, u, false, *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16,
+			fmt_num(&o, u, false,
+				*fmt == 'u'   ? 10
+				: *fmt == 'o' ? 8
+					      : 16,
 				*fmt == 'X', width, zero, left);
 			break;
 		case 'p':
 			fmt_putc(&o, '0');
 			fmt_putc(&o, 'x');
-			fmt_num(&o, (uintptr_t)va_arg(ap, void *), false, 16, false, 16, true, false);
+			fmt_num(&o, (uintptr_t)va_arg(ap, void *), false, 16, false, 16, true,
+				false);
 			break;
 		case 's':
 			fmt_str(&o, va_arg(ap, const char *), width, prec, left);

@@ -12,14 +12,14 @@ struct kobj;
 /* What a type does when a reference with some rights is taken or dropped. */
 struct kobj_type {
 	const char *name;
-	unsigned int type;		/* KEEL_OBJ_* */
+	unsigned int type; /* KEEL_OBJ_* */
 	void (*hold)(struct kobj *o, unsigned int rights);
-	void (*drop)(struct kobj *o, unsigned int rights);	/* may free @o */
+	void (*drop)(struct kobj *o, unsigned int rights); /* may free @o */
 };
 
 /* The head of every kernel object a handle can name. */
 struct kobj {
-	const struct kobj_type *kt;	/* immutable while referenced */
+	const struct kobj_type *kt; /* immutable while referenced */
 };
 
 /* A reference with @rights: taking one counts as a holder of those rights. */

@@ -20,20 +20,20 @@
 #include "string.h"
 #include "sbi/sbi.h"
 
-#define LOG_SLOTS	2048	/* 512 KiB: the boot log of 128 harts fits */
+#define LOG_SLOTS 2048 /* 512 KiB: the boot log of 128 harts fits */
 
 struct log_record {
-	uint64_t ticks;		/* time CSR when logged */
+	uint64_t ticks; /* time CSR when logged */
 	uint8_t level;
 	uint16_t len;
 	char text[LOG_LINE_MAX - 12];
 };
 
-static struct log_record log_ring[LOG_SLOTS];	/* guarded by log_lock */
-static unsigned long log_head;		/* next seq to write; guarded by log_lock */
-static unsigned long log_printed;	/* next seq for the console; guarded by log_lock */
+static struct log_record log_ring[LOG_SLOTS]; /* guarded by log_lock */
+static unsigned long log_head;		      /* next seq to write; guarded by log_lock */
+static unsigned long log_printed;	      /* next seq for the console; guarded by log_lock */
 static struct spinlock log_lock = SPINLOCK_INIT;
-static uint32_t log_timebase;		/* 0 until the DT says; then immutable */
+static uint32_t log_timebase; /* 0 until the DT says; then immutable */
 static int log_console = LOG_DEFAULT_CONSOLE;
 /*
  * A console server (pid log_owner) may take the console over: it prints
@@ -41,8 +41,8 @@ static int log_console = LOG_DEFAULT_CONSOLE;
  * console. log_owner_seq is the next line it has yet to read; when it
  * lets go (or exits, or the core panics) the core goes on from there.
  */
-static int log_owner;			/* guarded by log_lock */
-static unsigned long log_owner_seq;	/* guarded by log_lock */
+static int log_owner;		    /* guarded by log_lock */
+static unsigned long log_owner_seq; /* guarded by log_lock */
 
 static unsigned long log_tail(void)
 {
@@ -203,7 +203,7 @@ long log_console_claim(int pid, bool on)
 	if (on && log_owner && log_owner != pid) {
 		ret = -KEEL_EBUSY;
 	} else if (on) {
-		log_emit_pending(false);	/* what the core owes, first */
+		log_emit_pending(false); /* what the core owes, first */
 		if (!log_owner)
 			log_owner_seq = log_printed;
 		log_owner = pid;
@@ -272,6 +272,6 @@ int log_read(unsigned long seq, char *buf, size_t size)
 
 void log_banner(void)
 {
-	pr_notice("Keel version " KEEL_VERSION " (riscv64-unknown-elf-gcc " __VERSION__ ") SMP "
-		  __DATE__ " " __TIME__ "\n");
+	pr_notice("Keel version " KEEL_VERSION " (riscv64-unknown-elf-gcc " __VERSION__
+		  ") SMP " __DATE__ " " __TIME__ "\n");
 }

@@ -10,27 +10,27 @@
 #include "keel.h"
 
 /* Linux's levels: lower is more important. */
-#define LOG_EMERG	0
-#define LOG_ALERT	1
-#define LOG_CRIT	2
-#define LOG_ERR		3
-#define LOG_WARNING	4
-#define LOG_NOTICE	5
-#define LOG_INFO	6
-#define LOG_DEBUG	7
+#define LOG_EMERG   0
+#define LOG_ALERT   1
+#define LOG_CRIT    2
+#define LOG_ERR	    3
+#define LOG_WARNING 4
+#define LOG_NOTICE  5
+#define LOG_INFO    6
+#define LOG_DEBUG   7
 /* Not a level: console output of a task, kept in the ring while a console server prints it. */
-#define LOG_RAW		0xff
+#define LOG_RAW 0xff
 
-#define LOG_DEFAULT_CONSOLE	7	/* print everything but debug */
-#define LOG_QUIET_CONSOLE	4	/* "quiet": errors and worse (Linux's quiet) */
-#define LOG_LINE_MAX		256
+#define LOG_DEFAULT_CONSOLE 7 /* print everything but debug */
+#define LOG_QUIET_CONSOLE   4 /* "quiet": errors and worse (Linux's quiet) */
+#define LOG_LINE_MAX	    256
 
-#define pr_emerg(...)	log_printf(LOG_EMERG, __VA_ARGS__)
-#define pr_err(...)	log_printf(LOG_ERR, __VA_ARGS__)
-#define pr_warn(...)	log_printf(LOG_WARNING, __VA_ARGS__)
-#define pr_notice(...)	log_printf(LOG_NOTICE, __VA_ARGS__)
-#define pr_info(...)	log_printf(LOG_INFO, __VA_ARGS__)
-#define pr_debug(...)	log_printf(LOG_DEBUG, __VA_ARGS__)
+#define pr_emerg(...)  log_printf(LOG_EMERG, __VA_ARGS__)
+#define pr_err(...)    log_printf(LOG_ERR, __VA_ARGS__)
+#define pr_warn(...)   log_printf(LOG_WARNING, __VA_ARGS__)
+#define pr_notice(...) log_printf(LOG_NOTICE, __VA_ARGS__)
+#define pr_info(...)   log_printf(LOG_INFO, __VA_ARGS__)
+#define pr_debug(...)  log_printf(LOG_DEBUG, __VA_ARGS__)
 
 /* Any hart, any context. One call is one line (or several, each stamped). */
 void log_printf(int level, const char *fmt, ...) __printf(2, 3);

@@ -10,9 +10,10 @@
 
 __noreturn void panic(const char *fmt, ...) __printf(1, 2);
 
-#define BUG_ON(cond) do { \
-	if (cond) \
-		panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond); \
-} while (0)
+#define BUG_ON(cond)                                                                               \
+	do {                                                                                       \
+		if (cond)                                                                          \
+			panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond);                      \
+	} while (0)
 
 #endif

@@ -18,11 +18,11 @@
 #include "sbi/sbi.h"
 
 /* QEMU hw/misc/sifive_test.c: low 16 bits the command, high 16 the exit code. */
-#define FINISHER_FAIL		0x3333
-#define FINISHER_EXIT_CODE(c)	((uint32_t)(c) << 16)
+#define FINISHER_FAIL	      0x3333
+#define FINISHER_EXIT_CODE(c) ((uint32_t)(c) << 16)
 
-static uint64_t power_finisher;		/* immutable after boot */
-static bool power_has_poweroff;		/* immutable after boot */
+static uint64_t power_finisher; /* immutable after boot */
+static bool power_has_poweroff; /* immutable after boot */
 
 void power_set_finisher(uint64_t finisher_pa, bool has_poweroff)
 {

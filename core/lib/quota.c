@@ -18,11 +18,11 @@
 #include "spinlock.h"
 #include "string.h"
 
-#define QUOTA_MAX	1024	/* nodes at once: one per user task, as task.c's pool */
+#define QUOTA_MAX 1024 /* nodes at once: one per user task, as task.c's pool */
 
-static struct quota quota_pool[QUOTA_MAX];	/* guarded by quota_lock */
+static struct quota quota_pool[QUOTA_MAX]; /* guarded by quota_lock */
 static struct spinlock quota_lock = SPINLOCK_INIT;
-static struct quota *quota_the_root;		/* set once at boot */
+static struct quota *quota_the_root; /* set once at boot */
 
 /* quota_lock held: a free node, zeroed, or NULL. */
 static struct quota *quota_alloc(void)
@@ -72,7 +72,7 @@ struct quota *quota_root(const unsigned long limit[QUOTA_KINDS])
 	if (q) {
 		memcpy(q->limit, limit, sizeof(q->limit));
 		memcpy(q->child_limit, limit, sizeof(q->child_limit));
-		q->used[QUOTA_TASKS] = 1;	/* init itself */
+		q->used[QUOTA_TASKS] = 1; /* init itself */
 		quota_the_root = q;
 	}
 	spin_unlock_irqrestore(&quota_lock, flags);
@@ -89,7 +89,7 @@ int quota_new(struct quota *parent, unsigned long self_pages, struct quota **out
 
 	*out = NULL;
 	if (!parent)
-		return 0;		/* a kernel thread's child: charged to nobody */
+		return 0; /* a kernel thread's child: charged to nobody */
 	flags = spin_lock_irqsave(&quota_lock);
 	q = quota_alloc();
 	if (!q) {

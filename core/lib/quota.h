@@ -17,9 +17,9 @@
 #include "keel/syscall.h"
 
 enum quota_kind {
-	QUOTA_PAGES = KEEL_LIMIT_PAGES,		/* 4 KiB pages: user, tables, objects' */
-	QUOTA_OBJECTS = KEEL_LIMIT_OBJECTS,	/* endpoints, notifications, memory, IRQ */
-	QUOTA_TASKS = KEEL_LIMIT_TASKS,		/* the task itself and its descendants */
+	QUOTA_PAGES = KEEL_LIMIT_PAGES,	    /* 4 KiB pages: user, tables, objects' */
+	QUOTA_OBJECTS = KEEL_LIMIT_OBJECTS, /* endpoints, notifications, memory, IRQ */
+	QUOTA_TASKS = KEEL_LIMIT_TASKS,	    /* the task itself and its descendants */
 	QUOTA_KINDS = KEEL_LIMITS
 };
 
@@ -29,7 +29,7 @@ struct quota {
 	unsigned long self_pages;		/* charged by quota_new(); immutable */
 	unsigned long limit[QUOTA_KINDS];	/* immutable after quota_new() */
 	unsigned long used[QUOTA_KINDS];	/* this node's subtree; guarded by quota_lock */
-	unsigned long child_limit[QUOTA_KINDS];	/* what quota_new() gives a child; quota_lock */
+	unsigned long child_limit[QUOTA_KINDS]; /* what quota_new() gives a child; quota_lock */
 };
 
 /* Boot, once: the root node (init's), with @limit; panics if called twice. */
@@ -53,10 +53,8 @@ void quota_put(struct quota *q);
 int __must_check quota_charge(struct quota *q, enum quota_kind kind, unsigned long n);
 void quota_uncharge(struct quota *q, enum quota_kind kind, unsigned long n);
 /* What @q's future children get of @kind; -KEEL_ERANGE above @q's own limit. */
-int __must_check quota_set_child_limit(struct quota *q, enum quota_kind kind,
-				       unsigned long limit);
+int __must_check quota_set_child_limit(struct quota *q, enum quota_kind kind, unsigned long limit);
 /* A consistent copy of @q's use and limits (zeros for NULL). */
-void quota_read(struct quota *q, unsigned long used[QUOTA_KINDS],
-		unsigned long limit[QUOTA_KINDS]);
+void quota_read(struct quota *q, unsigned long used[QUOTA_KINDS], unsigned long limit[QUOTA_KINDS]);
 
 #endif

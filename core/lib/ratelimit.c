@@ -30,7 +30,7 @@ bool ratelimit_take(struct ratelimit *rl, uint64_t now_us, unsigned int *missed)
 		}
 	}
 	if (!rl->used)
-		rl->stamp_us = now_us;	/* a full bucket starts its clock now */
+		rl->stamp_us = now_us; /* a full bucket starts its clock now */
 	if (rl->used >= RATELIMIT_BURST) {
 		rl->missed++;
 		return false;

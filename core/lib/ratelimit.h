@@ -13,14 +13,14 @@
 
 #include "keel.h"
 
-#define RATELIMIT_BURST		10		/* lines at once */
-#define RATELIMIT_INTERVAL_US	1000000		/* then one per second */
+#define RATELIMIT_BURST	      10      /* lines at once */
+#define RATELIMIT_INTERVAL_US 1000000 /* then one per second */
 
 /* All zero is a full burst. */
 struct ratelimit {
-	uint64_t stamp_us;	/* when the last token came back */
-	unsigned int used;	/* tokens taken, 0..RATELIMIT_BURST */
-	unsigned int missed;	/* lines dropped since the last one let through */
+	uint64_t stamp_us;   /* when the last token came back */
+	unsigned int used;   /* tokens taken, 0..RATELIMIT_BURST */
+	unsigned int missed; /* lines dropped since the last one let through */
 };
 
 /*

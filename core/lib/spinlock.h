@@ -19,13 +19,16 @@
 #include "arch/riscv.h"
 
 struct spinlock {
-	uint32_t next;		/* next ticket to hand out */
-	uint32_t owner;		/* ticket now served */
-	int holder_cpu;		/* debug: who holds it (-1 none) */
-	unsigned long holder_pc;	/* debug: where it was taken */
+	uint32_t next;		 /* next ticket to hand out */
+	uint32_t owner;		 /* ticket now served */
+	int holder_cpu;		 /* debug: who holds it (-1 none) */
+	unsigned long holder_pc; /* debug: where it was taken */
 };
 
-#define SPINLOCK_INIT	{ 0, 0, -1, 0 }
+#define SPINLOCK_INIT                                                                              \
+	{                                                                                          \
+		0, 0, -1, 0                                                                        \
+	}
 
 /*
  * The count is per cpu and tp names the cpu, so it is changed with
@@ -68,7 +71,7 @@ static inline void spin_lock(struct spinlock *l)
 		bool told = false;
 #endif
 		while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me) {
-			__asm__ __volatile__(".insn i 0x0F, 0, x0, x0, 0x010");	/* pause */
+			__asm__ __volatile__(".insn i 0x0F, 0, x0, x0, 0x010"); /* pause */
 #if DEBUG
 			if (!told && riscv_rdtime() - t0 > spin_warn_ticks) {
 				spin_report_stuck(l, riscv_rdtime() - t0);

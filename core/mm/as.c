@@ -31,25 +31,25 @@
 #include "lib/string.h"
 #include "kmem.h"
 
-#define PT_KERNEL_FIRST	(PT_ENTRIES / 2)	/* root slots of the upper half */
+#define PT_KERNEL_FIRST (PT_ENTRIES / 2) /* root slots of the upper half */
 #define AS_ASID_SHIFT	44
 #define AS_ASID_MASK	0xffffUL
-#define AS_ASIDS	(AS_ASID_MASK + 1)	/* what satp's 16-bit field can name */
+#define AS_ASIDS	(AS_ASID_MASK + 1) /* what satp's 16-bit field can name */
 #define AS_WORD_BITS	(8 * sizeof(unsigned long))
 /* Fewer bits than this (under 1023 address spaces at once): no ASIDs, no bound. */
-#define AS_ASID_MIN_BITS	10
+#define AS_ASID_MIN_BITS 10
 /* Tables one 4 KiB mapping may add under an existing root. */
-#define AS_TABLES_MAX	(SV39_LEVELS - 1)
+#define AS_TABLES_MAX (SV39_LEVELS - 1)
 /* A page of an object (MMIO, shared memory): the object owns it, not the address space. */
-#define PTE_SW_OBJECT	(_UL(1) << 8)
+#define PTE_SW_OBJECT (_UL(1) << 8)
 
 static struct kmem_cache as_cache = KMEM_CACHE_INIT("address space", struct as, false);
-static unsigned long as_asids[AS_ASIDS / AS_WORD_BITS];	/* guarded by as_lock; bit 0 = kernel */
-static unsigned int as_asid_next = 1;				/* guarded by as_lock */
+static unsigned long as_asids[AS_ASIDS / AS_WORD_BITS]; /* guarded by as_lock; bit 0 = kernel */
+static unsigned int as_asid_next = 1;			/* guarded by as_lock */
 static struct spinlock as_lock = SPINLOCK_INIT;
-static unsigned int as_asid_width;	/* set once by as_init() */
+static unsigned int as_asid_width; /* set once by as_init() */
 static bool as_use_asids;
-static unsigned long as_kernel_satp;	/* the kernel map alone, ASID 0; set by as_init() */
+static unsigned long as_kernel_satp; /* the kernel map alone, ASID 0; set by as_init() */
 
 unsigned int as_asid_bits(void)
 {
@@ -62,8 +62,8 @@ static void as_probe_asids(void)
 	unsigned long satp = csr_read(satp);
 
 	csr_write(satp, satp | (AS_ASID_MASK << AS_ASID_SHIFT));
-	as_asid_width = (unsigned int)__builtin_popcountl((csr_read(satp) >> AS_ASID_SHIFT) &
-							  AS_ASID_MASK);
+	as_asid_width =
+		(unsigned int)__builtin_popcountl((csr_read(satp) >> AS_ASID_SHIFT) & AS_ASID_MASK);
 	csr_write(satp, satp);
 	__asm__ __volatile__("sfence.vma zero, zero" : : : "memory");
 	as_use_asids = as_asid_width >= AS_ASID_MIN_BITS;
@@ -97,7 +97,7 @@ static unsigned int as_asid_get(void)
 	unsigned int n = 1U << as_asid_width, asid = 0;
 	unsigned long flags = spin_lock_irqsave(&as_lock);
 
-	as_asids[0] |= 1;		/* ASID 0: the kernel's */
+	as_asids[0] |= 1; /* ASID 0: the kernel's */
 	for (unsigned int i = 0; i < n && !asid; i++) {
 		unsigned int a = (as_asid_next + i) & (n - 1);
 
@@ -143,7 +143,7 @@ struct as *as_create(struct quota *q)
 	as->quota = q;
 	as->root = pa_to_kva(pa);
 	as->pages = 0;
-	as->kpages = 1;		/* the root */
+	as->kpages = 1; /* the root */
 	as->satp = SATP_MODE_SV39 | ((unsigned long)as->asid << AS_ASID_SHIFT) |
 		   (kva_to_pa(as->root) >> PAGE_SHIFT);
 	as->maps = NULL;
@@ -210,7 +210,7 @@ static int as_map_one(struct as *as, uintptr_t va, uint64_t pa, unsigned long pe
 	if (fresh && pmem_alloc_page(&pa))
 		err = -KEEL_ENOMEM;
 	else if ((err = vm_map_page(as->root, va, pa, perm, &made)) && fresh)
-		pmem_free_page(pa);	/* the pages mapped so far go with the as */
+		pmem_free_page(pa); /* the pages mapped so far go with the as */
 	as->kpages += made;
 	if (!err && fresh)
 		as->pages++;
@@ -266,7 +266,9 @@ static unsigned long as_prune(struct as *as, uintptr_t va, uint64_t size)
 static void as_flush_asid(struct as *as)
 {
 	if (as->asid)
-		__asm__ __volatile__("sfence.vma zero, %0" : : "r"((unsigned long)as->asid)
+		__asm__ __volatile__("sfence.vma zero, %0"
+				     :
+				     : "r"((unsigned long)as->asid)
 				     : "memory");
 	else
 		__asm__ __volatile__("sfence.vma zero, zero" : : : "memory");
@@ -288,8 +290,8 @@ int as_mmap(struct as *as, uintptr_t *va, uint64_t size, uint64_t pa, unsigned l
 	size = ALIGN_UP(size, PAGE_SIZE);
 	if (!size)
 		return -KEEL_EINVAL;
-	if (!at && vm_find_gap(as->root, USER_MMAP_BASE, USER_STACK_TOP - USER_STACK_SIZE, size,
-			       &at))
+	if (!at &&
+	    vm_find_gap(as->root, USER_MMAP_BASE, USER_STACK_TOP - USER_STACK_SIZE, size, &at))
 		return -KEEL_ENOMEM;
 	if (!as_range_ok(at, size) || !(perm & PTE_R) || (perm & PTE_X))
 		return -KEEL_EINVAL;
@@ -318,11 +320,11 @@ int as_mmap(struct as *as, uintptr_t *va, uint64_t size, uint64_t pa, unsigned l
 			err = as_map_one(as, at + off, pa + off,
 					 perm | PTE_U | (obj ? PTE_SW_OBJECT : 0), !obj);
 		if (err)
-			as_unmap_pages(as, at, off);	/* undo this call's pages */
+			as_unmap_pages(as, at, off); /* undo this call's pages */
 	}
 	if (err) {
 		as_prune(as, at, size);
-		as_flush_asid(as);	/* what the undone pages and tables may have left */
+		as_flush_asid(as); /* what the undone pages and tables may have left */
 		return err;
 	}
 	if (obj)
@@ -344,7 +346,7 @@ int as_munmap(struct as *as, uintptr_t va, uint64_t size)
 		if (!m->obj || m->va >= va + size || m->va + m->size <= va)
 			continue;
 		if (m->va < va || m->va + m->size > va + size)
-			return -KEEL_EINVAL;	/* an object's mapping goes whole */
+			return -KEEL_EINVAL; /* an object's mapping goes whole */
 	}
 	as_unmap_pages(as, va, size);
 	for (unsigned int i = 0; as->maps && i < AS_MAPS; i++) {
@@ -361,7 +363,8 @@ int as_munmap(struct as *as, uintptr_t va, uint64_t size)
 	else
 		for (uint64_t off = 0; off < size; off += PAGE_SIZE)
 			__asm__ __volatile__("sfence.vma %0, %1"
-					     : : "r"(va + off), "r"((unsigned long)as->asid)
+					     :
+					     : "r"(va + off), "r"((unsigned long)as->asid)
 					     : "memory");
 	if (as->asid) {
 		cpumask_fill(&as->tlb_stale, KEEL_MAX_CPUS);

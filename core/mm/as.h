@@ -13,19 +13,19 @@ struct kobj;
 struct quota;
 
 /* The user half of Sv39 (privileged spec 4.4.1): below bit 38. */
-#define USER_TOP		0x0000004000000000UL
-#define USER_MIN		0x10000UL		/* nothing at page 0 */
-#define USER_STACK_TOP		(USER_TOP - PAGE_SIZE)	/* a guard page above */
-#define USER_STACK_SIZE		(256 * KiB)
+#define USER_TOP	0x0000004000000000UL
+#define USER_MIN	0x10000UL	       /* nothing at page 0 */
+#define USER_STACK_TOP	(USER_TOP - PAGE_SIZE) /* a guard page above */
+#define USER_STACK_SIZE (256 * KiB)
 /* Where mmap() puts what the caller does not place itself: the lowest gap from here. */
-#define USER_MMAP_BASE		0x0000001000000000UL
-#define AS_MAPS			(PAGE_SIZE / sizeof(struct as_map))	/* objects mapped at once */
+#define USER_MMAP_BASE 0x0000001000000000UL
+#define AS_MAPS	       (PAGE_SIZE / sizeof(struct as_map)) /* objects mapped at once */
 
 /* A kernel object (memory, MMIO) mapped in: its reference lives as long as the mapping. */
 struct as_map {
 	uintptr_t va;
 	uint64_t size;
-	struct kobj *obj;		/* NULL: a free entry */
+	struct kobj *obj; /* NULL: a free entry */
 	unsigned int rights;
 };
 
@@ -34,13 +34,13 @@ struct as_map {
  * have one thread); the core writes into a new one before its task runs.
  */
 struct as {
-	pte_t *root;			/* immutable */
-	unsigned long pages;		/* fresh user pages mapped, charged to quota */
-	unsigned long kpages;		/* its root, page tables and map list, charged too */
-	struct quota *quota;		/* a reference; immutable (NULL: charged to nobody) */
-	unsigned int asid;		/* 0 when the harts have too few ASID bits */
-	unsigned long satp;		/* what as_activate() writes; immutable */
-	struct as_map *maps;		/* a page, made on the first object mapped */
+	pte_t *root;	      /* immutable */
+	unsigned long pages;  /* fresh user pages mapped, charged to quota */
+	unsigned long kpages; /* its root, page tables and map list, charged too */
+	struct quota *quota;  /* a reference; immutable (NULL: charged to nobody) */
+	unsigned int asid;    /* 0 when the harts have too few ASID bits */
+	unsigned long satp;   /* what as_activate() writes; immutable */
+	struct as_map *maps;  /* a page, made on the first object mapped */
 	/* Harts that may still hold translations of this ASID (atomic bits). */
 	struct cpumask tlb_stale;
 };

@@ -18,19 +18,19 @@
 #include "lib/panic.h"
 #include "lib/string.h"
 
-#define KMEM_SLAB_OBJS	64	/* the bits of kmem_slab.used */
+#define KMEM_SLAB_OBJS 64 /* the bits of kmem_slab.used */
 
 struct kmem_slab {
-	struct kmem_cache *cache;	/* immutable */
-	struct kmem_slab *next, *prev;	/* guarded by the cache's lock: its list */
-	struct kmem_slab *all_next;	/* typesafe caches: immutable once linked */
-	uint64_t used;			/* bit i: object i allocated; atomic */
-	unsigned int nobjs;		/* immutable: objects in this slab */
+	struct kmem_cache *cache;      /* immutable */
+	struct kmem_slab *next, *prev; /* guarded by the cache's lock: its list */
+	struct kmem_slab *all_next;    /* typesafe caches: immutable once linked */
+	uint64_t used;		       /* bit i: object i allocated; atomic */
+	unsigned int nobjs;	       /* immutable: objects in this slab */
 };
 
-#define KMEM_FIRST	ALIGN_UP(sizeof(struct kmem_slab), 16)
+#define KMEM_FIRST ALIGN_UP(sizeof(struct kmem_slab), 16)
 
-static unsigned long kmem_pages;	/* atomic: pages all caches hold */
+static unsigned long kmem_pages; /* atomic: pages all caches hold */
 
 static unsigned int kmem_per_slab(const struct kmem_cache *c)
 {
@@ -77,10 +77,10 @@ static struct kmem_slab *kmem_new_slab(struct kmem_cache *c)
 	struct kmem_slab *s;
 	uint64_t pa;
 
-	BUG_ON(!kmem_per_slab(c));	/* an object bigger than a page */
+	BUG_ON(!kmem_per_slab(c)); /* an object bigger than a page */
 	if (pmem_alloc_page(&pa))
 		return NULL;
-	s = pa_to_kva(pa);		/* zeroed: no object allocated */
+	s = pa_to_kva(pa); /* zeroed: no object allocated */
 	s->cache = c;
 	s->nobjs = kmem_per_slab(c);
 	__atomic_fetch_add(&kmem_pages, 1, __ATOMIC_RELAXED);
@@ -114,7 +114,7 @@ void *kmem_alloc(struct kmem_cache *c)
 	for (;;) {
 		flags = spin_lock_irqsave(&c->lock);
 		if (fresh) {
-			kmem_add_slab(c, fresh);	/* even if another came meanwhile */
+			kmem_add_slab(c, fresh); /* even if another came meanwhile */
 			fresh = NULL;
 		}
 		if (c->partial)
@@ -148,7 +148,7 @@ void kmem_free(struct kmem_cache *c, void *obj)
 
 	BUG_ON(s->cache != c || kmem_obj(s, i) != obj);
 	flags = spin_lock_irqsave(&c->lock);
-	BUG_ON(!(s->used & (1ULL << i)));	/* freed twice */
+	BUG_ON(!(s->used & (1ULL << i))); /* freed twice */
 	if (s->used == kmem_all_bits(s)) {
 		kmem_unlink(&c->full, s);
 		kmem_push(&c->partial, s);

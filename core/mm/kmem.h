@@ -22,20 +22,22 @@
 struct kmem_slab;
 
 struct kmem_cache {
-	const char *name;		/* immutable */
-	size_t size;			/* immutable: bytes per object, 16-aligned */
-	bool typesafe;			/* immutable: slabs are never freed */
+	const char *name; /* immutable */
+	size_t size;	  /* immutable: bytes per object, 16-aligned */
+	bool typesafe;	  /* immutable: slabs are never freed */
 	struct spinlock lock;
-	struct kmem_slab *partial;	/* guarded by lock: slabs with a free object */
-	struct kmem_slab *full;		/* guarded by lock */
-	struct kmem_slab *all;		/* typesafe: every slab, prepended (atomic pointer) */
-	unsigned long slabs, objects;	/* guarded by lock */
+	struct kmem_slab *partial;    /* guarded by lock: slabs with a free object */
+	struct kmem_slab *full;	      /* guarded by lock */
+	struct kmem_slab *all;	      /* typesafe: every slab, prepended (atomic pointer) */
+	unsigned long slabs, objects; /* guarded by lock */
 };
 
-#define KMEM_TYPESAFE	true
-#define KMEM_CACHE_INIT(nm, type, safe) \
-	{ .name = (nm), .size = ALIGN_UP(sizeof(type), 16), .typesafe = (safe), \
-	  .lock = SPINLOCK_INIT }
+#define KMEM_TYPESAFE true
+#define KMEM_CACHE_INIT(nm, type, safe)                                                            \
+	{                                                                                          \
+		.name = (nm), .size = ALIGN_UP(sizeof(type), 16), .typesafe = (safe),              \
+		.lock = SPINLOCK_INIT                                                              \
+	}
 
 /*
  * A zeroed object, or NULL when no page is left. The one place an object

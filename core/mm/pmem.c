@@ -31,12 +31,12 @@
 #include "lib/spinlock.h"
 #include "lib/string.h"
 
-#define PMEM_HEAD	0x80	/* pmem_map: the first page of a free block; low bits its order */
-#define PMEM_PCP_BATCH	16	/* pages a cache takes or gives back at once */
-#define PMEM_PCP_HIGH	(4 * PMEM_PCP_BATCH)	/* a cache spills above this */
+#define PMEM_HEAD      0x80 /* pmem_map: the first page of a free block; low bits its order */
+#define PMEM_PCP_BATCH 16   /* pages a cache takes or gives back at once */
+#define PMEM_PCP_HIGH  (4 * PMEM_PCP_BATCH) /* a cache spills above this */
 
 struct pmem_range {
-	uint64_t start, end;		/* page-aligned, end exclusive */
+	uint64_t start, end; /* page-aligned, end exclusive */
 };
 
 /* A free block's (or cached page's) first bytes. */
@@ -46,18 +46,18 @@ struct pmem_block {
 
 struct pmem_pcp {
 	struct spinlock lock;
-	struct pmem_block *head;	/* guarded by lock; singly linked */
-	unsigned long count;		/* guarded by lock; read racily by stats */
+	struct pmem_block *head; /* guarded by lock; singly linked */
+	unsigned long count;	 /* guarded by lock; read racily by stats */
 };
 
-static struct pmem_range pmem_ranges[PMEM_MAX_RANGES];	/* immutable after pmem_init */
+static struct pmem_range pmem_ranges[PMEM_MAX_RANGES]; /* immutable after pmem_init */
 static unsigned int pmem_nranges;
-static uint8_t *pmem_map;		/* guarded by pmem_lock */
-static uint64_t pmem_pfn_lo, pmem_pfn_hi;	/* pmem_map's span; immutable after init */
-static struct pmem_block *pmem_lists[PMEM_ORDERS];	/* guarded by pmem_lock */
-static unsigned long pmem_nblocks[PMEM_ORDERS];		/* guarded by pmem_lock */
-static unsigned long pmem_nfree;	/* atomic: pages no caller holds */
-static unsigned long pmem_ntotal;	/* immutable after pmem_init */
+static uint8_t *pmem_map;			   /* guarded by pmem_lock */
+static uint64_t pmem_pfn_lo, pmem_pfn_hi;	   /* pmem_map's span; immutable after init */
+static struct pmem_block *pmem_lists[PMEM_ORDERS]; /* guarded by pmem_lock */
+static unsigned long pmem_nblocks[PMEM_ORDERS];	   /* guarded by pmem_lock */
+static unsigned long pmem_nfree;		   /* atomic: pages no caller holds */
+static unsigned long pmem_ntotal;		   /* immutable after pmem_init */
 static struct spinlock pmem_lock = SPINLOCK_INIT;
 static struct pmem_pcp pmem_pcp[KEEL_MAX_CPUS];
 
@@ -66,7 +66,7 @@ struct pmem_hole {
 	const char *what;
 };
 
-#define PMEM_MAX_HOLES	(DT_MAX_RESV + 4)
+#define PMEM_MAX_HOLES (DT_MAX_RESV + 4)
 
 /* Remove [h->start, h->end) from every range; a range may split in two. */
 static void pmem_cut(const struct pmem_hole *h)
@@ -121,15 +121,15 @@ static unsigned int pmem_holes(struct pmem_hole *h)
 	const struct dt_info *dt = &machine_dt;
 	unsigned int n = 0;
 
-	h[n++] = (struct pmem_hole){ kernel_load_pa,
-				     kernel_load_pa + (uint64_t)(_end - _start), "kernel" };
-	h[n++] = (struct pmem_hole){ machine_fdt_pa, machine_fdt_pa + dt->totalsize,
-				     "device tree" };
+	h[n++] = (struct pmem_hole){ kernel_load_pa, kernel_load_pa + (uint64_t)(_end - _start),
+				     "kernel" };
+	h[n++] =
+		(struct pmem_hole){ machine_fdt_pa, machine_fdt_pa + dt->totalsize, "device tree" };
 	if (dt->has_initrd)
 		h[n++] = (struct pmem_hole){ dt->initrd_start, dt->initrd_end, "initrd" };
 	for (unsigned int i = 0; i < dt->nresv; i++)
-		h[n++] = (struct pmem_hole){ dt->resv[i].base,
-					     dt->resv[i].base + dt->resv[i].size, dt->resv[i].name };
+		h[n++] = (struct pmem_hole){ dt->resv[i].base, dt->resv[i].base + dt->resv[i].size,
+					     dt->resv[i].name };
 	for (unsigned int i = 0; i < n; i++) {
 		h[i].start = ALIGN_DOWN(h[i].start, PAGE_SIZE);
 		h[i].end = ALIGN_UP(h[i].end, PAGE_SIZE);
@@ -209,7 +209,7 @@ static void pmem_unlink(uint64_t pfn, unsigned int order)
 /* pmem_lock held: free the block at @pfn, merging it with its buddy while that is free. */
 static void pmem_free_block(uint64_t pfn, unsigned int order)
 {
-	BUG_ON(*pmem_state(pfn) & PMEM_HEAD);	/* freed twice */
+	BUG_ON(*pmem_state(pfn) & PMEM_HEAD); /* freed twice */
 	for (; order < PMEM_ORDERS - 1; order++) {
 		uint64_t buddy = pfn ^ (_UL(1) << order);
 
@@ -250,7 +250,7 @@ static bool pmem_take_block(unsigned int order, uint64_t *pfn)
 	pmem_unlink(*pfn, o);
 	while (o > order) {
 		o--;
-		pmem_push(*pfn + (_UL(1) << o), o);	/* the upper half stays free */
+		pmem_push(*pfn + (_UL(1) << o), o); /* the upper half stays free */
 	}
 	return true;
 }

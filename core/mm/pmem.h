@@ -10,9 +10,9 @@
 
 #include "keel.h"
 
-#define PMEM_MAX_RANGES	64
+#define PMEM_MAX_RANGES 64
 /* Block orders 0..PMEM_ORDERS-1: 4 KiB to 16 MiB, the largest mem_create (mem.c). */
-#define PMEM_ORDERS	13
+#define PMEM_ORDERS 13
 
 /* Boot hart, once, after the DT is read. */
 void pmem_init(void);
@@ -35,7 +35,7 @@ unsigned long pmem_total_pages(void);
 struct pmem_stats {
 	unsigned long blocks[PMEM_ORDERS];
 	unsigned long cached;
-	unsigned long largest;		/* pages in the largest free block */
+	unsigned long largest; /* pages in the largest free block */
 };
 void pmem_get_stats(struct pmem_stats *s);
 /* Give every hart's cached pages back to the buddy lists (done by itself when a request fails). */

@@ -52,5 +52,5 @@ long strncpy_from_user(struct as *as, char *dst, uintptr_t src, size_t max)
 		if (!*k)
 			return (long)i;
 	}
-	return -KEEL_ERANGE;	/* no NUL within @max */
+	return -KEEL_ERANGE; /* no NUL within @max */
 }

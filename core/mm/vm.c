@@ -19,13 +19,13 @@
 #include "lib/spinlock.h"
 #include "sbi/sbi.h"
 
-#define VPN_BITS	9
-#define PTE_PERM	(PTE_R | PTE_W | PTE_X)
-#define PTE_LEAF_FLAGS	(PTE_V | PTE_A | PTE_D)
-#define SUPERPAGE_2M	(2 * MiB)
-#define SUPERPAGE_1G	(1 * GiB)
+#define VPN_BITS       9
+#define PTE_PERM       (PTE_R | PTE_W | PTE_X)
+#define PTE_LEAF_FLAGS (PTE_V | PTE_A | PTE_D)
+#define SUPERPAGE_2M   (2 * MiB)
+#define SUPERPAGE_1G   (1 * GiB)
 
-static pte_t *vm_kernel_pt;	/* the root is immutable after vm_init */
+static pte_t *vm_kernel_pt; /* the root is immutable after vm_init */
 /* Guards changes to any page table (the kernel map is shared by every hart). */
 static struct spinlock vm_lock = SPINLOCK_INIT;
 
@@ -64,7 +64,7 @@ static int vm_walk_create(pte_t *root, uintptr_t va, int level, pte_t **out, uns
 			*pte = pa_pte(pa, PTE_V);
 			(*made)++;
 		} else if (pte_is_leaf(*pte)) {
-			return -KEEL_EBUSY;	/* already inside a superpage */
+			return -KEEL_EBUSY; /* already inside a superpage */
 		}
 		pt = pa_to_kva(pte_pa(*pte));
 	}
@@ -111,8 +111,7 @@ int vm_map_page(pte_t *root, uintptr_t va, uint64_t pa, unsigned long perm, unsi
 }
 
 /* Like vm_map, with 1 GiB and 2 MiB pages wherever alignment allows. */
-static int vm_map_large(pte_t *root, uintptr_t va, uint64_t pa, uint64_t size,
-			unsigned long perm)
+static int vm_map_large(pte_t *root, uintptr_t va, uint64_t pa, uint64_t size, unsigned long perm)
 {
 	unsigned int made = 0;
 
@@ -150,7 +149,7 @@ int vm_unmap(pte_t *root, uintptr_t va, uint64_t size)
 		if (pt)
 			pt[vm_vpn(va + off, 0)] = 0;
 		else
-			err = -KEEL_EINVAL;	/* not mapped in 4 KiB pages */
+			err = -KEEL_EINVAL; /* not mapped in 4 KiB pages */
 	}
 	spin_unlock_irqrestore(&vm_lock, flags);
 	return err;
@@ -216,7 +215,7 @@ static uint64_t vm_free_span(pte_t *root, uintptr_t va, uintptr_t hi)
 int vm_find_gap(pte_t *root, uintptr_t lo, uintptr_t hi, uint64_t size, uintptr_t *va)
 {
 	unsigned long flags = spin_lock_irqsave(&vm_lock);
-	uintptr_t start = lo, at = lo;	/* the free run so far: [start, at) */
+	uintptr_t start = lo, at = lo; /* the free run so far: [start, at) */
 	int err = -KEEL_ENOMEM;
 
 	while (at < hi) {
@@ -288,11 +287,12 @@ int vm_alloc_kstack(unsigned int slot, uintptr_t *lo, uintptr_t *top)
 		uint64_t pa;
 		int err = pmem_alloc_page(&pa);
 
-		/* Nothing else maps here, and other harts reach the slot only once it is handed out. */
+		/* Nothing else maps here, and other harts reach the slot only once it is handed
+		 * out. */
 		if (!err)
 			err = vm_map(vm_kernel_pt, base + off, pa, PAGE_SIZE, PTE_R | PTE_W);
 		if (err)
-			return err;	/* the slot is spent; its pages stay mapped */
+			return err; /* the slot is spent; its pages stay mapped */
 	}
 	*lo = base;
 	*top = base + KSTACK_SIZE;

@@ -18,8 +18,7 @@ void vm_init(void);
 void vm_init_hart(void);
 
 /* Map [va, va + size) to pa with PTE_R/W/X bits @perm, in 4 KiB pages. */
-int __must_check vm_map(pte_t *root, uintptr_t va, uint64_t pa, uint64_t size,
-			unsigned long perm);
+int __must_check vm_map(pte_t *root, uintptr_t va, uint64_t pa, uint64_t size, unsigned long perm);
 /*
  * Map one 4 KiB page at @va to @pa; *@tables is how many page tables it
  * made on the way (kept even on an error; at most SV39_LEVELS - 1).
@@ -40,10 +39,9 @@ unsigned long vm_prune(pte_t *root, uintptr_t va, uint64_t size);
  * with an unmapped page on each side (a guard between mappings): 0 and
  * *@va, or -KEEL_ENOMEM. Skips untabled 1 GiB and 2 MiB spans whole.
  */
-int __must_check vm_find_gap(pte_t *root, uintptr_t lo, uintptr_t hi, uint64_t size,
-			     uintptr_t *va);
+int __must_check vm_find_gap(pte_t *root, uintptr_t lo, uintptr_t hi, uint64_t size, uintptr_t *va);
 /* A kernel VA that nothing else maps, for the self-tests. */
-#define VM_TEST_VA	(KSTACK_BASE + (uintptr_t)(KSTACK_SLOTS + 1) * KSTACK_SLOT)
+#define VM_TEST_VA (KSTACK_BASE + (uintptr_t)(KSTACK_SLOTS + 1) * KSTACK_SLOT)
 
 /* The leaf PTE mapping @va in @root (NULL = the kernel map), or 0. */
 pte_t vm_lookup(pte_t *root, uintptr_t va);
@@ -54,10 +52,10 @@ unsigned long vm_count_wx(pte_t *root);
  * in slots of KSTACK_SLOT at KSTACK_BASE, the lowest page of each slot an
  * unmapped guard. The region is the root-table slot after the direct map.
  */
-#define KSTACK_BASE	(DIRECT_MAP_BASE + DIRECT_MAP_SIZE)
-#define KSTACK_SIZE	(16 * KiB)
-#define KSTACK_SLOT	(32 * KiB)
-#define KSTACK_SLOTS	4096
+#define KSTACK_BASE  (DIRECT_MAP_BASE + DIRECT_MAP_SIZE)
+#define KSTACK_SIZE  (16 * KiB)
+#define KSTACK_SLOT  (32 * KiB)
+#define KSTACK_SLOTS 4096
 
 /* Map a fresh stack into @slot; returns its lowest and one-past-top address. */
 int __must_check vm_alloc_kstack(unsigned int slot, uintptr_t *lo, uintptr_t *top);

@@ -31,7 +31,7 @@ static struct handle_table *handle_table(struct task *t, bool make)
 		quota_uncharge(t->quota, QUOTA_PAGES, 1);
 		return NULL;
 	}
-	ht = pa_to_kva(pa);		/* zeroed: every slot free, the lock unlocked */
+	ht = pa_to_kva(pa); /* zeroed: every slot free, the lock unlocked */
 	ht->lock = (struct spinlock)SPINLOCK_INIT;
 	/* Pairs with the acquire load above. */
 	__atomic_store_n(&t->handles, ht, __ATOMIC_RELEASE);

@@ -15,13 +15,13 @@
 #include "lib/spinlock.h"
 #include "keel/syscall.h"
 
-#define HANDLE_MAX	64	/* slots per task */
+#define HANDLE_MAX 64 /* slots per task */
 
 struct task;
 
 struct handle {
-	struct kobj *obj;		/* NULL: a free slot */
-	unsigned int rights;		/* KEEL_R_* */
+	struct kobj *obj;    /* NULL: a free slot */
+	unsigned int rights; /* KEEL_R_* */
 };
 
 /*
@@ -31,7 +31,7 @@ struct handle {
  */
 struct handle_table {
 	struct spinlock lock;
-	struct handle slot[HANDLE_MAX];		/* guarded by lock */
+	struct handle slot[HANDLE_MAX]; /* guarded by lock */
 };
 
 /*

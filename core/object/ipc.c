@@ -41,47 +41,47 @@
 #include "lib/quota.h"
 
 enum {
-	IPC_IDLE,		/* not waiting: its status and msg are its result */
-	IPC_SENDING,		/* queued on an endpoint's senders */
-	IPC_RECEIVING,		/* queued on an endpoint's receivers */
-	IPC_WAIT_REPLY,		/* a receiver took its message */
+	IPC_IDLE,	/* not waiting: its status and msg are its result */
+	IPC_SENDING,	/* queued on an endpoint's senders */
+	IPC_RECEIVING,	/* queued on an endpoint's receivers */
+	IPC_WAIT_REPLY, /* a receiver took its message */
 };
 
 /* A receiver's status when its endpoint's bound notification woke it. */
-#define IPC_NOTIFIED	1
+#define IPC_NOTIFIED 1
 
 struct endpoint {
 	struct kobj obj;
-	struct quota *quota;		/* charged one object (a reference), or NULL */
-	unsigned int refs, nsend, nrecv;	/* references, and those with each right */
-	struct waitqueue senders;	/* callers no receiver has taken yet */
-	struct waitqueue receivers;	/* receivers no caller has come to yet */
-	struct notification *bound;	/* a reference; set once by ipc_ep_bind() */
+	struct quota *quota;		 /* charged one object (a reference), or NULL */
+	unsigned int refs, nsend, nrecv; /* references, and those with each right */
+	struct waitqueue senders;	 /* callers no receiver has taken yet */
+	struct waitqueue receivers;	 /* receivers no caller has come to yet */
+	struct notification *bound;	 /* a reference; set once by ipc_ep_bind() */
 };
 
 struct notification {
 	struct kobj obj;
-	struct quota *quota;		/* charged one object (a reference), or NULL */
+	struct quota *quota; /* charged one object (a reference), or NULL */
 	struct spinlock lock;
-	unsigned long bits;		/* guarded by lock */
-	struct waitqueue waiters;	/* guarded by lock */
-	unsigned int refs;		/* atomic; freed at 0 */
-	struct endpoint *bound_ep;	/* guarded by lock; no reference (the endpoint holds ours) */
+	unsigned long bits;	   /* guarded by lock */
+	struct waitqueue waiters;  /* guarded by lock */
+	unsigned int refs;	   /* atomic; freed at 0 */
+	struct endpoint *bound_ep; /* guarded by lock; no reference (the endpoint holds ours) */
 };
 
 static struct spinlock ipc_lock = SPINLOCK_INIT;
 static struct kmem_cache ipc_ep_cache = KMEM_CACHE_INIT("endpoint", struct endpoint, false);
 static struct kmem_cache ipc_notif_cache =
 	KMEM_CACHE_INIT("notification", struct notification, false);
-static struct task *ipc_callers;	/* guarded by ipc_lock: tasks in ipc_call (ipc.call_next) */
+static struct task *ipc_callers; /* guarded by ipc_lock: tasks in ipc_call (ipc.call_next) */
 
 /*
  * The cycle check's bounds: how many tasks it follows one after another,
  * and how many steps in all. Past either it assumes no cycle (the call
  * waits). Cycles of servers calling each other are short.
  */
-#define IPC_CYCLE_DEPTH	16
-#define IPC_CYCLE_STEPS	64
+#define IPC_CYCLE_DEPTH 16
+#define IPC_CYCLE_STEPS 64
 
 /* A freed endpoint or notification gives its object back to @q, and the reference. */
 static void ipc_uncharge(struct quota *q)
@@ -156,7 +156,7 @@ static unsigned int ipc_own_receivers(struct task *t, struct kobj *o, const stru
 /* The cycle check's state: whose call it judges, and the tasks it follows. */
 struct ipc_walk {
 	struct task *me;
-	struct task *path[IPC_CYCLE_DEPTH];	/* each waits on the next */
+	struct task *path[IPC_CYCLE_DEPTH]; /* each waits on the next */
 	unsigned int depth, steps;
 };
 
@@ -283,7 +283,10 @@ static void ep_drop(struct kobj *o, unsigned int rights)
 }
 
 static const struct kobj_type ep_type = {
-	.name = "endpoint", .type = KEEL_OBJ_ENDPOINT, .hold = ep_hold, .drop = ep_drop,
+	.name = "endpoint",
+	.type = KEEL_OBJ_ENDPOINT,
+	.hold = ep_hold,
+	.drop = ep_drop,
 };
 
 long ipc_ep_create(void)
@@ -294,13 +297,13 @@ long ipc_ep_create(void)
 
 	if (err)
 		return err;
-	ep = kmem_alloc(&ipc_ep_cache);	/* zeroed */
+	ep = kmem_alloc(&ipc_ep_cache); /* zeroed */
 	if (!ep) {
 		quota_uncharge(q, QUOTA_OBJECTS, 1);
 		return -KEEL_ENOMEM;
 	}
 	ep->obj.kt = &ep_type;
-	ep->refs = ep->nsend = ep->nrecv = 1;	/* the creator's handle */
+	ep->refs = ep->nsend = ep->nrecv = 1; /* the creator's handle */
 	ep->quota = q;
 	if (q)
 		quota_get(q);
@@ -342,8 +345,7 @@ static void ipc_abandon(struct task *me)
  * leaves the queue: -KEEL_ETIMEDOUT / -KEEL_EPEER. A caller whose message
  * a server took waits for the reply, unless killed (-KEEL_EPEER).
  */
-static int ipc_wait(struct task *me, struct waitqueue *wq, uint64_t deadline,
-		    struct task *handoff)
+static int ipc_wait(struct task *me, struct waitqueue *wq, uint64_t deadline, struct task *handoff)
 {
 	while (me->ipc.state != IPC_IDLE) {
 		bool queued = me->ipc.state == IPC_SENDING || me->ipc.state == IPC_RECEIVING;
@@ -417,7 +419,7 @@ long ipc_call(struct kobj *o, struct ipc_msg *m)
 	r = wq_pop(&ep->receivers);
 	if (r) {
 		ipc_take(r, me);
-		ipc_end_wait(r, 0);	/* ipc_wait() below hands it this hart */
+		ipc_end_wait(r, 0); /* ipc_wait() below hands it this hart */
 	} else {
 		/* No one but us, or tasks waiting on us, could ever take this. */
 		if (ipc_deadlocked(me, o)) {
@@ -442,7 +444,7 @@ long ipc_call(struct kobj *o, struct ipc_msg *m)
 fail:
 	ipc_call_leave(me);
 	spin_unlock_irqrestore(&ipc_lock, flags);
-	ipc_msg_release(&me->ipc.msg);	/* ours alone now: no partner has it */
+	ipc_msg_release(&me->ipc.msg); /* ours alone now: no partner has it */
 	return err;
 }
 
@@ -488,7 +490,7 @@ static long ipc_recv_locked(struct endpoint *ep, struct task *me, struct ipc_msg
 		me->ipc.state = IPC_RECEIVING;
 		wq_add(&ep->receivers, me);
 		err = ipc_wait(me, &ep->receivers, deadline, handoff);
-		handoff = NULL;		/* woken or handed the hart by ipc_wait() */
+		handoff = NULL; /* woken or handed the hart by ipc_wait() */
 		if (err)
 			return err;
 		if (me->ipc.status == IPC_NOTIFIED)
@@ -514,7 +516,7 @@ static long ipc_reply_locked(struct task *me, struct ipc_msg *m, struct task **w
 	struct task *c = me->ipc.reply_to;
 
 	if (!c && me->ipc.reply_lost) {
-		me->ipc.reply_lost = false;	/* the caller was killed: said once */
+		me->ipc.reply_lost = false; /* the caller was killed: said once */
 		return -KEEL_EPEER;
 	}
 	if (!c)
@@ -593,11 +595,11 @@ long ipc_ep_bind(struct kobj *e, struct kobj *o)
 	unsigned long flags, nflags;
 	long err = 0;
 
-	kobj_hold(o, KEEL_R_WAIT);	/* the endpoint's reference */
+	kobj_hold(o, KEEL_R_WAIT); /* the endpoint's reference */
 	flags = spin_lock_irqsave(&ipc_lock);
 	nflags = spin_lock_irqsave(&n->lock);
 	if (n->bound_ep) {
-		err = -KEEL_EBUSY;	/* bound already, here or elsewhere */
+		err = -KEEL_EBUSY; /* bound already, here or elsewhere */
 	} else {
 		/* A new binding replaces the old (a driver restarted: its new notification). */
 		old = ep->bound;
@@ -657,8 +659,10 @@ static void notif_drop(struct kobj *o, unsigned int rights)
 }
 
 static const struct kobj_type notif_type = {
-	.name = "notification", .type = KEEL_OBJ_NOTIFICATION,
-	.hold = notif_hold, .drop = notif_drop,
+	.name = "notification",
+	.type = KEEL_OBJ_NOTIFICATION,
+	.hold = notif_hold,
+	.drop = notif_drop,
 };
 
 long ipc_notif_create(void)
@@ -669,7 +673,7 @@ long ipc_notif_create(void)
 
 	if (err)
 		return err;
-	n = kmem_alloc(&ipc_notif_cache);	/* zeroed: no bits, no waiters */
+	n = kmem_alloc(&ipc_notif_cache); /* zeroed: no bits, no waiters */
 	if (!n) {
 		quota_uncharge(q, QUOTA_OBJECTS, 1);
 		return -KEEL_ENOMEM;
@@ -769,7 +773,7 @@ void ipc_msg_to_frame(struct trap_frame *tf, struct task *t, const struct ipc_ms
 	if (m->xfer) {
 		h = handle_install(t, m->xfer, m->xfer_rights);
 		if (h < 0)
-			h = KEEL_HANDLE_NONE;	/* no room: the handle is dropped */
+			h = KEEL_HANDLE_NONE; /* no room: the handle is dropped */
 	}
 	tf_arg(tf, 2) = m->label;
 	for (int i = 0; i < IPC_WORDS; i++)
@@ -788,7 +792,7 @@ void ipc_msg_to_frame(struct trap_frame *tf, struct task *t, const struct ipc_ms
  * nothing is touched: the caller runs the slow path.
  */
 
-#define FA(n)	tf_arg(tf, n)
+#define FA(n) tf_arg(tf, n)
 
 /* The current task's endpoint handle in a0 with @need, or NULL (lock-free: our own table). */
 static struct endpoint *fast_ep(struct trap_frame *tf, unsigned int need)
@@ -846,7 +850,7 @@ static void fast_result(struct trap_frame *tf, struct task *me, long ret)
 
 bool ipc_fast(struct trap_frame *tf, unsigned long nr)
 {
-	struct cpu *c = this_cpu();	/* interrupts are off: we stay on this hart */
+	struct cpu *c = this_cpu(); /* interrupts are off: we stay on this hart */
 	struct task *me = c->current, *p;
 	bool call = nr == SYS_ipc_call;
 	struct endpoint *ep;
@@ -889,16 +893,16 @@ bool ipc_fast(struct trap_frame *tf, unsigned long nr)
 		me->ipc.state = IPC_RECEIVING;
 		wq_add(&ep->receivers, me);
 	}
-	task_block_killable(me);	/* a kill since our look above still ends the wait */
+	task_block_killable(me); /* a kill since our look above still ends the wait */
 	if (__atomic_compare_exchange_n(&p->state, &expected, TASK_READY, false, __ATOMIC_ACQ_REL,
 					__ATOMIC_ACQUIRE))
 		err = fast_switch(me, p, call ? &ep->senders : &ep->receivers);
-	else	/* someone else woke it meanwhile: it finds its message; we wait */
+	else /* someone else woke it meanwhile: it finds its message; we wait */
 		err = ipc_wait(me, call ? &ep->senders : &ep->receivers, 0, NULL);
 	if (!err)
 		err = me->ipc.status;
 	if (err == IPC_NOTIFIED)
-		err = -KEEL_EPEER;	/* cannot be: no notification is bound to @ep */
+		err = -KEEL_EPEER; /* cannot be: no notification is bound to @ep */
 	if (call)
 		ipc_call_leave(me);
 	fast_result(tf, me, err ? err : call ? 0 : me->ipc.sender);

@@ -23,11 +23,11 @@
 
 struct irq_obj {
 	struct kobj obj;
-	unsigned int refs;		/* guarded by irq_lock; freed at 0 */
-	unsigned int source;		/* immutable while refs > 0 */
-	struct kobj *notif;		/* a reference with the signal right; immutable */
-	struct quota *quota;		/* charged one object (a reference); immutable */
-	unsigned long bits;		/* immutable */
+	unsigned int refs;   /* guarded by irq_lock; freed at 0 */
+	unsigned int source; /* immutable while refs > 0 */
+	struct kobj *notif;  /* a reference with the signal right; immutable */
+	struct quota *quota; /* charged one object (a reference); immutable */
+	unsigned long bits;  /* immutable */
 };
 
 static struct spinlock irq_lock = SPINLOCK_INIT;
@@ -75,7 +75,7 @@ static void irq_drop(struct kobj *o, unsigned int rights)
 		struct quota *quota = q->quota;
 
 		kobj_drop(notif, KEEL_R_SIGNAL);
-		kmem_free(&irq_cache, q);	/* detached: the interrupt path finds it no more */
+		kmem_free(&irq_cache, q); /* detached: the interrupt path finds it no more */
 		if (quota) {
 			quota_uncharge(quota, QUOTA_OBJECTS, 1);
 			quota_put(quota);
@@ -84,7 +84,10 @@ static void irq_drop(struct kobj *o, unsigned int rights)
 }
 
 static const struct kobj_type irq_type = {
-	.name = "irq", .type = KEEL_OBJ_IRQ, .hold = irq_hold, .drop = irq_drop,
+	.name = "irq",
+	.type = KEEL_OBJ_IRQ,
+	.hold = irq_hold,
+	.drop = irq_drop,
 };
 
 int irq_create(struct kobj *n, unsigned long source, unsigned long bits, struct quota *quota,

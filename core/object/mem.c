@@ -25,13 +25,12 @@
 #include "lib/string.h"
 #include "kernel/task.h"
 
-
 struct mem_obj {
 	struct kobj obj;
-	unsigned int refs;		/* atomic; freed at 0 */
-	uint64_t pa, size;		/* page-aligned */
-	bool owned;			/* pages from pmem, freed with the object */
-	struct quota *quota;		/* charged with it (a reference), or NULL */
+	unsigned int refs;   /* atomic; freed at 0 */
+	uint64_t pa, size;   /* page-aligned */
+	bool owned;	     /* pages from pmem, freed with the object */
+	struct quota *quota; /* charged with it (a reference), or NULL */
 };
 
 static struct kmem_cache mem_cache = KMEM_CACHE_INIT("memory", struct mem_obj, false);
@@ -86,11 +85,17 @@ static void mem_drop(struct kobj *o, unsigned int rights)
 }
 
 static const struct kobj_type mem_type = {
-	.name = "memory", .type = KEEL_OBJ_MEMORY, .hold = mem_hold, .drop = mem_drop,
+	.name = "memory",
+	.type = KEEL_OBJ_MEMORY,
+	.hold = mem_hold,
+	.drop = mem_drop,
 };
 
 static const struct kobj_type mmio_type = {
-	.name = "mmio", .type = KEEL_OBJ_MMIO, .hold = mem_hold, .drop = mem_drop,
+	.name = "mmio",
+	.type = KEEL_OBJ_MMIO,
+	.hold = mem_hold,
+	.drop = mem_drop,
 };
 
 /*
@@ -98,8 +103,8 @@ static const struct kobj_type mmio_type = {
  * charged to @q (the caller has charged it; the object keeps a reference
  * to @q); NULL without memory for it.
  */
-static struct mem_obj *mem_alloc(const struct kobj_type *kt, uint64_t pa, uint64_t size,
-				 bool owned, struct quota *q)
+static struct mem_obj *mem_alloc(const struct kobj_type *kt, uint64_t pa, uint64_t size, bool owned,
+				 struct quota *q)
 {
 	struct mem_obj *m = kmem_alloc(&mem_cache);
 
@@ -162,11 +167,14 @@ int mem_object_data(long h, const void **data, uint64_t *size)
 
 static void control_hold(struct kobj *o, unsigned int rights)
 {
-	(void)o, (void)rights;		/* one, forever */
+	(void)o, (void)rights; /* one, forever */
 }
 
 static const struct kobj_type control_type = {
-	.name = "control", .type = KEEL_OBJ_CONTROL, .hold = control_hold, .drop = control_hold,
+	.name = "control",
+	.type = KEEL_OBJ_CONTROL,
+	.hold = control_hold,
+	.drop = control_hold,
 };
 
 static struct kobj control_obj = { .kt = &control_type };

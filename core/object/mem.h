@@ -11,7 +11,7 @@ struct task;
 struct quota;
 struct kobj;
 
-#define MEM_MAX_SIZE	(16 * MiB)	/* the most one mem_create may ask */
+#define MEM_MAX_SIZE (16 * MiB) /* the most one mem_create may ask */
 
 /*
  * @size bytes (rounded up to pages) of zeroed contiguous memory in *@out,

@@ -90,11 +90,11 @@ void process_exit(int code)
 	ipc_task_exit(t);
 	handle_table_free(t);
 	process_set_child_notif(NULL, 0);
-	log_console_claim(t->pid, false);	/* a console server gives the console back */
+	log_console_claim(t->pid, false); /* a console server gives the console back */
 	if (t->as && t->pid > 1)
 		process_reparent(t);
 	task_set_exited(code);
-	process_signal(t->ppid);	/* after: its wait_any() must find us exited */
+	process_signal(t->ppid); /* after: its wait_any() must find us exited */
 	task_exit(code);
 }
 
@@ -119,7 +119,7 @@ void process_report_done(struct task *t, struct task *to)
 
 void process_check_killed(void)
 {
-	struct task *t = this_cpu()->current;	/* interrupts are off */
+	struct task *t = this_cpu()->current; /* interrupts are off */
 	struct task *to;
 
 	if (!task_killed(t))

@@ -20,8 +20,8 @@ struct cmdline cmdline = {
 	.syscall_fuzz_ms = 10000,
 };
 
-static char cmdline_buf[COMMAND_LINE_SIZE];	/* the words, split in place */
-static char cmdline_orig[COMMAND_LINE_SIZE];	/* as given, for the log */
+static char cmdline_buf[COMMAND_LINE_SIZE];  /* the words, split in place */
+static char cmdline_orig[COMMAND_LINE_SIZE]; /* as given, for the log */
 static const char *cmdline_unknown[CMDLINE_MAX_INIT_ARGS + CMDLINE_MAX_INIT_ENVS];
 static unsigned int cmdline_nunknown;
 static bool cmdline_truncated;
@@ -154,7 +154,7 @@ static void param_initcall_debug(const char *name, const char *val)
 
 struct cmdline_param {
 	const char *name;
-	bool has_value;		/* takes name=value (else a bare word) */
+	bool has_value; /* takes name=value (else a bare word) */
 	void (*set)(const char *name, const char *val);
 };
 
@@ -308,7 +308,8 @@ void cmdline_log(void)
 				buf[len++] = *w++;
 		}
 		buf[len] = '\0';
-		pr_notice("Unknown kernel command line parameters \"%s\", will be passed to user space.\n",
+		pr_notice("Unknown kernel command line parameters \"%s\", will be passed to user "
+			  "space.\n",
 			  buf);
 	}
 }

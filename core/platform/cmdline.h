@@ -12,26 +12,26 @@
 
 #include "keel.h"
 
-#define COMMAND_LINE_SIZE	4096
-#define CMDLINE_MAX_INIT_ARGS	32	/* Linux's MAX_INIT_ARGS */
-#define CMDLINE_MAX_INIT_ENVS	32	/* Linux's MAX_INIT_ENVS */
+#define COMMAND_LINE_SIZE     4096
+#define CMDLINE_MAX_INIT_ARGS 32 /* Linux's MAX_INIT_ARGS */
+#define CMDLINE_MAX_INIT_ENVS 32 /* Linux's MAX_INIT_ENVS */
 
 struct cmdline {
 	/* Immutable after boot. */
-	int maxcpus;			/* -1: no limit */
+	int maxcpus; /* -1: no limit */
 	bool nosmp;
-	unsigned int timer_hz;		/* timer.hz= */
-	unsigned int smp_timeout_ms;	/* smp.timeout_ms= */
-	unsigned int hotplug_ms;	/* selftest.hotplug_ms=: how long selftest=hotplug runs */
-	unsigned int syscall_fuzz_ms;	/* syscall-fuzz.ms=: how long selftest=syscall-fuzz runs */
-	const char *selftest;		/* selftest=, or NULL */
-	const char *init, *rdinit;	/* init=, rdinit= */
+	unsigned int timer_hz;	      /* timer.hz= */
+	unsigned int smp_timeout_ms;  /* smp.timeout_ms= */
+	unsigned int hotplug_ms;      /* selftest.hotplug_ms=: how long selftest=hotplug runs */
+	unsigned int syscall_fuzz_ms; /* syscall-fuzz.ms=: how long selftest=syscall-fuzz runs */
+	const char *selftest;	      /* selftest=, or NULL */
+	const char *init, *rdinit;    /* init=, rdinit= */
 	bool initcall_debug;
 	const char *initcall_blacklist;
 	unsigned int init_argc, init_envc;
 	const char *init_argv[CMDLINE_MAX_INIT_ARGS];
 	const char *init_envp[CMDLINE_MAX_INIT_ENVS];
-	unsigned int nerrors;		/* malformed values reported */
+	unsigned int nerrors; /* malformed values reported */
 };
 
 extern struct cmdline cmdline;

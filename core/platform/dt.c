@@ -25,47 +25,47 @@
 #define FDT_HDR_OFF_MEM_RSVMAP	16
 #define FDT_HDR_VERSION		20
 #define FDT_HDR_LAST_COMP	24
-#define FDT_HDR_SIZE_DT_STRINGS	32
+#define FDT_HDR_SIZE_DT_STRINGS 32
 #define FDT_HDR_SIZE_DT_STRUCT	36
-#define FDT_V16_HDR_SIZE	36	/* size_dt_struct came with v17 */
+#define FDT_V16_HDR_SIZE	36 /* size_dt_struct came with v17 */
 #define FDT_V17_HDR_SIZE	40
-#define FDT_FIRST_VERSION	16	/* DTSpec 5.2: version 17, compatible 16 */
+#define FDT_FIRST_VERSION	16 /* DTSpec 5.2: version 17, compatible 16 */
 #define FDT_LAST_COMP_VERSION	17
 
 /* DTSpec 5.3: memory reservation block entries, 8-byte aligned. */
-#define FDT_RSV_ENTRY_SIZE	16
-#define FDT_RSV_ALIGN		8
+#define FDT_RSV_ENTRY_SIZE 16
+#define FDT_RSV_ALIGN	   8
 
 /* DTSpec 5.4: structure block tokens, each 4-byte aligned. */
-#define FDT_BEGIN_NODE		0x1u
-#define FDT_END_NODE		0x2u
-#define FDT_PROP		0x3u
-#define FDT_NOP			0x4u
-#define FDT_END			0x9u
-#define FDT_TAGSIZE		4
-#define FDT_PROP_HDR		12	/* token, len, nameoff */
+#define FDT_BEGIN_NODE 0x1u
+#define FDT_END_NODE   0x2u
+#define FDT_PROP       0x3u
+#define FDT_NOP	       0x4u
+#define FDT_END	       0x9u
+#define FDT_TAGSIZE    4
+#define FDT_PROP_HDR   12 /* token, len, nameoff */
 
 /* Offsets are handed out as int (as in libfdt), so blobs stay below 2 GiB. */
-#define DT_OFFSET_MAX		0x7fffffffu
+#define DT_OFFSET_MAX 0x7fffffffu
 
-#define DT_CELL_SIZE		4
+#define DT_CELL_SIZE 4
 
 /* The parts of a header that dt_view_init() proved sound. */
 struct dt_view {
 	const uint8_t *b;
 	uint32_t totalsize;
-	uint32_t st_off, st_size;	/* structure block */
-	uint32_t str_off, str_size;	/* strings block */
-	uint32_t rsv_off;		/* memory reservation block */
+	uint32_t st_off, st_size;   /* structure block */
+	uint32_t str_off, str_size; /* strings block */
+	uint32_t rsv_off;	    /* memory reservation block */
 };
 
 /* One structure-block token, as dt_read_tok() found it. */
 struct dt_tok {
 	uint32_t tag;
-	uint32_t next;		/* offset of the following token */
-	const char *name;	/* BEGIN_NODE: node name; PROP: property name */
-	const uint8_t *val;	/* PROP value */
-	uint32_t len;		/* PROP length */
+	uint32_t next;	    /* offset of the following token */
+	const char *name;   /* BEGIN_NODE: node name; PROP: property name */
+	const uint8_t *val; /* PROP value */
+	uint32_t len;	    /* PROP length */
 };
 
 static const char *const dt_err_str[DT_ERR_COUNT] = {
@@ -104,13 +104,20 @@ const char *dt_strerror(int err)
 const char *dt_hart_state_str(enum dt_hart_state s)
 {
 	switch (s) {
-	case DT_HART_USABLE:	return "usable";
-	case DT_HART_DISABLED:	return "disabled";
-	case DT_HART_NOT_RV64:	return "not RV64";
-	case DT_HART_NO_MMU:	return "no MMU";
-	case DT_HART_BAD_MMU:	return "unsupported MMU";
-	case DT_HART_NO_SMODE:	return "no S-mode";
-	case DT_HART_BAD_NODE:	return "bad node";
+	case DT_HART_USABLE:
+		return "usable";
+	case DT_HART_DISABLED:
+		return "disabled";
+	case DT_HART_NOT_RV64:
+		return "not RV64";
+	case DT_HART_NO_MMU:
+		return "no MMU";
+	case DT_HART_BAD_MMU:
+		return "unsupported MMU";
+	case DT_HART_NO_SMODE:
+		return "no S-mode";
+	case DT_HART_BAD_NODE:
+		return "bad node";
 	}
 	return "unknown";
 }
@@ -119,8 +126,7 @@ const char *dt_hart_state_str(enum dt_hart_state s)
 
 static uint32_t dt_be32(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | (uint32_t)p[3];
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
 static uint64_t dt_be64(const uint8_t *p)
@@ -204,16 +210,14 @@ static bool dt_block_ok(uint32_t off, uint32_t size, uint32_t min, uint32_t tota
 	return off >= min && off <= total && size <= total - off;
 }
 
-static int dt_view_layout(struct dt_view *v, uint32_t hdrsize, bool v17,
-			  struct dt_error *err)
+static int dt_view_layout(struct dt_view *v, uint32_t hdrsize, bool v17, struct dt_error *err)
 {
 	const uint8_t *b = v->b;
 
 	v->st_off = dt_be32(b + FDT_HDR_OFF_DT_STRUCT);
-	v->st_size = v17 ? dt_be32(b + FDT_HDR_SIZE_DT_STRUCT) :
-			   v->totalsize - v->st_off;	/* checked below */
-	if (!dt_block_ok(v->st_off, v->st_size, hdrsize, v->totalsize) ||
-	    v->st_off % FDT_TAGSIZE)
+	v->st_size = v17 ? dt_be32(b + FDT_HDR_SIZE_DT_STRUCT)
+			 : v->totalsize - v->st_off; /* checked below */
+	if (!dt_block_ok(v->st_off, v->st_size, hdrsize, v->totalsize) || v->st_off % FDT_TAGSIZE)
 		return dt_fail(err, DT_ERR_LAYOUT, FDT_HDR_OFF_DT_STRUCT, NULL);
 
 	v->str_off = dt_be32(b + FDT_HDR_OFF_DT_STRINGS);
@@ -222,15 +226,13 @@ static int dt_view_layout(struct dt_view *v, uint32_t hdrsize, bool v17,
 		return dt_fail(err, DT_ERR_LAYOUT, FDT_HDR_OFF_DT_STRINGS, NULL);
 
 	v->rsv_off = dt_be32(b + FDT_HDR_OFF_MEM_RSVMAP);
-	if (!dt_block_ok(v->rsv_off, 0, hdrsize, v->totalsize) ||
-	    v->rsv_off % FDT_RSV_ALIGN)
+	if (!dt_block_ok(v->rsv_off, 0, hdrsize, v->totalsize) || v->rsv_off % FDT_RSV_ALIGN)
 		return dt_fail(err, DT_ERR_LAYOUT, FDT_HDR_OFF_MEM_RSVMAP, NULL);
 	return 0;
 }
 
 /* Check the header against @avail bytes and fill @v. */
-static int dt_view_init(const void *blob, size_t avail, struct dt_view *v,
-			struct dt_error *err)
+static int dt_view_init(const void *blob, size_t avail, struct dt_view *v, struct dt_error *err)
 {
 	const uint8_t *b = blob;
 	uint32_t version, last_comp, hdrsize;
@@ -369,9 +371,9 @@ static int dt_walk_step(struct dt_walk *w, const struct dt_tok *t)
 	switch (t->tag) {
 	case FDT_BEGIN_NODE:
 		if (w->root_done)
-			return -DT_ERR_NESTING;	/* a second root */
+			return -DT_ERR_NESTING; /* a second root */
 		if (w->depth == 0 && t->name[0])
-			return -DT_ERR_NAME;	/* DTSpec 5.4.1: root is "" */
+			return -DT_ERR_NAME; /* DTSpec 5.4.1: root is "" */
 		if (w->depth == DT_MAX_DEPTH)
 			return -DT_ERR_NESTING;
 		w->names[w->depth++] = t->name;
@@ -397,7 +399,7 @@ static int dt_walk_step(struct dt_walk *w, const struct dt_tok *t)
 
 static int dt_check_struct(const struct dt_view *v, struct dt_error *err)
 {
-	struct dt_walk w;	/* not "= { 0 }": that may become memset() */
+	struct dt_walk w; /* not "= { 0 }": that may become memset() */
 	struct dt_tok t;
 	uint32_t off = 0;
 	int rc;
@@ -453,8 +455,7 @@ static int dt_tok_at(const void *blob, int offset, uint32_t tag, struct dt_view 
 }
 
 /* First token at or after @off that is not FDT_NOP. */
-static int dt_skip_nops(const struct dt_view *v, uint32_t off, struct dt_tok *t,
-			uint32_t *at)
+static int dt_skip_nops(const struct dt_view *v, uint32_t off, struct dt_tok *t, uint32_t *at)
 {
 	int rc;
 
@@ -674,7 +675,7 @@ struct dt_ctx {
 	const void *blob;
 	uint32_t st_off;
 	struct dt_info *info;
-	uint32_t root_ac, root_sc;	/* the root's #address-cells/#size-cells */
+	uint32_t root_ac, root_sc; /* the root's #address-cells/#size-cells */
 };
 
 /* Record a semantic error found at @node. */
@@ -684,8 +685,7 @@ static int dt_fail_node(struct dt_ctx *c, int code, int node)
 
 	if (name && !name[0])
 		name = "/";
-	return dt_fail(&c->info->error, code, c->st_off + (uint32_t)(node >= 0 ? node : 0),
-		       name);
+	return dt_fail(&c->info->error, code, c->st_off + (uint32_t)(node >= 0 ? node : 0), name);
 }
 
 /*
@@ -729,8 +729,7 @@ static int dt_node_okay(struct dt_ctx *c, int node, bool *okay)
 }
 
 /* #address-cells / #size-cells of @node, @dflt when absent, must be 1 or 2. */
-static int dt_cells(struct dt_ctx *c, int node, const char *name, uint32_t dflt,
-		    uint32_t *cells)
+static int dt_cells(struct dt_ctx *c, int node, const char *name, uint32_t dflt, uint32_t *cells)
 {
 	int len;
 	const void *p = dt_getprop(c->blob, node, name, &len);
@@ -759,13 +758,13 @@ static int dt_get_u64(const void *blob, int node, const char *name, uint64_t *va
 	return 0;
 }
 
-static int dt_add_region(struct dt_region *r, unsigned int *n, unsigned int max,
-			 uint64_t base, uint64_t size, const char *name)
+static int dt_add_region(struct dt_region *r, unsigned int *n, unsigned int max, uint64_t base,
+			 uint64_t size, const char *name)
 {
 	if (size == 0)
 		return 0;
 	if (size - 1 > UINT64_MAX - base)
-		return -DT_ERR_REG;	/* wraps past 2^64 */
+		return -DT_ERR_REG; /* wraps past 2^64 */
 	if (*n >= max)
 		return -DT_ERR_TOO_MANY;
 	r[*n].base = base;
@@ -776,8 +775,8 @@ static int dt_add_region(struct dt_region *r, unsigned int *n, unsigned int max,
 }
 
 /* Every (address, size) entry of @node's reg. A node without reg adds none. */
-static int dt_add_regs(struct dt_ctx *c, int node, uint32_t ac, uint32_t sc,
-		       struct dt_region *r, unsigned int *n, unsigned int max)
+static int dt_add_regs(struct dt_ctx *c, int node, uint32_t ac, uint32_t sc, struct dt_region *r,
+		       unsigned int *n, unsigned int max)
 {
 	const uint8_t *p;
 	uint32_t entry = (ac + sc) * DT_CELL_SIZE;
@@ -825,9 +824,8 @@ static int dt_parse_memreserve(struct dt_ctx *c)
 		return dt_fail(&info->error, -rc, FDT_HDR_OFF_MEM_RSVMAP, NULL);
 	for (i = 0; i < n; i++) {
 		off = v.rsv_off + i * FDT_RSV_ENTRY_SIZE;
-		rc = dt_add_region(info->resv, &info->nresv, DT_MAX_RESV,
-				   dt_be64(v.b + off), dt_be64(v.b + off + 8),
-				   "/memreserve/");
+		rc = dt_add_region(info->resv, &info->nresv, DT_MAX_RESV, dt_be64(v.b + off),
+				   dt_be64(v.b + off + 8), "/memreserve/");
 		if (rc == -DT_ERR_REG)
 			rc = -DT_ERR_MEMRESERVE;
 		if (rc)
@@ -957,7 +955,7 @@ static int dt_parse_cpus(struct dt_ctx *c)
 
 	cpus = dt_path_offset(c->blob, "/cpus");
 	if (cpus < 0)
-		return 0;	/* no harts: dt_parse() says so */
+		return 0; /* no harts: dt_parse() says so */
 	rc = dt_cells(c, cpus, "#address-cells", 2, &ac);
 	if (rc == 0)
 		rc = dt_timebase(c, cpus, &c->info->timebase_hz);

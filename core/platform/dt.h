@@ -21,37 +21,37 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DT_MAX_HARTS	512	/* QEMU virt takes 512 */
-#define DT_MAX_MEM	16
-#define DT_MAX_RESV	32
-#define DT_MAX_DEPTH	32	/* levels, the root being level 1 */
+#define DT_MAX_HARTS 512 /* QEMU virt takes 512 */
+#define DT_MAX_MEM   16
+#define DT_MAX_RESV  32
+#define DT_MAX_DEPTH 32 /* levels, the root being level 1 */
 
 /* core/keel.h has __must_check too; this header also builds on the host. */
-#define DT_MUST_CHECK	__attribute__((warn_unused_result))
+#define DT_MUST_CHECK __attribute__((warn_unused_result))
 
 /* Functions return 0 or -DT_ERR_x. */
 enum dt_err {
 	DT_OK = 0,
-	DT_ERR_MAGIC = 1,	/* not an FDT */
-	DT_ERR_VERSION,		/* version < 16 or last_comp_version > 17 */
-	DT_ERR_TRUNCATED,	/* buffer or a token ends early */
-	DT_ERR_LAYOUT,		/* a header offset or size is out of place */
-	DT_ERR_TOKEN,		/* unknown or misplaced token */
-	DT_ERR_NAME,		/* node name unterminated, or root not "" */
-	DT_ERR_STRING,		/* property name outside the strings block */
-	DT_ERR_PROP,		/* property runs past the block, or malformed */
-	DT_ERR_NESTING,		/* unbalanced or deeper than DT_MAX_DEPTH */
-	DT_ERR_MEMRESERVE,	/* memory reserve map without its terminator */
-	DT_ERR_CELLS,		/* #address-cells / #size-cells not 1 or 2 */
-	DT_ERR_REG,		/* a reg that does not fit its cells */
+	DT_ERR_MAGIC = 1,  /* not an FDT */
+	DT_ERR_VERSION,	   /* version < 16 or last_comp_version > 17 */
+	DT_ERR_TRUNCATED,  /* buffer or a token ends early */
+	DT_ERR_LAYOUT,	   /* a header offset or size is out of place */
+	DT_ERR_TOKEN,	   /* unknown or misplaced token */
+	DT_ERR_NAME,	   /* node name unterminated, or root not "" */
+	DT_ERR_STRING,	   /* property name outside the strings block */
+	DT_ERR_PROP,	   /* property runs past the block, or malformed */
+	DT_ERR_NESTING,	   /* unbalanced or deeper than DT_MAX_DEPTH */
+	DT_ERR_MEMRESERVE, /* memory reserve map without its terminator */
+	DT_ERR_CELLS,	   /* #address-cells / #size-cells not 1 or 2 */
+	DT_ERR_REG,	   /* a reg that does not fit its cells */
 	DT_ERR_NO_MEMORY,
 	DT_ERR_NO_HART,
 	DT_ERR_NO_TIMEBASE,
 	DT_ERR_INITRD,
 	DT_ERR_BOOTARGS,
-	DT_ERR_TOO_MANY,	/* more than DT_MAX_* harts or regions */
-	DT_ERR_NO_END,		/* structure block without FDT_END */
-	DT_ERR_NOT_FOUND,	/* walker: no such node or property */
+	DT_ERR_TOO_MANY,  /* more than DT_MAX_* harts or regions */
+	DT_ERR_NO_END,	  /* structure block without FDT_END */
+	DT_ERR_NOT_FOUND, /* walker: no such node or property */
 	DT_ERR_COUNT
 };
 
@@ -61,37 +61,37 @@ const char *dt_strerror(int err);
 /* Judged in this order; BAD_NODE overrides the others. */
 enum dt_hart_state {
 	DT_HART_USABLE = 0,
-	DT_HART_DISABLED,	/* status neither "okay" nor "ok" */
-	DT_HART_NOT_RV64,	/* riscv,isa does not start "rv64" */
-	DT_HART_NO_MMU,		/* mmu-type absent or "riscv,none" */
-	DT_HART_BAD_MMU,	/* mmu-type not riscv,sv39/sv48/sv57 */
-	DT_HART_NO_SMODE,	/* old-style ISA with 'u' but no 's' */
-	DT_HART_BAD_NODE	/* reg absent or not #address-cells long, or a
-				 * hart id an earlier cpu node already has */
+	DT_HART_DISABLED, /* status neither "okay" nor "ok" */
+	DT_HART_NOT_RV64, /* riscv,isa does not start "rv64" */
+	DT_HART_NO_MMU,	  /* mmu-type absent or "riscv,none" */
+	DT_HART_BAD_MMU,  /* mmu-type not riscv,sv39/sv48/sv57 */
+	DT_HART_NO_SMODE, /* old-style ISA with 'u' but no 's' */
+	DT_HART_BAD_NODE  /* reg absent or not #address-cells long, or a
+			   * hart id an earlier cpu node already has */
 };
 
 /* "usable", "disabled", "not RV64", "no MMU", ... */
 const char *dt_hart_state_str(enum dt_hart_state s);
 
-#define DT_HARTID_NONE	UINT64_MAX	/* hartid of a cpu node with a bad reg */
+#define DT_HARTID_NONE UINT64_MAX /* hartid of a cpu node with a bad reg */
 
 struct dt_hart {
-	uint64_t hartid;		/* cpu node "reg" */
+	uint64_t hartid; /* cpu node "reg" */
 	enum dt_hart_state state;
-	const char *isa;		/* "riscv,isa" in the blob, "" if absent */
-	const char *mmu;		/* "mmu-type" in the blob, "" if absent */
-	bool sstc;			/* ISA string lists "_sstc" */
+	const char *isa; /* "riscv,isa" in the blob, "" if absent */
+	const char *mmu; /* "mmu-type" in the blob, "" if absent */
+	bool sstc;	 /* ISA string lists "_sstc" */
 };
 
 struct dt_region {
 	uint64_t base, size;
-	const char *name;	/* node name, or "/memreserve/" */
+	const char *name; /* node name, or "/memreserve/" */
 };
 
 struct dt_error {
-	int code;		/* DT_ERR_x, positive */
-	uint32_t offset;	/* byte offset in the blob where it was found */
-	const char *node;	/* node name, or NULL */
+	int code;	  /* DT_ERR_x, positive */
+	uint32_t offset;  /* byte offset in the blob where it was found */
+	const char *node; /* node name, or NULL */
 };
 
 /*
@@ -102,22 +102,22 @@ struct dt_error {
  */
 struct dt_info {
 	uint32_t totalsize;
-	const char *model;		/* "/model" or "" */
-	uint32_t timebase_hz;		/* /cpus, else the first cpu node's */
+	const char *model;    /* "/model" or "" */
+	uint32_t timebase_hz; /* /cpus, else the first cpu node's */
 	unsigned int nharts, nusable;
-	struct dt_hart harts[DT_MAX_HARTS];	/* in tree order */
+	struct dt_hart harts[DT_MAX_HARTS]; /* in tree order */
 	unsigned int nmem;
-	struct dt_region mem[DT_MAX_MEM];	/* device_type "memory", okay */
+	struct dt_region mem[DT_MAX_MEM]; /* device_type "memory", okay */
 	unsigned int nresv;
-	struct dt_region resv[DT_MAX_RESV];	/* memreserve, then reserved-memory */
-	const char *bootargs;			/* NULL if absent */
+	struct dt_region resv[DT_MAX_RESV]; /* memreserve, then reserved-memory */
+	const char *bootargs;		    /* NULL if absent */
 	bool has_initrd;
-	uint64_t initrd_start, initrd_end;	/* end exclusive, as in Linux */
-	const char *stdout_path;		/* stdout-path, else the older
-						 * linux,stdout-path; NULL if neither */
-	unsigned int stdout_path_len;		/* path or alias, no ":options" */
-	const char *stdout_opts;		/* after ':', or NULL */
-	struct dt_error error;			/* filled when dt_parse fails */
+	uint64_t initrd_start, initrd_end; /* end exclusive, as in Linux */
+	const char *stdout_path;	   /* stdout-path, else the older
+					    * linux,stdout-path; NULL if neither */
+	unsigned int stdout_path_len;	   /* path or alias, no ":options" */
+	const char *stdout_opts;	   /* after ':', or NULL */
+	struct dt_error error;		   /* filled when dt_parse fails */
 };
 
 /*
@@ -138,13 +138,13 @@ int DT_MUST_CHECK dt_check(const void *blob, size_t avail, struct dt_error *err)
  */
 int dt_next_node(const void *blob, int offset, int *depth);
 const char *dt_node_name(const void *blob, int node);	/* "" for root */
-int dt_path_offset(const void *blob, const char *path);	/* no aliases */
-int dt_first_prop(const void *blob, int node);	/* < 0 if none */
-int dt_next_prop(const void *blob, int prop);	/* < 0 at the end */
+int dt_path_offset(const void *blob, const char *path); /* no aliases */
+int dt_first_prop(const void *blob, int node);		/* < 0 if none */
+int dt_next_prop(const void *blob, int prop);		/* < 0 at the end */
 const void *dt_prop_at(const void *blob, int prop, const char **name, int *len);
 const void *dt_getprop(const void *blob, int node, const char *name, int *len);
-int dt_parent_offset(const void *blob, int node);	/* O(n); < 0 for root */
-int dt_root_offset(const void *blob);		/* 0, as dt_check() insists */
+int dt_parent_offset(const void *blob, int node); /* O(n); < 0 for root */
+int dt_root_offset(const void *blob);		  /* 0, as dt_check() insists */
 
 /* Big-endian value of 1 or 2 cells at @p (any alignment); 0 otherwise. */
 uint64_t dt_read_cells(const void *p, int cells);

@@ -18,7 +18,7 @@ uint64_t machine_fdt_pa;
 /* Is @want one of the NUL-separated strings of @p (a "compatible" of @len bytes)? */
 static bool machine_compat_has(const char *p, int len, const char *want)
 {
-	for (int i = 0; p && i < len; ) {
+	for (int i = 0; p && i < len;) {
 		int j = 0;
 
 		while (i + j < len && p[i + j] && want[j] && p[i + j] == want[j])
@@ -75,7 +75,7 @@ static void machine_find_power(void)
 		    machine_compat_has(compat, len, "gpio-poweroff"))
 			has_poweroff = true;
 		if (finisher_pa || (!machine_compat_has(compat, len, "sifive,test0") &&
-						 !machine_compat_has(compat, len, "sifive,test1")))
+				    !machine_compat_has(compat, len, "sifive,test1")))
 			continue;
 		has_poweroff = true;
 		parent = dt_parent_offset(machine_fdt, node);
@@ -94,8 +94,7 @@ void machine_init(uint64_t fdt_pa)
 	int err;
 
 	if (!fdt_pa || fdt_pa >= DIRECT_MAP_SIZE - MACHINE_FDT_MAX)
-		panic("dt: no device tree from the firmware (a1 = 0x%lx)",
-		      (unsigned long)fdt_pa);
+		panic("dt: no device tree from the firmware (a1 = 0x%lx)", (unsigned long)fdt_pa);
 	if (fdt_pa & 7)
 		panic("dt: device tree at 0x%lx is not 8-byte aligned", (unsigned long)fdt_pa);
 	machine_fdt_pa = fdt_pa;
@@ -112,9 +111,9 @@ void machine_init(uint64_t fdt_pa)
 		 */
 		if (!dt_check(machine_fdt, MACHINE_FDT_MAX, NULL))
 			machine_find_power();
-		panic("dt: bad device tree at 0x%lx: %s (offset 0x%x%s%s)",
-		      (unsigned long)fdt_pa, dt_strerror(err), (unsigned int)e->offset,
-		      e->node ? ", node " : "", e->node ? e->node : "");
+		panic("dt: bad device tree at 0x%lx: %s (offset 0x%x%s%s)", (unsigned long)fdt_pa,
+		      dt_strerror(err), (unsigned int)e->offset, e->node ? ", node " : "",
+		      e->node ? e->node : "");
 	}
 	machine_find_power();
 }
@@ -151,8 +150,8 @@ static void machine_log_harts(unsigned long boot_hartid)
 	const struct dt_info *dt = &machine_dt;
 	unsigned int i = 0;
 
-	pr_info("cpu: %u harts in the device tree, %u usable, timebase %u Hz\n",
-		dt->nharts, dt->nusable, dt->timebase_hz);
+	pr_info("cpu: %u harts in the device tree, %u usable, timebase %u Hz\n", dt->nharts,
+		dt->nusable, dt->timebase_hz);
 	while (i < dt->nharts) {
 		const struct dt_hart *h = &dt->harts[i];
 		unsigned int j = i;
@@ -186,8 +185,8 @@ static void machine_log_memory(void)
 			r->name);
 		total += r->size;
 	}
-	pr_info("mem: %lu MiB of memory in %u region%s\n", (unsigned long)(total / MiB),
-		dt->nmem, dt->nmem == 1 ? "" : "s");
+	pr_info("mem: %lu MiB of memory in %u region%s\n", (unsigned long)(total / MiB), dt->nmem,
+		dt->nmem == 1 ? "" : "s");
 	for (unsigned int i = 0; i < dt->nresv; i++) {
 		const struct dt_region *r = &dt->resv[i];
 
@@ -234,21 +233,19 @@ void machine_log_sbi(void)
 		return;
 	}
 	/* OpenSBI encodes its version as major << 16 | minor. */
-	pr_info("sbi: SBI specification v%lu.%lu, %s v%lu.%lu\n",
-		(sbi.spec_version >> 24) & 0x7f, sbi.spec_version & 0xffffff,
-		sbi_impl_name(sbi.impl_id), sbi.impl_version >> 16,
+	pr_info("sbi: SBI specification v%lu.%lu, %s v%lu.%lu\n", (sbi.spec_version >> 24) & 0x7f,
+		sbi.spec_version & 0xffffff, sbi_impl_name(sbi.impl_id), sbi.impl_version >> 16,
 		sbi.impl_version & 0xffff);
-	pr_info("sbi: extensions:%s%s%s%s%s%s; missing:%s%s%s%s%s%s%s\n",
-		sbi.time ? " TIME" : "", sbi.ipi ? " IPI" : "", sbi.rfence ? " RFENCE" : "",
-		sbi.hsm ? " HSM" : "", sbi.srst ? " SRST" : "", sbi.dbcn ? " DBCN" : "",
-		sbi.time ? "" : " TIME", sbi.ipi ? "" : " IPI", sbi.rfence ? "" : " RFENCE",
-		sbi.hsm ? "" : " HSM", sbi.srst ? "" : " SRST", sbi.dbcn ? "" : " DBCN",
-		(sbi.time && sbi.ipi && sbi.rfence && sbi.hsm && sbi.srst && sbi.dbcn) ?
-			" none" : "");
+	pr_info("sbi: extensions:%s%s%s%s%s%s; missing:%s%s%s%s%s%s%s\n", sbi.time ? " TIME" : "",
+		sbi.ipi ? " IPI" : "", sbi.rfence ? " RFENCE" : "", sbi.hsm ? " HSM" : "",
+		sbi.srst ? " SRST" : "", sbi.dbcn ? " DBCN" : "", sbi.time ? "" : " TIME",
+		sbi.ipi ? "" : " IPI", sbi.rfence ? "" : " RFENCE", sbi.hsm ? "" : " HSM",
+		sbi.srst ? "" : " SRST", sbi.dbcn ? "" : " DBCN",
+		(sbi.time && sbi.ipi && sbi.rfence && sbi.hsm && sbi.srst && sbi.dbcn) ? " none"
+										       : "");
 	pr_info("sbi: console through %s\n", sbi.dbcn ? "DBCN" : "the legacy putchar");
 	if (!sbi.hsm)
 		pr_warn("sbi: no HSM extension: Keel will run uniprocessor\n");
 	if (!sbi.srst)
 		pr_warn("sbi: no SRST extension: poweroff uses the legacy shutdown call\n");
 }
-

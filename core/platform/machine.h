@@ -9,10 +9,10 @@
 #include "dt.h"
 
 /* The largest tree Keel accepts (Linux's arm64 limit too). */
-#define MACHINE_FDT_MAX	(2 * MiB)
+#define MACHINE_FDT_MAX (2 * MiB)
 
 extern struct dt_info machine_dt;
-extern const void *machine_fdt;		/* the blob, through the direct map */
+extern const void *machine_fdt; /* the blob, through the direct map */
 extern uint64_t machine_fdt_pa;
 
 /* Boot hart: read and check the tree; a malformed one is a panic with its reason. */

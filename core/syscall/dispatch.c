@@ -34,7 +34,7 @@ static __attribute__((noinline)) void syscall_exit_slow(void)
 {
 	process_check_killed();
 	sched_preempt_check();
-	process_check_killed();	/* a kill that came while switched away */
+	process_check_killed(); /* a kill that came while switched away */
 }
 
 /*
@@ -44,7 +44,7 @@ static __attribute__((noinline)) void syscall_exit_slow(void)
  */
 void syscall_entry(struct trap_frame *tf)
 {
-	unsigned long nr = tf->regs[17 - 1];	/* a7 */
+	unsigned long nr = tf->regs[17 - 1]; /* a7 */
 	struct cpu *c;
 
 	if ((nr == SYS_ipc_call || nr == SYS_ipc_reply_recv) && ipc_fast(tf, nr))
@@ -68,8 +68,8 @@ void syscall_user_fault(struct trap_frame *tf)
 	unsigned long code = tf->scause & ~SCAUSE_INTERRUPT;
 	struct task *to = process_report_to(t);
 
-	pr_task(to, LOG_ERR, "%s[%d]: %s at 0x%lx epc 0x%lx on hart %lu; killed\n", t->name,
-		t->pid, trap_cause_str(tf->scause), tf->stval, tf->sepc, this_cpu()->hartid);
+	pr_task(to, LOG_ERR, "%s[%d]: %s at 0x%lx epc 0x%lx on hart %lu; killed\n", t->name, t->pid,
+		trap_cause_str(tf->scause), tf->stval, tf->sepc, this_cpu()->hartid);
 	process_report_done(t, to);
 	local_irq_enable();
 	process_exit(TASK_EXIT_FAULT | (int)code);

@@ -17,9 +17,9 @@
 #include "keel/syscall.h"
 #include "kernel/task.h"
 
-#define SYS_IO_CHUNK	256	/* bytes write/read copy per step */
-#define SYS_PATH_MAX	256	/* a path, NUL included */
-#define SYS_ARG_MAX	KEEL_ARG_MAX	/* bytes of one argument or environment string */
+#define SYS_IO_CHUNK 256	  /* bytes write/read copy per step */
+#define SYS_PATH_MAX 256	  /* a path, NUL included */
+#define SYS_ARG_MAX  KEEL_ARG_MAX /* bytes of one argument or environment string */
 
 #define SYS_PROTO(nr, name, kind, n, args, ret) long sys_entry_##name(struct trap_frame *tf);
 KEEL_SYSCALLS(SYS_PROTO)
@@ -27,57 +27,55 @@ KEEL_SYSCALLS(SYS_PROTO)
 
 #define SYSCALL_DEFINE_FRAME(name) long sys_entry_##name(struct trap_frame *tf)
 
-#define SYSCALL_DEFINE0(name)                                  \
-	static long sys_##name(void);                          \
-	long sys_entry_##name(struct trap_frame *tf)           \
-	{                                                      \
-		(void)tf;                                      \
-		return sys_##name();                           \
-	}                                                      \
+#define SYSCALL_DEFINE0(name)                                                                      \
+	static long sys_##name(void);                                                              \
+	long sys_entry_##name(struct trap_frame *tf)                                               \
+	{                                                                                          \
+		(void)tf;                                                                          \
+		return sys_##name();                                                               \
+	}                                                                                          \
 	static long sys_##name(void)
 
-#define SYSCALL_DEFINE1(name, t1, a1)                          \
-	static long sys_##name(t1 a1);                         \
-	long sys_entry_##name(struct trap_frame *tf)           \
-	{                                                      \
-		return sys_##name((t1)tf_arg(tf, 1));          \
-	}                                                      \
+#define SYSCALL_DEFINE1(name, t1, a1)                                                              \
+	static long sys_##name(t1 a1);                                                             \
+	long sys_entry_##name(struct trap_frame *tf)                                               \
+	{                                                                                          \
+		return sys_##name((t1)tf_arg(tf, 1));                                              \
+	}                                                                                          \
 	static long sys_##name(t1 a1)
 
-#define SYSCALL_DEFINE2(name, t1, a1, t2, a2)                            \
-	static long sys_##name(t1 a1, t2 a2);                            \
-	long sys_entry_##name(struct trap_frame *tf)                     \
-	{                                                                \
-		return sys_##name((t1)tf_arg(tf, 1), (t2)tf_arg(tf, 2)); \
-	}                                                                \
+#define SYSCALL_DEFINE2(name, t1, a1, t2, a2)                                                      \
+	static long sys_##name(t1 a1, t2 a2);                                                      \
+	long sys_entry_##name(struct trap_frame *tf)                                               \
+	{                                                                                          \
+		return sys_##name((t1)tf_arg(tf, 1), (t2)tf_arg(tf, 2));                           \
+	}                                                                                          \
 	static long sys_##name(t1 a1, t2 a2)
 
-#define SYSCALL_DEFINE3(name, t1, a1, t2, a2, t3, a3)                     \
-	static long sys_##name(t1 a1, t2 a2, t3 a3);                      \
-	long sys_entry_##name(struct trap_frame *tf)                      \
-	{                                                                 \
-		return sys_##name((t1)tf_arg(tf, 1), (t2)tf_arg(tf, 2),   \
-				  (t3)tf_arg(tf, 3));                     \
-	}                                                                 \
+#define SYSCALL_DEFINE3(name, t1, a1, t2, a2, t3, a3)                                              \
+	static long sys_##name(t1 a1, t2 a2, t3 a3);                                               \
+	long sys_entry_##name(struct trap_frame *tf)                                               \
+	{                                                                                          \
+		return sys_##name((t1)tf_arg(tf, 1), (t2)tf_arg(tf, 2), (t3)tf_arg(tf, 3));        \
+	}                                                                                          \
 	static long sys_##name(t1 a1, t2 a2, t3 a3)
 
-#define SYSCALL_DEFINE4(name, t1, a1, t2, a2, t3, a3, t4, a4)             \
-	static long sys_##name(t1 a1, t2 a2, t3 a3, t4 a4);               \
-	long sys_entry_##name(struct trap_frame *tf)                      \
-	{                                                                 \
-		return sys_##name((t1)tf_arg(tf, 1), (t2)tf_arg(tf, 2),   \
-				  (t3)tf_arg(tf, 3), (t4)tf_arg(tf, 4));  \
-	}                                                                 \
+#define SYSCALL_DEFINE4(name, t1, a1, t2, a2, t3, a3, t4, a4)                                      \
+	static long sys_##name(t1 a1, t2 a2, t3 a3, t4 a4);                                        \
+	long sys_entry_##name(struct trap_frame *tf)                                               \
+	{                                                                                          \
+		return sys_##name((t1)tf_arg(tf, 1), (t2)tf_arg(tf, 2), (t3)tf_arg(tf, 3),         \
+				  (t4)tf_arg(tf, 4));                                              \
+	}                                                                                          \
 	static long sys_##name(t1 a1, t2 a2, t3 a3, t4 a4)
 
-#define SYSCALL_DEFINE5(name, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5)     \
-	static long sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5);        \
-	long sys_entry_##name(struct trap_frame *tf)                      \
-	{                                                                 \
-		return sys_##name((t1)tf_arg(tf, 1), (t2)tf_arg(tf, 2),   \
-				  (t3)tf_arg(tf, 3), (t4)tf_arg(tf, 4),   \
-				  (t5)tf_arg(tf, 5));                     \
-	}                                                                 \
+#define SYSCALL_DEFINE5(name, t1, a1, t2, a2, t3, a3, t4, a4, t5, a5)                              \
+	static long sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5);                                 \
+	long sys_entry_##name(struct trap_frame *tf)                                               \
+	{                                                                                          \
+		return sys_##name((t1)tf_arg(tf, 1), (t2)tf_arg(tf, 2), (t3)tf_arg(tf, 3),         \
+				  (t4)tf_arg(tf, 4), (t5)tf_arg(tf, 5));                           \
+	}                                                                                          \
 	static long sys_##name(t1 a1, t2 a2, t3 a3, t4 a4, t5 a5)
 
 /* The caller's address space. */

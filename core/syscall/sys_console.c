@@ -64,11 +64,11 @@ SYSCALL_DEFINE3(read, unsigned long, fd, uintptr_t, buf, size_t, len)
 		if (n)
 			break;
 		if (task_killed(task_current()))
-			return -KEEL_EPEER;	/* it ends on the way out */
-		task_sleep_us(10000);	/* nothing yet: poll at 100 Hz */
+			return -KEEL_EPEER; /* it ends on the way out */
+		task_sleep_us(10000);	    /* nothing yet: poll at 100 Hz */
 	}
 	if (!n)
-		return -KEEL_EBUSY;	/* only the console's claim ends the loop with nothing */
+		return -KEEL_EBUSY; /* only the console's claim ends the loop with nothing */
 	return copy_to_user(sys_as(), buf, chunk, n) ? -KEEL_EINVAL : (long)n;
 }
 
@@ -105,6 +105,7 @@ SYSCALL_DEFINE2(console_claim, long, ctl, unsigned long, on)
 	/* Said before the claim, so the early console prints it. */
 	if (on && !log_console_busy(task_current()->pid))
 		pr_info("console: %s[%d] takes the console over; the early console (SBI) stops "
-			"here\n", task_current()->name, task_current()->pid);
+			"here\n",
+			task_current()->name, task_current()->pid);
 	return log_console_claim(task_current()->pid, on != 0);
 }

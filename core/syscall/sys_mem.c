@@ -37,7 +37,8 @@ SYSCALL_DEFINE1(mem_phys, long, h)
 	if (err)
 		return err;
 	if (machine_dma_noncoherent >= 0)
-		pr_task(task_current(), LOG_WARNING, "mem: %s[%d] takes a DMA address, and DMA here is not cache-coherent: "
+		pr_task(task_current(), LOG_WARNING,
+			"mem: %s[%d] takes a DMA address, and DMA here is not cache-coherent: "
 			"it must write back and invalidate the caches around each transfer\n",
 			task_current()->name, task_current()->pid);
 	return (long)mem_obj_pa(o);
@@ -67,7 +68,8 @@ SYSCALL_DEFINE3(mmio_create, long, ctl, uint64_t, pa, uint64_t, size)
 		return -KEEL_ERANGE;
 	size = ALIGN_UP(pa + size, PAGE_SIZE) - base;
 	if (mem_is_private(base, size)) {
-		pr_task(task_current(), LOG_WARNING, "mem: %s[%d] asked for MMIO at 0x%lx+0x%lx: RAM or the PLIC; refused\n",
+		pr_task(task_current(), LOG_WARNING,
+			"mem: %s[%d] asked for MMIO at 0x%lx+0x%lx: RAM or the PLIC; refused\n",
 			task_current()->name, task_current()->pid, (unsigned long)pa,
 			(unsigned long)size);
 		return -KEEL_EDENIED;
@@ -76,7 +78,8 @@ SYSCALL_DEFINE3(mmio_create, long, ctl, uint64_t, pa, uint64_t, size)
 	if (err)
 		return err;
 	return handle_install(task_current(), m,
-			      KEEL_R_MAP_READ | KEEL_R_MAP_WRITE | KEEL_R_DUPLICATE | KEEL_R_TRANSFER);
+			      KEEL_R_MAP_READ | KEEL_R_MAP_WRITE | KEEL_R_DUPLICATE |
+				      KEEL_R_TRANSFER);
 }
 
 SYSCALL_DEFINE4(mmap, long, h, uintptr_t, va, uint64_t, size, unsigned long, prot)
@@ -102,7 +105,7 @@ SYSCALL_DEFINE4(mmap, long, h, uintptr_t, va, uint64_t, size, unsigned long, pro
 		return err;
 	if (ALIGN_UP(size, PAGE_SIZE) > mem_obj_size(o))
 		return -KEEL_ERANGE;
-	kobj_hold(o, 0);		/* the mapping's reference */
+	kobj_hold(o, 0); /* the mapping's reference */
 	err = as_mmap(as, &va, size, mem_obj_pa(o), perm, o, 0);
 	if (err) {
 		kobj_drop(o, 0);

@@ -117,7 +117,7 @@ static void sys_spawn_start(void *arg)
 	struct exec_image img = { .as = t->as, .entry = t->user_entry, .sp = t->user_sp };
 
 	(void)arg;
-	t->as = NULL;		/* exec_enter() installs it */
+	t->as = NULL; /* exec_enter() installs it */
 	exec_enter(&img, t->name);
 }
 
@@ -146,7 +146,7 @@ static long sys_spawn_take(uintptr_t uh, unsigned long n, struct handle *hs)
 		err = handle_take(h[i], &hs[i].obj, &hs[i].rights);
 	if (!err)
 		return 0;
-	while (--i > 0)		/* hs[i - 1] failed: drop those before it */
+	while (--i > 0) /* hs[i - 1] failed: drop those before it */
 		kobj_drop(hs[i - 1].obj, hs[i - 1].rights);
 	return err;
 }
@@ -174,8 +174,8 @@ static int sys_spawn_give(struct task *t, struct handle *hs, unsigned long n)
 static long sys_spawn_any(long memh, uintptr_t upath, uintptr_t uargv, uintptr_t uenvp,
 			  uintptr_t uh, unsigned long nh)
 {
-	static struct sys_spawn_args a;		/* guarded by sys_spawn_lock */
-	static struct mutex sys_spawn_lock;	/* all zero is an unlocked mutex */
+	static struct sys_spawn_args a;	    /* guarded by sys_spawn_lock */
+	static struct mutex sys_spawn_lock; /* all zero is an unlocked mutex */
 	struct handle hs[KEEL_SPAWN_HANDLES];
 	struct exec_image img;
 	struct quota *q;
@@ -219,13 +219,13 @@ static long sys_spawn_any(long memh, uintptr_t upath, uintptr_t uargv, uintptr_t
 	mutex_unlock(&sys_spawn_lock);
 	if (!t) {
 		as_destroy(img.as);
-		err = -KEEL_EAGAIN;	/* the task pool is full */
-		goto drop;	/* the handles taken for it go back */
+		err = -KEEL_EAGAIN; /* the task pool is full */
+		goto drop;	    /* the handles taken for it go back */
 	}
-	t->quota = q;		/* ours goes with the task (task_put) */
+	t->quota = q; /* ours goes with the task (task_put) */
 	q = NULL;
 	err = sys_spawn_give(t, hs, nh);
-	nh = 0;			/* given, or dropped by sys_spawn_give() */
+	nh = 0; /* given, or dropped by sys_spawn_give() */
 	if (err) {
 		if (t) {
 			handle_table_free(t);
@@ -247,7 +247,8 @@ drop:
 	return err;
 }
 
-SYSCALL_DEFINE5(spawn, uintptr_t, upath, uintptr_t, uargv, uintptr_t, uenvp, uintptr_t, uh, unsigned long, nh)
+SYSCALL_DEFINE5(spawn, uintptr_t, upath, uintptr_t, uargv, uintptr_t, uenvp, uintptr_t, uh,
+		unsigned long, nh)
 {
 	return sys_spawn_any(-1, upath, uargv, uenvp, uh, nh);
 }

@@ -127,8 +127,8 @@ SYSCALL_DEFINE4(initrd_read, uintptr_t, upath, uintptr_t, buf, size_t, len, size
 	if (off >= f.size)
 		return 0;
 	len = MIN(len, f.size - off);
-	return copy_to_user(sys_as(), buf, (const char *)f.data + off, len) ? -KEEL_EINVAL :
-									      (long)len;
+	return copy_to_user(sys_as(), buf, (const char *)f.data + off, len) ? -KEEL_EINVAL
+									    : (long)len;
 }
 
 struct sys_list_ctx {

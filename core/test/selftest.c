@@ -32,7 +32,11 @@ struct ktest {
 	bool (*run)(void);
 };
 
-#define KTEST_FAIL(...) do { pr_info("    # " __VA_ARGS__); return false; } while (0)
+#define KTEST_FAIL(...)                                                                            \
+	do {                                                                                       \
+		pr_info("    # " __VA_ARGS__);                                                     \
+		return false;                                                                      \
+	} while (0)
 
 static bool pmem_exhaust(void)
 {
@@ -105,7 +109,7 @@ struct kmem_probe {
 	unsigned long word[31];
 };
 
-#define KMEM_PROBES	200
+#define KMEM_PROBES 200
 
 static bool kmem_slabs(void)
 {
@@ -129,7 +133,7 @@ static bool kmem_slabs(void)
 	pr_info("    # %u objects of %zu bytes in %lu slabs\n", KMEM_PROBES, probe_cache.size,
 		probe_cache.slabs);
 	for (unsigned int i = 0; i < KMEM_PROBES; i++)
-		kmem_free(&probe_cache, objs[(i * 7) % KMEM_PROBES]);	/* 7 is prime to 200 */
+		kmem_free(&probe_cache, objs[(i * 7) % KMEM_PROBES]); /* 7 is prime to 200 */
 	if (probe_cache.slabs != 1 || kmem_bytes() != bytes + PAGE_SIZE)
 		KTEST_FAIL("%lu slabs left, %lu bytes more\n", probe_cache.slabs,
 			   kmem_bytes() - bytes);
@@ -266,8 +270,7 @@ static bool log_ring(void)
 		KTEST_FAIL("line %lu not in the ring\n", seq);
 	if (line[0] != '[' || !strstr(line, "selftest marker 4242"))
 		KTEST_FAIL("ring holds '%s'\n", line);
-	if (log_read(log_first_seq(), line, sizeof(line)) < 0 ||
-	    !strstr(line, "Keel version"))
+	if (log_read(log_first_seq(), line, sizeof(line)) < 0 || !strstr(line, "Keel version"))
 		KTEST_FAIL("the ring lost the banner: '%s'\n", line);
 	return true;
 }
@@ -302,7 +305,7 @@ static bool fmt_cases(void)
 }
 
 /* crash-* cases: each must end in a panic; returning is a failure. */
-static unsigned long crash_depth_limit = ~0UL;	/* not const: keeps the compiler honest */
+static unsigned long crash_depth_limit = ~0UL; /* not const: keeps the compiler honest */
 
 static bool __attribute__((noinline)) crash_recurse(unsigned long depth)
 {
@@ -342,29 +345,50 @@ static bool crash_panic(void)
 }
 
 static const struct ktest ktests[] = {
-	{ "PMEM_0001", "every free page can be allocated once, outside the kernel, DT and reserved regions, and freed; contiguity comes back", "pmem", pmem_exhaust },
+	{ "PMEM_0001",
+	  "every free page can be allocated once, outside the kernel, DT and reserved regions, and "
+	  "freed; contiguity comes back",
+	  "pmem", pmem_exhaust },
 	{ "PMEM_0002", "a page comes back zeroed after reuse", "pmem", pmem_zeroed },
-	{ "PMEM_0003", "a 16 MiB run freed page by page, through the harts' caches, is one block again", "pmem", pmem_merge },
-	{ "KMEM_0001", "kernel objects come zeroed and distinct; emptied slabs go back but one", "pmem", kmem_slabs },
-	{ "AS_0001", "as_map_anon gives its page back when a page table cannot be had", "vm", as_map_anon_no_leak },
-	{ "VM_0001", "kernel text is RX, rodata R, data RW, the stack guard unmapped, no W+X", "vm", vm_perms },
+	{ "PMEM_0003",
+	  "a 16 MiB run freed page by page, through the harts' caches, is one block again", "pmem",
+	  pmem_merge },
+	{ "KMEM_0001", "kernel objects come zeroed and distinct; emptied slabs go back but one",
+	  "pmem", kmem_slabs },
+	{ "AS_0001", "as_map_anon gives its page back when a page table cannot be had", "vm",
+	  as_map_anon_no_leak },
+	{ "VM_0001", "kernel text is RX, rodata R, data RW, the stack guard unmapped, no W+X", "vm",
+	  vm_perms },
 	{ "VM_0002", "all memory is mapped RW, not X, in the direct map", "vm", vm_direct_map },
 	{ "TIMER_0001", "timer ticks wake a hart in wfi at timer.hz", "timer", timer_rate },
 	{ "LOG_0001", "the ring keeps the whole boot log, stamped", "log", log_ring },
 	{ "CMDLINE_0001", "words split on blanks, quotes group", "cmdline", cmdline_words },
 	{ "FMT_0001", "the formatter pads, truncates and counts", "log", fmt_cases },
-	{ "SMP_0001", "every usable hart is online with its swapper task", "smp", selftest_smp_online },
-	{ "SCHED_0001", "self-tests run as pid 1; kthreads are children of kthreadd (pid 2)", "smp", selftest_kthread_tree },
-	{ "SMP_0002", "threads on every hart hammering counters under a spinlock and a mutex lose no count", "smp", selftest_smp_counters },
-	{ "SMP_0003", "IPI round trips between sampled pairs of harts arrive on the right hart", "smp", selftest_smp_ipi_pingpong },
+	{ "SMP_0001", "every usable hart is online with its swapper task", "smp",
+	  selftest_smp_online },
+	{ "SCHED_0001", "self-tests run as pid 1; kthreads are children of kthreadd (pid 2)", "smp",
+	  selftest_kthread_tree },
+	{ "SMP_0002",
+	  "threads on every hart hammering counters under a spinlock and a mutex lose no count",
+	  "smp", selftest_smp_counters },
+	{ "SMP_0003", "IPI round trips between sampled pairs of harts arrive on the right hart",
+	  "smp", selftest_smp_ipi_pingpong },
 	{ "SMP_0004", "a cross-call to all harts runs once on each", "smp", selftest_smp_call_all },
-	{ "SMP_0005", "after a TLB shootdown no hart reads a page through its old mapping", "smp", selftest_smp_tlb_shootdown },
-	{ "SMP_0006", "a thread migrates to every hart and runs there", "smp", selftest_smp_migration },
+	{ "SMP_0005", "after a TLB shootdown no hart reads a page through its old mapping", "smp",
+	  selftest_smp_tlb_shootdown },
+	{ "SMP_0006", "a thread migrates to every hart and runs there", "smp",
+	  selftest_smp_migration },
 	{ "SMP_0007", "unpinned threads spread over every hart", "smp", selftest_smp_spread },
-	{ "WAIT_0001", "a timed wait ends after its timeout and says what it waited for; sleeps last", "smp", selftest_wait_timeout },
-	{ "SPIN_0001", "a spinlock held too long is reported, naming its holder (debug builds)", "locks", selftest_spin_stuck },
-	{ "HOTPLUG_0001", "harts go offline and come back while counters run; no task or count is lost", "hotplug", selftest_hotplug },
-	{ "CRASH_0001", "a kernel stack overflow hits the guard page and is reported", "crash-stack", crash_stack },
+	{ "WAIT_0001",
+	  "a timed wait ends after its timeout and says what it waited for; sleeps last", "smp",
+	  selftest_wait_timeout },
+	{ "SPIN_0001", "a spinlock held too long is reported, naming its holder (debug builds)",
+	  "locks", selftest_spin_stuck },
+	{ "HOTPLUG_0001",
+	  "harts go offline and come back while counters run; no task or count is lost", "hotplug",
+	  selftest_hotplug },
+	{ "CRASH_0001", "a kernel stack overflow hits the guard page and is reported",
+	  "crash-stack", crash_stack },
 	{ "CRASH_0002", "a write to rodata faults and is reported", "crash-rodata", crash_rodata },
 	{ "CRASH_0003", "a NULL dereference faults and is reported", "crash-null", crash_null },
 	{ "CRASH_0004", "panic() reports and exits non-zero", "crash-panic", crash_panic },

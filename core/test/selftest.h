@@ -52,7 +52,8 @@ static inline bool selftest_in_kernel(const char *list)
 	if (list && !said) {
 		said = true;
 		pr_warn("selftest: this Image has no self-tests (selftest=%s ignored); "
-			"boot build/Image-test\n", list);
+			"boot build/Image-test\n",
+			list);
 	}
 	return false;
 }

@@ -23,8 +23,12 @@
 #include "kernel/tlb.h"
 #include "kernel/wait.h"
 
-#define FAIL(...) do { pr_info("    # " __VA_ARGS__); return false; } while (0)
-#define JOIN_MS	30000
+#define FAIL(...)                                                                                  \
+	do {                                                                                       \
+		pr_info("    # " __VA_ARGS__);                                                     \
+		return false;                                                                      \
+	} while (0)
+#define JOIN_MS 30000
 
 static uint64_t st_us(uint64_t ticks)
 {
@@ -130,8 +134,7 @@ bool selftest_smp_counters(void)
 	pr_info("    # %u threads x %lu: spinlock count %lu, mutex count %lu, %lu us\n", n,
 		st_iters, st_count_spin, st_count_mutex, (unsigned long)st_us(riscv_rdtime() - t0));
 	if (st_count_spin != n * st_iters || st_count_mutex != n * st_iters)
-		FAIL("counts %lu/%lu, expected %lu\n", st_count_spin, st_count_mutex,
-		     n * st_iters);
+		FAIL("counts %lu/%lu, expected %lu\n", st_count_spin, st_count_mutex, n * st_iters);
 	return true;
 }
 
@@ -163,8 +166,8 @@ static void st_ping(void *arg)
 bool selftest_smp_ipi_pingpong(void)
 {
 	unsigned int n = smp_online_cpus();
-	unsigned int pairs[][2] = { { 0, 1 }, { 1, 0 }, { 0, n - 1 }, { n - 1, n / 2 },
-				    { n / 2, 1 }, { n - 1, 0 } };
+	unsigned int pairs[][2] = { { 0, 1 },	      { 1, 0 },	    { 0, n - 1 },
+				    { n - 1, n / 2 }, { n / 2, 1 }, { n - 1, 0 } };
 	struct st_pingpong pp[ARRAY_SIZE(pairs)];
 	struct task *t[ARRAY_SIZE(pairs)];
 
@@ -212,17 +215,18 @@ bool selftest_smp_call_all(void)
 		unsigned int want = cpu < n ? 1 : 0;
 
 		if (st_hits[cpu] != want)
-			FAIL("cpu %u ran the call %u times, expected %u\n", cpu, st_hits[cpu], want);
+			FAIL("cpu %u ran the call %u times, expected %u\n", cpu, st_hits[cpu],
+			     want);
 	}
 	pr_info("    # %u harts ran it once each\n", n);
 	return true;
 }
 
 /* SMP_0005: after a shootdown no hart reads through a stale TLB entry. */
-#define ST_VAL_A	0xaaaa5555aaaa5555ULL
-#define ST_VAL_B	0xbbbb6666bbbb6666ULL
+#define ST_VAL_A 0xaaaa5555aaaa5555ULL
+#define ST_VAL_B 0xbbbb6666bbbb6666ULL
 enum { ST_READ_A = 1, ST_PAUSE, ST_READ_B, ST_STOP };
-#define ST_READERS	8
+#define ST_READERS 8
 
 struct st_reader {
 	unsigned long reads_a, reads_b, wrong_a, stale_b, paused;
@@ -345,7 +349,7 @@ static void st_tour(void *arg)
 	struct st_tour *tour = arg;
 
 	for (unsigned int cpu = 0; cpu < tour->ncpus; cpu++) {
-		unsigned int dest = (cpu * 7 + 3) % tour->ncpus;	/* not in order */
+		unsigned int dest = (cpu * 7 + 3) % tour->ncpus; /* not in order */
 
 		if (sched_migrate_current(dest) || this_cpu()->id != dest)
 			tour->wrong++;
@@ -392,7 +396,7 @@ bool selftest_smp_spread(void)
 {
 	static struct task *t[KEEL_MAX_CPUS * 2];
 	unsigned int n = smp_online_cpus() * 2;
-	uintptr_t busy = 10 * (uintptr_t)timer_timebase();	/* 10 s at most */
+	uintptr_t busy = 10 * (uintptr_t)timer_timebase(); /* 10 s at most */
 	uint64_t t0 = riscv_rdtime();
 
 	cpumask_clear_all(&st_used);
@@ -464,7 +468,7 @@ static void hp_counter(void *arg)
 		if (w->count % 8)
 			sched_yield();
 		else
-			task_sleep_us(200);	/* a timed wait that may span an offline */
+			task_sleep_us(200); /* a timed wait that may span an offline */
 	}
 	w->migrations = (unsigned int)task_current()->migrations;
 }
@@ -528,8 +532,8 @@ bool selftest_hotplug(void)
 		migrations += w[i].migrations;
 	}
 	pr_info("    # %u offlines, %u onlines, %u errors; %u threads counted %lu (spinlock %lu, "
-		"mutex %lu), %lu migrations\n", downs, ups, errors, n, total, hp_shared_spin,
-		hp_shared_mutex, migrations);
+		"mutex %lu), %lu migrations\n",
+		downs, ups, errors, n, total, hp_shared_spin, hp_shared_mutex, migrations);
 	if (!ok)
 		FAIL("a counter thread was lost (did not finish)\n");
 	if (errors)

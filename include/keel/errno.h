@@ -12,6 +12,7 @@
 #ifndef KEEL_ERRNO_H
 #define KEEL_ERRNO_H
 
+/* clang-format off */
 #define KEEL_ERRNO_LIST(X)                                                    \
 	X(EINVAL, 1, "invalid argument")      /* bad argument */              \
 	X(ENOMEM, 2, "out of memory")         /* out of memory */             \
@@ -34,6 +35,8 @@
 	X(EROFS, 19, "read-only file system") /* the initramfs, a ro mount */ \
 	X(EAGAIN, 20, "limit reached, try again later") /* a task limit */    \
 	X(EMFILE, 21, "too many handles")     /* the handle table is full */
+
+/* clang-format on */
 
 #ifndef __ASSEMBLER__
 #define KEEL_ERRNO_ENUM(name, num, text) KEEL_##name = num,

@@ -36,11 +36,11 @@
 #include "proto.h"
 #include "serve.h"
 
-#define H_CONTROL	1
-#define MAX_CLIENTS	8
-#define IN_RING		1024
-#define LOG_POLL_US	20000	/* how often new kernel lines are looked for */
-#define UART_WAIT_MS	2000	/* for the UART driver to register */
+#define H_CONTROL    1
+#define MAX_CLIENTS  8
+#define IN_RING	     1024
+#define LOG_POLL_US  20000 /* how often new kernel lines are looked for */
+#define UART_WAIT_MS 2000  /* for the UART driver to register */
 
 static struct keel_client client_slots[MAX_CLIENTS];
 static struct keel_clients clients = { client_slots, MAX_CLIENTS, PROTO_SHARED_SIZE };
@@ -51,29 +51,30 @@ static long console_ep = -1;
 static int claimed;
 static unsigned long log_seq;
 static char in_ring[IN_RING];
-static unsigned int in_head, in_tail;	/* head - tail bytes waiting */
+static unsigned int in_head, in_tail; /* head - tail bytes waiting */
 
 static bool uart_lost(void);
 
-#define PEND_MAX	1024
-static char pend[PEND_MAX];	/* pend_pid's unfinished screen line */
+#define PEND_MAX 1024
+static char pend[PEND_MAX]; /* pend_pid's unfinished screen line */
 static size_t pend_len;
 static long pend_pid = -1;
-static bool pend_hidden;	/* cleared from the screen for someone else's output */
+static bool pend_hidden; /* cleared from the screen for someone else's output */
 
 /* @len bytes out: through the UART driver, or the core when there is none. */
 static void out(const char *s, size_t len)
 {
 	while (len) {
 		size_t n = len < PROTO_SHARED_SIZE ? len : PROTO_SHARED_SIZE;
-		struct keel_msg m = { .label = CON_WRITE, .w = { n }, .handle = KEEL_HANDLE_NONE }, r;
+		struct keel_msg m = { .label = CON_WRITE, .w = { n }, .handle = KEEL_HANDLE_NONE },
+				r;
 
 		if (uart_ep < 0) {
 			keel_write(1, s, n);
 		} else {
 			memcpy(uart_page, s, n);
 			if (keel_ipc_call(uart_ep, &m, &r) < 0 && uart_lost())
-				continue;	/* a new driver: this chunk again */
+				continue; /* a new driver: this chunk again */
 			if (uart_ep < 0)
 				keel_write(1, s, n);
 		}
@@ -107,9 +108,9 @@ static void pend_track(long pid, const char *s, size_t n)
 	while (start && s[start - 1] != '\n')
 		start--;
 	if (pid != pend_pid && start == n)
-		return;			/* whole lines: the kept line stays */
+		return; /* whole lines: the kept line stays */
 	if (pid != pend_pid) {
-		pend_pid = pid;		/* its unfinished line replaces the kept one */
+		pend_pid = pid; /* its unfinished line replaces the kept one */
 		pend_len = 0;
 		pend_hidden = false;
 	}
@@ -117,12 +118,12 @@ static void pend_track(long pid, const char *s, size_t n)
 		pend_len = 0;
 	if (n - start > PEND_MAX - pend_len) {
 		/* The shell writes its whole line again after a CR: keep from the last. */
-		for (cr = s + start; memchr(cr + 1, '\r', (size_t)(s + n - cr - 1)); )
+		for (cr = s + start; memchr(cr + 1, '\r', (size_t)(s + n - cr - 1));)
 			cr = memchr(cr + 1, '\r', (size_t)(s + n - cr - 1));
 		start = (size_t)(cr - s);
 		pend_len = 0;
 		if (n - start > PEND_MAX || s[start] != '\r') {
-			pend_pid = -1;	/* too long to keep: this line is not redrawn */
+			pend_pid = -1; /* too long to keep: this line is not redrawn */
 			return;
 		}
 	}
@@ -186,7 +187,7 @@ static long on_connect(struct keel_req *q)
 	if (q->m.handle < 0)
 		return -KEEL_EINVAL;
 	c = keel_client_connect(&clients, q->pid, q->m.handle, &err);
-	q->m.handle = KEEL_HANDLE_NONE;	/* the table keeps it, or closed it */
+	q->m.handle = KEEL_HANDLE_NONE; /* the table keeps it, or closed it */
 	if (!c)
 		return err;
 	c->notif = keel_notif_create();
@@ -197,7 +198,7 @@ static long on_connect(struct keel_req *q)
 		return err;
 	}
 	q->r.handle = keel_handle_dup(c->notif, KEEL_R_WAIT | KEEL_R_TRANSFER);
-	q->close_reply = 1;	/* the client has its copy then */
+	q->close_reply = 1; /* the client has its copy then */
 	return 0;
 }
 
@@ -207,10 +208,10 @@ static long on_write(struct keel_req *q)
 	unsigned long n = q->m.w[0];
 
 	if (!c)
-		return -KEEL_EINVAL;	/* not connected */
+		return -KEEL_EINVAL; /* not connected */
 	if (n > PROTO_SHARED_SIZE)
 		return -KEEL_EINVAL;
-	drain_log();		/* kernel lines first: they came first */
+	drain_log(); /* kernel lines first: they came first */
 	if (c->pid != pend_pid)
 		pend_hide();
 	out(c->page, n);
@@ -229,7 +230,7 @@ static long on_read(struct keel_req *q)
 	if (!c)
 		return -KEEL_EINVAL;
 	if (uart_ep < 0)
-		return -KEEL_ENOTSUP;	/* the client reads the core's console */
+		return -KEEL_ENOTSUP; /* the client reads the core's console */
 	while (n < q->m.w[0] && n < PROTO_SHARED_SIZE && in_tail != in_head)
 		c->page[n++] = in_ring[in_tail++ % IN_RING];
 	q->r.w[0] = n;
@@ -243,7 +244,7 @@ static void uart_disconnect(void)
 	if (uart_mem >= 0)
 		keel_handle_close(uart_mem);
 	if (uart_notif >= 0)
-		keel_handle_close(uart_notif);	/* the binding keeps its own reference */
+		keel_handle_close(uart_notif); /* the binding keeps its own reference */
 	if (uart_ep >= 0)
 		keel_handle_close(uart_ep);
 	uart_page = NULL;
@@ -268,8 +269,9 @@ static bool uart_connect(unsigned int wait_ms)
 
 		uart_ep = keel_lookup("console-uart");
 		uart_mem = uart_ep < 0 ? -1 : keel_mem_create(PROTO_SHARED_SIZE);
-		va = uart_mem < 0 ? -1 : keel_mmap(uart_mem, 0, PROTO_SHARED_SIZE,
-						  KEEL_PROT_READ | KEEL_PROT_WRITE);
+		va = uart_mem < 0 ? -1
+				  : keel_mmap(uart_mem, 0, PROTO_SHARED_SIZE,
+					      KEEL_PROT_READ | KEEL_PROT_WRITE);
 		if (va >= 0)
 			uart_page = (char *)va;
 		m.handle = uart_mem;
@@ -317,7 +319,7 @@ static bool uart_lost(void)
 static void on_notify(unsigned long bits)
 {
 	(void)bits;
-	pull_input();	/* the UART driver's input notification */
+	pull_input(); /* the UART driver's input notification */
 }
 
 static const struct keel_op ops[] = {
@@ -327,8 +329,12 @@ static const struct keel_op ops[] = {
 };
 
 static struct keel_server srv = {
-	.name = "console", .ops = ops, .nops = KEEL_OPS_N(ops), .notify = on_notify,
-	.tick = drain_log, .tick_us = LOG_POLL_US,
+	.name = "console",
+	.ops = ops,
+	.nops = KEEL_OPS_N(ops),
+	.notify = on_notify,
+	.tick = drain_log,
+	.tick_us = LOG_POLL_US,
 };
 
 int main(void)

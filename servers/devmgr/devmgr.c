@@ -42,8 +42,8 @@
 #define DEVMGR_H_CONTROL 1
 #define DEVMGR_H_FDT	 2
 
-#define DEVMGR_MAX_DRIVERS   32
-#define DEVMGR_SPAWN_MAX     512 /* PROTO_SPAWN's strings (proto.h) */
+#define DEVMGR_MAX_DRIVERS 32
+#define DEVMGR_SPAWN_MAX   512 /* PROTO_SPAWN's strings (proto.h) */
 
 #define PAGE_SIZE	  4096UL
 #define FDT_HDR_TOTALSIZE 4 /* DTSpec 5.2: big-endian u32 at byte 4 */

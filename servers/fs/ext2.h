@@ -37,7 +37,7 @@
 #define EXT2_ENOENT    KEEL_ENOENT    /* no such file or directory */
 #define EXT2_ERANGE    KEEL_ERANGE    /* name/path too long, file too big, too many links */
 #define EXT2_EROFS     KEEL_EROFS     /* mounted read-only (unknown ro_compat feature) */
-#define EXT2_EIO       KEEL_EIO	    /* device error, or the image is corrupt */
+#define EXT2_EIO       KEEL_EIO	      /* device error, or the image is corrupt */
 
 /* Every call's result matters: a dropped error is a lost write. */
 #define EXT2_MUST_CHECK __attribute__((warn_unused_result))

@@ -24,16 +24,16 @@
 #include "proto.h"
 #include "serve.h"
 
-#define MAX_CLIENTS	16
-#define DISK_WAIT_MS	2000
-#define S_IFDIR		0040000
-#define S_IFMT		0170000
+#define MAX_CLIENTS  16
+#define DISK_WAIT_MS 2000
+#define S_IFDIR	     0040000
+#define S_IFMT	     0170000
 
 static struct keel_client client_slots[MAX_CLIENTS];
 static struct keel_clients clients = { client_slots, MAX_CLIENTS, FS_SHARED_SIZE };
 static struct ext2_fs ext2;
 static struct keel_conn disk = KEEL_CONN_INIT(NULL, BLK_CONNECT, BLK_SHARED_SIZE);
-static const char *mnt;		/* the mount point, "/mnt"; NULL: no disk */
+static const char *mnt; /* the mount point, "/mnt"; NULL: no disk */
 static size_t mnt_len;
 
 /* --- the block device under ext2 ----------------------------------------- */
@@ -238,7 +238,7 @@ static long do_request(struct keel_client *c, const struct keel_msg *m, struct k
 	long n;
 
 	if (m->label != FS_SYNC && (memchr(path, 0, FS_PATH_MAX) == NULL || path[0] != '/'))
-		return -KEEL_EINVAL;	/* an absolute path, NUL-terminated in its place */
+		return -KEEL_EINVAL; /* an absolute path, NUL-terminated in its place */
 	d = m->label == FS_SYNC ? NULL : on_disk(path);
 	switch (m->label) {
 	case FS_STAT:
@@ -253,8 +253,8 @@ static long do_request(struct keel_client *c, const struct keel_msg *m, struct k
 			return -KEEL_ERANGE;
 		if (!d && !ird_stat(path, &size, &mode) && (mode & S_IFMT) == S_IFDIR)
 			return -KEEL_EISDIR;
-		n = d ? ext2_read(&ext2, d, m->w[0], data, m->w[1]) :
-			keel_initrd_read(path, data, m->w[1], m->w[0]);
+		n = d ? ext2_read(&ext2, d, m->w[0], data, m->w[1])
+		      : keel_initrd_read(path, data, m->w[1], m->w[0]);
 		if (n >= 0)
 			r->w[0] = (unsigned long)n;
 		return n < 0 ? n : 0;
@@ -262,15 +262,15 @@ static long do_request(struct keel_client *c, const struct keel_msg *m, struct k
 		if (m->w[1] > FS_DATA_MAX)
 			return -KEEL_ERANGE;
 		if (!d)
-			return -KEEL_EROFS;	/* the initramfs is read-only */
+			return -KEEL_EROFS; /* the initramfs is read-only */
 		n = ext2_write(&ext2, d, m->w[0], data, m->w[1], (int)m->w[2]);
 		if (n >= 0)
 			r->w[0] = (unsigned long)n;
 		return n < 0 ? n : 0;
 	case FS_READDIR:
 		n = d ? ext2_readdir(&ext2, d, (unsigned int)m->w[0], data, FS_DATA_MAX, &mode,
-				     &size) :
-			ird_readdir(path, (unsigned int)m->w[0], data, &mode, &size);
+				     &size)
+		      : ird_readdir(path, (unsigned int)m->w[0], data, &mode, &size);
 		if (n >= 0) {
 			r->w[0] = (unsigned long)n;
 			r->w[1] = n ? mode : 0;
@@ -281,7 +281,7 @@ static long do_request(struct keel_client *c, const struct keel_msg *m, struct k
 		return d ? ext2_mkdir(&ext2, d) : -KEEL_EROFS;
 	case FS_UNLINK:
 		if (d && !strcmp(d, "/"))
-			return -KEEL_EBUSY;	/* the mount point itself */
+			return -KEEL_EBUSY; /* the mount point itself */
 		return d ? ext2_unlink(&ext2, d) : -KEEL_EROFS;
 	case FS_SYNC:
 		n = mnt ? ext2_sync(&ext2) : 0;
@@ -305,7 +305,7 @@ static long on_connect(struct keel_req *q)
 		return -KEEL_EINVAL;
 	if (!keel_client_connect(&clients, q->pid, q->m.handle, &err))
 		err = err ? err : -KEEL_EBUSY;
-	q->m.handle = KEEL_HANDLE_NONE;	/* the table keeps it, or closed it */
+	q->m.handle = KEEL_HANDLE_NONE; /* the table keeps it, or closed it */
 	return err;
 }
 
@@ -318,9 +318,9 @@ static long on_request(struct keel_req *q)
 }
 
 static const struct keel_op ops[] = {
-	{ FS_CONNECT, on_connect },   { FS_STAT, on_request },	  { FS_READ, on_request },
-	{ FS_WRITE, on_request },     { FS_READDIR, on_request }, { FS_MKDIR, on_request },
-	{ FS_UNLINK, on_request },    { FS_SYNC, on_request },
+	{ FS_CONNECT, on_connect }, { FS_STAT, on_request },	{ FS_READ, on_request },
+	{ FS_WRITE, on_request },   { FS_READDIR, on_request }, { FS_MKDIR, on_request },
+	{ FS_UNLINK, on_request },  { FS_SYNC, on_request },
 };
 
 static struct keel_server srv = { .name = "fs", .ops = ops, .nops = KEEL_OPS_N(ops) };

@@ -9,8 +9,7 @@
 
 int main(int argc, char **argv)
 {
-	printf("%s: pid %d, parent %d, %d argument%s%s%s\n", argv[0], keel_getpid(),
-	       keel_getppid(), argc - 1, argc == 2 ? "" : "s", argc > 1 ? ": " : "",
-	       argc > 1 ? argv[1] : "");
+	printf("%s: pid %d, parent %d, %d argument%s%s%s\n", argv[0], keel_getpid(), keel_getppid(),
+	       argc - 1, argc == 2 ? "" : "s", argc > 1 ? ": " : "", argc > 1 ? argv[1] : "");
 	return 0;
 }

@@ -166,7 +166,7 @@ long keel_conn_call_flags(struct keel_conn *c, struct keel_msg *m, struct keel_m
 
 /* --- the console ----------------------------------------------------------- */
 
-#define KEEL_CON_WAIT_US 200000	/* how long a read waits before asking again */
+#define KEEL_CON_WAIT_US 200000 /* how long a read waits before asking again */
 
 static struct keel_conn con = KEEL_CONN_INIT("console", CON_CONNECT, PROTO_SHARED_SIZE);
 
@@ -315,7 +315,8 @@ long fs_write(const char *path, uint64_t off, const void *buf, size_t len, int f
 		size_t n = len - done < FS_DATA_MAX ? len - done : FS_DATA_MAX;
 		long err;
 
-		m = (struct keel_msg){ .label = FS_WRITE, .w = { off + done, n, (unsigned long)flags } };
+		m = (struct keel_msg){ .label = FS_WRITE,
+				       .w = { off + done, n, (unsigned long)flags } };
 		err = fs_call_data(path, (const char *)buf + done, n, &m, &r);
 		if (err)
 			return done ? (long)done : err;
@@ -326,8 +327,8 @@ long fs_write(const char *path, uint64_t off, const void *buf, size_t len, int f
 	return (long)done;
 }
 
-long fs_readdir(const char *path, unsigned int index, char *name, size_t namemax,
-		uint32_t *mode, uint64_t *size)
+long fs_readdir(const char *path, unsigned int index, char *name, size_t namemax, uint32_t *mode,
+		uint64_t *size)
 {
 	struct keel_msg m = { .label = FS_READDIR, .w = { index } }, r;
 	long err = fs_call(path, &m, &r);

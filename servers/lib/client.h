@@ -23,23 +23,25 @@
 
 /* A connection: the server's endpoint, our shared memory, maybe its notification. */
 struct keel_conn {
-	const char *name;	/* what init knows the server as */
-	unsigned long connect;	/* its CONNECT label */
-	size_t size;		/* bytes shared */
-	long ep, mem, notif;	/* handles, -1 when absent */
-	long wait_ep;		/* ours, notif bound to it: waits with a timeout */
-	void *buf;		/* the shared memory, mapped */
-	int was_up;		/* connected once: a lookup that fails is a restart */
+	const char *name;      /* what init knows the server as */
+	unsigned long connect; /* its CONNECT label */
+	size_t size;	       /* bytes shared */
+	long ep, mem, notif;   /* handles, -1 when absent */
+	long wait_ep;	       /* ours, notif bound to it: waits with a timeout */
+	void *buf;	       /* the shared memory, mapped */
+	int was_up;	       /* connected once: a lookup that fails is a restart */
 };
 
-#define KEEL_CONN_INIT(n, label, sz)                                                   \
-	{ .name = (n), .connect = (label), .size = (sz), .ep = -1, .mem = -1, .notif = -1, \
-	  .wait_ep = -1 }
+#define KEEL_CONN_INIT(n, label, sz)                                                               \
+	{                                                                                          \
+		.name = (n), .connect = (label), .size = (sz), .ep = -1, .mem = -1, .notif = -1,   \
+		.wait_ep = -1                                                                      \
+	}
 
-#define KEEL_RECONNECT_FIRST_US	10000	/* the first wait for a restarted server */
-#define KEEL_RECONNECT_MAX_US	320000	/* each wait doubles up to this */
+#define KEEL_RECONNECT_FIRST_US	 10000	 /* the first wait for a restarted server */
+#define KEEL_RECONNECT_MAX_US	 320000	 /* each wait doubles up to this */
 #define KEEL_RECONNECT_BUDGET_US 5000000 /* then the server is gone: -KEEL_ENOENT */
-#define KEEL_CALL_ONCE		1	/* flags: never send the call a second time */
+#define KEEL_CALL_ONCE		 1	 /* flags: never send the call a second time */
 
 /* A send handle to the server init knows as @name, or -KEEL_E*. */
 long keel_lookup(const char *name);
@@ -87,8 +89,8 @@ long fs_stat(const char *path, uint64_t *size, uint32_t *mode);
 long fs_read(const char *path, uint64_t off, void *buf, size_t len);
 long fs_write(const char *path, uint64_t off, const void *buf, size_t len, int flags);
 /* Entry @index of directory @path: 1 and its name, mode and size; 0 past the end. */
-long fs_readdir(const char *path, unsigned int index, char *name, size_t namemax,
-		uint32_t *mode, uint64_t *size);
+long fs_readdir(const char *path, unsigned int index, char *name, size_t namemax, uint32_t *mode,
+		uint64_t *size);
 long fs_mkdir(const char *path);
 long fs_unlink(const char *path);
 long fs_sync(void);

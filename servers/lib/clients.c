@@ -6,8 +6,8 @@
 #include "clients.h"
 #include "keel.h"
 
-#define PS_MAX	256
-#define DEAD	3	/* struct keel_ps state */
+#define PS_MAX 256
+#define DEAD   3 /* struct keel_ps state */
 
 /* The slot of @pid; pid 0 finds a free slot. */
 static struct keel_client *keel_client_slot(struct keel_clients *t, long pid)
@@ -40,7 +40,7 @@ static void keel_client_reap(struct keel_clients *t)
 	long n = keel_ps(ps, PS_MAX);
 
 	if (n <= 0 || n >= PS_MAX)
-		return;	/* not a complete list: cannot tell who is gone */
+		return; /* not a complete list: cannot tell who is gone */
 	for (unsigned int i = 0; i < t->n; i++) {
 		int alive = 0;
 
@@ -57,7 +57,7 @@ struct keel_client *keel_client_connect(struct keel_clients *t, long pid, long m
 	long va;
 
 	if (c)
-		keel_client_drop(t, c);	/* connecting again: its new memory */
+		keel_client_drop(t, c); /* connecting again: its new memory */
 	c = keel_client_slot(t, 0);
 	if (!c) {
 		keel_client_reap(t);

@@ -10,16 +10,16 @@
 #include <stddef.h>
 
 struct keel_client {
-	long pid;		/* 0: a free slot */
-	long mem;		/* its memory handle, mapped at page */
+	long pid; /* 0: a free slot */
+	long mem; /* its memory handle, mapped at page */
 	char *page;
-	long notif;		/* the server's own use (a notification), or -1 */
+	long notif; /* the server's own use (a notification), or -1 */
 };
 
 struct keel_clients {
 	struct keel_client *slot;
 	unsigned int n;
-	size_t size;		/* bytes each client shares */
+	size_t size; /* bytes each client shares */
 };
 
 /* The client @pid, or NULL if it has not connected. */

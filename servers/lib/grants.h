@@ -12,12 +12,12 @@
 
 #include <stdint.h>
 
-#define KEEL_GRANT_IRQ_NONE	(-1L)
-#define KEEL_GRANT_IRQ_MAX	1023	/* the PLIC's last source (PLIC spec: 1-1023) */
+#define KEEL_GRANT_IRQ_NONE (-1L)
+#define KEEL_GRANT_IRQ_MAX  1023 /* the PLIC's last source (PLIC spec: 1-1023) */
 
 struct keel_grant {
-	uint64_t pa, size;	/* reg=: a non-empty window that does not wrap */
-	long irq;		/* irq=, KEEL_GRANT_IRQ_NONE without one */
+	uint64_t pa, size; /* reg=: a non-empty window that does not wrap */
+	long irq;	   /* irq=, KEEL_GRANT_IRQ_NONE without one */
 };
 
 /* *@v = the whole of @s as an unsigned number no larger than @max; 0 or -1. */

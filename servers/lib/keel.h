@@ -19,7 +19,10 @@ static inline long keel_syscall(long n, long a0, long a1, long a2, long a3)
 	register long r3 __asm__("a3") = a3;
 	register long r7 __asm__("a7") = n;
 
-	__asm__ __volatile__("ecall" : "+r"(r0) : "r"(r1), "r"(r2), "r"(r3), "r"(r7) : KEEL_ECALL_CLOBBERS);
+	__asm__ __volatile__("ecall"
+			     : "+r"(r0)
+			     : "r"(r1), "r"(r2), "r"(r3), "r"(r7)
+			     : KEEL_ECALL_CLOBBERS);
 	return r0;
 }
 
@@ -44,30 +47,30 @@ static inline long keel_syscall6(long n, long a0, long a1, long a2, long a3, lon
  * keel_sys_<name>(): one stub per plain system call (kind R), made from
  * the one table (keel/syscalls.h). The typed wrappers below call them.
  */
-#define KEEL_P0() void
-#define KEEL_P1(a) long a
-#define KEEL_P2(a, b) long a, long b
-#define KEEL_P3(a, b, c) long a, long b, long c
-#define KEEL_P4(a, b, c, d) long a, long b, long c, long d
-#define KEEL_P5(a, b, c, d, e) long a, long b, long c, long d, long e
-#define KEEL_C0(nr) keel_syscall(nr, 0, 0, 0, 0)
-#define KEEL_C1(nr, a) keel_syscall(nr, a, 0, 0, 0)
-#define KEEL_C2(nr, a, b) keel_syscall(nr, a, b, 0, 0)
-#define KEEL_C3(nr, a, b, c) keel_syscall(nr, a, b, c, 0)
-#define KEEL_C4(nr, a, b, c, d) keel_syscall(nr, a, b, c, d)
+#define KEEL_P0()		   void
+#define KEEL_P1(a)		   long a
+#define KEEL_P2(a, b)		   long a, long b
+#define KEEL_P3(a, b, c)	   long a, long b, long c
+#define KEEL_P4(a, b, c, d)	   long a, long b, long c, long d
+#define KEEL_P5(a, b, c, d, e)	   long a, long b, long c, long d, long e
+#define KEEL_C0(nr)		   keel_syscall(nr, 0, 0, 0, 0)
+#define KEEL_C1(nr, a)		   keel_syscall(nr, a, 0, 0, 0)
+#define KEEL_C2(nr, a, b)	   keel_syscall(nr, a, b, 0, 0)
+#define KEEL_C3(nr, a, b, c)	   keel_syscall(nr, a, b, c, 0)
+#define KEEL_C4(nr, a, b, c, d)	   keel_syscall(nr, a, b, c, d)
 #define KEEL_C5(nr, a, b, c, d, e) keel_syscall6(nr, a, b, c, d, e, 0)
-#define KEEL_APPLY(m, a) m a
-#define KEEL_CALL(n, nr, args) KEEL_APPLY(KEEL_C##n, (nr KEEL_COMMA_##n args))
+#define KEEL_APPLY(m, a)	   m a
+#define KEEL_CALL(n, nr, args)	   KEEL_APPLY(KEEL_C##n, (nr KEEL_COMMA_##n args))
 #define KEEL_COMMA_0()
-#define KEEL_COMMA_1(a) , a
-#define KEEL_COMMA_2(a, b) , a, b
-#define KEEL_COMMA_3(a, b, c) , a, b, c
-#define KEEL_COMMA_4(a, b, c, d) , a, b, c, d
+#define KEEL_COMMA_1(a)		    , a
+#define KEEL_COMMA_2(a, b)	    , a, b
+#define KEEL_COMMA_3(a, b, c)	    , a, b, c
+#define KEEL_COMMA_4(a, b, c, d)    , a, b, c, d
 #define KEEL_COMMA_5(a, b, c, d, e) , a, b, c, d, e
-#define KEEL_STUB_R(nr, name, n, args)                                      \
-	static inline long keel_sys_##name(KEEL_P##n args)                  \
-	{                                                                   \
-		return KEEL_CALL(n, nr, args);                              \
+#define KEEL_STUB_R(nr, name, n, args)                                                             \
+	static inline long keel_sys_##name(KEEL_P##n args)                                         \
+	{                                                                                          \
+		return KEEL_CALL(n, nr, args);                                                     \
 	}
 #define KEEL_STUB_M(nr, name, n, args)
 #define KEEL_STUB(nr, name, kind, n, args, ret) KEEL_STUB_##kind(nr, name, n, args)
@@ -190,7 +193,7 @@ static inline long keel_ep_create(void)
 struct keel_msg {
 	unsigned long label;
 	unsigned long w[4];
-	long handle;		/* KEEL_HANDLE_NONE, or one to pass / one received */
+	long handle; /* KEEL_HANDLE_NONE, or one to pass / one received */
 };
 
 /* One IPC system call: @in goes out in a1-a6, @out comes back from them on success. */
@@ -206,8 +209,7 @@ static inline long keel_ipc(long nr, long h, const struct keel_msg *in, struct k
 	register long r7 __asm__("a7") = nr;
 
 	__asm__ __volatile__("ecall"
-			     : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r4), "+r"(r5),
-			       "+r"(r6)
+			     : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r4), "+r"(r5), "+r"(r6)
 			     : "r"(r7)
 			     : KEEL_ECALL_CLOBBERS);
 	if (r0 >= 0 && out) {

@@ -10,7 +10,7 @@
 #include "client.h"
 #include "keel.h"
 
-#define KEEL_HEAP_SIZE	(1024 * 1024)
+#define KEEL_HEAP_SIZE (1024 * 1024)
 
 char **environ;
 
@@ -67,7 +67,7 @@ static int keel_getc(FILE *f)
 	static size_t in_len, in_pos;
 	long n;
 
-	keel_flush(f);		/* a prompt shows before we wait for input */
+	keel_flush(f); /* a prompt shows before we wait for input */
 	if (in_pos < in_len)
 		return (unsigned char)in[in_pos++];
 	/*
@@ -103,8 +103,8 @@ void _exit(int code)
  * KEEL_HEAP_BASE, KEEL_HEAP_STEP at a time (a program that never calls
  * malloc costs nothing), up to KEEL_HEAP_SIZE.
  */
-#define KEEL_HEAP_BASE	0x0000000800000000UL
-#define KEEL_HEAP_STEP	(64 * 1024)
+#define KEEL_HEAP_BASE 0x0000000800000000UL
+#define KEEL_HEAP_STEP (64 * 1024)
 static size_t keel_brk, keel_mapped;
 
 void *sbrk(ptrdiff_t incr)
@@ -131,8 +131,8 @@ const char *keel_strerror(long err)
 
 	if (err < 0)
 		err = -err;
-	return (size_t)err < sizeof(names) / sizeof(names[0]) && names[err] ? names[err] :
-									     "unknown error";
+	return (size_t)err < sizeof(names) / sizeof(names[0]) && names[err] ? names[err]
+									    : "unknown error";
 }
 
 extern char __tls_base[];

@@ -6,7 +6,7 @@
 #include "proto.h"
 #include "serve.h"
 
-#define SERVE_RETRY_US	10000	/* after a failing receive */
+#define SERVE_RETRY_US 10000 /* after a failing receive */
 
 long keel_serve_init(struct keel_server *s)
 {
@@ -24,7 +24,7 @@ long keel_ready(long ep, const char *name)
 	if (m.handle < 0)
 		return m.handle;
 	err = keel_ipc_call(PROTO_H_PARENT, &m, &r);
-	keel_handle_close(m.handle);	/* the parent has its own copy */
+	keel_handle_close(m.handle); /* the parent has its own copy */
 	if (!err && (long)r.label < 0)
 		err = (long)r.label;
 	if (!err && r.handle >= 0)
@@ -55,7 +55,7 @@ static void dispatch(struct keel_server *s, struct keel_req *q)
 		}
 	}
 	if (q->m.handle >= 0)
-		keel_handle_close(q->m.handle);	/* not taken */
+		keel_handle_close(q->m.handle); /* not taken */
 	q->r.label = (unsigned long)rc;
 }
 
@@ -127,7 +127,7 @@ void keel_serve(struct keel_server *s)
 			replied(&q);
 		if (pid == -KEEL_ETIMEDOUT || (pid < 0 && owe)) {
 			owe = 0;
-			continue;	/* or the caller went before its reply: receive again */
+			continue; /* or the caller went before its reply: receive again */
 		}
 		owe = 0;
 		if (pid < 0) {

@@ -22,10 +22,10 @@
 #include "keel.h"
 
 struct keel_req {
-	long pid;		/* the caller */
-	struct keel_msg m;	/* its message */
-	struct keel_msg r;	/* the reply: words and handle (label from the handler) */
-	int close_reply;	/* close r.handle once it is sent (a copy made for the caller) */
+	long pid;	   /* the caller */
+	struct keel_msg m; /* its message */
+	struct keel_msg r; /* the reply: words and handle (label from the handler) */
+	int close_reply;   /* close r.handle once it is sent (a copy made for the caller) */
 };
 
 struct keel_op {
@@ -34,17 +34,17 @@ struct keel_op {
 };
 
 struct keel_server {
-	const char *name;	/* in its lines: "<name>: receive: ..." */
-	long ep;		/* its endpoint (keel_serve_init makes it) */
+	const char *name; /* in its lines: "<name>: receive: ..." */
+	long ep;	  /* its endpoint (keel_serve_init makes it) */
 	const struct keel_op *ops;
 	unsigned int nops;
-	long unknown;		/* the reply to a label without a handler; 0: -KEEL_ENOSYS */
+	long unknown; /* the reply to a label without a handler; 0: -KEEL_ENOSYS */
 	/* The bound notification's bits (an interrupt, ...); NULL: ignored. */
 	void (*notify)(unsigned long bits);
 	/* Called before each receive, and when tick_us passes without a message. */
 	void (*tick)(void);
-	uint64_t tick_us;	/* 0: receive waits as long as it takes */
-	int said_recv;		/* a failing receive is said once */
+	uint64_t tick_us; /* 0: receive waits as long as it takes */
+	int said_recv;	  /* a failing receive is said once */
 };
 
 #define KEEL_OPS_N(ops) (sizeof(ops) / sizeof((ops)[0]))

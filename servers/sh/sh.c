@@ -22,17 +22,17 @@
 #include "keel.h"
 #include "proto.h"
 
-#define LINE_MAX_LEN	256
-#define ARGS_MAX	16
-#define PS_MAX		1024
-#define HIST_MAX	32	/* lines the arrow keys go back through */
-#define POLL_US		20000	/* how often a waiting shell looks for Ctrl-C */
-#define PROMPT		"# "
+#define LINE_MAX_LEN 256
+#define ARGS_MAX     16
+#define PS_MAX	     1024
+#define HIST_MAX     32	   /* lines the arrow keys go back through */
+#define POLL_US	     20000 /* how often a waiting shell looks for Ctrl-C */
+#define PROMPT	     "# "
 
 /* ASCII control keys: Ctrl-<letter> is the letter's code minus 0x40. */
-#define CTRL(c)		((c) - '@')
-#define KEY_ESC		0x1b
-#define KEY_DEL		0x7f
+#define CTRL(c) ((c) - '@')
+#define KEY_ESC 0x1b
+#define KEY_DEL 0x7f
 
 static const char *const state_names[] = { "R", "Q", "S", "Z" };
 
@@ -44,7 +44,7 @@ static long control(void)
 	return keel_getpid() == 1 ? KEEL_H_INIT_CONTROL : PROTO_H_SHELL_CONTROL;
 }
 
-#define PATH_LEN	FS_PATH_MAX
+#define PATH_LEN FS_PATH_MAX
 
 /* @p as an absolute path in @out: the shell's directory is always /. */
 static const char *abs_path(const char *p, char *out)
@@ -123,7 +123,7 @@ static int cmd_ps(int argc, char **argv)
 
 		printf("%5d %5d %4d %s", ps[i].pid, ps[i].ppid, ps[i].hart,
 		       ps[i].state >= 0 && ps[i].state < 4 ? state_names[ps[i].state] : "?");
-		if (l[KEEL_LIMIT_TASKS])	/* a user task; kernel tasks have no limits */
+		if (l[KEEL_LIMIT_TASKS]) /* a user task; kernel tasks have no limits */
 			printf(" %6lu/%-6lu %5lu/%-5lu %4lu/%-4lu", u[KEEL_LIMIT_PAGES],
 			       l[KEEL_LIMIT_PAGES], u[KEEL_LIMIT_OBJECTS], l[KEEL_LIMIT_OBJECTS],
 			       u[KEEL_LIMIT_TASKS] - 1, l[KEEL_LIMIT_TASKS] - 1);
@@ -145,7 +145,7 @@ static int cmd_dmesg(int argc, char **argv)
 		if (n == 0)
 			break;
 		if (n < 0)
-			continue;	/* older than the ring keeps */
+			continue; /* older than the ring keeps */
 		line[n] = '\0';
 		printf("%s", line);
 	}
@@ -169,11 +169,12 @@ static int ls_initrd(void)
 	struct keel_dirent e;
 
 	for (unsigned long i = 0; keel_initrd_list(i, &e) == 1; i++) {
-		const char *type = (e.mode & 0170000) == 0040000 ? "d" :
-				   (e.mode & 0170000) == 0120000 ? "l" : "-";
+		const char *type = (e.mode & 0170000) == 0040000   ? "d"
+				   : (e.mode & 0170000) == 0120000 ? "l"
+								   : "-";
 
-		printf("%s %8lu /%s\n", type, e.size, e.name[0] == '.' && e.name[1] == '/' ?
-			   e.name + 2 : e.name);
+		printf("%s %8lu /%s\n", type, e.size,
+		       e.name[0] == '.' && e.name[1] == '/' ? e.name + 2 : e.name);
 	}
 	return 0;
 }
@@ -196,8 +197,7 @@ static int cmd_ls(int argc, char **argv)
 		return ls_initrd();
 	if (n < 0)
 		return fs_error("ls", dir, n);
-	for (unsigned int i = 0; n == 1; n = fs_readdir(dir, ++i, name, sizeof(name), &mode,
-							   &size))
+	for (unsigned int i = 0; n == 1; n = fs_readdir(dir, ++i, name, sizeof(name), &mode, &size))
 		printf("%c %8llu %s\n", mode_char(mode), (unsigned long long)size, name);
 	return n < 0 ? fs_error("ls", dir, n) : 0;
 }
@@ -400,15 +400,17 @@ static long run_from_fs(char **argv, const long *h)
 	err = va < 0 ? va : fs_read(path, 0, (void *)va, size);
 	if (va >= 0)
 		keel_munmap((void *)va, size);
-	pid = err < 0 ? err : (uint64_t)err != size ? -KEEL_EIO :
-		keel_spawn_mem(mem, argv, environ, h, keel_getpid() == 1 ? 0 : 1);
+	pid = err < 0 ? err
+	      : (uint64_t)err != size
+		      ? -KEEL_EIO
+		      : keel_spawn_mem(mem, argv, environ, h, keel_getpid() == 1 ? 0 : 1);
 	keel_handle_close(mem);
 	return pid;
 }
 
 /* --- the console, read by the shell itself ---------------------------------- */
 
-static char in_buf[256];		/* typed, not yet used: in_buf[in_pos..in_len) */
+static char in_buf[256]; /* typed, not yet used: in_buf[in_pos..in_len) */
 static size_t in_pos, in_len;
 
 static int have_console(void)
@@ -421,16 +423,16 @@ static long in_fill(int wait)
 {
 	long n;
 
-	fflush(stdout);		/* the prompt shows before we wait */
+	fflush(stdout); /* the prompt shows before we wait */
 	if (in_pos == in_len)
 		in_pos = in_len = 0;
 	if (in_len == sizeof(in_buf))
 		return 0;
 	if (have_console())
-		n = wait ? keel_con_read(in_buf + in_len, sizeof(in_buf) - in_len) :
-			   keel_con_poll(in_buf + in_len, sizeof(in_buf) - in_len);
+		n = wait ? keel_con_read(in_buf + in_len, sizeof(in_buf) - in_len)
+			 : keel_con_poll(in_buf + in_len, sizeof(in_buf) - in_len);
 	else
-		n = wait ? keel_read(0, in_buf + in_len, 1) : 0;	/* no Ctrl-C without one */
+		n = wait ? keel_read(0, in_buf + in_len, 1) : 0; /* no Ctrl-C without one */
 	if (n > 0)
 		in_len += (size_t)n;
 	return n;
@@ -506,14 +508,14 @@ static int cmd_run(int argc, char **argv)
 	int status = 0, background = !strcmp(argv[argc - 1], "&");
 
 	if (background)
-		argv[--argc] = NULL;	/* "run prog args &": start it and go on */
+		argv[--argc] = NULL; /* "run prog args &": start it and go on */
 	if (argc < 2)
 		return printf("run: which program?\n"), 1;
 	/* The child finds the servers through init, as we do: our slot 0 is its slot 0. */
 	long h = PROTO_H_PARENT;
 
-	pid = keel_getpid() == 1 ? keel_spawn(argv[1], argv + 1, environ) :
-				   keel_spawn_h(argv[1], argv + 1, environ, &h, 1);
+	pid = keel_getpid() == 1 ? keel_spawn(argv[1], argv + 1, environ)
+				 : keel_spawn_h(argv[1], argv + 1, environ, &h, 1);
 	if (pid == -KEEL_ENOENT)
 		pid = run_from_fs(argv + 1, &h);
 	if (pid < 0)
@@ -596,11 +598,11 @@ static int cmd_help(int argc, char **argv)
 
 struct line {
 	char buf[LINE_MAX_LEN];
-	size_t len, pos;	/* bytes in buf; the cursor, 0..len */
+	size_t len, pos; /* bytes in buf; the cursor, 0..len */
 };
 
 static char history[HIST_MAX][LINE_MAX_LEN];
-static unsigned int hist_count;		/* lines ever added; the newest is hist_count - 1 */
+static unsigned int hist_count; /* lines ever added; the newest is hist_count - 1 */
 
 static void history_add(const char *s)
 {
@@ -717,7 +719,7 @@ enum { LINE_OK, LINE_EOF, LINE_CANCEL };
 /* Read and edit one line into @l (NUL-terminated); LINE_EOF: Ctrl-D at an empty line. */
 static int read_line(struct line *l)
 {
-	static char saved[LINE_MAX_LEN];	/* the new line, while the history shows */
+	static char saved[LINE_MAX_LEN]; /* the new line, while the history shows */
 	unsigned int at = hist_count;
 	size_t p;
 

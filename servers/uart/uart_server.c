@@ -201,7 +201,7 @@ static long on_connect(struct keel_req *q)
 	r = con_connect(q->pid, q->m.handle, &handle);
 	q->m.handle = KEEL_HANDLE_NONE; /* the table keeps it, or closed it */
 	q->r.handle = handle;
-	q->close_reply = 1;		/* the client has its copy then */
+	q->close_reply = 1; /* the client has its copy then */
 	return r;
 }
 
@@ -232,7 +232,10 @@ static const struct keel_op ops[] = {
 };
 
 static struct keel_server server = {
-	.ops = ops, .nops = KEEL_OPS_N(ops), .unknown = -KEEL_ENOTSUP, .notify = on_notify,
+	.ops = ops,
+	.nops = KEEL_OPS_N(ops),
+	.unknown = -KEEL_ENOTSUP,
+	.notify = on_notify,
 };
 
 /* --- start ------------------------------------------------------------------ */
@@ -336,7 +339,7 @@ int uart_server_main(const struct uart_variant *v, int argc, char **argv)
 	static char label[96];
 
 	snprintf(label, sizeof(label), "%s: %s", v->name, srv.args.node);
-	server.name = label;	/* the serve loop's lines, as say() puts them */
+	server.name = label; /* the serve loop's lines, as say() puts them */
 	if (keel_serve_init(&server) < 0) {
 		say("ep_create: %s", keel_strerror(server.ep));
 		return 1;

@@ -252,13 +252,14 @@ static long vblk_on_flush(struct keel_req *q)
 }
 
 static const struct keel_op vblk_ops[] = {
-	{ BLK_CONNECT, vblk_on_connect }, { BLK_INFO, vblk_on_info },
-	{ BLK_READ, vblk_on_rw },	  { BLK_WRITE, vblk_on_rw },
-	{ BLK_FLUSH, vblk_on_flush },
+	{ BLK_CONNECT, vblk_on_connect }, { BLK_INFO, vblk_on_info },	{ BLK_READ, vblk_on_rw },
+	{ BLK_WRITE, vblk_on_rw },	  { BLK_FLUSH, vblk_on_flush },
 };
 
 static struct keel_server vblk_srv = {
-	.name = "virtio-blk", .ops = vblk_ops, .nops = KEEL_OPS_N(vblk_ops),
+	.name = "virtio-blk",
+	.ops = vblk_ops,
+	.nops = KEEL_OPS_N(vblk_ops),
 };
 
 int main(int argc, char **argv)
@@ -300,7 +301,8 @@ int main(int argc, char **argv)
 	}
 	ep = keel_ready(vblk_srv.ep, a.name);
 	if (ep < 0) {
-		printf("virtio-blk: %s: registering %s: %s\n", vblk_node, a.name, keel_strerror(ep));
+		printf("virtio-blk: %s: registering %s: %s\n", vblk_node, a.name,
+		       keel_strerror(ep));
 		return 1;
 	}
 	keel_serve(&vblk_srv);

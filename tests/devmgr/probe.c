@@ -24,10 +24,10 @@
 #include "keel.h"
 #include "proto.h"
 
-#define PROBE_RETRY_US	 50000
-#define PROBE_TRIES	 100 /* 5 s of retries: init's restart backoff reaches 3.2 s */
-#define PROBE_PS_MAX	 64
-#define PROBE_BOGUS	 0x999 /* a label nobody speaks */
+#define PROBE_RETRY_US 50000
+#define PROBE_TRIES    100 /* 5 s of retries: init's restart backoff reaches 3.2 s */
+#define PROBE_PS_MAX   64
+#define PROBE_BOGUS    0x999 /* a label nobody speaks */
 
 static void lookup(const char *name)
 {

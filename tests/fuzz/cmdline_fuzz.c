@@ -32,10 +32,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define PROMISE(cond)                    \
-	do {                             \
-		if (!(cond))             \
-			__builtin_trap(); \
+#define PROMISE(cond)                                                                              \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			__builtin_trap();                                                          \
 	} while (0)
 
 /* --- stubs for what cmdline.c calls ---------------------------------------- */
@@ -75,7 +75,7 @@ static const struct cmdline cmdline_defaults = {
 static void reset(void)
 {
 	cmdline = cmdline_defaults;
-	memset(cmdline_buf, 0x5a, sizeof(cmdline_buf));	/* no help from old NULs */
+	memset(cmdline_buf, 0x5a, sizeof(cmdline_buf)); /* no help from old NULs */
 	memset(cmdline_orig, 0x5a, sizeof(cmdline_orig));
 	memset(cmdline_unknown, 0, sizeof(cmdline_unknown));
 	cmdline_nunknown = 0;
@@ -174,8 +174,7 @@ static void same(const struct outcome *a, const struct outcome *b)
 	PROMISE(a->level == b->level && a->nunknown == b->nunknown);
 	PROMISE(a->c.maxcpus == b->c.maxcpus && a->c.nosmp == b->c.nosmp);
 	PROMISE(a->c.timer_hz == b->c.timer_hz && a->c.smp_timeout_ms == b->c.smp_timeout_ms);
-	PROMISE(a->c.hotplug_ms == b->c.hotplug_ms &&
-		a->c.syscall_fuzz_ms == b->c.syscall_fuzz_ms);
+	PROMISE(a->c.hotplug_ms == b->c.hotplug_ms && a->c.syscall_fuzz_ms == b->c.syscall_fuzz_ms);
 	PROMISE(a->c.initcall_debug == b->c.initcall_debug && a->c.nerrors == b->c.nerrors);
 	PROMISE(a->c.init_argc == b->c.init_argc && a->c.init_envc == b->c.init_envc);
 	/* Both parses split the same buffer: the same words at the same places. */
@@ -238,7 +237,7 @@ int main(int argc, char **argv)
 		}
 		n = fread(buf, 1, sizeof(buf), f);
 		fclose(f);
-		exact = malloc(n ? n : 1);	/* exactly its size: ASan sees reads past it */
+		exact = malloc(n ? n : 1); /* exactly its size: ASan sees reads past it */
 		memcpy(exact, buf, n);
 		LLVMFuzzerTestOneInput(exact, n);
 		free(exact);

@@ -21,10 +21,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define PROMISE(cond)                    \
-	do {                             \
-		if (!(cond))             \
-			__builtin_trap(); \
+#define PROMISE(cond)                                                                              \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			__builtin_trap();                                                          \
 	} while (0)
 
 static struct dt_info info_a, info_b;
@@ -34,8 +34,9 @@ static void check_inside(const struct dt_info *info, const uint8_t *b, size_t si
 	const char *lo = (const char *)b, *hi = (const char *)b + size;
 	unsigned int i;
 
-#define IN(p) PROMISE(!(p) || ((const char *)(p) >= lo && (const char *)(p) < hi) || \
-		      !*(p) || !strcmp((p), "/memreserve/"))
+#define IN(p)                                                                                      \
+	PROMISE(!(p) || ((const char *)(p) >= lo && (const char *)(p) < hi) || !*(p) ||            \
+		!strcmp((p), "/memreserve/"))
 	IN(info->model);
 	IN(info->bootargs);
 	IN(info->stdout_path);
@@ -74,8 +75,8 @@ static void walk_like_libfdt(const uint8_t *b)
 	int rp, dp, rl, dl;
 	const char *rname, *dname;
 
-	for (rn = 0; rn >= 0 && rd >= 0; rn = fdt_next_node(b, rn, &rd),
-					 dn = dt_next_node(b, dn, &dd)) {
+	for (rn = 0; rn >= 0 && rd >= 0;
+	     rn = fdt_next_node(b, rn, &rd), dn = dt_next_node(b, dn, &dd)) {
 		PROMISE(rn == dn && rd == dd);
 		PROMISE(!strcmp(dt_node_name(b, dn), fdt_get_name(b, rn, NULL)));
 		if (rd > 0)

@@ -20,10 +20,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define PROMISE(cond)                    \
-	do {                             \
-		if (!(cond))             \
-			__builtin_trap(); \
+#define PROMISE(cond)                                                                              \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			__builtin_trap();                                                          \
 	} while (0)
 
 static void promises(const struct elf_image *img, size_t size, uint64_t top)
@@ -33,8 +33,8 @@ static void promises(const struct elf_image *img, size_t size, uint64_t top)
 	unsigned int i, j;
 
 	PROMISE(img->nsegs >= 1 && img->nsegs <= ELF_MAX_SEGS);
-	PROMISE(img->lo % ELF_PAGE_SIZE == 0 && img->hi % ELF_PAGE_SIZE == 0 &&
-		img->lo < img->hi && img->lo >= ELF_MIN_VADDR);
+	PROMISE(img->lo % ELF_PAGE_SIZE == 0 && img->hi % ELF_PAGE_SIZE == 0 && img->lo < img->hi &&
+		img->lo >= ELF_MIN_VADDR);
 	for (i = 0; i < img->nsegs; i++) {
 		s = &img->seg[i];
 		PROMISE(s->memsz && s->filesz <= s->memsz);

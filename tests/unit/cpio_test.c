@@ -33,11 +33,11 @@
 #define TESTLIB_NAME "cpio_test"
 #include "testlib.h"
 
-#define CASE(name, body)                          \
-	do {                                      \
-		case_failed = 0;                  \
-		body;                             \
-		tap_result(!case_failed, "%s", (name)); \
+#define CASE(name, body)                                                                           \
+	do {                                                                                       \
+		case_failed = 0;                                                                   \
+		body;                                                                              \
+		tap_result(!case_failed, "%s", (name));                                            \
 	} while (0)
 
 static const char *const err_names[CPIO_ERR_COUNT] = {
@@ -70,7 +70,7 @@ static const char *err_name(int rc)
 
 struct ref_ent {
 	size_t off, name_off, data_off, next;
-	unsigned long f[13];	/* ino mode uid gid nlink mtime filesize ... check */
+	unsigned long f[13]; /* ino mode uid gid nlink mtime filesize ... check */
 	char name[4200];
 };
 
@@ -179,8 +179,7 @@ static void all_agree(const uint8_t *b, size_t len, int want)
 	int rc = cpio_check(b, len, &err);
 
 	if (rc != -want)
-		diag("cpio_check: %s at %zu, want %s", err_name(rc), err.offset,
-		     err_names[want]);
+		diag("cpio_check: %s at %zu, want %s", err_name(rc), err.offset, err_names[want]);
 	if (rc && (err.code != -rc || err.offset > len))
 		diag("cpio_error: code %d offset %zu for %s", err.code, err.offset, err_name(rc));
 	n = 0;
@@ -249,9 +248,9 @@ static void compare_entry(const uint8_t *b, size_t len, const struct cpio_file *
 	    f->ino != (uint32_t)st.st_ino || f->devmajor != major(st.st_dev) ||
 	    f->devminor != minor(st.st_dev))
 		diag("%s: mode %o/%o uid %u/%u gid %u/%u nlink %u/%lu mtime %u/%lld ino %u/%lu",
-		     f->name, f->mode, st.st_mode, f->uid, st.st_uid, f->gid, st.st_gid,
-		     f->nlink, (unsigned long)st.st_nlink, f->mtime, (long long)st.st_mtime,
-		     f->ino, (unsigned long)st.st_ino);
+		     f->name, f->mode, st.st_mode, f->uid, st.st_uid, f->gid, st.st_gid, f->nlink,
+		     (unsigned long)st.st_nlink, f->mtime, (long long)st.st_mtime, f->ino,
+		     (unsigned long)st.st_ino);
 	if (S_ISDIR(st.st_mode) != cpio_is_dir(f) || S_ISREG(st.st_mode) != cpio_is_reg(f) ||
 	    S_ISLNK(st.st_mode) != cpio_is_symlink(f))
 		diag("%s: cpio_is_* disagree with lstat", f->name);
@@ -314,12 +313,12 @@ static int mode_compare(const char *archive, const char *dir)
 
 struct mut {
 	uint8_t *b;
-	size_t len;		/* bytes handed to cpio.c */
+	size_t len; /* bytes handed to cpio.c */
 	size_t cap;
-	size_t want_off;	/* expected cpio_error.offset, or SIZE_MAX */
+	size_t want_off; /* expected cpio_error.offset, or SIZE_MAX */
 };
 
-#define NA	(-1)		/* case does not apply to this format */
+#define NA (-1) /* case does not apply to this format */
 
 struct mutation {
 	const char *name;
@@ -327,7 +326,11 @@ struct mutation {
 	int want_newc, want_crc;
 };
 
-static void m_magic(struct mut *m) { m->b[5] = '3'; m->want_off = 0; }
+static void m_magic(struct mut *m)
+{
+	m->b[5] = '3';
+	m->want_off = 0;
+}
 static void m_magic_odc(struct mut *m)
 {
 	struct ref_ent *e = ref_by_name("a");
@@ -382,11 +385,26 @@ static void m_name_embedded_nul(struct mut *m)
 	m->b[ref_by_name("dir/c")->name_off + 3] = 0;
 }
 
-static void m_namesize_past(struct mut *m) { put_hex(m->b, ref_by_name("a")->off, 11, 0x7fffffff); }
-static void m_namesize_max(struct mut *m) { put_hex(m->b, ref_by_name("a")->off, 11, 0xffffffff); }
-static void m_filesize_past(struct mut *m) { put_hex(m->b, ref_by_name("b4")->off, 6, 0x100000); }
-static void m_filesize_max(struct mut *m) { put_hex(m->b, ref_by_name("b4")->off, 6, 0xffffffff); }
-static void m_filesize_plus4(struct mut *m) { put_hex(m->b, ref_by_name("b4")->off, 6, 8); }
+static void m_namesize_past(struct mut *m)
+{
+	put_hex(m->b, ref_by_name("a")->off, 11, 0x7fffffff);
+}
+static void m_namesize_max(struct mut *m)
+{
+	put_hex(m->b, ref_by_name("a")->off, 11, 0xffffffff);
+}
+static void m_filesize_past(struct mut *m)
+{
+	put_hex(m->b, ref_by_name("b4")->off, 6, 0x100000);
+}
+static void m_filesize_max(struct mut *m)
+{
+	put_hex(m->b, ref_by_name("b4")->off, 6, 0xffffffff);
+}
+static void m_filesize_plus4(struct mut *m)
+{
+	put_hex(m->b, ref_by_name("b4")->off, 6, 8);
+}
 
 static void m_no_trailer(struct mut *m)
 {
@@ -415,22 +433,43 @@ static void rename5(struct mut *m, const char *five)
 	memcpy(m->b + ref_by_name("dir/c")->name_off, five, 5);
 }
 
-static void m_dotdot_lead(struct mut *m) { rename5(m, "../xy"); }
-static void m_dotdot_mid(struct mut *m) { rename5(m, "x/../"); }
-static void m_dotdot_tail(struct mut *m) { rename5(m, "ab/.."); }
-static void m_dots_ok1(struct mut *m) { rename5(m, "...ab"); }
-static void m_dots_ok2(struct mut *m) { rename5(m, "a..bc"); }
-static void m_dots_ok3(struct mut *m) { rename5(m, "x/..y"); }
+static void m_dotdot_lead(struct mut *m)
+{
+	rename5(m, "../xy");
+}
+static void m_dotdot_mid(struct mut *m)
+{
+	rename5(m, "x/../");
+}
+static void m_dotdot_tail(struct mut *m)
+{
+	rename5(m, "ab/..");
+}
+static void m_dots_ok1(struct mut *m)
+{
+	rename5(m, "...ab");
+}
+static void m_dots_ok2(struct mut *m)
+{
+	rename5(m, "a..bc");
+}
+static void m_dots_ok3(struct mut *m)
+{
+	rename5(m, "x/..y");
+}
 
 static void m_dotdot_exact(struct mut *m)
 {
-	struct ref_ent *e = ref_by_name("dir");	/* "dir\0" -> "..\0": same padding */
+	struct ref_ent *e = ref_by_name("dir"); /* "dir\0" -> "..\0": same padding */
 
 	put_hex(m->b, e->off, 11, 3);
 	memcpy(m->b + e->name_off, "..", 3);
 }
 
-static void m_data_flipped(struct mut *m) { m->b[ref_by_name("b4")->data_off + 2] ^= 1; }
+static void m_data_flipped(struct mut *m)
+{
+	m->b[ref_by_name("b4")->data_off + 2] ^= 1;
+}
 
 static void m_check_changed(struct mut *m)
 {
@@ -489,7 +528,10 @@ static void m_leading_nul(struct mut *m)
 	m->want_off = 0;
 }
 
-static void m_empty(struct mut *m) { m->len = 0; }
+static void m_empty(struct mut *m)
+{
+	m->len = 0;
+}
 
 static const struct mutation mutations[] = {
 	{ "bad-magic", m_magic, CPIO_ERR_MAGIC, CPIO_ERR_MAGIC },
@@ -550,8 +592,9 @@ static void run_mutation(const struct mutation *mu, const uint8_t *good, size_t 
 
 	if (!strncmp(mu->name, "non-hex-", 8)) {
 		static const char *const names[13] = {
-			"ino", "mode", "uid", "gid", "nlink", "mtime", "filesize",
-			"devmajor", "devminor", "rdevmajor", "rdevminor", "namesize", "check",
+			"ino",	     "mode",	 "uid",	     "gid",	 "nlink",
+			"mtime",     "filesize", "devmajor", "devminor", "rdevmajor",
+			"rdevminor", "namesize", "check",
 		};
 		for (hex_field = 0; strcmp(names[hex_field], mu->name + 8); hex_field++)
 			;
@@ -567,8 +610,7 @@ static void run_mutation(const struct mutation *mu, const uint8_t *good, size_t 
 		struct cpio_file f;
 
 		/* The second copy's "a" wins. */
-		if (cpio_find(exact, m.len, "a", &f) ||
-		    (const uint8_t *)f.data < exact + len)
+		if (cpio_find(exact, m.len, "a", &f) || (const uint8_t *)f.data < exact + len)
 			diag("cpio_find did not return the later archive's entry");
 	}
 	free(exact);
@@ -651,9 +693,9 @@ static void w_entry(struct w *w, const char *magic, const char *name, uint32_t m
 	for (i = 0; i < size; i++)
 		sum += (uint8_t)data[i];
 	w->len += (size_t)sprintf((char *)w->b + w->len,
-		"%s%08x%08x%08x%08x%08x%08x%08zx%08x%08x%08x%08x%08zx%08x", magic, ino, mode,
-		0u, 0u, nlink, 1700000000u, size, 0u, 1u, 0u, 0u, namesize,
-		strcmp(magic, "070702") ? 0u : sum);
+				  "%s%08x%08x%08x%08x%08x%08x%08zx%08x%08x%08x%08x%08zx%08x", magic,
+				  ino, mode, 0u, 0u, nlink, 1700000000u, size, 0u, 1u, 0u, 0u,
+				  namesize, strcmp(magic, "070702") ? 0u : sum);
 	memcpy(w->b + w->len, name, namesize);
 	w->len += namesize;
 	while (w->len % 4)
@@ -748,7 +790,7 @@ static void s_later_wins(void)
 	w_file(&w, "init", "two");
 	w_file(&w, "other", "o");
 	w_trailer(&w);
-	w.len += 4;	/* a boot loader's NUL padding */
+	w.len += 4; /* a boot loader's NUL padding */
 	want_check(&w, 0);
 	want_find(&w, "/init", 0, "two");
 	want_find(&w, "/other", 0, "o");

@@ -63,13 +63,15 @@ int main(void)
 	n = 0;
 	last = 0;
 	ok = 1;
-	for_each_cpu(cpu, &a) {
+	for_each_cpu(cpu, &a)
+	{
 		ok &= cpu % 7 == 0 && (n == 0 || cpu > last);
 		last = cpu;
 		n++;
 	}
 	cpumask_clear_atomic(&a, 0);
-	ok &= n == (KEEL_MAX_CPUS + 6) / 7 && !cpumask_test_atomic(&a, 0) && cpumask_test_atomic(&a, 7);
+	ok &= n == (KEEL_MAX_CPUS + 6) / 7 && !cpumask_test_atomic(&a, 0) &&
+	      cpumask_test_atomic(&a, 7);
 	check(ok, "for_each_cpu walks the set in order; the atomic forms agree");
 
 	printf("1..%d\n", tap_n);

@@ -86,9 +86,17 @@ static int err_by_name(const char *name)
 static int err_is_structural(int code)
 {
 	switch (code) {
-	case DT_ERR_MAGIC: case DT_ERR_VERSION: case DT_ERR_TRUNCATED: case DT_ERR_LAYOUT:
-	case DT_ERR_TOKEN: case DT_ERR_NAME: case DT_ERR_STRING: case DT_ERR_PROP:
-	case DT_ERR_NESTING: case DT_ERR_MEMRESERVE: case DT_ERR_NO_END:
+	case DT_ERR_MAGIC:
+	case DT_ERR_VERSION:
+	case DT_ERR_TRUNCATED:
+	case DT_ERR_LAYOUT:
+	case DT_ERR_TOKEN:
+	case DT_ERR_NAME:
+	case DT_ERR_STRING:
+	case DT_ERR_PROP:
+	case DT_ERR_NESTING:
+	case DT_ERR_MEMRESERVE:
+	case DT_ERR_NO_END:
 		return 1;
 	}
 	return 0;
@@ -111,8 +119,7 @@ static void be32_put(uint8_t *p, uint32_t v)
 
 /* ---- the libfdt reference ---- */
 
-static const char *ref_str(const void *fdt, int node, const char *name, const char *dflt,
-			   int *err)
+static const char *ref_str(const void *fdt, int node, const char *name, const char *dflt, int *err)
 {
 	int len;
 	const char *p = fdt_getprop(fdt, node, name, &len);
@@ -169,7 +176,7 @@ static bool ref_sstc(const char *isa)
 	for (tok = strtok_r(buf, "_", &save); tok; tok = strtok_r(NULL, "_", &save)) {
 		if (first && isa[0] != '_') {
 			first = 0;
-			continue;	/* the base "rv64..." token */
+			continue; /* the base "rv64..." token */
 		}
 		first = 0;
 		if (!strncasecmp(tok, "sstc", 4) && (!tok[4] || isdigit((unsigned char)tok[4])))
@@ -254,7 +261,8 @@ static int ref_cpus(const void *fdt, struct dt_info *ri)
 	err = ref_timebase(fdt, cpus, &ri->timebase_hz);
 	if (err)
 		return err;
-	fdt_for_each_subnode(node, fdt, cpus) {
+	fdt_for_each_subnode(node, fdt, cpus)
+	{
 		type = ref_str(fdt, node, "device_type", "", &err);
 		if (err)
 			return err;
@@ -271,8 +279,8 @@ static int ref_cpus(const void *fdt, struct dt_info *ri)
 	return 0;
 }
 
-static int ref_regs(const void *fdt, int node, int ac, int sc, struct dt_region *r,
-		    unsigned int *n, unsigned int max)
+static int ref_regs(const void *fdt, int node, int ac, int sc, struct dt_region *r, unsigned int *n,
+		    unsigned int max)
 {
 	const uint8_t *p;
 	int len, i, entry = (ac + sc) * 4;
@@ -284,8 +292,10 @@ static int ref_regs(const void *fdt, int node, int ac, int sc, struct dt_region 
 	if (len % entry)
 		return DT_ERR_REG;
 	for (i = 0; i < len; i += entry) {
-		base = ac == 1 ? fdt32_ld((const fdt32_t *)(p + i)) : fdt64_ld((const fdt64_t *)(p + i));
-		size = sc == 1 ? fdt32_ld((const fdt32_t *)(p + i + ac * 4)) : fdt64_ld((const fdt64_t *)(p + i + ac * 4));
+		base = ac == 1 ? fdt32_ld((const fdt32_t *)(p + i))
+			       : fdt64_ld((const fdt64_t *)(p + i));
+		size = sc == 1 ? fdt32_ld((const fdt32_t *)(p + i + ac * 4))
+			       : fdt64_ld((const fdt64_t *)(p + i + ac * 4));
 		if (!size)
 			continue;
 		if (base + (size - 1) < base)
@@ -305,7 +315,8 @@ static int ref_memory(const void *fdt, int ac, int sc, struct dt_info *ri)
 	int node, err = 0;
 	const char *type;
 
-	fdt_for_each_subnode(node, fdt, 0) {
+	fdt_for_each_subnode(node, fdt, 0)
+	{
 		type = ref_str(fdt, node, "device_type", "", &err);
 		if (err)
 			return err;
@@ -355,7 +366,8 @@ static int ref_reserved(const void *fdt, struct dt_info *ri)
 	sc = fdt_size_cells(fdt, rm);
 	if (!ref_cells_ok(ac) || !ref_cells_ok(sc))
 		return DT_ERR_CELLS;
-	fdt_for_each_subnode(node, fdt, rm) {
+	fdt_for_each_subnode(node, fdt, rm)
+	{
 		if (!ref_okay(fdt, node, &err)) {
 			if (err)
 				return err;
@@ -454,7 +466,7 @@ static void cmp_u64(const char *what, uint64_t dt, uint64_t ref)
 static void cmp_ptr(const char *what, const char *dt, const char *ref)
 {
 	if (dt && ref && !*dt && !*ref)
-		return;	/* an absent property's default */
+		return; /* an absent property's default */
 	if (dt != ref && (!dt || !ref || strcmp(dt, ref)))
 		diag("%s: dt=\"%s\" libfdt=\"%s\"", what, show(dt), show(ref));
 	else if (dt != ref)
@@ -520,11 +532,11 @@ static void cmp_chosen(const struct dt_info *d, const struct dt_info *r)
 }
 
 /* Run one comparison group as a TAP case. */
-#define CASE(name, ...)                               \
-	do {                                          \
-		case_failed = 0;                      \
-		__VA_ARGS__;                          \
-		tap_result(!case_failed, "%s", name); \
+#define CASE(name, ...)                                                                            \
+	do {                                                                                       \
+		case_failed = 0;                                                                   \
+		__VA_ARGS__;                                                                       \
+		tap_result(!case_failed, "%s", name);                                              \
 	} while (0)
 
 /* The path of @node, built with libfdt's names. */
@@ -542,8 +554,8 @@ static void cmp_props(const void *fdt, int node, const char *path)
 	const void *rv, *dv, *gv;
 	int rl, dl, gl;
 
-	for (; rp >= 0 || dp >= 0; rp = fdt_next_property_offset(fdt, rp),
-				   dp = dt_next_prop(fdt, dp)) {
+	for (; rp >= 0 || dp >= 0;
+	     rp = fdt_next_property_offset(fdt, rp), dp = dt_next_prop(fdt, dp)) {
 		if (rp != dp) {
 			diag("%s: property offset dt=%d libfdt=%d", path, dp, rp);
 			return;
@@ -567,8 +579,8 @@ static void cmp_walk(const void *fdt)
 	int rdepth = 0, ddepth = 0, rn, dn = dt_next_node(fdt, -1, &ddepth), nodes = 0;
 	char path[1024];
 
-	for (rn = 0; rn >= 0 && rdepth >= 0; rn = fdt_next_node(fdt, rn, &rdepth),
-					    dn = dt_next_node(fdt, dn, &ddepth)) {
+	for (rn = 0; rn >= 0 && rdepth >= 0;
+	     rn = fdt_next_node(fdt, rn, &rdepth), dn = dt_next_node(fdt, dn, &ddepth)) {
 		nodes++;
 		node_path(fdt, rn, path, sizeof(path));
 		if (rn != dn || rdepth != ddepth) {
@@ -578,8 +590,8 @@ static void cmp_walk(const void *fdt)
 		}
 		if (strcmp(dt_node_name(fdt, dn), fdt_get_name(fdt, rn, NULL)))
 			diag("node %s: name dt=\"%s\"", path, dt_node_name(fdt, dn));
-		if (rn == 0 ? dt_parent_offset(fdt, dn) >= 0 :
-			      dt_parent_offset(fdt, dn) != fdt_parent_offset(fdt, rn))
+		if (rn == 0 ? dt_parent_offset(fdt, dn) >= 0
+			    : dt_parent_offset(fdt, dn) != fdt_parent_offset(fdt, rn))
 			diag("node %s: parent dt=%d libfdt=%d", path, dt_parent_offset(fdt, dn),
 			     fdt_parent_offset(fdt, rn));
 		if (dt_path_offset(fdt, path) != fdt_path_offset(fdt, path))
@@ -597,10 +609,24 @@ static void cmp_walk(const void *fdt)
 static void cmp_paths(const void *fdt)
 {
 	static const char *const paths[] = {
-		"/", "/cpus", "/cpus/cpu@0", "/cpus/cpu", "/memory", "/chosen", "/soc",
-		"/soc/serial@10000000", "/soc/serial", "/nope", "/cpus/nope", "//cpus",
-		"/cpus/", "/reserved-memory", "/cpus/cpu@0/interrupt-controller", "/mem",
-		"/memory@8", "/cpus/cpu-map/cluster0/core0",
+		"/",
+		"/cpus",
+		"/cpus/cpu@0",
+		"/cpus/cpu",
+		"/memory",
+		"/chosen",
+		"/soc",
+		"/soc/serial@10000000",
+		"/soc/serial",
+		"/nope",
+		"/cpus/nope",
+		"//cpus",
+		"/cpus/",
+		"/reserved-memory",
+		"/cpus/cpu@0/interrupt-controller",
+		"/mem",
+		"/memory@8",
+		"/cpus/cpu-map/cluster0/core0",
 	};
 	unsigned int i;
 	int d, r;
@@ -621,10 +647,10 @@ static void check_inside(const struct dt_info *info, const uint8_t *blob, size_t
 	const char *lo = (const char *)blob, *hi = (const char *)blob + len;
 	unsigned int i;
 
-#define INSIDE(p, what)                                                     \
-	if ((p) && ((const char *)(p) < lo || (const char *)(p) >= hi) &&   \
-	    strcmp((p), "") && strcmp((p), "/memreserve/"))                 \
-		diag("%s points outside the blob", what)
+#define INSIDE(p, what)                                                                            \
+	if ((p) && ((const char *)(p) < lo || (const char *)(p) >= hi) && strcmp((p), "") &&       \
+	    strcmp((p), "/memreserve/"))                                                           \
+	diag("%s points outside the blob", what)
 	INSIDE(info->model, "model");
 	INSIDE(info->bootargs, "bootargs");
 	INSIDE(info->stdout_path, "stdout_path");
@@ -729,8 +755,8 @@ static int mode_compare(const char *path)
 			diag("dt_parse: %s (%s) at offset %u node %s", err_name(rc),
 			     dt_strerror(rc), d->error.offset, show(d->error.node));
 		if (rrc)
-			diag("libfdt reference: %s", rrc < 0 ? "fdt_check_full failed" :
-							       err_name(rrc));
+			diag("libfdt reference: %s",
+			     rrc < 0 ? "fdt_check_full failed" : err_name(rrc));
 	});
 	if (rc || rrc) {
 		free(file);
@@ -781,8 +807,8 @@ static int mode_expect(const char *name, const char *path)
 		if (rc != -want)
 			diag("dt_parse: %s, want %s", err_name(rc), err_names[want]);
 		else
-			printf("# %s: %s at offset %u, node %s\n", err_names[want],
-			       dt_strerror(rc), d->error.offset, show(d->error.node));
+			printf("# %s: %s at offset %u, node %s\n", err_names[want], dt_strerror(rc),
+			       d->error.offset, show(d->error.node));
 		if (rc && d->error.code != -rc)
 			diag("error.code %d, returned %d", d->error.code, rc);
 		if (d->error.offset >= len)
@@ -799,8 +825,9 @@ static int mode_expect(const char *name, const char *path)
 		rrc = ref_parse(blob, len, r);
 		CASE("libfdt reference refuses with the same error", {
 			if (rrc != want)
-				diag("reference: %s, want %s", rrc < 0 ? "fdt_check_full failed" :
-				     err_name(rrc), err_names[want]);
+				diag("reference: %s, want %s",
+				     rrc < 0 ? "fdt_check_full failed" : err_name(rrc),
+				     err_names[want]);
 		});
 		printf("# fdt_check_full: %s (the refusal is semantic)\n",
 		       fdt_rc ? fdt_strerror(fdt_rc) : "accepts");
@@ -817,18 +844,18 @@ static int mode_expect(const char *name, const char *path)
 /* A blob being damaged: buffer, its length, and the avail to pass. */
 struct mut {
 	uint8_t *b;
-	size_t len;	/* bytes in b */
-	size_t avail;	/* what dt_parse() is told */
+	size_t len;   /* bytes in b */
+	size_t avail; /* what dt_parse() is told */
 };
 
-#define HDR_TOTALSIZE		4
-#define HDR_OFF_STRUCT		8
-#define HDR_OFF_STRINGS		12
-#define HDR_OFF_RSVMAP		16
-#define HDR_VERSION		20
-#define HDR_LAST_COMP		24
-#define HDR_SIZE_STRINGS	32
-#define HDR_SIZE_STRUCT		36
+#define HDR_TOTALSIZE	 4
+#define HDR_OFF_STRUCT	 8
+#define HDR_OFF_STRINGS	 12
+#define HDR_OFF_RSVMAP	 16
+#define HDR_VERSION	 20
+#define HDR_LAST_COMP	 24
+#define HDR_SIZE_STRINGS 32
+#define HDR_SIZE_STRUCT	 36
 
 static uint32_t hdr(const struct mut *m, int field)
 {
@@ -850,9 +877,9 @@ static uint32_t first_child(const struct mut *m)
 {
 	int node;
 
-	fdt_for_each_subnode(node, m->b, 0)
-		if (strlen(fdt_get_name(m->b, node, NULL)) >= 4)
-			return hdr(m, HDR_OFF_STRUCT) + (uint32_t)node;
+	fdt_for_each_subnode(node, m->b, 0) if (strlen(fdt_get_name(m->b, node, NULL)) >=
+						4) return hdr(m, HDR_OFF_STRUCT) +
+		(uint32_t)node;
 	return 0;
 }
 
@@ -861,17 +888,54 @@ static uint32_t end_token(const struct mut *m)
 	return hdr(m, HDR_OFF_STRUCT) + hdr(m, HDR_SIZE_STRUCT) - 4;
 }
 
-static void m_magic(struct mut *m) { m->b[0] ^= 0x01; }
-static void m_version15(struct mut *m) { set_hdr(m, HDR_VERSION, 15); set_hdr(m, HDR_LAST_COMP, 15); }
-static void m_lastcomp18(struct mut *m) { set_hdr(m, HDR_LAST_COMP, 18); set_hdr(m, HDR_VERSION, 18); }
-static void m_version16(struct mut *m) { set_hdr(m, HDR_VERSION, 16); set_hdr(m, HDR_LAST_COMP, 16); }
-static void m_lastcomp_above(struct mut *m) { set_hdr(m, HDR_VERSION, 16); set_hdr(m, HDR_LAST_COMP, 17); }
-static void m_avail_small(struct mut *m) { m->avail = 20; }
-static void m_avail_zero(struct mut *m) { m->avail = 0; }
-static void m_total_gt_buf(struct mut *m) { set_hdr(m, HDR_TOTALSIZE, (uint32_t)m->len + 8); }
-static void m_buf_short(struct mut *m) { m->avail = m->len - 1; }
-static void m_total_lt_hdr(struct mut *m) { set_hdr(m, HDR_TOTALSIZE, 20); }
-static void m_total_huge(struct mut *m) { set_hdr(m, HDR_TOTALSIZE, 0x80000000u); }
+static void m_magic(struct mut *m)
+{
+	m->b[0] ^= 0x01;
+}
+static void m_version15(struct mut *m)
+{
+	set_hdr(m, HDR_VERSION, 15);
+	set_hdr(m, HDR_LAST_COMP, 15);
+}
+static void m_lastcomp18(struct mut *m)
+{
+	set_hdr(m, HDR_LAST_COMP, 18);
+	set_hdr(m, HDR_VERSION, 18);
+}
+static void m_version16(struct mut *m)
+{
+	set_hdr(m, HDR_VERSION, 16);
+	set_hdr(m, HDR_LAST_COMP, 16);
+}
+static void m_lastcomp_above(struct mut *m)
+{
+	set_hdr(m, HDR_VERSION, 16);
+	set_hdr(m, HDR_LAST_COMP, 17);
+}
+static void m_avail_small(struct mut *m)
+{
+	m->avail = 20;
+}
+static void m_avail_zero(struct mut *m)
+{
+	m->avail = 0;
+}
+static void m_total_gt_buf(struct mut *m)
+{
+	set_hdr(m, HDR_TOTALSIZE, (uint32_t)m->len + 8);
+}
+static void m_buf_short(struct mut *m)
+{
+	m->avail = m->len - 1;
+}
+static void m_total_lt_hdr(struct mut *m)
+{
+	set_hdr(m, HDR_TOTALSIZE, 20);
+}
+static void m_total_huge(struct mut *m)
+{
+	set_hdr(m, HDR_TOTALSIZE, 0x80000000u);
+}
 
 static void m_struct_past(struct mut *m)
 {
@@ -883,17 +947,32 @@ static void m_struct_off_past(struct mut *m)
 	set_hdr(m, HDR_OFF_STRUCT, hdr(m, HDR_TOTALSIZE) + 4);
 }
 
-static void m_struct_wrap(struct mut *m) { set_hdr(m, HDR_SIZE_STRUCT, 0xfffffffcu); }
-static void m_struct_hdr(struct mut *m) { set_hdr(m, HDR_OFF_STRUCT, 8); }
+static void m_struct_wrap(struct mut *m)
+{
+	set_hdr(m, HDR_SIZE_STRUCT, 0xfffffffcu);
+}
+static void m_struct_hdr(struct mut *m)
+{
+	set_hdr(m, HDR_OFF_STRUCT, 8);
+}
 
 static void m_strings_past(struct mut *m)
 {
 	set_hdr(m, HDR_SIZE_STRINGS, hdr(m, HDR_TOTALSIZE) - hdr(m, HDR_OFF_STRINGS) + 1);
 }
 
-static void m_strings_hdr(struct mut *m) { set_hdr(m, HDR_OFF_STRINGS, 0); }
-static void m_rsv_past(struct mut *m) { set_hdr(m, HDR_OFF_RSVMAP, hdr(m, HDR_TOTALSIZE) + 8); }
-static void m_rsv_hdr(struct mut *m) { set_hdr(m, HDR_OFF_RSVMAP, 16); }
+static void m_strings_hdr(struct mut *m)
+{
+	set_hdr(m, HDR_OFF_STRINGS, 0);
+}
+static void m_rsv_past(struct mut *m)
+{
+	set_hdr(m, HDR_OFF_RSVMAP, hdr(m, HDR_TOTALSIZE) + 8);
+}
+static void m_rsv_hdr(struct mut *m)
+{
+	set_hdr(m, HDR_OFF_RSVMAP, 16);
+}
 
 static void m_struct_misaligned(struct mut *m)
 {
@@ -906,21 +985,30 @@ static void m_mid_token(struct mut *m)
 	set_hdr(m, HDR_SIZE_STRUCT, first_prop(m) - hdr(m, HDR_OFF_STRUCT) + 6);
 }
 
-static void m_unknown_token(struct mut *m) { be32_put(m->b + first_prop(m), 0x7); }
+static void m_unknown_token(struct mut *m)
+{
+	be32_put(m->b + first_prop(m), 0x7);
+}
 
 static void m_name_unterminated(struct mut *m)
 {
 	set_hdr(m, HDR_SIZE_STRUCT, first_child(m) - hdr(m, HDR_OFF_STRUCT) + 4 + 2);
 }
 
-static void m_root_named(struct mut *m) { m->b[hdr(m, HDR_OFF_STRUCT) + 4] = 'x'; }
+static void m_root_named(struct mut *m)
+{
+	m->b[hdr(m, HDR_OFF_STRUCT) + 4] = 'x';
+}
 
 static void m_nameoff_past(struct mut *m)
 {
 	be32_put(m->b + first_prop(m) + 8, hdr(m, HDR_SIZE_STRINGS));
 }
 
-static void m_nameoff_huge(struct mut *m) { be32_put(m->b + first_prop(m) + 8, 0xffffffffu); }
+static void m_nameoff_huge(struct mut *m)
+{
+	be32_put(m->b + first_prop(m) + 8, 0xffffffffu);
+}
 
 /* Cut the strings block just before the first property name's NUL. */
 static void m_name_string_cut(struct mut *m)
@@ -936,17 +1024,26 @@ static void m_prop_len_past(struct mut *m)
 	be32_put(m->b + first_prop(m) + 4, hdr(m, HDR_SIZE_STRUCT));
 }
 
-static void m_prop_len_wrap(struct mut *m) { be32_put(m->b + first_prop(m) + 4, 0xfffffff8u); }
+static void m_prop_len_wrap(struct mut *m)
+{
+	be32_put(m->b + first_prop(m) + 4, 0xfffffff8u);
+}
 
 static void m_endnode_first(struct mut *m)
 {
-	be32_put(m->b + hdr(m, HDR_OFF_STRUCT), 0x2);		/* FDT_END_NODE */
-	be32_put(m->b + hdr(m, HDR_OFF_STRUCT) + 4, 0x4);	/* FDT_NOP over the name */
+	be32_put(m->b + hdr(m, HDR_OFF_STRUCT), 0x2);	  /* FDT_END_NODE */
+	be32_put(m->b + hdr(m, HDR_OFF_STRUCT) + 4, 0x4); /* FDT_NOP over the name */
 }
 
 /* The structure block stops right after the root's FDT_END_NODE. */
-static void m_no_end(struct mut *m) { set_hdr(m, HDR_SIZE_STRUCT, hdr(m, HDR_SIZE_STRUCT) - 4); }
-static void m_root_unclosed(struct mut *m) { be32_put(m->b + end_token(m) - 4, 0x4); }
+static void m_no_end(struct mut *m)
+{
+	set_hdr(m, HDR_SIZE_STRUCT, hdr(m, HDR_SIZE_STRUCT) - 4);
+}
+static void m_root_unclosed(struct mut *m)
+{
+	be32_put(m->b + end_token(m) - 4, 0x4);
+}
 
 static void m_prop_at_top(struct mut *m)
 {
@@ -973,8 +1070,8 @@ static void m_nop_after_root(struct mut *m)
 	m->b = realloc(m->b, newlen);
 	memset(m->b + total, 0, newlen - total);
 	memcpy(m->b + at, m->b + str_off, str_size);
-	be32_put(m->b + end, 0x4);		/* FDT_NOP */
-	be32_put(m->b + end + 4, 0x9);		/* FDT_END */
+	be32_put(m->b + end, 0x4);     /* FDT_NOP */
+	be32_put(m->b + end + 4, 0x9); /* FDT_END */
 	set_hdr(m, HDR_SIZE_STRUCT, hdr(m, HDR_SIZE_STRUCT) + 4);
 	set_hdr(m, HDR_OFF_STRINGS, at);
 	set_hdr(m, HDR_TOTALSIZE, (uint32_t)newlen);
@@ -990,7 +1087,7 @@ static void m_nop_before_root(struct mut *m)
 
 	m->b = realloc(m->b, newlen);
 	memset(m->b + total, 0, newlen - total);
-	be32_put(m->b + at, 0x4);		/* FDT_NOP */
+	be32_put(m->b + at, 0x4); /* FDT_NOP */
 	memcpy(m->b + at + 4, m->b + st_off, st_size);
 	set_hdr(m, HDR_OFF_STRUCT, at);
 	set_hdr(m, HDR_SIZE_STRUCT, st_size + 4);
@@ -1008,7 +1105,7 @@ static void m_rsv_unterminated(struct mut *m)
 	memset(m->b + total, 0, newlen - total);
 	for (i = at; i < newlen; i += 16) {
 		be32_put(m->b + i + 4, 0x80000000u);
-		be32_put(m->b + i + 12, 0x1000);	/* size 4 KiB, never 0 */
+		be32_put(m->b + i + 12, 0x1000); /* size 4 KiB, never 0 */
 	}
 	m->len = m->avail = newlen;
 	set_hdr(m, HDR_TOTALSIZE, (uint32_t)newlen);
@@ -1047,8 +1144,8 @@ enum libfdt_verdict { LIBFDT_REFUSES, LIBFDT_ACCEPTS, LIBFDT_UNSAFE };
 struct mutation {
 	const char *name;
 	void (*apply)(struct mut *m);
-	int want;			/* DT_ERR_x, or 0 */
-	enum libfdt_verdict libfdt;	/* fdt_check_full() on the same bytes */
+	int want;		    /* DT_ERR_x, or 0 */
+	enum libfdt_verdict libfdt; /* fdt_check_full() on the same bytes */
 };
 
 static const struct mutation mutations[] = {
@@ -1071,8 +1168,7 @@ static const struct mutation mutations[] = {
 	{ "strings-overlap-header", m_strings_hdr, DT_ERR_LAYOUT, LIBFDT_REFUSES },
 	{ "memreserve-past-totalsize", m_rsv_past, DT_ERR_LAYOUT, LIBFDT_REFUSES },
 	{ "memreserve-overlaps-header", m_rsv_hdr, DT_ERR_LAYOUT, LIBFDT_REFUSES },
-	{ "memreserve-misaligned-libfdt-accepts", m_rsv_misaligned, DT_ERR_LAYOUT,
-	  LIBFDT_ACCEPTS },
+	{ "memreserve-misaligned-libfdt-accepts", m_rsv_misaligned, DT_ERR_LAYOUT, LIBFDT_ACCEPTS },
 	{ "struct-offset-misaligned", m_struct_misaligned, DT_ERR_LAYOUT, LIBFDT_REFUSES },
 	{ "struct-truncated-mid-token", m_mid_token, DT_ERR_TRUNCATED, LIBFDT_REFUSES },
 	{ "unknown-token", m_unknown_token, DT_ERR_TOKEN, LIBFDT_REFUSES },
@@ -1130,13 +1226,13 @@ static void run_mutation(const struct mutation *mu, const uint8_t *good, size_t 
 
 #define SYN_CAP (1 << 20)
 
-#define OK_FDT(x)                                                              \
-	do {                                                                   \
-		int _e = (x);                                                  \
-		if (_e) {                                                      \
-			fprintf(stderr, "dt_test: %s: %s\n", #x, fdt_strerror(_e)); \
-			exit(2);                                               \
-		}                                                              \
+#define OK_FDT(x)                                                                                  \
+	do {                                                                                       \
+		int _e = (x);                                                                      \
+		if (_e) {                                                                          \
+			fprintf(stderr, "dt_test: %s: %s\n", #x, fdt_strerror(_e));                \
+			exit(2);                                                                   \
+		}                                                                                  \
 	} while (0)
 
 /* A bootable tree with @nharts harts, @nrsv memreserve entries, @levels deep. */
@@ -1272,7 +1368,7 @@ static int mode_mutations(const char *path, const char *only)
 		return 2;
 	}
 	if (path)
-		len = fdt_totalsize(file);	/* drop QEMU's padding */
+		len = fdt_totalsize(file); /* drop QEMU's padding */
 	for (i = 0; path && i < N_MUTATIONS; i++) {
 		if (only && strcmp(only, mutations[i].name))
 			continue;

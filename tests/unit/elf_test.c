@@ -33,13 +33,13 @@
 #include "../../core/exec/elf.h"
 
 /* Sv39: the lower half of a 39-bit space is user space. */
-#define TEST_USER_TOP	0x4000000000ull
+#define TEST_USER_TOP 0x4000000000ull
 
-#define CASE(name, body)                          \
-	do {                                      \
-		case_failed = 0;                  \
-		body;                             \
-		tap_result(!case_failed, "%s", (name)); \
+#define CASE(name, body)                                                                           \
+	do {                                                                                       \
+		case_failed = 0;                                                                   \
+		body;                                                                              \
+		tap_result(!case_failed, "%s", (name));                                            \
 	} while (0)
 
 static const char *const err_names[ELF_ERR_COUNT] = {
@@ -163,8 +163,7 @@ static void print_image(const struct elf_image *img)
 	for (i = 0; i < img->nsegs; i++)
 		printf("seg=%#lx %#lx %#lx %#lx %c%c%c\n", (unsigned long)img->seg[i].offset,
 		       (unsigned long)img->seg[i].vaddr, (unsigned long)img->seg[i].filesz,
-		       (unsigned long)img->seg[i].memsz,
-		       img->seg[i].flags & ELF_PF_R ? 'R' : ' ',
+		       (unsigned long)img->seg[i].memsz, img->seg[i].flags & ELF_PF_R ? 'R' : ' ',
 		       img->seg[i].flags & ELF_PF_W ? 'W' : ' ',
 		       img->seg[i].flags & ELF_PF_X ? 'E' : ' ');
 }
@@ -270,9 +269,9 @@ struct mut {
 	size_t len;
 	uint64_t top;
 	Elf64_Ehdr *eh;
-	Elf64_Phdr *ph;		/* the program header table */
-	int text, data, other;	/* first X PT_LOAD, first W PT_LOAD, first non-LOAD */
-	const char *want_what;	/* substring of elf_error.what, or NULL */
+	Elf64_Phdr *ph;	       /* the program header table */
+	int text, data, other; /* first X PT_LOAD, first W PT_LOAD, first non-LOAD */
+	const char *want_what; /* substring of elf_error.what, or NULL */
 };
 
 struct mutation {
@@ -281,22 +280,59 @@ struct mutation {
 	int want;
 };
 
-#define PAGE_DOWN(a)	((a) & ~(uint64_t)0xfff)
-#define PAGE_UP(a)	PAGE_DOWN((a) + 0xfff)
+#define PAGE_DOWN(a) ((a) & ~(uint64_t)0xfff)
+#define PAGE_UP(a)   PAGE_DOWN((a) + 0xfff)
 
-static Elf64_Phdr *TX(struct mut *m) { return &m->ph[m->text]; }
-static Elf64_Phdr *DA(struct mut *m) { return &m->ph[m->data]; }
+static Elf64_Phdr *TX(struct mut *m)
+{
+	return &m->ph[m->text];
+}
+static Elf64_Phdr *DA(struct mut *m)
+{
+	return &m->ph[m->data];
+}
 
-static void m_magic(struct mut *m) { m->b[1] = 'X'; }
-static void m_class32(struct mut *m) { m->b[EI_CLASS] = ELFCLASS32; }
-static void m_bigendian(struct mut *m) { m->b[EI_DATA] = ELFDATA2MSB; }
-static void m_ei_version(struct mut *m) { m->b[EI_VERSION] = 0; }
-static void m_osabi(struct mut *m) { m->b[EI_OSABI] = ELFOSABI_GNU; }
-static void m_e_version(struct mut *m) { m->eh->e_version = 2; }
-static void m_dyn(struct mut *m) { m->eh->e_type = ET_DYN; m->want_what = "static"; }
-static void m_rel(struct mut *m) { m->eh->e_type = ET_REL; }
-static void m_x86(struct mut *m) { m->eh->e_machine = EM_X86_64; }
-static void m_aarch64(struct mut *m) { m->eh->e_machine = EM_AARCH64; }
+static void m_magic(struct mut *m)
+{
+	m->b[1] = 'X';
+}
+static void m_class32(struct mut *m)
+{
+	m->b[EI_CLASS] = ELFCLASS32;
+}
+static void m_bigendian(struct mut *m)
+{
+	m->b[EI_DATA] = ELFDATA2MSB;
+}
+static void m_ei_version(struct mut *m)
+{
+	m->b[EI_VERSION] = 0;
+}
+static void m_osabi(struct mut *m)
+{
+	m->b[EI_OSABI] = ELFOSABI_GNU;
+}
+static void m_e_version(struct mut *m)
+{
+	m->eh->e_version = 2;
+}
+static void m_dyn(struct mut *m)
+{
+	m->eh->e_type = ET_DYN;
+	m->want_what = "static";
+}
+static void m_rel(struct mut *m)
+{
+	m->eh->e_type = ET_REL;
+}
+static void m_x86(struct mut *m)
+{
+	m->eh->e_machine = EM_X86_64;
+}
+static void m_aarch64(struct mut *m)
+{
+	m->eh->e_machine = EM_AARCH64;
+}
 static void m_double(struct mut *m)
 {
 	m->eh->e_flags |= EF_RISCV_FLOAT_ABI_DOUBLE;
@@ -307,23 +343,63 @@ static void m_single(struct mut *m)
 	m->eh->e_flags |= EF_RISCV_FLOAT_ABI_SINGLE;
 	m->want_what = "lp64 soft-float";
 }
-static void m_quad(struct mut *m) { m->eh->e_flags |= EF_RISCV_FLOAT_ABI_QUAD; }
-static void m_rve(struct mut *m) { m->eh->e_flags |= EF_RISCV_RVE; m->want_what = "RVE"; }
-static void m_tso_ok(struct mut *m) { m->eh->e_flags |= 0x10; /* EF_RISCV_TSO */ }
-static void m_ehsize(struct mut *m) { m->eh->e_ehsize = 52; }
-static void m_phentsize(struct mut *m) { m->eh->e_phentsize = 32; }
-static void m_phnum0(struct mut *m) { m->eh->e_phnum = 0; }
-static void m_phnum65(struct mut *m) { m->eh->e_phnum = 65; }
-static void m_phnum_huge(struct mut *m) { m->eh->e_phnum = 0xffff; }
-static void m_phoff_end(struct mut *m) { m->eh->e_phoff = m->len; }
-static void m_phoff_huge(struct mut *m) { m->eh->e_phoff = 1ull << 63; }
-static void m_phoff_wrap(struct mut *m) { m->eh->e_phoff = UINT64_MAX - 8; }
-static void m_phoff_in_ehdr(struct mut *m) { m->eh->e_phoff = 8; }
+static void m_quad(struct mut *m)
+{
+	m->eh->e_flags |= EF_RISCV_FLOAT_ABI_QUAD;
+}
+static void m_rve(struct mut *m)
+{
+	m->eh->e_flags |= EF_RISCV_RVE;
+	m->want_what = "RVE";
+}
+static void m_tso_ok(struct mut *m)
+{
+	m->eh->e_flags |= 0x10; /* EF_RISCV_TSO */
+}
+static void m_ehsize(struct mut *m)
+{
+	m->eh->e_ehsize = 52;
+}
+static void m_phentsize(struct mut *m)
+{
+	m->eh->e_phentsize = 32;
+}
+static void m_phnum0(struct mut *m)
+{
+	m->eh->e_phnum = 0;
+}
+static void m_phnum65(struct mut *m)
+{
+	m->eh->e_phnum = 65;
+}
+static void m_phnum_huge(struct mut *m)
+{
+	m->eh->e_phnum = 0xffff;
+}
+static void m_phoff_end(struct mut *m)
+{
+	m->eh->e_phoff = m->len;
+}
+static void m_phoff_huge(struct mut *m)
+{
+	m->eh->e_phoff = 1ull << 63;
+}
+static void m_phoff_wrap(struct mut *m)
+{
+	m->eh->e_phoff = UINT64_MAX - 8;
+}
+static void m_phoff_in_ehdr(struct mut *m)
+{
+	m->eh->e_phoff = 8;
+}
 static void m_phdrs_cut(struct mut *m)
 {
 	m->len = m->eh->e_phoff + (size_t)m->eh->e_phnum * sizeof(Elf64_Phdr) - 1;
 }
-static void m_filesz_gt_memsz(struct mut *m) { TX(m)->p_memsz = TX(m)->p_filesz - 1; }
+static void m_filesz_gt_memsz(struct mut *m)
+{
+	TX(m)->p_memsz = TX(m)->p_filesz - 1;
+}
 static void m_seg_past_file(struct mut *m)
 {
 	DA(m)->p_filesz = m->len;
@@ -335,9 +411,18 @@ static void m_seg_one_past(struct mut *m)
 	if (DA(m)->p_memsz < DA(m)->p_filesz)
 		DA(m)->p_memsz = DA(m)->p_filesz;
 }
-static void m_offset_wrap(struct mut *m) { DA(m)->p_offset = UINT64_MAX - 0xf; }
-static void m_align3(struct mut *m) { TX(m)->p_align = 0x1001; }
-static void m_vaddr_skew(struct mut *m) { DA(m)->p_vaddr += 8; }
+static void m_offset_wrap(struct mut *m)
+{
+	DA(m)->p_offset = UINT64_MAX - 0xf;
+}
+static void m_align3(struct mut *m)
+{
+	TX(m)->p_align = 0x1001;
+}
+static void m_vaddr_skew(struct mut *m)
+{
+	DA(m)->p_vaddr += 8;
+}
 static void m_vaddr_skew_align1(struct mut *m)
 {
 	DA(m)->p_vaddr += 8;
@@ -348,10 +433,22 @@ static void m_vaddr0(struct mut *m)
 	TX(m)->p_vaddr = TX(m)->p_offset & 0xfff;
 	TX(m)->p_align = 0x1000;
 }
-static void m_vaddr_low(struct mut *m) { TX(m)->p_vaddr = 0xf000 + (TX(m)->p_offset & 0xfff); }
-static void m_above_top(struct mut *m) { DA(m)->p_vaddr += TEST_USER_TOP; }
-static void m_end_at_top(struct mut *m) { m->top = DA(m)->p_vaddr + DA(m)->p_memsz; }
-static void m_end_past_top(struct mut *m) { m->top = DA(m)->p_vaddr + DA(m)->p_memsz - 1; }
+static void m_vaddr_low(struct mut *m)
+{
+	TX(m)->p_vaddr = 0xf000 + (TX(m)->p_offset & 0xfff);
+}
+static void m_above_top(struct mut *m)
+{
+	DA(m)->p_vaddr += TEST_USER_TOP;
+}
+static void m_end_at_top(struct mut *m)
+{
+	m->top = DA(m)->p_vaddr + DA(m)->p_memsz;
+}
+static void m_end_past_top(struct mut *m)
+{
+	m->top = DA(m)->p_vaddr + DA(m)->p_memsz - 1;
+}
 static void m_wrap(struct mut *m)
 {
 	m->top = UINT64_MAX;
@@ -360,10 +457,16 @@ static void m_wrap(struct mut *m)
 static void m_roundup_wrap(struct mut *m)
 {
 	m->top = UINT64_MAX;
-	DA(m)->p_memsz = UINT64_MAX - DA(m)->p_vaddr - 1;	/* ends 2 bytes short of 2^64 */
+	DA(m)->p_memsz = UINT64_MAX - DA(m)->p_vaddr - 1; /* ends 2 bytes short of 2^64 */
 }
-static void m_wx_text(struct mut *m) { TX(m)->p_flags |= PF_W; }
-static void m_wx_data(struct mut *m) { DA(m)->p_flags |= PF_X; }
+static void m_wx_text(struct mut *m)
+{
+	TX(m)->p_flags |= PF_W;
+}
+static void m_wx_data(struct mut *m)
+{
+	DA(m)->p_flags |= PF_X;
+}
 static void m_overlap(struct mut *m)
 {
 	/* Text grows past a page; data moves onto its first page (congruence kept). */
@@ -380,11 +483,27 @@ static void m_share_page(struct mut *m)
 	}
 	TX(m)->p_memsz = DA(m)->p_vaddr - TX(m)->p_vaddr;
 }
-static void m_entry_data(struct mut *m) { m->eh->e_entry = DA(m)->p_vaddr; }
-static void m_entry0(struct mut *m) { m->eh->e_entry = 0; }
-static void m_entry_end(struct mut *m) { m->eh->e_entry = TX(m)->p_vaddr + TX(m)->p_filesz; }
-static void m_interp(struct mut *m) { m->ph[m->other].p_type = PT_INTERP; m->want_what = "PT_INTERP"; }
-static void m_dynamic(struct mut *m) { m->ph[m->other].p_type = PT_DYNAMIC; }
+static void m_entry_data(struct mut *m)
+{
+	m->eh->e_entry = DA(m)->p_vaddr;
+}
+static void m_entry0(struct mut *m)
+{
+	m->eh->e_entry = 0;
+}
+static void m_entry_end(struct mut *m)
+{
+	m->eh->e_entry = TX(m)->p_vaddr + TX(m)->p_filesz;
+}
+static void m_interp(struct mut *m)
+{
+	m->ph[m->other].p_type = PT_INTERP;
+	m->want_what = "PT_INTERP";
+}
+static void m_dynamic(struct mut *m)
+{
+	m->ph[m->other].p_type = PT_DYNAMIC;
+}
 static void m_no_load(struct mut *m)
 {
 	int i;
@@ -627,8 +746,14 @@ static void s_loads(int n, int want)
 		     (unsigned long)img.hi);
 }
 
-static void s_16_loads(void) { s_loads(16, 0); }
-static void s_17_loads(void) { s_loads(17, ELF_ERR_TOO_MANY); }
+static void s_16_loads(void)
+{
+	s_loads(16, 0);
+}
+static void s_17_loads(void)
+{
+	s_loads(17, ELF_ERR_TOO_MANY);
+}
 
 /* picolibc.ld's layout: .data and .bss as two RW PT_LOADs on one page, unsorted. */
 static void s_same_flags_share(void)
@@ -663,7 +788,7 @@ static void s_memsz0_skipped(void)
 	struct elf_image img;
 
 	p_init(&p, 2);
-	p_load(&p, 0, 0, 0, 0, 0, PF_R | PF_W | PF_X);	/* empty: maps nothing */
+	p_load(&p, 0, 0, 0, 0, 0, PF_R | PF_W | PF_X); /* empty: maps nothing */
 	p_load(&p, 1, 0x10000, 0, 0x100, 0x3000, PF_R | PF_X);
 	want_parse(&p, TEST_USER_TOP, 0, &img);
 	if (img.nsegs != 1 || img.seg[0].memsz != 0x3000 || img.hi != 0x13000)

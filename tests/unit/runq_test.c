@@ -100,7 +100,7 @@ int main(void)
 			if ((seed >> 16) % 3 && n < 32) {
 				int i = 0;
 
-				while (i < 32) {	/* a free entry */
+				while (i < 32) { /* a free entry */
 					int used = 0;
 
 					for (int k = 0; k < n; k++)

@@ -23,11 +23,10 @@
 
 static int tap_n;
 static int tap_failed;
-static int case_failed;	/* diagnostics in the current case */
+static int case_failed; /* diagnostics in the current case */
 
 /* A diagnostic line; it also marks the current case failed. */
-__attribute__((format(printf, 1, 2), unused))
-static void diag(const char *fmt, ...)
+__attribute__((format(printf, 1, 2), unused)) static void diag(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -39,8 +38,7 @@ static void diag(const char *fmt, ...)
 	case_failed = 1;
 }
 
-__attribute__((format(printf, 2, 3), unused))
-static void tap_result(int ok, const char *fmt, ...)
+__attribute__((format(printf, 2, 3), unused)) static void tap_result(int ok, const char *fmt, ...)
 {
 	va_list ap;
 

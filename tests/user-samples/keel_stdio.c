@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define SYS_WRITE_CHAR	64	/* placeholder */
-#define SYS_EXIT	93	/* placeholder */
+#define SYS_WRITE_CHAR 64 /* placeholder */
+#define SYS_EXIT       93 /* placeholder */
 
 static long keel_syscall1(long nr, long arg)
 {

@@ -1,7 +1,7 @@
 /* tiny.c - no libc at all: a _start that loops on an ecall. */
-static const char msg[] = "tiny\n";	/* .rodata */
-long tiny_data = 7;			/* .data */
-long tiny_bss[600];			/* .bss */
+static const char msg[] = "tiny\n"; /* .rodata */
+long tiny_data = 7;		    /* .data */
+long tiny_bss[600];		    /* .bss */
 
 void _start(void);
 

@@ -36,11 +36,11 @@
 #include "keel.h"
 #include "proto.h"
 
-#define MiB		(1024UL * 1024)
-#define MMAP_CYCLES	10000
-#define OBJECTS_MAX	4096	/* well past the old pools (256 endpoints, 512 memory objects) */
-#define CHILDREN_MAX	2048
-#define SLACK_PAGES	4	/* meminfo may differ by what the allocator caches */
+#define MiB	     (1024UL * 1024)
+#define MMAP_CYCLES  10000
+#define OBJECTS_MAX  4096 /* well past the old pools (256 endpoints, 512 memory objects) */
+#define CHILDREN_MAX 2048
+#define SLACK_PAGES  4 /* meminfo may differ by what the allocator caches */
 
 static int passed, failed;
 
@@ -163,8 +163,7 @@ static void adv_memory(void)
 		keel_handle_close(mem);
 	snprintf(why, sizeof(why), "status %d, free %lu -> %lu KiB, mem_create(8 MiB) %ld", status,
 		 (unsigned long)(before >> 10), (unsigned long)(after >> 10), mem);
-	result("ADV_0004",
-	       status == 0 && after + SLACK_PAGES * 4096 >= before && mem >= 0,
+	result("ADV_0004", status == 0 && after + SLACK_PAGES * 4096 >= before && mem >= 0,
 	       "memory eaten to ENOMEM comes back whole", why);
 }
 
@@ -203,8 +202,9 @@ static void adv_objects(void)
 
 	for (int kind = 0; kind < 3; kind++) {
 		for (n = 0; n < OBJECTS_MAX; n++) {
-			h[n] = kind == 0 ? keel_ep_create() :
-			       kind == 1 ? keel_notif_create() : keel_mem_create(4096);
+			h[n] = kind == 0   ? keel_ep_create()
+			       : kind == 1 ? keel_notif_create()
+					   : keel_mem_create(4096);
 			if (h[n] < 0)
 				break;
 		}
@@ -251,8 +251,8 @@ static void adv_tasks(void)
 	       "children until refused: our error, and we can start one after", why);
 }
 
-#define LIMIT_CHILD_PAGES	1024	/* 4 MiB: a program starts in less */
-#define LIMIT_CHILD_OBJECTS	5
+#define LIMIT_CHILD_PAGES   1024 /* 4 MiB: a program starts in less */
+#define LIMIT_CHILD_OBJECTS 5
 
 /*
  * A child started under limits we set checks them from inside: it has
@@ -335,7 +335,8 @@ static int holder(void)
 		tasks++;
 	while ((object_err = keel_notif_create()) >= 0)
 		objects++;
-	while ((page_err = keel_mmap(KEEL_HANDLE_NONE, 0, MiB, KEEL_PROT_READ | KEEL_PROT_WRITE)) >= 0)
+	while ((page_err = keel_mmap(KEEL_HANDLE_NONE, 0, MiB, KEEL_PROT_READ | KEEL_PROT_WRITE)) >=
+	       0)
 		mib++;
 	printf("adversary: holding %ld tasks, %ld objects, %ld MiB; pid %d; refused: %s, %s, %s\n",
 	       tasks, objects, mib, keel_getpid(), keel_strerror(task_err),
@@ -399,7 +400,7 @@ static int cycle_child(void)
 	if (keel_ipc_call(1, &m, &r) < 0)
 		return 1;
 	m.handle = KEEL_HANDLE_NONE;
-	keel_ipc_call(1, &m, &r);	/* waits on A while our parent calls B */
+	keel_ipc_call(1, &m, &r); /* waits on A while our parent calls B */
 	return 0;
 }
 
@@ -407,9 +408,9 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } classes[] = {
-	{ "fetch", adv_fetch }, { "flood", adv_flood }, { "read", adv_read },
-	{ "memory", adv_memory }, { "mmap", adv_mmap }, { "objects", adv_objects },
-	{ "tasks", adv_tasks }, { "cycle", adv_cycle }, { "limits", adv_limits },
+	{ "fetch", adv_fetch },	  { "flood", adv_flood }, { "read", adv_read },
+	{ "memory", adv_memory }, { "mmap", adv_mmap },	  { "objects", adv_objects },
+	{ "tasks", adv_tasks },	  { "cycle", adv_cycle }, { "limits", adv_limits },
 };
 
 int main(int argc, char **argv)

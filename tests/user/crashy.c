@@ -16,8 +16,8 @@
 #include "keel.h"
 #include "proto.h"
 
-#define ASK_PID		1
-#define CRASH		2
+#define ASK_PID 1
+#define CRASH	2
 
 static int server(void)
 {
@@ -26,7 +26,7 @@ static int server(void)
 
 	m = (struct keel_msg){ .label = PROTO_READY,
 			       .handle = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_DUPLICATE |
-							     KEEL_R_TRANSFER) };
+								     KEEL_R_TRANSFER) };
 	proto_name_pack("crashy", m.w);
 	if (keel_ipc_call(PROTO_H_PARENT, &m, &r) < 0)
 		return 1;
@@ -37,7 +37,7 @@ static int server(void)
 		if (pid >= 0 && m.label == ASK_PID)
 			r.w[0] = (unsigned long)keel_getpid();
 		if (pid >= 0 && m.label == CRASH)
-			*(volatile int *)0 = 1;		/* dies here, owing the reply */
+			*(volatile int *)0 = 1; /* dies here, owing the reply */
 		pid = keel_ipc_reply_recv(ep, &r, &m);
 	}
 }

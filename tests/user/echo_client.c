@@ -15,7 +15,8 @@ int main(int argc, char **argv)
 
 	text[0] = '\0';
 	for (int i = 1; i < argc; i++)
-		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s", i > 1 ? " " : "", argv[i]);
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%s", i > 1 ? " " : "",
+				      argv[i]);
 	got = keel_echo(text, n, &pid);
 	if (got < 0) {
 		printf("echo-client: %s\n", keel_strerror(got));

@@ -34,11 +34,11 @@
 
 #include "keel.h"
 
-#define ITERS		10000
-#define SPAWNS		100		/* a spawn costs thousands of round trips */
-#define CHECK_EVERY	128
-#define BUDGET_NS	2000000000ULL	/* 2 s of SYS_time_ns per loop */
-#define MAX_PS		160		/* ps entries: tasks and a swapper per hart */
+#define ITERS	    10000
+#define SPAWNS	    100 /* a spawn costs thousands of round trips */
+#define CHECK_EVERY 128
+#define BUDGET_NS   2000000000ULL /* 2 s of SYS_time_ns per loop */
+#define MAX_PS	    160		  /* ps entries: tasks and a swapper per hart */
 
 static struct keel_ps ps[MAX_PS];
 
@@ -142,7 +142,7 @@ static int bench_ipc(const char *name, const long pin[2])
 	pid = start("server", pin ? pin[1] : -1, &ep, 1);
 	h = keel_handle_dup(ep, KEEL_R_SEND);
 	keel_handle_close(ep);
-	keel_ipc_call(h, &m, &r);	/* the server is up and in its loop */
+	keel_ipc_call(h, &m, &r); /* the server is up and in its loop */
 	before[0] = hart_of(keel_getpid());
 	before[1] = hart_of(pid);
 	i0 = ipis();
@@ -168,8 +168,8 @@ static void bench_notif(const char *name, const long pin[2])
 
 	if (pin && keel_sys_hart_pin(pin[0]))
 		printf("ipc_bench: hart_pin %ld failed\n", pin[0]);
-	h[0] = keel_notif_create();	/* ping: we signal, the waiter waits */
-	h[1] = keel_notif_create();	/* pong */
+	h[0] = keel_notif_create(); /* ping: we signal, the waiter waits */
+	h[1] = keel_notif_create(); /* pong */
 	pid = start("waiter", pin ? pin[1] : -1, h, 2);
 	keel_notif_signal(h[0], 1);
 	keel_notif_wait(h[1], &bits);

@@ -17,11 +17,11 @@
 
 #include "keel.h"
 
-#define CALLS		200
-#define OP_ECHO		1	/* reply: label + 1, the words each + 1, reversed */
-#define OP_NOTIFY	2	/* signal the passed notification with w[0] */
-#define OP_GIVE		3	/* reply with a fresh notification, already signalled w[0] */
-#define OP_EXIT		4	/* exit without replying */
+#define CALLS	  200
+#define OP_ECHO	  1 /* reply: label + 1, the words each + 1, reversed */
+#define OP_NOTIFY 2 /* signal the passed notification with w[0] */
+#define OP_GIVE	  3 /* reply with a fresh notification, already signalled w[0] */
+#define OP_EXIT	  4 /* exit without replying */
 
 static int passed, failed;
 
@@ -72,22 +72,22 @@ static int serve_echo(long ep)
 		}
 		pid = keel_ipc_reply_recv(ep, &out, &in);
 		if (out.handle != KEEL_HANDLE_NONE)
-			keel_handle_close(out.handle);	/* the client has its own copy */
+			keel_handle_close(out.handle); /* the client has its own copy */
 	}
 }
 
 static int serve(const char *how)
 {
-	long ep = 0;		/* the spawner's endpoint lands in slot 0 */
+	long ep = 0; /* the spawner's endpoint lands in slot 0 */
 	struct keel_msg in;
 
 	if (!strcmp(how, "echo"))
 		return serve_echo(ep);
 	if (!strcmp(how, "close")) {
-		keel_sleep_us(20000);		/* let the client queue its call */
+		keel_sleep_us(20000); /* let the client queue its call */
 		return keel_handle_close(ep) ? 1 : 0;
 	}
-	if (!strcmp(how, "orphan"))	/* nobody can send: receiving must fail, not hang */
+	if (!strcmp(how, "orphan")) /* nobody can send: receiving must fail, not hang */
 		return keel_ipc_recv(ep, &in) == -KEEL_EPEER ? 0 : 1;
 	return 2;
 }
@@ -113,8 +113,10 @@ static void test_kernel_bounds(void)
 	      "a call on a notification fails (EINVAL)", keel_ipc_call(n, &m, &r));
 	check("IPC_0004", keel_notif_signal(ep, 1) == -KEEL_EINVAL,
 	      "signalling an endpoint fails (EINVAL)", keel_notif_signal(ep, 1));
-	check("IPC_0005", keel_ipc_call(63, &m, &r) == -KEEL_ENOENT &&
-	      keel_ipc_call(-5, &m, &r) == -KEEL_ENOENT && keel_handle_close(1000) == -KEEL_ENOENT,
+	check("IPC_0005",
+	      keel_ipc_call(63, &m, &r) == -KEEL_ENOENT &&
+		      keel_ipc_call(-5, &m, &r) == -KEEL_ENOENT &&
+		      keel_handle_close(1000) == -KEEL_ENOENT,
 	      "a handle not held fails (ENOENT)", keel_ipc_call(63, &m, &r));
 	check("IPC_0006", keel_ipc_reply(&m) == -KEEL_ENOENT,
 	      "a reply with no caller fails (ENOENT)", keel_ipc_reply(&m));
@@ -148,8 +150,9 @@ static void test_notifications(void)
 	      "signals OR into the word; a wait takes them all", (long)bits);
 	check("IPC_0011", keel_notif_signal(w, 1) == -KEEL_EDENIED,
 	      "a wait-only handle cannot signal (EDENIED)", keel_notif_signal(w, 1));
-	check("IPC_0012", keel_handle_dup(w, KEEL_R_WAIT | KEEL_R_SIGNAL) == -KEEL_EDENIED &&
-	      keel_handle_dup(w, KEEL_R_WAIT) == -KEEL_EDENIED,
+	check("IPC_0012",
+	      keel_handle_dup(w, KEEL_R_WAIT | KEEL_R_SIGNAL) == -KEEL_EDENIED &&
+		      keel_handle_dup(w, KEEL_R_WAIT) == -KEEL_EDENIED,
 	      "dup needs the dup right and a subset of rights (EDENIED)", 0);
 	keel_handle_close(w);
 	keel_handle_close(n);
@@ -188,8 +191,9 @@ static void test_transfer(long ep)
 	m = msg(OP_GIVE, 0x900, 0, KEEL_HANDLE_NONE);
 	err = keel_ipc_call(ep, &m, &r);
 	bits = 0;
-	check("IPC_0032", !err && r.handle >= 0 && keel_notif_wait(r.handle, &bits) == 0 &&
-	      bits == 0x900, "a handle passed in a reply lands in a new slot", err ? err : r.handle);
+	check("IPC_0032",
+	      !err && r.handle >= 0 && keel_notif_wait(r.handle, &bits) == 0 && bits == 0x900,
+	      "a handle passed in a reply lands in a new slot", err ? err : r.handle);
 	keel_handle_close(r.handle);
 	keel_handle_close(sig);
 	keel_handle_close(n);
@@ -203,8 +207,7 @@ static void test_rights(long ep)
 
 	check("IPC_0040", err == -KEEL_EDENIED, "a handle without send cannot call (EDENIED)", err);
 	err = keel_ipc_recv(ep, &r);
-	check("IPC_0041", err == -KEEL_EDENIED,
-	      "a send-only handle cannot receive (EDENIED)", err);
+	check("IPC_0041", err == -KEEL_EDENIED, "a send-only handle cannot receive (EDENIED)", err);
 	keel_handle_close(nosend);
 }
 
@@ -245,7 +248,7 @@ static void test_closed_server(void)
 	send = keel_handle_dup(ep, KEEL_R_RECEIVE | KEEL_R_TRANSFER);
 	pid = spawn_server("orphan", send);
 	keel_handle_close(send);
-	keel_handle_close(ep);	/* nobody may send now */
+	keel_handle_close(ep); /* nobody may send now */
 	check("IPC_0062", keel_wait(pid, &status) == pid && status == 0,
 	      "a receive nobody can answer fails (EPEER), not hangs", status);
 }

@@ -30,15 +30,15 @@
 #include "keel.h"
 
 /* QEMU hw/rtc/goldfish_rtc.c: times are nanoseconds; reading TIME_LOW latches TIME_HIGH. */
-#define RTC_TIME_LOW		0x00
-#define RTC_TIME_HIGH		0x04
-#define RTC_ALARM_LOW		0x08	/* writing it arms the alarm */
-#define RTC_ALARM_HIGH		0x0c
-#define RTC_IRQ_ENABLED		0x10
-#define RTC_CLEAR_INTERRUPT	0x1c
+#define RTC_TIME_LOW	    0x00
+#define RTC_TIME_HIGH	    0x04
+#define RTC_ALARM_LOW	    0x08 /* writing it arms the alarm */
+#define RTC_ALARM_HIGH	    0x0c
+#define RTC_IRQ_ENABLED	    0x10
+#define RTC_CLEAR_INTERRUPT 0x1c
 
-#define ROUNDS		200
-#define AHEAD_NS	200000	/* far enough that we are blocked by then */
+#define ROUNDS	 200
+#define AHEAD_NS 200000 /* far enough that we are blocked by then */
 
 static volatile uint32_t *rtc;
 

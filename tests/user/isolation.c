@@ -20,11 +20,11 @@
 #include "keel.h"
 #include "proto.h"
 
-#define KERNEL_TEXT	0xffffffff80000000UL
-#define KERNEL_DIRECT	0xffffffc080000000UL
-#define UART_VIRT	0x10000000UL
-#define SHARED_VA	0x2000000000UL
-#define SECRET		0x5ec7e75ec7e7UL
+#define KERNEL_TEXT   0xffffffff80000000UL
+#define KERNEL_DIRECT 0xffffffc080000000UL
+#define UART_VIRT     0x10000000UL
+#define SHARED_VA     0x2000000000UL
+#define SECRET	      0x5ec7e75ec7e7UL
 
 static int failures;
 static volatile unsigned long secret_word = 1;
@@ -41,7 +41,7 @@ static int other_task_child(void)
 	check("ISO_0011", secret_word == 1, "a child sees its own memory, not its parent's",
 	      (long)secret_word);
 	printf("isolation: reading the parent's mapping at 0x%lx\n", SHARED_VA);
-	return (int)*(volatile unsigned long *)SHARED_VA;	/* not mapped here: faults */
+	return (int)*(volatile unsigned long *)SHARED_VA; /* not mapped here: faults */
 }
 
 static void other_task(void)
@@ -130,10 +130,10 @@ static void pointers(void)
 static void console_read(void)
 {
 	char c;
-	long err = keel_read(0, &c, 1);	/* the raw call, not libkeel's read() */
+	long err = keel_read(0, &c, 1); /* the raw call, not libkeel's read() */
 
-	check("ISO_0050", err == -KEEL_EBUSY,
-	      "read(0) while a console server holds the console", err);
+	check("ISO_0050", err == -KEEL_EBUSY, "read(0) while a console server holds the console",
+	      err);
 }
 
 int main(int argc, char **argv)
@@ -165,7 +165,8 @@ int main(int argc, char **argv)
 		console_read();
 	else
 		return printf("usage: isolation kernel-read|kernel-write|device|other-task|"
-			      "handles|pointers|console-read\n"), 2;
+			      "handles|pointers|console-read\n"),
+		       2;
 	printf("isolation: %s: %d failed\n", what, failures);
 	return failures != 0;
 }

@@ -22,13 +22,13 @@
 
 #include "keel.h"
 
-#define CHUNK		(1024 * 1024)	/* what the hog maps at a time */
-#define BIG		(16 * 1024 * 1024)	/* the largest mem_create */
-#define CYCLES		10000
-#define LOOP_PAGES	8
-#define HOLDERS		12		/* children in `objects` */
-#define HOLD_EPS	60		/* endpoints each holds by handle, each bound to a notification */
-#define HOLD_MEMS	120		/* memory objects each holds by a mapping */
+#define CHUNK	   (1024 * 1024)      /* what the hog maps at a time */
+#define BIG	   (16 * 1024 * 1024) /* the largest mem_create */
+#define CYCLES	   10000
+#define LOOP_PAGES 8
+#define HOLDERS	   12  /* children in `objects` */
+#define HOLD_EPS   60  /* endpoints each holds by handle, each bound to a notification */
+#define HOLD_MEMS  120 /* memory objects each holds by a mapping */
 
 static int failures;
 
@@ -50,8 +50,8 @@ static struct keel_meminfo info(void)
 
 static void show(const char *when, const struct keel_meminfo *m)
 {
-	printf("memtest: %s free %lu KiB, largest %lu KiB, cached %lu KiB, objects %lu KiB\n",
-	       when, m->free / 1024, m->largest / 1024, m->cached / 1024, m->objects / 1024);
+	printf("memtest: %s free %lu KiB, largest %lu KiB, cached %lu KiB, objects %lu KiB\n", when,
+	       m->free / 1024, m->largest / 1024, m->cached / 1024, m->objects / 1024);
 }
 
 /* Run @argv to its end; its exit status, or -1. */
@@ -90,7 +90,7 @@ static int hog_main(void)
 	static void *chunks[16384];
 
 	printf("memtest: hog mapped %ld MiB\n", hog(chunks, 16384));
-	return 0;		/* exits holding it all */
+	return 0; /* exits holding it all */
 }
 
 static int exhaust(void)
@@ -100,8 +100,8 @@ static int exhaust(void)
 	struct keel_meminfo before, after;
 	long h, n;
 
-	run(nop, NULL, 0);		/* the kernel-stack slot a child takes, now cached */
-	h = keel_mem_create(BIG);	/* and our handle table exists from here on */
+	run(nop, NULL, 0);	  /* the kernel-stack slot a child takes, now cached */
+	h = keel_mem_create(BIG); /* and our handle table exists from here on */
 	check("MEM_0001", h >= 0, "16 MiB of contiguous memory at the start", h);
 	keel_handle_close(h);
 	before = info();
@@ -133,7 +133,7 @@ static int exhaust(void)
 		struct keel_meminfo old;
 
 		memset(&old, 0xff, sizeof(old));
-		h = keel_syscall(SYS_meminfo, (long)&old, 0, 0, 0);	/* as built before size */
+		h = keel_syscall(SYS_meminfo, (long)&old, 0, 0, 0); /* as built before size */
 		check("MEM_0008", !h && old.page_size == 4096 && old.largest == ~0UL,
 		      "meminfo with size 0 fills the original three fields only", h);
 	}
@@ -222,7 +222,7 @@ static int holder_main(int bit)
 		long h = keel_mem_create(4096);
 		long va = h >= 0 ? keel_mmap(h, 0, 4096, KEEL_PROT_READ) : -1;
 
-		made += va >= 0;	/* the mapping holds it once the handle goes */
+		made += va >= 0; /* the mapping holds it once the handle goes */
 		if (h >= 0)
 			keel_handle_close(h);
 	}
@@ -305,7 +305,7 @@ int main(int argc, char **argv)
 		return hog_main();
 	if (!strcmp(what, "holder") && argc > 2)
 		return holder_main(atoi(argv[2]));
-	printf("memtest: %s\n", what);	/* stdio's buffer is mapped from here on */
+	printf("memtest: %s\n", what); /* stdio's buffer is mapped from here on */
 	if (!strcmp(what, "exhaust"))
 		exhaust();
 	else if (!strcmp(what, "loop"))

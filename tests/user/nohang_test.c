@@ -36,12 +36,12 @@
 
 #include "keel.h"
 
-#define CTL		KEEL_H_INIT_CONTROL
-#define SETTLE_US	150000		/* time for a child to reach its wait */
-#define PROMPT_MS	2000		/* a killed task is gone by then */
-#define SERVE_US	500000		/* a cycle member's wait for a queued call */
-#define EXIT_KILLED	0x209
-#define MAX_PS		64
+#define CTL	    KEEL_H_INIT_CONTROL
+#define SETTLE_US   150000 /* time for a child to reach its wait */
+#define PROMPT_MS   2000   /* a killed task is gone by then */
+#define SERVE_US    500000 /* a cycle member's wait for a queued call */
+#define EXIT_KILLED 0x209
+#define MAX_PS	    64
 
 static int passed, failed;
 
@@ -267,8 +267,10 @@ static void test_kill_taken_call(const char *id, const char *id2, int rr)
 		reap(caller, PROMPT_MS);
 	check(id, ok, "kill ends a call a server has taken, before the reply", ok);
 	status = reap(server, PROMPT_MS);
-	check(id2, status == 0, rr ? "ipc_reply_recv to a killed caller fails with EPEER" :
-	      "ipc_reply to a killed caller fails with EPEER", status);
+	check(id2, status == 0,
+	      rr ? "ipc_reply_recv to a killed caller fails with EPEER"
+		 : "ipc_reply to a killed caller fails with EPEER",
+	      status);
 	for (int i = 0; i < 3; i++)
 		keel_handle_close(h[i]);
 	keel_handle_close(s);
@@ -307,17 +309,20 @@ static void test_kill_reap(void)
 		if (i & 1)
 			keel_yield();
 		k = keel_kill(CTL, pid);
-		long w = keel_wait(pid, &status), k2 = keel_kill(CTL, pid), w2 = keel_wait(pid, NULL);
+		long w = keel_wait(pid, &status), k2 = keel_kill(CTL, pid),
+		     w2 = keel_wait(pid, NULL);
 
 		if ((k == 0 || k == -KEEL_ENOENT) && w == pid &&
-		    (status == 0 || status == EXIT_KILLED) && k2 == -KEEL_ENOENT && w2 == -KEEL_ECHILD)
+		    (status == 0 || status == EXIT_KILLED) && k2 == -KEEL_ENOENT &&
+		    w2 == -KEEL_ECHILD)
 			good++;
 		else if (good == i)
-			printf("nohang_test: # pid %ld: kill %ld wait %ld status 0x%x kill %ld wait %ld\n",
+			printf("nohang_test: # pid %ld: kill %ld wait %ld status 0x%x kill %ld "
+			       "wait %ld\n",
 			       pid, k, w, status, k2, w2);
 	}
-	check("KILL_0010", good == 100, "kill racing exit and reap: each pid ends and is reaped once",
-	      good);
+	check("KILL_0010", good == 100,
+	      "kill racing exit and reap: each pid ends and is reaped once", good);
 }
 
 static void close_all(const long *h, int n)
@@ -343,7 +348,7 @@ static void run_ring(const char *id, int n, const char *claim)
 		keel_handle_close(h[0]);
 		keel_handle_close(h[1]);
 	}
-	for (int i = 0; i < n; i++)	/* only the members may receive */
+	for (int i = 0; i < n; i++) /* only the members may receive */
 		keel_handle_close(ep[i]);
 	for (int i = 0; i < n; i++) {
 		int status = reap(pid[i], 3000);
@@ -360,7 +365,8 @@ static void test_cycles(void)
 	int st[3];
 
 	run_ring("DEADLK_0001", 2, "two tasks calling each other's endpoint: one call is EDEADLK");
-	run_ring("DEADLK_0002", 3, "three tasks calling round: the call closing the ring is EDEADLK");
+	run_ring("DEADLK_0002", 3,
+		 "three tasks calling round: the call closing the ring is EDEADLK");
 
 	/* a -> b -> c, and c's server answers late: a chain, not a cycle. */
 	{
@@ -381,7 +387,8 @@ static void test_cycles(void)
 	for (int i = 0; i < 3; i++)
 		st[i] = reap(p[i], 3000);
 	check("DEADLK_0003", st[0] == 1 && st[1] == 1 && st[2] == 0,
-	      "a chain whose last server answers later is not refused", st[0] * 100 + st[1] * 10 + st[2]);
+	      "a chain whose last server answers later is not refused",
+	      st[0] * 100 + st[1] * 10 + st[2]);
 
 	/* a <-> b, but a third task may also receive on a: not a cycle. */
 	a = keel_ep_create();
@@ -403,7 +410,8 @@ static void test_cycles(void)
 	for (int i = 0; i < 3; i++)
 		st[i] = reap(p[i], 3000);
 	check("DEADLK_0004", st[0] == 1 && st[1] == 1 && st[2] == 0,
-	      "a ring another free task can break is not refused", st[0] * 100 + st[1] * 10 + st[2]);
+	      "a ring another free task can break is not refused",
+	      st[0] * 100 + st[1] * 10 + st[2]);
 
 	/* A server calls back the endpoint of the caller it took: that caller waits on it. */
 	a = keel_ep_create();

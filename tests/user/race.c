@@ -22,24 +22,24 @@
 
 #include "keel.h"
 
-#define ELF_SIZE	(128 * 1024)	/* holds /bin/nop */
-#define SHARED_SIZE	(16 * 1024)
-#define E_PHOFF		32
-#define E_PHNUM		56
-#define BAD_PHOFF	0x4000000000000000UL	/* far outside any mapping */
-#define LONG_ARG	1100			/* over the core's 1023-byte limit */
+#define ELF_SIZE    (128 * 1024) /* holds /bin/nop */
+#define SHARED_SIZE (16 * 1024)
+#define E_PHOFF	    32
+#define E_PHNUM	    56
+#define BAD_PHOFF   0x4000000000000000UL /* far outside any mapping */
+#define LONG_ARG    1100		 /* over the core's 1023-byte limit */
 
 /* The shared page's layout: the flipper and the caller agree on it. */
 struct shared {
 	volatile unsigned long stop, flips;
-	unsigned long phoff, phnum;	/* the file's own values */
-	char *argv[4];			/* argv[1] flips between arg and an unmapped address */
-	long handles[2];		/* handles[0] flips between a handle and an empty slot */
-	char path[32];			/* "/bin/nop" <-> "/bin/nXp" */
-	char arg[LONG_ARG + 16];	/* NUL at 3 <-> at LONG_ARG */
-	char name[8];			/* "nop" */
-	char text[4];			/* write reads it: 'x' <-> '+' */
-	char out[4096];			/* dmesg, ps, harts, meminfo write here */
+	unsigned long phoff, phnum; /* the file's own values */
+	char *argv[4];		    /* argv[1] flips between arg and an unmapped address */
+	long handles[2];	    /* handles[0] flips between a handle and an empty slot */
+	char path[32];		    /* "/bin/nop" <-> "/bin/nXp" */
+	char arg[LONG_ARG + 16];    /* NUL at 3 <-> at LONG_ARG */
+	char name[8];		    /* "nop" */
+	char text[4];		    /* write reads it: 'x' <-> '+' */
+	char out[4096];		    /* dmesg, ps, harts, meminfo write here */
 };
 
 static int passed, failed;
@@ -116,7 +116,8 @@ static void race_spawn_mem(long elf, struct shared *sh, int rounds)
 			bad++;
 	}
 	printf("race: spawn_mem: %d started, %d refused\n", ok, refused);
-	check("RACE_0010", bad == 0, "spawn_mem of a file being rewritten: runs or is refused", bad);
+	check("RACE_0010", bad == 0, "spawn_mem of a file being rewritten: runs or is refused",
+	      bad);
 }
 
 static void race_spawn(struct shared *sh, int rounds)
@@ -159,7 +160,7 @@ static void race_out(struct shared *sh, int rounds)
 
 	for (int i = 0; i < rounds; i++) {
 		bad += keel_write(1, sh->text, 1) != 1;
-		bad += !copied(keel_dmesg(i, sh->out, 64));	/* ERANGE: out of the ring */
+		bad += !copied(keel_dmesg(i, sh->out, 64)); /* ERANGE: out of the ring */
 		bad += keel_ps((struct keel_ps *)sh->out, 4) != 4;
 		bad += keel_harts((struct keel_hart *)sh->out, 4) <= 0;
 		bad += keel_meminfo((struct keel_meminfo *)sh->out) != 0;
@@ -202,8 +203,7 @@ int main(int argc, char **argv)
 	elf_h = keel_mem_create(ELF_SIZE);
 	shared_h = keel_mem_create(SHARED_SIZE);
 	elf = (unsigned char *)keel_mmap(elf_h, 0, ELF_SIZE, KEEL_PROT_READ | KEEL_PROT_WRITE);
-	sh = (struct shared *)keel_mmap(shared_h, 0, SHARED_SIZE,
-					KEEL_PROT_READ | KEEL_PROT_WRITE);
+	sh = (struct shared *)keel_mmap(shared_h, 0, SHARED_SIZE, KEEL_PROT_READ | KEEL_PROT_WRITE);
 	if (elf_h < 0 || shared_h < 0 || (long)elf < 0 || (long)sh < 0 || setup(elf, sh, elf_h)) {
 		printf("race: setup failed\n");
 		return 1;

@@ -39,49 +39,50 @@
 
 #include "keel.h"
 
-#define CHILDREN_PER_HART	2
-#define MAX_CHILDREN		512	/* live at once; more harts than this share */
+#define CHILDREN_PER_HART 2
+#define MAX_CHILDREN	  512 /* live at once; more harts than this share */
 /*
  * Past the deadline a live child is hung, unless it said it stopped: then
  * the core may still be freeing it. Tasks exiting at once drop their
  * handles under the one ipc_lock, a ticket lock, and with more QEMU harts
  * than host cores that convoy has taken 7 s (-smp 4 on 2 cores).
  */
-#define HANG_GRACE_MS		2000
-#define EXIT_GRACE_MS		10000
-#define KILL_EVERY_MS		1000	/* the parent kills a random child this often */
-#define SERVE_TIMEOUT_US	10000	/* the parent's receive (syscall_fuzz_serve_us=) */
-#define REPORT_EVERY		64	/* calls between a child's reports */
-#define EXIT_ONE_IN		5000	/* a child exits on purpose */
-#define FAULT_ONE_IN		20000	/* a child faults on purpose */
-#define TIME_ONE_IN		8	/* calls timed, for the slowest one */
-#define DEADLINE_EVERY		4	/* calls between looks at the clock (a power of 2) */
+#define HANG_GRACE_MS	 2000
+#define EXIT_GRACE_MS	 10000
+#define KILL_EVERY_MS	 1000  /* the parent kills a random child this often */
+#define SERVE_TIMEOUT_US 10000 /* the parent's receive (syscall_fuzz_serve_us=) */
+#define REPORT_EVERY	 64    /* calls between a child's reports */
+#define EXIT_ONE_IN	 5000  /* a child exits on purpose */
+#define FAULT_ONE_IN	 20000 /* a child faults on purpose */
+#define TIME_ONE_IN	 8     /* calls timed, for the slowest one */
+#define DEADLINE_EVERY	 4     /* calls between looks at the clock (a power of 2) */
 
-/* A child's report: w[0] calls, w[1] of them returned >= 0, w[2] the slowest (us), w[3] its number. */
-#define FUZZ_REPORT		0x5ca11f0221UL
+/* A child's report: w[0] calls, w[1] of them returned >= 0, w[2] the slowest (us), w[3] its number.
+ */
+#define FUZZ_REPORT 0x5ca11f0221UL
 /* A child's last message: w[0] how late after the deadline it stopped (us). */
-#define FUZZ_DONE		0x5ca11f0222UL
+#define FUZZ_DONE 0x5ca11f0222UL
 
 /* The layout every program has (servers/lib/user.ld, core/mm/as.h). */
-#define FUZZ_PAGE		4096UL
-#define FUZZ_IMAGE_LO		0x10000UL		/* user.ld: text from here */
-#define FUZZ_MMAP_BASE		0x1000000000UL		/* as.h USER_MMAP_BASE */
-#define FUZZ_USER_TOP		0x4000000000UL		/* as.h USER_TOP */
-#define FUZZ_STACK_LO		(FUZZ_USER_TOP - FUZZ_PAGE - 256 * 1024UL)
-#define FUZZ_KERNEL_DIRECT	0xffffffc000000000UL	/* the core's direct map */
-#define FUZZ_KERNEL_IMAGE	0xffffffff80000000UL	/* the core's image */
+#define FUZZ_PAGE	   4096UL
+#define FUZZ_IMAGE_LO	   0x10000UL	  /* user.ld: text from here */
+#define FUZZ_MMAP_BASE	   0x1000000000UL /* as.h USER_MMAP_BASE */
+#define FUZZ_USER_TOP	   0x4000000000UL /* as.h USER_TOP */
+#define FUZZ_STACK_LO	   (FUZZ_USER_TOP - FUZZ_PAGE - 256 * 1024UL)
+#define FUZZ_KERNEL_DIRECT 0xffffffc000000000UL /* the core's direct map */
+#define FUZZ_KERNEL_IMAGE  0xffffffff80000000UL /* the core's image */
 
-#define SCRATCH_SIZE		(16 * FUZZ_PAGE)
-#define MAX_MAPS		32
-#define MAX_KIDS		8
-#define MUNMAP_MAX		(16UL << 20)	/* see tame_munmap() */
-#define MMAP_MAX		(4UL << 20)	/* see tame(), SYS_mmap */
-#define MEM_MAX			(1UL << 20)	/* likewise, for mem_create */
-#define HANDLES			64	/* slots per task (docs/syscalls.md) */
+#define SCRATCH_SIZE (16 * FUZZ_PAGE)
+#define MAX_MAPS     32
+#define MAX_KIDS     8
+#define MUNMAP_MAX   (16UL << 20) /* see tame_munmap() */
+#define MMAP_MAX     (4UL << 20)  /* see tame(), SYS_mmap */
+#define MEM_MAX	     (1UL << 20)  /* likewise, for mem_create */
+#define HANDLES	     64		  /* slots per task (docs/syscalls.md) */
 
-#define FUZZ_MIN(a, b)		((a) < (b) ? (a) : (b))
+#define FUZZ_MIN(a, b) ((a) < (b) ? (a) : (b))
 
-extern char _end[];		/* user.ld: the end of bss */
+extern char _end[]; /* user.ld: the end of bss */
 
 static uint64_t rng_next(uint64_t *s)
 {
@@ -99,27 +100,27 @@ enum { H_EMPTY, H_EP, H_NOTIF, H_MEM, H_UNKNOWN };
 /* What a child knows of one of its handle slots. */
 struct slot {
 	unsigned char kind;
-	unsigned char bound;	/* an endpoint with a notification bound to it */
-	unsigned int obj;	/* which object: dups share it */
+	unsigned char bound; /* an endpoint with a notification bound to it */
+	unsigned int obj;    /* which object: dups share it */
 	unsigned int rights;
 };
 
 struct fuzz {
 	uint64_t rng;
-	uint64_t deadline;		/* time_ns */
-	unsigned long calls, ok;	/* since the last report */
-	uint64_t slowest_ns;		/* of the calls timed since the last report */
+	uint64_t deadline;	 /* time_ns */
+	unsigned long calls, ok; /* since the last report */
+	uint64_t slowest_ns;	 /* of the calls timed since the last report */
 	long slowest_nr;
 	unsigned int next_obj;
 	struct slot h[HANDLES];
 	struct {
 		uintptr_t va;
 		size_t size;
-	} maps[MAX_MAPS];		/* [0] is the scratch area (va 0 once unmapped) */
+	} maps[MAX_MAPS]; /* [0] is the scratch area (va 0 once unmapped) */
 	unsigned int nmaps;
 	long kids[MAX_KIDS];
 	unsigned int nkids;
-	int all;			/* syscall_fuzz_all=1: also what hits known core bugs */
+	int all; /* syscall_fuzz_all=1: also what hits known core bugs */
 };
 
 static uint64_t rnd(struct fuzz *f)
@@ -137,11 +138,19 @@ static int one_in(struct fuzz *f, unsigned int n)
  * that are no program (spawn logs a line for each).
  */
 static const char *const fuzz_paths[] = {
-	"/bin/syscall_fuzz", "/nonexistent", "", "/bin/syscall_fuzz/", "/bin/syscall_fuzz.",
-	"/bin/syscall_fuz", "//bin/../bin/syscall_fuzz", "/etc/initcalls", "/bin", "/",
+	"/bin/syscall_fuzz",
+	"/nonexistent",
+	"",
+	"/bin/syscall_fuzz/",
+	"/bin/syscall_fuzz.",
+	"/bin/syscall_fuz",
+	"//bin/../bin/syscall_fuzz",
+	"/etc/initcalls",
+	"/bin",
+	"/",
 };
-#define FUZZ_NPATHS	(sizeof(fuzz_paths) / sizeof(fuzz_paths[0]))
-#define FUZZ_NOT_ELF	3
+#define FUZZ_NPATHS  (sizeof(fuzz_paths) / sizeof(fuzz_paths[0]))
+#define FUZZ_NOT_ELF 3
 static char *const quit_argv[] = { "syscall_fuzz", "quit", NULL };
 static char *const bad_argv[] = { "syscall_fuzz", (char *)FUZZ_KERNEL_IMAGE, NULL };
 static const long spawn_handles[KEEL_SPAWN_HANDLES] = { 0, 1, 2, 3, 5, 63, 64, -1 };
@@ -151,11 +160,24 @@ static const char fuzz_line[] = "syscall-fuzz: a line from a child\n";
 static uintptr_t bad_ptr(struct fuzz *f)
 {
 	static const uintptr_t bad[] = {
-		0, 8, FUZZ_PAGE - 1, FUZZ_IMAGE_LO - 8, 0x10000000UL, FUZZ_MMAP_BASE - 8,
-		0x2000000000UL, FUZZ_USER_TOP - 8, FUZZ_USER_TOP, 0x8000000000UL,
-		0x0000800000000000UL, 0x8000000000000000UL, 0x80200000UL,
-		FUZZ_KERNEL_DIRECT, FUZZ_KERNEL_DIRECT + 0x200000, FUZZ_KERNEL_IMAGE,
-		FUZZ_KERNEL_IMAGE + 0x1000, ~0UL - 7,
+		0,
+		8,
+		FUZZ_PAGE - 1,
+		FUZZ_IMAGE_LO - 8,
+		0x10000000UL,
+		FUZZ_MMAP_BASE - 8,
+		0x2000000000UL,
+		FUZZ_USER_TOP - 8,
+		FUZZ_USER_TOP,
+		0x8000000000UL,
+		0x0000800000000000UL,
+		0x8000000000000000UL,
+		0x80200000UL,
+		FUZZ_KERNEL_DIRECT,
+		FUZZ_KERNEL_DIRECT + 0x200000,
+		FUZZ_KERNEL_IMAGE,
+		FUZZ_KERNEL_IMAGE + 0x1000,
+		~0UL - 7,
 	};
 
 	return bad[rnd(f) % (sizeof(bad) / sizeof(bad[0]))];
@@ -168,7 +190,7 @@ static uintptr_t map_ptr(struct fuzz *f)
 
 	if (!f->maps[i].va)
 		return bad_ptr(f);
-	if (one_in(f, 4))	/* a copy that runs off the end into the guard page */
+	if (one_in(f, 4)) /* a copy that runs off the end into the guard page */
 		return f->maps[i].va + f->maps[i].size - rnd(f) % 64;
 	return f->maps[i].va + rnd(f) % f->maps[i].size;
 }
@@ -176,9 +198,31 @@ static uintptr_t map_ptr(struct fuzz *f)
 static uint64_t pick_size(struct fuzz *f)
 {
 	static const uint64_t sizes[] = {
-		0, 1, 7, 8, 16, 64, 255, 256, 257, 4095, 4096, 4097, 8192, 65536, 1UL << 20,
-		16UL << 20, (16UL << 20) + 1, 1UL << 30, (1UL << 30) + 1, 1UL << 32,
-		1UL << 40, ~0UL, 0x7fffffffffffffffUL, 0x8000000000000000UL, 0x7fffffffUL,
+		0,
+		1,
+		7,
+		8,
+		16,
+		64,
+		255,
+		256,
+		257,
+		4095,
+		4096,
+		4097,
+		8192,
+		65536,
+		1UL << 20,
+		16UL << 20,
+		(16UL << 20) + 1,
+		1UL << 30,
+		(1UL << 30) + 1,
+		1UL << 32,
+		1UL << 40,
+		~0UL,
+		0x7fffffffffffffffUL,
+		0x8000000000000000UL,
+		0x7fffffffUL,
 	};
 
 	return sizes[rnd(f) % (sizeof(sizes) / sizeof(sizes[0]))];
@@ -209,21 +253,36 @@ static long pick_handle(struct fuzz *f)
 static unsigned long pick_arg(struct fuzz *f)
 {
 	switch (rnd(f) % 16) {
-	case 0: return 0;
-	case 1: return ~0UL;
-	case 2: return rnd(f) % 71;
-	case 3: return (unsigned long)pick_handle(f);
-	case 4: return map_ptr(f);
-	case 5: return (rnd(f) % 64) * FUZZ_PAGE;
-	case 6: return bad_ptr(f);
-	case 7: return pick_size(f);
-	case 8: return f->maps[0].va ? f->maps[0].va + (rnd(f) % 16) * FUZZ_PAGE : 0;
-	case 9: return rnd(f);
-	case 10: return 1UL << (rnd(f) % 64);
-	case 11: return -(rnd(f) % 16);
-	case 12: return FUZZ_MMAP_BASE + (rnd(f) % 4096) * FUZZ_PAGE;
-	case 13: return rnd(f) & 0xffffffffUL;
-	default: return map_ptr(f);
+	case 0:
+		return 0;
+	case 1:
+		return ~0UL;
+	case 2:
+		return rnd(f) % 71;
+	case 3:
+		return (unsigned long)pick_handle(f);
+	case 4:
+		return map_ptr(f);
+	case 5:
+		return (rnd(f) % 64) * FUZZ_PAGE;
+	case 6:
+		return bad_ptr(f);
+	case 7:
+		return pick_size(f);
+	case 8:
+		return f->maps[0].va ? f->maps[0].va + (rnd(f) % 16) * FUZZ_PAGE : 0;
+	case 9:
+		return rnd(f);
+	case 10:
+		return 1UL << (rnd(f) % 64);
+	case 11:
+		return -(rnd(f) % 16);
+	case 12:
+		return FUZZ_MMAP_BASE + (rnd(f) % 4096) * FUZZ_PAGE;
+	case 13:
+		return rnd(f) & 0xffffffffUL;
+	default:
+		return map_ptr(f);
 	}
 }
 
@@ -332,17 +391,25 @@ static void tame_spawn(struct fuzz *f, long nr, unsigned long a[7])
 	}
 	/* The child it may start must take the "quit" role. */
 	switch (rnd(f) % 5) {
-	case 0: a[1] = 0; break;
-	case 1: a[1] = (uintptr_t)bad_argv; break;
-	case 2: a[1] = bad_ptr(f); break;
-	default: a[1] = (uintptr_t)quit_argv; break;
+	case 0:
+		a[1] = 0;
+		break;
+	case 1:
+		a[1] = (uintptr_t)bad_argv;
+		break;
+	case 2:
+		a[1] = bad_ptr(f);
+		break;
+	default:
+		a[1] = (uintptr_t)quit_argv;
+		break;
 	}
 	if (one_in(f, 2))
 		a[2] = one_in(f, 2) ? (uintptr_t)quit_argv : 0;
 	if (one_in(f, 2))
 		a[3] = (uintptr_t)spawn_handles + (rnd(f) % 4) * sizeof(long);
 	a[4] = one_in(f, 4) ? a[4] : rnd(f) % (KEEL_SPAWN_HANDLES + 2);
-	if (f->nkids == MAX_KIDS)	/* no room to remember another */
+	if (f->nkids == MAX_KIDS) /* no room to remember another */
 		a[0] = nr == SYS_spawn ? bad_ptr(f) : (unsigned long)KEEL_HANDLE_NONE;
 }
 
@@ -377,7 +444,8 @@ static void tame_munmap(struct fuzz *f, unsigned long a[7])
 	/* Whatever the case picked: never the image, never the stack. */
 	if (a[0] >= FUZZ_IMAGE_LO && a[0] < FUZZ_MMAP_BASE)
 		a[0] = bad_ptr(f) | 1;
-	if (a[0] >= FUZZ_MMAP_BASE && a[0] < FUZZ_USER_TOP && a[1] > FUZZ_STACK_LO - FUZZ_PAGE - a[0])
+	if (a[0] >= FUZZ_MMAP_BASE && a[0] < FUZZ_USER_TOP &&
+	    a[1] > FUZZ_STACK_LO - FUZZ_PAGE - a[0])
 		a[1] = FUZZ_STACK_LO - FUZZ_PAGE - a[0];
 	/*
 	 * as_munmap() costs time in the size of the range, mapped or not, and
@@ -405,7 +473,7 @@ static void tame_call(struct fuzz *f, unsigned long a[7])
 	long h = (long)a[0], x = (long)a[6];
 
 	if (h < 0 || h >= HANDLES || f->h[h].kind != H_EP || !f->h[h].obj)
-		return;		/* no endpoint, or the parent's: it always receives */
+		return; /* no endpoint, or the parent's: it always receives */
 	if (x >= 0 && x < HANDLES && f->h[x].kind == H_EP && f->h[x].obj == f->h[h].obj)
 		a[6] = (unsigned long)KEEL_HANDLE_NONE;
 	reap_kids(f);
@@ -434,7 +502,7 @@ static long tame(struct fuzz *f, long nr, unsigned long a[7])
 		break;
 	case SYS_read:
 		if (a[0] == 0)
-			a[2] = 0;	/* console input never comes */
+			a[2] = 0; /* console input never comes */
 		break;
 	case SYS_sleep_us:
 	case SYS_ipc_recv_timeout:
@@ -476,7 +544,7 @@ static long tame(struct fuzz *f, long nr, unsigned long a[7])
 			long s = signaller(f, h);
 
 			if (s < 0)
-				return SYS_getpid;	/* nobody could wake it */
+				return SYS_getpid; /* nobody could wake it */
 			keel_notif_signal(s, rnd(f) | 1);
 			f->calls++;
 		}
@@ -498,18 +566,18 @@ static long tame(struct fuzz *f, long nr, unsigned long a[7])
 		if (one_in(f, 2))
 			a[3] = KEEL_PROT_READ | (rnd(f) % 2 ? KEEL_PROT_WRITE : 0);
 		if (f->nmaps == MAX_MAPS)
-			a[2] = 0;	/* no room to remember it */
+			a[2] = 0; /* no room to remember it */
 		break;
 	case SYS_munmap:
 		tame_munmap(f, a);
 		break;
 	case SYS_mem_create:
 		if (a[0] > MEM_MAX && a[0] <= (16UL << 20) && (!f->all || !one_in(f, 8)))
-			a[0] = (rnd(f) % 64 + 1) * FUZZ_PAGE;	/* as for mmap */
+			a[0] = (rnd(f) % 64 + 1) * FUZZ_PAGE; /* as for mmap */
 		break;
 	case SYS_handle_close:
 		if (a[0] == 0)
-			a[0] = (unsigned long)(1 + rnd(f) % (HANDLES - 1));	/* the report line */
+			a[0] = (unsigned long)(1 + rnd(f) % (HANDLES - 1)); /* the report line */
 		break;
 	case SYS_initrd_read:
 		if (one_in(f, 2))
@@ -523,7 +591,8 @@ static void new_slot(struct fuzz *f, long h, int kind, unsigned int rights)
 {
 	if (h < 0 || h >= HANDLES)
 		return;
-	f->h[h] = (struct slot){ .kind = (unsigned char)kind, .obj = ++f->next_obj,
+	f->h[h] = (struct slot){ .kind = (unsigned char)kind,
+				 .obj = ++f->next_obj,
 				 .rights = rights };
 }
 
@@ -541,10 +610,11 @@ static void forget_maps(struct fuzz *f, uintptr_t va, size_t size)
 {
 	size = (size + FUZZ_PAGE - 1) & ~(FUZZ_PAGE - 1);
 	for (unsigned int i = 0; i < f->nmaps; i++) {
-		if (!f->maps[i].va || f->maps[i].va < va || f->maps[i].va + f->maps[i].size > va + size)
+		if (!f->maps[i].va || f->maps[i].va < va ||
+		    f->maps[i].va + f->maps[i].size > va + size)
 			continue;
 		if (i == 0) {
-			f->maps[0].va = 0;	/* the scratch area stays in its slot */
+			f->maps[0].va = 0; /* the scratch area stays in its slot */
 		} else {
 			f->maps[i--] = f->maps[--f->nmaps];
 		}
@@ -557,18 +627,29 @@ static void learn(struct fuzz *f, long nr, const unsigned long in[7], const unsi
 	long r = (long)out[0], h = (long)in[0];
 
 	switch (nr) {
-	case SYS_ep_create: new_slot(f, r, H_EP, KEEL_R_EP_ALL); break;
-	case SYS_notif_create: new_slot(f, r, H_NOTIF, KEEL_R_NOTIF_ALL); break;
-	case SYS_mem_create: new_slot(f, r, H_MEM, KEEL_R_MEM_ALL); break;
+	case SYS_ep_create:
+		new_slot(f, r, H_EP, KEEL_R_EP_ALL);
+		break;
+	case SYS_notif_create:
+		new_slot(f, r, H_NOTIF, KEEL_R_NOTIF_ALL);
+		break;
+	case SYS_mem_create:
+		new_slot(f, r, H_MEM, KEEL_R_MEM_ALL);
+		break;
 	case SYS_mmio_create:
-	case SYS_irq_create: new_slot(f, r, H_UNKNOWN, 0); break;
+	case SYS_irq_create:
+		new_slot(f, r, H_UNKNOWN, 0);
+		break;
 	case SYS_handle_dup:
 		if (r >= 0 && r < HANDLES) {
-			f->h[r] = h >= 0 && h < HANDLES ? f->h[h] : (struct slot){ H_UNKNOWN, 0, 0, 0 };
+			f->h[r] = h >= 0 && h < HANDLES ? f->h[h]
+							: (struct slot){ H_UNKNOWN, 0, 0, 0 };
 			f->h[r].rights = (unsigned int)in[1];
 		}
 		break;
-	case SYS_handle_close: f->h[h].kind = H_EMPTY; break;
+	case SYS_handle_close:
+		f->h[h].kind = H_EMPTY;
+		break;
 	case SYS_ep_bind:
 		for (int i = 0; i < HANDLES; i++)
 			if (f->h[i].kind == H_EP && f->h[i].obj == f->h[h].obj)
@@ -587,14 +668,18 @@ static void learn(struct fuzz *f, long nr, const unsigned long in[7], const unsi
 			f->maps[f->nmaps++].size = (in[2] + FUZZ_PAGE - 1) & ~(FUZZ_PAGE - 1);
 		}
 		break;
-	case SYS_munmap: forget_maps(f, in[0], in[1]); break;
+	case SYS_munmap:
+		forget_maps(f, in[0], in[1]);
+		break;
 	case SYS_spawn:
 	case SYS_spawn_mem:
 		if (f->nkids < MAX_KIDS)
 			f->kids[f->nkids++] = r;
 		break;
 	case SYS_wait:
-	case SYS_wait_any: forget_kid(f, r); break;
+	case SYS_wait_any:
+		forget_kid(f, r);
+		break;
 	}
 }
 
@@ -625,8 +710,10 @@ static void fuzz_one(struct fuzz *f)
 static void report(struct fuzz *f)
 {
 	struct keel_msg m = { FUZZ_REPORT,
-			      { f->calls, f->ok, f->slowest_ns / 1000, (unsigned long)f->slowest_nr },
-			      KEEL_HANDLE_NONE }, r;
+			      { f->calls, f->ok, f->slowest_ns / 1000,
+				(unsigned long)f->slowest_nr },
+			      KEEL_HANDLE_NONE },
+			r;
 
 	if (keel_ipc_call(0, &m, &r) == 0)
 		f->calls = f->ok = f->slowest_ns = 0;
@@ -636,8 +723,10 @@ static void report(struct fuzz *f)
 static void done(struct fuzz *f)
 {
 	uint64_t now = keel_time_ns();
-	struct keel_msg m = { FUZZ_DONE, { now > f->deadline ? (now - f->deadline) / 1000 : 0 },
-			      KEEL_HANDLE_NONE }, r;
+	struct keel_msg m = { FUZZ_DONE,
+			      { now > f->deadline ? (now - f->deadline) / 1000 : 0 },
+			      KEEL_HANDLE_NONE },
+			r;
 
 	keel_ipc_call(0, &m, &r);
 }
@@ -670,7 +759,7 @@ static int run_child(uint64_t seed, uint64_t deadline)
 		if (one_in(f, EXIT_ONE_IN)) {
 			report(f);
 			if (one_in(f, 2))
-				reap_kids(f);	/* else they outlive it */
+				reap_kids(f); /* else they outlive it */
 			return (int)(rnd(f) % 0x100);
 		}
 		if (one_in(f, FAULT_ONE_IN)) {
@@ -687,31 +776,31 @@ static int run_child(uint64_t seed, uint64_t deadline)
 
 /* --- the parent ---------------------------------------------------------- */
 
-#define EXIT_FAULT		0x100	/* | scause: a fault killed it (docs/syscalls.md) */
-#define EXIT_KILLED		0x209	/* ended by kill */
-#define PS_DEAD			3	/* struct keel_ps state */
-#define CHILD_EXITED		1	/* the bit child_notif signals */
+#define EXIT_FAULT   0x100 /* | scause: a fault killed it (docs/syscalls.md) */
+#define EXIT_KILLED  0x209 /* ended by kill */
+#define PS_DEAD	     3	   /* struct keel_ps state */
+#define CHILD_EXITED 1	   /* the bit child_notif signals */
 
 struct parent {
 	uint64_t rng, seed;
-	uint64_t start, deadline;	/* time_ns */
-	long ep, give;			/* the endpoint; the children's send-only copy */
+	uint64_t start, deadline; /* time_ns */
+	long ep, give;		  /* the endpoint; the children's send-only copy */
 	unsigned int harts, target;
 	struct {
 		long pid;
-		int stopped;		/* it said FUZZ_DONE: it is in its exit */
+		int stopped; /* it said FUZZ_DONE: it is in its exit */
 		uint64_t stopped_ns;
 	} live[MAX_CHILDREN];
 	unsigned int nlive;
 	unsigned long calls, ok, messages;
 	unsigned long slowest_us;
 	long slowest_nr;
-	unsigned long latest_us;	/* the latest a child stopped after the deadline */
-	unsigned long slowest_exit_us;	/* from a child's FUZZ_DONE to its reaping */
+	unsigned long latest_us;       /* the latest a child stopped after the deadline */
+	unsigned long slowest_exit_us; /* from a child's FUZZ_DONE to its reaping */
 	unsigned int started, normal, on_purpose, faulted, killed, missed, spawn_failed;
 	long spawn_err;
-	int all;			/* pass syscall_fuzz_all on */
-	uint64_t serve_us;		/* its timed receive: it reaps between */
+	int all;	   /* pass syscall_fuzz_all on */
+	uint64_t serve_us; /* its timed receive: it reaps between */
 };
 
 static char *const all_envp[] = { "syscall_fuzz_all=1", NULL };
@@ -737,8 +826,7 @@ static void spawn_child(struct parent *p)
 
 	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)rng_next(&p->rng));
 	snprintf(deadline, sizeof(deadline), "%llu", (unsigned long long)p->deadline);
-	pid = keel_spawn_h("/bin/syscall_fuzz", argv, p->all ? all_envp : NULL,
-			   &p->give, 1);
+	pid = keel_spawn_h("/bin/syscall_fuzz", argv, p->all ? all_envp : NULL, &p->give, 1);
 	if (pid < 0) {
 		p->spawn_failed++;
 		p->spawn_err = pid;
@@ -808,10 +896,11 @@ static void reap_missed(struct parent *p)
 /* Answer one message from a child; a report adds to the counts. */
 static void serve(struct parent *p, long pid, const struct keel_msg *in)
 {
-	struct keel_msg out = { in->label + 1, { in->w[3], in->w[2], in->w[1], in->w[0] },
+	struct keel_msg out = { in->label + 1,
+				{ in->w[3], in->w[2], in->w[1], in->w[0] },
 				KEEL_HANDLE_NONE };
 
-	if (in->handle > p->give)	/* a handle a child passed: not ours to keep */
+	if (in->handle > p->give) /* a handle a child passed: not ours to keep */
 		keel_handle_close(in->handle);
 	if (in->label == FUZZ_REPORT) {
 		p->calls += in->w[0];
@@ -881,7 +970,7 @@ static void supervise(struct parent *p)
 
 			spawn_child(p);
 			if (p->spawn_failed != failed)
-				break;	/* out of something: try again next turn */
+				break; /* out of something: try again next turn */
 		}
 	}
 }
@@ -900,7 +989,8 @@ static unsigned int report_hung(struct parent *p)
 			if (ps_buf[i].pid == p->live[j].pid)
 				state = ps_buf[i].state;
 		printf("# syscall-fuzz: pid %ld still there %lu ms after the deadline (state %d), "
-		       "%s\n", p->live[j].pid, (unsigned long)(now_ms(p) - ms), state,
+		       "%s\n",
+		       p->live[j].pid, (unsigned long)(now_ms(p) - ms), state,
 		       p->live[j].stopped ? "in its exit" : "still fuzzing");
 	}
 	/* syscall_fuzz_hold=S: S seconds for a debugger to look before the kills. */
@@ -927,8 +1017,9 @@ static int run_parent(void)
 	p->seed = seed_env ? strtoull(seed_env, NULL, 0) : keel_time_ns() * 0x9e3779b97f4a7c15ULL;
 	p->rng = p->seed | 1;
 	p->all = getenv("syscall_fuzz_all") != NULL;
-	p->serve_us = getenv("syscall_fuzz_serve_us") ?
-			      strtoull(getenv("syscall_fuzz_serve_us"), NULL, 10) : SERVE_TIMEOUT_US;
+	p->serve_us = getenv("syscall_fuzz_serve_us")
+			      ? strtoull(getenv("syscall_fuzz_serve_us"), NULL, 10)
+			      : SERVE_TIMEOUT_US;
 	p->harts = online_harts();
 	p->target = FUZZ_MIN(CHILDREN_PER_HART * p->harts, MAX_CHILDREN);
 	p->ep = keel_ep_create();
@@ -949,14 +1040,15 @@ static int run_parent(void)
 	if (p->nlive)
 		hung = report_hung(p);
 	printf("# syscall-fuzz: %lu calls by %u tasks on %u harts in %lu ms; %u tasks faulted, "
-	       "%u hung\n", p->calls, p->started, p->harts, ms, p->faulted, hung);
+	       "%u hung\n",
+	       p->calls, p->started, p->harts, ms, p->faulted, hung);
 	printf("# syscall-fuzz: %lu calls/s, %lu returned >= 0; tasks: %u ended at the deadline, "
 	       "%u exited early, %u killed; %lu other messages\n",
 	       ms ? p->calls * 1000 / ms : 0, p->ok, p->normal, p->on_purpose, p->killed,
 	       p->messages);
 	printf("# syscall-fuzz: the slowest call timed: number %ld, %lu us; the last child "
-	       "stopped %lu us after the deadline; the slowest exit took %lu us\n", p->slowest_nr,
-	       p->slowest_us, p->latest_us, p->slowest_exit_us);
+	       "stopped %lu us after the deadline; the slowest exit took %lu us\n",
+	       p->slowest_nr, p->slowest_us, p->latest_us, p->slowest_exit_us);
 	if (p->spawn_failed)
 		printf("# syscall-fuzz: %u spawns failed, the last with %s\n", p->spawn_failed,
 		       keel_strerror(p->spawn_err));
@@ -977,5 +1069,5 @@ int main(int argc, char **argv)
 		return run_child(strtoull(argv[2], NULL, 10), strtoull(argv[3], NULL, 10));
 	if (keel_getpid() == 1)
 		return run_parent();
-	return 0;		/* a child's random spawn of this program */
+	return 0; /* a child's random spawn of this program */
 }

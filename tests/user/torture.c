@@ -27,11 +27,11 @@
 #include "proto.h"
 #include "serve.h"
 
-#define DIR		"/mnt/torture"
-#define LIVE		48		/* durable files kept; older ones are unlinked */
-#define BATCH		4		/* files written per sync */
-#define MAXLEN		3000		/* bytes of one file, at most */
-#define RETRY_US	20000
+#define DIR	 "/mnt/torture"
+#define LIVE	 48   /* durable files kept; older ones are unlinked */
+#define BATCH	 4    /* files written per sync */
+#define MAXLEN	 3000 /* bytes of one file, at most */
+#define RETRY_US 20000
 
 struct file {
 	char name[64];
@@ -44,7 +44,7 @@ static unsigned int nfiles;
 static unsigned long seq, retried;
 static uint32_t rnd_state = 2463534242u;
 static char buf[MAXLEN], back[MAXLEN];
-static const char *prefix = "";	/* argv[1]: names of this boot's files */
+static const char *prefix = ""; /* argv[1]: names of this boot's files */
 
 static uint32_t rnd(void)
 {
@@ -76,14 +76,14 @@ static long fs_generation(void)
 }
 
 /* Retry @call until it succeeds (a server may be restarting). */
-#define PERSIST(call)                                          \
-	({                                                     \
-		long r_;                                       \
-		while ((r_ = (call)) < 0) {                    \
-			retried++;                             \
-			keel_sleep_us(RETRY_US);               \
-		}                                              \
-		r_;                                            \
+#define PERSIST(call)                                                                              \
+	({                                                                                         \
+		long r_;                                                                           \
+		while ((r_ = (call)) < 0) {                                                        \
+			retried++;                                                                 \
+			keel_sleep_us(RETRY_US);                                                   \
+		}                                                                                  \
+		r_;                                                                                \
 	})
 
 /* ENOENT is an answer, not a failure. */
@@ -101,7 +101,6 @@ static long unlink_or_absent(const char *path)
 
 	return r == -KEEL_ENOENT ? 0 : r;
 }
-
 
 static void write_one(struct file *f)
 {
@@ -163,8 +162,8 @@ int main(int argc, char **argv)
 			if (!check_one(f)) {
 				/* Read back wrong though synced, unless fs restarted meanwhile. */
 				if (fs_generation() == gen) {
-					printf("torture: MISMATCH %s: %u bytes, sum 0x%08x\n", f->name,
-					       (unsigned int)f->len, (unsigned int)f->sum);
+					printf("torture: MISMATCH %s: %u bytes, sum 0x%08x\n",
+					       f->name, (unsigned int)f->len, (unsigned int)f->sum);
 					return 1;
 				}
 				retried++;
