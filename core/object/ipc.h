@@ -42,7 +42,7 @@ void ipc_task_exit(struct task *t);
 
 struct trap_frame;
 /*
- * Interrupts off, from syscall_handle(): ipc_call or ipc_reply_recv (@nr)
+ * Interrupts off, from syscall_entry(): ipc_call or ipc_reply_recv (@nr)
  * through the fast path; false if it does not apply (nothing done).
  */
 bool ipc_fast(struct trap_frame *tf, unsigned long nr);

@@ -29,7 +29,7 @@ def test_gdb_helpers_show_tasks_harts_log_and_user_symbols(conf):
          "-ex", "set architecture riscv:rv64",
          "-ex", "source " + GDB_HELPERS,
          "-ex", "target remote | exec " + qemu,
-         "-ex", "keel-break sh syscall_handle",
+         "-ex", "keel-break sh syscall_entry",
          "-ex", "continue",
          "-ex", "keel-current",
          "-ex", "keel-ps",
@@ -40,7 +40,7 @@ def test_gdb_helpers_show_tasks_harts_log_and_user_symbols(conf):
          "-ex", "kill"],
         capture_output=True, text=True, timeout=GDB_TIMEOUT)
     out = gdb.stdout + gdb.stderr
-    assert "keel-break: breakpoint 1 at syscall_handle, only in task sh" in out, out
+    assert "keel-break: breakpoint 1 at syscall_entry, only in task sh" in out, out
     cur = re.search(r"^hart (\d+) \(cpu \d+\):\s+(\d+)\s+\d+\s+\d+ R 0x[0-9a-f]+ (\S+)$", out, re.M)
     assert cur and cur.group(3) == "sh", "the breakpoint fired outside the shell:\n" + out
     sh_pid = cur.group(2)
