@@ -50,7 +50,11 @@
 /* Block sizes 1024..4096; the cache holds that many of the largest. */
 #define EXT2_BLOCK_MAX 4096
 #ifndef EXT2_CACHE_BLOCKS
-#define EXT2_CACHE_BLOCKS 16
+#define EXT2_CACHE_BLOCKS 64 /* what a sync of a few files dirties, so none is written before it */
+#endif
+/* Inodes a recovery at mount can count links of (2 bytes each); a bigger one mounts read-only. */
+#ifndef EXT2_RECOVER_INODES
+#define EXT2_RECOVER_INODES 16384
 #endif
 #define EXT2_NAME_MAX 255  /* bytes in one path component */
 #define EXT2_PATH_MAX 4096 /* bytes in a path, without the NUL */
@@ -82,6 +86,7 @@ struct ext2_dev {
 	uint64_t sectors;
 	uint32_t (*now)(void *ctx);
 	void (*log)(void *ctx, const char *line);
+	int (*flush)(void *ctx); /* what was written is on the medium (NULL: nothing to do) */
 };
 
 #define EXT2_LOG_MAX 8 /* corruption lines a mount: a crafted disk cannot flood the log */
@@ -91,7 +96,8 @@ struct ext2_cblock {
 	uint32_t blk;
 	uint32_t used; /* LRU stamp */
 	bool valid;
-	bool dirty; /* differs from the disk until written back */
+	bool dirty;    /* differs from the disk until written back */
+	uint8_t order; /* when a sync writes it: ext2.c's enum wb_order */
 	uint8_t data[EXT2_BLOCK_MAX] __attribute__((aligned(8)));
 };
 
@@ -125,6 +131,8 @@ struct ext2_fs {
 	uint8_t sb[1024];
 	uint32_t free_blocks, free_inodes;
 	bool sb_dirty;
+	bool sb_clean; /* the superblock on the disk says EXT2_VALID_FS */
+	bool recovered; /* ext2_mount() repaired what a crash left; msg says what */
 
 	/* Where the last ext2_readdir() stopped, so listing in order stays linear. */
 	struct {
@@ -136,6 +144,7 @@ struct ext2_fs {
 	uint32_t logged; /* corruption lines given to dev.log this mount */
 	uint32_t stamp;	 /* LRU clock */
 	struct ext2_cblock cache[EXT2_CACHE_BLOCKS];
+	uint16_t refs[EXT2_RECOVER_INODES]; /* recover(): names of each inode, and flags */
 };
 
 /*
