@@ -58,7 +58,7 @@
 #endif
 #define EXT2_NAME_MAX 255  /* bytes in one path component */
 #define EXT2_PATH_MAX 4096 /* bytes in a path, without the NUL */
-#define EXT2_MSG_MAX  96
+#define EXT2_MSG_MAX  128
 
 /* The mode bits ext2_stat() and ext2_readdir() give (i_mode, as in cpio). */
 #define EXT2_S_IFMT   0170000

@@ -329,7 +329,14 @@ static long do_request(struct keel_client *c, const struct keel_msg *m, struct k
 		return d ? ext2_unlink(&ext2, d) : -KEEL_EDENIED;
 	case FS_SYNC:
 		/* ext2_sync() flushes the disk's own cache too: what is synced survives a power cut. */
-		return mnt ? ext2_sync(&ext2) : 0;
+		n = mnt ? ext2_sync(&ext2) : 0;
+		/*
+		 * Before a power off: read-only from now on, as an unmount, so a
+		 * client still writing cannot leave a sync half done on the disk.
+		 */
+		if (!n && mnt && (m->w[0] & FS_SYNC_FINAL))
+			ext2.ro = true;
+		return n;
 	default:
 		return -KEEL_ENOSYS;
 	}
