@@ -46,7 +46,9 @@ import keel as K  # noqa: E402
 SERVERS = ["fs", "virtio-blk", "console", "uart-8250", "devmgr"]
 PS_RE = re.compile(r"^\s*(\d+)\s+(\d+)\s+(-?\d+)\s+([RQSZ])\s+(\S+)\s*$")
 DURABLE_RE = re.compile(r"torture: durable /mnt(/torture/\S+) (\d+) ([0-9a-f]{8})")
-GONE_RE = re.compile(r"torture: gone /mnt(/torture/\S+)")
+# "unlinking" comes before the unlink, "gone" after its sync: either may be gone on the disk.
+GONE_RE = re.compile(r"torture: (?:gone|unlinking) /mnt(/torture/\S+)")
+SEQ_RE = re.compile(r"^/torture/(b\d+_)f(\d+)$")
 ROUND_RE = r"torture: round (\d+) ok"
 PANIC_RES = [r"Kernel panic - not syncing", r"\] trap: .* \(scause 0x[0-9a-f]+\) on hart"]
 COMEBACK_S = 60      # a killed server is back and the client goes on within this
@@ -144,12 +146,20 @@ def check_image(disk, durable, gone):
     r = subprocess.run(["e2fsck", "-fn", disk], capture_output=True, text=True)
     if r.returncode != 0:
         problems.append("e2fsck -fn: exit %d: %s" % (r.returncode, r.stdout.strip()[-400:]))
+    # The client unlinks its oldest file first: one unlinked says every older one of its boot
+    # was too, even if a line about it was lost with a killed console or UART driver.
+    newest_gone = {}
+    for path in gone:
+        m = SEQ_RE.match(path)
+        if m:
+            newest_gone[m.group(1)] = max(newest_gone.get(m.group(1), -1), int(m.group(2)))
     with tempfile.TemporaryDirectory() as out:
         subprocess.run(["debugfs", "-R", "rdump /torture %s" % out, disk],
                        capture_output=True, text=True)
         verified = 0
         for path, (size, digest) in sorted(durable.items()):
-            if path in gone:
+            m = SEQ_RE.match(path)
+            if path in gone or (m and int(m.group(2)) <= newest_gone.get(m.group(1), -1)):
                 continue
             local = os.path.join(out, path.lstrip("/"))
             if not os.path.exists(local):
