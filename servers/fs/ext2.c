@@ -9,7 +9,9 @@
  * indirect blocks of 32-bit block numbers. Directories are linear lists
  * of entries that each carry their own length (rec_len).
  *
- * Owns: a write-back block cache (LRU, dirty bits), block and inode
+ * Owns: a write-back block cache (LRU, dirty bits, written back in the
+ * order of enum wb_order), the superblock's clean flag and the repair at
+ * mount when it is not set (recover()), block and inode
  * allocation with the free counts, block maps (read and write at every
  * depth), directory entries (insert splits an entry's slack, delete merges
  * into the previous entry), and where the last ext2_readdir() stopped.

@@ -2,7 +2,7 @@
  * ext2.h - an ext2 file-system library for the fs server.
  *
  * Freestanding: no allocation, no libc beyond memcpy/memset/memcmp/strlen.
- * The caller owns a struct ext2_fs (about 66 KiB with the default cache)
+ * The caller owns a struct ext2_fs (about 300 KiB with the default cache)
  * and a block device given as two sector callbacks. Nothing here locks:
  * one thread uses one struct ext2_fs at a time.
  *
@@ -10,9 +10,12 @@
  * "//" and a trailing "/" are allowed; "." and ".." are looked up as the
  * directory entries they are. Symbolic links are not followed.
  *
- * Writes go to a write-back cache of EXT2_CACHE_BLOCKS blocks: the image
- * is consistent (e2fsck -fn clean) only after ext2_sync() returns 0, so
- * call it on FS_SYNC and before the medium goes away.
+ * Writes go to a write-back cache of EXT2_CACHE_BLOCKS blocks, which
+ * reach the disk in an order that a crash cannot turn into references to
+ * nothing; the superblock is marked not clean before the first of them and
+ * clean by ext2_sync(). ext2_mount() repairs an image not marked clean
+ * (e2fsck -p's fixes; fs->msg says what). So: what ext2_sync() returned 0
+ * for survives a crash; call it on FS_SYNC and before the medium goes away.
  *
  * Errors are KEEL_* numbers (include/keel/syscall.h), returned negated.
  * ext2 needs a few POSIX-like ones; each maps onto the closest KEEL code:

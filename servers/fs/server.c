@@ -12,7 +12,9 @@
  * The ext2 library (ext2.c) keeps a write-back cache: writes reach the
  * disk on FS_SYNC, so a client that wants its data to survive a power
  * off syncs first (the shell's sync). Requests are served one at a time,
- * in order; the block server is called synchronously under each.
+ * in order; the block server is called synchronously under each, and
+ * again on its successor if it died (disk_call). A crash of this server
+ * mid-sync is repaired by the next mount (ext2.c, recover()).
  */
 #include <stdio.h>
 #include <string.h>
