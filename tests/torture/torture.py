@@ -128,6 +128,11 @@ def kill_one(k, rng, stats):
     time.sleep(rng.uniform(0.0, 1.0))  # the moment: the client is mid-write or mid-sync
     name = rng.choice(SERVERS)
     pids = ps(k)
+    # Killed again soon after a restart, init backs off (up to 3.2 s) before the next one.
+    deadline = time.monotonic() + COMEBACK_S
+    while name not in pids and time.monotonic() < deadline:
+        time.sleep(0.5)
+        pids = ps(k)
     if name not in pids:
         raise AssertionError("no %s in ps before the kill: %s" % (name, sorted(pids)))
     start = len(k.lines)
