@@ -336,6 +336,7 @@ static int dev_flush(struct ext2_fs *fs)
 static int sb_write(struct ext2_fs *fs, bool clean)
 {
 	struct ext2_super sb;
+	int err;
 
 	memcpy(&sb, fs->sb, sizeof(sb));
 	sb.s_free_blocks_count = fs->free_blocks;
@@ -346,7 +347,8 @@ static int sb_write(struct ext2_fs *fs, bool clean)
 		sb.s_state &= (uint16_t)~EXT2_VALID_FS;
 	sb.s_wtime = now(fs);
 	memcpy(fs->sb, &sb, sizeof(sb));
-	if (fs->dev.write(fs->dev.ctx, EXT2_SUPER_SECTOR, EXT2_SUPER_SIZE / SECTOR_SIZE, fs->sb) < 0)
+	err = fs->dev.write(fs->dev.ctx, EXT2_SUPER_SECTOR, EXT2_SUPER_SIZE / SECTOR_SIZE, fs->sb);
+	if (err < 0)
 		return -EXT2_EIO;
 	fs->sb_clean = clean;
 	fs->sb_dirty = false;
@@ -2194,7 +2196,6 @@ static int rec_bitmaps_reset(struct ext2_fs *fs)
 	return 0;
 }
 
-
 /*
  * Claims indirect block @blk at @level (1: it holds data blocks) and what
  * it maps from logical block @lblk; entries that may not be are cleared.
@@ -2315,14 +2316,22 @@ static int rec_fix_inode(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in
 static uint8_t rec_ftype(const struct ext2_inode *in)
 {
 	switch (in->i_mode & EXT2_S_IFMT) {
-	case EXT2_S_IFREG: return EXT2_FT_REG_FILE;
-	case EXT2_S_IFDIR: return EXT2_FT_DIR;
-	case EXT2_S_IFCHR: return EXT2_FT_CHRDEV;
-	case EXT2_S_IFBLK: return EXT2_FT_BLKDEV;
-	case EXT2_S_IFIFO: return EXT2_FT_FIFO;
-	case EXT2_S_IFSOCK: return EXT2_FT_SOCK;
-	case EXT2_S_IFLNK: return EXT2_FT_SYMLINK;
-	default: return EXT2_FT_UNKNOWN;
+	case EXT2_S_IFREG:
+		return EXT2_FT_REG_FILE;
+	case EXT2_S_IFDIR:
+		return EXT2_FT_DIR;
+	case EXT2_S_IFCHR:
+		return EXT2_FT_CHRDEV;
+	case EXT2_S_IFBLK:
+		return EXT2_FT_BLKDEV;
+	case EXT2_S_IFIFO:
+		return EXT2_FT_FIFO;
+	case EXT2_S_IFSOCK:
+		return EXT2_FT_SOCK;
+	case EXT2_S_IFLNK:
+		return EXT2_FT_SYMLINK;
+	default:
+		return EXT2_FT_UNKNOWN;
 	}
 }
 
@@ -2346,7 +2355,8 @@ static int rec_entry(struct ext2_fs *fs, uint32_t blk, uint32_t off, struct rec_
 
 	if (err || !h.inode)
 		return err;
-	keep = h.inode == EXT2_ROOT_INO ? false : h.inode >= fs->first_ino && h.inode <= fs->inodes_count;
+	/* Not the root nor another reserved inode: first_ino is past them all. */
+	keep = h.inode >= fs->first_ino && h.inode <= fs->inodes_count;
 	if (keep) {
 		err = inode_get(fs, h.inode, &in);
 		if (err)
@@ -2422,8 +2432,7 @@ static int rec_scan_dir(struct ext2_fs *fs, uint32_t dir, struct rec_stats *st)
 			if (err)
 				return err;
 			if (h.rec_len < EXT2_DIRENT_HEAD || h.rec_len % 4 ||
-			    h.rec_len > fs->block_size - off ||
-			    rec_size(h.name_len) > h.rec_len) {
+			    h.rec_len > fs->block_size - off || rec_size(h.name_len) > h.rec_len) {
 				st->names++;
 				err = rec_dir_reset(fs, dir, blk, lblk == 0);
 				if (err)

@@ -52,8 +52,9 @@
 
 /* Block sizes 1024..4096; the cache holds that many of the largest. */
 #define EXT2_BLOCK_MAX 4096
+/* What a sync of a few files dirties: none of it need be written before the sync. */
 #ifndef EXT2_CACHE_BLOCKS
-#define EXT2_CACHE_BLOCKS 64 /* what a sync of a few files dirties, so none is written before it */
+#define EXT2_CACHE_BLOCKS 64
 #endif
 /* Inodes a recovery at mount can count links of (2 bytes each); a bigger one mounts read-only. */
 #ifndef EXT2_RECOVER_INODES
@@ -134,7 +135,7 @@ struct ext2_fs {
 	uint8_t sb[1024];
 	uint32_t free_blocks, free_inodes;
 	bool sb_dirty;
-	bool sb_clean; /* the superblock on the disk says EXT2_VALID_FS */
+	bool sb_clean;	/* the superblock on the disk says EXT2_VALID_FS */
 	bool recovered; /* ext2_mount() repaired what a crash left; msg says what */
 
 	/* Where the last ext2_readdir() stopped, so listing in order stays linear. */
