@@ -316,8 +316,9 @@ enum wb_order {
 };
 
 /* Marks @c dirty, to be written with class @order (the earliest it was given). */
-static void blk_dirty(struct ext2_cblock *c, unsigned int order)
+static void blk_dirty(struct ext2_fs *fs, struct ext2_cblock *c, unsigned int order)
 {
+	fs->changes++;
 	if (!c->dirty || order < c->order)
 		c->order = (uint8_t)order;
 	c->dirty = true;
@@ -341,8 +342,12 @@ static int sb_write(struct ext2_fs *fs, bool clean)
 	memcpy(&sb, fs->sb, sizeof(sb));
 	sb.s_free_blocks_count = fs->free_blocks;
 	sb.s_free_inodes_count = fs->free_inodes;
+	/* A change that failed half-way was written as it was: the next mount repairs it. */
+	clean = clean && !fs->broken;
 	if (clean)
 		sb.s_state = (uint16_t)((sb.s_state | EXT2_VALID_FS) & ~EXT2_ERROR_FS);
+	else if (fs->broken)
+		sb.s_state = (uint16_t)((sb.s_state & ~EXT2_VALID_FS) | EXT2_ERROR_FS);
 	else
 		sb.s_state &= (uint16_t)~EXT2_VALID_FS;
 	sb.s_wtime = now(fs);
@@ -454,7 +459,7 @@ static int blk_get(struct ext2_fs *fs, uint32_t blk, enum blk_how how, struct ex
 hit:
 	if (how == BLK_ZERO) {
 		memset(c->data, 0, fs->block_size);
-		blk_dirty(c, WB_DATA);
+		blk_dirty(fs, c, WB_DATA);
 	}
 	c->used = ++fs->stamp;
 	*out = c;
@@ -483,7 +488,7 @@ static int blk_write_at(struct ext2_fs *fs, uint32_t blk, uint32_t off, const vo
 	if (err)
 		return err;
 	memcpy(c->data + off, obj, len);
-	blk_dirty(c, order);
+	blk_dirty(fs, c, order);
 	return 0;
 }
 
@@ -675,7 +680,7 @@ static int inode_reset(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode
 		if (fs->inode_size >= EXT2_GOOD_OLD_INODE_SIZE + EXT2_EXTRA_ISIZE)
 			memcpy(c->data + off + EXT2_EXTRA_ISIZE_OFF, &extra, sizeof(extra));
 	}
-	blk_dirty(c, WB_INODE);
+	blk_dirty(fs, c, WB_INODE);
 	return 0;
 }
 
@@ -755,7 +760,7 @@ static int bitmap_clear(struct ext2_fs *fs, uint32_t map, uint32_t bit)
 	if (!(c->data[bit / 8] & (1U << (bit % 8))))
 		return -EXT2_EIO;
 	c->data[bit / 8] &= ~(1U << (bit % 8));
-	blk_dirty(c, WB_INODE);
+	blk_dirty(fs, c, WB_INODE);
 	return 0;
 }
 
@@ -797,7 +802,7 @@ static int block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
 		if (bit == NONE)
 			continue;
 		c->data[bit / 8] |= 1U << (bit % 8);
-		blk_dirty(c, WB_INODE);
+		blk_dirty(fs, c, WB_INODE);
 		err = gd_put_free(fs, g, &gd, -1, 0);
 		if (err)
 			return err;
@@ -889,7 +894,7 @@ static int inode_alloc(struct ext2_fs *fs, uint32_t g0, bool dir, uint32_t *out)
 		if (err)
 			return err;
 		c->data[bit / 8] |= 1U << (bit % 8);
-		blk_dirty(c, WB_INODE);
+		blk_dirty(fs, c, WB_INODE);
 		if (dir)
 			gd.bg_used_dirs_count++;
 		err = gd_put_free(fs, g, &gd, 0, -1);
@@ -1104,7 +1109,7 @@ static int bmap(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint64_
 		if (err)
 			return err;
 		memcpy(c->data + idx[l] * 4, &blk, sizeof(blk));
-		blk_dirty(c, WB_DATA);
+		blk_dirty(fs, c, WB_DATA);
 		*fresh = l == depth;
 	}
 	*out = blk;
@@ -1225,7 +1230,7 @@ static int xattr_release(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in
 	if (refs > 1) {
 		refs--;
 		memcpy(c->data + 4, &refs, sizeof(refs));
-		blk_dirty(c, WB_DATA);
+		blk_dirty(fs, c, WB_DATA);
 	} else {
 		err = block_free(fs, blk);
 		if (err)
@@ -1411,7 +1416,7 @@ static int dir_add(struct ext2_fs *fs, uint32_t dir, const char *name, size_t le
 			}
 			dirent_put(fs, c->data + it.cur + used, ino, de.rec_len - used, name, len,
 				   type);
-			blk_dirty(c, WB_DIR);
+			blk_dirty(fs, c, WB_DIR);
 			err = inode_get(fs, dir, &din);
 			return err ? err : dir_touch(fs, dir, &din);
 		}
@@ -1460,7 +1465,7 @@ static int dir_remove(struct ext2_fs *fs, uint32_t dir, const struct dir_iter *i
 	} else {
 		memcpy(c->data + it->cur, &zero, sizeof(zero));
 	}
-	blk_dirty(c, WB_DIR);
+	blk_dirty(fs, c, WB_DIR);
 	err = inode_get(fs, dir, &din);
 	return err ? err : dir_touch(fs, dir, &din);
 }
@@ -1782,7 +1787,7 @@ static long file_write(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, 
 		if (err)
 			break;
 		memcpy(c->data + boff, src + done, n);
-		blk_dirty(c, WB_DATA);
+		blk_dirty(fs, c, WB_DATA);
 		if (pos + n > inode_size(in)) {
 			inode_set_size(in, pos + n);
 			note_large_file(fs, pos + n);
@@ -1815,8 +1820,8 @@ static int file_create(struct ext2_fs *fs, uint32_t dir, const char *name, size_
 	return err;
 }
 
-long ext2_write(struct ext2_fs *fs, const char *path, uint64_t off, const void *buf, size_t len,
-		int flags)
+static long do_write(struct ext2_fs *fs, const char *path, uint64_t off, const void *buf,
+		     size_t len, int flags)
 {
 	struct ext2_inode in;
 	struct dir_entry de;
@@ -1911,7 +1916,7 @@ int ext2_readdir(struct ext2_fs *fs, const char *path, unsigned int index, char 
 	return r;
 }
 
-int ext2_mkdir(struct ext2_fs *fs, const char *path)
+static int do_mkdir(struct ext2_fs *fs, const char *path)
 {
 	struct ext2_inode in, pin;
 	struct ext2_cblock *c;
@@ -2001,7 +2006,7 @@ static int inode_delete(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
 	return inode_free(fs, ino, dir);
 }
 
-int ext2_unlink(struct ext2_fs *fs, const char *path)
+static int do_unlink(struct ext2_fs *fs, const char *path)
 {
 	struct ext2_inode in, pin;
 	struct dir_entry de;
@@ -2059,6 +2064,44 @@ int ext2_unlink(struct ext2_fs *fs, const char *path)
 	return inode_delete(fs, de.inode, &in);
 }
 
+/*
+ * @ret of a change begun when fs->changes was @before. One that failed
+ * after it changed the cache (a device error half-way, a corrupt block
+ * met late) may have left it half done, and a sync writes it as it is:
+ * the superblock then says EXT2_ERROR_FS, so the next mount repairs it.
+ */
+static long change_done(struct ext2_fs *fs, uint32_t before, long ret)
+{
+	if (ret < 0 && fs->changes != before)
+		fs->broken = true;
+	return ret;
+}
+
+long ext2_write(struct ext2_fs *fs, const char *path, uint64_t off, const void *buf, size_t len,
+		int flags)
+{
+	uint32_t before = fs->changes; /* read first: argument order is unspecified */
+	long n = do_write(fs, path, off, buf, len, flags);
+
+	/* A short write stopped at an error too (a full disk, or the device). */
+	change_done(fs, before, n >= 0 && (size_t)n < len ? -EXT2_EIO : n);
+	return n;
+}
+
+int ext2_mkdir(struct ext2_fs *fs, const char *path)
+{
+	uint32_t before = fs->changes;
+
+	return (int)change_done(fs, before, do_mkdir(fs, path));
+}
+
+int ext2_unlink(struct ext2_fs *fs, const char *path)
+{
+	uint32_t before = fs->changes;
+
+	return (int)change_done(fs, before, do_unlink(fs, path));
+}
+
 int ext2_sync(struct ext2_fs *fs)
 {
 	int err;
@@ -2111,7 +2154,7 @@ static int rec_bit_set(struct ext2_fs *fs, uint32_t map, uint32_t bit)
 	if (c->data[bit / 8] & (1U << (bit % 8)))
 		return 1;
 	c->data[bit / 8] |= (uint8_t)(1U << (bit % 8));
-	blk_dirty(c, WB_INODE);
+	blk_dirty(fs, c, WB_INODE);
 	return 0;
 }
 
@@ -2178,7 +2221,7 @@ static int rec_bitmaps_reset(struct ext2_fs *fs)
 		for (bit = 0; bit < fs->block_size * 8; bit++)
 			if (bit >= n || group_meta(fs, g, &gd, group_first_block(fs, g) + bit))
 				c->data[bit / 8] |= (uint8_t)(1U << (bit % 8));
-		blk_dirty(c, WB_INODE);
+		blk_dirty(fs, c, WB_INODE);
 		err = blk_get(fs, gd.bg_inode_bitmap, BLK_READ, &c);
 		if (err)
 			return err;
@@ -2187,7 +2230,7 @@ static int rec_bitmaps_reset(struct ext2_fs *fs)
 			if (bit >= fs->inodes_per_group ||
 			    g * fs->inodes_per_group + bit + 1 < fs->first_ino)
 				c->data[bit / 8] |= (uint8_t)(1U << (bit % 8));
-		blk_dirty(c, WB_INODE);
+		blk_dirty(fs, c, WB_INODE);
 		gd.bg_used_dirs_count = 0;
 		err = gd_put(fs, g, &gd);
 		if (err)

@@ -135,8 +135,10 @@ struct ext2_fs {
 	uint8_t sb[1024];
 	uint32_t free_blocks, free_inodes;
 	bool sb_dirty;
-	bool sb_clean;	/* the superblock on the disk says EXT2_VALID_FS */
-	bool recovered; /* ext2_mount() repaired what a crash left; msg says what */
+	bool sb_clean;	  /* the superblock on the disk says EXT2_VALID_FS */
+	bool recovered;	  /* ext2_mount() repaired what a crash left; msg says what */
+	bool broken;	  /* a change failed half-way: syncs say EXT2_ERROR_FS, not clean */
+	uint32_t changes; /* blocks made dirty, ever: did a failed change touch the cache? */
 
 	/* Where the last ext2_readdir() stopped, so listing in order stays linear. */
 	struct {

@@ -1455,3 +1455,19 @@ def test_repair_keeps_writing(image):
     fsck(img)
     assert dbg_cat(img, "/a/b/c/deep.txt") == b"again"
     assert dbg_cat(img, "/after") == pattern(0, 50000)
+
+
+def test_failed_change_repaired(image):
+    """EXT2_K0005: a change that fails half-way (a write of the two-block cache failing at each
+    point in turn), then a sync that works: the superblock says errors, and the next mount
+    repairs the image to e2fsck -fn clean."""
+    base = image(1024)
+    for n in range(0, 40, 3):
+        img = base.with_name(f"fail{n}.img")
+        shutil.copyfile(base, img)
+        run(img, ["write /x hello", "sync", f"failio -1 {n}", "writebig /a/big 30000",
+                  "mkdir /a/e", "write /a/e/f abc", "rm /hello.txt", "failio -1 -1", "sync"],
+            small=True)
+        ok(img, "info", small=True)
+        fsck(img)
+        assert dbg_cat(img, "/x") == b"hello"
