@@ -52,6 +52,7 @@ SEQ_RE = re.compile(r"^/torture/(b\d+_)f(\d+)$")
 ROUND_RE = r"torture: round (\d+) ok"
 PANIC_RES = [r"Kernel panic - not syncing", r"\] trap: .* \(scause 0x[0-9a-f]+\) on hart"]
 COMEBACK_S = 60      # a killed server is back and the client goes on within this
+RETYPE_S = 5         # a command not answered in this long is typed again
 HOST_FUZZERS = ["dt", "cpio", "elf", "cmdline"]
 
 
@@ -84,13 +85,25 @@ def torture_initramfs(tmp, boot):
     return out
 
 
+def answered(k, command, marker, timeout):
+    """Types @command until the line @marker comes back. Keys typed while the UART driver is
+    dead or starting are lost (its FIFO is reset), as on a real machine: type them again."""
+    deadline = time.monotonic() + timeout
+    while True:
+        k.send(command)
+        try:
+            k.expect_line("^" + re.escape(marker) + "$", min(RETYPE_S, deadline - time.monotonic()))
+            return
+        except AssertionError:
+            if time.monotonic() >= deadline:
+                raise
+
+
 def ps(k):
     """{name: pid} of the live tasks, from the shell's ps."""
     marker = "--ps-%d--" % len(k.lines)
     start = len(k.lines)
-    k.send("ps\r")
-    k.send("echo %s\r" % marker)
-    k.expect_line("^" + re.escape(marker) + "$", 30)
+    answered(k, "ps\recho %s\r" % marker, marker, 30)
     table = {}
     for line in k.lines[start:]:
         m = PS_RE.match(line.replace("# ", ""))
@@ -119,8 +132,7 @@ def wait_progress(k, start, why, timeout=COMEBACK_S):
     while not rounds_since(k, start):
         k.expect_line(ROUND_RE, max(0.1, deadline - time.monotonic()))
     marker = "alive-%d" % len(k.lines)
-    k.send("echo %s\r" % marker)
-    k.expect_line("^" + marker + "$", max(5.0, deadline - time.monotonic()))
+    answered(k, "echo %s\r" % marker, marker, max(5.0, deadline - time.monotonic()))
 
 
 def kill_one(k, rng, stats):
