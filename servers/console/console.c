@@ -49,11 +49,13 @@ static char *uart_page;
 static long uart_mem = -1;
 static long console_ep = -1;
 static int claimed;
+static int uart_gone; /* a driver went away and none came within UART_WAIT_MS */
 static unsigned long log_seq;
 static char in_ring[IN_RING];
 static unsigned int in_head, in_tail; /* head - tail bytes waiting */
 
 static bool uart_lost(void);
+static bool uart_connect(unsigned int wait_ms);
 
 #define PEND_MAX 1024
 static char pend[PEND_MAX]; /* pend_pid's unfinished screen line */
@@ -131,11 +133,32 @@ static void pend_track(long pid, const char *s, size_t n)
 	pend_len += n - start;
 }
 
+/*
+ * Init restarts a driver that keeps dying after a backoff of up to 3.2 s,
+ * longer than uart_lost() waits: look for it again now and then, and
+ * take the console back when it is there.
+ */
+static void uart_retry(void)
+{
+	long seq;
+
+	if (!uart_gone || !uart_connect(0))
+		return;
+	uart_gone = 0;
+	seq = keel_console_claim(H_CONTROL, 1);
+	if (seq >= 0) {
+		claimed = 1;
+		log_seq = (unsigned long)seq;
+	}
+	printf("console: reconnected to the console UART\n");
+}
+
 /* Print the kernel lines the core no longer prints. */
 static void drain_log(void)
 {
 	char line[512];
 
+	uart_retry();
 	if (!claimed)
 		return;
 	for (;;) {
@@ -310,6 +333,7 @@ static bool uart_lost(void)
 	} else {
 		keel_console_claim(H_CONTROL, 0);
 		claimed = 0;
+		uart_gone = 1;
 		printf("console: no console UART driver; back to the early console\n");
 	}
 	reconnecting = 0;

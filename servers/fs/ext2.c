@@ -9,7 +9,9 @@
  * indirect blocks of 32-bit block numbers. Directories are linear lists
  * of entries that each carry their own length (rec_len).
  *
- * Owns: a write-back block cache (LRU, dirty bits), block and inode
+ * Owns: a write-back block cache (LRU, dirty bits, written back in the
+ * order of enum wb_order), the superblock's clean flag and the repair at
+ * mount when it is not set (recover()), block and inode
  * allocation with the free counts, block maps (read and write at every
  * depth), directory entries (insert splits an entry's slack, delete merges
  * into the previous entry), and where the last ext2_readdir() stopped.
@@ -58,6 +60,8 @@
 #define EXT2_SUPER_SECTOR	 (1024 / SECTOR_SIZE) /* the superblock is at byte 1024 */
 #define EXT2_SUPER_SIZE		 1024
 #define EXT2_SUPER_MAGIC	 0xef53
+#define EXT2_VALID_FS		 0x0001 /* s_state: unmounted (for Keel: synced) cleanly */
+#define EXT2_ERROR_FS		 0x0002 /* s_state: errors detected */
 #define EXT2_GOOD_OLD_REV	 0
 #define EXT2_DYNAMIC_REV	 1
 #define EXT2_GOOD_OLD_INODE_SIZE 128
@@ -279,6 +283,8 @@ static int corrupt(struct ext2_fs *fs, const char *fmt, uint64_t a, uint64_t b, 
 
 /* --- block cache --------------------------------------------------------- */
 
+static uint32_t now(struct ext2_fs *fs);
+
 static int dev_block(struct ext2_fs *fs, uint32_t blk, void *buf, bool write)
 {
 	uint64_t sector = (uint64_t)blk * fs->sectors_per_block;
@@ -291,6 +297,69 @@ static int dev_block(struct ext2_fs *fs, uint32_t blk, void *buf, bool write)
 	return err < 0 ? -EXT2_EIO : 0;
 }
 
+/*
+ * Write-back order. A sync (and a cache full of dirty blocks) writes the
+ * dirty blocks one class at a time, flushing the disk between classes,
+ * so a crash part-way leaves references to nothing new: data, indirect
+ * and freshly allocated blocks first, then inode tables and bitmaps,
+ * then directory blocks changed in place, then the group descriptors;
+ * the superblock, marked clean, is last. The worst a crash leaves is a
+ * leaked inode or block, or a name whose inode was freed, and the
+ * superblock not marked clean: ext2_mount() repairs those (recover()).
+ */
+enum wb_order {
+	WB_DATA,  /* file data, indirect blocks, xattr blocks, blocks new to a file */
+	WB_INODE, /* inode tables, block and inode bitmaps */
+	WB_DIR,	  /* directory blocks changed in place: names go to inodes already written */
+	WB_DESC,  /* group descriptors */
+	WB_ORDERS
+};
+
+/* Marks @c dirty, to be written with class @order (the earliest it was given). */
+static void blk_dirty(struct ext2_fs *fs, struct ext2_cblock *c, unsigned int order)
+{
+	fs->changes++;
+	if (!c->dirty || order < c->order)
+		c->order = (uint8_t)order;
+	c->dirty = true;
+}
+
+static int dev_flush(struct ext2_fs *fs)
+{
+	return fs->dev.flush && fs->dev.flush(fs->dev.ctx) < 0 ? -EXT2_EIO : 0;
+}
+
+/*
+ * Writes the superblock with the free counts and @clean as its state
+ * (EXT2_VALID_FS), then flushes. Not clean goes to the disk before the
+ * first block a sync changes; clean after the last.
+ */
+static int sb_write(struct ext2_fs *fs, bool clean)
+{
+	struct ext2_super sb;
+	int err;
+
+	memcpy(&sb, fs->sb, sizeof(sb));
+	sb.s_free_blocks_count = fs->free_blocks;
+	sb.s_free_inodes_count = fs->free_inodes;
+	/* A change that failed half-way was written as it was: the next mount repairs it. */
+	clean = clean && !fs->broken;
+	if (clean)
+		sb.s_state = (uint16_t)((sb.s_state | EXT2_VALID_FS) & ~EXT2_ERROR_FS);
+	else if (fs->broken)
+		sb.s_state = (uint16_t)((sb.s_state & ~EXT2_VALID_FS) | EXT2_ERROR_FS);
+	else
+		sb.s_state &= (uint16_t)~EXT2_VALID_FS;
+	sb.s_wtime = now(fs);
+	memcpy(fs->sb, &sb, sizeof(sb));
+	err = fs->dev.write(fs->dev.ctx, EXT2_SUPER_SECTOR, EXT2_SUPER_SIZE / SECTOR_SIZE, fs->sb);
+	if (err < 0)
+		return -EXT2_EIO;
+	fs->sb_clean = clean;
+	fs->sb_dirty = false;
+	return dev_flush(fs);
+}
+
 static int cache_writeback(struct ext2_fs *fs, struct ext2_cblock *c)
 {
 	int err;
@@ -301,6 +370,46 @@ static int cache_writeback(struct ext2_fs *fs, struct ext2_cblock *c)
 	if (err)
 		return err;
 	c->dirty = false;
+	return 0;
+}
+
+/*
+ * Writes every dirty block, class by class (enum wb_order), the
+ * superblock marked not clean first. 0 or the first error; a block that
+ * failed stays dirty, and no later class is written.
+ */
+static int cache_flush(struct ext2_fs *fs)
+{
+	unsigned int i, order;
+	bool any = false;
+	int err;
+
+	for (i = 0; i < EXT2_CACHE_BLOCKS; i++)
+		any |= fs->cache[i].valid && fs->cache[i].dirty;
+	if (!any)
+		return 0;
+	if (fs->sb_clean) {
+		err = sb_write(fs, false);
+		if (err)
+			return err;
+	}
+	for (order = 0; order < WB_ORDERS; order++) {
+		any = false;
+		for (i = 0; i < EXT2_CACHE_BLOCKS; i++) {
+			struct ext2_cblock *c = &fs->cache[i];
+
+			if (!c->valid || !c->dirty || c->order != order)
+				continue;
+			err = cache_writeback(fs, c);
+			if (err)
+				return err;
+			any = true;
+		}
+		/* This class on the medium before the next refers to it. */
+		err = any ? dev_flush(fs) : 0;
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -327,13 +436,17 @@ static int blk_get(struct ext2_fs *fs, uint32_t blk, enum blk_how how, struct ex
 			goto hit;
 		if (!c->valid)
 			victim = c;
-		else if (victim->valid && c->used < victim->used)
+		else if (victim->valid && (victim->dirty > c->dirty ||
+					   (victim->dirty == c->dirty && c->used < victim->used)))
 			victim = c;
 	}
 	c = victim;
-	err = cache_writeback(fs, c);
-	if (err)
-		return err;
+	/* Only dirty blocks left: write them all, in order, rather than this one alone. */
+	if (c->valid && c->dirty) {
+		err = cache_flush(fs);
+		if (err)
+			return err;
+	}
 	c->valid = false;
 	if (how == BLK_READ) {
 		err = dev_block(fs, blk, c->data, false);
@@ -346,7 +459,7 @@ static int blk_get(struct ext2_fs *fs, uint32_t blk, enum blk_how how, struct ex
 hit:
 	if (how == BLK_ZERO) {
 		memset(c->data, 0, fs->block_size);
-		c->dirty = true;
+		blk_dirty(fs, c, WB_DATA);
 	}
 	c->used = ++fs->stamp;
 	*out = c;
@@ -366,7 +479,8 @@ static int blk_read_at(struct ext2_fs *fs, uint32_t blk, uint32_t off, void *obj
 }
 
 /* Copies @obj's @len bytes in at @off of block @blk, which is then dirty. */
-static int blk_write_at(struct ext2_fs *fs, uint32_t blk, uint32_t off, const void *obj, size_t len)
+static int blk_write_at(struct ext2_fs *fs, uint32_t blk, uint32_t off, const void *obj, size_t len,
+			unsigned int order)
 {
 	struct ext2_cblock *c;
 	int err = blk_get(fs, blk, BLK_READ, &c);
@@ -374,7 +488,7 @@ static int blk_write_at(struct ext2_fs *fs, uint32_t blk, uint32_t off, const vo
 	if (err)
 		return err;
 	memcpy(c->data + off, obj, len);
-	c->dirty = true;
+	blk_dirty(fs, c, order);
 	return 0;
 }
 
@@ -402,7 +516,7 @@ static int gd_put(struct ext2_fs *fs, uint32_t g, const struct ext2_group_desc *
 	uint32_t blk, off;
 	int err = gd_locate(fs, g, &blk, &off);
 
-	return err ? err : blk_write_at(fs, blk, off, gd, sizeof(*gd));
+	return err ? err : blk_write_at(fs, blk, off, gd, sizeof(*gd), WB_DESC);
 }
 
 /* Blocks in group @g: the last group may be short. */
@@ -543,7 +657,7 @@ static int inode_put(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode *
 	uint32_t blk, off;
 	int err = inode_locate(fs, ino, &blk, &off);
 
-	return err ? err : blk_write_at(fs, blk, off, in, sizeof(*in));
+	return err ? err : blk_write_at(fs, blk, off, in, sizeof(*in), WB_INODE);
 }
 
 /* Zeroes all of inode @ino's slot, then (if @in) writes @in as a new inode. */
@@ -566,7 +680,7 @@ static int inode_reset(struct ext2_fs *fs, uint32_t ino, const struct ext2_inode
 		if (fs->inode_size >= EXT2_GOOD_OLD_INODE_SIZE + EXT2_EXTRA_ISIZE)
 			memcpy(c->data + off + EXT2_EXTRA_ISIZE_OFF, &extra, sizeof(extra));
 	}
-	c->dirty = true;
+	blk_dirty(fs, c, WB_INODE);
 	return 0;
 }
 
@@ -646,7 +760,7 @@ static int bitmap_clear(struct ext2_fs *fs, uint32_t map, uint32_t bit)
 	if (!(c->data[bit / 8] & (1U << (bit % 8))))
 		return -EXT2_EIO;
 	c->data[bit / 8] &= ~(1U << (bit % 8));
-	c->dirty = true;
+	blk_dirty(fs, c, WB_INODE);
 	return 0;
 }
 
@@ -688,7 +802,7 @@ static int block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
 		if (bit == NONE)
 			continue;
 		c->data[bit / 8] |= 1U << (bit % 8);
-		c->dirty = true;
+		blk_dirty(fs, c, WB_INODE);
 		err = gd_put_free(fs, g, &gd, -1, 0);
 		if (err)
 			return err;
@@ -780,7 +894,7 @@ static int inode_alloc(struct ext2_fs *fs, uint32_t g0, bool dir, uint32_t *out)
 		if (err)
 			return err;
 		c->data[bit / 8] |= 1U << (bit % 8);
-		c->dirty = true;
+		blk_dirty(fs, c, WB_INODE);
 		if (dir)
 			gd.bg_used_dirs_count++;
 		err = gd_put_free(fs, g, &gd, 0, -1);
@@ -995,7 +1109,7 @@ static int bmap(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint64_
 		if (err)
 			return err;
 		memcpy(c->data + idx[l] * 4, &blk, sizeof(blk));
-		c->dirty = true;
+		blk_dirty(fs, c, WB_DATA);
 		*fresh = l == depth;
 	}
 	*out = blk;
@@ -1116,7 +1230,7 @@ static int xattr_release(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in
 	if (refs > 1) {
 		refs--;
 		memcpy(c->data + 4, &refs, sizeof(refs));
-		c->dirty = true;
+		blk_dirty(fs, c, WB_DATA);
 	} else {
 		err = block_free(fs, blk);
 		if (err)
@@ -1302,7 +1416,7 @@ static int dir_add(struct ext2_fs *fs, uint32_t dir, const char *name, size_t le
 			}
 			dirent_put(fs, c->data + it.cur + used, ino, de.rec_len - used, name, len,
 				   type);
-			c->dirty = true;
+			blk_dirty(fs, c, WB_DIR);
 			err = inode_get(fs, dir, &din);
 			return err ? err : dir_touch(fs, dir, &din);
 		}
@@ -1351,7 +1465,7 @@ static int dir_remove(struct ext2_fs *fs, uint32_t dir, const struct dir_iter *i
 	} else {
 		memcpy(c->data + it->cur, &zero, sizeof(zero));
 	}
-	c->dirty = true;
+	blk_dirty(fs, c, WB_DIR);
 	err = inode_get(fs, dir, &din);
 	return err ? err : dir_touch(fs, dir, &din);
 }
@@ -1673,7 +1787,7 @@ static long file_write(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, 
 		if (err)
 			break;
 		memcpy(c->data + boff, src + done, n);
-		c->dirty = true;
+		blk_dirty(fs, c, WB_DATA);
 		if (pos + n > inode_size(in)) {
 			inode_set_size(in, pos + n);
 			note_large_file(fs, pos + n);
@@ -1706,8 +1820,8 @@ static int file_create(struct ext2_fs *fs, uint32_t dir, const char *name, size_
 	return err;
 }
 
-long ext2_write(struct ext2_fs *fs, const char *path, uint64_t off, const void *buf, size_t len,
-		int flags)
+static long do_write(struct ext2_fs *fs, const char *path, uint64_t off, const void *buf,
+		     size_t len, int flags)
 {
 	struct ext2_inode in;
 	struct dir_entry de;
@@ -1802,7 +1916,7 @@ int ext2_readdir(struct ext2_fs *fs, const char *path, unsigned int index, char 
 	return r;
 }
 
-int ext2_mkdir(struct ext2_fs *fs, const char *path)
+static int do_mkdir(struct ext2_fs *fs, const char *path)
 {
 	struct ext2_inode in, pin;
 	struct ext2_cblock *c;
@@ -1892,7 +2006,7 @@ static int inode_delete(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
 	return inode_free(fs, ino, dir);
 }
 
-int ext2_unlink(struct ext2_fs *fs, const char *path)
+static int do_unlink(struct ext2_fs *fs, const char *path)
 {
 	struct ext2_inode in, pin;
 	struct dir_entry de;
@@ -1950,33 +2064,579 @@ int ext2_unlink(struct ext2_fs *fs, const char *path)
 	return inode_delete(fs, de.inode, &in);
 }
 
+/*
+ * @ret of a change begun when fs->changes was @before. One that failed
+ * after it changed the cache (a device error half-way, a corrupt block
+ * met late) may have left it half done, and a sync writes it as it is:
+ * the superblock then says EXT2_ERROR_FS, so the next mount repairs it.
+ */
+static long change_done(struct ext2_fs *fs, uint32_t before, long ret)
+{
+	if (ret < 0 && fs->changes != before)
+		fs->broken = true;
+	return ret;
+}
+
+long ext2_write(struct ext2_fs *fs, const char *path, uint64_t off, const void *buf, size_t len,
+		int flags)
+{
+	uint32_t before = fs->changes; /* read first: argument order is unspecified */
+	long n = do_write(fs, path, off, buf, len, flags);
+
+	/* A short write stopped at an error too (a full disk, or the device). */
+	change_done(fs, before, n >= 0 && (size_t)n < len ? -EXT2_EIO : n);
+	return n;
+}
+
+int ext2_mkdir(struct ext2_fs *fs, const char *path)
+{
+	uint32_t before = fs->changes;
+
+	return (int)change_done(fs, before, do_mkdir(fs, path));
+}
+
+int ext2_unlink(struct ext2_fs *fs, const char *path)
+{
+	uint32_t before = fs->changes;
+
+	return (int)change_done(fs, before, do_unlink(fs, path));
+}
+
 int ext2_sync(struct ext2_fs *fs)
 {
-	struct ext2_super sb;
-	unsigned int i;
-	int err, first = 0;
+	int err;
 
 	if (fs->ro)
 		return 0;
-	for (i = 0; i < EXT2_CACHE_BLOCKS; i++) {
-		err = cache_writeback(fs, &fs->cache[i]);
-		if (err && !first)
-			first = err;
-	}
-	if (first)
-		return first;
-	if (!fs->sb_dirty)
-		return 0;
+	err = cache_flush(fs);
+	if (err)
+		return err;
 	/* Last, so the counts never claim blocks whose bitmaps are not on disk. */
-	memcpy(&sb, fs->sb, sizeof(sb));
-	sb.s_free_blocks_count = fs->free_blocks;
-	sb.s_free_inodes_count = fs->free_inodes;
-	sb.s_wtime = now(fs);
-	memcpy(fs->sb, &sb, sizeof(sb));
-	err = fs->dev.write(fs->dev.ctx, EXT2_SUPER_SECTOR, EXT2_SUPER_SIZE / SECTOR_SIZE, fs->sb);
-	if (err < 0)
-		return -EXT2_EIO;
-	fs->sb_dirty = false;
+	if (!fs->sb_dirty && fs->sb_clean)
+		return 0;
+	return sb_write(fs, true);
+}
+
+/* --- recovery ----------------------------------------------------------------- */
+
+/*
+ * recover() runs at mount when the superblock is not marked clean: the
+ * last writer died between its first write and its sync (see enum
+ * wb_order). As e2fsck -p would, it keeps what the directory tree
+ * reaches from the root and rebuilds the rest from that: names of free or
+ * unwritten inodes and second names of a directory go; inodes no name
+ * reaches are freed (zeroed); block map entries outside the file system,
+ * in the system zone or claimed already are dropped; link counts,
+ * i_blocks, a directory's size, both bitmaps and every free count are
+ * recomputed. Each step writes through the cache and the superblock
+ * stays not clean until the final sync, so a crash in recovery only
+ * means it runs again.
+ *
+ * fs->refs[ino - 1]: the names found for the inode (REC_COUNT bits),
+ * whether it is a directory reached and whether it was scanned.
+ */
+#define REC_COUNT   0x3fff
+#define REC_DIR	    0x4000
+#define REC_SCANNED 0x8000
+
+struct rec_stats {
+	uint32_t names, inodes, links, maps;
+};
+
+/* Sets bit @bit of bitmap block @map; 1 if it was set already, 0, or an error. */
+static int rec_bit_set(struct ext2_fs *fs, uint32_t map, uint32_t bit)
+{
+	struct ext2_cblock *c;
+	int err = blk_get(fs, map, BLK_READ, &c);
+
+	if (err)
+		return err;
+	if (c->data[bit / 8] & (1U << (bit % 8)))
+		return 1;
+	c->data[bit / 8] |= (uint8_t)(1U << (bit % 8));
+	blk_dirty(fs, c, WB_INODE);
+	return 0;
+}
+
+/* Claims block @blk for a file: 0, 1 if it may not be (bad, metadata, taken), or an error. */
+static int rec_claim(struct ext2_fs *fs, uint32_t blk)
+{
+	struct ext2_group_desc gd;
+	uint32_t g;
+	int err;
+
+	if (blk < fs->first_data_block || blk >= fs->blocks_count)
+		return 1;
+	g = block_group(fs, blk);
+	err = gd_get(fs, g, &gd);
+	if (err)
+		return err;
+	if (group_meta(fs, g, &gd, blk))
+		return 1;
+	return rec_bit_set(fs, gd.bg_block_bitmap, blk - group_first_block(fs, g));
+}
+
+struct rec_map {
+	uint32_t blocks; /* claimed, indirect ones included */
+	uint64_t last;	 /* last logical block mapped, + 1 (0: none) */
+	bool dropped;	 /* an entry was cleared */
+	bool loose;	 /* claim whatever is in range, reserved inodes' way (no checks) */
+};
+
+/* Claims @blk the way @m says: checked (rec_claim), or only kept in range (reserved inodes). */
+static int rec_take(struct ext2_fs *fs, uint32_t blk, const struct rec_map *m)
+{
+	struct ext2_group_desc gd;
+	uint32_t g;
+	int err;
+
+	if (!m->loose)
+		return rec_claim(fs, blk);
+	if (blk < fs->first_data_block || blk >= fs->blocks_count)
+		return 1;
+	g = block_group(fs, blk);
+	err = gd_get(fs, g, &gd);
+	if (err)
+		return err;
+	err = rec_bit_set(fs, gd.bg_block_bitmap, blk - group_first_block(fs, g));
+	return err < 0 ? err : 0;
+}
+
+/* Empty bitmaps, but for the system zone, reserved inodes and the padding past a group's end. */
+static int rec_bitmaps_reset(struct ext2_fs *fs)
+{
+	struct ext2_group_desc gd;
+	struct ext2_cblock *c;
+	uint32_t g, bit, n;
+	int err;
+
+	for (g = 0; g < fs->groups; g++) {
+		err = gd_get(fs, g, &gd);
+		if (!err)
+			err = blk_get(fs, gd.bg_block_bitmap, BLK_READ, &c);
+		if (err)
+			return err;
+		memset(c->data, 0, fs->block_size);
+		n = group_blocks(fs, g);
+		for (bit = 0; bit < fs->block_size * 8; bit++)
+			if (bit >= n || group_meta(fs, g, &gd, group_first_block(fs, g) + bit))
+				c->data[bit / 8] |= (uint8_t)(1U << (bit % 8));
+		blk_dirty(fs, c, WB_INODE);
+		err = blk_get(fs, gd.bg_inode_bitmap, BLK_READ, &c);
+		if (err)
+			return err;
+		memset(c->data, 0, fs->block_size);
+		for (bit = 0; bit < fs->block_size * 8; bit++)
+			if (bit >= fs->inodes_per_group ||
+			    g * fs->inodes_per_group + bit + 1 < fs->first_ino)
+				c->data[bit / 8] |= (uint8_t)(1U << (bit % 8));
+		blk_dirty(fs, c, WB_INODE);
+		gd.bg_used_dirs_count = 0;
+		err = gd_put(fs, g, &gd);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * Claims indirect block @blk at @level (1: it holds data blocks) and what
+ * it maps from logical block @lblk; entries that may not be are cleared.
+ */
+static int rec_walk(struct ext2_fs *fs, uint32_t blk, unsigned int level, uint64_t lblk,
+		    struct rec_map *m)
+{
+	uint32_t per = fs->block_size / 4, i, e;
+	uint64_t span = 1;
+	int err;
+
+	for (i = 1; i < level; i++)
+		span *= per;
+	for (i = 0; i < per; i++) {
+		err = blk_read_at(fs, blk, i * 4, &e, sizeof(e));
+		if (err)
+			return err;
+		if (!e)
+			continue;
+		err = rec_take(fs, e, m);
+		if (err < 0)
+			return err;
+		if (err) {
+			uint32_t zero = 0;
+
+			if (m->loose)
+				continue;
+			err = blk_write_at(fs, blk, i * 4, &zero, sizeof(zero), WB_DATA);
+			if (err)
+				return err;
+			m->dropped = true;
+			continue;
+		}
+		m->blocks++;
+		if (level > 1) {
+			err = rec_walk(fs, e, level - 1, lblk + i * span, m);
+			if (err)
+				return err;
+		} else {
+			m->last = lblk + i + 1;
+		}
+	}
+	return 0;
+}
+
+/* Claims @in's blocks (map and xattr block), clearing entries that may not be. */
+static int rec_map(struct ext2_fs *fs, struct ext2_inode *in, struct rec_map *m)
+{
+	uint64_t per = fs->block_size / 4, base[3] = { EXT2_NDIR_BLOCKS, 0, 0 };
+	unsigned int i;
+	int err;
+
+	base[1] = base[0] + per;
+	base[2] = base[1] + per * per;
+	for (i = 0; has_block_map(fs, in) && i < EXT2_N_BLOCKS; i++) {
+		uint32_t b = in->i_block[i];
+
+		if (!b)
+			continue;
+		err = rec_take(fs, b, m);
+		if (err < 0)
+			return err;
+		if (err) {
+			if (!m->loose) {
+				in->i_block[i] = 0;
+				m->dropped = true;
+			}
+			continue;
+		}
+		m->blocks++;
+		if (i < EXT2_NDIR_BLOCKS) {
+			m->last = i + 1;
+			continue;
+		}
+		err = rec_walk(fs, b, i - EXT2_NDIR_BLOCKS + 1, base[i - EXT2_NDIR_BLOCKS], m);
+		if (err)
+			return err;
+	}
+	/* An xattr block may be shared: claimed once, counted by each. */
+	if (in->i_file_acl) {
+		err = rec_claim(fs, in->i_file_acl);
+		if (err < 0)
+			return err;
+		m->blocks++;
+	}
+	return 0;
+}
+
+/* Claims @ino's blocks and makes i_blocks, the size and @links agree; written if changed. */
+static int rec_fix_inode(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in, uint16_t links,
+			 struct rec_stats *st)
+{
+	struct ext2_inode old = *in;
+	struct rec_map m = { 0 };
+	uint64_t size;
+	int err = rec_map(fs, in, &m);
+
+	if (err)
+		return err;
+	st->maps += m.dropped;
+	if (has_block_map(fs, in))
+		in->i_blocks = m.blocks * (fs->block_size / SECTOR_SIZE);
+	size = inode_size(in);
+	if (is_dir(in))
+		inode_set_size(in, m.last * fs->block_size);
+	else if (has_block_map(fs, in) && m.last && size <= (m.last - 1) * fs->block_size)
+		inode_set_size(in, m.last * fs->block_size);
+	if (in->i_links_count != links) {
+		in->i_links_count = links;
+		st->links++;
+	}
+	if (!memcmp(&old, in, sizeof(old)))
+		return 0;
+	return inode_put(fs, ino, in);
+}
+
+/* The entry type @in calls for. */
+static uint8_t rec_ftype(const struct ext2_inode *in)
+{
+	switch (in->i_mode & EXT2_S_IFMT) {
+	case EXT2_S_IFREG:
+		return EXT2_FT_REG_FILE;
+	case EXT2_S_IFDIR:
+		return EXT2_FT_DIR;
+	case EXT2_S_IFCHR:
+		return EXT2_FT_CHRDEV;
+	case EXT2_S_IFBLK:
+		return EXT2_FT_BLKDEV;
+	case EXT2_S_IFIFO:
+		return EXT2_FT_FIFO;
+	case EXT2_S_IFSOCK:
+		return EXT2_FT_SOCK;
+	case EXT2_S_IFLNK:
+		return EXT2_FT_SYMLINK;
+	default:
+		return EXT2_FT_UNKNOWN;
+	}
+}
+
+static bool rec_live(const struct ext2_inode *in)
+{
+	return in->i_mode && in->i_links_count && !in->i_dtime && rec_ftype(in) != EXT2_FT_UNKNOWN;
+}
+
+/*
+ * Checks the entry at @off of directory block @blk (entry @index of the
+ * directory): a name of a live inode stays and counts, any other is
+ * cleared. 1 if @ino is a directory kept, 0, or an error.
+ */
+static int rec_entry(struct ext2_fs *fs, uint32_t blk, uint32_t off, struct rec_stats *st)
+{
+	struct ext2_dirent_head h;
+	struct ext2_inode in;
+	uint16_t *r;
+	int err = blk_read_at(fs, blk, off, &h, sizeof(h));
+	bool keep;
+
+	if (err || !h.inode)
+		return err;
+	/* Not the root nor another reserved inode: first_ino is past them all. */
+	keep = h.inode >= fs->first_ino && h.inode <= fs->inodes_count;
+	if (keep) {
+		err = inode_get(fs, h.inode, &in);
+		if (err)
+			return err;
+		r = &fs->refs[h.inode - 1];
+		keep = rec_live(&in) && !(is_dir(&in) && (*r & REC_COUNT));
+	}
+	if (!keep) {
+		h.inode = 0;
+		st->names++;
+		return blk_write_at(fs, blk, off, &h, sizeof(h), WB_DIR);
+	}
+	if ((*r & REC_COUNT) < REC_COUNT)
+		(*r)++;
+	if (is_dir(&in))
+		*r |= REC_DIR;
+	if (fs->filetype && h.file_type != rec_ftype(&in)) {
+		h.file_type = rec_ftype(&in);
+		err = blk_write_at(fs, blk, off, &h, sizeof(h), WB_DIR);
+		if (err)
+			return err;
+	}
+	return is_dir(&in);
+}
+
+/* Writes a directory block that holds nothing (block 0: "." and ".." only). */
+static int rec_dir_reset(struct ext2_fs *fs, uint32_t dir, uint32_t blk, bool first)
+{
+	struct ext2_cblock *c;
+	int err = blk_get(fs, blk, BLK_ZERO, &c);
+
+	if (err)
+		return err;
+	if (!first) {
+		dirent_put(fs, c->data, 0, fs->block_size, "", 0, 0);
+		return 0;
+	}
+	/* The parent is not known here: the root adopts it, as lost+found would. */
+	dirent_put(fs, c->data, dir, rec_size(1), ".", 1, EXT2_FT_DIR);
+	dirent_put(fs, c->data + rec_size(1), EXT2_ROOT_INO, fs->block_size - rec_size(1), "..", 2,
+		   EXT2_FT_DIR);
+	return 0;
+}
+
+/* Scans directory @dir: its blocks claimed, its names checked and counted, its links set. */
+static int rec_scan_dir(struct ext2_fs *fs, uint32_t dir, struct rec_stats *st)
+{
+	struct ext2_inode in;
+	uint16_t subdirs = 0;
+	uint64_t lblk, nblk;
+	int err = inode_get(fs, dir, &in);
+
+	if (err)
+		return err;
+	fs->refs[dir - 1] |= REC_SCANNED;
+	err = rec_fix_inode(fs, dir, &in, in.i_links_count, st);
+	if (err)
+		return err;
+	nblk = in.i_size / fs->block_size;
+	for (lblk = 0; lblk < nblk; lblk++) {
+		struct ext2_dirent_head h;
+		uint32_t blk, off = 0;
+		bool fresh;
+
+		/* Holes read as nothing; bmap() walks a map rec_map() just claimed. */
+		err = bmap(fs, dir, &in, lblk, false, NULL, &blk, &fresh);
+		if (err)
+			return err;
+		if (!blk)
+			continue;
+		while (off < fs->block_size) {
+			err = blk_read_at(fs, blk, off, &h, sizeof(h));
+			if (err)
+				return err;
+			if (h.rec_len < EXT2_DIRENT_HEAD || h.rec_len % 4 ||
+			    h.rec_len > fs->block_size - off || rec_size(h.name_len) > h.rec_len) {
+				st->names++;
+				err = rec_dir_reset(fs, dir, blk, lblk == 0);
+				if (err)
+					return err;
+				off = 0;
+				break;
+			}
+			if (lblk == 0 && off < rec_size(2) + rec_size(1) &&
+			    (off == 0 || off == rec_size(1))) {
+				off += h.rec_len; /* "." and ".." */
+				continue;
+			}
+			err = rec_entry(fs, blk, off, st);
+			if (err < 0)
+				return err;
+			subdirs += (uint16_t)err;
+			off += h.rec_len;
+		}
+	}
+	err = inode_get(fs, dir, &in);
+	if (err || in.i_links_count == 2 + subdirs)
+		return err;
+	in.i_links_count = (uint16_t)(2 + subdirs);
+	st->links++;
+	return inode_put(fs, dir, &in);
+}
+
+/* Zeroes an inode no name reaches; keeps a reached one, its blocks claimed and counts fixed. */
+static int rec_inode(struct ext2_fs *fs, uint32_t ino, struct rec_stats *st)
+{
+	struct ext2_group_desc gd;
+	struct ext2_inode in;
+	uint16_t r = fs->refs[ino - 1];
+	uint32_t g = ino_group(fs, ino);
+	int err = inode_get(fs, ino, &in);
+
+	if (err)
+		return err;
+	if (ino != EXT2_ROOT_INO && !(r & REC_COUNT)) {
+		if (!in.i_mode && !in.i_links_count)
+			return 0;
+		st->inodes++;
+		return inode_reset(fs, ino, NULL);
+	}
+	if (!(r & REC_SCANNED)) {
+		err = rec_fix_inode(fs, ino, &in, r & REC_COUNT, st);
+		if (err)
+			return err;
+	}
+	err = gd_get(fs, g, &gd);
+	if (!err)
+		err = rec_bit_set(fs, gd.bg_inode_bitmap, (ino - 1) % fs->inodes_per_group);
+	if (err < 0 || !is_dir(&in))
+		return err < 0 ? err : 0;
+	gd.bg_used_dirs_count++;
+	return gd_put(fs, g, &gd);
+}
+
+/* Free blocks and inodes of every group, from the bitmaps, and the totals. */
+static int rec_counts(struct ext2_fs *fs)
+{
+	struct ext2_group_desc gd;
+	struct ext2_cblock *c;
+	uint32_t g, bit, fb, fi;
+	int err;
+
+	fs->free_blocks = fs->free_inodes = 0;
+	for (g = 0; g < fs->groups; g++) {
+		err = gd_get(fs, g, &gd);
+		if (!err)
+			err = blk_get(fs, gd.bg_block_bitmap, BLK_READ, &c);
+		if (err)
+			return err;
+		for (fb = 0, bit = 0; bit < group_blocks(fs, g); bit++)
+			fb += !(c->data[bit / 8] & (1U << (bit % 8)));
+		err = blk_get(fs, gd.bg_inode_bitmap, BLK_READ, &c);
+		if (err)
+			return err;
+		for (fi = 0, bit = 0; bit < fs->inodes_per_group; bit++)
+			fi += !(c->data[bit / 8] & (1U << (bit % 8)));
+		gd.bg_free_blocks_count = (uint16_t)fb;
+		gd.bg_free_inodes_count = (uint16_t)fi;
+		err = gd_put(fs, g, &gd);
+		if (err)
+			return err;
+		fs->free_blocks += fb;
+		fs->free_inodes += fi;
+	}
+	fs->sb_dirty = true;
+	return 0;
+}
+
+/* Says what recover() did in fs->msg. */
+static void rec_say(struct ext2_fs *fs, const struct rec_stats *st, uint32_t fb, uint32_t fi)
+{
+	fs->msg[0] = '\0';
+	msg_add(fs->msg, "not cleanly synced; repaired: names ");
+	msg_num(fs->msg, st->names, 10);
+	msg_add(fs->msg, ", inodes ");
+	msg_num(fs->msg, st->inodes, 10);
+	msg_add(fs->msg, ", links ");
+	msg_num(fs->msg, st->links, 10);
+	msg_add(fs->msg, ", maps ");
+	msg_num(fs->msg, st->maps, 10);
+	msg_add(fs->msg, "; free ");
+	msg_num(fs->msg, fb, 10);
+	msg_add(fs->msg, "->");
+	msg_num(fs->msg, fs->free_blocks, 10);
+	msg_add(fs->msg, " blocks, ");
+	msg_num(fs->msg, fi, 10);
+	msg_add(fs->msg, "->");
+	msg_num(fs->msg, fs->free_inodes, 10);
+	msg_add(fs->msg, " inodes");
+}
+
+/* The repair of an image whose superblock is not marked clean (see above). 0 or an error. */
+static int recover(struct ext2_fs *fs)
+{
+	struct rec_stats st = { 0 };
+	uint32_t ino, fb = fs->free_blocks, fi = fs->free_inodes;
+	struct ext2_inode in;
+	bool more = true;
+	int err;
+
+	memset(fs->refs, 0, sizeof(fs->refs));
+	err = rec_bitmaps_reset(fs);
+	/* Reserved inodes (the resize inode, a journal) keep their blocks, unchecked. */
+	for (ino = 1; !err && ino < fs->first_ino; ino++) {
+		struct rec_map m = { .loose = true };
+
+		if (ino == EXT2_ROOT_INO)
+			continue;
+		err = inode_get(fs, ino, &in);
+		if (!err && in.i_mode)
+			err = rec_map(fs, &in, &m);
+	}
+	/* The tree, from the root: each pass scans the directories the last one reached. */
+	fs->refs[EXT2_ROOT_INO - 1] = REC_DIR;
+	while (!err && more) {
+		more = false;
+		for (ino = 1; !err && ino <= fs->inodes_count; ino++) {
+			uint16_t r = fs->refs[ino - 1];
+
+			if ((r & REC_DIR) && !(r & REC_SCANNED)) {
+				err = rec_scan_dir(fs, ino, &st);
+				more = true;
+			}
+		}
+	}
+	for (ino = EXT2_ROOT_INO; !err && ino <= fs->inodes_count; ino++) {
+		if (ino >= fs->first_ino || ino == EXT2_ROOT_INO)
+			err = rec_inode(fs, ino, &st);
+	}
+	if (!err)
+		err = rec_counts(fs);
+	if (!err)
+		err = ext2_sync(fs);
+	if (err)
+		return err;
+	rec_say(fs, &st, fb, fi);
+	fs->recovered = true;
 	return 0;
 }
 
@@ -2253,5 +2913,16 @@ int ext2_mount(struct ext2_fs *fs, const struct ext2_dev *dev)
 		refuse(fs, 0, "read-only, no write callback", 0, 0);
 		fs->ro = true;
 	}
+	fs->sb_clean = (sb.s_state & (EXT2_VALID_FS | EXT2_ERROR_FS)) == EXT2_VALID_FS;
+	if (fs->ro || fs->sb_clean)
+		return 0;
+	if (fs->inodes_count > EXT2_RECOVER_INODES) {
+		fs->ro = true;
+		return refuse(fs, 0, "not cleanly synced, too many inodes to repair; read-only: ",
+			      fs->inodes_count, 10);
+	}
+	err = recover(fs);
+	if (err)
+		return refuse(fs, err, "not cleanly synced, and the repair failed", 0, 0);
 	return 0;
 }

@@ -2,7 +2,7 @@
  * ext2.h - an ext2 file-system library for the fs server.
  *
  * Freestanding: no allocation, no libc beyond memcpy/memset/memcmp/strlen.
- * The caller owns a struct ext2_fs (about 66 KiB with the default cache)
+ * The caller owns a struct ext2_fs (about 300 KiB with the default cache)
  * and a block device given as two sector callbacks. Nothing here locks:
  * one thread uses one struct ext2_fs at a time.
  *
@@ -10,9 +10,12 @@
  * "//" and a trailing "/" are allowed; "." and ".." are looked up as the
  * directory entries they are. Symbolic links are not followed.
  *
- * Writes go to a write-back cache of EXT2_CACHE_BLOCKS blocks: the image
- * is consistent (e2fsck -fn clean) only after ext2_sync() returns 0, so
- * call it on FS_SYNC and before the medium goes away.
+ * Writes go to a write-back cache of EXT2_CACHE_BLOCKS blocks, which
+ * reach the disk in an order that a crash cannot turn into references to
+ * nothing; the superblock is marked not clean before the first of them and
+ * clean by ext2_sync(). ext2_mount() repairs an image not marked clean
+ * (e2fsck -p's fixes; fs->msg says what). So: what ext2_sync() returned 0
+ * for survives a crash; call it on FS_SYNC and before the medium goes away.
  *
  * Errors are KEEL_* numbers (include/keel/syscall.h), returned negated.
  * ext2 needs a few POSIX-like ones; each maps onto the closest KEEL code:
@@ -49,12 +52,17 @@
 
 /* Block sizes 1024..4096; the cache holds that many of the largest. */
 #define EXT2_BLOCK_MAX 4096
+/* What a sync of a few files dirties: none of it need be written before the sync. */
 #ifndef EXT2_CACHE_BLOCKS
-#define EXT2_CACHE_BLOCKS 16
+#define EXT2_CACHE_BLOCKS 64
+#endif
+/* Inodes a recovery at mount can count links of (2 bytes each); a bigger one mounts read-only. */
+#ifndef EXT2_RECOVER_INODES
+#define EXT2_RECOVER_INODES 16384
 #endif
 #define EXT2_NAME_MAX 255  /* bytes in one path component */
 #define EXT2_PATH_MAX 4096 /* bytes in a path, without the NUL */
-#define EXT2_MSG_MAX  96
+#define EXT2_MSG_MAX  128
 
 /* The mode bits ext2_stat() and ext2_readdir() give (i_mode, as in cpio). */
 #define EXT2_S_IFMT   0170000
@@ -82,6 +90,7 @@ struct ext2_dev {
 	uint64_t sectors;
 	uint32_t (*now)(void *ctx);
 	void (*log)(void *ctx, const char *line);
+	int (*flush)(void *ctx); /* what was written is on the medium (NULL: nothing to do) */
 };
 
 #define EXT2_LOG_MAX 8 /* corruption lines a mount: a crafted disk cannot flood the log */
@@ -91,7 +100,8 @@ struct ext2_cblock {
 	uint32_t blk;
 	uint32_t used; /* LRU stamp */
 	bool valid;
-	bool dirty; /* differs from the disk until written back */
+	bool dirty;    /* differs from the disk until written back */
+	uint8_t order; /* when a sync writes it: ext2.c's enum wb_order */
 	uint8_t data[EXT2_BLOCK_MAX] __attribute__((aligned(8)));
 };
 
@@ -125,6 +135,10 @@ struct ext2_fs {
 	uint8_t sb[1024];
 	uint32_t free_blocks, free_inodes;
 	bool sb_dirty;
+	bool sb_clean;	  /* the superblock on the disk says EXT2_VALID_FS */
+	bool recovered;	  /* ext2_mount() repaired what a crash left; msg says what */
+	bool broken;	  /* a change failed half-way: syncs say EXT2_ERROR_FS, not clean */
+	uint32_t changes; /* blocks made dirty, ever: did a failed change touch the cache? */
 
 	/* Where the last ext2_readdir() stopped, so listing in order stays linear. */
 	struct {
@@ -136,6 +150,7 @@ struct ext2_fs {
 	uint32_t logged; /* corruption lines given to dev.log this mount */
 	uint32_t stamp;	 /* LRU clock */
 	struct ext2_cblock cache[EXT2_CACHE_BLOCKS];
+	uint16_t refs[EXT2_RECOVER_INODES]; /* recover(): names of each inode, and flags */
 };
 
 /*

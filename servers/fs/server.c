@@ -12,7 +12,9 @@
  * The ext2 library (ext2.c) keeps a write-back cache: writes reach the
  * disk on FS_SYNC, so a client that wants its data to survive a power
  * off syncs first (the shell's sync). Requests are served one at a time,
- * in order; the block server is called synchronously under each.
+ * in order; the block server is called synchronously under each, and
+ * again on its successor if it died (disk_call). A crash of this server
+ * mid-sync is repaired by the next mount (ext2.c, recover()).
  */
 #include <stdio.h>
 #include <string.h>
@@ -24,19 +26,44 @@
 #include "proto.h"
 #include "serve.h"
 
-#define MAX_CLIENTS  16
-#define DISK_WAIT_MS 2000
-#define S_IFDIR	     0040000
-#define S_IFMT	     0170000
+#define MAX_CLIENTS   16
+#define DISK_WAIT_MS  2000
+#define DISK_RETRY_MS 30000 /* a block server restarting: init's longest backoff is 3.2 s */
+#define DISK_RETRY_US 20000
+#define S_IFDIR	      0040000
+#define S_IFMT	      0170000
 
 static struct keel_client client_slots[MAX_CLIENTS];
 static struct keel_clients clients = { client_slots, MAX_CLIENTS, FS_SHARED_SIZE };
 static struct ext2_fs ext2;
 static struct keel_conn disk = KEEL_CONN_INIT(NULL, BLK_CONNECT, BLK_SHARED_SIZE);
-static const char *mnt; /* the mount point, "/mnt"; NULL: no disk */
+static const char *mnt;	    /* the mount point, "/mnt"; NULL: no disk */
+static const char *pending; /* the "/mnt=vda" whose disk was not there yet */
 static size_t mnt_len;
 
 /* --- the block device under ext2 ----------------------------------------- */
+
+/*
+ * One call to the block server. A driver that died (killed, restarted by
+ * init) gives -KEEL_EPEER, or -KEEL_ENOENT while its name is gone: the
+ * call is made again, on its successor, for up to DISK_RETRY_MS. A read
+ * or write of whole sectors can be repeated; giving up half-way through
+ * an ext2 change would leave the cache half-changed.
+ */
+static long disk_call(struct keel_msg *m, struct keel_msg *r, const void *wbuf, size_t len)
+{
+	uint64_t t0 = keel_time_ns();
+	long err;
+
+	for (;;) {
+		err = keel_conn_call_data(&disk, m, r, wbuf, len, 0);
+		if (err != -KEEL_EPEER && err != -KEEL_ENOENT)
+			return err;
+		if (keel_time_ns() - t0 > DISK_RETRY_MS * 1000000ULL)
+			return err;
+		keel_sleep_us(DISK_RETRY_US);
+	}
+}
 
 static int disk_io(unsigned long label, uint64_t sector, uint32_t count, void *buf,
 		   const void *wbuf)
@@ -48,7 +75,7 @@ static int disk_io(unsigned long label, uint64_t sector, uint32_t count, void *b
 		struct keel_msg m = { .label = label, .w = { sector, n, 0 } }, r;
 		long err;
 
-		err = keel_conn_call_data(&disk, &m, &r, wbuf, wbuf ? (size_t)n * 512 : 0, 0);
+		err = disk_call(&m, &r, wbuf, wbuf ? (size_t)n * 512 : 0);
 		if (err) {
 			printf("fs: %s: %s of %u sectors at %llu: %s\n", disk.name,
 			       label == BLK_READ ? "read" : "write", (unsigned int)n,
@@ -79,6 +106,19 @@ static int disk_write(void *ctx, uint64_t sector, uint32_t count, const void *bu
 	return disk_io(BLK_WRITE, sector, count, NULL, buf);
 }
 
+/* The disk's own cache to the medium: ext2 orders its writes with this. */
+static int disk_flush(void *ctx)
+{
+	struct keel_msg m = { .label = BLK_FLUSH }, r;
+	long err;
+
+	(void)ctx;
+	err = disk_call(&m, &r, NULL, 0);
+	if (err)
+		printf("fs: %s: flush: %s\n", disk.name, keel_strerror(err));
+	return (int)err;
+}
+
 static uint32_t disk_now(void *ctx)
 {
 	(void)ctx;
@@ -92,13 +132,17 @@ static void disk_log(void *ctx, const char *line)
 	printf("fs: %s: corrupt: %s\n", disk.name, line);
 }
 
-/* "/mnt=vda": find the block server, mount ext2 from it. */
-static void mount_disk(const char *spec)
+/* "/mnt=vda": find the block server (waiting up to @wait_ms), mount ext2 from it. */
+static void mount_disk(const char *spec, uint64_t wait_ms)
 {
 	static char dir[64], name[PROTO_NAME_MAX + 1];
 	const char *eq = strchr(spec, '=');
 	struct ext2_dev dev = {
-		.read = disk_read, .write = disk_write, .now = disk_now, .log = disk_log
+		.read = disk_read,
+		.write = disk_write,
+		.now = disk_now,
+		.log = disk_log,
+		.flush = disk_flush,
 	};
 	struct keel_msg m = { .label = BLK_INFO }, r;
 	uint64_t t0 = keel_time_ns();
@@ -111,12 +155,16 @@ static void mount_disk(const char *spec)
 	}
 	memcpy(dir, spec, (size_t)(eq - spec));
 	strcpy(name, eq + 1);
-	while ((h = keel_lookup(name)) < 0 && keel_time_ns() - t0 < DISK_WAIT_MS * 1000000ULL)
+	while ((h = keel_lookup(name)) < 0 && keel_time_ns() - t0 < wait_ms * 1000000ULL)
 		keel_sleep_us(10000);
 	if (h < 0) {
-		printf("fs: no disk %s (%s); %s stays absent\n", name, keel_strerror(h), dir);
+		if (!pending)
+			printf("fs: no disk %s (%s); %s stays absent\n", name, keel_strerror(h),
+			       dir);
+		pending = spec; /* a driver restarting with us: asked again on use */
 		return;
 	}
+	pending = NULL;
 	keel_handle_close(h);
 	disk.name = name;
 	err = keel_conn_call(&disk, &m, &r);
@@ -222,6 +270,9 @@ static long ird_readdir(const char *path, unsigned int index, char *name, uint32
 /* The ext2 path for @path if it is under the mount point, else NULL. */
 static const char *on_disk(const char *path)
 {
+	/* Restarted while the block server was down too: look for it again. */
+	if (!mnt && pending && !strncmp(path, pending, (size_t)(strchr(pending, '=') - pending)))
+		mount_disk(pending, 0);
 	if (!mnt || strncmp(path, mnt, mnt_len))
 		return NULL;
 	if (!path[mnt_len])
@@ -284,13 +335,15 @@ static long do_request(struct keel_client *c, const struct keel_msg *m, struct k
 			return -KEEL_EBUSY; /* the mount point itself */
 		return d ? ext2_unlink(&ext2, d) : -KEEL_EROFS;
 	case FS_SYNC:
+		/* ext2_sync() flushes the disk's own cache too: what is synced survives a power
+		 * cut. */
 		n = mnt ? ext2_sync(&ext2) : 0;
-		if (!n && mnt) {
-			/* Then the disk's own cache: what is synced survives a power cut. */
-			struct keel_msg f = { .label = BLK_FLUSH }, fr;
-
-			n = keel_conn_call(&disk, &f, &fr);
-		}
+		/*
+		 * Before a power off: read-only from now on, as an unmount, so a
+		 * client still writing cannot leave a sync half done on the disk.
+		 */
+		if (!n && mnt && (m->w[0] & FS_SYNC_FINAL))
+			ext2.ro = true;
 		return n;
 	default:
 		return -KEEL_ENOSYS;
@@ -328,7 +381,7 @@ static struct keel_server srv = { .name = "fs", .ops = ops, .nops = KEEL_OPS_N(o
 int main(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
-		mount_disk(argv[i]);
+		mount_disk(argv[i], DISK_WAIT_MS);
 	if (keel_serve_init(&srv) || keel_ready_say(srv.ep, "fs"))
 		return 1;
 	keel_serve(&srv);

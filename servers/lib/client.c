@@ -367,3 +367,10 @@ long fs_sync(void)
 
 	return fs_call(NULL, &m, &r);
 }
+
+long fs_sync_final(void)
+{
+	struct keel_msg m = { .label = FS_SYNC, .w = { FS_SYNC_FINAL } }, r;
+
+	return fs_call(NULL, &m, &r);
+}

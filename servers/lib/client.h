@@ -94,5 +94,7 @@ long fs_readdir(const char *path, unsigned int index, char *name, size_t namemax
 long fs_mkdir(const char *path);
 long fs_unlink(const char *path);
 long fs_sync(void);
+/* Before a power off: everything written goes to the disk, and no change after it. */
+long fs_sync_final(void);
 
 #endif

@@ -76,9 +76,15 @@ static int keel_getc(FILE *f)
 	 * (ENOTSUP) or no console server for good, never while one restarts
 	 * (keel_con_read waits for its successor).
 	 */
-	n = keel_use_console() ? keel_con_read(in, sizeof(in)) : -1;
-	if (n < 0)
-		n = keel_read(0, in, 1);
+	for (;;) {
+		n = keel_use_console() ? keel_con_read(in, sizeof(in)) : -1;
+		if (n < 0)
+			n = keel_read(0, in, 1);
+		/* A console server took the console back (its UART driver returned): ask it. */
+		if (n != -KEEL_EBUSY)
+			break;
+		keel_sleep_us(10000);
+	}
 	if (n <= 0)
 		return EOF;
 	in_len = (size_t)n;

@@ -109,7 +109,9 @@
 #define FS_READDIR 0x404
 #define FS_MKDIR   0x405 /* path */
 #define FS_UNLINK  0x406 /* path: a file, or an empty directory */
-#define FS_SYNC	   0x407 /* write everything back to the disk */
+#define FS_SYNC	   0x407 /* write everything back to the disk; w0 = FS_SYNC_* */
+
+#define FS_SYNC_FINAL 1 /* then refuse changes: the machine is going down */
 
 #define FS_O_CREATE 1
 #define FS_O_TRUNC  2

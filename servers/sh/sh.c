@@ -538,6 +538,7 @@ static int cmd_run(int argc, char **argv)
 static int cmd_poweroff(int argc, char **argv)
 {
 	(void)argc, (void)argv;
+	(void)fs_sync_final(); /* as an unmount would: the disk left clean */
 	keel_reboot(control(), KEEL_REBOOT_POWEROFF);
 	return 1;
 }
@@ -545,6 +546,7 @@ static int cmd_poweroff(int argc, char **argv)
 static int cmd_reboot(int argc, char **argv)
 {
 	(void)argc, (void)argv;
+	(void)fs_sync_final();
 	keel_reboot(control(), KEEL_REBOOT_RESTART);
 	return 1;
 }

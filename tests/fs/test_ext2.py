@@ -815,9 +815,13 @@ def test_device_errors(image):
     fsck(img)
     assert dbg_cat(img, "/kept") == b"x"
     # Half-written: whatever reached the disk, the harness and e2fsck -n do not crash on it.
-    rc, out = run(img, ["writebig /half 300000", "mkdir /halfdir", "failio -1 3", "sync",
-                        "tree /"])
+    rc, out = run(img, ["writebig /half 300000", "mkdir /halfdir", "write /more x", "failio -1 1",
+                        "sync", "tree /"])
     assert "EIO" in errors(out)
+    # The next mount repairs what the failed sync left.
+    assert "not cleanly synced; repaired" in ok(img, "info")
+    fsck(img)
+    assert dbg_cat(img, "/kept") == b"x"
 
 
 @pytest.mark.parametrize("bs", [1024, 4096])
@@ -948,10 +952,11 @@ def corrupt_lines(out):
 
 def refused(img, script, allowed=(), bs=1024):
     """Runs @script on a corrupt image: returns its output, after checking
-    that only blocks in @allowed changed and that e2fsck -fn says the same."""
+    that only blocks in @allowed changed and that e2fsck -fn says the same.
+    The superblock may change: a sync that writes marks it not clean first."""
     before, fsck_before = img.read_bytes(), fsck_says(img)
     rc, out = run(img, script, timeout=20)
-    changed = changed_blocks(before, img.read_bytes(), bs)
+    changed = changed_blocks(before, img.read_bytes(), bs) - {1024 // bs}
     assert changed <= set(allowed), f"blocks {sorted(changed - set(allowed))} changed:\n{out}"
     assert fsck_says(img) == fsck_before, out
     return out
@@ -1319,3 +1324,150 @@ def test_random_operations(tmp_path, seed, bs, small):
     debugfs(img, f"rdump / {dump}")
     for f, data in model.files.items():
         assert (dump / f.lstrip("/")).read_bytes() == data, f
+
+
+# --- recovery: what a crash mid-sync leaves is repaired at mount ------------------
+
+SB_STATE = 1024 + 58
+
+
+def sb_state(img):
+    with open(img, "rb") as f:
+        f.seek(SB_STATE)
+        return struct.unpack("<H", f.read(2))[0]
+
+
+def set_unclean(img):
+    with open(img, "r+b") as f:
+        f.seek(SB_STATE)
+        f.write(struct.pack("<H", 0))
+
+
+def kept_tree(img, lines):
+    """The lines of `tree /` under the paths of @lines, as the image has them now."""
+    now = set(ok(img, "tree /").splitlines())
+    return {l for l in lines if l in now}
+
+
+CRASH_SCRIPT = ["write /new1 first", "writebig /new2 40000", "mkdir /nd", "write /nd/f inside",
+                "rm /hello.txt", "rm /many/entry_0003_xxx", "rm /a/mid.bin",
+                "append /with\\sspace.txt more", "writebig /a/b/c/deep.txt 3000"]
+
+
+def test_sync_marks_clean(image):
+    """EXT2_K0001: a sync leaves the superblock clean; the first write after it marks it not."""
+    img = image(1024)
+    assert sb_state(img) & 1
+    ok(img, ["write /x 1", "sync"])
+    assert sb_state(img) & 1
+    # Not clean on the disk before any other block is: a crash now shows at mount.
+    run(img, ["write /y 2", "failio -1 1", "sync"])
+    assert not sb_state(img) & 1
+    assert "not cleanly synced; repaired" in ok(img, "info")
+    assert sb_state(img) & 1
+    fsck(img)
+
+
+@pytest.mark.parametrize("bs,small", [(1024, False), (4096, False), (1024, True)],
+                         ids=["1k", "4k", "1k-small-cache"])
+def test_crash_at_every_write(image, staged, bs, small):
+    """EXT2_K0002: a sync cut short after each of its writes in turn: the next mount repairs the
+    image to e2fsck -fn clean, and every file synced before reads back the same."""
+    base = image(bs)
+    before = set(ok(base, "tree /").splitlines())
+    touched = {"/hello.txt", "/new1", "/new2", "/nd", "/a/mid.bin", "/empty",
+               "/a/b/c/deep.txt", "/many/entry_0003_xxx", "/hardlink"}
+    untouched = {l for l in before if l.split()[1] not in touched}
+    n = 0
+    while True:
+        img = base.with_name(f"crash{n}.img")
+        shutil.copyfile(base, img)
+        # Writes past the n-th fail: a cache that fills mid-script writes early, too.
+        rc, out = run(img, [f"failio -1 {n}"] + CRASH_SCRIPT + ["sync"], small=small)
+        if rc == 0:
+            break		# the sync finished: every write went through
+        clean = sb_state(img) & 1
+        out = ok(img, "info", small=small)
+        assert clean or "not cleanly synced; repaired" in out, out
+        fsck(img)
+        assert kept_tree(img, untouched) == untouched, n
+        n += 1 if n < 12 else 9	# every cut among the first writes, then a sample
+    assert n > 12
+    fsck(img)
+
+
+def bmap0(img, path):
+    return int(debugfs(img, f"bmap {path} 0").decode().split()[-1])
+
+
+def debugfs_damage(img, requests):
+    if callable(requests):
+        requests = requests(img)
+    for r in requests:
+        debugfs(img, r, write=True)
+    set_unclean(img)
+
+
+DAMAGE = {
+    # A name whose inode was freed (the unlink's inode table reached the disk, its directory not).
+    "dangling-name": ["clri /hello.txt", "freei /hello.txt"],
+    # An inode written, its name not: unattached, with blocks the bitmap has.
+    "unattached": ["unlink /a/mid.bin"],
+    # Bitmaps behind: a live file's blocks and inode free, a free block used.
+    "stale-bitmaps": ["freeb 300 20", "freei /a/b/c/deep.txt", "setb 7000 5"],
+    "link-count": ["sif /empty links_count 7", "sif /a links_count 9"],
+    # Two files claim one block: the second loses it.
+    "shared-block": lambda img: ["sif /a/b/c/deep.txt block[0] %d" % bmap0(img, "/hello.txt")],
+    "bad-pointer": ["sif /a/b/c/deep.txt block[0] 99999999"],
+    "counts": ["ssv free_blocks_count 12", "set_bg 0 free_inodes_count 3",
+               "set_bg 0 used_dirs_count 0"],
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_repair_crafted_states(image, staged, damage):
+    """EXT2_K0003: half-written states crafted with debugfs, superblock not clean: the mount
+    repairs each to e2fsck -fn clean, and the files it did not touch read back the same."""
+    img = image(1024)
+    before = set(ok(img, "tree /").splitlines())
+    debugfs_damage(img, DAMAGE[damage])
+    out = ok(img, "info")
+    assert "not cleanly synced; repaired" in out, out
+    fsck(img)
+    after = set(ok(img, "tree /").splitlines())
+    spared = {"/a/b/dbl.bin", "/many/entry_0007_xxxxxxx", "/fastlink", "/slowlink",
+              "/with space.txt"}
+    assert {l for l in before if l.split()[1] in spared} <= after
+    if damage == "dangling-name":
+        assert not any(l.split()[1] == "/hello.txt" for l in after)
+        assert any(l.split()[1] == "/hardlink" for l in after) is False
+    if damage in ("stale-bitmaps", "link-count", "counts"):
+        assert after == before
+    # A second mount finds nothing left to do.
+    assert "repaired" not in ok(img, "info")
+
+
+def test_repair_keeps_writing(image):
+    """EXT2_K0004: after a repair, files written and synced are there for e2fsck and debugfs."""
+    img = image(1024)
+    debugfs_damage(img, DAMAGE["stale-bitmaps"] + DAMAGE["unattached"])
+    ok(img, ["writebig /after 50000", "write /a/b/c/deep.txt again", "sync"])
+    fsck(img)
+    assert dbg_cat(img, "/a/b/c/deep.txt") == b"again"
+    assert dbg_cat(img, "/after") == pattern(0, 50000)
+
+
+def test_failed_change_repaired(image):
+    """EXT2_K0005: a change that fails half-way (a write of the two-block cache failing at each
+    point in turn), then a sync that works: the superblock says errors, and the next mount
+    repairs the image to e2fsck -fn clean."""
+    base = image(1024)
+    for n in range(0, 40, 3):
+        img = base.with_name(f"fail{n}.img")
+        shutil.copyfile(base, img)
+        run(img, ["write /x hello", "sync", f"failio -1 {n}", "writebig /a/big 30000",
+                  "mkdir /a/e", "write /a/e/f abc", "rm /hello.txt", "failio -1 -1", "sync"],
+            small=True)
+        ok(img, "info", small=True)
+        fsck(img)
+        assert dbg_cat(img, "/x") == b"hello"

@@ -11,6 +11,7 @@
  * debugfs and e2fsck). Lines it prints, for the host:
  *
  *   torture: durable <name> <size> <fnv1a-32>   a file the host must find
+ *   torture: unlinking <name>                   about to go: may be absent from now on
  *   torture: gone <name>                        unlinked and synced
  *   torture: round <n> ok <k> retried <r>       progress
  *   torture: MISMATCH <name> ...                a synced file read back wrong
@@ -176,6 +177,12 @@ int main(int argc, char **argv)
 		}
 		/* Keep LIVE files: unlink the oldest, and say so once that is synced. */
 		while (nfiles > LIVE) {
+			/*
+			 * Said before the unlink: a power off (or a console killed)
+			 * between the sync and "gone" must not make the host look
+			 * for a file that is rightly gone.
+			 */
+			printf("torture: unlinking %s\n", files[0].name);
 			PERSIST(unlink_or_absent(files[0].name));
 			PERSIST(fs_sync());
 			printf("torture: gone %s\n", files[0].name);
