@@ -44,7 +44,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "boot"))
 import keel as K  # noqa: E402
 
 SERVERS = ["fs", "virtio-blk", "console", "uart-8250", "devmgr"]
-PS_RE = re.compile(r"^\s*(\d+)\s+(\d+)\s+(-?\d+)\s+([RQSZ])\s+(\S+)\s*$")
+PS_RE = re.compile(r"^\s*(\d+)\s+(\d+)\s+(-?\d+)\s+([RQSZ])\s+(?:.*\s)?(\S+)\s*$")
 DURABLE_RE = re.compile(r"torture: durable /mnt(/torture/\S+) (\d+) ([0-9a-f]{8})")
 # "unlinking" comes before the unlink, "gone" after its sync: either may be gone on the disk.
 GONE_RE = re.compile(r"torture: (?:gone|unlinking) /mnt(/torture/\S+)")
