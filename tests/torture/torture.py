@@ -137,13 +137,17 @@ def wait_progress(k, start, why, timeout=COMEBACK_S):
 
 def kill_one(k, rng, stats):
     """Kill a random server at a random moment; wait until the system goes on."""
-    time.sleep(rng.uniform(0.0, 1.0))  # the moment: the client is mid-write or mid-sync
+    # The moment: after a random number of the client's lines, so the kill
+    # lands while it writes, syncs or reads back (lines, not a sleep).
+    for _ in range(rng.randrange(0, 4)):
+        k.expect_line(r"torture: ", COMEBACK_S)
     name = rng.choice(SERVERS)
     pids = ps(k)
     # Killed again soon after a restart, init backs off (up to 3.2 s) before the next one.
     deadline = time.monotonic() + COMEBACK_S
     while name not in pids and time.monotonic() < deadline:
-        time.sleep(0.5)
+        # Until the client's next round: the system has moved on; look again.
+        k.expect_line(ROUND_RE, max(0.1, deadline - time.monotonic()))
         pids = ps(k)
     if name not in pids:
         raise AssertionError("no %s in ps before the kill: %s" % (name, sorted(pids)))
