@@ -172,25 +172,14 @@ static unsigned int plic_find_contexts(int node)
 	return found;
 }
 
-/* irqaffinity=<hartid> from the command line: its cpu, or -1 (none, or not usable: said). */
+/* irqaffinity= (platform/cmdline.c): its cpu, or -1 (none, or no such hart: said). */
 static int plic_parse_affinity(void)
 {
-	static const char key[] = "irqaffinity=";
-	const char *p = cmdline_text(), *at = NULL;
-	unsigned long hart = 0;
+	unsigned long hart = (unsigned long)cmdline.irqaffinity;
 	int cpu;
 
-	for (const char *q = p; (q = strstr(q, key)); q++)
-		if (q == p || q[-1] == ' ')
-			at = q + sizeof(key) - 1; /* the last one wins */
-	if (!at)
+	if (cmdline.irqaffinity < 0)
 		return -1;
-	if (*at < '0' || *at > '9')
-		goto bad;
-	for (; *at >= '0' && *at <= '9'; at++)
-		hart = hart * 10 + (unsigned long)(*at - '0');
-	if (*at && *at != ' ')
-		goto bad;
 	cpu = smp_cpu(hart);
 	if (cpu < 0 || plic_ctx[cpu] < 0) {
 		pr_warn("plic: irqaffinity=%lu: no such hart with a supervisor context; ignored\n",
@@ -198,9 +187,6 @@ static int plic_parse_affinity(void)
 		return -1;
 	}
 	return cpu;
-bad:
-	pr_warn("plic: irqaffinity= wants a hart id; ignored\n");
-	return -1;
 }
 
 void plic_init(void)

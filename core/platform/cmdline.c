@@ -18,6 +18,7 @@ struct cmdline cmdline = {
 	.smp_timeout_ms = 1000,
 	.hotplug_ms = 2000,
 	.syscall_fuzz_ms = 10000,
+	.irqaffinity = -1,
 };
 
 static char cmdline_buf[COMMAND_LINE_SIZE];  /* the words, split in place */
@@ -132,6 +133,16 @@ static void param_syscall_fuzz_ms(const char *name, const char *val)
 	cmdline.syscall_fuzz_ms = (unsigned int)v;
 }
 
+/* Checked against the harts the tree has later, by plic_init(). */
+static void param_irqaffinity(const char *name, const char *val)
+{
+	unsigned long v;
+
+	if (!cmdline_parse_uint(val, 0xffffffffUL, &v))
+		return cmdline_bad(name, val, "not a hart id");
+	cmdline.irqaffinity = (long)v;
+}
+
 static void param_string(const char *name, const char *val)
 {
 	if (!val || !*val)
@@ -173,6 +184,7 @@ static const struct cmdline_param cmdline_params[] = {
 	{ "rdinit", true, param_string },
 	{ "initcall_debug", false, param_initcall_debug },
 	{ "initcall_blacklist", true, param_string },
+	{ "irqaffinity", true, param_irqaffinity },
 };
 
 char *cmdline_next_word(char **p)

@@ -24,8 +24,9 @@ struct cmdline {
 	unsigned int smp_timeout_ms;  /* smp.timeout_ms= */
 	unsigned int hotplug_ms;      /* selftest.hotplug_ms=: how long selftest=hotplug runs */
 	unsigned int syscall_fuzz_ms; /* syscall-fuzz.ms=: how long selftest=syscall-fuzz runs */
-	const char *selftest;	      /* selftest=, or NULL */
-	const char *init, *rdinit;    /* init=, rdinit= */
+	long irqaffinity;	   /* irqaffinity=: a hart id for every device interrupt, or -1 */
+	const char *selftest;	   /* selftest=, or NULL */
+	const char *init, *rdinit; /* init=, rdinit= */
 	bool initcall_debug;
 	const char *initcall_blacklist;
 	unsigned int init_argc, init_envc;

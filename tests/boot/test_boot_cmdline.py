@@ -26,6 +26,7 @@ def test_cmdline_longer_than_4095_bytes_is_truncated(keel):
     ("loglevel=abc", "not a level from 0 to 8"),
     ("timer.hz=0", "not a rate from 1 to 10000 Hz"),
     ("maxcpus=x", "not a number"),
+    ("irqaffinity=2x", "not a hart id"),
 ])
 def test_cmdline_malformed_value_is_reported_and_ignored(keel, arg, why):
     k = keel(smp=2, append=arg)

@@ -449,6 +449,7 @@ def test_irqaffinity_sends_device_interrupts_to_one_hart(keel, disk):
     k = boot(keel, disk, smp=4, append="irqaffinity=2")
     assert k.find(r"\] plic: .* device interrupts go to hart 2 \(irqaffinity=\)$"), \
         k.why("no plic line naming hart 2")
+    assert not k.find(r"Unknown kernel command line"), k.why("irqaffinity= reached init")
     boot_hart = hart_of_cpu(k)[0]
     shell(k, "echo before", r"^before$")
     if boot_hart != 2:
