@@ -36,11 +36,12 @@
 #include "proto.h"
 #include "serve.h"
 
-#define H_CONTROL    1
-#define MAX_CLIENTS  8
-#define IN_RING	     1024
-#define LOG_POLL_US  20000 /* how often new kernel lines are looked for */
-#define UART_WAIT_MS 2000  /* for the UART driver to register */
+#define H_CONTROL     1
+#define MAX_CLIENTS   8
+#define IN_RING	      1024
+#define LOG_POLL_US   20000 /* how often new kernel lines are looked for */
+#define UART_WAIT_MS  2000  /* for the UART driver to register */
+#define UART_RETRY_MS 100   /* then how often to look again */
 
 static struct keel_client client_slots[MAX_CLIENTS];
 static struct keel_clients clients = { client_slots, MAX_CLIENTS, PROTO_SHARED_SIZE };
@@ -140,9 +141,13 @@ static void pend_track(long pid, const char *s, size_t n)
  */
 static void uart_retry(void)
 {
+	static uint64_t last;
 	long seq;
 
-	if (!uart_gone || !uart_connect(0))
+	if (!uart_gone || keel_time_ns() - last < UART_RETRY_MS * 1000000ULL)
+		return;
+	last = keel_time_ns();
+	if (!uart_connect(0))
 		return;
 	uart_gone = 0;
 	seq = keel_console_claim(H_CONTROL, 1);
@@ -307,6 +312,8 @@ static bool uart_connect(unsigned int wait_ms)
 			return uart_ep >= 0;
 		}
 		uart_disconnect();
+		if (!wait_ms)
+			break;
 		keel_sleep_us(10000);
 	} while (keel_time_ns() - t0 < (uint64_t)wait_ms * 1000000);
 	return false;

@@ -1,6 +1,7 @@
 /*
  * client.c - finding servers and talking to them (client.h).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "client.h"
@@ -220,6 +221,33 @@ long keel_con_read(void *buf, size_t len)
 		 */
 		if (keel_conn_wait(&con, KEEL_CON_WAIT_US) < 0)
 			keel_sleep_us(KEEL_CON_WAIT_US);
+	}
+}
+
+long keel_tty_read(void *buf, size_t len, int wait)
+{
+	static int use_console = -1;
+
+	if (use_console < 0)
+		use_console = getenv("KEEL_CONSOLE") != NULL;
+	for (;;) {
+		long n = -KEEL_ENOTSUP;
+
+		if (use_console)
+			n = wait ? keel_con_read(buf, len) : keel_con_poll(buf, len);
+		if (n >= 0)
+			return n;
+		if (!wait)
+			return 0;
+		/*
+		 * The core's read polls the firmware's console, which reads the
+		 * UART behind its driver's back: only while no console server
+		 * has the console (EBUSY once one takes it back: ask it again).
+		 */
+		n = keel_read(0, buf, len);
+		if (n != -KEEL_EBUSY)
+			return n;
+		keel_sleep_us(10000);
 	}
 }
 

@@ -76,6 +76,15 @@ long keel_con_write(const void *buf, size_t len);
 long keel_con_read(void *buf, size_t len);
 /* Like keel_con_read, but 0 at once when nothing was typed (the shell's Ctrl-C). */
 long keel_con_poll(void *buf, size_t len);
+/*
+ * What was typed, for stdin and the shell: from the console server while
+ * init says there is one (KEEL_CONSOLE) and it has a UART, else from the
+ * core's console, and back to the server when it takes the console again;
+ * never EOF because a console server or its UART driver restarts. @wait:
+ * at least one byte (else 0 at once when nothing was typed); < 0 only
+ * when no console at all can be read.
+ */
+long keel_tty_read(void *buf, size_t len, int wait);
 
 /*
  * The echo server (servers/echo): @len bytes of @text there and back;

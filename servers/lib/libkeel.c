@@ -70,21 +70,7 @@ static int keel_getc(FILE *f)
 	keel_flush(f); /* a prompt shows before we wait for input */
 	if (in_pos < in_len)
 		return (unsigned char)in[in_pos++];
-	/*
-	 * The core's read polls the firmware's console, which reads the UART
-	 * behind its driver's back: only when there is no console UART
-	 * (ENOTSUP) or no console server for good, never while one restarts
-	 * (keel_con_read waits for its successor).
-	 */
-	for (;;) {
-		n = keel_use_console() ? keel_con_read(in, sizeof(in)) : -1;
-		if (n < 0)
-			n = keel_read(0, in, 1);
-		/* A console server took the console back (its UART driver returned): ask it. */
-		if (n != -KEEL_EBUSY)
-			break;
-		keel_sleep_us(10000);
-	}
+	n = keel_tty_read(in, sizeof(in), 1);
 	if (n <= 0)
 		return EOF;
 	in_len = (size_t)n;

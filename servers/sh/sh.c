@@ -413,11 +413,6 @@ static long run_from_fs(char **argv, const long *h)
 static char in_buf[256]; /* typed, not yet used: in_buf[in_pos..in_len) */
 static size_t in_pos, in_len;
 
-static int have_console(void)
-{
-	return getenv("KEEL_CONSOLE") != NULL;
-}
-
 /* Add what was typed to in_buf; @wait: until something was. Bytes added, or < 0. */
 static long in_fill(int wait)
 {
@@ -428,11 +423,7 @@ static long in_fill(int wait)
 		in_pos = in_len = 0;
 	if (in_len == sizeof(in_buf))
 		return 0;
-	if (have_console())
-		n = wait ? keel_con_read(in_buf + in_len, sizeof(in_buf) - in_len)
-			 : keel_con_poll(in_buf + in_len, sizeof(in_buf) - in_len);
-	else
-		n = wait ? keel_read(0, in_buf + in_len, 1) : 0; /* no Ctrl-C without one */
+	n = keel_tty_read(in_buf + in_len, sizeof(in_buf) - in_len, wait);
 	if (n > 0)
 		in_len += (size_t)n;
 	return n;

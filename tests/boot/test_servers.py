@@ -338,6 +338,31 @@ def test_console_survives_its_uart_driver_being_killed(keel):
     power_off(k)
 
 
+def test_shell_keeps_reading_while_the_console_has_no_uart(keel):
+    """A UART driver killed again and again comes back after init's longest
+    backoff (3.2 s), longer than the console server waits for it: the
+    console gives the console back to the core meanwhile. The shell reads
+    the core's console then, not EOF (which would end it and power off),
+    and the console server's again once it reconnects."""
+    k = boot(keel, smp=2)
+    for n in range(1, 7):
+        pid = [l.split()[0] for l in output(k, "ps") if l.endswith(" uart-8250")][0]
+        k.send("kill %s\r" % pid)
+        restart, console = expect_all(
+            k, [r"init: restarting uart-8250 in (\d+) ms \(restart %d\)$" % n,
+                r"console: (reconnected to the console UART|no console UART driver; back to "
+                r"the early console)$"])
+        wait = int(restart.group(1))
+        if "early console" in console.group(1):
+            break
+    assert wait > 2000, k.why("init's backoff never outlasted the console's wait")
+    shell(k, "echo typed to the core", r"^typed to the core$")
+    k.expect_line(r"console: reconnected to the console UART$")
+    shell(k, "echo typed to the new driver", r"^typed to the new driver$")
+    assert not k.find(r"init: the shell exited"), k.why("the shell took the lost UART for EOF")
+    power_off(k)
+
+
 def test_console_server_killed_then_every_typed_line_runs_whole(keel):
     """After the console server is killed and restarted, each line typed
     at the shell runs once and whole: no line lost, none split (input must
