@@ -15,14 +15,7 @@ static struct keel_clients clients = { slots, MAX_CLIENTS, ECHO_SHARED_SIZE };
 
 static long on_connect(struct keel_req *q)
 {
-	long err = 0;
-
-	if (q->m.handle < 0)
-		return -KEEL_EINVAL;
-	if (!keel_client_connect(&clients, q->pid, q->m.handle, &err))
-		err = err ? err : -KEEL_EBUSY;
-	q->m.handle = KEEL_HANDLE_NONE; /* the table keeps it, or closed it */
-	return err;
+	return keel_client_accept(&clients, q->pid, &q->m.handle);
 }
 
 static long on_echo(struct keel_req *q)

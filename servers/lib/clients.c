@@ -75,3 +75,13 @@ struct keel_client *keel_client_connect(struct keel_clients *t, long pid, long m
 	c->notif = -1;
 	return c;
 }
+
+long keel_client_accept(struct keel_clients *t, long pid, long *handle)
+{
+	long mem = *handle, err = 0;
+
+	*handle = KEEL_HANDLE_NONE; /* the table keeps it, or closed it */
+	if (mem < 0)
+		return -KEEL_EINVAL;
+	return keel_client_connect(t, pid, mem, &err) ? 0 : err;
+}

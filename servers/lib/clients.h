@@ -29,6 +29,12 @@ struct keel_client *keel_client_find(struct keel_clients *t, long pid);
  * error): its slot, or NULL and *@err (-KEEL_EBUSY: the table is full).
  */
 struct keel_client *keel_client_connect(struct keel_clients *t, long pid, long mem, long *err);
+/*
+ * A CONNECT request's whole answer, for servers that need nothing more:
+ * *@handle (the client's memory) taken into @t and set to
+ * KEEL_HANDLE_NONE whatever happens. 0 or an error.
+ */
+long keel_client_accept(struct keel_clients *t, long pid, long *handle);
 /* Unmap and close what @c holds; its slot is free. */
 void keel_client_drop(struct keel_clients *t, struct keel_client *c);
 
