@@ -15,10 +15,12 @@
 #include "drivers/plic.h"
 #include "kernel/ipi.h"
 #include "kernel/sched.h"
+#include "kernel/task.h"
 #include "kernel/timer.h"
 #include "lib/fmt.h"
 #include "lib/log.h"
 #include "lib/panic.h"
+#include "mm/as.h"
 #include "mm/vm.h"
 #include "object/process.h"
 #include "syscall/dispatch.h"
@@ -181,13 +183,25 @@ static __noreturn void trap_die(struct trap_frame *tf)
 	      tf->sepc, tf->stval);
 }
 
+/* A user page fault on a page the address space maps on first touch (as_map_lazy)? */
+static bool trap_first_touch(const struct trap_frame *tf)
+{
+	unsigned long code = tf->scause;
+
+	if (code != EXC_LOAD_PAGE_FAULT && code != EXC_STORE_PAGE_FAULT)
+		return false;
+	return as_fault(task_current()->as, tf->stval);
+}
+
 void trap_handler(struct trap_frame *tf)
 {
 	unsigned long code = tf->scause & ~SCAUSE_INTERRUPT;
 
 	if (!(tf->scause & SCAUSE_INTERRUPT)) {
 		if (tf->sstatus & SSTATUS_SPP)
-			trap_die(tf);	/* the kernel's own fault */
+			trap_die(tf); /* the kernel's own fault */
+		if (trap_first_touch(tf))
+			return;		/* a stack page, mapped now: try again */
 		syscall_user_fault(tf); /* the task dies alone; ecalls go to syscall_entry */
 	}
 

@@ -396,7 +396,7 @@ static bool pmem_take_run(unsigned long n, uint64_t *pa)
 	return ok;
 }
 
-int pmem_alloc_contig(unsigned long n, uint64_t *pa)
+int pmem_alloc_contig_dirty(unsigned long n, uint64_t *pa)
 {
 	if (!n || n > (_UL(1) << (PMEM_ORDERS - 1)))
 		return -KEEL_ENOMEM;
@@ -406,8 +406,16 @@ int pmem_alloc_contig(unsigned long n, uint64_t *pa)
 			return -KEEL_ENOMEM;
 	}
 	pmem_account((long)n);
-	memset(pa_to_kva(*pa), 0, n * PAGE_SIZE);
 	return 0;
+}
+
+int pmem_alloc_contig(unsigned long n, uint64_t *pa)
+{
+	int err = pmem_alloc_contig_dirty(n, pa);
+
+	if (!err)
+		memset(pa_to_kva(*pa), 0, n * PAGE_SIZE);
+	return err;
 }
 
 bool pmem_is_managed(uint64_t pa, uint64_t size)

@@ -25,6 +25,8 @@ void pmem_init(void);
 int __must_check pmem_alloc_page(uint64_t *pa);
 /* @n physically contiguous pages (DMA buffers, memory objects); free them page by page or whole. */
 int __must_check pmem_alloc_contig(unsigned long n, uint64_t *pa);
+/* The same, not zeroed: the caller clears each page before anyone else can read it. */
+int __must_check pmem_alloc_contig_dirty(unsigned long n, uint64_t *pa);
 void pmem_free_page(uint64_t pa);
 void pmem_free_contig(uint64_t pa, unsigned long n);
 /* Free pages, exactly: the buddy lists' and the harts' caches'. */
