@@ -14,8 +14,8 @@
 /* Block orders 0..PMEM_ORDERS-1: 4 KiB to 16 MiB, the largest mem_create (mem.c). */
 #define PMEM_ORDERS 13
 
-/* Boot hart, once, after the DT is read. */
-void pmem_init(void);
+/* Boot hart, once, after the DT is read; @ncpus: the cpu ids that may ever come online. */
+void pmem_init(unsigned int ncpus);
 
 /*
  * Every page that leaves the allocator for a caller, and every one that
