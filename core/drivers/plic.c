@@ -99,7 +99,9 @@ struct plic_intc {
 	unsigned long hartid;
 };
 
-static struct plic_intc plic_intcs[DT_MAX_HARTS]; /* boot hart, plic_init() only */
+/* Boot hart, plic_init() only: pages taken for the search and given back after it. */
+static struct plic_intc *plic_intcs;
+#define PLIC_INTC_PAGES (ALIGN_UP(DT_MAX_HARTS * sizeof(struct plic_intc), PAGE_SIZE) / PAGE_SIZE)
 
 /*
  * Every node with a phandle whose parent has a reg (a cpu node's
@@ -152,10 +154,15 @@ static unsigned int plic_find_contexts(int node)
 {
 	int len;
 	const uint8_t *p = dt_getprop(machine_fdt, node, "interrupts-extended", &len);
-	unsigned int found = 0, nintc = plic_find_intcs();
+	unsigned int found = 0, nintc = 0;
+	uint64_t pa;
 
 	for (unsigned int i = 0; i < KEEL_MAX_CPUS; i++)
 		plic_ctx[i] = -1;
+	if (pmem_alloc_contig(PLIC_INTC_PAGES, &pa))
+		return 0;
+	plic_intcs = pa_to_kva(pa);
+	nintc = plic_find_intcs();
 	for (int ctx = 0; p && (ctx + 1) * 8 <= len; ctx++) {
 		uint32_t phandle = (uint32_t)dt_read_cells(p + ctx * 8, 1);
 		uint32_t cause = (uint32_t)dt_read_cells(p + ctx * 8 + 4, 1);
@@ -171,6 +178,8 @@ static unsigned int plic_find_contexts(int node)
 		plic_ctx[cpu] = ctx;
 		found++;
 	}
+	pmem_free_contig(pa, PLIC_INTC_PAGES);
+	plic_intcs = NULL;
 	return found;
 }
 
