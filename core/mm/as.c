@@ -163,21 +163,34 @@ static uint64_t as_pte_pa(pte_t pte)
 	return (pte >> PTE_PPN_SHIFT) << PAGE_SHIFT;
 }
 
-/* Free the user half under @pt at @level (2 = root): leaves' pages, then tables. */
+#define AS_SCAN 8 /* entries as_free_level() passes over at once when all are 0 */
+
+/*
+ * Free the user half under @pt at @level (2 = root): leaves' pages, then
+ * tables. @first and @end are multiples of AS_SCAN: most of a table is
+ * empty, and eight empty entries are passed over in one test.
+ */
 static void as_free_level(pte_t *pt, int level, unsigned int first, unsigned int end)
 {
-	for (unsigned int i = first; i < end; i++) {
-		pte_t pte = pt[i];
+	for (unsigned int i = first; i < end; i += AS_SCAN) {
+		const pte_t *p = &pt[i];
 
-		if (!(pte & PTE_V))
+		if (!(p[0] | p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7]))
 			continue;
-		if (!(pte & (PTE_R | PTE_W | PTE_X)))
-			as_free_level(pa_to_kva(as_pte_pa(pte)), level - 1, 0, PT_ENTRIES);
-		if (!(pte & PTE_SW_OBJECT))
-			pmem_free_page(as_pte_pa(pte));
-		pt[i] = 0;
+		for (unsigned int j = i; j < i + AS_SCAN; j++) {
+			pte_t pte = pt[j];
+
+			if (!(pte & PTE_V))
+				continue;
+			if (!(pte & (PTE_R | PTE_W | PTE_X)))
+				as_free_level(pa_to_kva(as_pte_pa(pte)), level - 1, 0, PT_ENTRIES);
+			if (!(pte & PTE_SW_OBJECT))
+				pmem_free_page(as_pte_pa(pte));
+			pt[j] = 0;
+		}
 	}
 }
+_Static_assert(PT_KERNEL_FIRST % AS_SCAN == 0 && PT_ENTRIES % AS_SCAN == 0, "as_free_level");
 
 /* Give back the lazy range's pages that never went to the page table, a run at a time. */
 static void as_lazy_free(struct as *as)
