@@ -203,7 +203,7 @@ void core_main(unsigned long boot_hartid, unsigned long fdt_pa)
 	cmdline_log();				  /* "Kernel command line: ..." */
 	smp_map_init(boot_hartid);		  /* dense cpu ids; cpu 0 = this hart */
 	smp_park();				  /* the others wait in wfi, not in firmware */
-	pmem_init();				  /* memory minus kernel, DT, initrd, reserved */
+	pmem_init(smp_possible_cpus());		  /* memory minus kernel, DT, initrd, reserved */
 	vm_init();				  /* Sv39 kernel map, nothing W+X */
 	ipi_init();				  /* cross-call queues, one per cpu */
 	as_init();				  /* kernel half shared by user spaces */

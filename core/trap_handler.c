@@ -15,10 +15,12 @@
 #include "drivers/plic.h"
 #include "kernel/ipi.h"
 #include "kernel/sched.h"
+#include "kernel/task.h"
 #include "kernel/timer.h"
 #include "lib/fmt.h"
 #include "lib/log.h"
 #include "lib/panic.h"
+#include "mm/as.h"
 #include "mm/vm.h"
 #include "object/process.h"
 #include "syscall/dispatch.h"
@@ -84,9 +86,10 @@ static void trap_dump(const struct trap_frame *tf)
 #define REG_SP	       2  /* x2, the psABI's stack pointer */
 #define REG_S0	       8  /* x8, s0/fp: the frame pointer */
 
+#if DEBUG
 /*
  * The return addresses on the kernel's frame-pointer chain, one line each
- * (tools/decode-trace names them). The core is built with
+ * (tools/decode-trace names them). The debug core is built with
  * -fno-omit-frame-pointer: s0 is the frame pointer, the frame's return
  * address is at fp - 8 and the caller's fp at fp - 16 (GCC's RISC-V
  * frame layout). A leaf function saves no ra: its fp - 8 holds the
@@ -115,6 +118,52 @@ static void trap_call_trace(const struct trap_frame *tf)
 		fp = next;
 	}
 }
+#else
+/*
+ * True if @ra follows a call in the core's text: jal or jalr that links
+ * ra (RISC-V unprivileged spec 20191213, 2.5), or c.jalr (16.8). Read a
+ * halfword at a time: text is only 2-byte aligned with the C extension.
+ */
+static bool trap_after_call(unsigned long ra)
+{
+	const uint16_t *p = (const uint16_t *)ra;
+	uint32_t insn;
+
+	if (ra < (unsigned long)_start + 4 || ra > (unsigned long)_etext || (ra & 1))
+		return false;
+	insn = p[-2] | (uint32_t)p[-1] << 16;
+	return (insn & 0xfff) == 0x0ef || (insn & 0x7fff) == 0x00e7 ||
+	       ((p[-1] & 0xf07f) == 0x9002 && (p[-1] & 0x0f80));
+}
+
+/*
+ * The release core has no frame pointers (it is built for size), so its
+ * trace is Linux's without them: every word on the faulting stack that
+ * is a return address into the core, innermost first. Stale ones from
+ * calls already returned may show among them. The scan ends at the
+ * task's stack top, or, on a stack that is not the task's (the boot
+ * stack), at the end of sp's page: nothing unmapped is read.
+ */
+static void trap_call_trace(const struct trap_frame *tf)
+{
+	unsigned long sp = tf->regs[REG_SP - 1], top = this_cpu()->kstack_top;
+	const unsigned long *w = (const unsigned long *)(sp & ~7UL);
+	const unsigned long *end;
+	int i = 1;
+
+	if (sp >= top || sp < top - KSTACK_SIZE)
+		top = (sp | (PAGE_SIZE - 1)) + 1;
+	end = (const unsigned long *)top;
+
+	pr_emerg("trap: call trace:\n");
+	pr_emerg("trap:  #0 0x%016lx\n", tf->sepc);
+	if (trap_after_call(tf->regs[REG_RA - 1]))
+		pr_emerg("trap:  #%d 0x%016lx\n", i++, tf->regs[REG_RA - 1]);
+	for (; w < end && i < TRAP_TRACE_MAX; w++)
+		if (trap_after_call(*w))
+			pr_emerg("trap:  #%d 0x%016lx\n", i++, *w);
+}
+#endif
 
 static __noreturn void trap_die(struct trap_frame *tf)
 {
@@ -134,13 +183,25 @@ static __noreturn void trap_die(struct trap_frame *tf)
 	      tf->sepc, tf->stval);
 }
 
+/* A user page fault on a page the address space maps on first touch (as_map_lazy)? */
+static bool trap_first_touch(const struct trap_frame *tf)
+{
+	unsigned long code = tf->scause;
+
+	if (code != EXC_LOAD_PAGE_FAULT && code != EXC_STORE_PAGE_FAULT)
+		return false;
+	return as_fault(task_current()->as, tf->stval);
+}
+
 void trap_handler(struct trap_frame *tf)
 {
 	unsigned long code = tf->scause & ~SCAUSE_INTERRUPT;
 
 	if (!(tf->scause & SCAUSE_INTERRUPT)) {
 		if (tf->sstatus & SSTATUS_SPP)
-			trap_die(tf);	/* the kernel's own fault */
+			trap_die(tf); /* the kernel's own fault */
+		if (trap_first_touch(tf))
+			return;		/* a stack page, mapped now: try again */
 		syscall_user_fault(tf); /* the task dies alone; ecalls go to syscall_entry */
 	}
 

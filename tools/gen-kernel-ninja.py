@@ -9,6 +9,12 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The hot paths: every IPC, trap and switch runs through these. A release
+# build compiles the core for size and these for speed on top ($hotflags,
+# written by ./configure).
+HOT = {"core/object/ipc.c", "core/object/irq.c", "core/syscall/dispatch.c",
+       "core/syscall/sys_ipc.c", "core/kernel/sched.c", "core/kernel/wait.c",
+       "core/trap_handler.c", "core/lib/string.c"}
 BEGIN = "# --- kernel objects (tools/gen-kernel-ninja.py) ---\n"
 END = "# --- end of kernel objects ---\n"
 
@@ -25,6 +31,8 @@ def main():
         lines.append(f"build {o}: {'kas' if s.endswith('.S') else 'kcc'} {s}")
         if s.startswith("core/test/"):
             lines.append("  kcflags = $kcflags -DKEEL_SELFTESTS=1")
+        elif s in HOT:
+            lines.append("  kcflags = $kcflags $hotflags")
         (test if s.startswith("core/test/") else ship).append(o)
     # main.c is built twice: without and with the self-tests (KEEL_SELFTESTS).
     lines.append("build $builddir/k/core/main-test.o: kcc core/main.c\n  kcflags = $kcflags -DKEEL_SELFTESTS=1")

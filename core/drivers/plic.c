@@ -38,6 +38,7 @@
 #include "lib/string.h"
 #include "platform/cmdline.h"
 #include "kernel/task.h"
+#include "mm/pmem.h"
 #include "mm/vm.h"
 
 #define PLIC_MAX_SOURCES    1024
@@ -62,9 +63,10 @@ static struct spinlock plic_lock = SPINLOCK_INIT;
 static volatile uint32_t *plic_regs; /* NULL: no PLIC */
 static uint64_t plic_pa, plic_size;
 static unsigned int plic_nsources;
-static int plic_ctx[KEEL_MAX_CPUS];		      /* cpu -> S-mode context, -1 if none */
-static int plic_affinity = -1;			      /* irqaffinity=: every source's cpu, or -1 */
-static struct plic_source plic_src[PLIC_MAX_SOURCES]; /* guarded by plic_lock */
+static int plic_ctx[KEEL_MAX_CPUS]; /* cpu -> S-mode context, -1 if none */
+static int plic_affinity = -1;	    /* irqaffinity=: every source's cpu, or -1 */
+/* Sources 0..plic_nsources, made by plic_init() as the tree says; guarded by plic_lock. */
+static struct plic_source *plic_src;
 
 static const char *const plic_compatibles[] = {
 	"sifive,plic-1.0.0",
@@ -97,7 +99,9 @@ struct plic_intc {
 	unsigned long hartid;
 };
 
-static struct plic_intc plic_intcs[DT_MAX_HARTS]; /* boot hart, plic_init() only */
+/* Boot hart, plic_init() only: pages taken for the search and given back after it. */
+static struct plic_intc *plic_intcs;
+#define PLIC_INTC_PAGES (ALIGN_UP(DT_MAX_HARTS * sizeof(struct plic_intc), PAGE_SIZE) / PAGE_SIZE)
 
 /*
  * Every node with a phandle whose parent has a reg (a cpu node's
@@ -150,10 +154,15 @@ static unsigned int plic_find_contexts(int node)
 {
 	int len;
 	const uint8_t *p = dt_getprop(machine_fdt, node, "interrupts-extended", &len);
-	unsigned int found = 0, nintc = plic_find_intcs();
+	unsigned int found = 0, nintc = 0;
+	uint64_t pa;
 
 	for (unsigned int i = 0; i < KEEL_MAX_CPUS; i++)
 		plic_ctx[i] = -1;
+	if (pmem_alloc_contig(PLIC_INTC_PAGES, &pa))
+		return 0;
+	plic_intcs = pa_to_kva(pa);
+	nintc = plic_find_intcs();
 	for (int ctx = 0; p && (ctx + 1) * 8 <= len; ctx++) {
 		uint32_t phandle = (uint32_t)dt_read_cells(p + ctx * 8, 1);
 		uint32_t cause = (uint32_t)dt_read_cells(p + ctx * 8 + 4, 1);
@@ -169,6 +178,8 @@ static unsigned int plic_find_contexts(int node)
 		plic_ctx[cpu] = ctx;
 		found++;
 	}
+	pmem_free_contig(pa, PLIC_INTC_PAGES);
+	plic_intcs = NULL;
 	return found;
 }
 
@@ -194,7 +205,7 @@ void plic_init(void)
 	int depth = 0, node = -1, len;
 	const void *reg, *ndev;
 	unsigned int nctx;
-	uint64_t plic_end = 0;
+	uint64_t plic_end = 0, src_pa;
 
 	for (int n = dt_next_node(machine_fdt, -1, &depth); n >= 0 && node < 0;
 	     n = dt_next_node(machine_fdt, n, &depth))
@@ -234,6 +245,13 @@ void plic_init(void)
 		pr_err("plic: cannot map its registers; not used\n");
 		return;
 	}
+	if (pmem_alloc_contig(ALIGN_UP((plic_nsources + 1) * sizeof(*plic_src), PAGE_SIZE) /
+				      PAGE_SIZE,
+			      &src_pa)) {
+		pr_err("plic: no memory for %u sources; not used\n", plic_nsources);
+		return;
+	}
+	plic_src = pa_to_kva(src_pa);
 	plic_regs = (volatile uint32_t *)PLIC_VA;
 	for (unsigned int s = 1; s <= plic_nsources; s++)
 		plic_write(PLIC_PRIORITY(s), 0);
@@ -312,7 +330,7 @@ static void plic_move(unsigned int s, unsigned int cpu)
 
 unsigned long plic_source_hart(unsigned int source)
 {
-	return source && source < PLIC_MAX_SOURCES ? smp_hartid(plic_src[source].cpu) : 0;
+	return plic_src && source && source <= plic_nsources ? smp_hartid(plic_src[source].cpu) : 0;
 }
 
 /* plic_lock held: source @s, claimed at @ctx, is nobody's: off, so it cannot come back. */
@@ -334,10 +352,10 @@ void plic_interrupt(void)
 		return;
 	/* Claim until the context has nothing pending (PLIC spec: a claim of 0). */
 	while ((s = plic_read(PLIC_CLAIM((unsigned long)ctx)))) {
-		struct plic_source *src = &plic_src[s < PLIC_MAX_SOURCES ? s : 0];
+		struct plic_source *src = &plic_src[s <= plic_nsources ? s : 0];
 
 		spin_lock(&plic_lock);
-		if (s < PLIC_MAX_SOURCES && src->fn) {
+		if (s <= plic_nsources && src->fn) {
 			src->claimed_ctx = ctx;
 			src->fn(src->arg, s);
 		} else {
@@ -354,7 +372,7 @@ int plic_attach(unsigned int source, plic_handler_t fn, void *arg)
 
 	if (!plic_regs)
 		return -KEEL_ENOTSUP;
-	if (!source || source > plic_nsources || source >= PLIC_MAX_SOURCES)
+	if (!source || source > plic_nsources)
 		return -KEEL_ERANGE;
 	flags = spin_lock_irqsave(&plic_lock);
 	if (plic_src[source].fn) {

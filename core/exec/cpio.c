@@ -401,6 +401,14 @@ static bool cpio_name_is(const struct cpio_file *f, const char *want, size_t wle
 	return true;
 }
 
+bool cpio_name_eq(const struct cpio_file *f, const char *path)
+{
+	size_t wlen = cpio_strlen(path);
+	const char *want = cpio_strip(path, &wlen);
+
+	return cpio_name_is(f, want, wlen);
+}
+
 static bool cpio_same_inode(const struct cpio_file *x, const struct cpio_file *y)
 {
 	return x->ino == y->ino && x->devmajor == y->devmajor && x->devminor == y->devminor;

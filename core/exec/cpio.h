@@ -70,6 +70,9 @@ struct cpio_file {
 	uint32_t devmajor, devminor, rdevmajor, rdevminor;
 };
 
+/* Does @f's name, as cpio_find() compares names ("/x", "./x", "x" alike), say @path? */
+bool cpio_name_eq(const struct cpio_file *f, const char *path);
+
 /* S_IFMT and the file types (POSIX <sys/stat.h>, octal as cpio stores them). */
 #define CPIO_S_IFMT  0170000u
 #define CPIO_S_IFDIR 0040000u

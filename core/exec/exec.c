@@ -148,7 +148,7 @@ int exec_load_mem(const void *data, size_t size, const char *what, const char *c
 		return -KEEL_ENOMEM;
 	err = exec_load_segments(as, data, &elf);
 	if (!err)
-		err = as_map_anon(as, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE,
+		err = as_map_lazy(as, USER_STACK_TOP - USER_STACK_SIZE, USER_STACK_SIZE,
 				  PTE_R | PTE_W);
 	if (!err) {
 		img->sp = exec_stack(as, argv, envp, elf.entry);

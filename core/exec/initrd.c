@@ -3,14 +3,36 @@
  *
  * Checked once, whole, at boot (cpio_check); after that lookups trust
  * the structure. pmem never hands out its pages (machine_dt.initrd_*).
+ * Every entry's header is decoded once, at boot, into initrd_index, so
+ * a lookup (one per spawn) compares names rather than walk the archive;
+ * without room for the index, lookups walk it (cpio_find).
  * Read-only after boot: no lock.
  */
 #include "initrd.h"
+#include "arch/riscv.h"
 #include "lib/log.h"
+#include "mm/pmem.h"
 #include "platform/machine.h"
 
 static const void *initrd_base; /* NULL: none, or refused */
 static size_t initrd_len;
+static struct cpio_file *initrd_index; /* every entry in archive order; NULL: none */
+static unsigned int initrd_entries;
+
+/* Boot: decode every header once into pages of their own. */
+static void initrd_index_init(unsigned int files)
+{
+	unsigned long pages = ALIGN_UP(files * sizeof(struct cpio_file), PAGE_SIZE) / PAGE_SIZE;
+	size_t off = 0;
+	uint64_t pa;
+
+	if (!files || pmem_alloc_contig(pages, &pa))
+		return;
+	initrd_index = pa_to_kva(pa);
+	while (initrd_entries < files &&
+	       cpio_next(initrd_base, initrd_len, &off, &initrd_index[initrd_entries]) == 0)
+		initrd_entries++;
+}
 
 void initrd_init(void)
 {
@@ -43,6 +65,7 @@ void initrd_init(void)
 		files++;
 	pr_info("initrd: %lu KiB cpio archive at 0x%lx, %u entries\n",
 		(unsigned long)(initrd_len / KiB), (unsigned long)dt->initrd_start, files);
+	initrd_index_init(files);
 }
 
 bool initrd_present(void)
@@ -50,10 +73,31 @@ bool initrd_present(void)
 	return initrd_base != NULL;
 }
 
+/* The last index entry named @path (the last of a name wins, as in cpio_find()), or NULL. */
+static const struct cpio_file *initrd_lookup(const char *path)
+{
+	for (unsigned int i = initrd_entries; i; i--)
+		if (cpio_name_eq(&initrd_index[i - 1], path))
+			return &initrd_index[i - 1];
+	return NULL;
+}
+
 int initrd_find(const char *path, struct cpio_file *f)
 {
+	const struct cpio_file *e;
+
 	if (!initrd_base)
 		return -KEEL_ENOENT;
+	if (initrd_index) {
+		e = initrd_lookup(path);
+		if (!e)
+			return -KEEL_ENOENT;
+		/* A hard link's data sits on another entry: cpio_find() knows which. */
+		if (!(cpio_is_reg(e) && e->nlink > 1 && !e->size)) {
+			*f = *e;
+			return cpio_is_reg(f) ? 0 : -KEEL_EINVAL;
+		}
+	}
 	if (cpio_find(initrd_base, initrd_len, path, f))
 		return -KEEL_ENOENT;
 	return cpio_is_reg(f) ? 0 : -KEEL_EINVAL;

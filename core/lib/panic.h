@@ -10,10 +10,19 @@
 
 __noreturn void panic(const char *fmt, ...) __printf(1, 2);
 
+/* The release build names the line only: addr2line or the source has the condition. */
+#if DEBUG
 #define BUG_ON(cond)                                                                               \
 	do {                                                                                       \
 		if (cond)                                                                          \
 			panic("BUG at %s:%d: %s", __FILE__, __LINE__, #cond);                      \
 	} while (0)
+#else
+#define BUG_ON(cond)                                                                               \
+	do {                                                                                       \
+		if (cond)                                                                          \
+			panic("BUG at %s:%d", __FILE__, __LINE__);                                 \
+	} while (0)
+#endif
 
 #endif

@@ -21,6 +21,13 @@ STRING_LOOP void *memset(void *s, int c, size_t n)
 
 	for (; n && ((uintptr_t)p & 7); n--)
 		*p++ = (unsigned char)c;
+	/* 64 bytes a round: a page in 64 rounds of 11 instructions. */
+	for (; n >= 64; n -= 64, p += 64) {
+		uint64_t *q = (uint64_t *)p;
+
+		q[0] = word, q[1] = word, q[2] = word, q[3] = word;
+		q[4] = word, q[5] = word, q[6] = word, q[7] = word;
+	}
 	for (; n >= 8; n -= 8, p += 8)
 		*(uint64_t *)p = word;
 	while (n--)
@@ -34,6 +41,13 @@ STRING_LOOP void *memcpy(void *dst, const void *src, size_t n)
 	const unsigned char *s = src;
 
 	if (!(((uintptr_t)d | (uintptr_t)s) & 7)) {
+		for (; n >= 32; n -= 32, d += 32, s += 32) {
+			uint64_t *dq = (uint64_t *)d;
+			const uint64_t *sq = (const uint64_t *)s;
+			uint64_t a = sq[0], b = sq[1], e = sq[2], f = sq[3];
+
+			dq[0] = a, dq[1] = b, dq[2] = e, dq[3] = f;
+		}
 		for (; n >= 8; n -= 8, d += 8, s += 8)
 			*(uint64_t *)d = *(const uint64_t *)s;
 	}

@@ -18,6 +18,10 @@
  * With fewer bits, no ASIDs and no bound: every switch flushes the whole TLB. A task (one thread
  * each) only ever changes its own, running, address space, so an unmap
  * needs no cross-hart shootdown: the local flush plus tlb_stale do it.
+ *
+ * The stack is a lazy range (as_map_lazy): its pages are taken and
+ * charged at exec, and each enters the page table, zeroed, on its first
+ * touch: a user fault (as_fault) or the core's access through as_kva.
  */
 #include "as.h"
 #include "arch/cpu.h"
@@ -159,25 +163,53 @@ static uint64_t as_pte_pa(pte_t pte)
 	return (pte >> PTE_PPN_SHIFT) << PAGE_SHIFT;
 }
 
-/* Free the user half under @pt at @level (2 = root): leaves' pages, then tables. */
+#define AS_SCAN 8 /* entries as_free_level() passes over at once when all are 0 */
+
+/*
+ * Free the user half under @pt at @level (2 = root): leaves' pages, then
+ * tables. @first and @end are multiples of AS_SCAN: most of a table is
+ * empty, and eight empty entries are passed over in one test.
+ */
 static void as_free_level(pte_t *pt, int level, unsigned int first, unsigned int end)
 {
-	for (unsigned int i = first; i < end; i++) {
-		pte_t pte = pt[i];
+	for (unsigned int i = first; i < end; i += AS_SCAN) {
+		const pte_t *p = &pt[i];
 
-		if (!(pte & PTE_V))
+		if (!(p[0] | p[1] | p[2] | p[3] | p[4] | p[5] | p[6] | p[7]))
 			continue;
-		if (!(pte & (PTE_R | PTE_W | PTE_X)))
-			as_free_level(pa_to_kva(as_pte_pa(pte)), level - 1, 0, PT_ENTRIES);
-		if (!(pte & PTE_SW_OBJECT))
-			pmem_free_page(as_pte_pa(pte));
-		pt[i] = 0;
+		for (unsigned int j = i; j < i + AS_SCAN; j++) {
+			pte_t pte = pt[j];
+
+			if (!(pte & PTE_V))
+				continue;
+			if (!(pte & (PTE_R | PTE_W | PTE_X)))
+				as_free_level(pa_to_kva(as_pte_pa(pte)), level - 1, 0, PT_ENTRIES);
+			if (!(pte & PTE_SW_OBJECT))
+				pmem_free_page(as_pte_pa(pte));
+			pt[j] = 0;
+		}
+	}
+}
+_Static_assert(PT_KERNEL_FIRST % AS_SCAN == 0 && PT_ENTRIES % AS_SCAN == 0, "as_free_level");
+
+/* Give back the lazy range's pages that never went to the page table, a run at a time. */
+static void as_lazy_free(struct as *as)
+{
+	for (unsigned int i = 0; i < as->lazy_n; i++) {
+		unsigned int j = i;
+
+		while (j < as->lazy_n && !(as->lazy_done >> j & 1))
+			j++;
+		if (j > i)
+			pmem_free_contig(as->lazy_pa + ((uint64_t)i << PAGE_SHIFT), j - i);
+		i = j;
 	}
 }
 
 void as_destroy(struct as *as)
 {
 	as_free_level(as->root, SV39_LEVELS - 1, 0, PT_KERNEL_FIRST);
+	as_lazy_free(as);
 	pmem_free_page(kva_to_pa(as->root));
 	for (unsigned int i = 0; as->maps && i < AS_MAPS; i++)
 		if (as->maps[i].obj)
@@ -229,6 +261,92 @@ int as_map_anon(struct as *as, uintptr_t va, uint64_t size, unsigned long perm)
 			return err;
 	}
 	return 0;
+}
+
+_Static_assert(USER_STACK_SIZE / PAGE_SIZE <= AS_LAZY_MAX, "the stack is one lazy range");
+
+int as_map_lazy(struct as *as, uintptr_t va, uint64_t size, unsigned long perm)
+{
+	unsigned long n = size >> PAGE_SHIFT;
+	uint64_t pa;
+
+	if (!as_range_ok(va, size))
+		return -KEEL_EINVAL;
+	if (as->lazy_n || n > AS_LAZY_MAX)
+		return as_map_anon(as, va, size, perm);
+	if (quota_charge(as->quota, QUOTA_PAGES, n))
+		return -KEEL_ENOMEM;
+	if (pmem_alloc_contig_dirty(n, &pa)) {
+		quota_uncharge(as->quota, QUOTA_PAGES, n);
+		return as_map_anon(as, va, size, perm); /* no run that long: page by page */
+	}
+	as->lazy_va = va;
+	as->lazy_pa = pa;
+	as->lazy_n = (unsigned int)n;
+	as->lazy_perm = perm | PTE_U;
+	as->lazy_done = 0;
+	as->pages += n;
+	return 0;
+}
+
+/* @va's page number in the lazy range if it has not gone to the page table yet, else -1. */
+static int as_lazy_index(const struct as *as, uintptr_t va)
+{
+	unsigned long i;
+
+	if (!as->lazy_n || va < as->lazy_va)
+		return -1;
+	i = (va - as->lazy_va) >> PAGE_SHIFT;
+	if (i >= as->lazy_n || (as->lazy_done >> i & 1))
+		return -1;
+	return (int)i;
+}
+
+/* Put the lazy range's page at @va into the page table, cleared; false if it is none waiting. */
+static bool as_lazy_fill(struct as *as, uintptr_t va)
+{
+	int i = as_lazy_index(as, va);
+	unsigned int made = 0;
+	uint64_t pa;
+	int err;
+
+	if (i < 0 || quota_charge(as->quota, QUOTA_PAGES, AS_TABLES_MAX))
+		return false;
+	va = as->lazy_va + ((uintptr_t)i << PAGE_SHIFT);
+	pa = as->lazy_pa + ((uint64_t)i << PAGE_SHIFT);
+	memset(pa_to_kva(pa), 0, PAGE_SIZE);
+	err = vm_map_page(as->root, va, pa, as->lazy_perm, &made);
+	as->kpages += made;
+	quota_uncharge(as->quota, QUOTA_PAGES, AS_TABLES_MAX - made);
+	if (err)
+		return false;
+	as->lazy_done |= _UL(1) << i;
+	/* An invalid entry may have been cached (privileged spec 4.2.1); this hart runs @as. */
+	__asm__ __volatile__("sfence.vma %0, %1"
+			     :
+			     : "r"(va), "r"((unsigned long)as->asid)
+			     : "memory");
+	return true;
+}
+
+bool as_fault(struct as *as, uintptr_t va)
+{
+	return as && as_lazy_fill(as, va);
+}
+
+/* munmap of lazy pages still waiting: they go back now, and a touch there faults for good. */
+static void as_lazy_drop(struct as *as, uintptr_t va, uint64_t size)
+{
+	for (uint64_t off = 0; as->lazy_n && off < size; off += PAGE_SIZE) {
+		int i = as_lazy_index(as, va + off);
+
+		if (i < 0)
+			continue;
+		as->lazy_done |= _UL(1) << i;
+		pmem_free_page(as->lazy_pa + ((uint64_t)i << PAGE_SHIFT));
+		as->pages--;
+		quota_uncharge(as->quota, QUOTA_PAGES, 1);
+	}
 }
 
 /* Remove the leaves of [va, va + size) that are there, freeing fresh pages. */
@@ -314,7 +432,7 @@ int as_mmap(struct as *as, uintptr_t *va, uint64_t size, uint64_t pa, unsigned l
 	if (obj && !slot)
 		return -KEEL_ENOMEM;
 	for (uint64_t off = 0; off < size && !err; off += PAGE_SIZE) {
-		if (vm_lookup(as->root, at + off) & PTE_V)
+		if ((vm_lookup(as->root, at + off) & PTE_V) || as_lazy_index(as, at + off) >= 0)
 			err = -KEEL_EBUSY;
 		else
 			err = as_map_one(as, at + off, pa + off,
@@ -349,6 +467,7 @@ int as_munmap(struct as *as, uintptr_t va, uint64_t size)
 			return -KEEL_EINVAL; /* an object's mapping goes whole */
 	}
 	as_unmap_pages(as, va, size);
+	as_lazy_drop(as, va, size);
 	for (unsigned int i = 0; as->maps && i < AS_MAPS; i++) {
 		struct as_map *m = &as->maps[i];
 
@@ -396,6 +515,8 @@ void *as_kva(struct as *as, uintptr_t va, unsigned long need)
 	if (va < USER_MIN || va >= USER_TOP)
 		return NULL;
 	pte = vm_lookup(as->root, va);
+	if (!(pte & PTE_V) && as_lazy_fill(as, va))
+		pte = vm_lookup(as->root, va);
 	if (!(pte & PTE_V) || !(pte & PTE_U) || (pte & need) != need)
 		return NULL;
 	return (char *)pa_to_kva(as_pte_pa(pte)) + (va & (PAGE_SIZE - 1));

@@ -20,6 +20,7 @@ struct quota;
 /* Where mmap() puts what the caller does not place itself: the lowest gap from here. */
 #define USER_MMAP_BASE 0x0000001000000000UL
 #define AS_MAPS	       (PAGE_SIZE / sizeof(struct as_map)) /* objects mapped at once */
+#define AS_LAZY_MAX    64 /* pages of a lazy range: the bits of as->lazy_done */
 
 /* A kernel object (memory, MMIO) mapped in: its reference lives as long as the mapping. */
 struct as_map {
@@ -41,6 +42,17 @@ struct as {
 	unsigned int asid;    /* 0 when the harts have too few ASID bits */
 	unsigned long satp;   /* what as_activate() writes; immutable */
 	struct as_map *maps;  /* a page, made on the first object mapped */
+	/*
+	 * The range mapped on first touch (as_map_lazy: the stack). Its
+	 * pages are taken (one contiguous run, not yet cleared) and charged
+	 * when it is made; each goes into the page table cleared when the
+	 * task touches it or the core reads or writes it (as_kva).
+	 */
+	uintptr_t lazy_va;	 /* immutable once set */
+	uint64_t lazy_pa;	 /* the run; immutable once set */
+	unsigned int lazy_n;	 /* its pages, at most AS_LAZY_MAX; 0: no range */
+	unsigned long lazy_perm; /* PTE bits its pages get; immutable once set */
+	uint64_t lazy_done;	 /* bit i: page i went to the page table (or was unmapped) */
 	/* Harts that may still hold translations of this ASID (atomic bits). */
 	struct cpumask tlb_stale;
 };
@@ -54,6 +66,15 @@ struct as *as_create(struct quota *q);
 void as_destroy(struct as *as);
 /* Map fresh zeroed pages at [va, va + size) with @perm (PTE_R/W/X); PTE_U is added. */
 int __must_check as_map_anon(struct as *as, uintptr_t va, uint64_t size, unsigned long perm);
+/*
+ * As as_map_anon(), but each page enters the page table, zeroed, when it
+ * is first touched (as_fault, as_kva); the pages are taken and charged
+ * now, so a touch never finds memory short. One range per address space
+ * of at most AS_LAZY_MAX pages; any other is mapped at once.
+ */
+int __must_check as_map_lazy(struct as *as, uintptr_t va, uint64_t size, unsigned long perm);
+/* A user page fault at @va in @as, the running one: true if it was a first touch, now mapped. */
+bool as_fault(struct as *as, uintptr_t va);
 /*
  * Map [*va, *va + size) (*va = 0: the core picks, and says where) to
  * [pa, pa + size) of object @obj, whose reference (with @rights) the

@@ -59,7 +59,8 @@ static unsigned long pmem_nblocks[PMEM_ORDERS];	   /* guarded by pmem_lock */
 static unsigned long pmem_nfree;		   /* atomic: pages no caller holds */
 static unsigned long pmem_ntotal;		   /* immutable after pmem_init */
 static struct spinlock pmem_lock = SPINLOCK_INIT;
-static struct pmem_pcp pmem_pcp[KEEL_MAX_CPUS];
+static struct pmem_pcp *pmem_pcp; /* one per possible cpu, after the page map */
+static unsigned int pmem_ncpus;	  /* immutable after pmem_init */
 
 struct pmem_hole {
 	uint64_t start, end;
@@ -137,10 +138,13 @@ static unsigned int pmem_holes(struct pmem_hole *h)
 	return n;
 }
 
-/* Boot hart: a zeroed byte per page of the span, from the first range that holds it. */
+/*
+ * Boot hart: a zeroed byte per page of the span, and after it the
+ * harts' caches, from the first range that holds them.
+ */
 static void pmem_map_init(struct pmem_hole *h)
 {
-	uint64_t lo = UINT64_MAX, hi = 0, bytes;
+	uint64_t lo = UINT64_MAX, hi = 0, bytes, map;
 
 	for (unsigned int i = 0; i < pmem_nranges; i++) {
 		if (pmem_ranges[i].start >= pmem_ranges[i].end)
@@ -152,7 +156,8 @@ static void pmem_map_init(struct pmem_hole *h)
 		panic("pmem: no free memory after the kernel, device tree and reserved regions");
 	pmem_pfn_lo = lo >> PAGE_SHIFT;
 	pmem_pfn_hi = hi >> PAGE_SHIFT;
-	bytes = ALIGN_UP(pmem_pfn_hi - pmem_pfn_lo, PAGE_SIZE);
+	map = ALIGN_UP(pmem_pfn_hi - pmem_pfn_lo, 64); /* the caches start on a cache line */
+	bytes = ALIGN_UP(map + pmem_ncpus * sizeof(struct pmem_pcp), PAGE_SIZE);
 	for (unsigned int i = 0; i < pmem_nranges; i++) {
 		struct pmem_range *r = &pmem_ranges[i];
 
@@ -160,6 +165,7 @@ static void pmem_map_init(struct pmem_hole *h)
 			*h = (struct pmem_hole){ r->start, r->start + bytes, "page map" };
 			pmem_map = pa_to_kva(r->start);
 			memset(pmem_map, 0, bytes);
+			pmem_pcp = (struct pmem_pcp *)(pmem_map + map);
 			pmem_cut(h);
 			return;
 		}
@@ -255,19 +261,20 @@ static bool pmem_take_block(unsigned int order, uint64_t *pfn)
 	return true;
 }
 
-void pmem_init(void)
+void pmem_init(unsigned int ncpus)
 {
 	struct pmem_hole holes[PMEM_MAX_HOLES + 1];
 	unsigned int nholes;
 	unsigned long flags;
 
+	pmem_ncpus = ncpus;
 	for (unsigned int i = 0; i < machine_dt.nmem; i++)
 		pmem_add_memory(&machine_dt.mem[i]);
 	nholes = pmem_holes(holes);
 	for (unsigned int i = 0; i < nholes; i++)
 		pmem_cut(&holes[i]);
 	pmem_map_init(&holes[nholes]);
-	for (unsigned int i = 0; i < KEEL_MAX_CPUS; i++)
+	for (unsigned int i = 0; i < pmem_ncpus; i++)
 		pmem_pcp[i].lock = (struct spinlock)SPINLOCK_INIT;
 
 	flags = spin_lock_irqsave(&pmem_lock);
@@ -302,7 +309,7 @@ static void pmem_account(long n)
 
 void pmem_drain(void)
 {
-	for (unsigned int cpu = 0; cpu < KEEL_MAX_CPUS; cpu++) {
+	for (unsigned int cpu = 0; cpu < pmem_ncpus; cpu++) {
 		struct pmem_pcp *c = &pmem_pcp[cpu];
 		struct pmem_block *b;
 		unsigned long flags;
@@ -386,7 +393,7 @@ static bool pmem_take_run(unsigned long n, uint64_t *pa)
 {
 	unsigned int order = pmem_order_of(n);
 	unsigned long flags = spin_lock_irqsave(&pmem_lock);
-	uint64_t pfn;
+	uint64_t pfn = 0;
 	bool ok = pmem_take_block(order, &pfn);
 
 	if (ok)
@@ -396,7 +403,7 @@ static bool pmem_take_run(unsigned long n, uint64_t *pa)
 	return ok;
 }
 
-int pmem_alloc_contig(unsigned long n, uint64_t *pa)
+int pmem_alloc_contig_dirty(unsigned long n, uint64_t *pa)
 {
 	if (!n || n > (_UL(1) << (PMEM_ORDERS - 1)))
 		return -KEEL_ENOMEM;
@@ -406,8 +413,16 @@ int pmem_alloc_contig(unsigned long n, uint64_t *pa)
 			return -KEEL_ENOMEM;
 	}
 	pmem_account((long)n);
-	memset(pa_to_kva(*pa), 0, n * PAGE_SIZE);
 	return 0;
+}
+
+int pmem_alloc_contig(unsigned long n, uint64_t *pa)
+{
+	int err = pmem_alloc_contig_dirty(n, pa);
+
+	if (!err)
+		memset(pa_to_kva(*pa), 0, n * PAGE_SIZE);
+	return err;
 }
 
 bool pmem_is_managed(uint64_t pa, uint64_t size)
@@ -482,6 +497,6 @@ void pmem_get_stats(struct pmem_stats *s)
 	}
 	spin_unlock_irqrestore(&pmem_lock, flags);
 	s->cached = 0;
-	for (unsigned int cpu = 0; cpu < KEEL_MAX_CPUS; cpu++)
+	for (unsigned int cpu = 0; cpu < pmem_ncpus; cpu++)
 		s->cached += __atomic_load_n(&pmem_pcp[cpu].count, __ATOMIC_RELAXED);
 }

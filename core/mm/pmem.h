@@ -14,8 +14,8 @@
 /* Block orders 0..PMEM_ORDERS-1: 4 KiB to 16 MiB, the largest mem_create (mem.c). */
 #define PMEM_ORDERS 13
 
-/* Boot hart, once, after the DT is read. */
-void pmem_init(void);
+/* Boot hart, once, after the DT is read; @ncpus: the cpu ids that may ever come online. */
+void pmem_init(unsigned int ncpus);
 
 /*
  * Every page that leaves the allocator for a caller, and every one that
@@ -25,6 +25,8 @@ void pmem_init(void);
 int __must_check pmem_alloc_page(uint64_t *pa);
 /* @n physically contiguous pages (DMA buffers, memory objects); free them page by page or whole. */
 int __must_check pmem_alloc_contig(unsigned long n, uint64_t *pa);
+/* The same, not zeroed: the caller clears each page before anyone else can read it. */
+int __must_check pmem_alloc_contig_dirty(unsigned long n, uint64_t *pa);
 void pmem_free_page(uint64_t pa);
 void pmem_free_contig(uint64_t pa, unsigned long n);
 /* Free pages, exactly: the buddy lists' and the harts' caches'. */

@@ -57,6 +57,7 @@ struct dt_view {
 	uint32_t st_off, st_size;   /* structure block */
 	uint32_t str_off, str_size; /* strings block */
 	uint32_t rsv_off;	    /* memory reservation block */
+	bool checked;		    /* dt_check() accepted the blob: names need no bounds */
 };
 
 /* One structure-block token, as dt_read_tok() found it. */
@@ -238,6 +239,7 @@ static int dt_view_init(const void *blob, size_t avail, struct dt_view *v, struc
 	uint32_t version, last_comp, hdrsize;
 
 	v->b = b;
+	v->checked = false;
 	if (avail < FDT_TAGSIZE)
 		return dt_fail(err, DT_ERR_TRUNCATED, 0, NULL);
 	if (dt_be32(b + FDT_HDR_MAGIC) != FDT_MAGIC)
@@ -267,9 +269,13 @@ static int dt_view_trusted(const void *blob, struct dt_view *v)
 {
 	const uint8_t *b = blob;
 
+	int rc;
+
 	if (!b)
 		return -DT_ERR_NOT_FOUND;
-	return dt_view_init(blob, dt_be32(b + FDT_HDR_TOTALSIZE), v, NULL);
+	rc = dt_view_init(blob, dt_be32(b + FDT_HDR_TOTALSIZE), v, NULL);
+	v->checked = true;
+	return rc;
 }
 
 /*
@@ -319,7 +325,8 @@ static int dt_read_prop(const struct dt_view *v, uint32_t off, struct dt_tok *t)
 		return -DT_ERR_PROP;
 	if (nameoff >= v->str_size)
 		return -DT_ERR_STRING;
-	nlen = dt_strnlen(v->b + v->str_off + nameoff, v->str_size - nameoff);
+	/* dt_check() found every name terminated: a walk need not look again. */
+	nlen = v->checked ? 0 : dt_strnlen(v->b + v->str_off + nameoff, v->str_size - nameoff);
 	if (nlen < 0)
 		return -DT_ERR_STRING;
 	t->name = (const char *)(v->b + v->str_off + nameoff);

@@ -181,6 +181,42 @@ static bool as_map_anon_no_leak(void)
 	return true;
 }
 
+/* Pages free plus pages @as holds: constant while nothing else allocates. */
+static unsigned long as_held_and_free(const struct as *as)
+{
+	return pmem_free_pages() + as->pages + as->kpages;
+}
+
+static bool as_lazy_first_touch(void)
+{
+	uintptr_t lo = USER_STACK_TOP - USER_STACK_SIZE, top = USER_STACK_TOP - PAGE_SIZE;
+	uintptr_t va = lo + PAGE_SIZE;
+	struct as *as = as_create(NULL);
+	unsigned long total;
+	uint64_t *p;
+	int err;
+
+	if (!as)
+		KTEST_FAIL("no address space\n");
+	total = as_held_and_free(as);
+	err = as_map_lazy(as, lo, USER_STACK_SIZE, PTE_R | PTE_W);
+	if (err || as->pages != USER_STACK_SIZE / PAGE_SIZE || (vm_lookup(as->root, top) & PTE_V))
+		KTEST_FAIL("as_map_lazy: %s, %lu pages, top page mapped before a touch\n",
+			   kerr_str(err), as->pages);
+	p = as_kva(as, top, PTE_W);
+	if (!p || !(vm_lookup(as->root, top) & PTE_V) || *p)
+		KTEST_FAIL("the first touch did not map a zeroed page\n");
+	if (as_munmap(as, lo, PAGE_SIZE) || as_kva(as, lo, 0))
+		KTEST_FAIL("a waiting page unmapped still comes on a touch\n");
+	err = as_mmap(as, &va, PAGE_SIZE, 0, PTE_R | PTE_W, NULL, 0);
+	if (err != -KEEL_EBUSY)
+		KTEST_FAIL("mmap over a waiting page: %s (want EBUSY)\n", kerr_str(err));
+	if (as_held_and_free(as) != total)
+		KTEST_FAIL("%lu pages free and held, %lu before\n", as_held_and_free(as), total);
+	as_destroy(as);
+	return true;
+}
+
 static bool pmem_zeroed(void)
 {
 	uint64_t pa;
@@ -357,6 +393,10 @@ static const struct ktest ktests[] = {
 	  "pmem", kmem_slabs },
 	{ "AS_0001", "as_map_anon gives its page back when a page table cannot be had", "vm",
 	  as_map_anon_no_leak },
+	{ "AS_0002",
+	  "a lazy range maps a zeroed page on first touch, gives back a waiting page on munmap, "
+	  "and accounts for every page",
+	  "vm", as_lazy_first_touch },
 	{ "VM_0001", "kernel text is RX, rodata R, data RW, the stack guard unmapped, no W+X", "vm",
 	  vm_perms },
 	{ "VM_0002", "all memory is mapped RW, not X, in the direct map", "vm", vm_direct_map },
