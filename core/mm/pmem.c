@@ -386,7 +386,7 @@ static bool pmem_take_run(unsigned long n, uint64_t *pa)
 {
 	unsigned int order = pmem_order_of(n);
 	unsigned long flags = spin_lock_irqsave(&pmem_lock);
-	uint64_t pfn;
+	uint64_t pfn = 0;
 	bool ok = pmem_take_block(order, &pfn);
 
 	if (ok)
