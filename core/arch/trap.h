@@ -14,6 +14,14 @@
 #define TF_SIZE	   (36 * 8) /* 16-byte aligned */
 #define TF_REG(n)  (((n)-1) * 8)
 
+/*
+ * The system calls trap_entry.S sends to syscall_ipc(), which saves s0-s11
+ * in their frame too (so the IPC fast path may leave from another task's
+ * frame): SYS_ipc_call and SYS_ipc_reply_recv, checked in dispatch.c.
+ */
+#define TRAP_SYS_IPC_CALL	18
+#define TRAP_SYS_IPC_REPLY_RECV 21
+
 #ifndef __ASSEMBLER__
 #include "keel.h"
 

@@ -49,7 +49,6 @@ void sched_set_idle_irq(void (*fn)(void))
 	sched_idle_irq = fn;
 }
 
-void sched_switch(struct context *from, struct context *to);
 static void sched_enqueue_on(struct task *t, unsigned int cpu);
 static unsigned int sched_fallback_cpu(struct task *t);
 
@@ -243,13 +242,13 @@ void schedule(void)
 	irq_restore(flags);
 }
 
-/* Interrupts off: leave @prev for @next, which no run queue holds, on cpu @c. */
-static void sched_switch_to(struct cpu *c, struct task *prev, struct task *next)
+/*
+ * Interrupts off: @next, which no run queue holds and no cpu runs,
+ * becomes @c's current task in place of @prev; only the stacks are left
+ * to switch.
+ */
+static inline void sched_take(struct cpu *c, struct task *prev, struct task *next)
 {
-	BUG_ON(next->pid == 0 && next != c->idle); /* another hart's idle task */
-	/* It may still be leaving another cpu (woken while going to sleep). */
-	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
-		cpu_relax();
 	next->on_cpu = 1;
 	if (next->last_cpu != c->id) {
 		next->migrations++;
@@ -269,8 +268,29 @@ static void sched_switch_to(struct cpu *c, struct task *prev, struct task *next)
 	}
 	c->current = next;
 	c->prev = prev;
+}
+
+/* Interrupts off: leave @prev for @next, which no run queue holds, on cpu @c. */
+static void sched_switch_to(struct cpu *c, struct task *prev, struct task *next)
+{
+	BUG_ON(next->pid == 0 && next != c->idle); /* another hart's idle task */
+	/* It may still be leaving another cpu (woken while going to sleep). */
+	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	sched_take(c, prev, next);
 	sched_switch(&prev->ctx, &next->ctx);
 	sched_finish_switch();
+}
+
+void sched_enter(struct task *next)
+{
+	struct cpu *c = this_cpu();
+
+	if (DEBUG) {
+		BUG_ON(c->preempt_count || next->pid == 0);
+		BUG_ON(__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE));
+	}
+	sched_take(c, c->current, next);
 }
 
 void sched_switch_direct(struct task *next)

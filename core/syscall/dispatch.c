@@ -37,6 +37,23 @@ static __attribute__((noinline)) void syscall_exit_slow(void)
 	process_check_killed(); /* a kill that came while switched away */
 }
 
+_Static_assert(TRAP_SYS_IPC_CALL == SYS_ipc_call && TRAP_SYS_IPC_REPLY_RECV == SYS_ipc_reply_recv,
+	       "trap.h's IPC system call numbers");
+
+/* The end of every system call, interrupts off: a kill or a switch due? */
+static inline void syscall_exit(void)
+{
+	struct cpu *c = this_cpu();
+
+	if (__builtin_expect(c->need_resched || task_killed(c->current), 0))
+		syscall_exit_slow();
+}
+
+void syscall_exit_check(void)
+{
+	syscall_exit();
+}
+
 /*
  * arch/trap_entry.S's system call path, interrupts off, @tf holding what
  * docs/syscalls.md says a call reads (a0-a7, sepc already past the
@@ -45,10 +62,7 @@ static __attribute__((noinline)) void syscall_exit_slow(void)
 void syscall_entry(struct trap_frame *tf)
 {
 	unsigned long nr = tf->regs[17 - 1]; /* a7 */
-	struct cpu *c;
 
-	if ((nr == SYS_ipc_call || nr == SYS_ipc_reply_recv) && ipc_fast(tf, nr))
-		goto out;
 	if (__builtin_expect(nr < SYS_MAX, 1)) {
 		local_irq_enable();
 		tf->regs[10 - 1] = (unsigned long)sys_table[nr](tf);
@@ -56,10 +70,23 @@ void syscall_entry(struct trap_frame *tf)
 	} else {
 		tf->regs[10 - 1] = (unsigned long)-KEEL_ENOSYS;
 	}
-out:
-	c = this_cpu();
-	if (__builtin_expect(c->need_resched || task_killed(c->current), 0))
-		syscall_exit_slow();
+	syscall_exit();
+}
+
+struct trap_frame *syscall_ipc(struct trap_frame *tf)
+{
+	struct trap_frame *to = ipc_fast(tf, tf->regs[17 - 1]);
+
+	if (to)
+		return to; /* another task's, made current: see syscall_switched() */
+	syscall_entry(tf);
+	return tf;
+}
+
+void syscall_switched(void)
+{
+	sched_finish_switch();
+	syscall_exit();
 }
 
 void syscall_user_fault(struct trap_frame *tf)
