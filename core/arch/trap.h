@@ -16,11 +16,12 @@
 
 /*
  * The system calls trap_entry.S sends to syscall_ipc(), which saves s0-s11
- * in their frame too (so the IPC fast path may leave from another task's
- * frame): SYS_ipc_call and SYS_ipc_reply_recv, checked in dispatch.c.
+ * in their frame too (so an IPC fast path may leave from another task's
+ * frame): numbers FIRST..LAST, ipc_call to notif_wait (checked in
+ * dispatch.c), the fast paths' four among them.
  */
-#define TRAP_SYS_IPC_CALL	18
-#define TRAP_SYS_IPC_REPLY_RECV 21
+#define TRAP_SYS_IPC_FIRST 18
+#define TRAP_SYS_IPC_LAST  24
 
 #ifndef __ASSEMBLER__
 #include "keel.h"

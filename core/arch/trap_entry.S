@@ -197,10 +197,9 @@ trap_return:
 	sd	t0, TF_SEPC(sp)
 	csrr	t0, sstatus
 	sd	t0, TF_SSTATUS(sp)
-	li	t0, TRAP_SYS_IPC_CALL
-	beq	a7, t0, .Lipc
-	li	t0, TRAP_SYS_IPC_REPLY_RECV
-	beq	a7, t0, .Lipc
+	addi	t0, a7, -TRAP_SYS_IPC_FIRST
+	sltiu	t0, t0, TRAP_SYS_IPC_LAST - TRAP_SYS_IPC_FIRST + 1
+	bnez	t0, .Lipc
 	mv	a0, sp
 	call	syscall_entry
 
@@ -232,7 +231,7 @@ trap_return:
 	sret
 
 /*
- * ipc_call and ipc_reply_recv: s0-s11 go into the frame as well, so the
+ * ipc_call .. notif_wait: s0-s11 go into the frame as well, so the
  * task's user state is all there. syscall_ipc() returns the frame to
  * leave through: ours, or (the IPC fast path, object/ipc.c) the one of
  * the task it has just made current, blocked in the same way; then we

@@ -286,11 +286,29 @@ void sched_enter(struct task *next)
 {
 	struct cpu *c = this_cpu();
 
-	if (DEBUG) {
-		BUG_ON(c->preempt_count || next->pid == 0);
-		BUG_ON(__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE));
-	}
+	if (DEBUG)
+		BUG_ON(c->preempt_count || (next->pid == 0 && next != c->idle));
+	/* It may still be leaving another cpu (woken while going to sleep). */
+	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
+		cpu_relax();
 	sched_take(c, c->current, next);
+}
+
+struct task *sched_pick(void)
+{
+	struct cpu *c = this_cpu();
+	struct rq *rq = &rqs[c->id];
+	struct task *next;
+
+	spin_lock(&rq->lock);
+	next = rq_first(rq, c->id);
+	if (next)
+		rq_remove(rq, next);
+	else
+		next = c->idle;
+	c->need_resched = false;
+	spin_unlock(&rq->lock);
+	return next;
 }
 
 void sched_switch_direct(struct task *next)
@@ -336,6 +354,15 @@ void sched_yield(void)
 	schedule();
 }
 
+/* Is any cpu sleeping in its idle loop? (A racy look, as every read of the mask.) */
+static bool sched_any_idle(void)
+{
+	for (unsigned int i = 0; i < CPUMASK_LONGS; i++)
+		if (__atomic_load_n(&sched_idle_mask.bits[i], __ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+
 /*
  * Where a waking task should go: an idle cpu it may use, else where it
  * was. Its own cpu first, if it may stay and that cpu is idle, or is
@@ -351,6 +378,10 @@ static unsigned int sched_select_cpu(struct task *t)
 
 	if (cpumask_test(&t->affinity, cpu) &&
 	    (cpu == me->id ? me->current == me->idle && !me->dying : sched_cpu_idle(cpu)))
+		return cpu;
+	/* No cpu idle (every hart busy): where it was, as below, without building masks. */
+	if (!sched_any_idle() && cpumask_test(&t->affinity, cpu) &&
+	    (cpu == me->id ? !me->dying : smp_cpu_online(cpu)))
 		return cpu;
 	if (!cpumask_and(&ok, &t->affinity, &smp_online_mask))
 		return t->cpu; /* nowhere online: leave it where it was */

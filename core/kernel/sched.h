@@ -48,6 +48,13 @@ void sched_switch_direct(struct task *next);
  * context; sched_finish_switch() must follow once off the old stack.
  */
 void sched_enter(struct task *next);
+/*
+ * Interrupts off, the current task BLOCKED, this cpu not going offline:
+ * take what schedule() would run next here off the run queue (this
+ * cpu's idle task if none; the current task itself if a wake-up has
+ * queued it meanwhile). The caller runs it (sched_enter()).
+ */
+struct task *sched_pick(void);
 /* The stack switch itself (switch.S): save into @from, resume @to. */
 struct context;
 void sched_switch(struct context *from, struct context *to);

@@ -822,7 +822,7 @@ static struct endpoint *fast_ep(struct trap_frame *tf, unsigned int need)
 }
 
 /* Is @t parked in the core, off every cpu, free to run on @cpu? */
-static bool fast_partner(struct task *t, unsigned int cpu)
+static inline __attribute__((always_inline)) bool fast_partner(struct task *t, unsigned int cpu)
 {
 	return t && cpumask_test(&t->affinity, cpu) && !task_killed(t) &&
 	       !__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) &&
@@ -830,31 +830,31 @@ static bool fast_partner(struct task *t, unsigned int cpu)
 }
 
 /*
- * Interrupts off: ipc_lock. Release builds skip the preempt count, which
+ * Interrupts off: take @l. Release builds skip the preempt count, which
  * only matters with interrupts on and must be even again by the switch;
  * debug builds take it the usual way (and record the holder).
  */
-static inline void fast_lock(void)
+static inline void fast_lock(struct spinlock *l)
 {
 	uint32_t me;
 
 	if (DEBUG) {
-		spin_lock(&ipc_lock);
+		spin_lock(l);
 		return;
 	}
-	me = __atomic_fetch_add(&ipc_lock.next, 1, __ATOMIC_RELAXED);
+	me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
 	/* Acquire pairs with the release in spin_unlock() and fast_unlock(). */
-	while (__atomic_load_n(&ipc_lock.owner, __ATOMIC_ACQUIRE) != me)
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
 		cpu_relax();
 }
 
-static inline void fast_unlock(void)
+static inline void fast_unlock(struct spinlock *l)
 {
 	if (DEBUG) {
-		spin_unlock(&ipc_lock);
+		spin_unlock(l);
 		return;
 	}
-	__atomic_store_n(&ipc_lock.owner, ipc_lock.owner + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
 }
 
 static struct trap_frame *fast_frame(struct task *t)
@@ -891,7 +891,7 @@ struct trap_frame *ipc_fast(struct trap_frame *tf, unsigned long nr)
 	ep = fast_ep(tf, call ? KEEL_R_SEND : KEEL_R_RECEIVE);
 	if (!ep)
 		return NULL;
-	fast_lock();
+	fast_lock(&ipc_lock);
 	if (call) {
 		p = ep->receivers.head;
 		if (!ep->nrecv || !fast_partner(p, c->id) || p->ipc.reply_to)
@@ -933,7 +933,7 @@ struct trap_frame *ipc_fast(struct trap_frame *tf, unsigned long nr)
 	me->ctx.ra = (unsigned long)ipc_fast_resume;
 	me->ctx.sp = (unsigned long)tf;
 	task_block_killable(me); /* a kill since our look above wakes us: we see it then */
-	fast_unlock();
+	fast_unlock(&ipc_lock);
 	sched_enter(p);
 	if (!pf) {
 		struct context dead; /* our context is set: the switch's save goes nowhere */
@@ -943,9 +943,11 @@ struct trap_frame *ipc_fast(struct trap_frame *tf, unsigned long nr)
 	}
 	return pf;
 slow:
-	fast_unlock();
+	fast_unlock(&ipc_lock);
 	return NULL;
 }
+
+static void notif_fast_resumed(struct trap_frame *tf);
 
 void ipc_fast_resumed(struct trap_frame *tf)
 {
@@ -955,12 +957,16 @@ void ipc_fast_resumed(struct trap_frame *tf)
 	struct ipc_msg m = { 0 };
 	long ret;
 
+	if (tf->regs[17 - 1] == SYS_notif_wait) {
+		notif_fast_resumed(tf);
+		return;
+	}
 	spin_lock(&ipc_lock);
 	me->ipc.fast_wait = false;
 	/* Woken early (a kill, say): wait on, or give up, as the slow path does. */
-	ret = me->ipc.state != IPC_IDLE ?
-		      ipc_wait(me, call ? &ep->senders : &ep->receivers, 0, NULL) :
-		      0;
+	ret = me->ipc.state != IPC_IDLE
+		      ? ipc_wait(me, call ? &ep->senders : &ep->receivers, 0, NULL)
+		      : 0;
 	if (!ret)
 		ret = me->ipc.status;
 	if (call) {
@@ -982,4 +988,137 @@ out:
 		ipc_msg_to_frame(tf, me, &m);
 	else
 		ipc_msg_release(&m);
+}
+
+/*
+ * The notification's fast path: signal and wait straight from the
+ * frame, without the system call table's layers, and a wait that blocks
+ * runs what this hart runs next itself (sched_pick()): a task that
+ * waits on a notification through this path and whose bits are there
+ * takes them and runs straight from its frame. The waiter's state stays
+ * the slow path's (on the notification's waiters until a signal takes
+ * it off), and what it gets is computed when it runs, as
+ * ipc_notif_wait() does, so signals that come meanwhile add up the same.
+ */
+
+/* The current task's notification handle in a0 with @need, or NULL. */
+static struct notification *fast_notif(struct trap_frame *tf, unsigned int need)
+{
+	struct handle_table *ht = __atomic_load_n(&this_cpu()->current->handles, __ATOMIC_ACQUIRE);
+	long h = (long)FA(1);
+	struct handle *e;
+
+	if (!ht || (unsigned long)h >= HANDLE_MAX)
+		return NULL;
+	e = &ht->slot[h];
+	if (!e->obj || e->obj->kt != &notif_type || (e->rights & need) != need)
+		return NULL;
+	return notif_of(e->obj);
+}
+
+struct trap_frame *ipc_fast_signal(struct trap_frame *tf)
+{
+	struct notification *n = cmdline.ipc_fastpath ? fast_notif(tf, KEEL_R_SIGNAL) : NULL;
+
+	if (!n)
+		return NULL;
+	ipc_notif_signal(&n->obj, FA(2));
+	FA(1) = 0;
+	return tf;
+}
+
+/*
+ * @t, a notification waiter of the fast path taken off the run queue
+ * (ours to run): its bits, if there are any, into its frame; its frame,
+ * or NULL if it must run its own way (ipc_fast_resume) to wait on.
+ */
+static struct trap_frame *fast_notif_done(struct task *t)
+{
+	struct notification *n = notif_of(t->ipc.fast_ep);
+	struct trap_frame *tf = fast_frame(t);
+	unsigned long bits;
+
+	fast_lock(&n->lock);
+	bits = n->bits;
+	if (!bits) {
+		fast_unlock(&n->lock);
+		return NULL;
+	}
+	wq_del(&n->waiters, t);
+	n->bits = 0;
+	t->ipc.fast_wait = false;
+	fast_unlock(&n->lock);
+	FA(1) = 0;
+	FA(2) = bits;
+	return tf;
+}
+
+struct trap_frame *ipc_fast_wait(struct trap_frame *tf)
+{
+	struct cpu *c = this_cpu();
+	struct task *me = c->current, *next;
+	struct notification *n;
+	struct trap_frame *to = NULL;
+
+	if (!cmdline.ipc_fastpath || task_killed(me) ||
+	    __atomic_load_n(&c->dying, __ATOMIC_ACQUIRE))
+		return NULL;
+	n = fast_notif(tf, KEEL_R_WAIT);
+	if (!n)
+		return NULL;
+	fast_lock(&n->lock);
+	if (n->bits) {
+		FA(2) = n->bits;
+		n->bits = 0;
+		fast_unlock(&n->lock);
+		FA(1) = 0;
+		return tf;
+	}
+	/* We wait as ipc_fast_resume: nothing of ours stays on this stack. */
+	wq_add(&n->waiters, me);
+	me->ipc.fast_wait = true;
+	me->ipc.fast_ep = &n->obj;
+	me->ctx.ra = (unsigned long)ipc_fast_resume;
+	me->ctx.sp = (unsigned long)tf;
+	task_block_killable(me);
+	fast_unlock(&n->lock);
+	next = sched_pick();
+	if (next == me) { /* woken meanwhile (a kill): go on as ipc_fast_resume would */
+		__atomic_store_n(&me->state, TASK_RUNNING, __ATOMIC_RELEASE);
+		notif_fast_resumed(tf);
+		return tf;
+	}
+	if (next->ipc.fast_wait && fast_frame(next)->regs[17 - 1] == SYS_notif_wait)
+		to = fast_notif_done(next);
+	sched_enter(next);
+	if (!to) {
+		struct context dead; /* our context is set: the switch's save goes nowhere */
+
+		sched_switch(&dead, &next->ctx);
+		__builtin_unreachable();
+	}
+	return to;
+}
+
+/* ipc_fast_resume for a notification wait: finish it as ipc_notif_wait() does. */
+static void notif_fast_resumed(struct trap_frame *tf)
+{
+	struct task *me = task_current();
+	struct notification *n = notif_of(me->ipc.fast_ep);
+	unsigned long flags = spin_lock_irqsave(&n->lock);
+
+	me->ipc.fast_wait = false;
+	wq_del(&n->waiters, me);
+	while (!n->bits && !task_killed(me)) {
+		wq_add(&n->waiters, me);
+		task_block_killable(me);
+		spin_unlock(&n->lock);
+		sched_block_until(0);
+		spin_lock(&n->lock);
+		wq_del(&n->waiters, me);
+	}
+	FA(2) = n->bits;
+	n->bits = 0;
+	spin_unlock_irqrestore(&n->lock, flags);
+	FA(1) = 0;
 }

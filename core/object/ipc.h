@@ -54,6 +54,14 @@ struct trap_frame *ipc_fast(struct trap_frame *tf, unsigned long nr);
  * by ipc_fast() runs again; finish its call into @tf as the slow path would.
  */
 void ipc_fast_resumed(struct trap_frame *tf);
+/*
+ * Interrupts off, from syscall_ipc(): notif_signal and notif_wait by the
+ * fast path. NULL if it does not apply (nothing done); @tf if done
+ * without a switch; else (a wait that blocked) the frame of the task now
+ * current, as ipc_fast() (or that task is switched to: no return).
+ */
+struct trap_frame *ipc_fast_signal(struct trap_frame *tf);
+struct trap_frame *ipc_fast_wait(struct trap_frame *tf);
 
 struct trap_frame;
 /*

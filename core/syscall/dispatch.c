@@ -37,8 +37,13 @@ static __attribute__((noinline)) void syscall_exit_slow(void)
 	process_check_killed(); /* a kill that came while switched away */
 }
 
-_Static_assert(TRAP_SYS_IPC_CALL == SYS_ipc_call && TRAP_SYS_IPC_REPLY_RECV == SYS_ipc_reply_recv,
-	       "trap.h's IPC system call numbers");
+_Static_assert(TRAP_SYS_IPC_FIRST <= SYS_ipc_call && SYS_ipc_call <= TRAP_SYS_IPC_LAST &&
+		       TRAP_SYS_IPC_FIRST <= SYS_ipc_reply_recv &&
+		       SYS_ipc_reply_recv <= TRAP_SYS_IPC_LAST &&
+		       TRAP_SYS_IPC_FIRST <= SYS_notif_signal &&
+		       SYS_notif_signal <= TRAP_SYS_IPC_LAST &&
+		       TRAP_SYS_IPC_FIRST <= SYS_notif_wait && SYS_notif_wait <= TRAP_SYS_IPC_LAST,
+	       "trap.h's range of IPC system calls");
 
 /* The end of every system call, interrupts off: a kill or a switch due? */
 static inline void syscall_exit(void)
@@ -75,12 +80,20 @@ void syscall_entry(struct trap_frame *tf)
 
 struct trap_frame *syscall_ipc(struct trap_frame *tf)
 {
-	struct trap_frame *to = ipc_fast(tf, tf->regs[17 - 1]);
+	unsigned long nr = tf->regs[17 - 1]; /* a7 */
+	struct trap_frame *to = NULL;
 
-	if (to)
-		return to; /* another task's, made current: see syscall_switched() */
-	syscall_entry(tf);
-	return tf;
+	if (nr == SYS_ipc_call || nr == SYS_ipc_reply_recv)
+		to = ipc_fast(tf, nr);
+	else if (nr == SYS_notif_signal)
+		to = ipc_fast_signal(tf);
+	else if (nr == SYS_notif_wait)
+		to = ipc_fast_wait(tf);
+	if (!to)
+		syscall_entry(tf); /* the slow path */
+	else if (to == tf)
+		syscall_exit();
+	return to ? to : tf; /* another task's, made current: see syscall_switched() */
 }
 
 void syscall_switched(void)

@@ -4,7 +4,8 @@ the default) and once without (ipc.fastpath=0), and does one thing to a
 task waiting in IPC per scenario: a notification bound and signalled, the
 last send handle closed, the waiting server killed, a caller killed while
 the server holds its message, the server killed or exiting owing a reply,
-a receive timeout, the pair's hart taken offline. Each scenario prints
+a receive timeout, the pair's hart taken offline; and to a task waiting
+on a notification: two signals before it runs, a kill. Each scenario prints
 what every task got; both runs must print the same lines, and those the
 slow path is meant to give.
 """
@@ -27,6 +28,8 @@ EXPECTED = {
     "EQUIV_06": "server 3 client %d" % EPEER,
     "EQUIV_07": "client 7 server %d" % ETIMEDOUT,
     "EQUIV_08": "offline 0 client 7 server %d online 0" % EPEER,
+    "EQUIV_09": "got 0x3 waiter 15",
+    "EQUIV_10": "kill 0 waiter %d signal 0" % KILLED,
 }
 OOPS_RES = [r"Kernel panic - not syncing", r"\] trap: .* \(scause 0x", r"BUG at "]
 

@@ -21,6 +21,8 @@
  *           then reply), and exit with a code for what it got
  *   client  WARM ECHO calls, then one call of label argv[2]; exit with a
  *           code for its result
+ *   waiter  wait on notification slot 0 and signal slot 1 with the bits
+ *           got, until they have QUIT_BIT: exit 10 + the low bits
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,13 +30,14 @@
 
 #include "keel.h"
 
-#define CTL	    KEEL_H_INIT_CONTROL
-#define WARM	    4 /* round trips before the scenario's event */
-#define OP_ECHO	    1
-#define OP_HOLD	    2 /* server: wait for slot 1, then reply */
-#define OP_QUIT	    3 /* server: exit without replying */
-#define OP_TIMEOUT  4 /* server: reply, then receive with a 2 ms timeout */
-#define MAX_PS	    64
+#define CTL	     KEEL_H_INIT_CONTROL
+#define WARM	     4 /* round trips before the scenario's event */
+#define OP_ECHO	     1
+#define OP_HOLD	     2	   /* server: wait for slot 1, then reply */
+#define OP_QUIT	     3	   /* server: exit without replying */
+#define OP_TIMEOUT   4	   /* server: reply, then receive with a 2 ms timeout */
+#define QUIT_BIT     0x100 /* waiter: exit */
+#define MAX_PS	     64
 #define TASK_BLOCKED 2 /* struct keel_ps state */
 
 static struct keel_ps ps[MAX_PS];
@@ -79,6 +82,15 @@ static int client(unsigned long label)
 			return 1;
 	m.label = label;
 	return code(keel_ipc_call(0, &m, &r), r.label == label + 1 ? 6 : 7);
+}
+
+static int waiter(void)
+{
+	unsigned long bits = 0;
+
+	while (keel_notif_wait(0, &bits) == 0 && !(bits & QUIT_BIT))
+		keel_notif_signal(1, bits);
+	return (int)(10 + (bits & 0xff));
 }
 
 /* Wait, yielding, until each of @pids (0 ends) is blocked in the core. */
@@ -133,7 +145,8 @@ static long warm_server(long ep, long *recv, long *go)
 		long err = keel_ipc_call(ep, &m, &r);
 
 		if (err || r.label != OP_ECHO + 1)
-			printf("ipc_equiv: warm-up call %d failed: %ld (server %ld)\n", i, err, pid);
+			printf("ipc_equiv: warm-up call %d failed: %ld (server %ld)\n", i, err,
+			       pid);
 	}
 	return pid; /* it waits for our next call now */
 }
@@ -238,7 +251,8 @@ static void s_server_killed_owing(void)
 /* EQUIV_06: the server exits owing a reply (no kill). */
 static void s_server_quits(void)
 {
-	long ep = keel_ep_create(), srv, cl, go, send = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_TRANSFER), h[2];
+	long ep = keel_ep_create(), srv, cl, go,
+	     send = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_TRANSFER), h[2];
 
 	go = keel_notif_create();
 	h[0] = keel_handle_dup(ep, KEEL_R_RECEIVE | KEEL_R_TRANSFER);
@@ -256,7 +270,8 @@ static void s_server_quits(void)
 /* EQUIV_07: after fast round trips, a receive that times out. */
 static void s_timeout(void)
 {
-	long ep = keel_ep_create(), srv, cl, go, send = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_TRANSFER), h[2];
+	long ep = keel_ep_create(), srv, cl, go,
+	     send = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_TRANSFER), h[2];
 
 	go = keel_notif_create();
 	h[0] = keel_handle_dup(ep, KEEL_R_RECEIVE | KEEL_R_TRANSFER);
@@ -294,12 +309,73 @@ static void s_offline(void)
 	keel_handle_close(go);
 }
 
+/* A waiter after WARM signal + wait round trips: its pid; we signal @ping, wait on @pong. */
+static long warm_waiter(long *ping, long *pong)
+{
+	long h[2], pid;
+	unsigned long bits;
+
+	*ping = keel_notif_create();
+	*pong = keel_notif_create();
+	h[0] = *ping;
+	h[1] = *pong;
+	pid = spawn("waiter", "-", h, 2);
+	for (int i = 0; i < WARM; i++) {
+		bits = 0;
+		keel_notif_signal(*ping, 0x10);
+		if (keel_notif_wait(*pong, &bits) || bits != 0x10)
+			printf("ipc_equiv: warm-up signal %d failed: 0x%lx\n", i, bits);
+	}
+	return pid; /* it waits on ping now */
+}
+
+/*
+ * EQUIV_09: two signals before the waiter runs add up; then it is told to
+ * quit. Both on one hart, so the waiter cannot run between the two.
+ */
+static void s_signals_add(void)
+{
+	static struct keel_hart harts[1];
+	long ping, pong, pid;
+	unsigned long bits = 0;
+
+	keel_harts(harts, 1);
+	pin = (long)harts[0].hartid;
+	keel_sys_hart_pin(pin);
+	pid = warm_waiter(&ping, &pong);
+	pin = -1;
+
+	keel_notif_signal(ping, 0x1);
+	keel_notif_signal(ping, 0x2);
+	keel_notif_wait(pong, &bits);
+	keel_notif_signal(ping, QUIT_BIT | 0x5);
+	printf("ipc_equiv: EQUIV_09 signals add up: got 0x%lx waiter %d\n", bits, reap(pid));
+	keel_sys_hart_pin(-1);
+	keel_handle_close(ping);
+	keel_handle_close(pong);
+}
+
+/* EQUIV_10: the waiter killed while it waits; a signal after it. */
+static void s_waiter_killed(void)
+{
+	long ping, pong, pid = warm_waiter(&ping, &pong);
+	long k = keel_kill(CTL, pid);
+	int status = reap(pid);
+
+	printf("ipc_equiv: EQUIV_10 waiter killed: kill %ld waiter %d signal %ld\n", k, status,
+	       keel_notif_signal(ping, 1));
+	keel_handle_close(ping);
+	keel_handle_close(pong);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 3)
 		keel_sys_hart_pin(strtol(argv[3], NULL, 0));
 	if (argc > 2 && !strcmp(argv[1], "server"))
 		return server();
+	if (argc > 2 && !strcmp(argv[1], "waiter"))
+		return waiter();
 	if (argc > 2 && !strcmp(argv[1], "client"))
 		return client(strtoul(argv[2], NULL, 0));
 	s_bound();
@@ -310,6 +386,8 @@ int main(int argc, char **argv)
 	s_server_quits();
 	s_timeout();
 	s_offline();
+	s_signals_add();
+	s_waiter_killed();
 	printf("ipc_equiv: done\n");
 	if (keel_getpid() == 1) {
 		fflush(stdout);
