@@ -21,7 +21,9 @@
  * zeroes t0-t6, which the ABI lets a call clobber, so no kernel value
  * leaks to user space. Nothing reads the frame's other slots of a
  * system call (exec builds a whole new frame and leaves through
- * trap_enter_frame).
+ * trap_enter_frame). The IPC calls (ipc_call .. notif_wait) save s0-s11
+ * too and go to syscall_ipc(), whose fast paths may leave through
+ * another task's frame (see .Lipc).
  */
 #include "cpu.h"
 #include "riscv.h"

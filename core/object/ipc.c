@@ -857,6 +857,15 @@ static inline void fast_unlock(struct spinlock *l)
 	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
 }
 
+/* task_block_killable(), inline: a kill since our last look wakes us, and we see it then. */
+static inline void fast_block(struct task *me)
+{
+	/* Pairs with the kill's store: one of us sees the other. */
+	__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_SEQ_CST);
+	if (task_killed(me))
+		sched_wake(me);
+}
+
 static struct trap_frame *fast_frame(struct task *t)
 {
 	return (struct trap_frame *)(t->stack_top - sizeof(struct trap_frame));
@@ -932,7 +941,7 @@ struct trap_frame *ipc_fast(struct trap_frame *tf, unsigned long nr)
 	me->ipc.fast_ep = &ep->obj;
 	me->ctx.ra = (unsigned long)ipc_fast_resume;
 	me->ctx.sp = (unsigned long)tf;
-	task_block_killable(me); /* a kill since our look above wakes us: we see it then */
+	fast_block(me);
 	fast_unlock(&ipc_lock);
 	sched_enter(p);
 	if (!pf) {
@@ -1080,7 +1089,7 @@ struct trap_frame *ipc_fast_wait(struct trap_frame *tf)
 	me->ipc.fast_ep = &n->obj;
 	me->ctx.ra = (unsigned long)ipc_fast_resume;
 	me->ctx.sp = (unsigned long)tf;
-	task_block_killable(me);
+	fast_block(me);
 	fast_unlock(&n->lock);
 	next = sched_pick();
 	if (next == me) { /* woken meanwhile (a kill): go on as ipc_fast_resume would */

@@ -98,7 +98,16 @@ struct trap_frame *syscall_ipc(struct trap_frame *tf)
 
 void syscall_switched(void)
 {
-	sched_finish_switch();
+	struct cpu *c = this_cpu();
+	struct task *prev = c->prev;
+
+	/*
+	 * sched_finish_switch() for the one case here: the task left is the
+	 * one the fast path blocked, so not dead; only its stack is free now.
+	 * Pairs with the acquire loads of on_cpu in sched.c.
+	 */
+	c->prev = NULL;
+	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
 	syscall_exit();
 }
 
