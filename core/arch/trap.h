@@ -14,6 +14,15 @@
 #define TF_SIZE	   (36 * 8) /* 16-byte aligned */
 #define TF_REG(n)  (((n)-1) * 8)
 
+/*
+ * The system calls trap_entry.S sends to syscall_ipc(), which saves s0-s11
+ * in their frame too (so an IPC fast path may leave from another task's
+ * frame): numbers FIRST..LAST, ipc_call to notif_wait (checked in
+ * dispatch.c), the fast paths' four among them.
+ */
+#define TRAP_SYS_IPC_FIRST 18
+#define TRAP_SYS_IPC_LAST  24
+
 #ifndef __ASSEMBLER__
 #include "keel.h"
 

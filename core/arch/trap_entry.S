@@ -21,7 +21,9 @@
  * zeroes t0-t6, which the ABI lets a call clobber, so no kernel value
  * leaks to user space. Nothing reads the frame's other slots of a
  * system call (exec builds a whole new frame and leaves through
- * trap_enter_frame).
+ * trap_enter_frame). The IPC calls (ipc_call .. notif_wait) save s0-s11
+ * too and go to syscall_ipc(), whose fast paths may leave through
+ * another task's frame (see .Lipc).
  */
 #include "cpu.h"
 #include "riscv.h"
@@ -197,9 +199,13 @@ trap_return:
 	sd	t0, TF_SEPC(sp)
 	csrr	t0, sstatus
 	sd	t0, TF_SSTATUS(sp)
+	addi	t0, a7, -TRAP_SYS_IPC_FIRST
+	sltiu	t0, t0, TRAP_SYS_IPC_LAST - TRAP_SYS_IPC_FIRST + 1
+	bnez	t0, .Lipc
 	mv	a0, sp
 	call	syscall_entry
 
+.Lsyscall_return:
 	ld	t0, TF_SEPC(sp)
 	csrw	sepc, t0
 	ld	t0, TF_SSTATUS(sp)		/* SPP = U, SPIE as the caller had it */
@@ -225,6 +231,59 @@ trap_return:
 	li	x31, 0
 	ld	x2, TF_REG(2)(sp)
 	sret
+
+/*
+ * ipc_call .. notif_wait: s0-s11 go into the frame as well, so the
+ * task's user state is all there. syscall_ipc() returns the frame to
+ * leave through: ours, or (the IPC fast path, object/ipc.c) the one of
+ * the task it has just made current, blocked in the same way; then we
+ * move to that task's stack and finish the switch there.
+ */
+.Lipc:
+	sd	x8, TF_REG(8)(sp)
+	sd	x9, TF_REG(9)(sp)
+	sd	x18, TF_REG(18)(sp)
+	sd	x19, TF_REG(19)(sp)
+	sd	x20, TF_REG(20)(sp)
+	sd	x21, TF_REG(21)(sp)
+	sd	x22, TF_REG(22)(sp)
+	sd	x23, TF_REG(23)(sp)
+	sd	x24, TF_REG(24)(sp)
+	sd	x25, TF_REG(25)(sp)
+	sd	x26, TF_REG(26)(sp)
+	sd	x27, TF_REG(27)(sp)
+	mv	a0, sp
+	call	syscall_ipc
+	beq	a0, sp, .Lipc_return
+	mv	sp, a0
+	call	syscall_switched
+.Lipc_return:
+	ld	x8, TF_REG(8)(sp)
+	ld	x9, TF_REG(9)(sp)
+	ld	x18, TF_REG(18)(sp)
+	ld	x19, TF_REG(19)(sp)
+	ld	x20, TF_REG(20)(sp)
+	ld	x21, TF_REG(21)(sp)
+	ld	x22, TF_REG(22)(sp)
+	ld	x23, TF_REG(23)(sp)
+	ld	x24, TF_REG(24)(sp)
+	ld	x25, TF_REG(25)(sp)
+	ld	x26, TF_REG(26)(sp)
+	ld	x27, TF_REG(27)(sp)
+	j	.Lsyscall_return
+
+/*
+ * Where a task blocked by the IPC fast path resumes when the scheduler
+ * runs it (ipc_fast() set its context: ra here, sp its frame): finish the
+ * switch, finish the call as the slow path would, and leave.
+ */
+	.globl	ipc_fast_resume
+ipc_fast_resume:
+	call	sched_finish_switch
+	mv	a0, sp
+	call	ipc_fast_resumed
+	call	syscall_exit_check
+	j	.Lipc_return
 
 /* trap_enter_frame(frame): start running from a frame built by C (user_enter). */
 	.globl	trap_enter_frame

@@ -35,6 +35,16 @@ struct ipc_task {
 	/* While in ipc_call (queued or waiting for the reply): the list of such tasks. */
 	struct task *call_prev, *call_next;
 	bool in_call;
+	/*
+	 * Blocked by ipc_fast(): its kernel stack holds nothing, its context
+	 * resumes at ipc_fast_resume with sp at its trap frame, and whoever
+	 * claims it with its wait ended may write the result into that frame
+	 * and run it straight from there. fast_ep: the endpoint (or, for
+	 * notif_wait, the notification) it waits on. Guarded by ipc_lock (by
+	 * the notification's lock for notif_wait).
+	 */
+	bool fast_wait;
+	struct kobj *fast_ep;
 };
 
 #endif

@@ -49,7 +49,6 @@ void sched_set_idle_irq(void (*fn)(void))
 	sched_idle_irq = fn;
 }
 
-void sched_switch(struct context *from, struct context *to);
 static void sched_enqueue_on(struct task *t, unsigned int cpu);
 static unsigned int sched_fallback_cpu(struct task *t);
 
@@ -243,13 +242,13 @@ void schedule(void)
 	irq_restore(flags);
 }
 
-/* Interrupts off: leave @prev for @next, which no run queue holds, on cpu @c. */
-static void sched_switch_to(struct cpu *c, struct task *prev, struct task *next)
+/*
+ * Interrupts off: @next, which no run queue holds and no cpu runs,
+ * becomes @c's current task in place of @prev; only the stacks are left
+ * to switch.
+ */
+static inline void sched_take(struct cpu *c, struct task *prev, struct task *next)
 {
-	BUG_ON(next->pid == 0 && next != c->idle); /* another hart's idle task */
-	/* It may still be leaving another cpu (woken while going to sleep). */
-	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
-		cpu_relax();
 	next->on_cpu = 1;
 	if (next->last_cpu != c->id) {
 		next->migrations++;
@@ -269,8 +268,47 @@ static void sched_switch_to(struct cpu *c, struct task *prev, struct task *next)
 	}
 	c->current = next;
 	c->prev = prev;
+}
+
+/* Interrupts off: leave @prev for @next, which no run queue holds, on cpu @c. */
+static void sched_switch_to(struct cpu *c, struct task *prev, struct task *next)
+{
+	BUG_ON(next->pid == 0 && next != c->idle); /* another hart's idle task */
+	/* It may still be leaving another cpu (woken while going to sleep). */
+	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	sched_take(c, prev, next);
 	sched_switch(&prev->ctx, &next->ctx);
 	sched_finish_switch();
+}
+
+void sched_enter(struct task *next)
+{
+	struct cpu *c = this_cpu();
+
+	if (DEBUG)
+		BUG_ON(c->preempt_count || (next->pid == 0 && next != c->idle));
+	/* It may still be leaving another cpu (woken while going to sleep). */
+	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	sched_take(c, c->current, next);
+}
+
+struct task *sched_pick(void)
+{
+	struct cpu *c = this_cpu();
+	struct rq *rq = &rqs[c->id];
+	struct task *next;
+
+	spin_lock(&rq->lock);
+	next = rq_first(rq, c->id);
+	if (next)
+		rq_remove(rq, next);
+	else
+		next = c->idle;
+	c->need_resched = false;
+	spin_unlock(&rq->lock);
+	return next;
 }
 
 void sched_switch_direct(struct task *next)
@@ -316,6 +354,15 @@ void sched_yield(void)
 	schedule();
 }
 
+/* Is any cpu sleeping in its idle loop? (A racy look, as every read of the mask.) */
+static bool sched_any_idle(void)
+{
+	for (unsigned int i = 0; i < CPUMASK_LONGS; i++)
+		if (__atomic_load_n(&sched_idle_mask.bits[i], __ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+
 /*
  * Where a waking task should go: an idle cpu it may use, else where it
  * was. Its own cpu first, if it may stay and that cpu is idle, or is
@@ -331,6 +378,10 @@ static unsigned int sched_select_cpu(struct task *t)
 
 	if (cpumask_test(&t->affinity, cpu) &&
 	    (cpu == me->id ? me->current == me->idle && !me->dying : sched_cpu_idle(cpu)))
+		return cpu;
+	/* No cpu idle (every hart busy): where it was, as below, without building masks. */
+	if (!sched_any_idle() && cpumask_test(&t->affinity, cpu) &&
+	    (cpu == me->id ? !me->dying : smp_cpu_online(cpu)))
 		return cpu;
 	if (!cpumask_and(&ok, &t->affinity, &smp_online_mask))
 		return t->cpu; /* nowhere online: leave it where it was */

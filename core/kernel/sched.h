@@ -41,6 +41,23 @@ bool sched_handoff(struct task *next);
  * (BLOCKED -> READY, on no queue, off every cpu): run @next here now.
  */
 void sched_switch_direct(struct task *next);
+/*
+ * Interrupts off, as sched_switch_direct() but without the switch: @next
+ * becomes this cpu's current task (c->prev the one it replaces) and the
+ * caller runs it, from its trap frame or by sched_switch() to its
+ * context; sched_finish_switch() must follow once off the old stack.
+ */
+void sched_enter(struct task *next);
+/*
+ * Interrupts off, the current task BLOCKED, this cpu not going offline:
+ * take what schedule() would run next here off the run queue (this
+ * cpu's idle task if none; the current task itself if a wake-up has
+ * queued it meanwhile). The caller runs it (sched_enter()).
+ */
+struct task *sched_pick(void);
+/* The stack switch itself (switch.S): save into @from, resume @to. */
+struct context;
+void sched_switch(struct context *from, struct context *to);
 /* Make a BLOCKED (or new) task READY on a cpu it may run on; false if it was not blocked. */
 bool sched_wake(struct task *t);
 /* Block the current task until woken or until the time CSR passes @deadline (0 = never). */

@@ -39,6 +39,7 @@
 #include "kernel/wait.h"
 #include "mm/kmem.h"
 #include "lib/quota.h"
+#include "platform/cmdline.h"
 
 enum {
 	IPC_IDLE,	/* not waiting: its status and msg are its result */
@@ -783,16 +784,27 @@ void ipc_msg_to_frame(struct trap_frame *tf, struct task *t, const struct ipc_ms
 
 /*
  * ipc_call and ipc_reply_recv in their common case, straight from the
- * trap frame to the partner and its hart, without the generic layers:
- * a message of label and four words (no handle), a partner already
- * waiting, blocked and off every cpu, that may run here, and nothing
- * else ready here. The partner is handed the message in its struct
- * ipc_task and this hart, exactly as the slow path would leave it, so
- * either side may take the other path next time. Anything unusual and
- * nothing is touched: the caller runs the slow path.
+ * trap frame to the partner, as seL4's fastpath does: a message of label
+ * and four words (no handle), a partner already waiting, blocked and off
+ * every cpu, that may run here, and nothing else ready here. Anything
+ * unusual and nothing is touched: the caller takes the slow path.
+ *
+ * The caller blocks with nothing on its kernel stack: its user registers
+ * are all in its frame (trap_entry.S saved s0-s11 too) and its context
+ * resumes at ipc_fast_resume, which finishes the call through the slow
+ * path's own wait (ipc_fast_resumed()). Such a task is marked fast_wait.
+ * A partner so marked gets its result written into its frame and runs
+ * from there at once: its wait ends exactly as ipc_fast_resumed() would
+ * end it. A partner blocked in the slow path gets the message in its
+ * struct ipc_task and is switched to as any woken task. Either way the
+ * state left behind is the slow path's, so either side may take the
+ * other path next time, and a kill, a signal, a closed handle or a
+ * timeout that meets a fast waiter is handled by the slow path's code.
  */
 
 #define FA(n) tf_arg(tf, n)
+
+void ipc_fast_resume(void); /* arch/trap_entry.S */
 
 /* The current task's endpoint handle in a0 with @need, or NULL (lock-free: our own table). */
 static struct endpoint *fast_ep(struct trap_frame *tf, unsigned int need)
@@ -801,7 +813,7 @@ static struct endpoint *fast_ep(struct trap_frame *tf, unsigned int need)
 	long h = (long)FA(1);
 	struct handle *e;
 
-	if (!ht || h < 0 || h >= HANDLE_MAX)
+	if (!ht || (unsigned long)h >= HANDLE_MAX)
 		return NULL;
 	e = &ht->slot[h];
 	if (!e->obj || e->obj->kt != &ep_type || (e->rights & need) != need)
@@ -810,76 +822,99 @@ static struct endpoint *fast_ep(struct trap_frame *tf, unsigned int need)
 }
 
 /* Is @t parked in the core, off every cpu, free to run on @cpu? */
-static bool fast_partner(struct task *t, unsigned int cpu)
+static inline __attribute__((always_inline)) bool fast_partner(struct task *t, unsigned int cpu)
 {
 	return t && cpumask_test(&t->affinity, cpu) && !task_killed(t) &&
 	       !__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) &&
 	       __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == TASK_BLOCKED;
 }
 
-/* ipc_lock held: the message in the frame's a1-a5, for @to. */
-static void fast_deliver(struct trap_frame *tf, struct task *to)
-{
-	ipc_words_from_frame(tf, &to->ipc.msg);
-}
-
 /*
- * ipc_lock held, we BLOCKED and @next claimed (READY, on no queue):
- * switch, then wait out what the slow path may still owe us.
+ * Interrupts off: take @l. Release builds skip the preempt count, which
+ * only matters with interrupts on and must be even again by the switch;
+ * debug builds take it the usual way (and record the holder).
  */
-static int fast_switch(struct task *me, struct task *next, struct waitqueue *wq)
+static inline void fast_lock(struct spinlock *l)
 {
-	spin_unlock(&ipc_lock);
-	sched_switch_direct(next);
-	spin_lock(&ipc_lock);
-	/* Woken early (a kill, say): wait on, or give up as the slow path would. */
-	return me->ipc.state != IPC_IDLE ? ipc_wait(me, wq, 0, NULL) : 0;
+	uint32_t me;
+
+	if (DEBUG) {
+		spin_lock(l);
+		return;
+	}
+	me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+	/* Acquire pairs with the release in spin_unlock() and fast_unlock(). */
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
+		cpu_relax();
 }
 
-/* ipc_lock held, our wait over: the result into the frame (a handle gets a slot). */
-static void fast_result(struct trap_frame *tf, struct task *me, long ret)
+static inline void fast_unlock(struct spinlock *l)
 {
-	struct ipc_msg m = me->ipc.msg;
-
-	me->ipc.msg.xfer = NULL;
-	spin_unlock(&ipc_lock);
-	FA(1) = (unsigned long)ret;
-	if (ret >= 0)
-		ipc_msg_to_frame(tf, me, &m);
+	if (DEBUG) {
+		spin_unlock(l);
+		return;
+	}
+	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
 }
 
-bool ipc_fast(struct trap_frame *tf, unsigned long nr)
+/* task_block_killable(), inline: a kill since our last look wakes us, and we see it then. */
+static inline void fast_block(struct task *me)
+{
+	/* Pairs with the kill's store: one of us sees the other. */
+	__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_SEQ_CST);
+	if (task_killed(me))
+		sched_wake(me);
+}
+
+static struct trap_frame *fast_frame(struct task *t)
+{
+	return (struct trap_frame *)(t->stack_top - sizeof(struct trap_frame));
+}
+
+/* ipc_lock held: partner @p, fast_wait, gets @tf's message and @ret in its frame. */
+static struct trap_frame *fast_give(struct trap_frame *tf, struct task *p, long ret)
+{
+	struct trap_frame *pf = fast_frame(p);
+
+	p->ipc.fast_wait = false;
+	tf_arg(pf, 1) = (unsigned long)ret;
+	tf_arg(pf, 2) = FA(2);
+	for (int i = 0; i < IPC_WORDS; i++)
+		tf_arg(pf, 3 + i) = FA(3 + i);
+	tf_arg(pf, 7) = (unsigned long)KEEL_HANDLE_NONE;
+	return pf;
+}
+
+struct trap_frame *ipc_fast(struct trap_frame *tf, unsigned long nr)
 {
 	struct cpu *c = this_cpu(); /* interrupts are off: we stay on this hart */
 	struct task *me = c->current, *p;
 	bool call = nr == SYS_ipc_call;
+	struct trap_frame *pf = NULL;
 	struct endpoint *ep;
-	int expected = TASK_BLOCKED, err;
+	int expected = TASK_BLOCKED;
 
-	if ((long)FA(7) != KEEL_HANDLE_NONE || task_killed(me) || sched_nr_ready(c->id) ||
-	    __atomic_load_n(&c->dying, __ATOMIC_ACQUIRE))
-		return false;
+	if ((long)FA(7) != KEEL_HANDLE_NONE || !cmdline.ipc_fastpath || task_killed(me) ||
+	    sched_nr_ready(c->id) || __atomic_load_n(&c->dying, __ATOMIC_ACQUIRE))
+		return NULL;
 	ep = fast_ep(tf, call ? KEEL_R_SEND : KEEL_R_RECEIVE);
 	if (!ep)
-		return false;
-	spin_lock(&ipc_lock);
+		return NULL;
+	fast_lock(&ipc_lock);
 	if (call) {
 		p = ep->receivers.head;
-		if (!ep->nrecv || !fast_partner(p, c->id) || p->ipc.reply_to) {
-			spin_unlock(&ipc_lock);
-			return false;
-		}
+		if (!ep->nrecv || !fast_partner(p, c->id) || p->ipc.reply_to)
+			goto slow;
 	} else {
 		p = me->ipc.reply_to;
 		if (!ep->nsend || ep->bound || ep->senders.head || !fast_partner(p, c->id) ||
-		    p->ipc.state != IPC_WAIT_REPLY) {
-			spin_unlock(&ipc_lock);
-			return false;
-		}
+		    p->ipc.state != IPC_WAIT_REPLY)
+			goto slow;
 	}
-	/* From here on the partner has its message, whatever happens to the switch. */
-	fast_deliver(tf, p);
-	ipc_end_wait(p, 0);
+	/* Claim it as a waker does: from here on it is ours to run. */
+	if (!__atomic_compare_exchange_n(&p->state, &expected, TASK_READY, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		goto slow;
 	if (call) {
 		wq_pop(&ep->receivers);
 		p->ipc.reply_to = me;
@@ -893,18 +928,206 @@ bool ipc_fast(struct trap_frame *tf, unsigned long nr)
 		me->ipc.state = IPC_RECEIVING;
 		wq_add(&ep->receivers, me);
 	}
-	task_block_killable(me); /* a kill since our look above still ends the wait */
-	if (__atomic_compare_exchange_n(&p->state, &expected, TASK_READY, false, __ATOMIC_ACQ_REL,
-					__ATOMIC_ACQUIRE))
-		err = fast_switch(me, p, call ? &ep->senders : &ep->receivers);
-	else /* someone else woke it meanwhile: it finds its message; we wait */
-		err = ipc_wait(me, call ? &ep->senders : &ep->receivers, 0, NULL);
-	if (!err)
-		err = me->ipc.status;
-	if (err == IPC_NOTIFIED)
-		err = -KEEL_EPEER; /* cannot be: no notification is bound to @ep */
-	if (call)
+	ipc_end_wait(p, 0);
+	if (p->ipc.fast_wait) {
+		pf = fast_give(tf, p, call ? me->pid : 0);
+		if (!call)
+			ipc_call_leave(p);
+	} else {
+		ipc_words_from_frame(tf, &p->ipc.msg);
+	}
+	/* We wait as ipc_fast_resume: nothing of ours stays on this stack. */
+	me->ipc.fast_wait = true;
+	me->ipc.fast_ep = &ep->obj;
+	me->ctx.ra = (unsigned long)ipc_fast_resume;
+	me->ctx.sp = (unsigned long)tf;
+	fast_block(me);
+	fast_unlock(&ipc_lock);
+	sched_enter(p);
+	if (!pf) {
+		struct context dead; /* our context is set: the switch's save goes nowhere */
+
+		sched_switch(&dead, &p->ctx);
+		__builtin_unreachable();
+	}
+	return pf;
+slow:
+	fast_unlock(&ipc_lock);
+	return NULL;
+}
+
+static void notif_fast_resumed(struct trap_frame *tf);
+
+void ipc_fast_resumed(struct trap_frame *tf)
+{
+	struct task *me = task_current();
+	struct endpoint *ep = ep_of(me->ipc.fast_ep);
+	bool call = tf->regs[17 - 1] == SYS_ipc_call;
+	struct ipc_msg m = { 0 };
+	long ret;
+
+	if (tf->regs[17 - 1] == SYS_notif_wait) {
+		notif_fast_resumed(tf);
+		return;
+	}
+	spin_lock(&ipc_lock);
+	me->ipc.fast_wait = false;
+	/* Woken early (a kill, say): wait on, or give up, as the slow path does. */
+	ret = me->ipc.state != IPC_IDLE
+		      ? ipc_wait(me, call ? &ep->senders : &ep->receivers, 0, NULL)
+		      : 0;
+	if (!ret)
+		ret = me->ipc.status;
+	if (call) {
 		ipc_call_leave(me);
-	fast_result(tf, me, err ? err : call ? 0 : me->ipc.sender);
-	return true;
+	} else if (ret == IPC_NOTIFIED) {
+		/* Bound and signalled while we waited: receive on, as ipc_recv_locked() does. */
+		ret = ipc_recv_locked(ep, me, &m, 0, NULL);
+		spin_unlock(&ipc_lock);
+		goto out;
+	} else if (!ret) {
+		ret = me->ipc.sender;
+	}
+	m = me->ipc.msg;
+	me->ipc.msg.xfer = NULL;
+	spin_unlock(&ipc_lock);
+out:
+	FA(1) = (unsigned long)ret;
+	if (ret >= 0)
+		ipc_msg_to_frame(tf, me, &m);
+	else
+		ipc_msg_release(&m);
+}
+
+/*
+ * The notification's fast path: signal and wait straight from the
+ * frame, without the system call table's layers, and a wait that blocks
+ * runs what this hart runs next itself (sched_pick()): a task that
+ * waits on a notification through this path and whose bits are there
+ * takes them and runs straight from its frame. The waiter's state stays
+ * the slow path's (on the notification's waiters until a signal takes
+ * it off), and what it gets is computed when it runs, as
+ * ipc_notif_wait() does, so signals that come meanwhile add up the same.
+ */
+
+/* The current task's notification handle in a0 with @need, or NULL. */
+static struct notification *fast_notif(struct trap_frame *tf, unsigned int need)
+{
+	struct handle_table *ht = __atomic_load_n(&this_cpu()->current->handles, __ATOMIC_ACQUIRE);
+	long h = (long)FA(1);
+	struct handle *e;
+
+	if (!ht || (unsigned long)h >= HANDLE_MAX)
+		return NULL;
+	e = &ht->slot[h];
+	if (!e->obj || e->obj->kt != &notif_type || (e->rights & need) != need)
+		return NULL;
+	return notif_of(e->obj);
+}
+
+struct trap_frame *ipc_fast_signal(struct trap_frame *tf)
+{
+	struct notification *n = cmdline.ipc_fastpath ? fast_notif(tf, KEEL_R_SIGNAL) : NULL;
+
+	if (!n)
+		return NULL;
+	ipc_notif_signal(&n->obj, FA(2));
+	FA(1) = 0;
+	return tf;
+}
+
+/*
+ * @t, a notification waiter of the fast path taken off the run queue
+ * (ours to run): its bits, if there are any, into its frame; its frame,
+ * or NULL if it must run its own way (ipc_fast_resume) to wait on.
+ */
+static struct trap_frame *fast_notif_done(struct task *t)
+{
+	struct notification *n = notif_of(t->ipc.fast_ep);
+	struct trap_frame *tf = fast_frame(t);
+	unsigned long bits;
+
+	fast_lock(&n->lock);
+	bits = n->bits;
+	if (!bits) {
+		fast_unlock(&n->lock);
+		return NULL;
+	}
+	wq_del(&n->waiters, t);
+	n->bits = 0;
+	t->ipc.fast_wait = false;
+	fast_unlock(&n->lock);
+	FA(1) = 0;
+	FA(2) = bits;
+	return tf;
+}
+
+struct trap_frame *ipc_fast_wait(struct trap_frame *tf)
+{
+	struct cpu *c = this_cpu();
+	struct task *me = c->current, *next;
+	struct notification *n;
+	struct trap_frame *to = NULL;
+
+	if (!cmdline.ipc_fastpath || task_killed(me) ||
+	    __atomic_load_n(&c->dying, __ATOMIC_ACQUIRE))
+		return NULL;
+	n = fast_notif(tf, KEEL_R_WAIT);
+	if (!n)
+		return NULL;
+	fast_lock(&n->lock);
+	if (n->bits) {
+		FA(2) = n->bits;
+		n->bits = 0;
+		fast_unlock(&n->lock);
+		FA(1) = 0;
+		return tf;
+	}
+	/* We wait as ipc_fast_resume: nothing of ours stays on this stack. */
+	wq_add(&n->waiters, me);
+	me->ipc.fast_wait = true;
+	me->ipc.fast_ep = &n->obj;
+	me->ctx.ra = (unsigned long)ipc_fast_resume;
+	me->ctx.sp = (unsigned long)tf;
+	fast_block(me);
+	fast_unlock(&n->lock);
+	next = sched_pick();
+	if (next == me) { /* woken meanwhile (a kill): go on as ipc_fast_resume would */
+		__atomic_store_n(&me->state, TASK_RUNNING, __ATOMIC_RELEASE);
+		notif_fast_resumed(tf);
+		return tf;
+	}
+	if (next->ipc.fast_wait && fast_frame(next)->regs[17 - 1] == SYS_notif_wait)
+		to = fast_notif_done(next);
+	sched_enter(next);
+	if (!to) {
+		struct context dead; /* our context is set: the switch's save goes nowhere */
+
+		sched_switch(&dead, &next->ctx);
+		__builtin_unreachable();
+	}
+	return to;
+}
+
+/* ipc_fast_resume for a notification wait: finish it as ipc_notif_wait() does. */
+static void notif_fast_resumed(struct trap_frame *tf)
+{
+	struct task *me = task_current();
+	struct notification *n = notif_of(me->ipc.fast_ep);
+	unsigned long flags = spin_lock_irqsave(&n->lock);
+
+	me->ipc.fast_wait = false;
+	wq_del(&n->waiters, me);
+	while (!n->bits && !task_killed(me)) {
+		wq_add(&n->waiters, me);
+		task_block_killable(me);
+		spin_unlock(&n->lock);
+		sched_block_until(0);
+		spin_lock(&n->lock);
+		wq_del(&n->waiters, me);
+	}
+	FA(2) = n->bits;
+	n->bits = 0;
+	spin_unlock_irqrestore(&n->lock, flags);
+	FA(1) = 0;
 }

@@ -15,6 +15,7 @@
 struct cmdline cmdline = {
 	.maxcpus = -1,
 	.timer_hz = 100,
+	.ipc_fastpath = true,
 	.smp_timeout_ms = 1000,
 	.hotplug_ms = 2000,
 	.syscall_fuzz_ms = 10000,
@@ -97,6 +98,13 @@ static void param_nosmp(const char *name, const char *val)
 	cmdline.nosmp = true;
 }
 
+static void param_ipc_fastpath(const char *name, const char *val)
+{
+	if ((val[0] != '0' && val[0] != '1') || val[1])
+		return cmdline_bad(name, val, "not 0 or 1");
+	cmdline.ipc_fastpath = val[0] == '1';
+}
+
 static void param_timer_hz(const char *name, const char *val)
 {
 	unsigned long v;
@@ -176,6 +184,7 @@ static const struct cmdline_param cmdline_params[] = {
 	{ "maxcpus", true, param_maxcpus },
 	{ "nosmp", false, param_nosmp },
 	{ "timer.hz", true, param_timer_hz },
+	{ "ipc.fastpath", true, param_ipc_fastpath },
 	{ "smp.timeout_ms", true, param_smp_timeout },
 	{ "selftest", true, param_string },
 	{ "selftest.hotplug_ms", true, param_hotplug_ms },

@@ -20,6 +20,7 @@ struct cmdline {
 	/* Immutable after boot. */
 	int maxcpus; /* -1: no limit */
 	bool nosmp;
+	bool ipc_fastpath;	      /* ipc.fastpath=0: every IPC takes the slow path (tests) */
 	unsigned int timer_hz;	      /* timer.hz= */
 	unsigned int smp_timeout_ms;  /* smp.timeout_ms= */
 	unsigned int hotplug_ms;      /* selftest.hotplug_ms=: how long selftest=hotplug runs */

@@ -37,6 +37,28 @@ static __attribute__((noinline)) void syscall_exit_slow(void)
 	process_check_killed(); /* a kill that came while switched away */
 }
 
+_Static_assert(TRAP_SYS_IPC_FIRST <= SYS_ipc_call && SYS_ipc_call <= TRAP_SYS_IPC_LAST &&
+		       TRAP_SYS_IPC_FIRST <= SYS_ipc_reply_recv &&
+		       SYS_ipc_reply_recv <= TRAP_SYS_IPC_LAST &&
+		       TRAP_SYS_IPC_FIRST <= SYS_notif_signal &&
+		       SYS_notif_signal <= TRAP_SYS_IPC_LAST &&
+		       TRAP_SYS_IPC_FIRST <= SYS_notif_wait && SYS_notif_wait <= TRAP_SYS_IPC_LAST,
+	       "trap.h's range of IPC system calls");
+
+/* The end of every system call, interrupts off: a kill or a switch due? */
+static inline void syscall_exit(void)
+{
+	struct cpu *c = this_cpu();
+
+	if (__builtin_expect(c->need_resched || task_killed(c->current), 0))
+		syscall_exit_slow();
+}
+
+void syscall_exit_check(void)
+{
+	syscall_exit();
+}
+
 /*
  * arch/trap_entry.S's system call path, interrupts off, @tf holding what
  * docs/syscalls.md says a call reads (a0-a7, sepc already past the
@@ -45,10 +67,7 @@ static __attribute__((noinline)) void syscall_exit_slow(void)
 void syscall_entry(struct trap_frame *tf)
 {
 	unsigned long nr = tf->regs[17 - 1]; /* a7 */
-	struct cpu *c;
 
-	if ((nr == SYS_ipc_call || nr == SYS_ipc_reply_recv) && ipc_fast(tf, nr))
-		goto out;
 	if (__builtin_expect(nr < SYS_MAX, 1)) {
 		local_irq_enable();
 		tf->regs[10 - 1] = (unsigned long)sys_table[nr](tf);
@@ -56,10 +75,40 @@ void syscall_entry(struct trap_frame *tf)
 	} else {
 		tf->regs[10 - 1] = (unsigned long)-KEEL_ENOSYS;
 	}
-out:
-	c = this_cpu();
-	if (__builtin_expect(c->need_resched || task_killed(c->current), 0))
-		syscall_exit_slow();
+	syscall_exit();
+}
+
+struct trap_frame *syscall_ipc(struct trap_frame *tf)
+{
+	unsigned long nr = tf->regs[17 - 1]; /* a7 */
+	struct trap_frame *to = NULL;
+
+	if (nr == SYS_ipc_call || nr == SYS_ipc_reply_recv)
+		to = ipc_fast(tf, nr);
+	else if (nr == SYS_notif_signal)
+		to = ipc_fast_signal(tf);
+	else if (nr == SYS_notif_wait)
+		to = ipc_fast_wait(tf);
+	if (!to)
+		syscall_entry(tf); /* the slow path */
+	else if (to == tf)
+		syscall_exit();
+	return to ? to : tf; /* another task's, made current: see syscall_switched() */
+}
+
+void syscall_switched(void)
+{
+	struct cpu *c = this_cpu();
+	struct task *prev = c->prev;
+
+	/*
+	 * sched_finish_switch() for the one case here: the task left is the
+	 * one the fast path blocked, so not dead; only its stack is free now.
+	 * Pairs with the acquire loads of on_cpu in sched.c.
+	 */
+	c->prev = NULL;
+	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
+	syscall_exit();
 }
 
 void syscall_user_fault(struct trap_frame *tf)

@@ -10,6 +10,16 @@ struct trap_frame;
 
 /* arch/trap_entry.S only, interrupts off: run the call in a7, result in a0. */
 void syscall_entry(struct trap_frame *tf);
+/*
+ * arch/trap_entry.S, for ipc_call and ipc_reply_recv (s0-s11 saved too):
+ * the IPC fast path, else syscall_entry(). Returns the frame to leave
+ * through: @tf, or another task's that is current now, after which
+ * trap_entry.S, on that task's stack, calls syscall_switched().
+ */
+struct trap_frame *syscall_ipc(struct trap_frame *tf);
+void syscall_switched(void);
+/* trap_entry.S: the end of a system call, interrupts off (a kill, a switch due). */
+void syscall_exit_check(void);
 /* A fault in U-mode: report it and end the task (never returns). */
 __attribute__((noreturn)) void syscall_user_fault(struct trap_frame *tf);
 
