@@ -14,6 +14,13 @@
 #include "lib/log.h"
 #include "sbi/sbi.h"
 
+/*
+ * Past this many pages a flush drops every translation (sfence.vma x0,
+ * x0) rather than go page by page, as Linux's tlb_flush_all_threshold;
+ * OpenSBI's remote fence does the same past its own limit.
+ */
+#define TLB_FLUSH_ALL_PAGES 64
+
 struct tlb_range {
 	uintptr_t va;
 	uint64_t size;
@@ -23,6 +30,10 @@ static void tlb_flush_local(void *arg)
 {
 	const struct tlb_range *r = arg;
 
+	if (r->size > TLB_FLUSH_ALL_PAGES * PAGE_SIZE) {
+		__asm__ __volatile__("sfence.vma" : : : "memory");
+		return;
+	}
 	for (uint64_t off = 0; off < r->size; off += PAGE_SIZE)
 		__asm__ __volatile__("sfence.vma %0" : : "r"(r->va + off) : "memory");
 }

@@ -55,10 +55,16 @@ unsigned long vm_count_wx(pte_t *root);
 #define KSTACK_BASE  (DIRECT_MAP_BASE + DIRECT_MAP_SIZE)
 #define KSTACK_SIZE  (16 * KiB)
 #define KSTACK_SLOT  (32 * KiB)
-#define KSTACK_SLOTS 4096
+#define KSTACK_SLOTS 16384 /* 512 MiB of the 1 GiB region; VM_TEST_VA is above */
 
 /* Map a fresh stack into @slot; returns its lowest and one-past-top address. */
 int __must_check vm_alloc_kstack(unsigned int slot, uintptr_t *lo, uintptr_t *top);
+/*
+ * Unmap @slot's stack and give its pages back (those mapped; any hart).
+ * No TLB flush: the caller keeps the slot unused until every hart has
+ * flushed it (task.c), and nothing touches a dead task's stack.
+ */
+void vm_free_kstack(unsigned int slot);
 /* Is @va inside the guard page of a kernel stack (the boot stack's too)? */
 bool vm_is_stack_guard(uintptr_t va);
 
