@@ -23,6 +23,7 @@
 #include "drivers/plic.h"
 #include "object/mem.h"
 #include "kernel/ipi.h"
+#include "mm/kmem.h"
 #include "mm/pmem.h"
 #include "lib/power.h"
 #include "lib/quota.h"
@@ -206,6 +207,7 @@ void core_main(unsigned long boot_hartid, unsigned long fdt_pa)
 	smp_park();				  /* the others wait in wfi, not in firmware */
 	pmem_init();				  /* memory minus kernel, DT, initrd, reserved */
 	vm_init();				  /* Sv39 kernel map, nothing W+X */
+	kmem_init();				  /* object caches; limit nodes come from one */
 	ipi_init();				  /* cross-call queues, one per cpu */
 	as_init();				  /* kernel half shared by user spaces */
 	plic_init();				  /* device interrupts, if the DT has a PLIC */

@@ -23,6 +23,7 @@
 #include "kernel/timer.h"
 #include "arch/trap.h"
 #include "mm/vm.h"
+#include "lib/quota.h"
 #include "kernel/task.h"
 #include "sbi/sbi.h"
 
@@ -217,6 +218,52 @@ static bool pool_stacks(void)
 	if (lost > cached * KSTACK_SIZE / PAGE_SIZE + slabs + tables)
 		KTEST_FAIL("%lu pages kept after the tasks went; want at most %lu\n", lost,
 			   cached * KSTACK_SIZE / PAGE_SIZE + slabs + tables);
+	return true;
+}
+
+#define POOL_QUOTAS 1100 /* past the old node pool (1024) */
+
+static bool pool_quotas(void)
+{
+	static struct quota *q[POOL_QUOTAS];
+	static const unsigned long limit[QUOTA_KINDS] = {
+		[QUOTA_PAGES] = 1UL << 20,
+		[QUOTA_OBJECTS] = 1UL << 20,
+		[QUOTA_TASKS] = POOL_QUOTAS + 1,
+	};
+	struct quota *root = quota_root(limit), *extra, *grandchild;
+	unsigned long used[QUOTA_KINDS], lim[QUOTA_KINDS], n0 = quota_nodes();
+	int err;
+
+	for (unsigned int i = 0; i < POOL_QUOTAS; i++) {
+		err = quota_new(root, 4, &q[i]);
+		if (err)
+			KTEST_FAIL("node %u: %s\n", i, kerr_str(err));
+	}
+	err = quota_new(root, 4, &extra);
+	if (err != -KEEL_EAGAIN)
+		KTEST_FAIL("a node past the root's task limit: %s, want EAGAIN\n", kerr_str(err));
+	pr_info("    # %lu nodes at once\n", quota_nodes());
+	err = quota_new(q[1], 0, &grandchild);
+	if (err != -KEEL_EAGAIN)
+		KTEST_FAIL("a grandchild past the root's task limit: %s\n", kerr_str(err));
+	quota_put(q[0]);
+	err = quota_new(q[1], 0, &grandchild);
+	if (err)
+		KTEST_FAIL("a grandchild once a node went: %s\n", kerr_str(err));
+	/* A node outlives its last reference from outside while a child holds it. */
+	quota_put(q[1]);
+	quota_read(root, used, lim);
+	if (used[QUOTA_TASKS] != POOL_QUOTAS + 1)
+		KTEST_FAIL("%lu tasks charged with a node held by its child, want %u\n",
+			   used[QUOTA_TASKS], POOL_QUOTAS + 1);
+	quota_put(grandchild);
+	for (unsigned int i = 2; i < POOL_QUOTAS; i++)
+		quota_put(q[i]);
+	quota_read(root, used, lim);
+	if (used[QUOTA_TASKS] != 1 || used[QUOTA_PAGES] || quota_nodes() != n0)
+		KTEST_FAIL("after all: %lu tasks, %lu pages charged, %lu nodes (%lu before)\n",
+			   used[QUOTA_TASKS], used[QUOTA_PAGES], quota_nodes(), n0);
 	return true;
 }
 
@@ -439,6 +486,10 @@ static const struct ktest ktests[] = {
 	  pool_tasks },
 	{ "KSTACK_0001", "freed kernel stacks give their pages back to pmem, but a small cache",
 	  "pools", pool_stacks },
+	{ "QUOTA_0001",
+	  "more than 1024 limit nodes at once, bounded by the root's task limit; a node held "
+	  "by its child lives on; all freed",
+	  "pools", pool_quotas },
 	{ "AS_0001", "as_map_anon gives its page back when a page table cannot be had", "vm",
 	  as_map_anon_no_leak },
 	{ "VM_0001", "kernel text is RX, rodata R, data RW, the stack guard unmapped, no W+X", "vm",
