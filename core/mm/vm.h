@@ -42,6 +42,8 @@ unsigned long vm_prune(pte_t *root, uintptr_t va, uint64_t size);
 int __must_check vm_find_gap(pte_t *root, uintptr_t lo, uintptr_t hi, uint64_t size, uintptr_t *va);
 /* A kernel VA that nothing else maps, for the self-tests. */
 #define VM_TEST_VA (KSTACK_BASE + (uintptr_t)(KSTACK_SLOTS + 1) * KSTACK_SLOT)
+/* A kernel VA for one device page at a time (object/mem.c, under its lock). */
+#define VM_IO_VA (KSTACK_BASE + (uintptr_t)(KSTACK_SLOTS + 2) * KSTACK_SLOT)
 
 /* The leaf PTE mapping @va in @root (NULL = the kernel map), or 0. */
 pte_t vm_lookup(pte_t *root, uintptr_t va);
