@@ -18,9 +18,9 @@
  * secondaries' boot stacks. A freed stack is kept mapped in a small cache
  * (KSTACK_CACHE) for the next task; beyond that its pages go back to pmem
  * at once and its slot is "stale": another hart may still hold its old
- * translation, so the slot is reused only after one TLB flush of the
- * whole region, done for a batch (KSTACK_STALE_BATCH) by a task_create()
- * (never where a task is freed, which may be with interrupts off).
+ * translation, so the slot is reused only after every hart has flushed
+ * its TLB (tlb_flush_kernel_all), done for a batch (KSTACK_STALE_BATCH)
+ * by a task_create(), never where a task is freed (in the scheduler).
  *
  * A task is freed when its last reference goes: its own, dropped when it
  * is reaped (task_join) or, detached, once off its cpu; and one for each
@@ -54,7 +54,7 @@
 
 #define TASK_PID_BUCKETS   256 /* chains of the pid hash; a power of two */
 #define KSTACK_CACHE	   8   /* freed stacks kept mapped for the next tasks */
-#define KSTACK_STALE_BATCH 32  /* stale slots that make task_create() flush */
+#define KSTACK_STALE_BATCH 256 /* stale slots that make task_create() flush */
 #define KSTACK_WORDS	   (KSTACK_SLOTS / 64)
 
 _Static_assert(KEEL_MAX_CPUS % 64 == 0, "the boot stacks' slots fill whole bitmap words");
@@ -173,9 +173,8 @@ static int kstack_take_clean(void)
 }
 
 /*
- * Stale slots become usable: one flush of the whole stack region on every
- * hart, so no hart keeps a translation to pages given back. Interrupts
- * on (a cross-call may wait for the others). How many it freed.
+ * Stale slots become usable: one flush of every translation on every
+ * hart, so no hart keeps one to pages given back. How many it freed.
  */
 static unsigned int kstack_flush_stale(void)
 {
@@ -186,9 +185,8 @@ static unsigned int kstack_flush_stale(void)
 
 	memcpy(stale, kstack_stale, sizeof(stale));
 	spin_unlock_irqrestore(&task_lock, flags);
-	if (!any)
-		return 0;
-	tlb_flush_kernel_range(KSTACK_BASE, (uint64_t)KSTACK_SLOTS * KSTACK_SLOT);
+	if (!any || tlb_flush_kernel_all())
+		return 0; /* nothing to flush, or some hart did not: the slots stay stale */
 	flags = spin_lock_irqsave(&task_lock);
 	/* Only the slots seen before the flush (a racing flush may have freed some). */
 	for (unsigned int w = 0; w < KSTACK_WORDS; w++) {

@@ -4,22 +4,18 @@
  * Whoever removes or downgrades a kernel mapping (mm/vm.c's
  * vm_unmap) calls tlb_flush_kernel_range(): this hart flushes at once, the
  * others through SBI RFENCE when the firmware has it, else by a
- * cross-call (ipi.c). User address spaces use ASIDs (mm/as.c).
+ * cross-call (ipi.c). tlb_flush_kernel_all() drops everything on every
+ * hart by a cross-call (kernel/task.c, before it reuses the addresses of
+ * freed kernel stacks). User address spaces use ASIDs (mm/as.c).
  */
 #include "tlb.h"
 #include "ipi.h"
 #include "smp.h"
 #include "arch/cpu.h"
 #include "arch/riscv.h"
+#include "lib/err.h"
 #include "lib/log.h"
 #include "sbi/sbi.h"
-
-/*
- * Past this many pages a flush drops every translation (sfence.vma x0,
- * x0) rather than go page by page, as Linux's tlb_flush_all_threshold;
- * OpenSBI's remote fence does the same past its own limit.
- */
-#define TLB_FLUSH_ALL_PAGES 64
 
 struct tlb_range {
 	uintptr_t va;
@@ -30,10 +26,6 @@ static void tlb_flush_local(void *arg)
 {
 	const struct tlb_range *r = arg;
 
-	if (r->size > TLB_FLUSH_ALL_PAGES * PAGE_SIZE) {
-		__asm__ __volatile__("sfence.vma" : : : "memory");
-		return;
-	}
 	for (uint64_t off = 0; off < r->size; off += PAGE_SIZE)
 		__asm__ __volatile__("sfence.vma %0" : : "r"(r->va + off) : "memory");
 }
@@ -46,6 +38,33 @@ static void tlb_rfence_chunk(unsigned long mask, unsigned long base, void *arg)
 	if (err)
 		pr_err("tlb: remote sfence.vma (harts 0x%lx << %lu): %s\n", mask, base,
 		       sbi_strerror(err));
+}
+
+static void tlb_flush_all_local(void *unused)
+{
+	(void)unused;
+	__asm__ __volatile__("sfence.vma" : : : "memory");
+}
+
+int tlb_flush_kernel_all(void)
+{
+	struct smp_call call;
+	unsigned long flags;
+	int err;
+
+	/* The PTE stores must be seen by other harts' walkers first. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* Interrupts off: the cpu the call leaves out as "this one" is the one we flush. */
+	flags = csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
+	tlb_flush_all_local(NULL);
+	err = smp_call_mask(&smp_online_mask, tlb_flush_all_local, NULL, &call);
+	csr_set(sstatus, flags);
+	if (!err)
+		err = smp_call_wait(&call, SMP_CALL_TIMEOUT_MS);
+	if (err)
+		pr_err("tlb: flush of every kernel translation did not complete: %s\n",
+		       kerr_str(err));
+	return err;
 }
 
 void tlb_flush_kernel_range(uintptr_t va, uint64_t size)
