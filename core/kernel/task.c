@@ -68,6 +68,8 @@ static unsigned long task_count;		     /* guarded by task_lock: on the list */
 static uint64_t kstack_taken[KSTACK_WORDS]; /* guarded by task_lock */
 static uint64_t kstack_stale[KSTACK_WORDS]; /* guarded by task_lock: unmapped, not yet flushed */
 static unsigned int kstack_nstale;	    /* guarded by task_lock */
+static bool kstack_flushing;		    /* guarded by task_lock: a flush is under way */
+static uint64_t kstack_flush_set[KSTACK_WORDS]; /* the flusher's: what it flushes for */
 static unsigned int kstack_cache[KSTACK_CACHE]; /* guarded by task_lock: mapped, free slots */
 static unsigned int kstack_ncache;		/* guarded by task_lock */
 static struct spinlock task_lock = SPINLOCK_INIT;
@@ -174,29 +176,32 @@ static int kstack_take_clean(void)
 
 /*
  * Stale slots become usable: one flush of every translation on every
- * hart, so no hart keeps one to pages given back. How many it freed.
+ * hart, so no hart keeps one to pages given back. One flusher at a time
+ * (another finds it busy and returns); how many slots it freed.
  */
 static unsigned int kstack_flush_stale(void)
 {
-	uint64_t stale[KSTACK_WORDS];
 	unsigned long flags = spin_lock_irqsave(&task_lock);
+	bool go = kstack_nstale && !kstack_flushing, flushed;
 	unsigned int n = 0;
-	bool any = kstack_nstale;
 
-	memcpy(stale, kstack_stale, sizeof(stale));
+	if (go) {
+		kstack_flushing = true;
+		memcpy(kstack_flush_set, kstack_stale, sizeof(kstack_flush_set));
+	}
 	spin_unlock_irqrestore(&task_lock, flags);
-	if (!any || tlb_flush_kernel_all())
-		return 0; /* nothing to flush, or some hart did not: the slots stay stale */
+	if (!go)
+		return 0;
+	flushed = !tlb_flush_kernel_all(); /* if some hart did not answer, the slots stay stale */
 	flags = spin_lock_irqsave(&task_lock);
-	/* Only the slots seen before the flush (a racing flush may have freed some). */
-	for (unsigned int w = 0; w < KSTACK_WORDS; w++) {
-		uint64_t done = kstack_stale[w] & stale[w];
-
-		kstack_stale[w] &= ~done;
-		kstack_taken[w] &= ~done;
-		n += (unsigned int)__builtin_popcountll(done);
+	/* Only the slots that were stale before the flush: later ones wait for the next. */
+	for (unsigned int w = 0; w < KSTACK_WORDS && flushed; w++) {
+		kstack_stale[w] &= ~kstack_flush_set[w];
+		kstack_taken[w] &= ~kstack_flush_set[w];
+		n += (unsigned int)__builtin_popcountll(kstack_flush_set[w]);
 	}
 	kstack_nstale -= n;
+	kstack_flushing = false;
 	spin_unlock_irqrestore(&task_lock, flags);
 	return n;
 }
