@@ -23,6 +23,7 @@
 #include "drivers/plic.h"
 #include "object/mem.h"
 #include "kernel/ipi.h"
+#include "mm/kmem.h"
 #include "mm/pmem.h"
 #include "lib/power.h"
 #include "lib/quota.h"
@@ -65,11 +66,12 @@ static char initcall_blacklist_env[COMMAND_LINE_SIZE + 32];
  * Init's limits, the root of the limit tree (lib/quota.h): the pages
  * free now; objects come from the page allocator (mm/kmem.c), so their
  * count only bounds the kernel memory they take (16384 objects is well
- * under 4 MiB); tasks half the task pool (TASK_MAX), the rest left to the
- * core's threads and to tasks exiting.
+ * under 4 MiB); tasks, too, come from the page allocator (kernel/task.c)
+ * and each is charged its stack, so pages bound them as well; the task
+ * count is a policy bound, what the old pool (1024) left user space.
  */
 #define INIT_LIMIT_OBJECTS 16384
-#define INIT_LIMIT_TASKS   (TASK_MAX / 2)
+#define INIT_LIMIT_TASKS   512
 
 /* pid 1, once: it becomes the root of the limit tree. */
 static void init_quota(void)
@@ -205,6 +207,7 @@ void core_main(unsigned long boot_hartid, unsigned long fdt_pa)
 	smp_park();				  /* the others wait in wfi, not in firmware */
 	pmem_init(smp_possible_cpus());		  /* memory minus kernel, DT, initrd, reserved */
 	vm_init();				  /* Sv39 kernel map, nothing W+X */
+	kmem_init();				  /* object caches; limit nodes come from one */
 	ipi_init();				  /* cross-call queues, one per cpu */
 	as_init();				  /* kernel half shared by user spaces */
 	plic_init();				  /* device interrupts, if the DT has a PLIC */

@@ -126,9 +126,9 @@ static void sched_init_cpu(unsigned int cpu)
 	struct rq *rq = &rqs[cpu];
 
 	if (!c->idle) {
-		c->idle = task_make_idle(cpu);
+		c->idle = task_make_idle(cpu); /* the boot hart; smp.c made the others' */
 	} else {
-		/* Back from hotplug: the old idle context ended in hart_stop. */
+		/* Made by smp.c, or back from hotplug (the old idle context ended in hart_stop). */
 		c->idle->state = TASK_RUNNING;
 		c->idle->on_cpu = 1;
 	}

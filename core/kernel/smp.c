@@ -179,6 +179,12 @@ static int smp_prepare_cpu(unsigned int cpu)
 	c->stack_lo = lo;
 	c->stack_top = top;
 	c->emerg_sp = (unsigned long)pa_to_kva(pa) + PAGE_SIZE;
+	/*
+	 * Its idle task, made here rather than by the hart itself: harts
+	 * that all start at once would queue on the task cache's lock
+	 * (over a second at -smp 32 under multi-threaded TCG).
+	 */
+	c->idle = task_make_idle(cpu);
 	return 0;
 }
 

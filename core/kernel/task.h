@@ -21,7 +21,6 @@ struct handle_table;
 struct kobj;
 struct quota;
 
-#define TASK_MAX	  1024
 #define TASK_NAME_LEN	  16
 #define TASK_PRIOS	  RUNQ_PRIOS /* 0 is the most urgent */
 #define TASK_PRIO_DEFAULT 4
@@ -46,10 +45,12 @@ struct task {
 	int pid;	    /* immutable after creation */
 	int ppid;	    /* atomic: init (1) adopts the children of a task that exits */
 	char name[TASK_NAME_LEN];
-	int state;		    /* atomic: enum task_state */
-	unsigned int refs;	    /* guarded by task_lock: the pool slot is free at 0 */
-	bool freed;		    /* guarded by task_lock: its own reference is gone */
-	int on_cpu;		    /* atomic: 1 while a cpu still runs on its stack */
+	int state;			  /* atomic: enum task_state */
+	unsigned int refs;		  /* guarded by task_lock: freed to its cache at 0 */
+	bool freed;			  /* guarded by task_lock: its own reference is gone */
+	struct task *pid_next;		  /* guarded by task_lock: its pid hash chain */
+	struct task *all_next, *all_prev; /* guarded by task_lock: every task, oldest first */
+	int on_cpu;			  /* atomic: 1 while a cpu still runs on its stack */
 	unsigned int cpu;	    /* where it runs or is queued; guarded by that rq's lock */
 	unsigned int prio;	    /* guarded by its rq's lock */
 	struct cpumask affinity;    /* where it may run; guarded by its rq's lock */
@@ -79,7 +80,7 @@ struct task {
 	 */
 	struct quota *quota; /* set before it first runs; dropped when it is freed */
 	struct ipc_task ipc;
-	/* Its stack: one slot of the kernel stack region (vm.h). */
+	/* Its stack: one slot of the kernel stack region (vm.h); KSTACK_SLOTS: a boot stack. */
 	unsigned int stack_slot;
 	uintptr_t stack_lo, stack_top;
 	/* Lines it can make the core print (pr_task); lib/ratelimit.c's lock. */
@@ -119,7 +120,7 @@ __noreturn void task_exit(int code);
  * back with task_put(): the slot is not reused meanwhile. NULL if none.
  */
 struct task *task_find(int pid);
-/* Give back a reference from task_find() or task_for_each(); the last one frees the slot. */
+/* Give back a reference from task_find() or task_for_each(); the last one frees the task. */
 void task_put(struct task *t);
 /* Wait (up to @timeout_ms) for @t to exit, then free it. */
 int __must_check task_join(struct task *t, unsigned int timeout_ms);
@@ -141,6 +142,10 @@ static inline struct task *task_current(void)
  */
 unsigned int task_for_each(void (*fn)(struct task *t, void *arg), void *arg);
 const char *task_state_str(int state);
+/* Tasks not yet freed to the cache (self-tests). */
+unsigned long task_nr(void);
+/* Freed kernel stacks kept mapped, and slots waiting for a TLB flush (self-tests). */
+void task_stack_stats(unsigned int *cached, unsigned int *stale);
 /*
  * Has kill() asked @t to end? It does at its next return to user mode,
  * and every wait ends early for it. Sequentially consistent: it pairs

@@ -4,13 +4,16 @@
  * Whoever removes or downgrades a kernel mapping (mm/vm.c's
  * vm_unmap) calls tlb_flush_kernel_range(): this hart flushes at once, the
  * others through SBI RFENCE when the firmware has it, else by a
- * cross-call (ipi.c). User address spaces use ASIDs (mm/as.c).
+ * cross-call (ipi.c). tlb_flush_kernel_all() drops everything on every
+ * hart by a cross-call (kernel/task.c, before it reuses the addresses of
+ * freed kernel stacks). User address spaces use ASIDs (mm/as.c).
  */
 #include "tlb.h"
 #include "ipi.h"
 #include "smp.h"
 #include "arch/cpu.h"
 #include "arch/riscv.h"
+#include "lib/err.h"
 #include "lib/log.h"
 #include "sbi/sbi.h"
 
@@ -35,6 +38,33 @@ static void tlb_rfence_chunk(unsigned long mask, unsigned long base, void *arg)
 	if (err)
 		pr_err("tlb: remote sfence.vma (harts 0x%lx << %lu): %s\n", mask, base,
 		       sbi_strerror(err));
+}
+
+static void tlb_flush_all_local(void *unused)
+{
+	(void)unused;
+	__asm__ __volatile__("sfence.vma" : : : "memory");
+}
+
+int tlb_flush_kernel_all(void)
+{
+	struct smp_call call;
+	unsigned long flags;
+	int err;
+
+	/* The PTE stores must be seen by other harts' walkers first. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* Interrupts off: the cpu the call leaves out as "this one" is the one we flush. */
+	flags = csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
+	tlb_flush_all_local(NULL);
+	err = smp_call_mask(&smp_online_mask, tlb_flush_all_local, NULL, &call);
+	csr_set(sstatus, flags);
+	if (!err)
+		err = smp_call_wait(&call, SMP_CALL_TIMEOUT_MS);
+	if (err)
+		pr_err("tlb: flush of every kernel translation did not complete: %s\n",
+		       kerr_str(err));
+	return err;
 }
 
 void tlb_flush_kernel_range(uintptr_t va, uint64_t size)

@@ -15,6 +15,8 @@ struct kobj_type {
 	unsigned int type; /* KEEL_OBJ_* */
 	void (*hold)(struct kobj *o, unsigned int rights);
 	void (*drop)(struct kobj *o, unsigned int rights); /* may free @o */
+	/* Optional: the last task that could drive it is ending (a device's DMA stops). */
+	void (*quiesce)(struct kobj *o);
 };
 
 /* The head of every kernel object a handle can name. */
@@ -31,6 +33,12 @@ static inline void kobj_hold(struct kobj *o, unsigned int rights)
 static inline void kobj_drop(struct kobj *o, unsigned int rights)
 {
 	o->kt->drop(o, rights);
+}
+
+static inline void kobj_quiesce(struct kobj *o)
+{
+	if (o->kt->quiesce)
+		o->kt->quiesce(o);
 }
 
 #endif

@@ -1,16 +1,19 @@
 /*
  * quota.c - the limit tree (quota.h): charges, limits and the nodes.
  *
- * Nodes live in a fixed pool. A node outlives its task while anything
- * it charged is still there (an object passed on, say); each such node
- * is held by something charged to it and to its ancestors, so the pool
- * is bounded by the same limits it enforces: every live node counts as
- * one task at the root, so a root task limit of at most QUOTA_MAX means
- * the pool never runs out first.
+ * Nodes come from the allocator mm/ registers (a kmem cache: lib/ may
+ * not call up into mm/, so mm/kmem.c hands it down at boot). A node
+ * outlives its task while anything it charged is still there (an object
+ * passed on, say); each
+ * such node is held by something charged to it and to its ancestors, and
+ * every live node counts as one task at the root, so the nodes are
+ * bounded by the same limits they enforce. A node is freed when its last
+ * reference goes, after its parent's is dropped; the root is never freed.
  *
- * Locking: quota_lock guards every node's refs, used and child_limit,
- * and the pool. It is a leaf: taken under ipc_lock, irq_lock, a
- * handle table's lock, never the other way.
+ * Locking: quota_lock guards every node's refs, used and child_limit.
+ * It is a leaf but for the cache's lock (a node is made and freed
+ * outside it): taken under ipc_lock, irq_lock, a handle table's lock,
+ * never the other way.
  */
 #include "quota.h"
 #include "err.h"
@@ -18,23 +21,34 @@
 #include "spinlock.h"
 #include "string.h"
 
-#define QUOTA_MAX 1024 /* nodes at once: one per user task, as task.c's pool */
-
-static struct quota quota_pool[QUOTA_MAX]; /* guarded by quota_lock */
 static struct spinlock quota_lock = SPINLOCK_INIT;
-static struct quota *quota_the_root; /* set once at boot */
+static struct quota *quota_the_root;  /* set once at boot */
+static void *(*quota_alloc_fn)(void); /* immutable after boot: quota_set_allocator() */
+static void (*quota_free_fn)(void *node);
+static unsigned long quota_nnodes; /* atomic: nodes allocated */
 
-/* quota_lock held: a free node, zeroed, or NULL. */
+void quota_set_allocator(void *(*alloc)(void), void (*free)(void *node))
+{
+	quota_alloc_fn = alloc;
+	quota_free_fn = free;
+}
+
+/* A zeroed node with one reference, or NULL (no lock held). */
 static struct quota *quota_alloc(void)
 {
-	for (unsigned int i = 0; i < QUOTA_MAX; i++) {
-		if (quota_pool[i].refs)
-			continue;
-		memset(&quota_pool[i], 0, sizeof(quota_pool[i]));
-		quota_pool[i].refs = 1;
-		return &quota_pool[i];
+	struct quota *q = quota_alloc_fn ? quota_alloc_fn() : NULL;
+
+	if (q) {
+		q->refs = 1;
+		__atomic_fetch_add(&quota_nnodes, 1, __ATOMIC_RELAXED);
 	}
-	return NULL;
+	return q;
+}
+
+static void quota_free(struct quota *q)
+{
+	__atomic_fetch_sub(&quota_nnodes, 1, __ATOMIC_RELAXED);
+	quota_free_fn(q);
 }
 
 /* quota_lock held: add @n at @q and up, or nothing if a level would pass its limit. */
@@ -66,17 +80,21 @@ static int quota_error(enum quota_kind kind)
 
 struct quota *quota_root(const unsigned long limit[QUOTA_KINDS])
 {
-	unsigned long flags = spin_lock_irqsave(&quota_lock);
-	struct quota *q = quota_the_root ? NULL : quota_alloc();
+	struct quota *q = quota_alloc();
+	unsigned long flags;
+	bool second;
 
-	if (q) {
-		memcpy(q->limit, limit, sizeof(q->limit));
-		memcpy(q->child_limit, limit, sizeof(q->child_limit));
-		q->used[QUOTA_TASKS] = 1; /* init itself */
-		quota_the_root = q;
-	}
-	spin_unlock_irqrestore(&quota_lock, flags);
 	if (!q)
+		panic("quota: no memory for the root");
+	memcpy(q->limit, limit, sizeof(q->limit));
+	memcpy(q->child_limit, limit, sizeof(q->child_limit));
+	q->used[QUOTA_TASKS] = 1; /* init itself */
+	flags = spin_lock_irqsave(&quota_lock);
+	second = quota_the_root;
+	if (!second)
+		quota_the_root = q;
+	spin_unlock_irqrestore(&quota_lock, flags);
+	if (second)
 		panic("quota: a second root");
 	return q;
 }
@@ -90,27 +108,27 @@ int quota_new(struct quota *parent, unsigned long self_pages, struct quota **out
 	*out = NULL;
 	if (!parent)
 		return 0; /* a kernel thread's child: charged to nobody */
-	flags = spin_lock_irqsave(&quota_lock);
 	q = quota_alloc();
-	if (!q) {
+	if (!q)
+		return -KEEL_ENOMEM;
+	q->parent = parent;
+	q->self_pages = self_pages;
+	flags = spin_lock_irqsave(&quota_lock);
+	memcpy(q->limit, parent->child_limit, sizeof(q->limit));
+	memcpy(q->child_limit, parent->child_limit, sizeof(q->child_limit));
+	if (!quota_add(q, QUOTA_TASKS, 1))
 		err = -KEEL_EAGAIN;
-	} else {
-		q->parent = parent;
-		q->self_pages = self_pages;
-		memcpy(q->limit, parent->child_limit, sizeof(q->limit));
-		memcpy(q->child_limit, parent->child_limit, sizeof(q->child_limit));
-		if (!quota_add(q, QUOTA_TASKS, 1))
-			err = -KEEL_EAGAIN;
-		else if (!quota_add(q, QUOTA_PAGES, self_pages))
-			err = -KEEL_ENOMEM, quota_sub(q, QUOTA_TASKS, 1);
-		if (err)
-			q->refs = 0;
-		else
-			parent->refs++;
-	}
+	else if (!quota_add(q, QUOTA_PAGES, self_pages))
+		err = -KEEL_ENOMEM, quota_sub(q, QUOTA_TASKS, 1);
+	if (!err)
+		parent->refs++;
 	spin_unlock_irqrestore(&quota_lock, flags);
-	*out = err ? NULL : q;
-	return err;
+	if (err) {
+		quota_free(q);
+		return err;
+	}
+	*out = q;
+	return 0;
 }
 
 void quota_get(struct quota *q)
@@ -124,16 +142,34 @@ void quota_get(struct quota *q)
 void quota_put(struct quota *q)
 {
 	unsigned long flags = spin_lock_irqsave(&quota_lock);
+	struct quota *dead = NULL;
 
-	/* Each freed node gives back its own cost and its reference to its parent. */
+	/*
+	 * Each freed node gives back its own cost and its reference to its
+	 * parent; the dead ones are chained through ->parent (no longer
+	 * needed) and freed after the lock.
+	 */
 	while (q && !--q->refs) {
 		struct quota *parent = q->parent;
 
 		quota_sub(q, QUOTA_TASKS, 1);
 		quota_sub(q, QUOTA_PAGES, q->self_pages);
+		q->parent = dead;
+		dead = q;
 		q = parent;
 	}
 	spin_unlock_irqrestore(&quota_lock, flags);
+	while (dead) {
+		struct quota *next = dead->parent;
+
+		quota_free(dead);
+		dead = next;
+	}
+}
+
+unsigned long quota_nodes(void)
+{
+	return __atomic_load_n(&quota_nnodes, __ATOMIC_RELAXED);
 }
 
 int quota_charge(struct quota *q, enum quota_kind kind, unsigned long n)

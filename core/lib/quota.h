@@ -25,20 +25,25 @@ enum quota_kind {
 
 struct quota {
 	struct quota *parent;			/* a reference; immutable */
-	unsigned int refs;			/* guarded by quota_lock; free at 0 */
+	unsigned int refs;			/* guarded by quota_lock; freed at 0 */
 	unsigned long self_pages;		/* charged by quota_new(); immutable */
 	unsigned long limit[QUOTA_KINDS];	/* immutable after quota_new() */
 	unsigned long used[QUOTA_KINDS];	/* this node's subtree; guarded by quota_lock */
 	unsigned long child_limit[QUOTA_KINDS]; /* what quota_new() gives a child; quota_lock */
 };
 
+/*
+ * Boot, once, before any node: where nodes come from (mm/kmem.c's
+ * cache; @alloc returns a zeroed struct quota or NULL, any hart).
+ */
+void quota_set_allocator(void *(*alloc)(void), void (*free)(void *node));
 /* Boot, once: the root node (init's), with @limit; panics if called twice. */
 struct quota *quota_root(const unsigned long limit[QUOTA_KINDS]);
 /*
  * A child node of @parent with the limits @parent gives its children,
  * one reference for the caller; the node itself is charged as one task
  * and @self_pages pages (its kernel stack) up the tree until it is
- * freed. -KEEL_EAGAIN (tasks or no node left) or -KEEL_ENOMEM (pages).
+ * freed. -KEEL_EAGAIN (tasks) or -KEEL_ENOMEM (pages, or no memory for it).
  * A NULL @parent gives a NULL node: charged to nobody.
  */
 int __must_check quota_new(struct quota *parent, unsigned long self_pages, struct quota **out);
@@ -54,6 +59,8 @@ int __must_check quota_charge(struct quota *q, enum quota_kind kind, unsigned lo
 void quota_uncharge(struct quota *q, enum quota_kind kind, unsigned long n);
 /* What @q's future children get of @kind; -KEEL_ERANGE above @q's own limit. */
 int __must_check quota_set_child_limit(struct quota *q, enum quota_kind kind, unsigned long limit);
+/* Nodes in existence (self-tests). */
+unsigned long quota_nodes(void);
 /* A consistent copy of @q's use and limits (zeros for NULL). */
 void quota_read(struct quota *q, unsigned long used[QUOTA_KINDS], unsigned long limit[QUOTA_KINDS]);
 

@@ -206,6 +206,13 @@ static void as_lazy_free(struct as *as)
 	}
 }
 
+void as_quiesce(struct as *as)
+{
+	for (unsigned int i = 0; as && as->maps && i < AS_MAPS; i++)
+		if (as->maps[i].obj && as->maps[i].writable)
+			kobj_quiesce(as->maps[i].obj);
+}
+
 void as_destroy(struct as *as)
 {
 	as_free_level(as->root, SV39_LEVELS - 1, 0, PT_KERNEL_FIRST);
@@ -446,7 +453,13 @@ int as_mmap(struct as *as, uintptr_t *va, uint64_t size, uint64_t pa, unsigned l
 		return err;
 	}
 	if (obj)
-		*slot = (struct as_map){ .va = at, .size = size, .obj = obj, .rights = rights };
+		*slot = (struct as_map){
+			.va = at,
+			.size = size,
+			.obj = obj,
+			.rights = rights,
+			.writable = perm & PTE_W,
+		};
 	*va = at;
 	return 0;
 }

@@ -28,6 +28,7 @@ struct as_map {
 	uint64_t size;
 	struct kobj *obj; /* NULL: a free entry */
 	unsigned int rights;
+	bool writable; /* mapped with PTE_W: the task could drive a device through it */
 };
 
 /*
@@ -62,6 +63,12 @@ struct as {
  * are charged to @q (NULL: to nobody), or NULL (no room, or over @q's limit).
  */
 struct as *as_create(struct quota *q);
+/*
+ * The task of @as is ending: quiesce every object it maps writable
+ * (kobj_quiesce: an MMIO window's device stops its DMA) while all it
+ * maps, DMA buffers included, is still held. Its own task, once.
+ */
+void as_quiesce(struct as *as);
 /* Free every user page and table, and the address space. Not the running one. */
 void as_destroy(struct as *as);
 /* Map fresh zeroed pages at [va, va + size) with @perm (PTE_R/W/X); PTE_U is added. */

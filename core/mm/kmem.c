@@ -16,6 +16,7 @@
 #include "kmem.h"
 #include "pmem.h"
 #include "lib/panic.h"
+#include "lib/quota.h"
 #include "lib/string.h"
 
 #define KMEM_SLAB_OBJS 64 /* the bits of kmem_slab.used */
@@ -189,6 +190,24 @@ void *kmem_next(struct kmem_cache *c, void *obj)
 			return kmem_obj(s, (unsigned int)__builtin_ctzll(used));
 	}
 	return NULL;
+}
+
+static struct kmem_cache kmem_quota_cache = KMEM_CACHE_INIT("quota", struct quota, false);
+
+static void *kmem_quota_alloc(void)
+{
+	return kmem_alloc(&kmem_quota_cache);
+}
+
+static void kmem_quota_free(void *node)
+{
+	kmem_free(&kmem_quota_cache, node);
+}
+
+/* lib/quota.c may not call up into mm/: its nodes' cache is handed down here. */
+void kmem_init(void)
+{
+	quota_set_allocator(kmem_quota_alloc, kmem_quota_free);
 }
 
 unsigned long kmem_bytes(void)

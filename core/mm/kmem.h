@@ -9,9 +9,8 @@
  *
  * A type-stable cache (KMEM_TYPESAFE) never returns its slabs: a freed
  * object stays an object of that type, and kmem_next() walks the live
- * ones without a lock (meant for tasks, still in their pool: pointers to
- * an ended task may be read there, as
- * with the pool).
+ * ones without a lock (tasks: a pointer to an ended task still reads a
+ * task, as with the fixed pool of old).
  */
 #ifndef KEEL_KMEM_H
 #define KEEL_KMEM_H
@@ -39,6 +38,8 @@ struct kmem_cache {
 		.lock = SPINLOCK_INIT                                                              \
 	}
 
+/* Boot, after vm_init: the caches lib/ needs handed down (lib/quota.h's nodes). */
+void kmem_init(void);
 /*
  * A zeroed object, or NULL when no page is left. The one place an object
  * is made: a per-task charge would be taken here (its slab page already

@@ -299,6 +299,21 @@ int vm_alloc_kstack(unsigned int slot, uintptr_t *lo, uintptr_t *top)
 	return 0;
 }
 
+void vm_free_kstack(unsigned int slot)
+{
+	uintptr_t base = KSTACK_BASE + (uintptr_t)slot * KSTACK_SLOT + PAGE_SIZE;
+
+	for (uintptr_t off = 0; off < KSTACK_SIZE; off += PAGE_SIZE) {
+		pte_t pte = vm_lookup(NULL, base + off);
+
+		if (!(pte & PTE_V))
+			continue;
+		if (vm_unmap(vm_kernel_pt, base + off, PAGE_SIZE))
+			continue; /* cannot be: mapped in 4 KiB pages above */
+		pmem_free_page(pte_pa(pte));
+	}
+}
+
 bool vm_is_stack_guard(uintptr_t va)
 {
 	uintptr_t boot_guard = (uintptr_t)__boot_stack_guard;

@@ -42,6 +42,8 @@ unsigned long vm_prune(pte_t *root, uintptr_t va, uint64_t size);
 int __must_check vm_find_gap(pte_t *root, uintptr_t lo, uintptr_t hi, uint64_t size, uintptr_t *va);
 /* A kernel VA that nothing else maps, for the self-tests. */
 #define VM_TEST_VA (KSTACK_BASE + (uintptr_t)(KSTACK_SLOTS + 1) * KSTACK_SLOT)
+/* A kernel VA for one device page at a time (object/mem.c, under its lock). */
+#define VM_IO_VA (KSTACK_BASE + (uintptr_t)(KSTACK_SLOTS + 2) * KSTACK_SLOT)
 
 /* The leaf PTE mapping @va in @root (NULL = the kernel map), or 0. */
 pte_t vm_lookup(pte_t *root, uintptr_t va);
@@ -55,10 +57,16 @@ unsigned long vm_count_wx(pte_t *root);
 #define KSTACK_BASE  (DIRECT_MAP_BASE + DIRECT_MAP_SIZE)
 #define KSTACK_SIZE  (16 * KiB)
 #define KSTACK_SLOT  (32 * KiB)
-#define KSTACK_SLOTS 4096
+#define KSTACK_SLOTS 16384 /* 512 MiB of the 1 GiB region; VM_TEST_VA is above */
 
 /* Map a fresh stack into @slot; returns its lowest and one-past-top address. */
 int __must_check vm_alloc_kstack(unsigned int slot, uintptr_t *lo, uintptr_t *top);
+/*
+ * Unmap @slot's stack and give its pages back (those mapped; any hart).
+ * No TLB flush: the caller keeps the slot unused until every hart has
+ * flushed it (task.c), and nothing touches a dead task's stack.
+ */
+void vm_free_kstack(unsigned int slot);
 /* Is @va inside the guard page of a kernel stack (the boot stack's too)? */
 bool vm_is_stack_guard(uintptr_t va);
 

@@ -12,6 +12,16 @@
  * controller the core drives itself; only a control handle with
  * KEEL_R_DEVICES makes one (devmgr, from init's), and a driver gets just
  * the windows of its device.
+ *
+ * A device keeps doing DMA after the driver that started it is gone, into
+ * pages that are then freed and handed to someone else. So when a task
+ * ends, every MMIO window it maps writable is quiesced (as_quiesce, from
+ * process_exit) while its DMA buffers are still mapped: a virtio-mmio
+ * device (the window starts with the magic "virt", virtio 1.2, 4.2.2) is
+ * reset by writing 0 to its Status register and reading it back until it
+ * reads 0 (4.2.2.1: the reset is done then), so it no longer touches
+ * memory. Other devices are left as they are (docs/memory.md). A window
+ * only mapped read-only (devmgr's probe) is never touched.
  */
 #include "mem.h"
 #include "mm/as.h"
@@ -22,6 +32,10 @@
 #include "lib/quota.h"
 #include "mm/kmem.h"
 #include "mm/pmem.h"
+#include "mm/vm.h"
+#include "lib/panic.h"
+#include "lib/spinlock.h"
+#include "kernel/sched.h"
 #include "lib/string.h"
 #include "kernel/task.h"
 
@@ -91,11 +105,63 @@ static const struct kobj_type mem_type = {
 	.drop = mem_drop,
 };
 
+/* virtio 1.2, 4.2.2: the virtio-mmio registers the core needs to reset a device. */
+#define VIRTIO_MMIO_MAGIC_VALUE 0x000
+#define VIRTIO_MMIO_VERSION	0x004
+#define VIRTIO_MMIO_STATUS	0x070
+#define VIRTIO_MMIO_MAGIC	0x74726976 /* "virt", little-endian */
+#define VIRTIO_RESET_POLLS	100000	   /* reads of Status before giving up */
+
+static struct spinlock mmio_io_lock = SPINLOCK_INIT; /* VM_IO_VA */
+
+/* mmio_io_lock held: reset the virtio device at @regs if it is one. */
+static bool mmio_virtio_reset(volatile uint32_t *regs)
+{
+	uint32_t version = regs[VIRTIO_MMIO_VERSION / 4];
+	unsigned int n = 0;
+
+	if (regs[VIRTIO_MMIO_MAGIC_VALUE / 4] != VIRTIO_MMIO_MAGIC || version < 1 || version > 2)
+		return false;
+	regs[VIRTIO_MMIO_STATUS / 4] = 0;
+	while (regs[VIRTIO_MMIO_STATUS / 4] && ++n < VIRTIO_RESET_POLLS)
+		cpu_relax();
+	return true;
+}
+
+/*
+ * The last task driving @o ends (as_quiesce): stop its device's DMA. The
+ * window's first page is mapped at VM_IO_VA for the access, on this hart
+ * only (interrupts off under the lock, no other hart touches the VA), and
+ * flushed here once unmapped.
+ */
+static void mmio_quiesce(struct kobj *o)
+{
+	struct mem_obj *m = mem_of(o);
+	unsigned long flags;
+	bool reset = false;
+
+	if (m->size < PAGE_SIZE)
+		return;
+	flags = spin_lock_irqsave(&mmio_io_lock);
+	if (!vm_map(vm_kernel_root(), VM_IO_VA, m->pa, PAGE_SIZE, PTE_R | PTE_W)) {
+		reset = mmio_virtio_reset((volatile uint32_t *)VM_IO_VA);
+		if (vm_unmap(vm_kernel_root(), VM_IO_VA, PAGE_SIZE))
+			panic("mem: cannot unmap the device page at 0x%lx",
+			      (unsigned long)VM_IO_VA);
+		__asm__ __volatile__("sfence.vma %0" : : "r"(VM_IO_VA) : "memory");
+	}
+	spin_unlock_irqrestore(&mmio_io_lock, flags);
+	if (reset)
+		pr_info("mem: virtio-mmio 0x%lx reset: its driver %s (pid %d) ended\n",
+			(unsigned long)m->pa, task_current()->name, task_current()->pid);
+}
+
 static const struct kobj_type mmio_type = {
 	.name = "mmio",
 	.type = KEEL_OBJ_MMIO,
 	.hold = mem_hold,
 	.drop = mem_drop,
+	.quiesce = mmio_quiesce,
 };
 
 /*

@@ -17,6 +17,7 @@
 #include "handle.h"
 #include "ipc.h"
 #include "kernel/task.h"
+#include "mm/as.h"
 #include "lib/log.h"
 #include "lib/panic.h"
 
@@ -86,6 +87,13 @@ void process_exit(int code)
 
 	if (t->pid == 1 && t->as)
 		panic("Attempted to kill init! exitcode=0x%08x", (unsigned int)code);
+	/*
+	 * Devices it drove stop first (a virtio device is reset), while the
+	 * DMA buffers it gave them are still its: they are freed only with
+	 * its address space, after its cpu switches away. And before its
+	 * parent hears of the exit, so a restarted driver finds them reset.
+	 */
+	as_quiesce(t->as);
 	/* Its callers and partners get an error, not a hang (ipc.c). */
 	ipc_task_exit(t);
 	handle_table_free(t);

@@ -219,7 +219,7 @@ static long sys_spawn_any(long memh, uintptr_t upath, uintptr_t uargv, uintptr_t
 	mutex_unlock(&sys_spawn_lock);
 	if (!t) {
 		as_destroy(img.as);
-		err = -KEEL_EAGAIN; /* the task pool is full */
+		err = -KEEL_EAGAIN; /* no memory for the task or its stack, or no stack slot */
 		goto drop;	    /* the handles taken for it go back */
 	}
 	t->quota = q; /* ours goes with the task (task_put) */

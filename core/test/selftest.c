@@ -2,7 +2,7 @@
  * selftest.c - KTAP self-tests of the core, run from the boot hart after
  * bring-up. Each case has a stable ID and a one-line claim.
  *
- * Suites: pmem, vm, timer, log, cmdline ("core" runs these five), smp
+ * Suites: pmem, vm, timer, log, cmdline, pools ("core" runs these six), smp
  * (selftest_smp.c) and the crash-* cases, which must end in a reported
  * panic.
  */
@@ -23,6 +23,8 @@
 #include "kernel/timer.h"
 #include "arch/trap.h"
 #include "mm/vm.h"
+#include "lib/quota.h"
+#include "kernel/task.h"
 #include "sbi/sbi.h"
 
 struct ktest {
@@ -137,6 +139,131 @@ static bool kmem_slabs(void)
 	if (probe_cache.slabs != 1 || kmem_bytes() != bytes + PAGE_SIZE)
 		KTEST_FAIL("%lu slabs left, %lu bytes more\n", probe_cache.slabs,
 			   kmem_bytes() - bytes);
+	return true;
+}
+
+#define POOL_TASKS 1100 /* past the old task pool (1024) */
+
+static void pool_task_fn(void *arg)
+{
+	(void)arg;
+}
+
+/* Make @n kernel tasks that never run (NULL on a failure, reported). */
+static bool pool_make_tasks(struct task **t, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		t[i] = task_create("pool", pool_task_fn, NULL, 1);
+		if (!t[i]) {
+			pr_info("    # task %u of %u: none\n", i, n);
+			while (i--)
+				task_free(t[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool pool_tasks(void)
+{
+	static struct task *t[POOL_TASKS];
+	unsigned long n0 = task_nr();
+
+	if (!pool_make_tasks(t, POOL_TASKS))
+		KTEST_FAIL("fewer than %u tasks at once\n", POOL_TASKS);
+	for (unsigned int i = 0; i < POOL_TASKS; i++) {
+		struct task *found = task_find(t[i]->pid);
+
+		if (found)
+			task_put(found);
+		if (found != t[i])
+			KTEST_FAIL("pid %d found as %p, made as %p\n", t[i]->pid, (void *)found,
+				   (void *)t[i]);
+	}
+	pr_info("    # %lu tasks at once\n", task_nr());
+	for (unsigned int i = 0; i < POOL_TASKS; i++)
+		task_free(t[i]);
+	if (task_nr() != n0)
+		KTEST_FAIL("%lu tasks after freeing all, %lu before\n", task_nr(), n0);
+	if (task_find(t[0]->pid))
+		KTEST_FAIL("a freed task is still found by its pid\n");
+	return true;
+}
+
+#define POOL_STACKS 200
+
+static bool pool_stacks(void)
+{
+	static struct task *t[POOL_STACKS];
+	unsigned long free0 = pmem_free_pages(), bytes0 = kmem_bytes(), held, lost, slabs, tables;
+	unsigned int cached0, cached, stale;
+
+	task_stack_stats(&cached0, &stale);
+	if (!pool_make_tasks(t, POOL_STACKS))
+		KTEST_FAIL("no %u tasks\n", POOL_STACKS);
+	held = free0 - pmem_free_pages();
+	for (unsigned int i = 0; i < POOL_STACKS; i++)
+		task_free(t[i]);
+	task_stack_stats(&cached, &stale);
+	lost = free0 > pmem_free_pages() ? free0 - pmem_free_pages() : 0;
+	slabs = (kmem_bytes() - bytes0) / PAGE_SIZE; /* the task cache's, kept (typesafe) */
+	/* A last-level page table maps 2 MiB (64 slots); at most one more at each end. */
+	tables = POOL_STACKS * KSTACK_SLOT / (2 * MiB) + 2;
+	pr_info("    # %u stacks held %lu pages; after: %lu kept (%u stacks cached, %lu slab "
+		"pages), %u slots to flush\n",
+		POOL_STACKS, held, lost, cached, slabs, stale);
+	if (held < (POOL_STACKS - cached0) * KSTACK_SIZE / PAGE_SIZE)
+		KTEST_FAIL("%u stacks (%u cached before) took only %lu pages\n", POOL_STACKS,
+			   cached0, held);
+	if (lost > cached * KSTACK_SIZE / PAGE_SIZE + slabs + tables)
+		KTEST_FAIL("%lu pages kept after the tasks went; want at most %lu\n", lost,
+			   cached * KSTACK_SIZE / PAGE_SIZE + slabs + tables);
+	return true;
+}
+
+#define POOL_QUOTAS 1100 /* past the old node pool (1024) */
+
+static bool pool_quotas(void)
+{
+	static struct quota *q[POOL_QUOTAS];
+	static const unsigned long limit[QUOTA_KINDS] = {
+		[QUOTA_PAGES] = 1UL << 20,
+		[QUOTA_OBJECTS] = 1UL << 20,
+		[QUOTA_TASKS] = POOL_QUOTAS + 1,
+	};
+	struct quota *root = quota_root(limit), *extra, *grandchild;
+	unsigned long used[QUOTA_KINDS], lim[QUOTA_KINDS], n0 = quota_nodes();
+	int err;
+
+	for (unsigned int i = 0; i < POOL_QUOTAS; i++) {
+		err = quota_new(root, 4, &q[i]);
+		if (err)
+			KTEST_FAIL("node %u: %s\n", i, kerr_str(err));
+	}
+	err = quota_new(root, 4, &extra);
+	if (err != -KEEL_EAGAIN)
+		KTEST_FAIL("a node past the root's task limit: %s, want EAGAIN\n", kerr_str(err));
+	pr_info("    # %lu nodes at once\n", quota_nodes());
+	err = quota_new(q[1], 0, &grandchild);
+	if (err != -KEEL_EAGAIN)
+		KTEST_FAIL("a grandchild past the root's task limit: %s\n", kerr_str(err));
+	quota_put(q[0]);
+	err = quota_new(q[1], 0, &grandchild);
+	if (err)
+		KTEST_FAIL("a grandchild once a node went: %s\n", kerr_str(err));
+	/* A node outlives its last reference from outside while a child holds it. */
+	quota_put(q[1]);
+	quota_read(root, used, lim);
+	if (used[QUOTA_TASKS] != POOL_QUOTAS + 1)
+		KTEST_FAIL("%lu tasks charged with a node held by its child, want %u\n",
+			   used[QUOTA_TASKS], POOL_QUOTAS + 1);
+	quota_put(grandchild);
+	for (unsigned int i = 2; i < POOL_QUOTAS; i++)
+		quota_put(q[i]);
+	quota_read(root, used, lim);
+	if (used[QUOTA_TASKS] != 1 || used[QUOTA_PAGES] || quota_nodes() != n0)
+		KTEST_FAIL("after all: %lu tasks, %lu pages charged, %lu nodes (%lu before)\n",
+			   used[QUOTA_TASKS], used[QUOTA_PAGES], quota_nodes(), n0);
 	return true;
 }
 
@@ -391,6 +518,14 @@ static const struct ktest ktests[] = {
 	  pmem_merge },
 	{ "KMEM_0001", "kernel objects come zeroed and distinct; emptied slabs go back but one",
 	  "pmem", kmem_slabs },
+	{ "TASK_0001", "more than 1024 tasks exist at once, each found by its pid; all go", "pools",
+	  pool_tasks },
+	{ "KSTACK_0001", "freed kernel stacks give their pages back to pmem, but a small cache",
+	  "pools", pool_stacks },
+	{ "QUOTA_0001",
+	  "more than 1024 limit nodes at once, bounded by the root's task limit; a node held "
+	  "by its child lives on; all freed",
+	  "pools", pool_quotas },
 	{ "AS_0001", "as_map_anon gives its page back when a page table cannot be had", "vm",
 	  as_map_anon_no_leak },
 	{ "AS_0002",
@@ -435,7 +570,9 @@ static const struct ktest ktests[] = {
 };
 
 /* The suites "core" stands for. */
-static const char *const selftest_core_suites[] = { "pmem", "vm", "timer", "log", "cmdline" };
+static const char *const selftest_core_suites[] = {
+	"pmem", "vm", "timer", "log", "cmdline", "pools"
+};
 
 static bool selftest_word_is(const char *word, size_t n, const char *name)
 {

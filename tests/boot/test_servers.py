@@ -269,6 +269,31 @@ def test_fs_server_killed_comes_back_and_the_shell_reconnects(keel, disk):
     power_off(k)
 
 
+def test_virtio_blk_killed_resets_its_device_before_init_restarts_it(keel, disk):
+    """MEM_DMA_0001: a dying driver's virtio device is reset (Status = 0) by
+    the core while the driver's DMA buffers are still held, so the device
+    cannot write into them once they are freed and reused; devmgr's
+    read-only probe never resets anything. The restarted driver and the
+    file system go on, and the disk is clean."""
+    k = boot(keel, disk, smp=2)
+    assert not k.find(r"\] mem: virtio-mmio "), k.why("a reset before any driver died")
+    shell(k, "echo before the kill > /mnt/dma1.txt", r"^# ")
+    pid = [l.split()[0] for l in output(k, "ps") if l.endswith(" virtio-blk")][0]
+    k.send("kill %s\r" % pid)
+    expect_all(k, [r"\] mem: virtio-mmio 0x10008000 reset: its driver virtio-blk \(pid %s\) "
+                   r"ended$" % pid,
+                   r"init: virtio-blk\[%s\] killed$" % pid,
+                   r"^virtio-blk: /soc/virtio_mmio@10008000: 16384 sectors"])
+    shell(k, "echo after the kill > /mnt/dma2.txt", r"^# ", timeout=K.BOOT_TIMEOUT)
+    shell(k, "sync", r"^# ")
+    shell(k, "cat /mnt/dma1.txt", r"^before the kill$")
+    shell(k, "cat /mnt/dma2.txt", r"^after the kill$")
+    shell(k, "cat /mnt/docs/mounted.txt", r"^Keel mounts this disk at /mnt\.$")
+    power_off(k)
+    fsck = subprocess.run(["e2fsck", "-fn", disk], capture_output=True, text=True)
+    assert fsck.returncode == 0, "e2fsck -fn: %s%s" % (fsck.stdout, fsck.stderr)
+
+
 @pytest.mark.parametrize("case, cause, addr", [
     ("kernel-read", "Load page fault", "0xffffffff80000000"),
     ("kernel-write", "Store/AMO page fault", "0xffffffc080000000"),

@@ -3,7 +3,7 @@
 `ninja debug` loads this file (tools/qemu-debug: `-x tools/gdb/keel.py`);
 by hand: `source tools/gdb/keel.py` after loading build/keel.elf.
 
-    keel-ps                  the tasks (task_pool): pid, parent, cpu, state,
+    keel-ps                  the tasks (task_first's list): pid, parent, cpu, state,
                              address space, name
     keel-harts               each cpu: hart id, state, the task it runs
     keel-dmesg [N]           the kernel log ring (log_ring), the last N lines
@@ -53,9 +53,13 @@ def cstring(chars, length=None):
 
 
 def tasks():
-    """Every task in use: gdb.Values of struct task."""
-    pool, used = value("task_pool"), value("task_used")
-    return [pool[i] for i in range(array_len(pool)) if used[i]]
+    """Every task not yet freed to its cache, oldest first: gdb.Values of struct task
+    (core/kernel/task.c's list, task_first .. all_next)."""
+    out, t = [], value("task_first")
+    while int(t):
+        out.append(t.dereference())
+        t = t["all_next"]
+    return out
 
 
 def cpus():
