@@ -1,5 +1,5 @@
 """Host unit tests of pure core code (tests/unit/*_test.c, TAP output):
-the run queue and cpu masks. One pytest test per program; a failure names
+the run queue, cpu masks and core/lib/string.c. One pytest test per program; a failure names
 its failing TAP cases."""
 
 import os
@@ -10,7 +10,7 @@ import pytest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 HOST = os.path.join(ROOT, os.environ.get("KEEL_BUILDDIR", "build"), "host")
-PROGRAMS = ["runq_test", "cpumask_test"]
+PROGRAMS = ["runq_test", "cpumask_test", "string_test"]
 
 
 def run(program):
