@@ -35,9 +35,9 @@
 struct rq {
 	struct spinlock lock;
 	struct runq q;	       /* guarded by lock */
-	unsigned int nr_ready; /* q.nr, mirrored for racy reads (a hint) */
 	struct task *timeouts; /* timed waits started on this cpu */
 	bool offline;	       /* guarded by lock: its cpu is gone, queue elsewhere */
+	struct cpu *cpu;       /* immutable after sched_init(): whose queue; nr_ready there */
 };
 
 static struct rq *rqs; /* one per possible cpu, from sched_init(); immutable after */
@@ -72,7 +72,7 @@ static void rq_enqueue(struct rq *rq, struct task *t)
 {
 	t->rq_entry.prio = t->prio;
 	runq_push(&rq->q, &t->rq_entry);
-	__atomic_store_n(&rq->nr_ready, rq->q.nr, __ATOMIC_RELAXED);
+	__atomic_store_n(&rq->cpu->nr_ready, rq->q.nr, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->state, TASK_READY, __ATOMIC_RELEASE);
 }
 
@@ -80,7 +80,7 @@ static void rq_enqueue(struct rq *rq, struct task *t)
 static void rq_remove(struct rq *rq, struct task *t)
 {
 	BUG_ON(!runq_remove(&rq->q, &t->rq_entry));
-	__atomic_store_n(&rq->nr_ready, rq->q.nr, __ATOMIC_RELAXED);
+	__atomic_store_n(&rq->cpu->nr_ready, rq->q.nr, __ATOMIC_RELAXED);
 }
 
 static bool rq_allowed(const struct runq_entry *e, void *cpu)
@@ -108,11 +108,6 @@ static struct task *rq_first_any(struct rq *rq)
 static struct task *rq_next(struct task *t)
 {
 	return t->rq_entry.next ? rq_task(t->rq_entry.next) : NULL;
-}
-
-unsigned int sched_nr_ready(unsigned int cpu)
-{
-	return __atomic_load_n(&rqs[cpu].nr_ready, __ATOMIC_RELAXED);
 }
 
 bool sched_cpu_idle(unsigned int cpu)
@@ -143,8 +138,10 @@ static void sched_init_cpu(unsigned int cpu)
 void sched_init(void)
 {
 	rqs = smp_alloc_percpu(sizeof(*rqs), "run queues");
-	for (unsigned int cpu = 0; cpu < smp_possible_cpus(); cpu++)
+	for (unsigned int cpu = 0; cpu < smp_possible_cpus(); cpu++) {
 		rqs[cpu].lock = (struct spinlock)SPINLOCK_INIT;
+		rqs[cpu].cpu = &cpus[cpu];
+	}
 	sched_init_cpu(0);
 	pr_info("sched: %u priorities, per-cpu run queues, tick %u Hz while busy\n", TASK_PRIOS,
 		timer_hz());

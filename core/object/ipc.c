@@ -821,12 +821,18 @@ static struct endpoint *fast_ep(struct trap_frame *tf, unsigned int need)
 	return ep_of(e->obj);
 }
 
-/* Is @t parked in the core, off every cpu, free to run on @cpu? */
+/*
+ * Is @t parked in the core, off every cpu, free to run on @cpu? Relaxed
+ * looks, each a hint: the claim (the CAS on state) orders what follows,
+ * sched_enter() waits for on_cpu with acquire, and a kill that lands
+ * after the look is seen at @t's return to user mode, as on the slow path.
+ */
 static inline __attribute__((always_inline)) bool fast_partner(struct task *t, unsigned int cpu)
 {
-	return t && cpumask_test(&t->affinity, cpu) && !task_killed(t) &&
-	       !__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) &&
-	       __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == TASK_BLOCKED;
+	return t && cpumask_test(&t->affinity, cpu) &&
+	       !__atomic_load_n(&t->killed, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&t->on_cpu, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&t->state, __ATOMIC_RELAXED) == TASK_BLOCKED;
 }
 
 /*
@@ -894,8 +900,10 @@ struct trap_frame *ipc_fast(struct trap_frame *tf, unsigned long nr)
 	struct endpoint *ep;
 	int expected = TASK_BLOCKED;
 
-	if ((long)FA(7) != KEEL_HANDLE_NONE || !cmdline.ipc_fastpath || task_killed(me) ||
-	    sched_nr_ready(c->id) || __atomic_load_n(&c->dying, __ATOMIC_ACQUIRE))
+	/* A hint only: fast_block() looks at our kill again, ordered. */
+	if ((long)FA(7) != KEEL_HANDLE_NONE || !cmdline.ipc_fastpath ||
+	    __atomic_load_n(&me->killed, __ATOMIC_RELAXED) || sched_nr_ready(c->id) ||
+	    __atomic_load_n(&c->dying, __ATOMIC_ACQUIRE))
 		return NULL;
 	ep = fast_ep(tf, call ? KEEL_R_SEND : KEEL_R_RECEIVE);
 	if (!ep)
