@@ -297,14 +297,14 @@ struct task *sched_pick(void)
 	struct rq *rq = &rqs[c->id];
 	struct task *next;
 
-	spin_lock(&rq->lock);
+	spin_lock_irqoff(&rq->lock);
 	next = rq_first(rq, c->id);
 	if (next)
 		rq_remove(rq, next);
 	else
 		next = c->idle;
 	c->need_resched = false;
-	spin_unlock(&rq->lock);
+	spin_unlock_irqoff(&rq->lock);
 	return next;
 }
 
@@ -452,6 +452,7 @@ static void sched_enqueue_on(struct task *t, unsigned int cpu)
 bool sched_wake(struct task *t)
 {
 	int expected = TASK_BLOCKED;
+	unsigned long flags;
 	struct cpu *c;
 
 	if (!__atomic_compare_exchange_n(&t->state, &expected, TASK_READY, false, __ATOMIC_ACQ_REL,
@@ -463,12 +464,33 @@ bool sched_wake(struct task *t)
 	 * returns, with no run queue in between. Claimed READY above, on no
 	 * queue, nobody else can take it meanwhile.
 	 */
+	flags = irq_save();
 	c = this_cpu();
 	if (c->in_idle_irq && !c->idle_next && cpumask_test(&t->affinity, c->id) &&
 	    !__atomic_load_n(&c->dying, __ATOMIC_ACQUIRE)) {
 		c->idle_next = t;
+		irq_restore(flags);
 		return true;
 	}
+	/*
+	 * The common case where sched_select_cpu() keeps it here (it last
+	 * ran here, may stay, this cpu runs a task and no cpu idles): queue
+	 * it without the general path's layers. A cpu that runs a task and
+	 * is not going offline has its queue online.
+	 */
+	if (t->cpu == c->id && c->current != c->idle && cpumask_test(&t->affinity, c->id) &&
+	    !__atomic_load_n(&c->dying, __ATOMIC_ACQUIRE) && !sched_any_idle()) {
+		struct rq *rq = &rqs[c->id];
+
+		spin_lock_irqoff(&rq->lock);
+		rq_enqueue(rq, t);
+		spin_unlock_irqoff(&rq->lock);
+		if (t->prio < c->current->prio) /* sched_kick() here */
+			c->need_resched = true;
+		irq_restore(flags);
+		return true;
+	}
+	irq_restore(flags);
 	sched_enqueue_on(t, sched_select_cpu(t));
 	return true;
 }
