@@ -96,6 +96,18 @@ static struct task *rq_first(struct rq *rq, unsigned int cpu)
 	return e ? rq_task(e) : NULL;
 }
 
+/* Caller holds rq->lock. rq_first(), taken off the queue. */
+static inline __attribute__((always_inline)) struct task *rq_take_first(struct rq *rq,
+									unsigned int cpu)
+{
+	struct runq_entry *e = runq_take_first(&rq->q, rq_allowed, (void *)(uintptr_t)cpu);
+
+	if (!e)
+		return NULL;
+	__atomic_store_n(&rq->cpu->nr_ready, rq->q.nr, __ATOMIC_RELAXED);
+	return rq_task(e);
+}
+
 /* Caller holds rq->lock. Any queued task, whatever its affinity. */
 static struct task *rq_first_any(struct rq *rq)
 {
@@ -222,10 +234,8 @@ void schedule(void)
 	spin_lock(&rq->lock);
 	if (prev != c->idle && __atomic_load_n(&prev->state, __ATOMIC_ACQUIRE) == TASK_RUNNING)
 		rq_enqueue(rq, prev); /* preempted or yielding: to the back */
-	next = rq_first(rq, c->id);
-	if (next)
-		rq_remove(rq, next);
-	else
+	next = rq_take_first(rq, c->id);
+	if (!next)
 		next = c->idle;
 	c->need_resched = false;
 	spin_unlock(&rq->lock);
@@ -298,10 +308,8 @@ struct task *sched_pick(void)
 	struct task *next;
 
 	spin_lock_irqoff(&rq->lock);
-	next = rq_first(rq, c->id);
-	if (next)
-		rq_remove(rq, next);
-	else
+	next = rq_take_first(rq, c->id);
+	if (!next)
 		next = c->idle;
 	c->need_resched = false;
 	spin_unlock_irqoff(&rq->lock);
