@@ -472,14 +472,14 @@ bool sched_wake(struct task *t)
 	 * returns, with no run queue in between. Claimed READY above, on no
 	 * queue, nobody else can take it meanwhile.
 	 */
-	flags = irq_save();
 	c = this_cpu();
 	if (c->in_idle_irq && !c->idle_next && cpumask_test(&t->affinity, c->id) &&
 	    !__atomic_load_n(&c->dying, __ATOMIC_ACQUIRE)) {
 		c->idle_next = t;
-		irq_restore(flags);
 		return true;
 	}
+	flags = irq_save();
+	c = this_cpu(); /* we may have moved before interrupts went off */
 	/*
 	 * The common case where sched_select_cpu() keeps it here (it last
 	 * ran here, may stay, this cpu runs a task and no cpu idles): queue
