@@ -101,7 +101,7 @@ unsigned int as_asid_bits(void);
 void as_activate_slow(struct as *as);
 static inline void as_activate(struct as *as)
 {
-	/* An ASID of its own (so ASIDs are on) that this hart holds nothing stale of: satp alone. */
+	/* Its own ASID (so ASIDs are on), nothing stale of it on this hart: satp alone. */
 	if (as && as->asid && !cpumask_test(&as->tlb_stale, this_cpu()->id)) {
 		csr_write(satp, as->satp);
 		return;
