@@ -807,7 +807,8 @@ void ipc_msg_to_frame(struct trap_frame *tf, struct task *t, const struct ipc_ms
 void ipc_fast_resume(void); /* arch/trap_entry.S */
 
 /* The current task's endpoint handle in a0 with @need, or NULL (lock-free: our own table). */
-static struct endpoint *fast_ep(struct trap_frame *tf, unsigned int need)
+static inline __attribute__((always_inline)) struct endpoint *fast_ep(struct trap_frame *tf,
+								      unsigned int need)
 {
 	struct handle_table *ht = __atomic_load_n(&this_cpu()->current->handles, __ATOMIC_ACQUIRE);
 	long h = (long)FA(1);
@@ -991,7 +992,8 @@ out:
  */
 
 /* The current task's notification handle in a0 with @need, or NULL. */
-static struct notification *fast_notif(struct trap_frame *tf, unsigned int need)
+static inline __attribute__((always_inline)) struct notification *fast_notif(struct trap_frame *tf,
+									     unsigned int need)
 {
 	struct handle_table *ht = __atomic_load_n(&this_cpu()->current->handles, __ATOMIC_ACQUIRE);
 	long h = (long)FA(1);
