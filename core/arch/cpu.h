@@ -57,6 +57,7 @@ struct cpu {
 	struct as *active_as;	   /* owned: the address space in satp (NULL: kernel map) */
 	bool in_idle_irq;	   /* owned: the idle loop's interrupt hook runs */
 	struct task *idle_next;	   /* owned: woken meanwhile, claimed, to run at once */
+	unsigned int nr_ready;	   /* atomic: its run queue's length (sched.c), a hint */
 };
 
 extern struct cpu cpus[KEEL_MAX_CPUS];

@@ -22,6 +22,8 @@
  */
 #define TRAP_SYS_IPC_FIRST 18
 #define TRAP_SYS_IPC_LAST  24
+/* notif_signal, among them: it never blocks, so it saves no s0-s11 (syscall_signal()). */
+#define TRAP_SYS_NOTIF_SIGNAL 23
 
 #ifndef __ASSEMBLER__
 #include "keel.h"

@@ -23,7 +23,8 @@
  * system call (exec builds a whole new frame and leaves through
  * trap_enter_frame). The IPC calls (ipc_call .. notif_wait) save s0-s11
  * too and go to syscall_ipc(), whose fast paths may leave through
- * another task's frame (see .Lipc).
+ * another task's frame (see .Lipc); notif_signal, which never blocks,
+ * goes to syscall_signal() without them.
  */
 #include "cpu.h"
 #include "riscv.h"
@@ -240,6 +241,8 @@ trap_return:
  * move to that task's stack and finish the switch there.
  */
 .Lipc:
+	addi	t0, a7, -TRAP_SYS_NOTIF_SIGNAL
+	beqz	t0, .Lsignal
 	sd	x8, TF_REG(8)(sp)
 	sd	x9, TF_REG(9)(sp)
 	sd	x18, TF_REG(18)(sp)
@@ -270,6 +273,12 @@ trap_return:
 	ld	x25, TF_REG(25)(sp)
 	ld	x26, TF_REG(26)(sp)
 	ld	x27, TF_REG(27)(sp)
+	j	.Lsyscall_return
+
+/* notif_signal never blocks nor leaves through another frame: no s0-s11. */
+.Lsignal:
+	mv	a0, sp
+	call	syscall_signal
 	j	.Lsyscall_return
 
 /*

@@ -69,4 +69,24 @@ runq_first(const struct runq *q, bool (*ok)(const struct runq_entry *e, void *ar
 	return NULL;
 }
 
+/* runq_first(), unlinked in the same walk (the scheduler's pick). */
+static inline struct runq_entry *
+runq_take_first(struct runq *q, bool (*ok)(const struct runq_entry *e, void *arg), void *arg)
+{
+	for (unsigned int p = 0; p < RUNQ_PRIOS; p++) {
+		struct runq_entry *prev = NULL;
+
+		for (struct runq_entry **pp = &q->head[p], *e; (e = *pp); prev = e, pp = &e->next) {
+			if (ok && !ok(e, arg))
+				continue;
+			*pp = e->next;
+			if (q->tail[p] == e)
+				q->tail[p] = prev;
+			q->nr--;
+			return e;
+		}
+	}
+	return NULL;
+}
+
 #endif

@@ -35,9 +35,9 @@
 struct rq {
 	struct spinlock lock;
 	struct runq q;	       /* guarded by lock */
-	unsigned int nr_ready; /* q.nr, mirrored for racy reads (a hint) */
 	struct task *timeouts; /* timed waits started on this cpu */
 	bool offline;	       /* guarded by lock: its cpu is gone, queue elsewhere */
+	struct cpu *cpu;       /* immutable after sched_init(): whose queue; nr_ready there */
 };
 
 static struct rq *rqs; /* one per possible cpu, from sched_init(); immutable after */
@@ -72,7 +72,7 @@ static void rq_enqueue(struct rq *rq, struct task *t)
 {
 	t->rq_entry.prio = t->prio;
 	runq_push(&rq->q, &t->rq_entry);
-	__atomic_store_n(&rq->nr_ready, rq->q.nr, __ATOMIC_RELAXED);
+	__atomic_store_n(&rq->cpu->nr_ready, rq->q.nr, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->state, TASK_READY, __ATOMIC_RELEASE);
 }
 
@@ -80,7 +80,7 @@ static void rq_enqueue(struct rq *rq, struct task *t)
 static void rq_remove(struct rq *rq, struct task *t)
 {
 	BUG_ON(!runq_remove(&rq->q, &t->rq_entry));
-	__atomic_store_n(&rq->nr_ready, rq->q.nr, __ATOMIC_RELAXED);
+	__atomic_store_n(&rq->cpu->nr_ready, rq->q.nr, __ATOMIC_RELAXED);
 }
 
 static bool rq_allowed(const struct runq_entry *e, void *cpu)
@@ -96,6 +96,18 @@ static struct task *rq_first(struct rq *rq, unsigned int cpu)
 	return e ? rq_task(e) : NULL;
 }
 
+/* Caller holds rq->lock. rq_first(), taken off the queue. */
+static inline __attribute__((always_inline)) struct task *rq_take_first(struct rq *rq,
+									unsigned int cpu)
+{
+	struct runq_entry *e = runq_take_first(&rq->q, rq_allowed, (void *)(uintptr_t)cpu);
+
+	if (!e)
+		return NULL;
+	__atomic_store_n(&rq->cpu->nr_ready, rq->q.nr, __ATOMIC_RELAXED);
+	return rq_task(e);
+}
+
 /* Caller holds rq->lock. Any queued task, whatever its affinity. */
 static struct task *rq_first_any(struct rq *rq)
 {
@@ -108,11 +120,6 @@ static struct task *rq_first_any(struct rq *rq)
 static struct task *rq_next(struct task *t)
 {
 	return t->rq_entry.next ? rq_task(t->rq_entry.next) : NULL;
-}
-
-unsigned int sched_nr_ready(unsigned int cpu)
-{
-	return __atomic_load_n(&rqs[cpu].nr_ready, __ATOMIC_RELAXED);
 }
 
 bool sched_cpu_idle(unsigned int cpu)
@@ -143,8 +150,10 @@ static void sched_init_cpu(unsigned int cpu)
 void sched_init(void)
 {
 	rqs = smp_alloc_percpu(sizeof(*rqs), "run queues");
-	for (unsigned int cpu = 0; cpu < smp_possible_cpus(); cpu++)
+	for (unsigned int cpu = 0; cpu < smp_possible_cpus(); cpu++) {
 		rqs[cpu].lock = (struct spinlock)SPINLOCK_INIT;
+		rqs[cpu].cpu = &cpus[cpu];
+	}
 	sched_init_cpu(0);
 	pr_info("sched: %u priorities, per-cpu run queues, tick %u Hz while busy\n", TASK_PRIOS,
 		timer_hz());
@@ -225,10 +234,8 @@ void schedule(void)
 	spin_lock(&rq->lock);
 	if (prev != c->idle && __atomic_load_n(&prev->state, __ATOMIC_ACQUIRE) == TASK_RUNNING)
 		rq_enqueue(rq, prev); /* preempted or yielding: to the back */
-	next = rq_first(rq, c->id);
-	if (next)
-		rq_remove(rq, next);
-	else
+	next = rq_take_first(rq, c->id);
+	if (!next)
 		next = c->idle;
 	c->need_resched = false;
 	spin_unlock(&rq->lock);
@@ -300,14 +307,12 @@ struct task *sched_pick(void)
 	struct rq *rq = &rqs[c->id];
 	struct task *next;
 
-	spin_lock(&rq->lock);
-	next = rq_first(rq, c->id);
-	if (next)
-		rq_remove(rq, next);
-	else
+	spin_lock_irqoff(&rq->lock);
+	next = rq_take_first(rq, c->id);
+	if (!next)
 		next = c->idle;
 	c->need_resched = false;
-	spin_unlock(&rq->lock);
+	spin_unlock_irqoff(&rq->lock);
 	return next;
 }
 
@@ -455,6 +460,7 @@ static void sched_enqueue_on(struct task *t, unsigned int cpu)
 bool sched_wake(struct task *t)
 {
 	int expected = TASK_BLOCKED;
+	unsigned long flags;
 	struct cpu *c;
 
 	if (!__atomic_compare_exchange_n(&t->state, &expected, TASK_READY, false, __ATOMIC_ACQ_REL,
@@ -472,6 +478,27 @@ bool sched_wake(struct task *t)
 		c->idle_next = t;
 		return true;
 	}
+	flags = irq_save();
+	c = this_cpu(); /* we may have moved before interrupts went off */
+	/*
+	 * The common case where sched_select_cpu() keeps it here (it last
+	 * ran here, may stay, this cpu runs a task and no cpu idles): queue
+	 * it without the general path's layers. A cpu that runs a task and
+	 * is not going offline has its queue online.
+	 */
+	if (t->cpu == c->id && c->current != c->idle && cpumask_test(&t->affinity, c->id) &&
+	    !__atomic_load_n(&c->dying, __ATOMIC_ACQUIRE) && !sched_any_idle()) {
+		struct rq *rq = &rqs[c->id];
+
+		spin_lock_irqoff(&rq->lock);
+		rq_enqueue(rq, t);
+		spin_unlock_irqoff(&rq->lock);
+		if (t->prio < c->current->prio) /* sched_kick() here */
+			c->need_resched = true;
+		irq_restore(flags);
+		return true;
+	}
+	irq_restore(flags);
 	sched_enqueue_on(t, sched_select_cpu(t));
 	return true;
 }

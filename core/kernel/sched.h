@@ -8,6 +8,7 @@
 #define KEEL_SCHED_H
 
 #include "keel.h"
+#include "arch/cpu.h"
 #include "lib/cpumask.h"
 
 struct task;
@@ -76,7 +77,12 @@ void sched_preempt_check(void);
 /* A new task's first instructions run this before its function. */
 void sched_finish_switch(void);
 
-unsigned int sched_nr_ready(unsigned int cpu);
+/* Tasks queued on @cpu's run queue: a racy look, as every read of it. */
+static inline unsigned int sched_nr_ready(unsigned int cpu)
+{
+	/* Relaxed: a hint; the queue's lock orders what matters. */
+	return __atomic_load_n(&cpus[cpu].nr_ready, __ATOMIC_RELAXED);
+}
 bool sched_cpu_idle(unsigned int cpu);
 
 static inline void cpu_relax(void)

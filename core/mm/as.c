@@ -505,7 +505,8 @@ int as_munmap(struct as *as, uintptr_t va, uint64_t size)
 	return 0;
 }
 
-void as_activate(struct as *as)
+/* as_activate() for the rest: no ASIDs, the kernel map, or an ASID to flush here first. */
+void as_activate_slow(struct as *as)
 {
 	unsigned long asid = as ? as->asid : 0;
 	unsigned int cpu = this_cpu()->id;

@@ -6,6 +6,8 @@
 #define KEEL_AS_H
 
 #include "keel.h"
+#include "arch/cpu.h"
+#include "arch/riscv.h"
 #include "lib/cpumask.h"
 #include "vm.h"
 
@@ -103,7 +105,16 @@ unsigned int as_asid_bits(void);
  * an ASID this hart may hold stale translations of is flushed; without,
  * the whole TLB is.
  */
-void as_activate(struct as *as);
+void as_activate_slow(struct as *as);
+static inline void as_activate(struct as *as)
+{
+	/* Its own ASID (so ASIDs are on), nothing stale of it on this hart: satp alone. */
+	if (as && as->asid && !cpumask_test(&as->tlb_stale, this_cpu()->id)) {
+		csr_write(satp, as->satp);
+		return;
+	}
+	as_activate_slow(as);
+}
 /* The kernel-virtual address backing user @va in @as, if mapped with all of @need. */
 void *as_kva(struct as *as, uintptr_t va, unsigned long need);
 

@@ -807,7 +807,8 @@ void ipc_msg_to_frame(struct trap_frame *tf, struct task *t, const struct ipc_ms
 void ipc_fast_resume(void); /* arch/trap_entry.S */
 
 /* The current task's endpoint handle in a0 with @need, or NULL (lock-free: our own table). */
-static struct endpoint *fast_ep(struct trap_frame *tf, unsigned int need)
+static inline __attribute__((always_inline)) struct endpoint *fast_ep(struct trap_frame *tf,
+								      unsigned int need)
 {
 	struct handle_table *ht = __atomic_load_n(&this_cpu()->current->handles, __ATOMIC_ACQUIRE);
 	long h = (long)FA(1);
@@ -821,40 +822,18 @@ static struct endpoint *fast_ep(struct trap_frame *tf, unsigned int need)
 	return ep_of(e->obj);
 }
 
-/* Is @t parked in the core, off every cpu, free to run on @cpu? */
+/*
+ * Is @t parked in the core, off every cpu, free to run on @cpu? Relaxed
+ * looks, each a hint: the claim (the CAS on state) orders what follows,
+ * sched_enter() waits for on_cpu with acquire, and a kill that lands
+ * after the look is seen at @t's return to user mode, as on the slow path.
+ */
 static inline __attribute__((always_inline)) bool fast_partner(struct task *t, unsigned int cpu)
 {
-	return t && cpumask_test(&t->affinity, cpu) && !task_killed(t) &&
-	       !__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) &&
-	       __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == TASK_BLOCKED;
-}
-
-/*
- * Interrupts off: take @l. Release builds skip the preempt count, which
- * only matters with interrupts on and must be even again by the switch;
- * debug builds take it the usual way (and record the holder).
- */
-static inline void fast_lock(struct spinlock *l)
-{
-	uint32_t me;
-
-	if (DEBUG) {
-		spin_lock(l);
-		return;
-	}
-	me = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-	/* Acquire pairs with the release in spin_unlock() and fast_unlock(). */
-	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != me)
-		cpu_relax();
-}
-
-static inline void fast_unlock(struct spinlock *l)
-{
-	if (DEBUG) {
-		spin_unlock(l);
-		return;
-	}
-	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+	return t && cpumask_test(&t->affinity, cpu) &&
+	       !__atomic_load_n(&t->killed, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&t->on_cpu, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&t->state, __ATOMIC_RELAXED) == TASK_BLOCKED;
 }
 
 /* task_block_killable(), inline: a kill since our last look wakes us, and we see it then. */
@@ -894,13 +873,15 @@ struct trap_frame *ipc_fast(struct trap_frame *tf, unsigned long nr)
 	struct endpoint *ep;
 	int expected = TASK_BLOCKED;
 
-	if ((long)FA(7) != KEEL_HANDLE_NONE || !cmdline.ipc_fastpath || task_killed(me) ||
-	    sched_nr_ready(c->id) || __atomic_load_n(&c->dying, __ATOMIC_ACQUIRE))
+	/* A hint only: fast_block() looks at our kill again, ordered. */
+	if ((long)FA(7) != KEEL_HANDLE_NONE || !cmdline.ipc_fastpath ||
+	    __atomic_load_n(&me->killed, __ATOMIC_RELAXED) || sched_nr_ready(c->id) ||
+	    __atomic_load_n(&c->dying, __ATOMIC_ACQUIRE))
 		return NULL;
 	ep = fast_ep(tf, call ? KEEL_R_SEND : KEEL_R_RECEIVE);
 	if (!ep)
 		return NULL;
-	fast_lock(&ipc_lock);
+	spin_lock_irqoff(&ipc_lock);
 	if (call) {
 		p = ep->receivers.head;
 		if (!ep->nrecv || !fast_partner(p, c->id) || p->ipc.reply_to)
@@ -942,7 +923,7 @@ struct trap_frame *ipc_fast(struct trap_frame *tf, unsigned long nr)
 	me->ctx.ra = (unsigned long)ipc_fast_resume;
 	me->ctx.sp = (unsigned long)tf;
 	fast_block(me);
-	fast_unlock(&ipc_lock);
+	spin_unlock_irqoff(&ipc_lock);
 	sched_enter(p);
 	if (!pf) {
 		struct context dead; /* our context is set: the switch's save goes nowhere */
@@ -952,7 +933,7 @@ struct trap_frame *ipc_fast(struct trap_frame *tf, unsigned long nr)
 	}
 	return pf;
 slow:
-	fast_unlock(&ipc_lock);
+	spin_unlock_irqoff(&ipc_lock);
 	return NULL;
 }
 
@@ -1011,7 +992,8 @@ out:
  */
 
 /* The current task's notification handle in a0 with @need, or NULL. */
-static struct notification *fast_notif(struct trap_frame *tf, unsigned int need)
+static inline __attribute__((always_inline)) struct notification *fast_notif(struct trap_frame *tf,
+									     unsigned int need)
 {
 	struct handle_table *ht = __atomic_load_n(&this_cpu()->current->handles, __ATOMIC_ACQUIRE);
 	long h = (long)FA(1);
@@ -1029,10 +1011,23 @@ struct trap_frame *ipc_fast_signal(struct trap_frame *tf)
 {
 	struct notification *n = cmdline.ipc_fastpath ? fast_notif(tf, KEEL_R_SIGNAL) : NULL;
 
+	struct task *t;
+
 	if (!n)
 		return NULL;
-	ipc_notif_signal(&n->obj, FA(2));
 	FA(1) = 0;
+	spin_lock_irqoff(&n->lock);
+	if (n->bound_ep) { /* a receiver of the endpoint may take them: the general way */
+		spin_unlock_irqoff(&n->lock);
+		ipc_notif_signal(&n->obj, FA(2));
+		return tf;
+	}
+	/* ipc_notif_signal() without a bound endpoint. */
+	n->bits |= FA(2);
+	t = n->bits ? wq_pop(&n->waiters) : NULL;
+	if (t)
+		sched_wake(t);
+	spin_unlock_irqoff(&n->lock);
 	return tf;
 }
 
@@ -1047,16 +1042,16 @@ static struct trap_frame *fast_notif_done(struct task *t)
 	struct trap_frame *tf = fast_frame(t);
 	unsigned long bits;
 
-	fast_lock(&n->lock);
+	spin_lock_irqoff(&n->lock);
 	bits = n->bits;
 	if (!bits) {
-		fast_unlock(&n->lock);
+		spin_unlock_irqoff(&n->lock);
 		return NULL;
 	}
 	wq_del(&n->waiters, t);
 	n->bits = 0;
 	t->ipc.fast_wait = false;
-	fast_unlock(&n->lock);
+	spin_unlock_irqoff(&n->lock);
 	FA(1) = 0;
 	FA(2) = bits;
 	return tf;
@@ -1075,11 +1070,11 @@ struct trap_frame *ipc_fast_wait(struct trap_frame *tf)
 	n = fast_notif(tf, KEEL_R_WAIT);
 	if (!n)
 		return NULL;
-	fast_lock(&n->lock);
+	spin_lock_irqoff(&n->lock);
 	if (n->bits) {
 		FA(2) = n->bits;
 		n->bits = 0;
-		fast_unlock(&n->lock);
+		spin_unlock_irqoff(&n->lock);
 		FA(1) = 0;
 		return tf;
 	}
@@ -1090,7 +1085,7 @@ struct trap_frame *ipc_fast_wait(struct trap_frame *tf)
 	me->ctx.ra = (unsigned long)ipc_fast_resume;
 	me->ctx.sp = (unsigned long)tf;
 	fast_block(me);
-	fast_unlock(&n->lock);
+	spin_unlock_irqoff(&n->lock);
 	next = sched_pick();
 	if (next == me) { /* woken meanwhile (a kill): go on as ipc_fast_resume would */
 		__atomic_store_n(&me->state, TASK_RUNNING, __ATOMIC_RELEASE);

@@ -44,6 +44,7 @@ _Static_assert(TRAP_SYS_IPC_FIRST <= SYS_ipc_call && SYS_ipc_call <= TRAP_SYS_IP
 		       SYS_notif_signal <= TRAP_SYS_IPC_LAST &&
 		       TRAP_SYS_IPC_FIRST <= SYS_notif_wait && SYS_notif_wait <= TRAP_SYS_IPC_LAST,
 	       "trap.h's range of IPC system calls");
+_Static_assert(TRAP_SYS_NOTIF_SIGNAL == SYS_notif_signal, "trap.h's notif_signal");
 
 /* The end of every system call, interrupts off: a kill or a switch due? */
 static inline void syscall_exit(void)
@@ -85,8 +86,6 @@ struct trap_frame *syscall_ipc(struct trap_frame *tf)
 
 	if (nr == SYS_ipc_call || nr == SYS_ipc_reply_recv)
 		to = ipc_fast(tf, nr);
-	else if (nr == SYS_notif_signal)
-		to = ipc_fast_signal(tf);
 	else if (nr == SYS_notif_wait)
 		to = ipc_fast_wait(tf);
 	if (!to)
@@ -94,6 +93,14 @@ struct trap_frame *syscall_ipc(struct trap_frame *tf)
 	else if (to == tf)
 		syscall_exit();
 	return to ? to : tf; /* another task's, made current: see syscall_switched() */
+}
+
+void syscall_signal(struct trap_frame *tf)
+{
+	if (ipc_fast_signal(tf))
+		syscall_exit();
+	else
+		syscall_entry(tf); /* the slow path */
 }
 
 void syscall_switched(void)

@@ -89,6 +89,22 @@ int main(void)
 	while (pop(&q))
 		;
 
+	/* runq_take_first: runq_first's entry, unlinked, the tail kept. */
+	for (int i = 0; i < 6; i++) {
+		e[i].prio = (unsigned int)(i / 2);
+		runq_push(&q, &e[i]);
+	}
+	ok = runq_take_first(&q, odd_only, NULL) == &e[1] && q.nr == 5;
+	ok &= runq_take_first(&q, odd_only, NULL) == &e[3];
+	ok &= runq_take_first(&q, odd_only, NULL) == &e[5] && q.tail[2] == &e[4];
+	ok &= runq_take_first(&q, odd_only, NULL) == NULL;
+	runq_push(&q, &e[5]);
+	ok &= q.head[2] == &e[4] && e[4].next == &e[5];
+	for (int i = 0; i < 6; i += 2)
+		ok &= runq_take_first(&q, NULL, NULL) == &e[i];
+	ok &= runq_take_first(&q, NULL, NULL) == &e[5] && q.nr == 0 && !q.head[2] && !q.tail[2];
+	check(ok, "take_first unlinks what runq_first finds and keeps each tail");
+
 	/* A long mixed run against a simple model. */
 	{
 		int model[32], n = 0;
