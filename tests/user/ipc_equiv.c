@@ -68,7 +68,8 @@ static int server(void)
 		keel_ipc_reply(&out);
 		return code(keel_ipc_recv_timeout(0, &in, 2000), 4);
 	}
-	/* OP_HOLD: the caller waits for its reply meanwhile. */
+	/* OP_HOLD: the caller waits for its reply meanwhile; slot 2 hears we hold it. */
+	keel_notif_signal(2, 1);
 	keel_notif_wait(1, &bits);
 	return code(keel_ipc_reply_recv(0, &out, &in), 5);
 }
@@ -201,16 +202,25 @@ static void s_server_killed(void)
 static void held_pair(long ep, unsigned long label, long *server, long *cl, long *go)
 {
 	char arg[16];
-	long h[2], send = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_TRANSFER), pids[3];
+	long h[3], send = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_TRANSFER), pids[3];
+	unsigned long bits;
 
 	*go = keel_notif_create();
 	h[0] = keel_handle_dup(ep, KEEL_R_RECEIVE | KEEL_R_TRANSFER);
 	h[1] = *go;
-	*server = spawn("server", "-", h, 2);
+	h[2] = keel_notif_create();
+	*server = spawn("server", "-", h, 3);
 	snprintf(arg, sizeof(arg), "%lu", label);
 	*cl = spawn("client", arg, &send, 1);
 	keel_handle_close(h[0]);
 	keel_handle_close(send);
+	/*
+	 * The server holds @label's call: past the warm-up (ps alone could
+	 * see both blocked between two warm-up calls, and the event would
+	 * land before the call it is about).
+	 */
+	keel_notif_wait(h[2], &bits);
+	keel_handle_close(h[2]);
 	pids[0] = *server;
 	pids[1] = *cl;
 	pids[2] = 0;
