@@ -30,20 +30,9 @@
 #include "riscv.h"
 #include "trap.h"
 
-.macro SAVE_GPRS_EXCEPT_SP_TP_T0_T1
-	sd	x1, TF_REG(1)(sp)
-	sd	x3, TF_REG(3)(sp)
-	sd	x7, TF_REG(7)(sp)
+.macro SAVE_CALLEE_SAVED /* s0-s11: x8, x9, x18-x27 */
 	sd	x8, TF_REG(8)(sp)
 	sd	x9, TF_REG(9)(sp)
-	sd	x10, TF_REG(10)(sp)
-	sd	x11, TF_REG(11)(sp)
-	sd	x12, TF_REG(12)(sp)
-	sd	x13, TF_REG(13)(sp)
-	sd	x14, TF_REG(14)(sp)
-	sd	x15, TF_REG(15)(sp)
-	sd	x16, TF_REG(16)(sp)
-	sd	x17, TF_REG(17)(sp)
 	sd	x18, TF_REG(18)(sp)
 	sd	x19, TF_REG(19)(sp)
 	sd	x20, TF_REG(20)(sp)
@@ -54,6 +43,36 @@
 	sd	x25, TF_REG(25)(sp)
 	sd	x26, TF_REG(26)(sp)
 	sd	x27, TF_REG(27)(sp)
+.endm
+
+.macro LOAD_CALLEE_SAVED
+	ld	x8, TF_REG(8)(sp)
+	ld	x9, TF_REG(9)(sp)
+	ld	x18, TF_REG(18)(sp)
+	ld	x19, TF_REG(19)(sp)
+	ld	x20, TF_REG(20)(sp)
+	ld	x21, TF_REG(21)(sp)
+	ld	x22, TF_REG(22)(sp)
+	ld	x23, TF_REG(23)(sp)
+	ld	x24, TF_REG(24)(sp)
+	ld	x25, TF_REG(25)(sp)
+	ld	x26, TF_REG(26)(sp)
+	ld	x27, TF_REG(27)(sp)
+.endm
+
+.macro SAVE_GPRS_EXCEPT_SP_TP_T0_T1
+	SAVE_CALLEE_SAVED
+	sd	x1, TF_REG(1)(sp)
+	sd	x3, TF_REG(3)(sp)
+	sd	x7, TF_REG(7)(sp)
+	sd	x10, TF_REG(10)(sp)
+	sd	x11, TF_REG(11)(sp)
+	sd	x12, TF_REG(12)(sp)
+	sd	x13, TF_REG(13)(sp)
+	sd	x14, TF_REG(14)(sp)
+	sd	x15, TF_REG(15)(sp)
+	sd	x16, TF_REG(16)(sp)
+	sd	x17, TF_REG(17)(sp)
 	sd	x28, TF_REG(28)(sp)
 	sd	x29, TF_REG(29)(sp)
 	sd	x30, TF_REG(30)(sp)
@@ -148,8 +167,7 @@ trap_return:
 	ld	x5, TF_REG(5)(sp)
 	ld	x6, TF_REG(6)(sp)
 	ld	x7, TF_REG(7)(sp)
-	ld	x8, TF_REG(8)(sp)
-	ld	x9, TF_REG(9)(sp)
+	LOAD_CALLEE_SAVED
 	ld	x10, TF_REG(10)(sp)
 	ld	x11, TF_REG(11)(sp)
 	ld	x12, TF_REG(12)(sp)
@@ -158,16 +176,6 @@ trap_return:
 	ld	x15, TF_REG(15)(sp)
 	ld	x16, TF_REG(16)(sp)
 	ld	x17, TF_REG(17)(sp)
-	ld	x18, TF_REG(18)(sp)
-	ld	x19, TF_REG(19)(sp)
-	ld	x20, TF_REG(20)(sp)
-	ld	x21, TF_REG(21)(sp)
-	ld	x22, TF_REG(22)(sp)
-	ld	x23, TF_REG(23)(sp)
-	ld	x24, TF_REG(24)(sp)
-	ld	x25, TF_REG(25)(sp)
-	ld	x26, TF_REG(26)(sp)
-	ld	x27, TF_REG(27)(sp)
 	ld	x28, TF_REG(28)(sp)
 	ld	x29, TF_REG(29)(sp)
 	ld	x30, TF_REG(30)(sp)
@@ -243,36 +251,14 @@ trap_return:
 .Lipc:
 	addi	t0, a7, -TRAP_SYS_NOTIF_SIGNAL
 	beqz	t0, .Lsignal
-	sd	x8, TF_REG(8)(sp)
-	sd	x9, TF_REG(9)(sp)
-	sd	x18, TF_REG(18)(sp)
-	sd	x19, TF_REG(19)(sp)
-	sd	x20, TF_REG(20)(sp)
-	sd	x21, TF_REG(21)(sp)
-	sd	x22, TF_REG(22)(sp)
-	sd	x23, TF_REG(23)(sp)
-	sd	x24, TF_REG(24)(sp)
-	sd	x25, TF_REG(25)(sp)
-	sd	x26, TF_REG(26)(sp)
-	sd	x27, TF_REG(27)(sp)
+	SAVE_CALLEE_SAVED
 	mv	a0, sp
 	call	syscall_ipc
 	beq	a0, sp, .Lipc_return
 	mv	sp, a0
 	call	syscall_switched
 .Lipc_return:
-	ld	x8, TF_REG(8)(sp)
-	ld	x9, TF_REG(9)(sp)
-	ld	x18, TF_REG(18)(sp)
-	ld	x19, TF_REG(19)(sp)
-	ld	x20, TF_REG(20)(sp)
-	ld	x21, TF_REG(21)(sp)
-	ld	x22, TF_REG(22)(sp)
-	ld	x23, TF_REG(23)(sp)
-	ld	x24, TF_REG(24)(sp)
-	ld	x25, TF_REG(25)(sp)
-	ld	x26, TF_REG(26)(sp)
-	ld	x27, TF_REG(27)(sp)
+	LOAD_CALLEE_SAVED
 	j	.Lsyscall_return
 
 /* notif_signal never blocks nor leaves through another frame: no s0-s11. */

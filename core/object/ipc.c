@@ -806,9 +806,10 @@ void ipc_msg_to_frame(struct trap_frame *tf, struct task *t, const struct ipc_ms
 
 void ipc_fast_resume(void); /* arch/trap_entry.S */
 
-/* The current task's endpoint handle in a0 with @need, or NULL (lock-free: our own table). */
-static inline __attribute__((always_inline)) struct endpoint *fast_ep(struct trap_frame *tf,
-								      unsigned int need)
+/* The current task's object of type @kt in handle a0 with @need, or NULL (lock-free: our own
+ * table). */
+static inline __attribute__((always_inline)) struct kobj *
+fast_obj(struct trap_frame *tf, const struct kobj_type *kt, unsigned int need)
 {
 	struct handle_table *ht = __atomic_load_n(&this_cpu()->current->handles, __ATOMIC_ACQUIRE);
 	long h = (long)FA(1);
@@ -817,9 +818,17 @@ static inline __attribute__((always_inline)) struct endpoint *fast_ep(struct tra
 	if (!ht || (unsigned long)h >= HANDLE_MAX)
 		return NULL;
 	e = &ht->slot[h];
-	if (!e->obj || e->obj->kt != &ep_type || (e->rights & need) != need)
+	if (!e->obj || e->obj->kt != kt || (e->rights & need) != need)
 		return NULL;
-	return ep_of(e->obj);
+	return e->obj;
+}
+
+static inline __attribute__((always_inline)) struct endpoint *fast_ep(struct trap_frame *tf,
+								      unsigned int need)
+{
+	struct kobj *o = fast_obj(tf, &ep_type, need);
+
+	return o ? ep_of(o) : NULL;
 }
 
 /*
@@ -995,16 +1004,9 @@ out:
 static inline __attribute__((always_inline)) struct notification *fast_notif(struct trap_frame *tf,
 									     unsigned int need)
 {
-	struct handle_table *ht = __atomic_load_n(&this_cpu()->current->handles, __ATOMIC_ACQUIRE);
-	long h = (long)FA(1);
-	struct handle *e;
+	struct kobj *o = fast_obj(tf, &notif_type, need);
 
-	if (!ht || (unsigned long)h >= HANDLE_MAX)
-		return NULL;
-	e = &ht->slot[h];
-	if (!e->obj || e->obj->kt != &notif_type || (e->rights & need) != need)
-		return NULL;
-	return notif_of(e->obj);
+	return o ? notif_of(o) : NULL;
 }
 
 struct trap_frame *ipc_fast_signal(struct trap_frame *tf)
