@@ -198,29 +198,41 @@ static void s_server_killed(void)
 	keel_handle_close(go);
 }
 
-/* Client and server with @label's call held by the server; their pids. */
-static void held_pair(long ep, unsigned long label, long *server, long *cl, long *go)
+/*
+ * A server and a client that makes WARM echo calls, then one of @label;
+ * their pids, and the server's go notification. @held: a notification
+ * the server signals once it holds an OP_HOLD call, or -1.
+ */
+static void pair(long ep, unsigned long label, long *server, long *cl, long *go, long held)
 {
 	char arg[16];
-	long h[3], send = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_TRANSFER), pids[3];
-	unsigned long bits;
+	long h[3], send = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_TRANSFER);
 
 	*go = keel_notif_create();
 	h[0] = keel_handle_dup(ep, KEEL_R_RECEIVE | KEEL_R_TRANSFER);
 	h[1] = *go;
-	h[2] = keel_notif_create();
-	*server = spawn("server", "-", h, 3);
+	h[2] = held;
+	*server = spawn("server", "-", h, held < 0 ? 2 : 3);
 	snprintf(arg, sizeof(arg), "%lu", label);
 	*cl = spawn("client", arg, &send, 1);
 	keel_handle_close(h[0]);
 	keel_handle_close(send);
+}
+
+/* A pair with @label's call held by the server, both waiting; their pids. */
+static void held_pair(long ep, unsigned long label, long *server, long *cl, long *go)
+{
+	long held = keel_notif_create(), pids[3];
+	unsigned long bits;
+
+	pair(ep, label, server, cl, go, held);
 	/*
 	 * The server holds @label's call: past the warm-up (ps alone could
 	 * see both blocked between two warm-up calls, and the event would
 	 * land before the call it is about).
 	 */
-	keel_notif_wait(h[2], &bits);
-	keel_handle_close(h[2]);
+	keel_notif_wait(held, &bits);
+	keel_handle_close(held);
 	pids[0] = *server;
 	pids[1] = *cl;
 	pids[2] = 0;
@@ -261,16 +273,9 @@ static void s_server_killed_owing(void)
 /* EQUIV_06: the server exits owing a reply (no kill). */
 static void s_server_quits(void)
 {
-	long ep = keel_ep_create(), srv, cl, go,
-	     send = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_TRANSFER), h[2];
+	long ep = keel_ep_create(), srv, cl, go;
 
-	go = keel_notif_create();
-	h[0] = keel_handle_dup(ep, KEEL_R_RECEIVE | KEEL_R_TRANSFER);
-	h[1] = go;
-	srv = spawn("server", "-", h, 2);
-	cl = spawn("client", "3", &send, 1); /* OP_QUIT */
-	keel_handle_close(h[0]);
-	keel_handle_close(send);
+	pair(ep, OP_QUIT, &srv, &cl, &go, -1);
 	printf("ipc_equiv: EQUIV_06 server exits owing a reply: server %d client %d\n", reap(srv),
 	       reap(cl));
 	keel_handle_close(ep);
@@ -280,16 +285,9 @@ static void s_server_quits(void)
 /* EQUIV_07: after fast round trips, a receive that times out. */
 static void s_timeout(void)
 {
-	long ep = keel_ep_create(), srv, cl, go,
-	     send = keel_handle_dup(ep, KEEL_R_SEND | KEEL_R_TRANSFER), h[2];
+	long ep = keel_ep_create(), srv, cl, go;
 
-	go = keel_notif_create();
-	h[0] = keel_handle_dup(ep, KEEL_R_RECEIVE | KEEL_R_TRANSFER);
-	h[1] = go;
-	srv = spawn("server", "-", h, 2);
-	cl = spawn("client", "4", &send, 1); /* OP_TIMEOUT */
-	keel_handle_close(h[0]);
-	keel_handle_close(send);
+	pair(ep, OP_TIMEOUT, &srv, &cl, &go, -1);
 	printf("ipc_equiv: EQUIV_07 receive timeout: client %d server %d\n", reap(cl), reap(srv));
 	keel_handle_close(ep);
 	keel_handle_close(go);
