@@ -1,5 +1,5 @@
 /*
- * trap.S - the S-mode trap vector. Saves every register in a trap_frame
+ * trap_entry.S - the S-mode trap vector. Saves every register in a trap_frame
  * on a kernel stack, calls trap_handler(frame), restores, sret.
  *
  * sscratch is 0 while the hart runs kernel code and holds this hart's

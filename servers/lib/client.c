@@ -224,16 +224,21 @@ long keel_con_read(void *buf, size_t len)
 	}
 }
 
+int keel_use_console(void)
+{
+	static int use = -1;
+
+	if (use < 0)
+		use = getenv("KEEL_CONSOLE") != NULL;
+	return use;
+}
+
 long keel_tty_read(void *buf, size_t len, int wait)
 {
-	static int use_console = -1;
-
-	if (use_console < 0)
-		use_console = getenv("KEEL_CONSOLE") != NULL;
 	for (;;) {
 		long n = -KEEL_ENOTSUP;
 
-		if (use_console)
+		if (keel_use_console())
 			n = wait ? keel_con_read(buf, len) : keel_con_poll(buf, len);
 		if (n >= 0)
 			return n;

@@ -67,6 +67,8 @@ long keel_conn_call_flags(struct keel_conn *c, struct keel_msg *m, struct keel_m
 			  const void *data, size_t len, size_t off, int flags);
 
 /* The console server, once init says it is up (KEEL_CONSOLE in the environment). */
+/* Is there one: KEEL_CONSOLE in the environment (looked up once). */
+int keel_use_console(void);
 long keel_con_write(const void *buf, size_t len);
 /*
  * Bytes typed, at least one (waits), at most @len; -KEEL_ENOTSUP when the

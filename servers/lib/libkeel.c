@@ -29,15 +29,6 @@ static size_t keel_outlen;
  * environment), standard input and output go through it; before, and
  * whenever it cannot be reached, through the core's console calls.
  */
-static int keel_use_console(void)
-{
-	static int use = -1;
-
-	if (use < 0)
-		use = getenv("KEEL_CONSOLE") != NULL;
-	return use;
-}
-
 static int keel_flush(FILE *f)
 {
 	long n = 0;
