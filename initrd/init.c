@@ -731,22 +731,6 @@ static unsigned int make_shell_env(char **envp, unsigned int max)
 	return n;
 }
 
-/* Our own entry of ps: use and limits; 0 if found. */
-static int own_limits(unsigned long used[KEEL_LIMITS], unsigned long limit[KEEL_LIMITS])
-{
-	static struct keel_ps ps[PS_SCAN];
-	long n = keel_ps(ps, PS_SCAN);
-
-	for (long i = 0; i < n; i++) {
-		if (ps[i].pid != keel_getpid())
-			continue;
-		memcpy(used, ps[i].used, sizeof(ps[i].used));
-		memcpy(limit, ps[i].limit, sizeof(ps[i].limit));
-		return 0;
-	}
-	return -1;
-}
-
 /*
  * Children spawned from now on (@shell: the shell's subtree) get what is
  * free less the reserve; otherwise, as init's servers, all init has.
@@ -758,16 +742,18 @@ static void set_child_limits(int shell)
 		[KEEL_LIMIT_OBJECTS] = RESERVE_OBJECTS,
 		[KEEL_LIMIT_TASKS] = RESERVE_TASKS,
 	};
-	unsigned long used[KEEL_LIMITS], limit[KEEL_LIMITS], give[KEEL_LIMITS];
+	static struct keel_ps ps[PS_SCAN];
+	const struct keel_ps *me;
+	unsigned long give[KEEL_LIMITS];
 
-	if (own_limits(used, limit)) {
+	if (keel_own_ps(ps, PS_SCAN, &me)) {
 		printf("init: no ps entry of our own; the shell's limits are init's\n");
 		return;
 	}
 	for (int k = 0; k < KEEL_LIMITS; k++) {
-		unsigned long free = limit[k] > used[k] ? limit[k] - used[k] : 0;
+		unsigned long free = me->limit[k] > me->used[k] ? me->limit[k] - me->used[k] : 0;
 
-		give[k] = !shell ? limit[k] : free > reserve[k] ? free - reserve[k] : 0;
+		give[k] = !shell ? me->limit[k] : free > reserve[k] ? free - reserve[k] : 0;
 		if (keel_limit_set(k, give[k]))
 			printf("init: limit_set(%d, %lu) refused\n", k, give[k]);
 	}

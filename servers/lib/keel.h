@@ -396,5 +396,11 @@ extern char **environ;
 
 /* A short name for a negative KEEL_E* result. */
 const char *keel_strerror(long err);
+/*
+ * The caller's own ps entry, read into @buf (@max entries, the caller's
+ * memory: nothing is allocated, so it works with the heap exhausted);
+ * @me points into @buf. 0, or -1 if ps did not list the caller.
+ */
+int keel_own_ps(struct keel_ps *buf, unsigned long max, const struct keel_ps **me);
 
 #endif

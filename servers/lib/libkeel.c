@@ -118,6 +118,19 @@ const char *keel_strerror(long err)
 									    : "unknown error";
 }
 
+int keel_own_ps(struct keel_ps *buf, unsigned long max, const struct keel_ps **me)
+{
+	long n = keel_ps(buf, max), pid = keel_getpid();
+
+	for (long i = 0; i < n; i++) {
+		if (buf[i].pid == pid) {
+			*me = &buf[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
 extern char __tls_base[];
 void _init_tls(void *tls);
 void _set_tls(void *tls);

@@ -44,21 +44,9 @@
 
 static int passed, failed;
 
-/* Our own use and limits from ps (KEEL_LIMIT_*); 0 if found. */
-static int own_limits(unsigned long used[KEEL_LIMITS], unsigned long limit[KEEL_LIMITS])
-{
-	static struct keel_ps ps[1024];
-	long n = keel_ps(ps, 1024);
-
-	for (long i = 0; i < n; i++) {
-		if (ps[i].pid != keel_getpid())
-			continue;
-		memcpy(used, ps[i].used, sizeof(ps[i].used));
-		memcpy(limit, ps[i].limit, sizeof(ps[i].limit));
-		return 0;
-	}
-	return -1;
-}
+/* ps entries read to find ourselves: static, as the memory tests run with no heap left. */
+#define PS_MAX 1024
+static struct keel_ps ps_buf[PS_MAX];
 
 static void result(const char *id, int ok, const char *claim, const char *why)
 {
@@ -261,13 +249,13 @@ static void adv_tasks(void)
  */
 static int limit_child(void)
 {
-	unsigned long used[KEEL_LIMITS], limit[KEEL_LIMITS];
+	const struct keel_ps *me;
 	long h, n = 0, err;
 
-	if (own_limits(used, limit))
+	if (keel_own_ps(ps_buf, PS_MAX, &me))
 		return 1;
-	if (limit[KEEL_LIMIT_PAGES] != LIMIT_CHILD_PAGES ||
-	    limit[KEEL_LIMIT_OBJECTS] != LIMIT_CHILD_OBJECTS)
+	if (me->limit[KEEL_LIMIT_PAGES] != LIMIT_CHILD_PAGES ||
+	    me->limit[KEEL_LIMIT_OBJECTS] != LIMIT_CHILD_OBJECTS)
 		return 2;
 	if (keel_limit_set(KEEL_LIMIT_PAGES, LIMIT_CHILD_PAGES + 1) != -KEEL_ERANGE ||
 	    keel_limit_set(KEEL_LIMIT_OBJECTS, LIMIT_CHILD_OBJECTS + 1) != -KEEL_ERANGE)
@@ -279,25 +267,27 @@ static int limit_child(void)
 		return 5;
 	while ((h = keel_ep_create()) >= 0)
 		n++;
-	if (h != -KEEL_EAGAIN || n + used[KEEL_LIMIT_OBJECTS] != LIMIT_CHILD_OBJECTS)
+	if (h != -KEEL_EAGAIN || n + me->used[KEEL_LIMIT_OBJECTS] != LIMIT_CHILD_OBJECTS)
 		return 6;
 	while ((err = keel_mmap(KEEL_HANDLE_NONE, 0, 4096, KEEL_PROT_READ | KEEL_PROT_WRITE)) >= 0)
 		;
-	if (err != -KEEL_ENOMEM || own_limits(used, limit) ||
-	    used[KEEL_LIMIT_PAGES] > LIMIT_CHILD_PAGES)
+	if (err != -KEEL_ENOMEM || keel_own_ps(ps_buf, PS_MAX, &me) ||
+	    me->used[KEEL_LIMIT_PAGES] > LIMIT_CHILD_PAGES)
 		return 7;
 	return 0;
 }
 
 static void adv_limits(void)
 {
-	unsigned long used[KEEL_LIMITS], limit[KEEL_LIMITS];
 	char *argv[] = { "/bin/adversary", "limit-child", NULL };
+	const struct keel_ps *me;
+	unsigned long limit[KEEL_LIMITS];
 	long above = 0;
 	int status = -1;
 	char why[96];
 
-	if (!own_limits(used, limit)) {
+	if (!keel_own_ps(ps_buf, PS_MAX, &me)) {
+		memcpy(limit, me->limit, sizeof(limit));
 		above = keel_limit_set(KEEL_LIMIT_PAGES, limit[KEEL_LIMIT_PAGES] + 1);
 		if (!keel_limit_set(KEEL_LIMIT_PAGES, LIMIT_CHILD_PAGES) &&
 		    !keel_limit_set(KEEL_LIMIT_OBJECTS, LIMIT_CHILD_OBJECTS))
