@@ -285,7 +285,7 @@ static void uart_disconnect(void)
  */
 static bool uart_connect(unsigned int wait_ms)
 {
-	uint64_t t0 = keel_time_ns();
+	uint64_t t0 = keel_time_ns(), us = KEEL_POLL_FIRST_US;
 
 	/*
 	 * Until the deadline: the name may still lead to a driver that just
@@ -314,7 +314,7 @@ static bool uart_connect(unsigned int wait_ms)
 		uart_disconnect();
 		if (!wait_ms)
 			break;
-		keel_sleep_us(10000);
+		keel_backoff(&us, KEEL_POLL_MAX_US);
 	} while (keel_time_ns() - t0 < (uint64_t)wait_ms * 1000000);
 	return false;
 }

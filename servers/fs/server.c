@@ -145,7 +145,6 @@ static void mount_disk(const char *spec, uint64_t wait_ms)
 		.flush = disk_flush,
 	};
 	struct keel_msg m = { .label = BLK_INFO }, r;
-	uint64_t t0 = keel_time_ns();
 	long h, err;
 
 	if (!eq || spec[0] != '/' || (size_t)(eq - spec) >= sizeof(dir) || !eq[1] ||
@@ -155,8 +154,7 @@ static void mount_disk(const char *spec, uint64_t wait_ms)
 	}
 	memcpy(dir, spec, (size_t)(eq - spec));
 	strcpy(name, eq + 1);
-	while ((h = keel_lookup(name)) < 0 && keel_time_ns() - t0 < wait_ms * 1000000ULL)
-		keel_sleep_us(10000);
+	h = keel_lookup_wait(name, wait_ms * 1000);
 	if (h < 0) {
 		if (!pending)
 			printf("fs: no disk %s (%s); %s stays absent\n", name, keel_strerror(h),

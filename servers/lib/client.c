@@ -20,6 +20,22 @@ long keel_lookup(const char *name)
 	return r.handle >= 0 ? r.handle : -KEEL_ENOENT;
 }
 
+void keel_backoff(uint64_t *us, uint64_t max_us)
+{
+	keel_sleep_us(*us);
+	*us = *us * 2 > max_us ? max_us : *us * 2;
+}
+
+long keel_lookup_wait(const char *name, uint64_t wait_us)
+{
+	uint64_t t0 = keel_time_ns(), us = KEEL_POLL_FIRST_US;
+	long ep;
+
+	while ((ep = keel_lookup(name)) < 0 && keel_time_ns() - t0 < wait_us * 1000)
+		keel_backoff(&us, KEEL_POLL_MAX_US);
+	return ep;
+}
+
 void keel_conn_close(struct keel_conn *c)
 {
 	if (c->buf)
@@ -49,9 +65,8 @@ static long conn_lookup(struct keel_conn *c)
 
 		if (ep >= 0 || !c->was_up || spent >= KEEL_RECONNECT_BUDGET_US)
 			return ep;
-		keel_sleep_us(wait);
 		spent += wait;
-		wait = wait * 2 > KEEL_RECONNECT_MAX_US ? KEEL_RECONNECT_MAX_US : wait * 2;
+		keel_backoff(&wait, KEEL_RECONNECT_MAX_US);
 	}
 }
 

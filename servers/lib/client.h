@@ -45,6 +45,12 @@ struct keel_conn {
 
 /* A send handle to the server init knows as @name, or -KEEL_E*. */
 long keel_lookup(const char *name);
+/* Sleep *@us, then double *@us up to @max_us: the backoff of every poll here. */
+void keel_backoff(uint64_t *us, uint64_t max_us);
+#define KEEL_POLL_FIRST_US 1000	 /* a boot-time poll's first wait ... */
+#define KEEL_POLL_MAX_US   10000 /* ... doubling up to this */
+/* keel_lookup(), asked again with the poll backoff while @wait_us has not passed. */
+long keel_lookup_wait(const char *name, uint64_t wait_us);
 /* Connect @c (if it is not yet): 0 or -KEEL_E*. */
 long keel_conn_open(struct keel_conn *c);
 void keel_conn_close(struct keel_conn *c);
