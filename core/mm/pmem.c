@@ -314,11 +314,11 @@ void pmem_init(unsigned int ncpus)
 	for (unsigned int i = 0; i < pmem_nranges; i++) {
 		struct pmem_range *r = &pmem_ranges[i];
 
+		pmem_fresh[i] = r->start >> PAGE_SHIFT; /* listed when first needed */
 		/* A range a hole swallowed whole stays, empty. */
 		if (r->start >= r->end)
 			continue;
 		pmem_ntotal += (r->end - r->start) / PAGE_SIZE;
-		pmem_fresh[i] = r->start >> PAGE_SHIFT; /* listed when first needed */
 		pr_debug("pmem: free 0x%lx-0x%lx\n", (unsigned long)r->start,
 			 (unsigned long)r->end - 1);
 	}
