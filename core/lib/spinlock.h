@@ -25,9 +25,10 @@ struct spinlock {
 	unsigned long holder_pc; /* debug: where it was taken */
 };
 
+/* All zero in release builds (holder_cpu is DEBUG's), so a lock sits in .bss, not the Image. */
 #define SPINLOCK_INIT                                                                              \
 	{                                                                                          \
-		0, 0, -1, 0                                                                        \
+		0, 0, DEBUG ? -1 : 0, 0                                                            \
 	}
 
 /*
