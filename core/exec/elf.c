@@ -199,10 +199,8 @@ static int elf_check_ident(const struct elf_ehdr *eh, struct elf_error *err)
 	return 0;
 }
 
-/* Why a float ABI is refused; one string per ABI, all static. */
-#define ELF_FPU_WHY                                                                                \
-	": Keel user programs are built for lp64 soft-float"                                       \
-	" (the kernel does not save FPU state yet)"
+/* Why a float ABI is refused: the kernel does not save FPU state (yet). */
+#define ELF_FPU_WHY ": build for lp64 soft-float (no FPU state is saved)"
 
 /* Keel user programs are rv64 lp64: integer registers only. */
 static int elf_check_flags(uint32_t flags, struct elf_error *err)
@@ -216,8 +214,7 @@ static int elf_check_flags(uint32_t flags, struct elf_error *err)
 		return elf_fail(err, ELF_ERR_ABI, "quad-float ABI (lp64q)" ELF_FPU_WHY, -1);
 	}
 	if (flags & EF_RISCV_RVE)
-		return elf_fail(err, ELF_ERR_ABI,
-				"RVE ABI (EF_RISCV_RVE): Keel runs RV64I programs", -1);
+		return elf_fail(err, ELF_ERR_ABI, "RVE ABI: Keel runs RV64I programs", -1);
 	return 0;
 }
 
@@ -229,9 +226,7 @@ static int elf_check_header(const struct elf_ehdr *eh, size_t len, struct elf_er
 	if (rc)
 		return rc;
 	if (eh->type == ET_DYN)
-		return elf_fail(err, ELF_ERR_TYPE,
-				"ET_DYN (PIE or shared object): Keel loads static ET_EXEC only",
-				-1);
+		return elf_fail(err, ELF_ERR_TYPE, "ET_DYN (PIE or shared object), not static", -1);
 	if (eh->type != ET_EXEC)
 		return elf_fail(err, ELF_ERR_TYPE, "e_type is not ET_EXEC", -1);
 	if (eh->machine != EM_RISCV)
@@ -336,11 +331,9 @@ static int elf_add_phdr(const uint8_t *p, size_t len, uint64_t user_top, int i,
 
 	elf_read_phdr(p, &ph);
 	if (ph.type == PT_INTERP)
-		return elf_fail(err, ELF_ERR_DYNAMIC,
-				"PT_INTERP: dynamically linked; Keel runs static executables", i);
+		return elf_fail(err, ELF_ERR_DYNAMIC, "PT_INTERP: not static", i);
 	if (ph.type == PT_DYNAMIC)
-		return elf_fail(err, ELF_ERR_DYNAMIC,
-				"PT_DYNAMIC: dynamically linked; Keel runs static executables", i);
+		return elf_fail(err, ELF_ERR_DYNAMIC, "PT_DYNAMIC: not static", i);
 	if (ph.type != PT_LOAD)
 		return 0; /* PT_TLS, PT_NOTE, PT_RISCV_ATTRIBUTES...: not mapped */
 	rc = elf_check_load_file(&ph, len, i, err);
@@ -429,7 +422,7 @@ int elf_parse(const void *f, size_t len, uint64_t user_top, struct elf_image *im
 	img->entry = eh.entry;
 	if (!elf_entry_ok(img))
 		return elf_fail(err, ELF_ERR_ENTRY,
-				"e_entry not inside the file bytes of an executable PT_LOAD", -1);
+				"e_entry not in an executable PT_LOAD's file bytes", -1);
 	elf_span(img);
 	if (err) {
 		err->code = 0;

@@ -167,7 +167,7 @@ static int kstack_take_clean(void)
 
 		if (kstack_taken[w] == ~0ULL)
 			continue;
-		slot = w * 64 + (unsigned int)__builtin_ctzll(~kstack_taken[w]);
+		slot = w * 64 + ctz64(~kstack_taken[w]);
 		kstack_set(kstack_taken, slot, true);
 		return (int)slot;
 	}

@@ -3,6 +3,7 @@
  * of DEBUG builds. It prints straight to the console (the log's own lock
  * may be the one that is stuck).
  */
+#define SPINLOCK_DEFINE /* the out-of-line copies of -Os builds */
 #include "spinlock.h"
 #include "log.h"
 

@@ -25,9 +25,10 @@ struct spinlock {
 	unsigned long holder_pc; /* debug: where it was taken */
 };
 
+/* All zero in release builds (holder_cpu is DEBUG's), so a lock sits in .bss, not the Image. */
 #define SPINLOCK_INIT                                                                              \
 	{                                                                                          \
-		0, 0, -1, 0                                                                        \
+		0, 0, DEBUG ? -1 : 0, 0                                                            \
 	}
 
 /*
@@ -58,7 +59,23 @@ extern unsigned long spin_warn_ticks;
 /* Reports made so far (self-tests count them). */
 extern unsigned long spin_stuck_reports;
 
-static inline void spin_lock(struct spinlock *l)
+/*
+ * Files built for size (-Os: all of the release core but the -O2 hot
+ * paths) call one copy of spin_lock, spin_unlock and spin_lock_irqsave,
+ * in spinlock.c: inlined, or made static per file, they cost 1.4 KB of
+ * copies. Other builds inline them.
+ */
+#ifdef __OPTIMIZE_SIZE__
+void spin_lock(struct spinlock *l);
+void spin_unlock(struct spinlock *l);
+unsigned long spin_lock_irqsave(struct spinlock *l);
+#define SPIN_CALL /* spinlock.c defines them (SPINLOCK_DEFINE) */
+#else
+#define SPIN_CALL static inline
+#endif
+
+#if !defined(__OPTIMIZE_SIZE__) || defined(SPINLOCK_DEFINE)
+SPIN_CALL void spin_lock(struct spinlock *l)
 {
 	uint32_t me;
 
@@ -86,6 +103,26 @@ static inline void spin_lock(struct spinlock *l)
 #endif
 }
 
+SPIN_CALL void spin_unlock(struct spinlock *l)
+{
+#if DEBUG
+	l->holder_cpu = -1;
+#endif
+	/* Release pairs with the acquire load in spin_lock(). */
+	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+	preempt_enable();
+}
+
+SPIN_CALL unsigned long spin_lock_irqsave(struct spinlock *l)
+{
+	unsigned long flags = csr_read(sstatus) & SSTATUS_SIE;
+
+	csr_clear(sstatus, SSTATUS_SIE);
+	spin_lock(l);
+	return flags;
+}
+#endif
+
 static inline bool spin_trylock(struct spinlock *l)
 {
 	uint32_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
@@ -97,16 +134,6 @@ static inline bool spin_trylock(struct spinlock *l)
 		return true;
 	preempt_enable();
 	return false;
-}
-
-static inline void spin_unlock(struct spinlock *l)
-{
-#if DEBUG
-	l->holder_cpu = -1;
-#endif
-	/* Release pairs with the acquire load in spin_lock(). */
-	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
-	preempt_enable();
 }
 
 /*
@@ -144,15 +171,6 @@ static inline bool spin_is_locked(struct spinlock *l)
 {
 	return __atomic_load_n(&l->owner, __ATOMIC_RELAXED) !=
 	       __atomic_load_n(&l->next, __ATOMIC_RELAXED);
-}
-
-static inline unsigned long spin_lock_irqsave(struct spinlock *l)
-{
-	unsigned long flags = csr_read(sstatus) & SSTATUS_SIE;
-
-	csr_clear(sstatus, SSTATUS_SIE);
-	spin_lock(l);
-	return flags;
 }
 
 static inline void spin_unlock_irqrestore(struct spinlock *l, unsigned long flags)

@@ -126,7 +126,7 @@ void *kmem_alloc(struct kmem_cache *c)
 			return NULL;
 	}
 	s = c->partial;
-	i = (unsigned int)__builtin_ctzll(~s->used);
+	i = ctz64(~s->used);
 	__atomic_store_n(&s->used, s->used | (1ULL << i), __ATOMIC_RELAXED);
 	if (s->used == kmem_all_bits(s)) {
 		kmem_unlink(&c->partial, s);
@@ -187,7 +187,7 @@ void *kmem_next(struct kmem_cache *c, void *obj)
 
 		used &= i < 64 ? ~((1ULL << i) - 1) : 0;
 		if (used)
-			return kmem_obj(s, (unsigned int)__builtin_ctzll(used));
+			return kmem_obj(s, ctz64(used));
 	}
 	return NULL;
 }

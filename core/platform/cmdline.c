@@ -12,15 +12,8 @@
 #include "keel/syscall.h"
 #include "lib/log.h"
 
-struct cmdline cmdline = {
-	.maxcpus = -1,
-	.timer_hz = 100,
-	.ipc_fastpath = true,
-	.smp_timeout_ms = 1000,
-	.hotplug_ms = 2000,
-	.syscall_fuzz_ms = 10000,
-	.irqaffinity = -1,
-};
+/* In .bss, defaults set by cmdline_init(): an initialised one puts 600 bytes into the Image. */
+struct cmdline cmdline;
 
 static char cmdline_buf[COMMAND_LINE_SIZE];  /* the words, split in place */
 static char cmdline_orig[COMMAND_LINE_SIZE]; /* as given, for the log */
@@ -287,6 +280,13 @@ void cmdline_init(const char *bootargs)
 	size_t n = 0;
 	char *p = cmdline_buf, *word;
 
+	cmdline.maxcpus = -1;
+	cmdline.timer_hz = 100;
+	cmdline.ipc_fastpath = true;
+	cmdline.smp_timeout_ms = 1000;
+	cmdline.hotplug_ms = 2000;
+	cmdline.syscall_fuzz_ms = 10000;
+	cmdline.irqaffinity = -1;
 	if (bootargs) {
 		while (bootargs[n] && n < COMMAND_LINE_SIZE - 1) {
 			cmdline_buf[n] = cmdline_orig[n] = bootargs[n];

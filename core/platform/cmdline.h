@@ -38,7 +38,7 @@ struct cmdline {
 
 extern struct cmdline cmdline;
 
-/* Boot hart, once: copy and parse @bootargs (may be NULL). */
+/* Boot hart, once, before anything reads `cmdline`: the defaults, then @bootargs (may be NULL). */
 void cmdline_init(const char *bootargs);
 /* The command line as given (after truncation, if any). */
 const char *cmdline_text(void);

@@ -6,6 +6,7 @@
  * and log what the machine is. Boot hart only, before other harts run.
  */
 #include "machine.h"
+#include "lib/fmt.h"
 #include "lib/log.h"
 #include "lib/panic.h"
 #include "lib/power.h"
@@ -225,9 +226,37 @@ void machine_log(unsigned long boot_hartid)
 			dt_node_name(machine_fdt, machine_dma_noncoherent));
 }
 
+/* The extensions the core uses, in the order the log names them. */
+static const struct {
+	uint8_t have; /* offset of its bool in struct sbi_info */
+	char name[7];
+} machine_sbi_exts[] = {
+	{ offsetof(struct sbi_info, time), "TIME" },
+	{ offsetof(struct sbi_info, ipi), "IPI" },
+	{ offsetof(struct sbi_info, rfence), "RFENCE" },
+	{ offsetof(struct sbi_info, hsm), "HSM" },
+	{ offsetof(struct sbi_info, srst), "SRST" },
+	{ offsetof(struct sbi_info, dbcn), "DBCN" },
+};
+
+/* " TIME IPI ..." for the extensions the firmware has (@have) or lacks; " none" if none. */
+static void machine_sbi_list(char *buf, size_t size, bool have)
+{
+	int len = 0;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(machine_sbi_exts); i++)
+		if (*((const bool *)&sbi + machine_sbi_exts[i].have) == have)
+			len += fmt_snprintf(buf + len, size - (size_t)len, " %s",
+					    machine_sbi_exts[i].name);
+	if (!len)
+		fmt_snprintf(buf, size, " none");
+}
+
 /* Boot hart, after sbi_probe(): say what the firmware is and offers. */
 void machine_log_sbi(void)
 {
+	char have[48], lack[48]; /* all six names fit in either */
+
 	if (!sbi.base) {
 		pr_warn("sbi: no base extension (SBI v0.1?): legacy calls only\n");
 		return;
@@ -236,13 +265,9 @@ void machine_log_sbi(void)
 	pr_info("sbi: SBI specification v%lu.%lu, %s v%lu.%lu\n", (sbi.spec_version >> 24) & 0x7f,
 		sbi.spec_version & 0xffffff, sbi_impl_name(sbi.impl_id), sbi.impl_version >> 16,
 		sbi.impl_version & 0xffff);
-	pr_info("sbi: extensions:%s%s%s%s%s%s; missing:%s%s%s%s%s%s%s\n", sbi.time ? " TIME" : "",
-		sbi.ipi ? " IPI" : "", sbi.rfence ? " RFENCE" : "", sbi.hsm ? " HSM" : "",
-		sbi.srst ? " SRST" : "", sbi.dbcn ? " DBCN" : "", sbi.time ? "" : " TIME",
-		sbi.ipi ? "" : " IPI", sbi.rfence ? "" : " RFENCE", sbi.hsm ? "" : " HSM",
-		sbi.srst ? "" : " SRST", sbi.dbcn ? "" : " DBCN",
-		(sbi.time && sbi.ipi && sbi.rfence && sbi.hsm && sbi.srst && sbi.dbcn) ? " none"
-										       : "");
+	machine_sbi_list(have, sizeof(have), true);
+	machine_sbi_list(lack, sizeof(lack), false);
+	pr_info("sbi: extensions:%s; missing:%s\n", have, lack);
 	pr_info("sbi: console through %s\n", sbi.dbcn ? "DBCN" : "the legacy putchar");
 	if (!sbi.hsm)
 		pr_warn("sbi: no HSM extension: Keel will run uniprocessor\n");
