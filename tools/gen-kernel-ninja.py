@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The hot paths: every IPC, trap and switch runs through these. A release
 # build compiles the core for size and these for speed on top ($hotflags,
 # written by ./configure).
-HOT = {"core/object/ipc.c", "core/object/irq.c", "core/syscall/dispatch.c",
+HOT = {"core/object/ipc.c", "core/object/ipc_fast.c", "core/object/irq.c", "core/syscall/dispatch.c",
        "core/syscall/sys_ipc.c", "core/kernel/sched.c", "core/kernel/wait.c",
        "core/trap_handler.c", "core/lib/string.c"}
 BEGIN = "# --- kernel objects (tools/gen-kernel-ninja.py) ---\n"

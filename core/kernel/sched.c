@@ -20,6 +20,7 @@
  * interrupts off; never two rq locks at once. The idle mask is atomic.
  */
 #include "sched.h"
+#include "sched_fast.h"
 #include "mm/as.h"
 #include "runq.h"
 #include "arch/cpu.h"
@@ -42,6 +43,7 @@ struct rq {
 
 static struct rq *rqs; /* one per possible cpu, from sched_init(); immutable after */
 static struct cpumask sched_idle_mask; /* atomic: cpus sleeping in their idle loop */
+static unsigned int sched_nr_idle;     /* atomic: the cpus in sched_idle_mask, for one look */
 static void (*sched_idle_irq)(void);   /* immutable after boot: see sched_set_idle_irq() */
 
 void sched_set_idle_irq(void (*fn)(void))
@@ -68,7 +70,7 @@ static void irq_restore(unsigned long flags)
 #define rq_task(e) ((struct task *)((char *)(e)-offsetof(struct task, rq_entry)))
 
 /* Caller holds rq->lock. */
-static void rq_enqueue(struct rq *rq, struct task *t)
+static inline __attribute__((always_inline)) void rq_enqueue(struct rq *rq, struct task *t)
 {
 	t->rq_entry.prio = t->prio;
 	runq_push(&rq->q, &t->rq_entry);
@@ -249,32 +251,13 @@ void schedule(void)
 	irq_restore(flags);
 }
 
-/*
- * Interrupts off: @next, which no run queue holds and no cpu runs,
- * becomes @c's current task in place of @prev; only the stacks are left
- * to switch.
- */
-static inline void sched_take(struct cpu *c, struct task *prev, struct task *next)
+void sched_take_slow(struct cpu *c, struct task *next)
 {
-	next->on_cpu = 1;
-	if (next->last_cpu != c->id) {
-		next->migrations++;
-		next->cpus_seen++;
-	}
-	next->last_cpu = c->id;
-	next->cpu = c->id;
-	next->switches++;
-	__atomic_store_n(&next->state, TASK_RUNNING, __ATOMIC_RELEASE);
 	sched_tick_for(c, next);
-	/* trap.S checks sp against the running task's stack, and enters U traps on it. */
-	c->stack_lo = next->stack_lo;
-	c->kstack_top = next->stack_top;
 	if (next->as != c->active_as) {
 		as_activate(next->as);
 		c->active_as = next->as;
 	}
-	c->current = next;
-	c->prev = prev;
 }
 
 /* Interrupts off: leave @prev for @next, which no run queue holds, on cpu @c. */
@@ -287,18 +270,6 @@ static void sched_switch_to(struct cpu *c, struct task *prev, struct task *next)
 	sched_take(c, prev, next);
 	sched_switch(&prev->ctx, &next->ctx);
 	sched_finish_switch();
-}
-
-void sched_enter(struct task *next)
-{
-	struct cpu *c = this_cpu();
-
-	if (DEBUG)
-		BUG_ON(c->preempt_count || (next->pid == 0 && next != c->idle));
-	/* It may still be leaving another cpu (woken while going to sleep). */
-	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
-		cpu_relax();
-	sched_take(c, c->current, next);
 }
 
 struct task *sched_pick(void)
@@ -359,13 +330,14 @@ void sched_yield(void)
 	schedule();
 }
 
-/* Is any cpu sleeping in its idle loop? (A racy look, as every read of the mask.) */
+/*
+ * Is any cpu sleeping in its idle loop? A racy look, as every read of the
+ * mask: one counter, not the mask's words (sched_idle() counts a cpu in
+ * after it sets its bit and out after it clears it).
+ */
 static bool sched_any_idle(void)
 {
-	for (unsigned int i = 0; i < CPUMASK_LONGS; i++)
-		if (__atomic_load_n(&sched_idle_mask.bits[i], __ATOMIC_ACQUIRE))
-			return true;
-	return false;
+	return __atomic_load_n(&sched_nr_idle, __ATOMIC_ACQUIRE) != 0;
 }
 
 /*
@@ -457,6 +429,29 @@ static void sched_enqueue_on(struct task *t, unsigned int cpu)
 	irq_restore(flags);
 }
 
+/*
+ * sched_wake()'s other cases, with @t claimed READY: an idle cpu serving
+ * a device interrupt, or a cpu chosen by sched_select_cpu().
+ */
+static __attribute__((noinline)) bool sched_wake_far(struct task *t)
+{
+	struct cpu *c = this_cpu();
+
+	/*
+	 * Woken by a device interrupt this idle cpu serves in its idle loop
+	 * (interrupts off): the idle loop switches to it as soon as the hook
+	 * returns, with no run queue in between. Claimed READY, on no queue,
+	 * nobody else can take it meanwhile.
+	 */
+	if (c->in_idle_irq && !c->idle_next && cpumask_test(&t->affinity, c->id) &&
+	    !__atomic_load_n(&c->dying, __ATOMIC_ACQUIRE)) {
+		c->idle_next = t;
+		return true;
+	}
+	sched_enqueue_on(t, sched_select_cpu(t));
+	return true;
+}
+
 bool sched_wake(struct task *t)
 {
 	int expected = TASK_BLOCKED;
@@ -466,28 +461,19 @@ bool sched_wake(struct task *t)
 	if (!__atomic_compare_exchange_n(&t->state, &expected, TASK_READY, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE))
 		return false;
-	/*
-	 * Woken by a device interrupt this idle cpu serves in its idle loop
-	 * (interrupts off): the idle loop switches to it as soon as the hook
-	 * returns, with no run queue in between. Claimed READY above, on no
-	 * queue, nobody else can take it meanwhile.
-	 */
-	c = this_cpu();
-	if (c->in_idle_irq && !c->idle_next && cpumask_test(&t->affinity, c->id) &&
-	    !__atomic_load_n(&c->dying, __ATOMIC_ACQUIRE)) {
-		c->idle_next = t;
-		return true;
-	}
 	flags = irq_save();
-	c = this_cpu(); /* we may have moved before interrupts went off */
+	c = this_cpu(); /* interrupts off: we stay on it */
 	/*
 	 * The common case where sched_select_cpu() keeps it here (it last
 	 * ran here, may stay, this cpu runs a task and no cpu idles): queue
 	 * it without the general path's layers. A cpu that runs a task and
-	 * is not going offline has its queue online.
+	 * is not going offline has its queue online (and is not in its idle
+	 * loop's interrupt hook, sched_wake_far()'s first case).
 	 */
-	if (t->cpu == c->id && c->current != c->idle && cpumask_test(&t->affinity, c->id) &&
-	    !__atomic_load_n(&c->dying, __ATOMIC_ACQUIRE) && !sched_any_idle()) {
+	if (__builtin_expect(
+		    t->cpu == c->id && c->current != c->idle && cpumask_test(&t->affinity, c->id) &&
+			    !__atomic_load_n(&c->dying, __ATOMIC_ACQUIRE) && !sched_any_idle(),
+		    1)) {
 		struct rq *rq = &rqs[c->id];
 
 		spin_lock_irqoff(&rq->lock);
@@ -499,8 +485,7 @@ bool sched_wake(struct task *t)
 		return true;
 	}
 	irq_restore(flags);
-	sched_enqueue_on(t, sched_select_cpu(t));
-	return true;
+	return sched_wake_far(t);
 }
 
 void sched_set_affinity(struct task *t, const struct cpumask *m)
@@ -610,12 +595,14 @@ void sched_idle(void)
 			sched_cpu_die(c);
 		if (!sched_nr_ready(c->id) && !c->need_resched && !sched_steal(c)) {
 			cpumask_set_atomic(&sched_idle_mask, c->id);
+			__atomic_fetch_add(&sched_nr_idle, 1, __ATOMIC_RELEASE);
 			/* Pairs with the fence in sched_kick(). */
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 			timer_reprogram();
 			/* A pending interrupt ends wfi even while masked (priv. spec 3.3.3). */
 			if (!sched_nr_ready(c->id) && !c->need_resched)
 				riscv_wfi();
+			__atomic_fetch_sub(&sched_nr_idle, 1, __ATOMIC_RELEASE);
 			cpumask_clear_atomic(&sched_idle_mask, c->id);
 			/* What woke us, served here without a trap frame (interrupts still off). */
 			if (sched_idle_irq) {

@@ -84,8 +84,10 @@ struct trap_frame *syscall_ipc(struct trap_frame *tf)
 	unsigned long nr = tf->regs[17 - 1]; /* a7 */
 	struct trap_frame *to = NULL;
 
-	if (nr == SYS_ipc_call || nr == SYS_ipc_reply_recv)
-		to = ipc_fast(tf, nr);
+	if (nr == SYS_ipc_call)
+		to = ipc_fast_call(tf);
+	else if (nr == SYS_ipc_reply_recv)
+		to = ipc_fast_reply_recv(tf);
 	else if (nr == SYS_notif_wait)
 		to = ipc_fast_wait(tf);
 	if (!to)
