@@ -15,13 +15,16 @@
 #define TF_REG(n)  (((n)-1) * 8)
 
 /*
- * The system calls trap_entry.S sends to syscall_ipc(), which saves s0-s11
- * in their frame too (so an IPC fast path may leave from another task's
- * frame): numbers FIRST..LAST, ipc_call to notif_wait (checked in
- * dispatch.c), the fast paths' four among them.
+ * The system calls for which trap_entry.S saves s0-s11 in the frame too
+ * (so an IPC fast path may leave from another task's frame): numbers
+ * FIRST..LAST, ipc_call to notif_wait (checked in dispatch.c), and the
+ * three it sends straight to their fast paths (object/ipc_fast.c).
  */
-#define TRAP_SYS_IPC_FIRST 18
-#define TRAP_SYS_IPC_LAST  24
+#define TRAP_SYS_IPC_FIRST	18
+#define TRAP_SYS_IPC_LAST	24
+#define TRAP_SYS_IPC_CALL	18
+#define TRAP_SYS_IPC_REPLY_RECV 21
+#define TRAP_SYS_NOTIF_WAIT	24
 /* notif_signal, among them: it never blocks, so it saves no s0-s11 (syscall_signal()). */
 #define TRAP_SYS_NOTIF_SIGNAL 23
 

@@ -22,9 +22,9 @@
  * leaks to user space. Nothing reads the frame's other slots of a
  * system call (exec builds a whole new frame and leaves through
  * trap_enter_frame). The IPC calls (ipc_call .. notif_wait) save s0-s11
- * too and go to syscall_ipc(), whose fast paths may leave through
- * another task's frame (see .Lipc); notif_signal, which never blocks,
- * goes to syscall_signal() without them.
+ * too and try their fast paths first, which may leave through another
+ * task's frame (see .Lipc); notif_signal, which never blocks, goes to
+ * syscall_signal() without them.
  */
 #include "cpu.h"
 #include "riscv.h"
@@ -243,20 +243,43 @@ trap_return:
 
 /*
  * ipc_call .. notif_wait: s0-s11 go into the frame as well, so the
- * task's user state is all there. syscall_ipc() returns the frame to
- * leave through: ours, or (the IPC fast path, object/ipc.c) the one of
- * the task it has just made current, blocked in the same way; then we
- * move to that task's stack and finish the switch there.
+ * task's user state is all there. The three calls with a fast path
+ * (object/ipc_fast.c) go straight to it; it returns NULL (not taken:
+ * the slow path, syscall_entry(), follows), our frame (done, no switch),
+ * or the frame of the task it has just made current, blocked in the
+ * same way: then we move to that task's stack and finish the switch
+ * there (syscall_switched()).
  */
 .Lipc:
 	addi	t0, a7, -TRAP_SYS_NOTIF_SIGNAL
 	beqz	t0, .Lsignal
 	SAVE_CALLEE_SAVED
 	mv	a0, sp
-	call	syscall_ipc
-	beq	a0, sp, .Lipc_return
+	addi	t0, a7, -TRAP_SYS_IPC_CALL
+	beqz	t0, .Lipc_call
+	addi	t0, a7, -TRAP_SYS_IPC_REPLY_RECV
+	beqz	t0, .Lipc_reply_recv
+	addi	t0, a7, -TRAP_SYS_NOTIF_WAIT
+	bnez	t0, .Lipc_slow
+	call	ipc_fast_wait
+	j	.Lipc_fast
+.Lipc_reply_recv:
+	call	ipc_fast_reply_recv
+	j	.Lipc_fast
+.Lipc_call:
+	call	ipc_fast_call
+.Lipc_fast:
+	beqz	a0, .Lipc_slow
+	beq	a0, sp, .Lipc_done
 	mv	sp, a0
 	call	syscall_switched
+	j	.Lipc_return
+.Lipc_done:
+	call	syscall_exit_check
+	j	.Lipc_return
+.Lipc_slow:
+	mv	a0, sp
+	call	syscall_entry
 .Lipc_return:
 	LOAD_CALLEE_SAVED
 	j	.Lsyscall_return

@@ -251,13 +251,16 @@ void schedule(void)
 	irq_restore(flags);
 }
 
-void sched_take_slow(struct cpu *c, struct task *next)
+void *sched_take_slow(struct cpu *c, struct task *prev, struct task *next, void *ret)
 {
 	sched_tick_for(c, next);
 	if (next->as != c->active_as) {
 		as_activate(next->as);
 		c->active_as = next->as;
 	}
+	c->current = next;
+	c->prev = prev;
+	return ret;
 }
 
 /* Interrupts off: leave @prev for @next, which no run queue holds, on cpu @c. */
@@ -267,7 +270,7 @@ static void sched_switch_to(struct cpu *c, struct task *prev, struct task *next)
 	/* It may still be leaving another cpu (woken while going to sleep). */
 	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
 		cpu_relax();
-	sched_take(c, prev, next);
+	sched_take(c, prev, next, NULL);
 	sched_switch(&prev->ctx, &next->ctx);
 	sched_finish_switch();
 }

@@ -43,8 +43,8 @@ bool sched_handoff(struct task *next);
  */
 void sched_switch_direct(struct task *next);
 /*
- * sched_enter(next), inline in kernel/sched_fast.h (for sched.c and the
- * IPC fast paths): interrupts off, as sched_switch_direct() but without
+ * sched_enter(next, ret), inline in kernel/sched_fast.h (for the IPC fast
+ * paths; returns @ret): interrupts off, as sched_switch_direct() but without
  * the switch: @next becomes this cpu's current task (c->prev the one it
  * replaces) and the caller runs it, from its trap frame or by
  * sched_switch() to its context; sched_finish_switch() must follow once

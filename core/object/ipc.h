@@ -42,8 +42,8 @@ void ipc_task_exit(struct task *t);
 
 struct trap_frame;
 /*
- * The fast paths (ipc_fast.c), interrupts off, from syscall_ipc() and
- * syscall_signal(). Each returns NULL if it does not apply (nothing
+ * The fast paths (ipc_fast.c), interrupts off, from arch/trap_entry.S
+ * (call, reply_recv, wait) and syscall_signal(). Each returns NULL if it does not apply (nothing
  * done: the slow path follows); @tf if done without a switch; else (a
  * call, a reply_recv or a wait that blocked) the frame of the task made
  * current, to leave through, or that task's context is switched to and

@@ -52,8 +52,12 @@ void ipc_fast_resume(void); /* arch/trap_entry.S */
 /* May this system call of @me on @c try a fast path at all? Relaxed looks: hints. */
 static FAST bool fast_may(struct cpu *c, struct task *me)
 {
+	/*
+	 * dying relaxed too: a hotplug that starts just after this look is
+	 * met as on the slow path (sched_handoff()), by the cpu's next pick.
+	 */
 	return cmdline.ipc_fastpath && !__atomic_load_n(&me->killed, __ATOMIC_RELAXED) &&
-	       !__atomic_load_n(&c->dying, __ATOMIC_ACQUIRE);
+	       !__atomic_load_n(&c->dying, __ATOMIC_RELAXED);
 }
 
 /* As fast_may(), for a call or reply_recv, which also wants nothing else ready here. */
@@ -117,9 +121,9 @@ static FAST struct trap_frame *fast_frame(struct task *t)
 
 /*
  * The owner's lock held: @me waits as ipc_fast_resume, with nothing of
- * its own on this stack, on @on (an endpoint, or a notification).
- * task_block_killable(), inline: a kill since our last look wakes us,
- * and we see it then.
+ * its own on this stack, on @on (an endpoint, or a notification). As
+ * task_block_killable(), but the caller looks at the kill after it
+ * (fast_killed()), and wakes us if it came meanwhile: we see it then.
  */
 static FAST void fast_block(struct task *me, struct trap_frame *tf, struct kobj *on)
 {
@@ -127,33 +131,58 @@ static FAST void fast_block(struct task *me, struct trap_frame *tf, struct kobj 
 	me->ipc.fast_ep = on;
 	me->ctx.ra = (unsigned long)ipc_fast_resume;
 	me->ctx.sp = (unsigned long)tf;
-	/* Pairs with the kill's store: one of us sees the other. */
-	__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_SEQ_CST);
-	if (task_killed(me))
-		sched_wake(me);
+	/* Release: a waker on another hart claims us, then reads ctx. */
+	__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_RELEASE);
 }
 
-/* fast_run() to a task blocked in the slow path: its context. Never returns. */
+/*
+ * After fast_block(): were we killed? The full fence orders our store of
+ * the state before this load, as the kill orders its store of killed
+ * before its wake-up's look at the state (task_kill(): a sequentially
+ * consistent store, then the compare-and-swap): one of us sees the other.
+ */
+static FAST bool fast_killed(struct task *me)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(&me->killed, __ATOMIC_RELAXED);
+}
+
+/* Run @next, claimed, blocked in the slow path, from its context; never returns. */
 static __attribute__((noinline, noreturn)) void fast_run_ctx(struct task *next)
 {
-	struct context dead; /* ours is set (fast_block()): the switch's save goes nowhere */
+	struct context dead; /* ours is set (fast_block()): the save goes nowhere */
 
-	sched_enter(next);
+	sched_enter(next, NULL);
 	sched_switch(&dead, &next->ctx);
 	__builtin_unreachable();
 }
 
-/*
- * Its lock dropped: run @next, which we claimed, here. Returns @to, its
- * frame to leave through; without one (@next blocked in the slow path)
- * switches to its context, never to return.
- */
-static FAST struct trap_frame *fast_run(struct task *next, struct trap_frame *to)
+/* fast_switch()'s rare cases: we were killed meanwhile, or @next has no frame @to. */
+static __attribute__((noinline)) struct trap_frame *
+fast_switch_slow(struct spinlock *l, struct task *me, struct task *next, struct trap_frame *to)
 {
+	if (fast_killed(me))
+		sched_wake(me);
+	spin_unlock_irqoff(l);
 	if (!to)
 		fast_run_ctx(next);
-	sched_enter(next);
-	return to;
+	return sched_enter(next, to);
+}
+
+/*
+ * The owner's lock @l held, @me blocked (fast_block()), @next claimed:
+ * drop @l and run @next here. Returns @to, its frame to leave through;
+ * without one (@next blocked in the slow path) switches to its context,
+ * never to return. Every call is in tail position: the common case
+ * needs no stack frame.
+ */
+static FAST struct trap_frame *fast_switch(struct spinlock *l, struct task *me, struct task *next,
+					   struct trap_frame *to)
+{
+	if (__builtin_expect(fast_killed(me) || !to, 0))
+		return fast_switch_slow(l, me, next, to);
+	spin_unlock_irqoff(l);
+	return sched_enter(next, to);
 }
 
 /* ipc_lock held: partner @p, fast_wait, gets @tf's message and @ret in its frame. */
@@ -176,7 +205,12 @@ static FAST struct trap_frame *fast_deliver(struct trap_frame *tf, struct task *
 	ipc_end_wait(p, 0);
 	if (p->ipc.fast_wait)
 		return fast_give(tf, p, ret);
-	ipc_words_from_frame(tf, &p->ipc.msg);
+	/* ipc_words_from_frame(), inline: no call in the common path. */
+	p->ipc.msg.label = FA(2);
+	for (int i = 0; i < IPC_WORDS; i++)
+		p->ipc.msg.w[i] = FA(3 + i);
+	p->ipc.msg.xfer = NULL;
+	p->ipc.msg.xfer_rights = 0;
 	return NULL;
 }
 
@@ -212,8 +246,7 @@ struct trap_frame *ipc_fast_call(struct trap_frame *tf)
 	ipc_call_enter(me);
 	pf = fast_deliver(tf, p, me->pid);
 	fast_block(me, tf, o);
-	spin_unlock_irqoff(&ipc_lock);
-	return fast_run(p, pf);
+	return fast_switch(&ipc_lock, me, p, pf);
 }
 
 struct trap_frame *ipc_fast_reply_recv(struct trap_frame *tf)
@@ -250,8 +283,7 @@ struct trap_frame *ipc_fast_reply_recv(struct trap_frame *tf)
 	if (pf)
 		ipc_call_leave(p); /* its ipc_call() is over: ipc_fast_resumed() would leave */
 	fast_block(me, tf, o);
-	spin_unlock_irqoff(&ipc_lock);
-	return fast_run(p, pf);
+	return fast_switch(&ipc_lock, me, p, pf);
 }
 
 /* The current task's notification handle in a0 with @need, or NULL. */
@@ -344,6 +376,8 @@ struct trap_frame *ipc_fast_wait(struct trap_frame *tf)
 		n->waiters.head = me;
 	n->waiters.tail = me;
 	fast_block(me, tf, &n->obj);
+	if (fast_killed(me))
+		sched_wake(me);
 	spin_unlock_irqoff(&n->lock);
 	next = sched_pick();
 	if (next == me) { /* woken meanwhile (a kill): go on as ipc_fast_resume would */
@@ -353,5 +387,7 @@ struct trap_frame *ipc_fast_wait(struct trap_frame *tf)
 	}
 	if (next->ipc.fast_wait && fast_frame(next)->regs[17 - 1] == SYS_notif_wait)
 		to = fast_notif_done(next);
-	return fast_run(next, to);
+	if (!to)
+		fast_run_ctx(next);
+	return sched_enter(next, to);
 }

@@ -44,7 +44,10 @@ _Static_assert(TRAP_SYS_IPC_FIRST <= SYS_ipc_call && SYS_ipc_call <= TRAP_SYS_IP
 		       SYS_notif_signal <= TRAP_SYS_IPC_LAST &&
 		       TRAP_SYS_IPC_FIRST <= SYS_notif_wait && SYS_notif_wait <= TRAP_SYS_IPC_LAST,
 	       "trap.h's range of IPC system calls");
-_Static_assert(TRAP_SYS_NOTIF_SIGNAL == SYS_notif_signal, "trap.h's notif_signal");
+_Static_assert(TRAP_SYS_NOTIF_SIGNAL == SYS_notif_signal && TRAP_SYS_IPC_CALL == SYS_ipc_call &&
+		       TRAP_SYS_IPC_REPLY_RECV == SYS_ipc_reply_recv &&
+		       TRAP_SYS_NOTIF_WAIT == SYS_notif_wait,
+	       "trap.h's IPC system call numbers");
 
 /* The end of every system call, interrupts off: a kill or a switch due? */
 static inline void syscall_exit(void)
@@ -77,24 +80,6 @@ void syscall_entry(struct trap_frame *tf)
 		tf->regs[10 - 1] = (unsigned long)-KEEL_ENOSYS;
 	}
 	syscall_exit();
-}
-
-struct trap_frame *syscall_ipc(struct trap_frame *tf)
-{
-	unsigned long nr = tf->regs[17 - 1]; /* a7 */
-	struct trap_frame *to = NULL;
-
-	if (nr == SYS_ipc_call)
-		to = ipc_fast_call(tf);
-	else if (nr == SYS_ipc_reply_recv)
-		to = ipc_fast_reply_recv(tf);
-	else if (nr == SYS_notif_wait)
-		to = ipc_fast_wait(tf);
-	if (!to)
-		syscall_entry(tf); /* the slow path */
-	else if (to == tf)
-		syscall_exit();
-	return to ? to : tf; /* another task's, made current: see syscall_switched() */
 }
 
 void syscall_signal(struct trap_frame *tf)
