@@ -622,41 +622,6 @@ long ipc_notif_create(void)
 	return handle_install(task_current(), &n->obj, KEEL_R_NOTIF_ALL);
 }
 
-void ipc_notif_signal(struct kobj *o, unsigned long bits)
-{
-	struct notification *n = notif_of(o);
-	unsigned long flags = spin_lock_irqsave(&n->lock);
-	struct task *t;
-
-	struct endpoint *ep;
-
-	n->bits |= bits;
-	t = n->bits ? wq_pop(&n->waiters) : NULL;
-	if (t)
-		sched_wake(t);
-	ep = n->bits ? n->bound_ep : NULL;
-	spin_unlock_irqrestore(&n->lock, flags);
-	if (!ep)
-		return;
-	/*
-	 * Wake a receiver of the bound endpoint; it takes the bits itself.
-	 * ipc_lock comes before a notification's lock, so take both afresh
-	 * and look again: the endpoint's last drop clears bound_ep under our
-	 * lock before it frees the endpoint, so while we hold that lock and
-	 * bound_ep names it, it is there.
-	 */
-	flags = spin_lock_irqsave(&ipc_lock);
-	spin_lock(&n->lock);
-	ep = n->bits ? n->bound_ep : NULL;
-	if (ep && ep->bound == n) {
-		t = wq_pop(&ep->receivers);
-		if (t)
-			ipc_finish(t, IPC_NOTIFIED);
-	}
-	spin_unlock(&n->lock);
-	spin_unlock_irqrestore(&ipc_lock, flags);
-}
-
 unsigned long ipc_notif_wait(struct kobj *o)
 {
 	struct notification *n = notif_of(o);
@@ -718,7 +683,7 @@ void ipc_msg_to_frame(struct trap_frame *tf, struct task *t, const struct ipc_ms
 
 #define FA(n) tf_arg(tf, n)
 
-void ipc_fast_resumed(struct trap_frame *tf)
+void ipc_ep_fast_resumed(struct trap_frame *tf)
 {
 	struct task *me = task_current();
 	struct endpoint *ep = ep_of(me->ipc.fast_ep);
@@ -726,10 +691,6 @@ void ipc_fast_resumed(struct trap_frame *tf)
 	struct ipc_msg m = { 0 };
 	long ret;
 
-	if (tf->regs[17 - 1] == SYS_notif_wait) {
-		ipc_notif_fast_resumed(tf);
-		return;
-	}
 	spin_lock(&ipc_lock);
 	me->ipc.fast_wait = false;
 	/* Woken early (a kill, say): wait on, or give up, as the slow path does. */
@@ -757,27 +718,4 @@ out:
 		ipc_msg_to_frame(tf, me, &m);
 	else
 		ipc_msg_release(&m);
-}
-
-/* ipc_fast_resume for a notification wait: finish it as ipc_notif_wait() does. */
-void ipc_notif_fast_resumed(struct trap_frame *tf)
-{
-	struct task *me = task_current();
-	struct notification *n = notif_of(me->ipc.fast_ep);
-	unsigned long flags = spin_lock_irqsave(&n->lock);
-
-	me->ipc.fast_wait = false;
-	wq_del(&n->waiters, me);
-	while (!n->bits && !task_killed(me)) {
-		wq_add(&n->waiters, me);
-		task_block_killable(me);
-		spin_unlock(&n->lock);
-		sched_block_until(0);
-		spin_lock(&n->lock);
-		wq_del(&n->waiters, me);
-	}
-	FA(2) = n->bits;
-	n->bits = 0;
-	spin_unlock_irqrestore(&n->lock, flags);
-	FA(1) = 0;
 }

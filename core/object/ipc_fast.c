@@ -2,7 +2,9 @@
  * ipc_fast.c - the IPC fast paths, as seL4's fastpath: ipc_call and
  * ipc_reply_recv in their common case, notif_signal and notif_wait,
  * straight from the trap frame. Built for speed (tools/gen-kernel-ninja.py's
- * HOT set); the objects and every other case are ipc.c's, built for size.
+ * HOT set), as are the notification's signal and the end of a wait the
+ * fast path blocked, the way of a device interrupt to its driver; the
+ * objects and every other case are ipc.c's, built for size.
  *
  * Call and reply_recv: a message of label and four words (no handle), a
  * partner already waiting, blocked and off every cpu, that may run here,
@@ -46,6 +48,8 @@
 
 #define FA(n) tf_arg(tf, n)
 #define FAST  inline __attribute__((always_inline))
+
+static void notif_fast_resumed(struct trap_frame *tf);
 
 void ipc_fast_resume(void); /* arch/trap_entry.S */
 
@@ -382,7 +386,7 @@ struct trap_frame *ipc_fast_wait(struct trap_frame *tf)
 	next = sched_pick();
 	if (next == me) { /* woken meanwhile (a kill): go on as ipc_fast_resume would */
 		__atomic_store_n(&me->state, TASK_RUNNING, __ATOMIC_RELEASE);
-		ipc_notif_fast_resumed(tf);
+		notif_fast_resumed(tf);
 		return tf;
 	}
 	if (next->ipc.fast_wait && fast_frame(next)->regs[17 - 1] == SYS_notif_wait)
@@ -390,4 +394,76 @@ struct trap_frame *ipc_fast_wait(struct trap_frame *tf)
 	if (!to)
 		fast_run_ctx(next);
 	return sched_enter(next, to);
+}
+
+/*
+ * The rest of a notification's way from a device interrupt to its driver
+ * (irq.c signals, the driver's wait resumes): here, built for speed too.
+ */
+
+void ipc_notif_signal(struct kobj *o, unsigned long bits)
+{
+	struct notification *n = notif_of(o);
+	unsigned long flags = spin_lock_irqsave(&n->lock);
+	struct endpoint *ep;
+	struct task *t;
+
+	n->bits |= bits;
+	t = n->bits ? wq_pop(&n->waiters) : NULL;
+	if (t)
+		sched_wake(t);
+	ep = n->bits ? n->bound_ep : NULL;
+	spin_unlock_irqrestore(&n->lock, flags);
+	if (!ep)
+		return;
+	/*
+	 * Wake a receiver of the bound endpoint; it takes the bits itself.
+	 * ipc_lock comes before a notification's lock, so take both afresh
+	 * and look again: the endpoint's last drop clears bound_ep under our
+	 * lock before it frees the endpoint, so while we hold that lock and
+	 * bound_ep names it, it is there.
+	 */
+	flags = spin_lock_irqsave(&ipc_lock);
+	spin_lock(&n->lock);
+	ep = n->bits ? n->bound_ep : NULL;
+	if (ep && ep->bound == n) {
+		t = wq_pop(&ep->receivers);
+		if (t) { /* ipc.c's ipc_finish() */
+			ipc_end_wait(t, IPC_NOTIFIED);
+			sched_wake(t);
+		}
+	}
+	spin_unlock(&n->lock);
+	spin_unlock_irqrestore(&ipc_lock, flags);
+}
+
+/* ipc_fast_resume for a notification wait: finish it as ipc_notif_wait() does. */
+static void notif_fast_resumed(struct trap_frame *tf)
+{
+	struct task *me = task_current();
+	struct notification *n = notif_of(me->ipc.fast_ep);
+	unsigned long flags = spin_lock_irqsave(&n->lock);
+
+	me->ipc.fast_wait = false;
+	wq_del(&n->waiters, me);
+	while (!n->bits && !task_killed(me)) {
+		wq_add(&n->waiters, me);
+		task_block_killable(me);
+		spin_unlock(&n->lock);
+		sched_block_until(0);
+		spin_lock(&n->lock);
+		wq_del(&n->waiters, me);
+	}
+	FA(2) = n->bits;
+	n->bits = 0;
+	spin_unlock_irqrestore(&n->lock, flags);
+	FA(1) = 0;
+}
+
+void ipc_fast_resumed(struct trap_frame *tf)
+{
+	if (tf->regs[17 - 1] == SYS_notif_wait)
+		notif_fast_resumed(tf);
+	else
+		ipc_ep_fast_resumed(tf);
 }

@@ -93,7 +93,7 @@ static inline void ipc_call_leave(struct task *t)
 	t->ipc.calling = NULL;
 }
 
-/* ipc_fast_resume for a notification wait (ipc.c): finish it as ipc_notif_wait() does. */
-void ipc_notif_fast_resumed(struct trap_frame *tf);
+/* ipc_fast_resumed() for a call or reply_recv (ipc.c): finish it as the slow path would. */
+void ipc_ep_fast_resumed(struct trap_frame *tf);
 
 #endif
