@@ -28,6 +28,17 @@
 /* notif_signal, among them: it never blocks, so it saves no s0-s11 (syscall_signal()). */
 #define TRAP_SYS_NOTIF_SIGNAL 23
 
+/*
+ * What the IPC path of trap_entry.S reads to end a fast path's switch
+ * (.Lipc_fast): struct cpu's current, prev and
+ * need_resched, struct task's on_cpu and killed. Checked in dispatch.c.
+ */
+#define TRAP_CPU_CURRENT      88
+#define TRAP_CPU_PREV	      104
+#define TRAP_CPU_NEED_RESCHED 116
+#define TRAP_TASK_ON_CPU      176
+#define TRAP_TASK_KILLED      384
+
 #ifndef __ASSEMBLER__
 #include "keel.h"
 

@@ -248,7 +248,7 @@ trap_return:
  * the slow path, syscall_entry(), follows), our frame (done, no switch),
  * or the frame of the task it has just made current, blocked in the
  * same way: then we move to that task's stack and finish the switch
- * there (syscall_switched()).
+ * there.
  */
 .Lipc:
 	addi	t0, a7, -TRAP_SYS_NOTIF_SIGNAL
@@ -271,9 +271,25 @@ trap_return:
 .Lipc_fast:
 	beqz	a0, .Lipc_slow
 	beq	a0, sp, .Lipc_done
+	/*
+	 * The end of the switch: off the stack of the task we left
+	 * (cpu->prev, blocked by the fast path: not dead), it may run
+	 * elsewhere. The release pairs with the acquire loads of on_cpu
+	 * (kernel/sched.c, kernel/sched_fast.h).
+	 */
 	mv	sp, a0
-	call	syscall_switched
-	j	.Lipc_return
+	ld	t0, TRAP_CPU_PREV(tp)
+	sd	zero, TRAP_CPU_PREV(tp)
+	fence	rw, w
+	sw	zero, TRAP_TASK_ON_CPU(t0)
+	/* syscall_exit(): a switch due, or the task now current killed? */
+	lbu	t0, TRAP_CPU_NEED_RESCHED(tp)
+	bnez	t0, .Lipc_done
+	ld	t0, TRAP_CPU_CURRENT(tp)
+	fence	rw, rw				/* task_killed(): sequentially consistent */
+	lbu	t0, TRAP_TASK_KILLED(t0)
+	fence	r, rw
+	beqz	t0, .Lipc_return
 .Lipc_done:
 	call	syscall_exit_check
 	j	.Lipc_return

@@ -98,14 +98,18 @@ static FAST bool fast_allowed(struct task *t, unsigned int cpu)
 
 /*
  * Is @t parked in the core, off every cpu, free to run on @cpu? Relaxed
- * looks, each a hint: the claim (fast_claim()) orders what follows,
- * sched_enter() waits for on_cpu with acquire, and a kill that lands
- * after the look is seen at @t's return to user mode, as on the slow path.
+ * looks, each a hint (the claim, fast_claim(), orders what follows; a
+ * kill that lands after the look is seen at @t's return to user mode,
+ * as on the slow path), but on_cpu's: its acquire pairs with the release
+ * of the cpu @t left, as sched_enter()'s wait would. It stays 0 until
+ * our claim: only a claimer runs @t, and an IPC waiter blocks again only
+ * under ipc_lock, which we hold from this look to the claim, so no wake,
+ * run and block comes between. So fast_switch() needs no wait.
  */
 static FAST bool fast_partner(struct task *t, unsigned int cpu)
 {
 	return t && fast_allowed(t, cpu) && !__atomic_load_n(&t->killed, __ATOMIC_RELAXED) &&
-	       !__atomic_load_n(&t->on_cpu, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE) &&
 	       __atomic_load_n(&t->state, __ATOMIC_RELAXED) == TASK_BLOCKED;
 }
 
@@ -186,7 +190,7 @@ static FAST struct trap_frame *fast_switch(struct spinlock *l, struct task *me, 
 	if (__builtin_expect(fast_killed(me) || !to, 0))
 		return fast_switch_slow(l, me, next, to);
 	spin_unlock_irqoff(l);
-	return sched_enter(next, to);
+	return sched_take(this_cpu(), me, next, to); /* sched_enter(), on_cpu known 0 */
 }
 
 /* ipc_lock held: partner @p, fast_wait, gets @tf's message and @ret in its frame. */

@@ -48,6 +48,12 @@ _Static_assert(TRAP_SYS_NOTIF_SIGNAL == SYS_notif_signal && TRAP_SYS_IPC_CALL ==
 		       TRAP_SYS_IPC_REPLY_RECV == SYS_ipc_reply_recv &&
 		       TRAP_SYS_NOTIF_WAIT == SYS_notif_wait,
 	       "trap.h's IPC system call numbers");
+_Static_assert(TRAP_CPU_CURRENT == offsetof(struct cpu, current) &&
+		       TRAP_CPU_PREV == offsetof(struct cpu, prev) &&
+		       TRAP_CPU_NEED_RESCHED == offsetof(struct cpu, need_resched) &&
+		       TRAP_TASK_ON_CPU == offsetof(struct task, on_cpu) &&
+		       TRAP_TASK_KILLED == offsetof(struct task, killed),
+	       "trap.h's struct cpu and struct task offsets");
 
 /* The end of every system call, interrupts off: a kill or a switch due? */
 static inline void syscall_exit(void)
@@ -88,21 +94,6 @@ void syscall_signal(struct trap_frame *tf)
 		syscall_exit();
 	else
 		syscall_entry(tf); /* the slow path */
-}
-
-void syscall_switched(void)
-{
-	struct cpu *c = this_cpu();
-	struct task *prev = c->prev;
-
-	/*
-	 * sched_finish_switch() for the one case here: the task left is the
-	 * one the fast path blocked, so not dead; only its stack is free now.
-	 * Pairs with the acquire loads of on_cpu in sched.c.
-	 */
-	c->prev = NULL;
-	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
-	syscall_exit();
 }
 
 void syscall_user_fault(struct trap_frame *tf)
