@@ -25,7 +25,7 @@
 #define TRAP_SYS_IPC_CALL	18
 #define TRAP_SYS_IPC_REPLY_RECV 21
 #define TRAP_SYS_NOTIF_WAIT	24
-/* notif_signal, among them: it never blocks, so it saves no s0-s11 (syscall_signal()). */
+/* notif_signal, among them: it never blocks, so it saves no s0-s11 (.Lsignal). */
 #define TRAP_SYS_NOTIF_SIGNAL 23
 
 /*

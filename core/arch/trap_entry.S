@@ -23,8 +23,8 @@
  * system call (exec builds a whole new frame and leaves through
  * trap_enter_frame). The IPC calls (ipc_call .. notif_wait) save s0-s11
  * too and try their fast paths first, which may leave through another
- * task's frame (see .Lipc); notif_signal, which never blocks, goes to
- * syscall_signal() without them.
+ * task's frame (see .Lipc); notif_signal, which never blocks, tries its
+ * fast path without them.
  */
 #include "cpu.h"
 #include "riscv.h"
@@ -88,6 +88,21 @@
 	sd	t0, TF_SCAUSE(sp)
 	csrr	t0, stval
 	sd	t0, TF_STVAL(sp)
+.endm
+
+/*
+ * syscall_exit() (syscall/dispatch.c) after a fast path: to \slow
+ * (syscall_exit_check()) if a switch is due or the task now current was
+ * killed. t0 only.
+ */
+.macro SYSCALL_EXIT_CHECK slow
+	lbu	t0, TRAP_CPU_NEED_RESCHED(tp)
+	bnez	t0, \slow
+	ld	t0, TRAP_CPU_CURRENT(tp)
+	fence	rw, rw				/* task_killed(): sequentially consistent */
+	lbu	t0, TRAP_TASK_KILLED(t0)
+	fence	r, rw
+	bnez	t0, \slow
 .endm
 
 	.section .text
@@ -270,7 +285,7 @@ trap_return:
 	call	ipc_fast_call
 .Lipc_fast:
 	beqz	a0, .Lipc_slow
-	beq	a0, sp, .Lipc_done
+	beq	a0, sp, .Lipc_exit		/* done, no switch */
 	/*
 	 * The end of the switch: off the stack of the task we left
 	 * (cpu->prev, blocked by the fast path: not dead), it may run
@@ -282,28 +297,32 @@ trap_return:
 	sd	zero, TRAP_CPU_PREV(tp)
 	fence	rw, w
 	sw	zero, TRAP_TASK_ON_CPU(t0)
-	/* syscall_exit(): a switch due, or the task now current killed? */
-	lbu	t0, TRAP_CPU_NEED_RESCHED(tp)
-	bnez	t0, .Lipc_done
-	ld	t0, TRAP_CPU_CURRENT(tp)
-	fence	rw, rw				/* task_killed(): sequentially consistent */
-	lbu	t0, TRAP_TASK_KILLED(t0)
-	fence	r, rw
-	beqz	t0, .Lipc_return
-.Lipc_done:
+.Lipc_exit:
+	SYSCALL_EXIT_CHECK .Lipc_exit_slow
+.Lipc_return:
+	LOAD_CALLEE_SAVED
+	j	.Lsyscall_return
+.Lipc_exit_slow:
 	call	syscall_exit_check
 	j	.Lipc_return
 .Lipc_slow:
 	mv	a0, sp
 	call	syscall_entry
-.Lipc_return:
-	LOAD_CALLEE_SAVED
-	j	.Lsyscall_return
+	j	.Lipc_return
 
 /* notif_signal never blocks nor leaves through another frame: no s0-s11. */
 .Lsignal:
 	mv	a0, sp
-	call	syscall_signal
+	call	ipc_fast_signal
+	beqz	a0, .Lsignal_slow
+	SYSCALL_EXIT_CHECK .Lsignal_exit_slow
+	j	.Lsyscall_return
+.Lsignal_exit_slow:
+	call	syscall_exit_check
+	j	.Lsyscall_return
+.Lsignal_slow:
+	mv	a0, sp
+	call	syscall_entry
 	j	.Lsyscall_return
 
 /*

@@ -33,17 +33,9 @@
 #include "timer.h"
 #include "arch/trap.h"
 
-struct rq {
-	struct spinlock lock;
-	struct runq q;	       /* guarded by lock */
-	struct task *timeouts; /* timed waits started on this cpu */
-	bool offline;	       /* guarded by lock: its cpu is gone, queue elsewhere */
-	struct cpu *cpu;       /* immutable after sched_init(): whose queue; nr_ready there */
-};
-
-static struct rq *rqs; /* one per possible cpu, from sched_init(); immutable after */
+struct rq *sched_rqs; /* one per possible cpu, from sched_init(); immutable after */
 static struct cpumask sched_idle_mask; /* atomic: cpus sleeping in their idle loop */
-static unsigned int sched_nr_idle;     /* atomic: the cpus in sched_idle_mask, for one look */
+unsigned int sched_nr_idle;	       /* atomic: the cpus in sched_idle_mask, for one look */
 static void (*sched_idle_irq)(void);   /* immutable after boot: see sched_set_idle_irq() */
 
 void sched_set_idle_irq(void (*fn)(void))
@@ -67,27 +59,11 @@ static void irq_restore(unsigned long flags)
 	csr_set(sstatus, flags);
 }
 
-#define rq_task(e) ((struct task *)((char *)(e)-offsetof(struct task, rq_entry)))
-
-/* Caller holds rq->lock. */
-static inline __attribute__((always_inline)) void rq_enqueue(struct rq *rq, struct task *t)
-{
-	t->rq_entry.prio = t->prio;
-	runq_push(&rq->q, &t->rq_entry);
-	__atomic_store_n(&rq->cpu->nr_ready, rq->q.nr, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->state, TASK_READY, __ATOMIC_RELEASE);
-}
-
 /* Caller holds rq->lock. Unlink @t (READY in @rq). */
 static void rq_remove(struct rq *rq, struct task *t)
 {
 	BUG_ON(!runq_remove(&rq->q, &t->rq_entry));
 	__atomic_store_n(&rq->cpu->nr_ready, rq->q.nr, __ATOMIC_RELAXED);
-}
-
-static bool rq_allowed(const struct runq_entry *e, void *cpu)
-{
-	return cpumask_test(&rq_task(e)->affinity, (unsigned int)(uintptr_t)cpu);
 }
 
 /* Caller holds rq->lock. The most urgent task that may run on @cpu. */
@@ -96,18 +72,6 @@ static struct task *rq_first(struct rq *rq, unsigned int cpu)
 	struct runq_entry *e = runq_first(&rq->q, rq_allowed, (void *)(uintptr_t)cpu);
 
 	return e ? rq_task(e) : NULL;
-}
-
-/* Caller holds rq->lock. rq_first(), taken off the queue. */
-static inline __attribute__((always_inline)) struct task *rq_take_first(struct rq *rq,
-									unsigned int cpu)
-{
-	struct runq_entry *e = runq_take_first(&rq->q, rq_allowed, (void *)(uintptr_t)cpu);
-
-	if (!e)
-		return NULL;
-	__atomic_store_n(&rq->cpu->nr_ready, rq->q.nr, __ATOMIC_RELAXED);
-	return rq_task(e);
 }
 
 /* Caller holds rq->lock. Any queued task, whatever its affinity. */
@@ -132,7 +96,7 @@ bool sched_cpu_idle(unsigned int cpu)
 static void sched_init_cpu(unsigned int cpu)
 {
 	struct cpu *c = &cpus[cpu];
-	struct rq *rq = &rqs[cpu];
+	struct rq *rq = &sched_rqs[cpu];
 
 	if (!c->idle) {
 		c->idle = task_make_idle(cpu); /* the boot hart; smp.c made the others' */
@@ -151,10 +115,10 @@ static void sched_init_cpu(unsigned int cpu)
 
 void sched_init(void)
 {
-	rqs = smp_alloc_percpu(sizeof(*rqs), "run queues");
+	sched_rqs = smp_alloc_percpu(sizeof(*sched_rqs), "run queues");
 	for (unsigned int cpu = 0; cpu < smp_possible_cpus(); cpu++) {
-		rqs[cpu].lock = (struct spinlock)SPINLOCK_INIT;
-		rqs[cpu].cpu = &cpus[cpu];
+		sched_rqs[cpu].lock = (struct spinlock)SPINLOCK_INIT;
+		sched_rqs[cpu].cpu = &cpus[cpu];
 	}
 	sched_init_cpu(0);
 	pr_info("sched: %u priorities, per-cpu run queues, tick %u Hz while busy\n", TASK_PRIOS,
@@ -198,7 +162,7 @@ static void sched_tick_for(struct cpu *c, struct task *next)
 /* Interrupts off. Send every task of @c's queue (and @prev, if it runs) to other cpus. */
 static void sched_evacuate(struct cpu *c, struct task *prev)
 {
-	struct rq *rq = &rqs[c->id];
+	struct rq *rq = &sched_rqs[c->id];
 	struct task *list = NULL, *t;
 
 	spin_lock(&rq->lock);
@@ -228,7 +192,7 @@ void schedule(void)
 	unsigned long flags = irq_save();
 	struct cpu *c = this_cpu();
 	struct task *prev = c->current, *next;
-	struct rq *rq = &rqs[c->id];
+	struct rq *rq = &sched_rqs[c->id];
 
 	BUG_ON(c->preempt_count);
 	if (__atomic_load_n(&c->dying, __ATOMIC_ACQUIRE))
@@ -277,17 +241,7 @@ static void sched_switch_to(struct cpu *c, struct task *prev, struct task *next)
 
 struct task *sched_pick(void)
 {
-	struct cpu *c = this_cpu();
-	struct rq *rq = &rqs[c->id];
-	struct task *next;
-
-	spin_lock_irqoff(&rq->lock);
-	next = rq_take_first(rq, c->id);
-	if (!next)
-		next = c->idle;
-	c->need_resched = false;
-	spin_unlock_irqoff(&rq->lock);
-	return next;
+	return sched_pick_irqoff();
 }
 
 void sched_switch_direct(struct task *next)
@@ -331,16 +285,6 @@ bool sched_handoff(struct task *next)
 void sched_yield(void)
 {
 	schedule();
-}
-
-/*
- * Is any cpu sleeping in its idle loop? A racy look, as every read of the
- * mask: one counter, not the mask's words (sched_idle() counts a cpu in
- * after it sets its bit and out after it clears it).
- */
-static bool sched_any_idle(void)
-{
-	return __atomic_load_n(&sched_nr_idle, __ATOMIC_ACQUIRE) != 0;
 }
 
 /*
@@ -418,7 +362,7 @@ static void sched_enqueue_on(struct task *t, unsigned int cpu)
 	struct rq *rq;
 
 	for (;;) {
-		rq = &rqs[cpu];
+		rq = &sched_rqs[cpu];
 		spin_lock(&rq->lock);
 		if (!rq->offline)
 			break;
@@ -432,11 +376,7 @@ static void sched_enqueue_on(struct task *t, unsigned int cpu)
 	irq_restore(flags);
 }
 
-/*
- * sched_wake()'s other cases, with @t claimed READY: an idle cpu serving
- * a device interrupt, or a cpu chosen by sched_select_cpu().
- */
-static __attribute__((noinline)) bool sched_wake_far(struct task *t)
+bool sched_wake_far(struct task *t)
 {
 	struct cpu *c = this_cpu();
 
@@ -457,44 +397,17 @@ static __attribute__((noinline)) bool sched_wake_far(struct task *t)
 
 bool sched_wake(struct task *t)
 {
-	int expected = TASK_BLOCKED;
-	unsigned long flags;
-	struct cpu *c;
+	unsigned long flags = irq_save();
+	bool woken = sched_wake_irqoff(t);
 
-	if (!__atomic_compare_exchange_n(&t->state, &expected, TASK_READY, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE))
-		return false;
-	flags = irq_save();
-	c = this_cpu(); /* interrupts off: we stay on it */
-	/*
-	 * The common case where sched_select_cpu() keeps it here (it last
-	 * ran here, may stay, this cpu runs a task and no cpu idles): queue
-	 * it without the general path's layers. A cpu that runs a task and
-	 * is not going offline has its queue online (and is not in its idle
-	 * loop's interrupt hook, sched_wake_far()'s first case).
-	 */
-	if (__builtin_expect(
-		    t->cpu == c->id && c->current != c->idle && cpumask_test(&t->affinity, c->id) &&
-			    !__atomic_load_n(&c->dying, __ATOMIC_ACQUIRE) && !sched_any_idle(),
-		    1)) {
-		struct rq *rq = &rqs[c->id];
-
-		spin_lock_irqoff(&rq->lock);
-		rq_enqueue(rq, t);
-		spin_unlock_irqoff(&rq->lock);
-		if (t->prio < c->current->prio) /* sched_kick() here */
-			c->need_resched = true;
-		irq_restore(flags);
-		return true;
-	}
 	irq_restore(flags);
-	return sched_wake_far(t);
+	return woken;
 }
 
 void sched_set_affinity(struct task *t, const struct cpumask *m)
 {
 	unsigned long flags = irq_save();
-	struct rq *rq = &rqs[t->cpu];
+	struct rq *rq = &sched_rqs[t->cpu];
 
 	spin_lock(&rq->lock);
 	t->affinity = *m;
@@ -544,7 +457,7 @@ static bool sched_steal(struct cpu *c)
 	}
 	if (victim == KEEL_MAX_CPUS)
 		return false;
-	rq = &rqs[victim];
+	rq = &sched_rqs[victim];
 	spin_lock(&rq->lock);
 	t = rq_first(rq, c->id);
 	if (t)
@@ -552,7 +465,7 @@ static bool sched_steal(struct cpu *c)
 	spin_unlock(&rq->lock);
 	if (!t)
 		return false;
-	rq = &rqs[c->id];
+	rq = &sched_rqs[c->id];
 	spin_lock(&rq->lock);
 	t->cpu = c->id;
 	rq_enqueue(rq, t);
@@ -567,7 +480,7 @@ static bool sched_steal(struct cpu *c)
  */
 static __noreturn void sched_cpu_die(struct cpu *c)
 {
-	struct rq *rq = &rqs[c->id];
+	struct rq *rq = &sched_rqs[c->id];
 	struct task *timed;
 
 	spin_lock(&rq->lock);
@@ -630,7 +543,7 @@ void sched_idle(void)
 void sched_tick(void)
 {
 	struct cpu *c = this_cpu();
-	struct rq *rq = &rqs[c->id];
+	struct rq *rq = &sched_rqs[c->id];
 	struct task *t, *cur = c->current;
 	unsigned int target = KEEL_MAX_CPUS;
 
@@ -672,7 +585,7 @@ void sched_block_until(uint64_t deadline)
 	if (deadline) {
 		flags = irq_save();
 		c = this_cpu();
-		rq = &rqs[c->id];
+		rq = &sched_rqs[c->id];
 		spin_lock(&rq->lock);
 		t->wake_at = deadline;
 		t->timeout_cpu = c->id;
@@ -687,7 +600,7 @@ void sched_block_until(uint64_t deadline)
 		return;
 	/* Woken (or timed out): make sure we are off the timeouts list. */
 	flags = irq_save();
-	rq = &rqs[t->timeout_cpu];
+	rq = &sched_rqs[t->timeout_cpu];
 	spin_lock(&rq->lock);
 	for (struct task **pp = &rq->timeouts; *pp; pp = &(*pp)->timeout_next) {
 		if (*pp == t) {
@@ -703,7 +616,7 @@ void sched_block_until(uint64_t deadline)
 /* From the timer interrupt: wake the timed waits of this cpu that are due. */
 void sched_timeouts(void)
 {
-	struct rq *rq = &rqs[this_cpu()->id];
+	struct rq *rq = &sched_rqs[this_cpu()->id];
 	uint64_t now = riscv_rdtime();
 	struct task *due[32];
 	unsigned int n;
@@ -736,7 +649,7 @@ void sched_timeouts(void)
 
 uint64_t sched_next_timeout(void)
 {
-	struct rq *rq = &rqs[this_cpu()->id];
+	struct rq *rq = &sched_rqs[this_cpu()->id];
 	uint64_t next = UINT64_MAX;
 
 	/*

@@ -42,12 +42,10 @@ void ipc_task_exit(struct task *t);
 
 struct trap_frame;
 /*
- * The fast paths (ipc_fast.c), interrupts off, from arch/trap_entry.S
- * (call, reply_recv, wait) and syscall_signal(). Each returns NULL if it does not apply (nothing
- * done: the slow path follows); @tf if done without a switch; else (a
- * call, a reply_recv or a wait that blocked) the frame of the task made
- * current, to leave through, or that task's context is switched to and
- * there is no return.
+ * The fast paths (ipc_fast.c), interrupts off, from arch/trap_entry.S. Each returns NULL if it does
+ * not apply (nothing done: the slow path follows); @tf if done without a switch; else (a call, a
+ * reply_recv or a wait that blocked) the frame of the task made current, to leave through, or that
+ * task's context is switched to and there is no return.
  */
 struct trap_frame *ipc_fast_call(struct trap_frame *tf);
 struct trap_frame *ipc_fast_reply_recv(struct trap_frame *tf);

@@ -325,7 +325,7 @@ struct trap_frame *ipc_fast_signal(struct trap_frame *tf)
 		n->waiters.head = t->wq_next; /* wq_pop() */
 		if (!t->wq_next)
 			n->waiters.tail = NULL;
-		sched_wake(t);
+		sched_wake_irqoff(t);
 	}
 	spin_unlock_irqoff(&n->lock);
 	return tf;
@@ -387,7 +387,7 @@ struct trap_frame *ipc_fast_wait(struct trap_frame *tf)
 	if (fast_killed(me))
 		sched_wake(me);
 	spin_unlock_irqoff(&n->lock);
-	next = sched_pick();
+	next = sched_pick_irqoff();
 	if (next == me) { /* woken meanwhile (a kill): go on as ipc_fast_resume would */
 		__atomic_store_n(&me->state, TASK_RUNNING, __ATOMIC_RELEASE);
 		notif_fast_resumed(tf);
@@ -415,7 +415,7 @@ void ipc_notif_signal(struct kobj *o, unsigned long bits)
 	n->bits |= bits;
 	t = n->bits ? wq_pop(&n->waiters) : NULL;
 	if (t)
-		sched_wake(t);
+		sched_wake_irqoff(t); /* interrupts are off: the lock's irqsave */
 	ep = n->bits ? n->bound_ep : NULL;
 	spin_unlock_irqrestore(&n->lock, flags);
 	if (!ep)

@@ -88,14 +88,6 @@ void syscall_entry(struct trap_frame *tf)
 	syscall_exit();
 }
 
-void syscall_signal(struct trap_frame *tf)
-{
-	if (ipc_fast_signal(tf))
-		syscall_exit();
-	else
-		syscall_entry(tf); /* the slow path */
-}
-
 void syscall_user_fault(struct trap_frame *tf)
 {
 	struct task *t = task_current();

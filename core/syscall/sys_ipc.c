@@ -7,7 +7,7 @@
  * Messages live in registers only (label in a1, four words in a2-a5, a
  * handle in a6): they are read from the trap frame once, into a struct
  * ipc_msg. The fast paths (object/ipc_fast.c) are tried first, by
- * arch/trap_entry.S and syscall_signal() (dispatch.c).
+ * arch/trap_entry.S.
  */
 #include "sys_common.h"
 #include "arch/riscv.h"
