@@ -15,15 +15,29 @@
 #define TF_REG(n)  (((n)-1) * 8)
 
 /*
- * The system calls trap_entry.S sends to syscall_ipc(), which saves s0-s11
- * in their frame too (so an IPC fast path may leave from another task's
- * frame): numbers FIRST..LAST, ipc_call to notif_wait (checked in
- * dispatch.c), the fast paths' four among them.
+ * The system calls for which trap_entry.S saves s0-s11 in the frame too
+ * (so an IPC fast path may leave from another task's frame): numbers
+ * FIRST..LAST, ipc_call to notif_wait (checked in dispatch.c), and the
+ * three it sends straight to their fast paths (object/ipc_fast.c).
  */
-#define TRAP_SYS_IPC_FIRST 18
-#define TRAP_SYS_IPC_LAST  24
-/* notif_signal, among them: it never blocks, so it saves no s0-s11 (syscall_signal()). */
+#define TRAP_SYS_IPC_FIRST	18
+#define TRAP_SYS_IPC_LAST	24
+#define TRAP_SYS_IPC_CALL	18
+#define TRAP_SYS_IPC_REPLY_RECV 21
+#define TRAP_SYS_NOTIF_WAIT	24
+/* notif_signal, among them: it never blocks, so it saves no s0-s11 (.Lsignal). */
 #define TRAP_SYS_NOTIF_SIGNAL 23
+
+/*
+ * What the IPC path of trap_entry.S reads to end a fast path's switch
+ * (.Lipc_fast): struct cpu's current, prev and
+ * need_resched, struct task's on_cpu and killed. Checked in dispatch.c.
+ */
+#define TRAP_CPU_CURRENT      88
+#define TRAP_CPU_PREV	      104
+#define TRAP_CPU_NEED_RESCHED 116
+#define TRAP_TASK_ON_CPU      176
+#define TRAP_TASK_KILLED      384
 
 #ifndef __ASSEMBLER__
 #include "keel.h"

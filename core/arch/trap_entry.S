@@ -22,9 +22,9 @@
  * leaks to user space. Nothing reads the frame's other slots of a
  * system call (exec builds a whole new frame and leaves through
  * trap_enter_frame). The IPC calls (ipc_call .. notif_wait) save s0-s11
- * too and go to syscall_ipc(), whose fast paths may leave through
- * another task's frame (see .Lipc); notif_signal, which never blocks,
- * goes to syscall_signal() without them.
+ * too and try their fast paths first, which may leave through another
+ * task's frame (see .Lipc); notif_signal, which never blocks, tries its
+ * fast path without them.
  */
 #include "cpu.h"
 #include "riscv.h"
@@ -88,6 +88,21 @@
 	sd	t0, TF_SCAUSE(sp)
 	csrr	t0, stval
 	sd	t0, TF_STVAL(sp)
+.endm
+
+/*
+ * syscall_exit() (syscall/dispatch.c) after a fast path: to \slow
+ * (syscall_exit_check()) if a switch is due or the task now current was
+ * killed. t0 only.
+ */
+.macro SYSCALL_EXIT_CHECK slow
+	lbu	t0, TRAP_CPU_NEED_RESCHED(tp)
+	bnez	t0, \slow
+	ld	t0, TRAP_CPU_CURRENT(tp)
+	fence	rw, rw				/* task_killed(): sequentially consistent */
+	lbu	t0, TRAP_TASK_KILLED(t0)
+	fence	r, rw
+	bnez	t0, \slow
 .endm
 
 	.section .text
@@ -243,28 +258,71 @@ trap_return:
 
 /*
  * ipc_call .. notif_wait: s0-s11 go into the frame as well, so the
- * task's user state is all there. syscall_ipc() returns the frame to
- * leave through: ours, or (the IPC fast path, object/ipc.c) the one of
- * the task it has just made current, blocked in the same way; then we
- * move to that task's stack and finish the switch there.
+ * task's user state is all there. The three calls with a fast path
+ * (object/ipc_fast.c) go straight to it; it returns NULL (not taken:
+ * the slow path, syscall_entry(), follows), our frame (done, no switch),
+ * or the frame of the task it has just made current, blocked in the
+ * same way: then we move to that task's stack and finish the switch
+ * there.
  */
 .Lipc:
 	addi	t0, a7, -TRAP_SYS_NOTIF_SIGNAL
 	beqz	t0, .Lsignal
 	SAVE_CALLEE_SAVED
 	mv	a0, sp
-	call	syscall_ipc
-	beq	a0, sp, .Lipc_return
+	addi	t0, a7, -TRAP_SYS_IPC_CALL
+	beqz	t0, .Lipc_call
+	addi	t0, a7, -TRAP_SYS_IPC_REPLY_RECV
+	beqz	t0, .Lipc_reply_recv
+	addi	t0, a7, -TRAP_SYS_NOTIF_WAIT
+	bnez	t0, .Lipc_slow
+	call	ipc_fast_wait
+	j	.Lipc_fast
+.Lipc_reply_recv:
+	call	ipc_fast_reply_recv
+	j	.Lipc_fast
+.Lipc_call:
+	call	ipc_fast_call
+.Lipc_fast:
+	beqz	a0, .Lipc_slow
+	beq	a0, sp, .Lipc_exit		/* done, no switch */
+	/*
+	 * The end of the switch: off the stack of the task we left
+	 * (cpu->prev, blocked by the fast path: not dead), it may run
+	 * elsewhere. The release pairs with the acquire loads of on_cpu
+	 * (kernel/sched.c, kernel/sched_fast.h).
+	 */
 	mv	sp, a0
-	call	syscall_switched
+	ld	t0, TRAP_CPU_PREV(tp)
+	sd	zero, TRAP_CPU_PREV(tp)
+	fence	rw, w
+	sw	zero, TRAP_TASK_ON_CPU(t0)
+.Lipc_exit:
+	SYSCALL_EXIT_CHECK .Lipc_exit_slow
 .Lipc_return:
 	LOAD_CALLEE_SAVED
 	j	.Lsyscall_return
+.Lipc_exit_slow:
+	call	syscall_exit_check
+	j	.Lipc_return
+.Lipc_slow:
+	mv	a0, sp
+	call	syscall_entry
+	j	.Lipc_return
 
 /* notif_signal never blocks nor leaves through another frame: no s0-s11. */
 .Lsignal:
 	mv	a0, sp
-	call	syscall_signal
+	call	ipc_fast_signal
+	beqz	a0, .Lsignal_slow
+	SYSCALL_EXIT_CHECK .Lsignal_exit_slow
+	j	.Lsyscall_return
+.Lsignal_exit_slow:
+	call	syscall_exit_check
+	j	.Lsyscall_return
+.Lsignal_slow:
+	mv	a0, sp
+	call	syscall_entry
 	j	.Lsyscall_return
 
 /*

@@ -19,8 +19,23 @@ struct runq_entry {
 
 struct runq {
 	struct runq_entry *head[RUNQ_PRIOS], *tail[RUNQ_PRIOS];
-	unsigned int nr; /* entries queued */
+	unsigned int nr;   /* entries queued */
+	unsigned int busy; /* bit p: head[p] holds an entry, so a pick skips empty FIFOs */
 };
+
+/*
+ * The lowest priority set in @busy (not 0): a de Bruijn multiply, as the
+ * cores Keel targets may lack Zbb's ctz (GCC would call libgcc for it).
+ */
+static inline unsigned int runq_lowest(unsigned int busy)
+{
+	static const unsigned char pos[32] = {
+		0,  1,	28, 2,	29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4,  8,
+		31, 27, 13, 23, 21, 19, 16, 7, 26, 12, 18, 6,  11, 5,  10, 9,
+	};
+
+	return pos[((busy & -busy) * 0x077CB531u) >> 27];
+}
 
 /* Append @e behind every entry of its priority. */
 static inline void runq_push(struct runq *q, struct runq_entry *e)
@@ -33,6 +48,7 @@ static inline void runq_push(struct runq *q, struct runq_entry *e)
 	else
 		q->head[p] = e;
 	q->tail[p] = e;
+	q->busy |= 1u << p;
 	q->nr++;
 }
 
@@ -51,6 +67,8 @@ static inline bool runq_remove(struct runq *q, struct runq_entry *e)
 	*pp = e->next;
 	if (q->tail[p] == e)
 		q->tail[p] = prev;
+	if (!q->head[p])
+		q->busy &= ~(1u << p);
 	q->nr--;
 	return true;
 }
@@ -62,8 +80,8 @@ static inline bool runq_remove(struct runq *q, struct runq_entry *e)
 static inline struct runq_entry *
 runq_first(const struct runq *q, bool (*ok)(const struct runq_entry *e, void *arg), void *arg)
 {
-	for (unsigned int p = 0; p < RUNQ_PRIOS; p++)
-		for (struct runq_entry *e = q->head[p]; e; e = e->next)
+	for (unsigned int b = q->busy; b; b &= b - 1)
+		for (struct runq_entry *e = q->head[runq_lowest(b)]; e; e = e->next)
 			if (!ok || ok(e, arg))
 				return e;
 	return NULL;
@@ -73,7 +91,8 @@ runq_first(const struct runq *q, bool (*ok)(const struct runq_entry *e, void *ar
 static inline struct runq_entry *
 runq_take_first(struct runq *q, bool (*ok)(const struct runq_entry *e, void *arg), void *arg)
 {
-	for (unsigned int p = 0; p < RUNQ_PRIOS; p++) {
+	for (unsigned int b = q->busy; b; b &= b - 1) {
+		unsigned int p = runq_lowest(b);
 		struct runq_entry *prev = NULL;
 
 		for (struct runq_entry **pp = &q->head[p], *e; (e = *pp); prev = e, pp = &e->next) {
@@ -82,6 +101,8 @@ runq_take_first(struct runq *q, bool (*ok)(const struct runq_entry *e, void *arg
 			*pp = e->next;
 			if (q->tail[p] == e)
 				q->tail[p] = prev;
+			if (!q->head[p])
+				q->busy &= ~(1u << p);
 			q->nr--;
 			return e;
 		}

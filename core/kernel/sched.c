@@ -20,6 +20,7 @@
  * interrupts off; never two rq locks at once. The idle mask is atomic.
  */
 #include "sched.h"
+#include "sched_fast.h"
 #include "mm/as.h"
 #include "runq.h"
 #include "arch/cpu.h"
@@ -32,16 +33,9 @@
 #include "timer.h"
 #include "arch/trap.h"
 
-struct rq {
-	struct spinlock lock;
-	struct runq q;	       /* guarded by lock */
-	struct task *timeouts; /* timed waits started on this cpu */
-	bool offline;	       /* guarded by lock: its cpu is gone, queue elsewhere */
-	struct cpu *cpu;       /* immutable after sched_init(): whose queue; nr_ready there */
-};
-
-static struct rq *rqs; /* one per possible cpu, from sched_init(); immutable after */
+struct rq *sched_rqs; /* one per possible cpu, from sched_init(); immutable after */
 static struct cpumask sched_idle_mask; /* atomic: cpus sleeping in their idle loop */
+unsigned int sched_nr_idle;	       /* atomic: the cpus in sched_idle_mask, for one look */
 static void (*sched_idle_irq)(void);   /* immutable after boot: see sched_set_idle_irq() */
 
 void sched_set_idle_irq(void (*fn)(void))
@@ -65,27 +59,11 @@ static void irq_restore(unsigned long flags)
 	csr_set(sstatus, flags);
 }
 
-#define rq_task(e) ((struct task *)((char *)(e)-offsetof(struct task, rq_entry)))
-
-/* Caller holds rq->lock. */
-static void rq_enqueue(struct rq *rq, struct task *t)
-{
-	t->rq_entry.prio = t->prio;
-	runq_push(&rq->q, &t->rq_entry);
-	__atomic_store_n(&rq->cpu->nr_ready, rq->q.nr, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->state, TASK_READY, __ATOMIC_RELEASE);
-}
-
 /* Caller holds rq->lock. Unlink @t (READY in @rq). */
 static void rq_remove(struct rq *rq, struct task *t)
 {
 	BUG_ON(!runq_remove(&rq->q, &t->rq_entry));
 	__atomic_store_n(&rq->cpu->nr_ready, rq->q.nr, __ATOMIC_RELAXED);
-}
-
-static bool rq_allowed(const struct runq_entry *e, void *cpu)
-{
-	return cpumask_test(&rq_task(e)->affinity, (unsigned int)(uintptr_t)cpu);
 }
 
 /* Caller holds rq->lock. The most urgent task that may run on @cpu. */
@@ -94,18 +72,6 @@ static struct task *rq_first(struct rq *rq, unsigned int cpu)
 	struct runq_entry *e = runq_first(&rq->q, rq_allowed, (void *)(uintptr_t)cpu);
 
 	return e ? rq_task(e) : NULL;
-}
-
-/* Caller holds rq->lock. rq_first(), taken off the queue. */
-static inline __attribute__((always_inline)) struct task *rq_take_first(struct rq *rq,
-									unsigned int cpu)
-{
-	struct runq_entry *e = runq_take_first(&rq->q, rq_allowed, (void *)(uintptr_t)cpu);
-
-	if (!e)
-		return NULL;
-	__atomic_store_n(&rq->cpu->nr_ready, rq->q.nr, __ATOMIC_RELAXED);
-	return rq_task(e);
 }
 
 /* Caller holds rq->lock. Any queued task, whatever its affinity. */
@@ -130,7 +96,7 @@ bool sched_cpu_idle(unsigned int cpu)
 static void sched_init_cpu(unsigned int cpu)
 {
 	struct cpu *c = &cpus[cpu];
-	struct rq *rq = &rqs[cpu];
+	struct rq *rq = &sched_rqs[cpu];
 
 	if (!c->idle) {
 		c->idle = task_make_idle(cpu); /* the boot hart; smp.c made the others' */
@@ -149,10 +115,10 @@ static void sched_init_cpu(unsigned int cpu)
 
 void sched_init(void)
 {
-	rqs = smp_alloc_percpu(sizeof(*rqs), "run queues");
+	sched_rqs = smp_alloc_percpu(sizeof(*sched_rqs), "run queues");
 	for (unsigned int cpu = 0; cpu < smp_possible_cpus(); cpu++) {
-		rqs[cpu].lock = (struct spinlock)SPINLOCK_INIT;
-		rqs[cpu].cpu = &cpus[cpu];
+		sched_rqs[cpu].lock = (struct spinlock)SPINLOCK_INIT;
+		sched_rqs[cpu].cpu = &cpus[cpu];
 	}
 	sched_init_cpu(0);
 	pr_info("sched: %u priorities, per-cpu run queues, tick %u Hz while busy\n", TASK_PRIOS,
@@ -196,7 +162,7 @@ static void sched_tick_for(struct cpu *c, struct task *next)
 /* Interrupts off. Send every task of @c's queue (and @prev, if it runs) to other cpus. */
 static void sched_evacuate(struct cpu *c, struct task *prev)
 {
-	struct rq *rq = &rqs[c->id];
+	struct rq *rq = &sched_rqs[c->id];
 	struct task *list = NULL, *t;
 
 	spin_lock(&rq->lock);
@@ -226,7 +192,7 @@ void schedule(void)
 	unsigned long flags = irq_save();
 	struct cpu *c = this_cpu();
 	struct task *prev = c->current, *next;
-	struct rq *rq = &rqs[c->id];
+	struct rq *rq = &sched_rqs[c->id];
 
 	BUG_ON(c->preempt_count);
 	if (__atomic_load_n(&c->dying, __ATOMIC_ACQUIRE))
@@ -249,32 +215,16 @@ void schedule(void)
 	irq_restore(flags);
 }
 
-/*
- * Interrupts off: @next, which no run queue holds and no cpu runs,
- * becomes @c's current task in place of @prev; only the stacks are left
- * to switch.
- */
-static inline void sched_take(struct cpu *c, struct task *prev, struct task *next)
+void *sched_take_slow(struct cpu *c, struct task *prev, struct task *next, void *ret)
 {
-	next->on_cpu = 1;
-	if (next->last_cpu != c->id) {
-		next->migrations++;
-		next->cpus_seen++;
-	}
-	next->last_cpu = c->id;
-	next->cpu = c->id;
-	next->switches++;
-	__atomic_store_n(&next->state, TASK_RUNNING, __ATOMIC_RELEASE);
 	sched_tick_for(c, next);
-	/* trap.S checks sp against the running task's stack, and enters U traps on it. */
-	c->stack_lo = next->stack_lo;
-	c->kstack_top = next->stack_top;
 	if (next->as != c->active_as) {
 		as_activate(next->as);
 		c->active_as = next->as;
 	}
 	c->current = next;
 	c->prev = prev;
+	return ret;
 }
 
 /* Interrupts off: leave @prev for @next, which no run queue holds, on cpu @c. */
@@ -284,36 +234,14 @@ static void sched_switch_to(struct cpu *c, struct task *prev, struct task *next)
 	/* It may still be leaving another cpu (woken while going to sleep). */
 	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
 		cpu_relax();
-	sched_take(c, prev, next);
+	sched_take(c, prev, next, NULL);
 	sched_switch(&prev->ctx, &next->ctx);
 	sched_finish_switch();
 }
 
-void sched_enter(struct task *next)
-{
-	struct cpu *c = this_cpu();
-
-	if (DEBUG)
-		BUG_ON(c->preempt_count || (next->pid == 0 && next != c->idle));
-	/* It may still be leaving another cpu (woken while going to sleep). */
-	while (__atomic_load_n(&next->on_cpu, __ATOMIC_ACQUIRE))
-		cpu_relax();
-	sched_take(c, c->current, next);
-}
-
 struct task *sched_pick(void)
 {
-	struct cpu *c = this_cpu();
-	struct rq *rq = &rqs[c->id];
-	struct task *next;
-
-	spin_lock_irqoff(&rq->lock);
-	next = rq_take_first(rq, c->id);
-	if (!next)
-		next = c->idle;
-	c->need_resched = false;
-	spin_unlock_irqoff(&rq->lock);
-	return next;
+	return sched_pick_irqoff();
 }
 
 void sched_switch_direct(struct task *next)
@@ -357,15 +285,6 @@ bool sched_handoff(struct task *next)
 void sched_yield(void)
 {
 	schedule();
-}
-
-/* Is any cpu sleeping in its idle loop? (A racy look, as every read of the mask.) */
-static bool sched_any_idle(void)
-{
-	for (unsigned int i = 0; i < CPUMASK_LONGS; i++)
-		if (__atomic_load_n(&sched_idle_mask.bits[i], __ATOMIC_ACQUIRE))
-			return true;
-	return false;
 }
 
 /*
@@ -443,7 +362,7 @@ static void sched_enqueue_on(struct task *t, unsigned int cpu)
 	struct rq *rq;
 
 	for (;;) {
-		rq = &rqs[cpu];
+		rq = &sched_rqs[cpu];
 		spin_lock(&rq->lock);
 		if (!rq->offline)
 			break;
@@ -457,56 +376,38 @@ static void sched_enqueue_on(struct task *t, unsigned int cpu)
 	irq_restore(flags);
 }
 
-bool sched_wake(struct task *t)
+bool sched_wake_far(struct task *t)
 {
-	int expected = TASK_BLOCKED;
-	unsigned long flags;
-	struct cpu *c;
+	struct cpu *c = this_cpu();
 
-	if (!__atomic_compare_exchange_n(&t->state, &expected, TASK_READY, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE))
-		return false;
 	/*
 	 * Woken by a device interrupt this idle cpu serves in its idle loop
 	 * (interrupts off): the idle loop switches to it as soon as the hook
-	 * returns, with no run queue in between. Claimed READY above, on no
-	 * queue, nobody else can take it meanwhile.
+	 * returns, with no run queue in between. Claimed READY, on no queue,
+	 * nobody else can take it meanwhile.
 	 */
-	c = this_cpu();
 	if (c->in_idle_irq && !c->idle_next && cpumask_test(&t->affinity, c->id) &&
 	    !__atomic_load_n(&c->dying, __ATOMIC_ACQUIRE)) {
 		c->idle_next = t;
 		return true;
 	}
-	flags = irq_save();
-	c = this_cpu(); /* we may have moved before interrupts went off */
-	/*
-	 * The common case where sched_select_cpu() keeps it here (it last
-	 * ran here, may stay, this cpu runs a task and no cpu idles): queue
-	 * it without the general path's layers. A cpu that runs a task and
-	 * is not going offline has its queue online.
-	 */
-	if (t->cpu == c->id && c->current != c->idle && cpumask_test(&t->affinity, c->id) &&
-	    !__atomic_load_n(&c->dying, __ATOMIC_ACQUIRE) && !sched_any_idle()) {
-		struct rq *rq = &rqs[c->id];
-
-		spin_lock_irqoff(&rq->lock);
-		rq_enqueue(rq, t);
-		spin_unlock_irqoff(&rq->lock);
-		if (t->prio < c->current->prio) /* sched_kick() here */
-			c->need_resched = true;
-		irq_restore(flags);
-		return true;
-	}
-	irq_restore(flags);
 	sched_enqueue_on(t, sched_select_cpu(t));
 	return true;
+}
+
+bool sched_wake(struct task *t)
+{
+	unsigned long flags = irq_save();
+	bool woken = sched_wake_irqoff(t);
+
+	irq_restore(flags);
+	return woken;
 }
 
 void sched_set_affinity(struct task *t, const struct cpumask *m)
 {
 	unsigned long flags = irq_save();
-	struct rq *rq = &rqs[t->cpu];
+	struct rq *rq = &sched_rqs[t->cpu];
 
 	spin_lock(&rq->lock);
 	t->affinity = *m;
@@ -556,7 +457,7 @@ static bool sched_steal(struct cpu *c)
 	}
 	if (victim == KEEL_MAX_CPUS)
 		return false;
-	rq = &rqs[victim];
+	rq = &sched_rqs[victim];
 	spin_lock(&rq->lock);
 	t = rq_first(rq, c->id);
 	if (t)
@@ -564,7 +465,7 @@ static bool sched_steal(struct cpu *c)
 	spin_unlock(&rq->lock);
 	if (!t)
 		return false;
-	rq = &rqs[c->id];
+	rq = &sched_rqs[c->id];
 	spin_lock(&rq->lock);
 	t->cpu = c->id;
 	rq_enqueue(rq, t);
@@ -579,7 +480,7 @@ static bool sched_steal(struct cpu *c)
  */
 static __noreturn void sched_cpu_die(struct cpu *c)
 {
-	struct rq *rq = &rqs[c->id];
+	struct rq *rq = &sched_rqs[c->id];
 	struct task *timed;
 
 	spin_lock(&rq->lock);
@@ -610,12 +511,14 @@ void sched_idle(void)
 			sched_cpu_die(c);
 		if (!sched_nr_ready(c->id) && !c->need_resched && !sched_steal(c)) {
 			cpumask_set_atomic(&sched_idle_mask, c->id);
+			__atomic_fetch_add(&sched_nr_idle, 1, __ATOMIC_RELEASE);
 			/* Pairs with the fence in sched_kick(). */
 			__atomic_thread_fence(__ATOMIC_SEQ_CST);
 			timer_reprogram();
 			/* A pending interrupt ends wfi even while masked (priv. spec 3.3.3). */
 			if (!sched_nr_ready(c->id) && !c->need_resched)
 				riscv_wfi();
+			__atomic_fetch_sub(&sched_nr_idle, 1, __ATOMIC_RELEASE);
 			cpumask_clear_atomic(&sched_idle_mask, c->id);
 			/* What woke us, served here without a trap frame (interrupts still off). */
 			if (sched_idle_irq) {
@@ -640,7 +543,7 @@ void sched_idle(void)
 void sched_tick(void)
 {
 	struct cpu *c = this_cpu();
-	struct rq *rq = &rqs[c->id];
+	struct rq *rq = &sched_rqs[c->id];
 	struct task *t, *cur = c->current;
 	unsigned int target = KEEL_MAX_CPUS;
 
@@ -682,7 +585,7 @@ void sched_block_until(uint64_t deadline)
 	if (deadline) {
 		flags = irq_save();
 		c = this_cpu();
-		rq = &rqs[c->id];
+		rq = &sched_rqs[c->id];
 		spin_lock(&rq->lock);
 		t->wake_at = deadline;
 		t->timeout_cpu = c->id;
@@ -697,7 +600,7 @@ void sched_block_until(uint64_t deadline)
 		return;
 	/* Woken (or timed out): make sure we are off the timeouts list. */
 	flags = irq_save();
-	rq = &rqs[t->timeout_cpu];
+	rq = &sched_rqs[t->timeout_cpu];
 	spin_lock(&rq->lock);
 	for (struct task **pp = &rq->timeouts; *pp; pp = &(*pp)->timeout_next) {
 		if (*pp == t) {
@@ -713,7 +616,7 @@ void sched_block_until(uint64_t deadline)
 /* From the timer interrupt: wake the timed waits of this cpu that are due. */
 void sched_timeouts(void)
 {
-	struct rq *rq = &rqs[this_cpu()->id];
+	struct rq *rq = &sched_rqs[this_cpu()->id];
 	uint64_t now = riscv_rdtime();
 	struct task *due[32];
 	unsigned int n;
@@ -746,7 +649,7 @@ void sched_timeouts(void)
 
 uint64_t sched_next_timeout(void)
 {
-	struct rq *rq = &rqs[this_cpu()->id];
+	struct rq *rq = &sched_rqs[this_cpu()->id];
 	uint64_t next = UINT64_MAX;
 
 	/*

@@ -43,12 +43,13 @@ bool sched_handoff(struct task *next);
  */
 void sched_switch_direct(struct task *next);
 /*
- * Interrupts off, as sched_switch_direct() but without the switch: @next
- * becomes this cpu's current task (c->prev the one it replaces) and the
- * caller runs it, from its trap frame or by sched_switch() to its
- * context; sched_finish_switch() must follow once off the old stack.
+ * sched_enter(next, ret), inline in kernel/sched_fast.h (for the IPC fast
+ * paths; returns @ret): interrupts off, as sched_switch_direct() but without
+ * the switch: @next becomes this cpu's current task (c->prev the one it
+ * replaces) and the caller runs it, from its trap frame or by
+ * sched_switch() to its context; sched_finish_switch() must follow once
+ * off the old stack.
  */
-void sched_enter(struct task *next);
 /*
  * Interrupts off, the current task BLOCKED, this cpu not going offline:
  * take what schedule() would run next here off the run queue (this

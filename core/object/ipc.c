@@ -26,8 +26,14 @@
  * table's lock, a run queue's lock. Wake-ups are made under the lock, so
  * the woken task cannot be gone by then; each waiter loops on its state,
  * so an early or spurious wake-up is harmless (wait.c's rule).
+ *
+ * Elsewhere: the fast paths of call, reply_recv, notif_signal and
+ * notif_wait (ipc_fast.c, built for speed), which leave the state this
+ * file's slow paths would; what the two share is in ipc_impl.h. A task
+ * the fast paths blocked finishes its call here (ipc_fast_resumed()).
  */
 #include "ipc.h"
+#include "ipc_impl.h"
 #include "arch/cpu.h"
 #include "handle.h"
 #include "arch/riscv.h"
@@ -41,40 +47,11 @@
 #include "lib/quota.h"
 #include "platform/cmdline.h"
 
-enum {
-	IPC_IDLE,	/* not waiting: its status and msg are its result */
-	IPC_SENDING,	/* queued on an endpoint's senders */
-	IPC_RECEIVING,	/* queued on an endpoint's receivers */
-	IPC_WAIT_REPLY, /* a receiver took its message */
-};
-
-/* A receiver's status when its endpoint's bound notification woke it. */
-#define IPC_NOTIFIED 1
-
-struct endpoint {
-	struct kobj obj;
-	struct quota *quota;		 /* charged one object (a reference), or NULL */
-	unsigned int refs, nsend, nrecv; /* references, and those with each right */
-	struct waitqueue senders;	 /* callers no receiver has taken yet */
-	struct waitqueue receivers;	 /* receivers no caller has come to yet */
-	struct notification *bound;	 /* a reference; set once by ipc_ep_bind() */
-};
-
-struct notification {
-	struct kobj obj;
-	struct quota *quota; /* charged one object (a reference), or NULL */
-	struct spinlock lock;
-	unsigned long bits;	   /* guarded by lock */
-	struct waitqueue waiters;  /* guarded by lock */
-	unsigned int refs;	   /* atomic; freed at 0 */
-	struct endpoint *bound_ep; /* guarded by lock; no reference (the endpoint holds ours) */
-};
-
-static struct spinlock ipc_lock = SPINLOCK_INIT;
+struct spinlock ipc_lock = SPINLOCK_INIT;
+struct task *ipc_callers;
 static struct kmem_cache ipc_ep_cache = KMEM_CACHE_INIT("endpoint", struct endpoint, false);
 static struct kmem_cache ipc_notif_cache =
 	KMEM_CACHE_INIT("notification", struct notification, false);
-static struct task *ipc_callers; /* guarded by ipc_lock: tasks in ipc_call (ipc.call_next) */
 
 /*
  * The cycle check's bounds: how many tasks it follows one after another,
@@ -93,49 +70,11 @@ static void ipc_uncharge(struct quota *q)
 	quota_put(q);
 }
 
-static struct endpoint *ep_of(struct kobj *o)
-{
-	return (struct endpoint *)o;
-}
-
-/* ipc_lock held: end @t's wait with @status; the caller wakes it (or hands it the hart). */
-static void ipc_end_wait(struct task *t, int status)
-{
-	t->ipc.status = status;
-	t->ipc.state = IPC_IDLE;
-	t->ipc.server = NULL;
-}
-
 /* ipc_lock held: end @t's wait with @status, and wake it. */
 static void ipc_finish(struct task *t, int status)
 {
 	ipc_end_wait(t, status);
 	sched_wake(t);
-}
-
-/* ipc_lock held: @t is in ipc_call (queued, or waiting for the reply) until ipc_call_leave(). */
-static void ipc_call_enter(struct task *t)
-{
-	t->ipc.call_prev = NULL;
-	t->ipc.call_next = ipc_callers;
-	if (ipc_callers)
-		ipc_callers->ipc.call_prev = t;
-	ipc_callers = t;
-	t->ipc.in_call = true;
-}
-
-static void ipc_call_leave(struct task *t)
-{
-	if (!t->ipc.in_call)
-		return;
-	if (t->ipc.call_prev)
-		t->ipc.call_prev->ipc.call_next = t->ipc.call_next;
-	else
-		ipc_callers = t->ipc.call_next;
-	if (t->ipc.call_next)
-		t->ipc.call_next->ipc.call_prev = t->ipc.call_prev;
-	t->ipc.in_call = false;
-	t->ipc.calling = NULL;
 }
 
 /* ipc_lock held: fail every task on @wq. */
@@ -283,7 +222,7 @@ static void ep_drop(struct kobj *o, unsigned int rights)
 	}
 }
 
-static const struct kobj_type ep_type = {
+const struct kobj_type ipc_ep_type = {
 	.name = "endpoint",
 	.type = KEEL_OBJ_ENDPOINT,
 	.hold = ep_hold,
@@ -303,7 +242,7 @@ long ipc_ep_create(void)
 		quota_uncharge(q, QUOTA_OBJECTS, 1);
 		return -KEEL_ENOMEM;
 	}
-	ep->obj.kt = &ep_type;
+	ep->obj.kt = &ipc_ep_type;
 	ep->refs = ep->nsend = ep->nrecv = 1; /* the creator's handle */
 	ep->quota = q;
 	if (q)
@@ -636,11 +575,6 @@ void ipc_task_exit(struct task *t)
 
 /* --- notifications ------------------------------------------------------ */
 
-static struct notification *notif_of(struct kobj *o)
-{
-	return (struct notification *)o;
-}
-
 static void notif_hold(struct kobj *o, unsigned int rights)
 {
 	(void)rights;
@@ -659,7 +593,7 @@ static void notif_drop(struct kobj *o, unsigned int rights)
 	}
 }
 
-static const struct kobj_type notif_type = {
+const struct kobj_type ipc_notif_type = {
 	.name = "notification",
 	.type = KEEL_OBJ_NOTIFICATION,
 	.hold = notif_hold,
@@ -679,48 +613,13 @@ long ipc_notif_create(void)
 		quota_uncharge(q, QUOTA_OBJECTS, 1);
 		return -KEEL_ENOMEM;
 	}
-	n->obj.kt = &notif_type;
+	n->obj.kt = &ipc_notif_type;
 	n->lock = (struct spinlock)SPINLOCK_INIT;
 	n->refs = 1;
 	n->quota = q;
 	if (q)
 		quota_get(q);
 	return handle_install(task_current(), &n->obj, KEEL_R_NOTIF_ALL);
-}
-
-void ipc_notif_signal(struct kobj *o, unsigned long bits)
-{
-	struct notification *n = notif_of(o);
-	unsigned long flags = spin_lock_irqsave(&n->lock);
-	struct task *t;
-
-	struct endpoint *ep;
-
-	n->bits |= bits;
-	t = n->bits ? wq_pop(&n->waiters) : NULL;
-	if (t)
-		sched_wake(t);
-	ep = n->bits ? n->bound_ep : NULL;
-	spin_unlock_irqrestore(&n->lock, flags);
-	if (!ep)
-		return;
-	/*
-	 * Wake a receiver of the bound endpoint; it takes the bits itself.
-	 * ipc_lock comes before a notification's lock, so take both afresh
-	 * and look again: the endpoint's last drop clears bound_ep under our
-	 * lock before it frees the endpoint, so while we hold that lock and
-	 * bound_ep names it, it is there.
-	 */
-	flags = spin_lock_irqsave(&ipc_lock);
-	spin_lock(&n->lock);
-	ep = n->bits ? n->bound_ep : NULL;
-	if (ep && ep->bound == n) {
-		t = wq_pop(&ep->receivers);
-		if (t)
-			ipc_finish(t, IPC_NOTIFIED);
-	}
-	spin_unlock(&n->lock);
-	spin_unlock_irqrestore(&ipc_lock, flags);
 }
 
 unsigned long ipc_notif_wait(struct kobj *o)
@@ -743,8 +642,6 @@ unsigned long ipc_notif_wait(struct kobj *o)
 	spin_unlock_irqrestore(&n->lock, flags);
 	return bits;
 }
-
-/* --- the fast path -------------------------------------------------------- */
 
 /* --- the register codec: one message in a1-a6, for the slow and fast paths --- */
 
@@ -782,173 +679,11 @@ void ipc_msg_to_frame(struct trap_frame *tf, struct task *t, const struct ipc_ms
 	tf_arg(tf, 7) = (unsigned long)h;
 }
 
-/*
- * ipc_call and ipc_reply_recv in their common case, straight from the
- * trap frame to the partner, as seL4's fastpath does: a message of label
- * and four words (no handle), a partner already waiting, blocked and off
- * every cpu, that may run here, and nothing else ready here. Anything
- * unusual and nothing is touched: the caller takes the slow path.
- *
- * The caller blocks with nothing on its kernel stack: its user registers
- * are all in its frame (trap_entry.S saved s0-s11 too) and its context
- * resumes at ipc_fast_resume, which finishes the call through the slow
- * path's own wait (ipc_fast_resumed()). Such a task is marked fast_wait.
- * A partner so marked gets its result written into its frame and runs
- * from there at once: its wait ends exactly as ipc_fast_resumed() would
- * end it. A partner blocked in the slow path gets the message in its
- * struct ipc_task and is switched to as any woken task. Either way the
- * state left behind is the slow path's, so either side may take the
- * other path next time, and a kill, a signal, a closed handle or a
- * timeout that meets a fast waiter is handled by the slow path's code.
- */
+/* --- where a task the fast paths blocked resumes (ipc_fast.c) ---------------- */
 
 #define FA(n) tf_arg(tf, n)
 
-void ipc_fast_resume(void); /* arch/trap_entry.S */
-
-/* The current task's object of type @kt in handle a0 with @need, or NULL (lock-free: our own
- * table). */
-static inline __attribute__((always_inline)) struct kobj *
-fast_obj(struct trap_frame *tf, const struct kobj_type *kt, unsigned int need)
-{
-	struct handle_table *ht = __atomic_load_n(&this_cpu()->current->handles, __ATOMIC_ACQUIRE);
-	long h = (long)FA(1);
-	struct handle *e;
-
-	if (!ht || (unsigned long)h >= HANDLE_MAX)
-		return NULL;
-	e = &ht->slot[h];
-	if (!e->obj || e->obj->kt != kt || (e->rights & need) != need)
-		return NULL;
-	return e->obj;
-}
-
-static inline __attribute__((always_inline)) struct endpoint *fast_ep(struct trap_frame *tf,
-								      unsigned int need)
-{
-	struct kobj *o = fast_obj(tf, &ep_type, need);
-
-	return o ? ep_of(o) : NULL;
-}
-
-/*
- * Is @t parked in the core, off every cpu, free to run on @cpu? Relaxed
- * looks, each a hint: the claim (the CAS on state) orders what follows,
- * sched_enter() waits for on_cpu with acquire, and a kill that lands
- * after the look is seen at @t's return to user mode, as on the slow path.
- */
-static inline __attribute__((always_inline)) bool fast_partner(struct task *t, unsigned int cpu)
-{
-	return t && cpumask_test(&t->affinity, cpu) &&
-	       !__atomic_load_n(&t->killed, __ATOMIC_RELAXED) &&
-	       !__atomic_load_n(&t->on_cpu, __ATOMIC_RELAXED) &&
-	       __atomic_load_n(&t->state, __ATOMIC_RELAXED) == TASK_BLOCKED;
-}
-
-/* task_block_killable(), inline: a kill since our last look wakes us, and we see it then. */
-static inline void fast_block(struct task *me)
-{
-	/* Pairs with the kill's store: one of us sees the other. */
-	__atomic_store_n(&me->state, TASK_BLOCKED, __ATOMIC_SEQ_CST);
-	if (task_killed(me))
-		sched_wake(me);
-}
-
-static struct trap_frame *fast_frame(struct task *t)
-{
-	return (struct trap_frame *)(t->stack_top - sizeof(struct trap_frame));
-}
-
-/* ipc_lock held: partner @p, fast_wait, gets @tf's message and @ret in its frame. */
-static struct trap_frame *fast_give(struct trap_frame *tf, struct task *p, long ret)
-{
-	struct trap_frame *pf = fast_frame(p);
-
-	p->ipc.fast_wait = false;
-	tf_arg(pf, 1) = (unsigned long)ret;
-	tf_arg(pf, 2) = FA(2);
-	for (int i = 0; i < IPC_WORDS; i++)
-		tf_arg(pf, 3 + i) = FA(3 + i);
-	tf_arg(pf, 7) = (unsigned long)KEEL_HANDLE_NONE;
-	return pf;
-}
-
-struct trap_frame *ipc_fast(struct trap_frame *tf, unsigned long nr)
-{
-	struct cpu *c = this_cpu(); /* interrupts are off: we stay on this hart */
-	struct task *me = c->current, *p;
-	bool call = nr == SYS_ipc_call;
-	struct trap_frame *pf = NULL;
-	struct endpoint *ep;
-	int expected = TASK_BLOCKED;
-
-	/* A hint only: fast_block() looks at our kill again, ordered. */
-	if ((long)FA(7) != KEEL_HANDLE_NONE || !cmdline.ipc_fastpath ||
-	    __atomic_load_n(&me->killed, __ATOMIC_RELAXED) || sched_nr_ready(c->id) ||
-	    __atomic_load_n(&c->dying, __ATOMIC_ACQUIRE))
-		return NULL;
-	ep = fast_ep(tf, call ? KEEL_R_SEND : KEEL_R_RECEIVE);
-	if (!ep)
-		return NULL;
-	spin_lock_irqoff(&ipc_lock);
-	if (call) {
-		p = ep->receivers.head;
-		if (!ep->nrecv || !fast_partner(p, c->id) || p->ipc.reply_to)
-			goto slow;
-	} else {
-		p = me->ipc.reply_to;
-		if (!ep->nsend || ep->bound || ep->senders.head || !fast_partner(p, c->id) ||
-		    p->ipc.state != IPC_WAIT_REPLY)
-			goto slow;
-	}
-	/* Claim it as a waker does: from here on it is ours to run. */
-	if (!__atomic_compare_exchange_n(&p->state, &expected, TASK_READY, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE))
-		goto slow;
-	if (call) {
-		wq_pop(&ep->receivers);
-		p->ipc.reply_to = me;
-		p->ipc.reply_lost = false;
-		p->ipc.sender = me->pid;
-		me->ipc.state = IPC_WAIT_REPLY;
-		me->ipc.server = p;
-		ipc_call_enter(me);
-	} else {
-		me->ipc.reply_to = NULL;
-		me->ipc.state = IPC_RECEIVING;
-		wq_add(&ep->receivers, me);
-	}
-	ipc_end_wait(p, 0);
-	if (p->ipc.fast_wait) {
-		pf = fast_give(tf, p, call ? me->pid : 0);
-		if (!call)
-			ipc_call_leave(p);
-	} else {
-		ipc_words_from_frame(tf, &p->ipc.msg);
-	}
-	/* We wait as ipc_fast_resume: nothing of ours stays on this stack. */
-	me->ipc.fast_wait = true;
-	me->ipc.fast_ep = &ep->obj;
-	me->ctx.ra = (unsigned long)ipc_fast_resume;
-	me->ctx.sp = (unsigned long)tf;
-	fast_block(me);
-	spin_unlock_irqoff(&ipc_lock);
-	sched_enter(p);
-	if (!pf) {
-		struct context dead; /* our context is set: the switch's save goes nowhere */
-
-		sched_switch(&dead, &p->ctx);
-		__builtin_unreachable();
-	}
-	return pf;
-slow:
-	spin_unlock_irqoff(&ipc_lock);
-	return NULL;
-}
-
-static void notif_fast_resumed(struct trap_frame *tf);
-
-void ipc_fast_resumed(struct trap_frame *tf)
+void ipc_ep_fast_resumed(struct trap_frame *tf)
 {
 	struct task *me = task_current();
 	struct endpoint *ep = ep_of(me->ipc.fast_ep);
@@ -956,10 +691,6 @@ void ipc_fast_resumed(struct trap_frame *tf)
 	struct ipc_msg m = { 0 };
 	long ret;
 
-	if (tf->regs[17 - 1] == SYS_notif_wait) {
-		notif_fast_resumed(tf);
-		return;
-	}
 	spin_lock(&ipc_lock);
 	me->ipc.fast_wait = false;
 	/* Woken early (a kill, say): wait on, or give up, as the slow path does. */
@@ -987,144 +718,4 @@ out:
 		ipc_msg_to_frame(tf, me, &m);
 	else
 		ipc_msg_release(&m);
-}
-
-/*
- * The notification's fast path: signal and wait straight from the
- * frame, without the system call table's layers, and a wait that blocks
- * runs what this hart runs next itself (sched_pick()): a task that
- * waits on a notification through this path and whose bits are there
- * takes them and runs straight from its frame. The waiter's state stays
- * the slow path's (on the notification's waiters until a signal takes
- * it off), and what it gets is computed when it runs, as
- * ipc_notif_wait() does, so signals that come meanwhile add up the same.
- */
-
-/* The current task's notification handle in a0 with @need, or NULL. */
-static inline __attribute__((always_inline)) struct notification *fast_notif(struct trap_frame *tf,
-									     unsigned int need)
-{
-	struct kobj *o = fast_obj(tf, &notif_type, need);
-
-	return o ? notif_of(o) : NULL;
-}
-
-struct trap_frame *ipc_fast_signal(struct trap_frame *tf)
-{
-	struct notification *n = cmdline.ipc_fastpath ? fast_notif(tf, KEEL_R_SIGNAL) : NULL;
-
-	struct task *t;
-
-	if (!n)
-		return NULL;
-	FA(1) = 0;
-	spin_lock_irqoff(&n->lock);
-	if (n->bound_ep) { /* a receiver of the endpoint may take them: the general way */
-		spin_unlock_irqoff(&n->lock);
-		ipc_notif_signal(&n->obj, FA(2));
-		return tf;
-	}
-	/* ipc_notif_signal() without a bound endpoint. */
-	n->bits |= FA(2);
-	t = n->bits ? wq_pop(&n->waiters) : NULL;
-	if (t)
-		sched_wake(t);
-	spin_unlock_irqoff(&n->lock);
-	return tf;
-}
-
-/*
- * @t, a notification waiter of the fast path taken off the run queue
- * (ours to run): its bits, if there are any, into its frame; its frame,
- * or NULL if it must run its own way (ipc_fast_resume) to wait on.
- */
-static struct trap_frame *fast_notif_done(struct task *t)
-{
-	struct notification *n = notif_of(t->ipc.fast_ep);
-	struct trap_frame *tf = fast_frame(t);
-	unsigned long bits;
-
-	spin_lock_irqoff(&n->lock);
-	bits = n->bits;
-	if (!bits) {
-		spin_unlock_irqoff(&n->lock);
-		return NULL;
-	}
-	wq_del(&n->waiters, t);
-	n->bits = 0;
-	t->ipc.fast_wait = false;
-	spin_unlock_irqoff(&n->lock);
-	FA(1) = 0;
-	FA(2) = bits;
-	return tf;
-}
-
-struct trap_frame *ipc_fast_wait(struct trap_frame *tf)
-{
-	struct cpu *c = this_cpu();
-	struct task *me = c->current, *next;
-	struct notification *n;
-	struct trap_frame *to = NULL;
-
-	if (!cmdline.ipc_fastpath || task_killed(me) ||
-	    __atomic_load_n(&c->dying, __ATOMIC_ACQUIRE))
-		return NULL;
-	n = fast_notif(tf, KEEL_R_WAIT);
-	if (!n)
-		return NULL;
-	spin_lock_irqoff(&n->lock);
-	if (n->bits) {
-		FA(2) = n->bits;
-		n->bits = 0;
-		spin_unlock_irqoff(&n->lock);
-		FA(1) = 0;
-		return tf;
-	}
-	/* We wait as ipc_fast_resume: nothing of ours stays on this stack. */
-	wq_add(&n->waiters, me);
-	me->ipc.fast_wait = true;
-	me->ipc.fast_ep = &n->obj;
-	me->ctx.ra = (unsigned long)ipc_fast_resume;
-	me->ctx.sp = (unsigned long)tf;
-	fast_block(me);
-	spin_unlock_irqoff(&n->lock);
-	next = sched_pick();
-	if (next == me) { /* woken meanwhile (a kill): go on as ipc_fast_resume would */
-		__atomic_store_n(&me->state, TASK_RUNNING, __ATOMIC_RELEASE);
-		notif_fast_resumed(tf);
-		return tf;
-	}
-	if (next->ipc.fast_wait && fast_frame(next)->regs[17 - 1] == SYS_notif_wait)
-		to = fast_notif_done(next);
-	sched_enter(next);
-	if (!to) {
-		struct context dead; /* our context is set: the switch's save goes nowhere */
-
-		sched_switch(&dead, &next->ctx);
-		__builtin_unreachable();
-	}
-	return to;
-}
-
-/* ipc_fast_resume for a notification wait: finish it as ipc_notif_wait() does. */
-static void notif_fast_resumed(struct trap_frame *tf)
-{
-	struct task *me = task_current();
-	struct notification *n = notif_of(me->ipc.fast_ep);
-	unsigned long flags = spin_lock_irqsave(&n->lock);
-
-	me->ipc.fast_wait = false;
-	wq_del(&n->waiters, me);
-	while (!n->bits && !task_killed(me)) {
-		wq_add(&n->waiters, me);
-		task_block_killable(me);
-		spin_unlock(&n->lock);
-		sched_block_until(0);
-		spin_lock(&n->lock);
-		wq_del(&n->waiters, me);
-	}
-	FA(2) = n->bits;
-	n->bits = 0;
-	spin_unlock_irqrestore(&n->lock, flags);
-	FA(1) = 0;
 }

@@ -42,26 +42,20 @@ void ipc_task_exit(struct task *t);
 
 struct trap_frame;
 /*
- * Interrupts off, from syscall_ipc(): ipc_call or ipc_reply_recv (@nr)
- * through the fast path. NULL if it does not apply (nothing done); else
- * the caller is blocked and the frame of the partner, now current, is
- * returned to leave through (or, the partner not blocked by the fast
- * path, its context is switched to and this never returns).
+ * The fast paths (ipc_fast.c), interrupts off, from arch/trap_entry.S. Each returns NULL if it does
+ * not apply (nothing done: the slow path follows); @tf if done without a switch; else (a call, a
+ * reply_recv or a wait that blocked) the frame of the task made current, to leave through, or that
+ * task's context is switched to and there is no return.
  */
-struct trap_frame *ipc_fast(struct trap_frame *tf, unsigned long nr);
-/*
- * arch/trap_entry.S's ipc_fast_resume, interrupts off: a task blocked
- * by ipc_fast() runs again; finish its call into @tf as the slow path would.
- */
-void ipc_fast_resumed(struct trap_frame *tf);
-/*
- * Interrupts off, from syscall_ipc(): notif_signal and notif_wait by the
- * fast path. NULL if it does not apply (nothing done); @tf if done
- * without a switch; else (a wait that blocked) the frame of the task now
- * current, as ipc_fast() (or that task is switched to: no return).
- */
+struct trap_frame *ipc_fast_call(struct trap_frame *tf);
+struct trap_frame *ipc_fast_reply_recv(struct trap_frame *tf);
 struct trap_frame *ipc_fast_signal(struct trap_frame *tf);
 struct trap_frame *ipc_fast_wait(struct trap_frame *tf);
+/*
+ * arch/trap_entry.S's ipc_fast_resume, interrupts off: a task blocked
+ * by a fast path runs again; finish its call into @tf as the slow path would.
+ */
+void ipc_fast_resumed(struct trap_frame *tf);
 
 struct trap_frame;
 /*

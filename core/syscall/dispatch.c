@@ -44,7 +44,16 @@ _Static_assert(TRAP_SYS_IPC_FIRST <= SYS_ipc_call && SYS_ipc_call <= TRAP_SYS_IP
 		       SYS_notif_signal <= TRAP_SYS_IPC_LAST &&
 		       TRAP_SYS_IPC_FIRST <= SYS_notif_wait && SYS_notif_wait <= TRAP_SYS_IPC_LAST,
 	       "trap.h's range of IPC system calls");
-_Static_assert(TRAP_SYS_NOTIF_SIGNAL == SYS_notif_signal, "trap.h's notif_signal");
+_Static_assert(TRAP_SYS_NOTIF_SIGNAL == SYS_notif_signal && TRAP_SYS_IPC_CALL == SYS_ipc_call &&
+		       TRAP_SYS_IPC_REPLY_RECV == SYS_ipc_reply_recv &&
+		       TRAP_SYS_NOTIF_WAIT == SYS_notif_wait,
+	       "trap.h's IPC system call numbers");
+_Static_assert(TRAP_CPU_CURRENT == offsetof(struct cpu, current) &&
+		       TRAP_CPU_PREV == offsetof(struct cpu, prev) &&
+		       TRAP_CPU_NEED_RESCHED == offsetof(struct cpu, need_resched) &&
+		       TRAP_TASK_ON_CPU == offsetof(struct task, on_cpu) &&
+		       TRAP_TASK_KILLED == offsetof(struct task, killed),
+	       "trap.h's struct cpu and struct task offsets");
 
 /* The end of every system call, interrupts off: a kill or a switch due? */
 static inline void syscall_exit(void)
@@ -76,45 +85,6 @@ void syscall_entry(struct trap_frame *tf)
 	} else {
 		tf->regs[10 - 1] = (unsigned long)-KEEL_ENOSYS;
 	}
-	syscall_exit();
-}
-
-struct trap_frame *syscall_ipc(struct trap_frame *tf)
-{
-	unsigned long nr = tf->regs[17 - 1]; /* a7 */
-	struct trap_frame *to = NULL;
-
-	if (nr == SYS_ipc_call || nr == SYS_ipc_reply_recv)
-		to = ipc_fast(tf, nr);
-	else if (nr == SYS_notif_wait)
-		to = ipc_fast_wait(tf);
-	if (!to)
-		syscall_entry(tf); /* the slow path */
-	else if (to == tf)
-		syscall_exit();
-	return to ? to : tf; /* another task's, made current: see syscall_switched() */
-}
-
-void syscall_signal(struct trap_frame *tf)
-{
-	if (ipc_fast_signal(tf))
-		syscall_exit();
-	else
-		syscall_entry(tf); /* the slow path */
-}
-
-void syscall_switched(void)
-{
-	struct cpu *c = this_cpu();
-	struct task *prev = c->prev;
-
-	/*
-	 * sched_finish_switch() for the one case here: the task left is the
-	 * one the fast path blocked, so not dead; only its stack is free now.
-	 * Pairs with the acquire loads of on_cpu in sched.c.
-	 */
-	c->prev = NULL;
-	__atomic_store_n(&prev->on_cpu, 0, __ATOMIC_RELEASE);
 	syscall_exit();
 }
 

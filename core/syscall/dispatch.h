@@ -10,16 +10,6 @@ struct trap_frame;
 
 /* arch/trap_entry.S only, interrupts off: run the call in a7, result in a0. */
 void syscall_entry(struct trap_frame *tf);
-/*
- * arch/trap_entry.S, for ipc_call and ipc_reply_recv (s0-s11 saved too):
- * the IPC fast path, else syscall_entry(). Returns the frame to leave
- * through: @tf, or another task's that is current now, after which
- * trap_entry.S, on that task's stack, calls syscall_switched().
- */
-struct trap_frame *syscall_ipc(struct trap_frame *tf);
-void syscall_switched(void);
-/* arch/trap_entry.S, for notif_signal (no s0-s11 saved): its fast path, else syscall_entry(). */
-void syscall_signal(struct trap_frame *tf);
 /* trap_entry.S: the end of a system call, interrupts off (a kill, a switch due). */
 void syscall_exit_check(void);
 /* A fault in U-mode: report it and end the task (never returns). */

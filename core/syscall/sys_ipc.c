@@ -6,8 +6,8 @@
  *
  * Messages live in registers only (label in a1, four words in a2-a5, a
  * handle in a6): they are read from the trap frame once, into a struct
- * ipc_msg. The fast path for call and reply_recv is object/ipc.c's
- * ipc_fast(), tried by syscall_entry() before this table.
+ * ipc_msg. The fast paths (object/ipc_fast.c) are tried first, by
+ * arch/trap_entry.S.
  */
 #include "sys_common.h"
 #include "arch/riscv.h"
