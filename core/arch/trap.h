@@ -18,15 +18,20 @@
  * The system calls for which trap_entry.S saves s0-s11 in the frame too
  * (so an IPC fast path may leave from another task's frame): numbers
  * FIRST..LAST, ipc_call to notif_wait (checked in dispatch.c), and the
- * three it sends straight to their fast paths (object/ipc_fast.c).
+ * four it sends straight to their fast paths (object/ipc_fast.c).
  */
 #define TRAP_SYS_IPC_FIRST	18
 #define TRAP_SYS_IPC_LAST	24
 #define TRAP_SYS_IPC_CALL	18
 #define TRAP_SYS_IPC_REPLY_RECV 21
 #define TRAP_SYS_NOTIF_WAIT	24
-/* notif_signal, among them: it never blocks, so it saves no s0-s11 (.Lsignal). */
-#define TRAP_SYS_NOTIF_SIGNAL 23
+#define TRAP_SYS_NOTIF_SIGNAL	23
+/*
+ * What notif_signal's and notif_wait's fast paths return when the task
+ * they made current runs from its context, not a frame (.Lnotif_fast):
+ * not a frame's address.
+ */
+#define IPC_FAST_CTX 1
 
 /*
  * What the IPC path of trap_entry.S reads to end a fast path's switch

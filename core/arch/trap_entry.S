@@ -23,8 +23,8 @@
  * system call (exec builds a whole new frame and leaves through
  * trap_enter_frame). The IPC calls (ipc_call .. notif_wait) save s0-s11
  * too and try their fast paths first, which may leave through another
- * task's frame (see .Lipc); notif_signal, which never blocks, tries its
- * fast path without them.
+ * task's frame (see .Lipc; notif_signal too: it may hand its hart to
+ * the waiter it wakes).
  */
 #include "cpu.h"
 #include "riscv.h"
@@ -258,39 +258,61 @@ trap_return:
 
 /*
  * ipc_call .. notif_wait: s0-s11 go into the frame as well, so the
- * task's user state is all there. The three calls with a fast path
+ * task's user state is all there. The calls with a fast path
  * (object/ipc_fast.c) go straight to it; it returns NULL (not taken:
  * the slow path, syscall_entry(), follows), our frame (done, no switch),
- * or the frame of the task it has just made current, blocked in the
- * same way: then we move to that task's stack and finish the switch
- * there.
+ * or the frame of the task it has just made current, blocked or queued
+ * in the same way: then we move to that task's stack and finish the
+ * switch there. notif_signal and notif_wait save s0-s11 only once their
+ * fast path has returned (still the user's: the psABI keeps them), and
+ * only to switch or to take the slow path; their fast path may also
+ * return IPC_FAST_CTX: the task made current runs from its context.
  */
+#if TRAP_SYS_NOTIF_WAIT != TRAP_SYS_NOTIF_SIGNAL + 1 || TRAP_SYS_NOTIF_WAIT != TRAP_SYS_IPC_LAST
+#error ".Lipc takes notif_signal and notif_wait for the last two IPC calls"
+#endif
 .Lipc:
 	addi	t0, a7, -TRAP_SYS_NOTIF_SIGNAL
-	beqz	t0, .Lsignal
+	bgez	t0, .Lnotif			/* notif_signal (t0 0) or notif_wait */
 	SAVE_CALLEE_SAVED
 	mv	a0, sp
 	addi	t0, a7, -TRAP_SYS_IPC_CALL
 	beqz	t0, .Lipc_call
 	addi	t0, a7, -TRAP_SYS_IPC_REPLY_RECV
-	beqz	t0, .Lipc_reply_recv
-	addi	t0, a7, -TRAP_SYS_NOTIF_WAIT
 	bnez	t0, .Lipc_slow
-	call	ipc_fast_wait
-	j	.Lipc_fast
-.Lipc_reply_recv:
 	call	ipc_fast_reply_recv
 	j	.Lipc_fast
+.Lnotif:
+	mv	a0, sp
+	bnez	t0, .Lnotif_wait
+	call	ipc_fast_signal
+	j	.Lnotif_fast
+.Lnotif_wait:
+	call	ipc_fast_wait
+.Lnotif_fast:
+	beq	a0, sp, .Lnotif_exit		/* done, no switch: s0-s11 as they were */
+	SAVE_CALLEE_SAVED
+	beqz	a0, .Lipc_slow
+	li	t0, IPC_FAST_CTX
+	bne	a0, t0, .Lipc_switch
+	call	ipc_fast_switch_ctx		/* never returns */
+.Lnotif_exit:
+	SYSCALL_EXIT_CHECK .Lnotif_exit_slow
+	j	.Lsyscall_return
+.Lnotif_exit_slow:
+	call	syscall_exit_check
+	j	.Lsyscall_return
 .Lipc_call:
 	call	ipc_fast_call
 .Lipc_fast:
 	beqz	a0, .Lipc_slow
 	beq	a0, sp, .Lipc_exit		/* done, no switch */
+.Lipc_switch:
 	/*
 	 * The end of the switch: off the stack of the task we left
-	 * (cpu->prev, blocked by the fast path: not dead), it may run
-	 * elsewhere. The release pairs with the acquire loads of on_cpu
-	 * (kernel/sched.c, kernel/sched_fast.h).
+	 * (cpu->prev, blocked or queued by the fast path: not dead), it
+	 * may run elsewhere. The release pairs with the acquire loads of
+	 * on_cpu (kernel/sched.c, kernel/sched_fast.h).
 	 */
 	mv	sp, a0
 	ld	t0, TRAP_CPU_PREV(tp)
@@ -309,21 +331,6 @@ trap_return:
 	mv	a0, sp
 	call	syscall_entry
 	j	.Lipc_return
-
-/* notif_signal never blocks nor leaves through another frame: no s0-s11. */
-.Lsignal:
-	mv	a0, sp
-	call	ipc_fast_signal
-	beqz	a0, .Lsignal_slow
-	SYSCALL_EXIT_CHECK .Lsignal_exit_slow
-	j	.Lsyscall_return
-.Lsignal_exit_slow:
-	call	syscall_exit_check
-	j	.Lsyscall_return
-.Lsignal_slow:
-	mv	a0, sp
-	call	syscall_entry
-	j	.Lsyscall_return
 
 /*
  * Where a task blocked by the IPC fast path resumes when the scheduler

@@ -52,6 +52,19 @@ static inline void runq_push(struct runq *q, struct runq_entry *e)
 	q->nr++;
 }
 
+/* Put @e ahead of every entry of its priority (a task that handed its cpu over). */
+static inline void runq_push_front(struct runq *q, struct runq_entry *e)
+{
+	unsigned int p = e->prio;
+
+	e->next = q->head[p];
+	if (!q->head[p])
+		q->tail[p] = e;
+	q->head[p] = e;
+	q->busy |= 1u << p;
+	q->nr++;
+}
+
 /* Unlink @e, which must be queued in @q; false if it is not there. */
 static inline bool runq_remove(struct runq *q, struct runq_entry *e)
 {

@@ -282,6 +282,20 @@ bool sched_handoff(struct task *next)
 	return true;
 }
 
+void sched_yield_to(struct task *t)
+{
+	struct cpu *c = this_cpu();
+	struct task *me = c->current;
+	struct rq *rq = &sched_rqs[c->id];
+
+	BUG_ON(c->preempt_count || me == c->idle);
+	spin_lock(&rq->lock);
+	rq_enqueue_front(rq, me);
+	spin_unlock(&rq->lock);
+	/* need_resched stays: a more urgent task that asked for this cpu preempts @t. */
+	sched_switch_to(c, me, t);
+}
+
 void sched_yield(void)
 {
 	schedule();

@@ -37,6 +37,16 @@ void sched_yield(void);
  * first: the caller then wakes it and blocks the usual way.
  */
 bool sched_handoff(struct task *next);
+
+/*
+ * Interrupts off, in a system call: the current task, still runnable,
+ * gives this cpu to @t, which it has claimed from BLOCKED to READY
+ * (a notification waiter its signal woke; sched_may_yield_to() said
+ * yes, interrupts off since). It goes to the front of its priority's
+ * queue, so it runs again as soon as @t stops, ahead of those it was
+ * ahead of; returns when it does.
+ */
+void sched_yield_to(struct task *t);
 /*
  * Interrupts off, the current task BLOCKED, @next claimed by the caller
  * (BLOCKED -> READY, on no queue, off every cpu): run @next here now.

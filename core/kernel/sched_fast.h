@@ -41,6 +41,15 @@ static inline __attribute__((always_inline)) void rq_enqueue(struct rq *rq, stru
 	__atomic_store_n(&t->state, TASK_READY, __ATOMIC_RELEASE);
 }
 
+/* Caller holds rq->lock. rq_enqueue(), but ahead of its priority's FIFO. */
+static inline __attribute__((always_inline)) void rq_enqueue_front(struct rq *rq, struct task *t)
+{
+	t->rq_entry.prio = t->prio;
+	runq_push_front(&rq->q, &t->rq_entry);
+	__atomic_store_n(&rq->cpu->nr_ready, rq->q.nr, __ATOMIC_RELAXED);
+	__atomic_store_n(&t->state, TASK_READY, __ATOMIC_RELEASE);
+}
+
 static inline bool rq_allowed(const struct runq_entry *e, void *cpu)
 {
 	return cpumask_test(&rq_task(e)->affinity, (unsigned int)(uintptr_t)cpu);
@@ -105,6 +114,22 @@ static inline __attribute__((always_inline)) bool sched_wake_irqoff(struct task 
 		return true;
 	}
 	return sched_wake_far(t);
+}
+
+/*
+ * Interrupts off, @me running on @c: may @t, which @me's notif_signal
+ * woke, have this cpu at once (sched_yield_to())? Only where it may run,
+ * on a cpu that stays, and at @me's priority or a more urgent one.
+ */
+static inline __attribute__((always_inline)) bool sched_may_yield_to(struct cpu *c, struct task *me,
+								     struct task *t)
+{
+	/*
+	 * dying relaxed: a hotplug that starts just after this look is met
+	 * as any ready task's, by this cpu's next schedule() (sched_evacuate()).
+	 */
+	return t->prio <= me->prio && ((t->affinity.bits[c->id / 64] >> (c->id % 64)) & 1) &&
+	       !__atomic_load_n(&c->dying, __ATOMIC_RELAXED);
 }
 
 /* sched_pick() (sched.h's contract), inline. */

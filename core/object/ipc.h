@@ -32,7 +32,14 @@ long __must_check ipc_reply(struct ipc_msg *m);
 long __must_check ipc_reply_recv(struct kobj *ep, struct ipc_msg *m);
 
 long __must_check ipc_notif_create(void);
+/* Interrupts and exits signal: a waiter woken is queued as any wake-up. */
 void ipc_notif_signal(struct kobj *n, unsigned long bits);
+/*
+ * notif_signal's system call: a waiter woken that may run on this hart
+ * at the caller's priority or a more urgent one runs at once, the caller
+ * next (sched_yield_to()); returns when the caller runs again.
+ */
+void ipc_notif_signal_task(struct kobj *n, unsigned long bits);
 unsigned long ipc_notif_wait(struct kobj *n);
 
 /* Drop a message's handle, if it carries one. */
@@ -44,8 +51,10 @@ struct trap_frame;
 /*
  * The fast paths (ipc_fast.c), interrupts off, from arch/trap_entry.S. Each returns NULL if it does
  * not apply (nothing done: the slow path follows); @tf if done without a switch; else (a call, a
- * reply_recv or a wait that blocked) the frame of the task made current, to leave through, or that
- * task's context is switched to and there is no return.
+ * reply_recv, a wait that blocked or a signal that handed its hart over) the frame of the task
+ * made current, to leave through. Without one, a call or reply_recv switches to that task's
+ * context and does not return; a signal or wait returns IPC_FAST_CTX (arch/trap.h), and the
+ * caller, once it has saved s0-s11 in @tf, calls ipc_fast_switch_ctx().
  */
 struct trap_frame *ipc_fast_call(struct trap_frame *tf);
 struct trap_frame *ipc_fast_reply_recv(struct trap_frame *tf);
@@ -56,6 +65,8 @@ struct trap_frame *ipc_fast_wait(struct trap_frame *tf);
  * by a fast path runs again; finish its call into @tf as the slow path would.
  */
 void ipc_fast_resumed(struct trap_frame *tf);
+/* After IPC_FAST_CTX: switch to the context of the task made current; never returns. */
+void ipc_fast_switch_ctx(void) __attribute__((noreturn));
 
 struct trap_frame;
 /*

@@ -32,6 +32,15 @@
  * is computed when it runs, as ipc_notif_wait() does, so signals that
  * come meanwhile add up the same.
  *
+ * A signal that wakes a waiter which may run on this hart, at the
+ * signaller's priority or a more urgent one, hands the hart to it (both
+ * paths: ipc_notif_signal_task(), sched_yield_to()): the signaller goes
+ * to the front of its run queue, to resume from its frame (it is marked
+ * fast_wait, its result set), and the waiter takes its bits and runs at
+ * once. notif_signal and notif_wait save s0-s11 in the frame only to
+ * switch (trap_entry.S, .Lnotif_fast), so a task made current without
+ * a frame is returned as IPC_FAST_CTX, not switched to here.
+ *
  * Locking: ipc.c's (ipc_lock for endpoints, each notification's lock).
  * Interrupts are off throughout (the trap entry left them off), so
  * this_cpu() stays ours.
@@ -50,6 +59,7 @@
 #define FAST  inline __attribute__((always_inline))
 
 static void notif_fast_resumed(struct trap_frame *tf);
+static __attribute__((noinline)) void notif_wake_bound(struct notification *n);
 
 void ipc_fast_resume(void); /* arch/trap_entry.S */
 
@@ -303,28 +313,59 @@ static FAST struct notification *fast_notif(struct task *me, struct trap_frame *
 	return o ? notif_of(o) : NULL;
 }
 
+/*
+ * notif_signal handing this hart to @t (sched_may_yield_to(), claimed),
+ * @n's lock held: @me goes to the front of the queue, to resume from @tf
+ * (ipc_fast_resume, or a pick of the fast path's: fast_signaller()); @t
+ * runs, from its frame with its bits if it waits through the fast path.
+ */
+static FAST struct trap_frame *fast_yield_to(struct cpu *c, struct notification *n, struct task *me,
+					     struct trap_frame *tf, struct task *t)
+{
+	struct rq *rq = &sched_rqs[c->id];
+	struct trap_frame *to = NULL;
+
+	if (t->ipc.fast_wait) { /* fast_notif_done(), its bits there */
+		to = fast_frame(t);
+		t->ipc.fast_wait = false;
+		tf_arg(to, 1) = 0;
+		tf_arg(to, 2) = n->bits;
+		n->bits = 0;
+	}
+	spin_unlock_irqoff(&n->lock);
+	me->ipc.fast_wait = true;
+	me->ctx.ra = (unsigned long)ipc_fast_resume;
+	me->ctx.sp = (unsigned long)tf;
+	spin_lock_irqoff(&rq->lock);
+	rq_enqueue_front(rq, me); /* sched_yield_to() */
+	spin_unlock_irqoff(&rq->lock);
+	return sched_enter(t, to ? to : (struct trap_frame *)IPC_FAST_CTX);
+}
+
 struct trap_frame *ipc_fast_signal(struct trap_frame *tf)
 {
-	struct task *t;
-	struct notification *n =
-		cmdline.ipc_fastpath ? fast_notif(this_cpu()->current, tf, KEEL_R_SIGNAL) : NULL;
+	struct cpu *c = this_cpu();
+	struct task *me = c->current, *t;
+	/* A kill is met at the return to user mode; a dying cpu in sched_may_yield_to(). */
+	struct notification *n = cmdline.ipc_fastpath ? fast_notif(me, tf, KEEL_R_SIGNAL) : NULL;
 
 	if (!n)
 		return NULL;
-	FA(1) = 0;
 	spin_lock_irqoff(&n->lock);
 	if (n->bound_ep) { /* a receiver of the endpoint may take them: the general way */
 		spin_unlock_irqoff(&n->lock);
-		ipc_notif_signal(&n->obj, FA(2));
-		return tf;
+		return NULL;
 	}
-	/* ipc_notif_signal() without a bound endpoint. */
+	/* ipc_notif_signal_task() without a bound endpoint. */
+	FA(1) = 0;
 	n->bits |= FA(2);
 	t = n->bits ? n->waiters.head : NULL;
 	if (t) {
 		n->waiters.head = t->wq_next; /* wq_pop() */
 		if (!t->wq_next)
 			n->waiters.tail = NULL;
+		if (sched_may_yield_to(c, me, t) && fast_claim(t))
+			return fast_yield_to(c, n, me, tf, t);
 		sched_wake_irqoff(t);
 	}
 	spin_unlock_irqoff(&n->lock);
@@ -357,6 +398,23 @@ static FAST struct trap_frame *fast_notif_done(struct task *t)
 	return tf;
 }
 
+/*
+ * @t, taken off the run queue, is marked fast_wait: a notification waiter
+ * (fast_notif_done()) or a signaller that handed its hart over
+ * (fast_yield_to(), its result set). Its frame to run from, or NULL.
+ */
+static FAST struct trap_frame *fast_picked(struct task *t)
+{
+	unsigned long nr = fast_frame(t)->regs[17 - 1];
+
+	if (nr == SYS_notif_wait)
+		return fast_notif_done(t);
+	if (nr != SYS_notif_signal)
+		return NULL;
+	t->ipc.fast_wait = false;
+	return fast_frame(t);
+}
+
 struct trap_frame *ipc_fast_wait(struct trap_frame *tf)
 {
 	struct cpu *c = this_cpu();
@@ -364,18 +422,20 @@ struct trap_frame *ipc_fast_wait(struct trap_frame *tf)
 	struct notification *n;
 	struct trap_frame *to = NULL;
 
-	if (!fast_may(c, me))
-		return NULL;
-	n = fast_notif(me, tf, KEEL_R_WAIT);
+	n = cmdline.ipc_fastpath ? fast_notif(me, tf, KEEL_R_WAIT) : NULL;
 	if (!n)
 		return NULL;
 	spin_lock_irqoff(&n->lock);
-	if (n->bits) {
+	if (n->bits) { /* a kill is met at the return to user mode, as on the slow path */
 		FA(2) = n->bits;
 		n->bits = 0;
 		spin_unlock_irqoff(&n->lock);
 		FA(1) = 0;
 		return tf;
+	}
+	if (!fast_may(c, me)) {
+		spin_unlock_irqoff(&n->lock);
+		return NULL;
 	}
 	me->wq_next = NULL; /* wq_add() */
 	if (n->waiters.tail)
@@ -393,11 +453,18 @@ struct trap_frame *ipc_fast_wait(struct trap_frame *tf)
 		notif_fast_resumed(tf);
 		return tf;
 	}
-	if (next->ipc.fast_wait && fast_frame(next)->regs[17 - 1] == SYS_notif_wait)
-		to = fast_notif_done(next);
-	if (!to)
-		fast_run_ctx(next);
-	return sched_enter(next, to);
+	if (next->ipc.fast_wait)
+		to = fast_picked(next);
+	return sched_enter(next, to ? to : (struct trap_frame *)IPC_FAST_CTX);
+}
+
+void ipc_fast_switch_ctx(void)
+{
+	struct context
+		dead; /* ours is set (fast_block(), fast_yield_to()): the save goes nowhere */
+
+	sched_switch(&dead, &this_cpu()->current->ctx);
+	__builtin_unreachable();
 }
 
 /*
@@ -405,29 +472,57 @@ struct trap_frame *ipc_fast_wait(struct trap_frame *tf)
  * (irq.c signals, the driver's wait resumes): here, built for speed too.
  */
 
-void ipc_notif_signal(struct kobj *o, unsigned long bits)
+/*
+ * ipc_notif_signal(), and with @me (notif_signal's caller) the hand-off
+ * to the waiter it wakes (sched_may_yield_to()); NULL: an interrupt or an
+ * exit signals, and the waiter is woken as any task.
+ */
+static FAST void notif_signal(struct kobj *o, unsigned long bits, struct task *me)
 {
 	struct notification *n = notif_of(o);
 	unsigned long flags = spin_lock_irqsave(&n->lock);
+	struct task *t, *to = NULL;
 	struct endpoint *ep;
-	struct task *t;
 
 	n->bits |= bits;
 	t = n->bits ? wq_pop(&n->waiters) : NULL;
-	if (t)
-		sched_wake_irqoff(t); /* interrupts are off: the lock's irqsave */
+	/* Interrupts are off (the lock's irqsave) until the hand-off: this cpu stays ours. */
+	if (t && me && sched_may_yield_to(this_cpu(), me, t) && fast_claim(t))
+		to = t;
+	else if (t)
+		sched_wake_irqoff(t);
 	ep = n->bits ? n->bound_ep : NULL;
-	spin_unlock_irqrestore(&n->lock, flags);
-	if (!ep)
-		return;
-	/*
-	 * Wake a receiver of the bound endpoint; it takes the bits itself.
-	 * ipc_lock comes before a notification's lock, so take both afresh
-	 * and look again: the endpoint's last drop clears bound_ep under our
-	 * lock before it frees the endpoint, so while we hold that lock and
-	 * bound_ep names it, it is there.
-	 */
-	flags = spin_lock_irqsave(&ipc_lock);
+	spin_unlock(&n->lock);
+	if (ep)
+		notif_wake_bound(n);
+	if (to)
+		sched_yield_to(to);
+	csr_set(sstatus, flags); /* spin_unlock_irqrestore()'s second half */
+}
+
+void ipc_notif_signal(struct kobj *o, unsigned long bits)
+{
+	notif_signal(o, bits, NULL);
+}
+
+void ipc_notif_signal_task(struct kobj *o, unsigned long bits)
+{
+	notif_signal(o, bits, task_current());
+}
+
+/*
+ * Wake a receiver of @n's bound endpoint; it takes the bits itself.
+ * ipc_lock comes before a notification's lock, so take both afresh and
+ * look again: the endpoint's last drop clears bound_ep under our lock
+ * before it frees the endpoint, so while we hold that lock and bound_ep
+ * names it, it is there.
+ */
+static __attribute__((noinline)) void notif_wake_bound(struct notification *n)
+{
+	unsigned long flags = spin_lock_irqsave(&ipc_lock);
+	struct endpoint *ep;
+	struct task *t;
+
 	spin_lock(&n->lock);
 	ep = n->bits ? n->bound_ep : NULL;
 	if (ep && ep->bound == n) {
@@ -466,7 +561,9 @@ static void notif_fast_resumed(struct trap_frame *tf)
 
 void ipc_fast_resumed(struct trap_frame *tf)
 {
-	if (tf->regs[17 - 1] == SYS_notif_wait)
+	if (tf->regs[17 - 1] == SYS_notif_signal) /* handed its hart over: its result is set */
+		task_current()->ipc.fast_wait = false;
+	else if (tf->regs[17 - 1] == SYS_notif_wait)
 		notif_fast_resumed(tf);
 	else
 		ipc_ep_fast_resumed(tf);

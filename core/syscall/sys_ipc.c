@@ -79,7 +79,7 @@ static long sys_notif(struct trap_frame *tf, unsigned long nr)
 	if (err)
 		return err;
 	if (nr == SYS_notif_signal)
-		ipc_notif_signal(n, tf_arg(tf, 2));
+		ipc_notif_signal_task(n, tf_arg(tf, 2));
 	else
 		tf_arg(tf, 2) = ipc_notif_wait(n);
 	return 0;

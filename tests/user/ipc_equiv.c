@@ -338,8 +338,9 @@ static long warm_waiter(long *ping, long *pong)
 }
 
 /*
- * EQUIV_09: two signals before the waiter runs add up; then it is told to
- * quit. Both on one hart, so the waiter cannot run between the two.
+ * EQUIV_09: signals add up: both on one hart, each of ours hands the hart
+ * to the waiter (EQUIV_11), and its two answers add up on pong before we
+ * wait; then it is told to quit.
  */
 static void s_signals_add(void)
 {
@@ -376,6 +377,84 @@ static void s_waiter_killed(void)
 	keel_handle_close(pong);
 }
 
+/* @pid's entry in a fresh ps, or NULL. */
+static struct keel_ps *ps_of(long pid)
+{
+	long n = keel_ps(ps, MAX_PS);
+
+	for (long i = 0; i < n; i++)
+		if (ps[i].pid == pid)
+			return &ps[i];
+	return NULL;
+}
+
+/*
+ * EQUIV_11: a signal to a waiter that may run on our hart, at our
+ * priority, hands the hart over: the waiter has taken the bits, answered
+ * and waits again before our signal returns (docs/syscalls.md,
+ * notif_signal).
+ */
+static void s_handoff(void)
+{
+	static struct keel_hart harts[1];
+	long ping, pong, pid, pids[2] = { 0, 0 };
+	unsigned long bits = 0;
+	struct keel_ps *w;
+	int state;
+
+	keel_harts(harts, 1);
+	pin = (long)harts[0].hartid;
+	keel_sys_hart_pin(pin);
+	pid = warm_waiter(&ping, &pong);
+	pin = -1;
+
+	pids[0] = pid;
+	until_blocked(pids); /* on ping (the warm-up may leave it ready: its hand-offs to us) */
+	keel_notif_signal(ping, 0x20);
+	w = ps_of(pid); /* the next system call after the signal */
+	state = w ? w->state : -1;
+	keel_notif_wait(pong, &bits);
+	keel_notif_signal(ping, QUIT_BIT | 0x5);
+	printf("ipc_equiv: EQUIV_11 signal hands the hart over: waiter %s, got 0x%lx waiter %d\n",
+	       state == TASK_BLOCKED ? "ran" : "not run", bits, reap(pid));
+	keel_sys_hart_pin(-1);
+	keel_handle_close(ping);
+	keel_handle_close(pong);
+}
+
+/*
+ * EQUIV_12: a waiter pinned to another hart is woken there, as any
+ * wake-up: no hand-off to ours.
+ */
+static void s_no_handoff_far(void)
+{
+	static struct keel_hart harts[8];
+	long n = keel_harts(harts, 8), ping, pong, pid;
+	unsigned long bits = 0;
+	struct keel_ps *w;
+	long hart;
+
+	if (n < 2) {
+		printf("ipc_equiv: EQUIV_12 waiter on another hart: one hart, skipped\n");
+		return;
+	}
+	keel_sys_hart_pin((long)harts[0].hartid);
+	pin = (long)harts[n - 1].hartid;
+	pid = warm_waiter(&ping, &pong);
+	pin = -1;
+
+	keel_notif_signal(ping, 0x20);
+	keel_notif_wait(pong, &bits);
+	w = ps_of(pid);
+	hart = w ? w->hart : -1;
+	keel_notif_signal(ping, QUIT_BIT | 0x5);
+	printf("ipc_equiv: EQUIV_12 waiter on another hart: %s, got 0x%lx waiter %d\n",
+	       hart == (long)harts[n - 1].hartid ? "ran on its own" : "moved", bits, reap(pid));
+	keel_sys_hart_pin(-1);
+	keel_handle_close(ping);
+	keel_handle_close(pong);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 3)
@@ -396,6 +475,8 @@ int main(int argc, char **argv)
 	s_offline();
 	s_signals_add();
 	s_waiter_killed();
+	s_handoff();
+	s_no_handoff_far();
 	printf("ipc_equiv: done\n");
 	if (keel_getpid() == 1) {
 		fflush(stdout);
