@@ -1,6 +1,6 @@
 /*
  * runq_test.c - core/kernel/runq.h on the host: priority order, FIFO within a
- * priority, removal anywhere, the filter, the count. TAP output.
+ * priority, a push to the front, removal anywhere, the filter, the count. TAP output.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +104,20 @@ int main(void)
 		ok &= runq_take_first(&q, NULL, NULL) == &e[i];
 	ok &= runq_take_first(&q, NULL, NULL) == &e[5] && q.nr == 0 && !q.head[2] && !q.tail[2];
 	check(ok, "take_first unlinks what runq_first finds and keeps each tail");
+
+	/* push_front: ahead of its priority's entries (a signaller's hand-off); tail kept. */
+	for (int i = 0; i < 3; i++) {
+		e[i].prio = 3;
+		runq_push(&q, &e[i]);
+	}
+	e[3].prio = 3;
+	runq_push_front(&q, &e[3]);
+	e[4].prio = 5;
+	runq_push_front(&q, &e[4]); /* into an empty priority: head and tail */
+	ok = q.nr == 5 && q.tail[3] == &e[2] && q.head[5] == &e[4] && q.tail[5] == &e[4];
+	ok &= pop(&q) == &e[3] && pop(&q) == &e[0] && pop(&q) == &e[1] && pop(&q) == &e[2];
+	ok &= pop(&q) == &e[4] && q.nr == 0 && !q.busy;
+	check(ok, "push_front goes ahead of its priority and keeps the tail");
 
 	/* A long mixed run against a simple model. */
 	{
