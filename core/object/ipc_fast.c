@@ -316,7 +316,7 @@ static FAST struct notification *fast_notif(struct task *me, struct trap_frame *
 /*
  * notif_signal handing this hart to @t (sched_may_yield_to(), claimed),
  * @n's lock held: @me goes to the front of the queue, to resume from @tf
- * (ipc_fast_resume, or a pick of the fast path's: fast_signaller()); @t
+ * (ipc_fast_resume, or a pick of the fast path's: fast_picked()); @t
  * runs, from its frame with its bits if it waits through the fast path.
  */
 static FAST struct trap_frame *fast_yield_to(struct cpu *c, struct notification *n, struct task *me,
@@ -460,8 +460,8 @@ struct trap_frame *ipc_fast_wait(struct trap_frame *tf)
 
 void ipc_fast_switch_ctx(void)
 {
-	struct context
-		dead; /* ours is set (fast_block(), fast_yield_to()): the save goes nowhere */
+	/* Ours is set (fast_block(), fast_yield_to()): the save goes nowhere. */
+	struct context dead;
 
 	sched_switch(&dead, &this_cpu()->current->ctx);
 	__builtin_unreachable();
