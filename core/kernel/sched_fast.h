@@ -70,7 +70,7 @@ static inline __attribute__((always_inline)) struct task *rq_take_first(struct r
 /*
  * Is any cpu sleeping in its idle loop? A racy look, as every read of the
  * mask: one counter, not the mask's words (sched_idle() counts a cpu in
- * after it sets its bit and out after it clears it).
+ * after it sets its bit, and out just before it clears it).
  */
 static inline bool sched_any_idle(void)
 {

@@ -419,8 +419,16 @@ int task_kill(int pid)
 	else if (pid <= 1 || (!t->as && !t->user_entry)) /* as is NULL while exec_enter() runs */
 		err = -KEEL_EDENIED;
 	if (!err) {
-		/* Pairs with the load in task_block_killable(): one of us sees the other. */
+		/*
+		 * Pairs with the blocker's store of its state, full fence, load
+		 * of killed (task_block_killable(), the IPC fast path's
+		 * fast_killed()): one of us sees the other. The fence keeps our
+		 * store ahead of the wake-up's look at the state, which the
+		 * compare-and-swap's acquire alone does not (RVWMO: a plain
+		 * store may pass a later lr.aq).
+		 */
 		__atomic_store_n(&t->killed, true, __ATOMIC_SEQ_CST);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		sched_wake(t); /* out of a wait, if it is in one */
 	}
 	task_put(t);

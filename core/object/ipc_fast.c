@@ -156,8 +156,8 @@ static FAST void fast_block(struct task *me, struct trap_frame *tf, struct kobj 
 /*
  * After fast_block(): were we killed? The full fence orders our store of
  * the state before this load, as the kill orders its store of killed
- * before its wake-up's look at the state (task_kill(): a sequentially
- * consistent store, then the compare-and-swap): one of us sees the other.
+ * before its wake-up's look at the state (task_kill(): the store, a full
+ * fence, then the compare-and-swap): one of us sees the other.
  */
 static FAST bool fast_killed(struct task *me)
 {
@@ -179,8 +179,11 @@ static __attribute__((noinline, noreturn)) void fast_run_ctx(struct task *next)
 static __attribute__((noinline)) struct trap_frame *
 fast_switch_slow(struct spinlock *l, struct task *me, struct task *next, struct trap_frame *to)
 {
-	if (fast_killed(me))
+	if (fast_killed(me)) {
 		sched_wake(me);
+		/* Back at once, as the slow path never blocks a killed caller. */
+		this_cpu()->need_resched = true;
+	}
 	spin_unlock_irqoff(l);
 	if (!to)
 		fast_run_ctx(next);
