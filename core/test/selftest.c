@@ -417,8 +417,12 @@ static bool timer_rate(void)
 	us = (riscv_rdtime() - t0) * 1000000 / timer_timebase();
 	pr_info("    # %lu ticks in %lu us at timer.hz=%u\n", (unsigned long)want,
 		(unsigned long)us, cmdline.timer_hz);
-	/* Ten periods, give or take one at the start and the host's jitter. */
-	if (us < (want - 1) * 1000000 / cmdline.timer_hz)
+	/*
+	 * Ten ticks on the timer's grid: a tick already due at t0 counts at
+	 * once, and a late one is followed by the next on time, so allow two
+	 * periods (89,797 us was seen under load); twice the rate still fails.
+	 */
+	if (us < (want - 2) * 1000000 / cmdline.timer_hz)
 		KTEST_FAIL("ticks came too fast\n");
 	return true;
 }
