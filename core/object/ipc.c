@@ -622,11 +622,8 @@ long ipc_notif_create(void)
 	return handle_install(task_current(), &n->obj, KEEL_R_NOTIF_ALL);
 }
 
-unsigned long ipc_notif_wait(struct kobj *o)
+unsigned long ipc_notif_take(struct notification *n, struct task *me)
 {
-	struct notification *n = notif_of(o);
-	struct task *me = task_current();
-	unsigned long flags = spin_lock_irqsave(&n->lock);
 	unsigned long bits;
 
 	while (!n->bits && !task_killed(me)) {
@@ -639,6 +636,15 @@ unsigned long ipc_notif_wait(struct kobj *o)
 	}
 	bits = n->bits;
 	n->bits = 0;
+	return bits;
+}
+
+unsigned long ipc_notif_wait(struct kobj *o)
+{
+	struct notification *n = notif_of(o);
+	unsigned long flags = spin_lock_irqsave(&n->lock);
+	unsigned long bits = ipc_notif_take(n, task_current());
+
 	spin_unlock_irqrestore(&n->lock, flags);
 	return bits;
 }

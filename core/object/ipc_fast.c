@@ -548,16 +548,7 @@ static void notif_fast_resumed(struct trap_frame *tf)
 
 	me->ipc.fast_wait = false;
 	wq_del(&n->waiters, me);
-	while (!n->bits && !task_killed(me)) {
-		wq_add(&n->waiters, me);
-		task_block_killable(me);
-		spin_unlock(&n->lock);
-		sched_block_until(0);
-		spin_lock(&n->lock);
-		wq_del(&n->waiters, me);
-	}
-	FA(2) = n->bits;
-	n->bits = 0;
+	FA(2) = ipc_notif_take(n, me);
 	spin_unlock_irqrestore(&n->lock, flags);
 	FA(1) = 0;
 }

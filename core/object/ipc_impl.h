@@ -60,6 +60,13 @@ static inline struct notification *notif_of(struct kobj *o)
 	return (struct notification *)o;
 }
 
+/*
+ * @n->lock held, interrupts off: wait until @n has bits or @me is killed,
+ * then take them (0: killed with none). ipc_notif_wait(), and a fast
+ * notif_wait that blocked and resumes.
+ */
+unsigned long ipc_notif_take(struct notification *n, struct task *me);
+
 /* ipc_lock held: end @t's wait with @status; the caller wakes it (or hands it the hart). */
 static inline void ipc_end_wait(struct task *t, int status)
 {
