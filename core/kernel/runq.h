@@ -65,6 +65,18 @@ static inline void runq_push_front(struct runq *q, struct runq_entry *e)
 	q->nr++;
 }
 
+/* Unlink @e of priority @p, which *@pp points to, after @prev (NULL: @e is the head). */
+static inline void runq_unlink(struct runq *q, unsigned int p, struct runq_entry **pp,
+			       struct runq_entry *prev, struct runq_entry *e)
+{
+	*pp = e->next;
+	if (q->tail[p] == e)
+		q->tail[p] = prev;
+	if (!q->head[p])
+		q->busy &= ~(1u << p);
+	q->nr--;
+}
+
 /* Unlink @e, which must be queued in @q; false if it is not there. */
 static inline bool runq_remove(struct runq *q, struct runq_entry *e)
 {
@@ -77,12 +89,7 @@ static inline bool runq_remove(struct runq *q, struct runq_entry *e)
 	}
 	if (!*pp)
 		return false;
-	*pp = e->next;
-	if (q->tail[p] == e)
-		q->tail[p] = prev;
-	if (!q->head[p])
-		q->busy &= ~(1u << p);
-	q->nr--;
+	runq_unlink(q, p, pp, prev, e);
 	return true;
 }
 
@@ -111,12 +118,7 @@ runq_take_first(struct runq *q, bool (*ok)(const struct runq_entry *e, void *arg
 		for (struct runq_entry **pp = &q->head[p], *e; (e = *pp); prev = e, pp = &e->next) {
 			if (ok && !ok(e, arg))
 				continue;
-			*pp = e->next;
-			if (q->tail[p] == e)
-				q->tail[p] = prev;
-			if (!q->head[p])
-				q->busy &= ~(1u << p);
-			q->nr--;
+			runq_unlink(q, p, pp, prev, e);
 			return e;
 		}
 	}
