@@ -4,7 +4,7 @@ special handle); every class must end as the hardened core promises, and
 afterwards the system must still answer: the shell, the disk, a new
 program, and the servers init started.
 
-ADV_0001..0009: the classes, each with its claim (see adversary.c)
+ADV_0001..0010: the classes, each with its claim (see adversary.c)
 QUOTA_0001: a program from the shell holding every task, object and page
 its limits allow leaves init enough to restart a killed fs, which mounts
 /mnt again; once it is killed, programs start again.
@@ -20,7 +20,7 @@ import keel as K
 INITRAMFS = os.path.join(K.BUILD, "initramfs.cpio")
 DISK = os.path.join(K.BUILD, "disk.img")
 # The classes whose fixes have landed; each must pass.
-CLASSES = os.environ.get("ADV_CLASSES", "fetch flood read memory mmap objects tasks cycle limits").split()
+CLASSES = os.environ.get("ADV_CLASSES", "fetch flood read memory mmap objects tasks cycle limits pingpong").split()
 
 
 def disk_args(path):

@@ -23,6 +23,8 @@
  *                      wait for ever
  *   limits   ADV_0009  limit_set: a child gets what its parent gave, never more, and
  *                      cannot raise it for its own children
+ *   pingpong ADV_0010  two tasks signalling each other's notifications on our hart
+ *                      (each signal hands the hart over) leave us our turns
  *
  * `/bin/adversary hold` is not a class: it starts a holder that takes
  * every task, object and page it may, says "adversary: holding ...",
@@ -394,13 +396,103 @@ static int cycle_child(void)
 	return 0;
 }
 
+/*
+ * One side of the ping-pong, pinned to hart argv[2]: wait on slot 0,
+ * count the round in the page of slot 2, signal slot 1; "kick": signal
+ * first. Word 1 of the page set ends it (our parent signals us then).
+ */
+static int pingpong(int argc, char **argv)
+{
+	volatile unsigned long *page;
+	unsigned long bits;
+	long va;
+
+	if (argc < 3 || keel_sys_hart_pin(strtol(argv[2], NULL, 0)))
+		return 1;
+	va = keel_mmap(2, 0, 4096, KEEL_PROT_READ | KEEL_PROT_WRITE);
+	if (va < 0)
+		return 2;
+	page = (volatile unsigned long *)va;
+	if (argc > 3)
+		keel_notif_signal(1, 1);
+	while (!page[1] && keel_notif_wait(0, &bits) == 0) {
+		__atomic_fetch_add(&page[0], 1, __ATOMIC_RELAXED);
+		keel_notif_signal(1, 1);
+	}
+	return 0;
+}
+
+/*
+ * The ping-pong on our own hart, the pair and we at the same priority:
+ * the tick must still give us the hart (a gap of at most PINGPONG_GAP_MS
+ * between two looks at the clock) while the pair goes on.
+ */
+#define PINGPONG_MS	1000
+#define PINGPONG_GAP_MS 250
+static void adv_pingpong(void)
+{
+	long n[2] = { keel_notif_create(), keel_notif_create() };
+	long mem = keel_mem_create(4096), va = -1, pid[2] = { -1, -1 }, pass[3];
+	volatile unsigned long *page = NULL;
+	unsigned long rounds = 0, start;
+	uint64_t t0, last, gap = 0;
+	const struct keel_ps *me;
+	char hart[24], why[128];
+	char *argv[] = { "/bin/adversary", "pingpong-side", hart, "kick", NULL };
+
+	if (n[0] < 0 || n[1] < 0 || mem < 0 || keel_own_ps(ps_buf, PS_MAX, &me) ||
+	    keel_sys_hart_pin(me->hart) ||
+	    (va = keel_mmap(mem, 0, 4096, KEEL_PROT_READ | KEEL_PROT_WRITE)) < 0) {
+		result("ADV_0010", 0,
+		       "a notification ping-pong leaves its hart's others their turns",
+		       "no notifications, page or pin");
+		return;
+	}
+	page = (volatile unsigned long *)va;
+	snprintf(hart, sizeof(hart), "%d", me->hart);
+	for (int i = 0; i < 2; i++) {
+		pass[0] = n[i];
+		pass[1] = n[!i];
+		pass[2] = mem;
+		argv[3] = i ? "kick" : NULL;
+		pid[i] = keel_spawn_h(argv[0], argv, NULL, pass, 3);
+	}
+	keel_sleep_us(50000); /* both pinned and playing */
+	start = page[0];
+	t0 = last = keel_time_ns();
+	while (last - t0 < PINGPONG_MS * 1000000ULL) {
+		uint64_t now = keel_time_ns();
+
+		gap = now - last > gap ? now - last : gap;
+		last = now;
+	}
+	rounds = page[0] - start;
+	page[1] = 1; /* end it: both may be waiting */
+	keel_notif_signal(n[0], 1);
+	keel_notif_signal(n[1], 1);
+	for (int i = 0; i < 2; i++)
+		if (pid[i] >= 0)
+			keel_wait(pid[i], NULL);
+	keel_sys_hart_pin(-1);
+	snprintf(why, sizeof(why), "%lu rounds in %d ms; our longest wait %lu ms (pids %ld, %ld)",
+		 rounds, PINGPONG_MS, (unsigned long)(gap / 1000000), pid[0], pid[1]);
+	result("ADV_0010",
+	       pid[0] >= 0 && pid[1] >= 0 && rounds >= 100 && gap < PINGPONG_GAP_MS * 1000000ULL,
+	       "a notification ping-pong leaves its hart's others their turns", why);
+	keel_munmap((void *)page, 4096);
+	keel_handle_close(mem);
+	keel_handle_close(n[0]);
+	keel_handle_close(n[1]);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } classes[] = {
-	{ "fetch", adv_fetch },	  { "flood", adv_flood }, { "read", adv_read },
-	{ "memory", adv_memory }, { "mmap", adv_mmap },	  { "objects", adv_objects },
-	{ "tasks", adv_tasks },	  { "cycle", adv_cycle }, { "limits", adv_limits },
+	{ "fetch", adv_fetch },	      { "flood", adv_flood }, { "read", adv_read },
+	{ "memory", adv_memory },     { "mmap", adv_mmap },   { "objects", adv_objects },
+	{ "tasks", adv_tasks },	      { "cycle", adv_cycle }, { "limits", adv_limits },
+	{ "pingpong", adv_pingpong },
 };
 
 int main(int argc, char **argv)
@@ -419,6 +511,8 @@ int main(int argc, char **argv)
 		return holder();
 	if (argc > 1 && !strcmp(argv[1], "cling"))
 		return cling();
+	if (argc > 1 && !strcmp(argv[1], "pingpong-side"))
+		return pingpong(argc, argv);
 	for (unsigned int i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
 		int want = argc == 1;
 
