@@ -29,11 +29,15 @@ int __must_check pmem_alloc_contig(unsigned long n, uint64_t *pa);
 int __must_check pmem_alloc_contig_dirty(unsigned long n, uint64_t *pa);
 void pmem_free_page(uint64_t pa);
 void pmem_free_contig(uint64_t pa, unsigned long n);
-/* Free pages, exactly: the buddy lists' and the harts' caches'. */
+/* Free pages, exactly: the buddy lists', the harts' caches' and those not yet listed. */
 unsigned long pmem_free_pages(void);
 unsigned long pmem_total_pages(void);
 
-/* A snapshot for meminfo: the free blocks of each order, and the pages in the harts' caches. */
+/*
+ * A snapshot for meminfo: the free blocks of each order (memory not yet
+ * listed counted as the blocks it will be listed as), and the pages in
+ * the harts' caches.
+ */
 struct pmem_stats {
 	unsigned long blocks[PMEM_ORDERS];
 	unsigned long cached;
