@@ -22,6 +22,11 @@
 #define __noreturn     __attribute__((noreturn))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
 #define __aligned(n)   __attribute__((aligned(n)))
+/*
+ * Off the measured paths in a file built for speed ($hotflags): gcc builds
+ * the function for size and moves it to .text.unlikely.
+ */
+#define __cold __attribute__((cold))
 /* Code and data used only while booting. */
 #define __boot __attribute__((section(".text.boot")))
 

@@ -60,7 +60,8 @@ void trap_init_hart(void)
 
 static void trap_dump(const struct trap_frame *tf)
 {
-	static const char *const names[32] = {
+	/* The psABI names of x0..x31, four characters each, unterminated. */
+	static const char names[32][4] = {
 		"zero", "ra", "sp", "gp", "tp",	 "t0",	"t1", "t2", "s0", "s1", "a0",
 		"a1",	"a2", "a3", "a4", "a5",	 "a6",	"a7", "s2", "s3", "s4", "s5",
 		"s6",	"s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
@@ -75,7 +76,7 @@ static void trap_dump(const struct trap_frame *tf)
 		int n = 0;
 
 		for (int i = r; i < r + 3 && i < 32; i++)
-			n += fmt_snprintf(line + n, sizeof(line) - (size_t)n, " %4s 0x%016lx",
+			n += fmt_snprintf(line + n, sizeof(line) - (size_t)n, " %4.4s 0x%016lx",
 					  names[i], tf->regs[i - 1]);
 		pr_emerg("trap:%s\n", line);
 	}

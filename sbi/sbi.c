@@ -8,6 +8,7 @@
  */
 #include "sbi.h"
 #include "arch/riscv.h"
+#include "keel/strtab.h"
 
 struct sbi_info sbi;
 
@@ -88,31 +89,21 @@ int sbi_to_kerr(long err)
 /* Implementation IDs (SBI spec 4.9). */
 const char *sbi_impl_name(unsigned long id)
 {
-	static const char *const names[] = {
-		"Berkeley Boot Loader",
-		"OpenSBI",
-		"Xvisor",
-		"KVM",
-		"RustSBI",
-		"Diosix",
-		"Coffer",
-		"Xen Project",
-		"PolarFire Hart Software Services",
-		"coreboot",
-		"oreboot",
-	};
+	static const char names[] = "Berkeley Boot Loader\0OpenSBI\0Xvisor\0KVM\0RustSBI\0Diosix\0"
+				    "Coffer\0Xen Project\0PolarFire Hart Software Services\0"
+				    "coreboot\0oreboot";
+	const char *s = strtab_nth(names, sizeof(names), id);
 
-	return id < ARRAY_SIZE(names) ? names[id] : "unknown";
+	return s ? s : "unknown";
 }
 
 const char *sbi_hsm_state_str(long state)
 {
-	static const char *const names[] = {
-		"STARTED",   "STOPPED",		"START_PENDING",  "STOP_PENDING",
-		"SUSPENDED", "SUSPEND_PENDING", "RESUME_PENDING",
-	};
+	static const char names[] = "STARTED\0STOPPED\0START_PENDING\0STOP_PENDING\0SUSPENDED\0"
+				    "SUSPEND_PENDING\0RESUME_PENDING";
+	const char *s = state < 0 ? NULL : strtab_nth(names, sizeof(names), (unsigned long)state);
 
-	return state >= 0 && state < (long)ARRAY_SIZE(names) ? names[state] : "unknown";
+	return s ? s : "unknown";
 }
 
 static bool sbi_probe_ext(unsigned long ext)

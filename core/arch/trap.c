@@ -6,6 +6,7 @@
 #include "trap.h"
 #include "cpu.h"
 #include "riscv.h"
+#include "keel/strtab.h"
 
 _Static_assert(TF_SEPC == offsetof(struct trap_frame, sepc), "trap.S frame layout");
 _Static_assert(TF_SSTATUS == offsetof(struct trap_frame, sstatus), "trap.S frame layout");
@@ -18,39 +19,42 @@ _Static_assert(CPU_STACK_TOP == offsetof(struct cpu, stack_top), "entry.S cpu la
 _Static_assert(CPU_KSTACK_TOP == offsetof(struct cpu, kstack_top), "trap.S cpu layout");
 _Static_assert(CPU_USER_SP == offsetof(struct cpu, user_sp), "trap.S cpu layout");
 
-/* Privileged spec table 4.2 (scause values). */
-static const char *const trap_exc_names[] = {
-	[EXC_INST_MISALIGNED] = "Instruction address misaligned",
-	[EXC_INST_ACCESS] = "Instruction access fault",
-	[EXC_ILLEGAL_INST] = "Illegal instruction",
-	[EXC_BREAKPOINT] = "Breakpoint",
-	[EXC_LOAD_MISALIGNED] = "Load address misaligned",
-	[EXC_LOAD_ACCESS] = "Load access fault",
-	[EXC_STORE_MISALIGNED] = "Store/AMO address misaligned",
-	[EXC_STORE_ACCESS] = "Store/AMO access fault",
-	[EXC_ECALL_U] = "Environment call from U-mode",
-	[EXC_ECALL_S] = "Environment call from S-mode",
-	[EXC_INST_PAGE_FAULT] = "Instruction page fault",
-	[EXC_LOAD_PAGE_FAULT] = "Load page fault",
-	[EXC_STORE_PAGE_FAULT] = "Store/AMO page fault",
-};
+/* Privileged spec table 4.2 (scause values), from 0; "" for a reserved code. */
+static const char trap_exc_names[] = "Instruction address misaligned\0"
+				     "Instruction access fault\0"
+				     "Illegal instruction\0"
+				     "Breakpoint\0"
+				     "Load address misaligned\0"
+				     "Load access fault\0"
+				     "Store/AMO address misaligned\0"
+				     "Store/AMO access fault\0"
+				     "Environment call from U-mode\0"
+				     "Environment call from S-mode\0"
+				     "\0"
+				     "\0"
+				     "Instruction page fault\0"
+				     "Load page fault\0"
+				     "\0"
+				     "Store/AMO page fault";
+_Static_assert(EXC_INST_MISALIGNED == 0 && EXC_ECALL_S == 9 && EXC_INST_PAGE_FAULT == 12 &&
+		       EXC_LOAD_PAGE_FAULT == 13 && EXC_STORE_PAGE_FAULT == 15,
+	       "trap_exc_names is in scause order");
 
-static const char *const trap_irq_names[] = {
-	[IRQ_S_SOFT] = "Supervisor software interrupt",
-	[IRQ_S_TIMER] = "Supervisor timer interrupt",
-	[IRQ_S_EXT] = "Supervisor external interrupt",
-};
+/* Interrupts from 0: user and supervisor software, (reserved), then timers, then external. */
+static const char trap_irq_names[] = "\0Supervisor software interrupt\0\0\0"
+				     "\0Supervisor timer interrupt\0\0\0"
+				     "\0Supervisor external interrupt";
+_Static_assert(IRQ_S_SOFT == 1 && IRQ_S_TIMER == 5 && IRQ_S_EXT == 9,
+	       "trap_irq_names is in scause order");
 
 const char *trap_cause_str(unsigned long scause)
 {
 	unsigned long code = scause & ~SCAUSE_INTERRUPT;
-	const char *name = NULL;
+	const char *name;
 
-	if (scause & SCAUSE_INTERRUPT) {
-		if (code < ARRAY_SIZE(trap_irq_names))
-			name = trap_irq_names[code];
-	} else if (code < ARRAY_SIZE(trap_exc_names)) {
-		name = trap_exc_names[code];
-	}
+	if (scause & SCAUSE_INTERRUPT)
+		name = strtab_nth(trap_irq_names, sizeof(trap_irq_names), code);
+	else
+		name = strtab_nth(trap_exc_names, sizeof(trap_exc_names), code);
 	return name ? name : "Reserved or unknown cause";
 }

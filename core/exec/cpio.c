@@ -32,6 +32,7 @@
  * Elsewhere: where the buffer comes from (dt.c /chosen), exec (task.c).
  */
 #include "cpio.h"
+#include "keel/strtab.h"
 
 /* cpio(5) newc header: magic, then 13 fields of 8 hex digits. */
 #define CPIO_MAGIC_LEN 6
@@ -62,28 +63,26 @@ _Static_assert(CPIO_MAGIC_LEN + CPIO_NFIELDS * CPIO_FIELD_LEN == CPIO_HDR_SIZE,
 
 static const char cpio_trailer_name[] = "TRAILER!!!";
 
-static const char *const cpio_err_str[CPIO_ERR_COUNT] = {
-	[CPIO_OK] = "success",
-	[CPIO_ERR_MAGIC] = "bad magic (not a newc/crc cpio archive)",
-	[CPIO_ERR_HEX] = "header field not 8 hex digits",
-	[CPIO_ERR_NAMESIZE] = "namesize 0",
-	[CPIO_ERR_NAME] = "name not NUL-terminated at namesize",
-	[CPIO_ERR_DOTDOT] = "name with a \"..\" component",
-	[CPIO_ERR_TRUNCATED] = "entry runs past the end",
-	[CPIO_ERR_NO_TRAILER] = "no TRAILER!!! entry",
-	[CPIO_ERR_CRC] = "crc mismatch",
-	[CPIO_ERR_JUNK] = "junk after trailer (compressed archive?)",
-	[CPIO_ERR_NOT_FOUND] = "not found",
-	[CPIO_ERR_INVAL] = "bad argument",
-};
+/* By CPIO_ERR_x, from CPIO_OK. */
+static const char cpio_err_str[] = "success\0"
+				   "bad magic (not a newc/crc cpio archive)\0"
+				   "header field not 8 hex digits\0"
+				   "namesize 0\0"
+				   "name not NUL-terminated at namesize\0"
+				   "name with a \"..\" component\0"
+				   "entry runs past the end\0"
+				   "no TRAILER!!! entry\0"
+				   "crc mismatch\0"
+				   "junk after trailer (compressed archive?)\0"
+				   "not found\0"
+				   "bad argument";
+_Static_assert(CPIO_ERR_INVAL == 11 && CPIO_ERR_COUNT == 12, "cpio_err_str has a name per code");
 
 const char *cpio_strerror(int err)
 {
-	if (err < 0 && err > -CPIO_ERR_COUNT)
-		err = -err;
-	if (err < 0 || err >= CPIO_ERR_COUNT)
-		return "unknown error";
-	return cpio_err_str[err];
+	const char *s = strtab_nth(cpio_err_str, sizeof(cpio_err_str), err < 0 ? -(long)err : err);
+
+	return s ? s : "unknown error";
 }
 
 /* ---- small freestanding helpers ---- */

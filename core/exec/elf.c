@@ -21,6 +21,7 @@
  * Elsewhere: mapping the segments (vm.c), the user stack (exec).
  */
 #include "elf.h"
+#include "keel/strtab.h"
 
 /* ELF gABI 4: e_ident[] indexes and values. */
 #define EI_MAG0	      0
@@ -74,36 +75,34 @@
 
 #define ELF_PF_RWX (ELF_PF_R | ELF_PF_W | ELF_PF_X)
 
-static const char *const elf_err_str[ELF_ERR_COUNT] = {
-	[ELF_OK] = "success",
-	[ELF_ERR_TRUNCATED] = "truncated",
-	[ELF_ERR_MAGIC] = "not an ELF file",
-	[ELF_ERR_CLASS] = "not ELF64",
-	[ELF_ERR_DATA] = "not little-endian",
-	[ELF_ERR_VERSION] = "bad ELF version",
-	[ELF_ERR_OSABI] = "unsupported OS ABI",
-	[ELF_ERR_TYPE] = "not a static executable",
-	[ELF_ERR_MACHINE] = "not RISC-V",
-	[ELF_ERR_ABI] = "unsupported RISC-V ABI",
-	[ELF_ERR_HEADER] = "bad ELF header",
-	[ELF_ERR_DYNAMIC] = "dynamically linked",
-	[ELF_ERR_SEGMENT] = "bad segment",
-	[ELF_ERR_RANGE] = "segment outside user space",
-	[ELF_ERR_WX] = "writable and executable segment",
-	[ELF_ERR_OVERLAP] = "overlapping segments",
-	[ELF_ERR_NO_LOAD] = "nothing to load",
-	[ELF_ERR_TOO_MANY] = "too many segments",
-	[ELF_ERR_ENTRY] = "entry point not in executable code",
-	[ELF_ERR_INVAL] = "bad argument",
-};
+/* By ELF_ERR_x, from ELF_OK. */
+static const char elf_err_str[] = "success\0"
+				  "truncated\0"
+				  "not an ELF file\0"
+				  "not ELF64\0"
+				  "not little-endian\0"
+				  "bad ELF version\0"
+				  "unsupported OS ABI\0"
+				  "not a static executable\0"
+				  "not RISC-V\0"
+				  "unsupported RISC-V ABI\0"
+				  "bad ELF header\0"
+				  "dynamically linked\0"
+				  "bad segment\0"
+				  "segment outside user space\0"
+				  "writable and executable segment\0"
+				  "overlapping segments\0"
+				  "nothing to load\0"
+				  "too many segments\0"
+				  "entry point not in executable code\0"
+				  "bad argument";
+_Static_assert(ELF_ERR_INVAL == 19 && ELF_ERR_COUNT == 20, "elf_err_str has a name per code");
 
 const char *elf_strerror(int err)
 {
-	if (err < 0 && err > -ELF_ERR_COUNT)
-		err = -err;
-	if (err < 0 || err >= ELF_ERR_COUNT)
-		return "unknown error";
-	return elf_err_str[err];
+	const char *s = strtab_nth(elf_err_str, sizeof(elf_err_str), err < 0 ? -(long)err : err);
+
+	return s ? s : "unknown error";
 }
 
 /* ---- small freestanding helpers ---- */

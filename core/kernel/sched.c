@@ -44,7 +44,7 @@ void sched_set_idle_irq(void (*fn)(void))
 }
 
 static void sched_enqueue_on(struct task *t, unsigned int cpu);
-static unsigned int sched_fallback_cpu(struct task *t);
+__cold static unsigned int sched_fallback_cpu(struct task *t);
 
 static unsigned long irq_save(void)
 {
@@ -93,7 +93,7 @@ bool sched_cpu_idle(unsigned int cpu)
 	return cpumask_test_atomic(&sched_idle_mask, cpu);
 }
 
-static void sched_init_cpu(unsigned int cpu)
+__cold static void sched_init_cpu(unsigned int cpu)
 {
 	struct cpu *c = &cpus[cpu];
 	struct rq *rq = &sched_rqs[cpu];
@@ -113,7 +113,7 @@ static void sched_init_cpu(unsigned int cpu)
 	spin_unlock(&rq->lock);
 }
 
-void sched_init(void)
+__cold void sched_init(void)
 {
 	sched_rqs = smp_alloc_percpu(sizeof(*sched_rqs), "run queues");
 	for (unsigned int cpu = 0; cpu < smp_possible_cpus(); cpu++) {
@@ -125,7 +125,7 @@ void sched_init(void)
 		timer_hz());
 }
 
-void sched_init_hart(void)
+__cold void sched_init_hart(void)
 {
 	sched_init_cpu(this_cpu()->id);
 }
@@ -160,7 +160,7 @@ static void sched_tick_for(struct cpu *c, struct task *next)
 }
 
 /* Interrupts off. Send every task of @c's queue (and @prev, if it runs) to other cpus. */
-static void sched_evacuate(struct cpu *c, struct task *prev)
+__cold static void sched_evacuate(struct cpu *c, struct task *prev)
 {
 	struct rq *rq = &sched_rqs[c->id];
 	struct task *list = NULL, *t;
@@ -355,7 +355,7 @@ static void sched_kick(unsigned int cpu, unsigned int prio)
 }
 
 /* An online cpu @t may run on; if there is none, its affinity is broken (logged). */
-static unsigned int sched_fallback_cpu(struct task *t)
+__cold static unsigned int sched_fallback_cpu(struct task *t)
 {
 	struct cpumask ok;
 
@@ -418,7 +418,7 @@ bool sched_wake(struct task *t)
 	return woken;
 }
 
-void sched_set_affinity(struct task *t, const struct cpumask *m)
+__cold void sched_set_affinity(struct task *t, const struct cpumask *m)
 {
 	unsigned long flags = irq_save();
 	struct rq *rq = &sched_rqs[t->cpu];
@@ -434,7 +434,7 @@ void sched_set_prio(struct task *t, unsigned int prio)
 	t->prio = prio < TASK_PRIOS ? prio : TASK_PRIOS - 1;
 }
 
-int sched_migrate_current(unsigned int cpu)
+__cold int sched_migrate_current(unsigned int cpu)
 {
 	struct task *t = task_current();
 	struct cpumask one;
@@ -455,7 +455,7 @@ int sched_migrate_current(unsigned int cpu)
 }
 
 /* Idle @c: take one ready task from the busiest other queue. */
-static bool sched_steal(struct cpu *c)
+__cold static bool sched_steal(struct cpu *c)
 {
 	unsigned int victim = KEEL_MAX_CPUS, most = 0;
 	struct task *t = NULL;
@@ -492,7 +492,7 @@ static bool sched_steal(struct cpu *c)
  * hand everything queued (and every timed wait started here) to other
  * cpus, say we are gone and stop the hart through SBI HSM.
  */
-static __noreturn void sched_cpu_die(struct cpu *c)
+__cold static __noreturn void sched_cpu_die(struct cpu *c)
 {
 	struct rq *rq = &sched_rqs[c->id];
 	struct task *timed;
@@ -515,7 +515,7 @@ static __noreturn void sched_cpu_die(struct cpu *c)
 	smp_cpu_dead(c);
 }
 
-void sched_idle(void)
+__cold void sched_idle(void)
 {
 	struct cpu *c = this_cpu();
 
@@ -554,7 +554,7 @@ void sched_idle(void)
 }
 
 /* The tick, on a cpu running a task: time-slice it, push waiting work to idle cpus. */
-void sched_tick(void)
+__cold void sched_tick(void)
 {
 	struct cpu *c = this_cpu();
 	struct rq *rq = &sched_rqs[c->id];
@@ -628,7 +628,7 @@ void sched_block_until(uint64_t deadline)
 }
 
 /* From the timer interrupt: wake the timed waits of this cpu that are due. */
-void sched_timeouts(void)
+__cold void sched_timeouts(void)
 {
 	struct rq *rq = &sched_rqs[this_cpu()->id];
 	uint64_t now = riscv_rdtime();

@@ -37,6 +37,7 @@
  * (sched.c).
  */
 #include "lib/err.h"
+#include "keel/strtab.h"
 #include "task.h"
 #include "arch/cpu.h"
 #include "lib/fmt.h"
@@ -79,9 +80,10 @@ void task_main(struct task *t);
 
 const char *task_state_str(int state)
 {
-	static const char *const names[] = { "running", "ready", "blocked", "dead" };
+	static const char names[] = "running\0ready\0blocked\0dead";
+	const char *s = state < 0 ? NULL : strtab_nth(names, sizeof(names), (unsigned long)state);
 
-	return state >= 0 && state < (int)ARRAY_SIZE(names) ? names[state] : "?";
+	return s ? s : "?";
 }
 
 static struct task *task_alloc(void)

@@ -2,15 +2,21 @@
  * err.c - names for Keel's error codes, for log lines.
  */
 #include "err.h"
+#include "keel/strtab.h"
+
+/* The packed table below is in number order: the list must be too. */
+enum { KERR_FIRST = __COUNTER__ };
+#define KEEL_EORDER(name, num, text)                                                               \
+	_Static_assert((num) == __COUNTER__ - KERR_FIRST, "KEEL_ERRNO_LIST out of order at " #name);
+KEEL_ERRNO_LIST(KEEL_EORDER)
+#undef KEEL_EORDER
 
 const char *kerr_str(int err)
 {
-#define KEEL_ENAME(name, num, text) [num] = text,
-	static const char *const names[] = { [0] = "success", KEEL_ERRNO_LIST(KEEL_ENAME) };
+#define KEEL_ENAME(name, num, text) text "\0"
+	static const char names[] = "success\0" KEEL_ERRNO_LIST(KEEL_ENAME);
 #undef KEEL_ENAME
+	const char *s = strtab_nth(names, sizeof(names), err < 0 ? -(long)err : err);
 
-	if (err < 0)
-		err = -err;
-	return (unsigned int)err < sizeof(names) / sizeof(names[0]) && names[err] ? names[err]
-										  : "unknown error";
+	return s ? s : "unknown error";
 }
