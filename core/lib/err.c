@@ -7,8 +7,7 @@
 /* The packed table below is in number order: the list must be too. */
 enum { KERR_FIRST = __COUNTER__ };
 #define KEEL_EORDER(name, num, text)                                                               \
-	_Static_assert((num) == __COUNTER__ - KERR_FIRST, "KEEL_ERRNO_LIST out of order "          \
-							  "at " #name);
+	_Static_assert((num) == __COUNTER__ - KERR_FIRST, "out of order: " #name);
 KEEL_ERRNO_LIST(KEEL_EORDER)
 #undef KEEL_EORDER
 
