@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # IPC, ipc.c, is built for size), the scheduler, the system call entry, and
 # memcpy/memset (spawn). Each costs .text; see docs/testing.md.
 HOT = {"core/object/ipc_fast.c", "core/kernel/sched.c", "core/syscall/dispatch.c", "core/lib/string.c"}
+TWICE = ["core/main.c", "core/platform/cmdline.c"]
 BEGIN = "# --- kernel objects (tools/gen-kernel-ninja.py) ---\n"
 END = "# --- end of kernel objects ---\n"
 
@@ -33,9 +34,13 @@ def main():
         elif s in HOT:
             lines.append("  kcflags = $kcflags $hotflags")
         (test if s.startswith("core/test/") else ship).append(o)
-    # main.c is built twice: without and with the self-tests (KEEL_SELFTESTS).
-    lines.append("build $builddir/k/core/main-test.o: kcc core/main.c\n  kcflags = $kcflags -DKEEL_SELFTESTS=1")
-    main_test = [o.replace("core/main.o", "core/main-test.o") for o in ship]
+    # Built twice: without and with the self-tests (KEEL_SELFTESTS): main.c
+    # runs them, cmdline.c takes their parameters.
+    main_test = list(ship)
+    for s in TWICE:
+        o = "$builddir/k/" + s[:-2]
+        lines.append(f"build {o}-test.o: kcc {s}\n  kcflags = $kcflags -DKEEL_SELFTESTS=1")
+        main_test = [t.replace(f"{o}.o", f"{o}-test.o") for t in main_test]
     body = BEGIN + "\n".join(lines) + "\n\nbuild $builddir/keel.elf: kld"
     body += "".join(f" $\n    {o}" for o in ship) + " | boot/kernel.ld\n"
     body += "build $builddir/keel-test.elf: kld" + "".join(f" $\n    {o}" for o in main_test + test)

@@ -199,7 +199,7 @@ static int elf_check_ident(const struct elf_ehdr *eh, struct elf_error *err)
 }
 
 /* Why a float ABI is refused: the kernel does not save FPU state (yet). */
-#define ELF_FPU_WHY ": build for lp64 soft-float (no FPU state is saved)"
+#define ELF_FPU_WHY ": Keel runs lp64 soft-float"
 
 /* Keel user programs are rv64 lp64: integer registers only. */
 static int elf_check_flags(uint32_t flags, struct elf_error *err)

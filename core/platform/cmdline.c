@@ -12,6 +12,10 @@
 #include "keel/syscall.h"
 #include "lib/log.h"
 
+#ifndef KEEL_SELFTESTS
+#define KEEL_SELFTESTS 0 /* 1 in the test Image's copy (tools/gen-kernel-ninja.py) */
+#endif
+
 /* In .bss, defaults set by cmdline_init(): an initialised one puts 600 bytes into the Image. */
 struct cmdline cmdline;
 
@@ -116,6 +120,7 @@ static void param_smp_timeout(const char *name, const char *val)
 	cmdline.smp_timeout_ms = (unsigned int)v;
 }
 
+#if KEEL_SELFTESTS /* the test Image's knobs; the shipping Image passes them to init */
 static void param_hotplug_ms(const char *name, const char *val)
 {
 	unsigned long v;
@@ -133,6 +138,7 @@ static void param_syscall_fuzz_ms(const char *name, const char *val)
 		return cmdline_bad(name, val, "not a time from 1 to 3600000 ms");
 	cmdline.syscall_fuzz_ms = (unsigned int)v;
 }
+#endif
 
 /* Checked against the harts the tree has later, by plic_init(). */
 static void param_irqaffinity(const char *name, const char *val)
@@ -180,8 +186,10 @@ static const struct cmdline_param cmdline_params[] = {
 	{ "ipc.fastpath", true, param_ipc_fastpath },
 	{ "smp.timeout_ms", true, param_smp_timeout },
 	{ "selftest", true, param_string },
+#if KEEL_SELFTESTS
 	{ "selftest.hotplug_ms", true, param_hotplug_ms },
 	{ "syscall-fuzz.ms", true, param_syscall_fuzz_ms },
+#endif
 	{ "init", true, param_string },
 	{ "rdinit", true, param_string },
 	{ "initcall_debug", false, param_initcall_debug },
@@ -284,8 +292,10 @@ void cmdline_init(const char *bootargs)
 	cmdline.timer_hz = 100;
 	cmdline.ipc_fastpath = true;
 	cmdline.smp_timeout_ms = 1000;
+#if KEEL_SELFTESTS
 	cmdline.hotplug_ms = 2000;
 	cmdline.syscall_fuzz_ms = 10000;
+#endif
 	cmdline.irqaffinity = -1;
 	if (bootargs) {
 		while (bootargs[n] && n < COMMAND_LINE_SIZE - 1) {

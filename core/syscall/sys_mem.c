@@ -38,8 +38,7 @@ SYSCALL_DEFINE1(mem_phys, long, h)
 		return err;
 	if (machine_dma_noncoherent >= 0)
 		pr_task(task_current(), LOG_WARNING,
-			"mem: %s[%d] takes a DMA address, and DMA here is not cache-coherent: "
-			"it must write back and invalidate the caches around each transfer\n",
+			"mem: %s[%d] takes a DMA address; DMA is not cache-coherent here\n",
 			task_current()->name, task_current()->pid);
 	return (long)mem_obj_pa(o);
 }

@@ -97,3 +97,18 @@ def test_cmdline_word_longer_than_a_user_string_is_refused(keel):
         assert k.find(r"^initcall %s returned 0 after \d+ usecs$" % name), \
             k.why("server %s did not start" % name)
     assert not k.find(r"Kernel panic"), k.why("a panic")
+
+
+def test_cmdline_selftest_knobs_are_the_test_images_alone(keel):
+    """selftest.hotplug_ms= and syscall-fuzz.ms= tune self-tests the shipping
+    Image does not have: it leaves them to user space like any word it does
+    not know, and the test Image takes them."""
+    knobs = "selftest.hotplug_ms=5 syscall-fuzz.ms=7"
+    k = keel(smp=2, append=knobs)
+    boots_to_poweroff(k)
+    m = k.find(r'\] Unknown kernel command line parameters "(.*)", ')
+    assert m and m.group(1) == knobs, k.why("the shipping Image took the test knobs")
+    k = keel(smp=2, append="selftest=core " + knobs)
+    k.expect_line(r"\] Kernel command line: selftest=core ")
+    k.expect_line(r"\] core: bring-up done")
+    assert not k.find(r"Unknown kernel command line"), k.why("the test Image did not take them")
