@@ -27,6 +27,8 @@
  * the function for size and moves it to .text.unlikely.
  */
 #define __cold __attribute__((cold))
+/* Left as the firmware left it: boot/entry.S does not clear it (kernel.ld). */
+#define __noinit __attribute__((section(".noinit")))
 /* Code and data used only while booting. */
 #define __boot __attribute__((section(".text.boot")))
 

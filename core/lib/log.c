@@ -29,9 +29,10 @@ struct log_record {
 	char text[LOG_LINE_MAX - 12];
 };
 
-static struct log_record log_ring[LOG_SLOTS]; /* guarded by log_lock */
-static unsigned long log_head;		      /* next seq to write; guarded by log_lock */
-static unsigned long log_printed;	      /* next seq for the console; guarded by log_lock */
+/* Guarded by log_lock; only [log_tail(), log_head) is read, so never cleared. */
+static struct log_record log_ring[LOG_SLOTS] __noinit;
+static unsigned long log_head;	  /* next seq to write; guarded by log_lock */
+static unsigned long log_printed; /* next seq for the console; guarded by log_lock */
 static struct spinlock log_lock = SPINLOCK_INIT;
 static uint32_t log_timebase; /* 0 until the DT says; then immutable */
 static int log_console = LOG_DEFAULT_CONSOLE;
