@@ -20,6 +20,7 @@ by its CPU index from 1; on QEMU virt the CPU index is the hart id.
 """
 
 import os
+import subprocess
 
 import gdb
 
@@ -31,8 +32,39 @@ CPU_STATES = ["offline", "starting", "online"]  # enum cpu_state (core/arch/cpu.
 LOG_RAW = 0xFF  # core/lib/log.h: a task's console output, printed as is
 
 
+_elf_symbols = {}
+
+
+def elf_symbol(name):
+    """The address of global or static @name in the kernel's ELF symbol table
+    (a release build's -flto may rename it name.lto_priv.N), or None."""
+    if not _elf_symbols:
+        elf = gdb.objfiles()[0].filename
+        for nm in ("riscv64-unknown-elf-nm", "nm"):
+            try:
+                out = subprocess.run([nm, elf], capture_output=True, text=True,
+                                     check=True).stdout
+                break
+            except (OSError, subprocess.CalledProcessError):
+                out = ""
+        for line in out.splitlines():
+            f = line.split()
+            if len(f) == 3 and f[1] in "bBdDrR":
+                _elf_symbols.setdefault(f[2].split(".lto_priv")[0], int(f[0], 16))
+    return _elf_symbols.get(name)
+
+
 def value(name):
-    return gdb.parse_and_eval(name)
+    """Kernel variable @name. A release build's -flto can leave a file's
+    static without a location in the debug info ("optimized out"): it is
+    then read at its address in the ELF symbol table, as its type says."""
+    v = gdb.parse_and_eval(name)
+    if v.is_optimized_out:
+        addr = elf_symbol(name)
+        if addr is None:
+            raise gdb.GdbError("%s: optimized out, and not in the symbol table" % name)
+        v = gdb.Value(addr).cast(v.type.pointer()).dereference()
+    return v
 
 
 def array_len(v):
