@@ -112,7 +112,7 @@ _start_kernel:
 .Lvirtual:
 	/* Now at KERNEL_VBASE + offset; auipc-relative addresses are virtual. */
 	lla	sp, __boot_stack_top
-	lla	tp, cpus			/* cpus[0] is the boot hart's */
+	lla	tp, smp_boot_cpu		/* cpu 0's until smp_cpus_init() */
 	lla	t0, trap_entry			/* faults from here on are reported */
 	csrw	stvec, t0
 	lla	t0, kernel_load_pa
@@ -138,7 +138,8 @@ secondary_entry:
 	lla	t0, _start
 	li	t1, KERNEL_VBASE
 	sub	s3, t1, t0			/* s3 = va - pa of the image */
-	add	tp, a1, s3			/* cpus[] lives in the image */
+	li	t1, DIRECT_MAP_BASE
+	add	tp, a1, t1			/* cpus[] lives in the direct map */
 	lla	t1, .Lsecondary_virtual
 	add	t1, t1, s3
 	csrw	stvec, t1
@@ -161,9 +162,9 @@ secondary_entry:
  * The pen: smp_park() starts the harts Keel will use here through HSM as
  * soon as it knows them, because under QEMU's multi-threaded TCG a hart
  * OpenSBI 1.1 holds STOPPED polls and slows the boot hart up to 100x;
- * here it sleeps in wfi, MMU off. a0 = hartid. smp_init() releases it by
- * storing the physical address of its struct cpu in smp_pen[hartid] and
- * sending an IPI.
+ * here it sleeps in wfi, MMU off. a0 = hartid, a1 = the physical address
+ * of its struct cpu. smp_init() releases it by setting that cpu's pen
+ * word and sending an IPI.
  */
 	.globl	secondary_pen
 	.balign 4
@@ -171,20 +172,13 @@ secondary_pen:
 	csrw	sie, zero
 	li	t0, SIE_SSIE			/* an IPI ends wfi; SIE stays off */
 	csrw	sie, t0
-	li	t0, SMP_PEN_HARTS
-	bgeu	a0, t0, 3f			/* no slot: wait here for good */
-	lla	t1, smp_pen
-	slli	t0, a0, 3
-	add	t1, t1, t0			/* &smp_pen[hartid] */
 1:	li	t0, SIE_SSIE
 	csrc	sip, t0				/* forget an IPI we have seen */
 	fence	r, r
-	ld	a1, 0(t1)
-	bnez	a1, secondary_entry		/* a0 = hartid, a1 = &cpus[i] (pa) */
+	ld	t1, CPU_PEN(a1)
+	bnez	t1, secondary_entry		/* a0 = hartid, a1 = &cpus[i] (pa) */
 	wfi
 	j	1b
-3:	wfi
-	j	3b
 
 	.section .data
 	.balign 8
