@@ -573,23 +573,23 @@ const void *dt_prop_at(const void *blob, int prop, const char **name, int *len)
 	return t.val;
 }
 
-void dt_getprops(const void *blob, int node, const char *const *names, unsigned int n,
-		 struct dt_prop *props)
+/*
+ * The properties at @off (NOPs skipped) into @props, for @names: the
+ * first of a name wins. *@end: where the search stopped (past the last
+ * property, unless all were found first).
+ */
+static void dt_read_props(const struct dt_view *v, uint32_t off, const char *const *names,
+			  unsigned int n, struct dt_prop *props, uint32_t *end)
 {
-	struct dt_view v;
 	struct dt_tok t;
 	unsigned int i, left = n;
-	int prop;
 
 	for (i = 0; i < n; i++)
 		props[i].val = NULL;
-	if (dt_tok_at(blob, node, FDT_BEGIN_NODE, &v, &t))
-		return;
-	/* One view for the whole walk: the header is read once, not twice a property. */
-	for (prop = dt_prop_from(&v, t.next); prop >= 0 && left; prop = dt_prop_from(&v, t.next)) {
-		if (dt_read_tok(&v, (uint32_t)prop, &t) || t.tag != FDT_PROP)
-			return;
-		for (i = 0; i < n; i++) {
+	for (; left; off = t.next) {
+		if (dt_read_tok(v, off, &t) || (t.tag != FDT_PROP && t.tag != FDT_NOP))
+			break;
+		for (i = 0; t.tag == FDT_PROP && i < n; i++) {
 			if (props[i].val || !dt_streq(t.name, names[i]))
 				continue;
 			props[i].val = t.val;
@@ -598,6 +598,58 @@ void dt_getprops(const void *blob, int node, const char *const *names, unsigned 
 			break;
 		}
 	}
+	*end = off;
+}
+
+void dt_getprops(const void *blob, int node, const char *const *names, unsigned int n,
+		 struct dt_prop *props)
+{
+	struct dt_view v;
+	struct dt_tok t;
+	uint32_t end;
+
+	if (dt_tok_at(blob, node, FDT_BEGIN_NODE, &v, &t)) {
+		for (unsigned int i = 0; i < n; i++)
+			props[i].val = NULL;
+		return;
+	}
+	/* One view for the whole walk: the header is read once, not twice a property. */
+	dt_read_props(&v, t.next, names, n, props, &end);
+}
+
+int dt_iter_next(const void *blob, struct dt_iter *it, const char *const *names, unsigned int n,
+		 struct dt_prop *props)
+{
+	struct dt_view v;
+	struct dt_tok t;
+	uint32_t off = it->next;
+	int rc;
+
+	if (it->node < 0) {
+		off = 0; /* the root's BEGIN_NODE */
+		it->depth = -1;
+	} else if (!off) {
+		rc = dt_tok_at(blob, it->node, FDT_BEGIN_NODE, &v, &t);
+		if (rc)
+			return rc;
+		off = t.next;
+		it->depth = 0;
+	}
+	rc = dt_view_trusted(blob, &v);
+	for (; rc == 0; off = t.next) {
+		rc = dt_read_tok(&v, off, &t);
+		if (rc || t.tag == FDT_END || (t.tag == FDT_END_NODE && --it->depth < 0))
+			break;
+		if (t.tag != FDT_BEGIN_NODE)
+			continue;
+		it->depth++;
+		it->node = (int)off;
+		dt_read_props(&v, t.next, names, n, props, &it->next);
+		return 0;
+	}
+	it->next = off; /* at the end: stays there */
+	it->depth = -1;
+	return rc < 0 ? rc : -DT_ERR_NOT_FOUND;
 }
 
 const void *dt_getprop(const void *blob, int node, const char *name, int *len)
@@ -939,10 +991,12 @@ static bool dt_hartid_before(const void *blob, const struct dt_info *info, int n
 }
 
 /*
- * @node as a hart, from one pass over its properties: 1 and @h filled,
- * 0 if it is not a cpu node, -DT_ERR_PROP if a string it needs lacks its NUL.
+ * The node at @node, its properties from @off, as a hart: 1 and @h
+ * filled, 0 if it is not a cpu node, -DT_ERR_PROP if a string it needs
+ * lacks its NUL. *@end: where its properties end.
  */
-static int dt_read_hart(const void *blob, const struct dt_info *info, int node, struct dt_hart *h)
+static int dt_read_hart(const struct dt_view *v, const struct dt_info *info, int node, uint32_t off,
+			struct dt_hart *h, uint32_t *end)
 {
 	static const char *const names[] = { "device_type", "reg", "status", "riscv,isa",
 					     "mmu-type" };
@@ -950,7 +1004,7 @@ static int dt_read_hart(const void *blob, const struct dt_info *info, int node, 
 	const char *type, *status;
 	uint32_t ac = info->cpus_ac;
 
-	dt_getprops(blob, node, names, 5, p);
+	dt_read_props(v, off, names, 5, p, end);
 	if (dt_prop_str(&p[0], "", &type))
 		return -DT_ERR_PROP;
 	if (!dt_streq(type, "cpu"))
@@ -966,35 +1020,43 @@ static int dt_read_hart(const void *blob, const struct dt_info *info, int node, 
 	if (p[1].val && p[1].len == (int)(ac * DT_CELL_SIZE))
 		h->hartid = dt_read_cells(p[1].val, (int)ac);
 	if (h->hartid == DT_HARTID_NONE ||
-	    (h->hartid < h->fresh && dt_hartid_before(blob, info, node, h->hartid)))
+	    (h->hartid < h->fresh && dt_hartid_before(v->b, info, node, h->hartid)))
 		h->state = DT_HART_BAD_NODE;
 	else if (h->hartid >= h->fresh)
 		h->fresh = h->hartid + 1;
 	return 1;
 }
 
+/* One view and one pass over the tokens of /cpus: each is read once per walk. */
 int dt_next_hart(const void *blob, const struct dt_info *info, struct dt_hart *h)
 {
-	int node = h->node, rc;
+	struct dt_view v;
+	struct dt_tok t;
+	uint32_t off;
+	int rc;
 
-	if (node < 0) {
-		node = info->cpus_node;
+	if (h->node < 0) {
+		h->node = info->cpus_node;
 		h->depth = 0;
 		h->fresh = 0;
-		if (node < 0)
-			return -DT_ERR_NOT_FOUND;
 	}
-	for (node = dt_next_node(blob, node, &h->depth); node >= 0 && h->depth > 0;
-	     node = dt_next_node(blob, node, &h->depth)) {
-		if (h->depth != 1)
+	if (h->depth < 0)
+		return -DT_ERR_NOT_FOUND;
+	rc = dt_tok_at(blob, h->node, FDT_BEGIN_NODE, &v, &t);
+	for (off = t.next; rc == 0; off = t.next) {
+		rc = dt_read_tok(&v, off, &t);
+		if (rc || t.tag == FDT_END || (t.tag == FDT_END_NODE && --h->depth < 0))
+			break;
+		if (t.tag != FDT_BEGIN_NODE || ++h->depth != 1)
 			continue;
-		rc = dt_read_hart(blob, info, node, h);
+		rc = dt_read_hart(&v, info, (int)off, t.next, h, &t.next);
 		if (rc) {
-			h->node = node;
+			h->node = (int)off;
 			return rc < 0 ? rc : 0;
 		}
 	}
-	return -DT_ERR_NOT_FOUND;
+	h->depth = -1; /* done: any further call says so */
+	return rc < 0 ? rc : -DT_ERR_NOT_FOUND;
 }
 
 /* timebase-frequency of @node: 0 when absent. */
@@ -1060,12 +1122,16 @@ static int dt_parse_cpus(struct dt_ctx *c)
 static int dt_parse_memory(struct dt_ctx *c, int root)
 {
 	struct dt_info *info = c->info;
-	int node, depth = 0, rc = 0;
+	struct dt_iter it;
+	int node, rc = 0;
 	bool is_mem, okay;
 
-	for (node = dt_next_node(c->blob, root, &depth); rc == 0 && node >= 0 && depth > 0;
-	     node = dt_next_node(c->blob, node, &depth)) {
-		if (depth != 1)
+	/* No view per node: dt_next_node() would read the header 400 times at 128 harts. */
+	it.node = root;
+	it.next = 0;
+	while (rc == 0 && !dt_iter_next(c->blob, &it, NULL, 0, NULL)) {
+		node = it.node;
+		if (it.depth != 1)
 			continue;
 		rc = dt_is_type(c, node, "memory", &is_mem);
 		if (rc || !is_mem)
@@ -1087,8 +1153,9 @@ static int dt_parse_memory(struct dt_ctx *c, int root)
 static int dt_parse_reserved(struct dt_ctx *c)
 {
 	struct dt_info *info = c->info;
+	struct dt_iter it;
 	uint32_t ac, sc;
-	int rm, node, depth = 0, rc;
+	int rm, node, rc;
 	bool okay;
 
 	rm = dt_path_offset(c->blob, "/reserved-memory");
@@ -1097,9 +1164,11 @@ static int dt_parse_reserved(struct dt_ctx *c)
 	rc = dt_cells(c, rm, "#address-cells", 2, &ac);
 	if (rc == 0)
 		rc = dt_cells(c, rm, "#size-cells", 1, &sc);
-	for (node = dt_next_node(c->blob, rm, &depth); rc == 0 && node >= 0 && depth > 0;
-	     node = dt_next_node(c->blob, node, &depth)) {
-		if (depth != 1)
+	it.node = rm;
+	it.next = 0;
+	while (rc == 0 && !dt_iter_next(c->blob, &it, NULL, 0, NULL)) {
+		node = it.node;
+		if (it.depth != 1)
 			continue;
 		rc = dt_node_okay(c, node, &okay);
 		if (rc || !okay)

@@ -179,6 +179,24 @@ struct dt_prop {
  */
 void dt_getprops(const void *blob, int node, const char *const *names, unsigned int n,
 		 struct dt_prop *props);
+
+/*
+ * A walk in tree order that reads the properties it asks for as it
+ * passes them, one pass over the tokens and one look at the header per
+ * node (dt_next_node() then dt_getprops() read each node's properties
+ * twice). Start with node = -1 for the whole tree (the root first, at
+ * depth 0), or with node = a node and next = 0 for the nodes below it
+ * (depth 1 for its children).
+ */
+struct dt_iter {
+	int node;      /* the node returned last */
+	int depth;     /* its depth, as dt_next_node() counts */
+	uint32_t next; /* where the walk goes on; 0 = just after @node */
+};
+
+/* The next node into @it, @names[0..n) of it into @props: 0, or < 0 at the end. */
+int dt_iter_next(const void *blob, struct dt_iter *it, const char *const *names, unsigned int n,
+		 struct dt_prop *props);
 int dt_parent_offset(const void *blob, int node); /* O(n); < 0 for root */
 int dt_root_offset(const void *blob);		  /* 0, as dt_check() insists */
 

@@ -54,22 +54,19 @@ static uint32_t machine_cells(int node, const char *name, uint32_t dflt)
  */
 static void machine_find_power(void)
 {
+	static const char *const names[] = { "compatible", "dma-noncoherent" };
 	uint64_t finisher_pa = 0;
 	bool has_poweroff = false;
-	int depth = 0;
+	struct dt_iter it = { .node = -1 };
+	struct dt_prop p[2];
 
-	/* One pass over each node's properties: the walk is on the boot path. */
-	for (int node = dt_next_node(machine_fdt, -1, &depth); node >= 0;
-	     node = dt_next_node(machine_fdt, node, &depth)) {
-		static const char *const names[] = { "compatible", "dma-noncoherent" };
-		struct dt_prop p[2];
-		int parent, len;
+	/* One pass over the tree, properties read on the way: it is on the boot path. */
+	while (!dt_iter_next(machine_fdt, &it, names, 2, p)) {
+		int node = it.node, parent, len;
 		uint32_t ac;
 		const void *reg;
-		const char *compat;
+		const char *compat = p[0].val;
 
-		dt_getprops(machine_fdt, node, names, 2, p);
-		compat = p[0].val;
 		len = p[0].len;
 		if (machine_dma_noncoherent < 0 && p[1].val)
 			machine_dma_noncoherent = node;
