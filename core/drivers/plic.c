@@ -102,33 +102,38 @@ struct plic_intc {
 
 /* Boot hart, plic_init() only: pages taken for the search and given back after it. */
 static struct plic_intc *plic_intcs;
-/* A controller per cpu node at most (plic_find_intcs() stops there). */
+/* A controller per cpu node at most (plic_scan() stops there). */
 #define PLIC_INTC_PAGES                                                                            \
 	(ALIGN_UP(machine_dt.nharts * sizeof(struct plic_intc), PAGE_SIZE) / PAGE_SIZE)
 
 /*
- * Every node with a phandle whose parent has a reg (a cpu node's
- * interrupt-controller): one walk, so the context lookup below is not a
+ * One walk of the tree, properties read on the way (400 nodes at 128
+ * harts): the first PLIC, returned (or -1), and into plic_intcs (*@nintc
+ * of them) every node with a phandle whose parent has a reg (a cpu
+ * node's interrupt-controller), so the context lookup below is not a
  * walk per context (256 contexts at 128 harts).
  */
-static unsigned int plic_find_intcs(void)
+static int plic_scan(unsigned int *nintc)
 {
-	static const char *const ic_names[] = { "interrupt-controller", "#interrupt-cells",
-						"phandle" };
+	static const char *const names[] = { "interrupt-controller", "#interrupt-cells", "phandle",
+					     "compatible" };
 	static const char *const cpu_names[] = { "reg", "riscv,isa" };
 	int stack[DT_MAX_DEPTH + 1]; /* the walk's ancestors: no O(n) parent lookups */
 	unsigned int n = 0;
+	int plic = -1;
 	struct dt_iter it = { .node = -1 };
-	struct dt_prop ic[3], cpu[2];
+	struct dt_prop ic[4], cpu[2];
 
-	/* One pass over the tree, properties read on the way: 400 nodes at 128 harts. */
-	while (n < machine_dt.nharts && !dt_iter_next(machine_fdt, &it, ic_names, 3, ic)) {
+	while ((n < machine_dt.nharts || plic < 0) &&
+	       !dt_iter_next(machine_fdt, &it, names, 4, ic)) {
 		int depth = it.depth, len;
 
+		if (plic < 0 && plic_compat(&ic[3]))
+			plic = it.node;
 		if (depth < 0 || depth > DT_MAX_DEPTH)
 			continue;
 		stack[depth] = it.node;
-		if (depth < 1)
+		if (depth < 1 || n == machine_dt.nharts)
 			continue;
 		if (!ic[0].val || !ic[1].val || !ic[2].val || ic[2].len != 4)
 			continue;
@@ -140,7 +145,8 @@ static unsigned int plic_find_intcs(void)
 		plic_intcs[n].hartid = (unsigned long)dt_read_cells(cpu[0].val, len / 4);
 		n++;
 	}
-	return n;
+	*nintc = n;
+	return plic;
 }
 
 /* The hartid whose interrupt controller has @phandle, or -1. */
@@ -153,20 +159,15 @@ static long plic_hart_of(uint32_t phandle, unsigned int nintc)
 }
 
 /* Map each cpu to its S-mode context from interrupts-extended. */
-static unsigned int plic_find_contexts(int node)
+static unsigned int plic_find_contexts(int node, unsigned int nintc)
 {
 	int len;
 	const uint8_t *p = dt_getprop(machine_fdt, node, "interrupts-extended", &len);
-	unsigned int found = 0, nintc = 0;
-	uint64_t pa;
+	unsigned int found = 0;
 
 	plic_ctx = smp_alloc_percpu(sizeof(*plic_ctx), "PLIC contexts");
 	for (unsigned int i = 0; i < smp_possible_cpus(); i++)
 		plic_ctx[i] = -1;
-	if (pmem_alloc_contig(PLIC_INTC_PAGES, &pa))
-		return 0;
-	plic_intcs = pa_to_kva(pa);
-	nintc = plic_find_intcs();
 	for (int ctx = 0; p && (ctx + 1) * 8 <= len; ctx++) {
 		uint32_t phandle = (uint32_t)dt_read_cells(p + ctx * 8, 1);
 		uint32_t cause = (uint32_t)dt_read_cells(p + ctx * 8 + 4, 1);
@@ -182,8 +183,6 @@ static unsigned int plic_find_contexts(int node)
 		plic_ctx[cpu] = ctx;
 		found++;
 	}
-	pmem_free_contig(pa, PLIC_INTC_PAGES);
-	plic_intcs = NULL;
 	return found;
 }
 
@@ -204,19 +203,14 @@ static int plic_parse_affinity(void)
 	return cpu;
 }
 
-void plic_init(void)
+/* plic_init() with what plic_scan() found: check, map and set up the PLIC at @node. */
+static void plic_setup(int node, unsigned int nintc)
 {
-	static const char *const names[] = { "compatible" };
-	struct dt_iter it = { .node = -1 };
-	struct dt_prop compat;
-	int node = -1, len;
+	int len;
 	const void *reg, *ndev;
 	unsigned int nctx;
 	uint64_t plic_end = 0, src_pa;
 
-	while (node < 0 && !dt_iter_next(machine_fdt, &it, names, 1, &compat))
-		if (plic_compat(&compat))
-			node = it.node;
 	if (node < 0) {
 		pr_warn("plic: none in the device tree: no device interrupts\n");
 		return;
@@ -237,7 +231,7 @@ void plic_init(void)
 		       (unsigned long)plic_pa, (unsigned long)plic_size, plic_nsources);
 		return;
 	}
-	nctx = plic_find_contexts(node);
+	nctx = plic_find_contexts(node, nintc);
 	if (plic_ctx[0] < 0 || PLIC_CLAIM((unsigned long)plic_ctx[0]) + 4 > plic_size) {
 		pr_err("plic: no supervisor context for the boot hart; not used\n");
 		return;
@@ -273,6 +267,21 @@ void plic_init(void)
 			"to the hart of their driver\n",
 			dt_node_name(machine_fdt, node), (unsigned long)plic_pa, plic_nsources,
 			nctx);
+}
+
+void plic_init(void)
+{
+	unsigned int nintc;
+	uint64_t pa;
+
+	if (pmem_alloc_contig(PLIC_INTC_PAGES, &pa)) {
+		pr_err("plic: no memory to look for it; no device interrupts\n");
+		return;
+	}
+	plic_intcs = pa_to_kva(pa);
+	plic_setup(plic_scan(&nintc), nintc);
+	pmem_free_contig(pa, PLIC_INTC_PAGES);
+	plic_intcs = NULL;
 }
 
 void plic_init_hart(void)

@@ -1258,7 +1258,7 @@ static void dt_info_reset(struct dt_info *info)
 /* What the core cannot boot without. */
 static int dt_parse_musts(struct dt_ctx *c, int root)
 {
-	int cpus = dt_path_offset(c->blob, "/cpus");
+	int cpus = c->info->cpus_node;
 
 	if (!c->info->nusable)
 		return dt_fail_node(c, DT_ERR_NO_HART, cpus >= 0 ? cpus : root);
