@@ -1056,7 +1056,16 @@ int dt_next_hart(const void *blob, const struct dt_info *info, struct dt_hart *h
 		}
 	}
 	h->depth = -1; /* done: any further call says so */
+	h->node = (int)off;
 	return rc < 0 ? rc : -DT_ERR_NOT_FOUND;
+}
+
+void dt_iter_skip_cpus(struct dt_iter *it, const struct dt_info *info)
+{
+	if (it->node != info->cpus_node || !info->cpus_end)
+		return;
+	it->next = info->cpus_end;
+	it->depth--; /* past /cpus's FDT_END_NODE */
 }
 
 /* timebase-frequency of @node: 0 when absent. */
@@ -1110,6 +1119,7 @@ static int dt_parse_cpus(struct dt_ctx *c)
 	}
 	if (rc != -DT_ERR_NOT_FOUND)
 		return dt_fail_node(c, -rc, h.node);
+	info->cpus_end = (uint32_t)h.node + FDT_TAGSIZE; /* the walk stopped at its END_NODE */
 	if (!info->timebase_hz && first >= 0) {
 		rc = dt_timebase(c, first, &hz);
 		info->timebase_hz = hz;
@@ -1133,6 +1143,7 @@ static int dt_parse_memory(struct dt_ctx *c, int root)
 		node = it.node;
 		if (it.depth != 1)
 			continue;
+		dt_iter_skip_cpus(&it, info); /* /cpus itself is still looked at */
 		rc = dt_is_type(c, node, "memory", &is_mem);
 		if (rc || !is_mem)
 			continue;
@@ -1243,6 +1254,7 @@ static void dt_info_reset(struct dt_info *info)
 	info->nharts = info->nusable = 0;
 	info->cpus_node = -1;
 	info->cpus_ac = 0;
+	info->cpus_end = 0;
 	info->nmem = info->nresv = 0;
 	info->bootargs = NULL;
 	info->has_initrd = false;

@@ -88,7 +88,7 @@ struct dt_hart {
 	const char *isa; /* "riscv,isa" in the blob, "" if absent */
 	const char *mmu; /* "mmu-type" in the blob, "" if absent */
 	bool sstc;	 /* ISA string lists "_sstc" */
-	int node;	 /* the cpu node; -1 before the first */
+	int node;	 /* the cpu node; -1 before the first; at the end, /cpus's END_NODE */
 	int depth;	 /* the walk's depth below /cpus */
 	uint64_t fresh;	 /* no earlier cpu node has a hart id >= this */
 };
@@ -119,6 +119,7 @@ struct dt_info {
 	unsigned int nharts, nusable; /* cpu nodes; dt_next_hart() reads them */
 	int cpus_node;		      /* /cpus, or -1 */
 	uint32_t cpus_ac;	      /* its #address-cells */
+	uint32_t cpus_end;	      /* the structure offset after /cpus, 0 if none */
 	unsigned int nmem;
 	struct dt_region mem[DT_MAX_MEM]; /* device_type "memory", okay */
 	unsigned int nresv;
@@ -197,6 +198,13 @@ struct dt_iter {
 /* The next node into @it, @names[0..n) of it into @props: 0, or < 0 at the end. */
 int dt_iter_next(const void *blob, struct dt_iter *it, const char *const *names, unsigned int n,
 		 struct dt_prop *props);
+struct dt_info;
+/*
+ * @it just returned /cpus of the tree dt_parse() read into @info: go on
+ * after its subtree without reading it (at 128 harts it is 80% of the
+ * tree; devices and memory are never there). Else nothing.
+ */
+void dt_iter_skip_cpus(struct dt_iter *it, const struct dt_info *info);
 int dt_parent_offset(const void *blob, int node); /* O(n); < 0 for root */
 int dt_root_offset(const void *blob);		  /* 0, as dt_check() insists */
 

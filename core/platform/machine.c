@@ -67,6 +67,7 @@ static void machine_find_power(void)
 		const void *reg;
 		const char *compat = p[0].val;
 
+		dt_iter_skip_cpus(&it, &machine_dt); /* no devices there */
 		len = p[0].len;
 		if (machine_dma_noncoherent < 0 && p[1].val)
 			machine_dma_noncoherent = node;

@@ -661,6 +661,44 @@ static void cmp_paths(const void *fdt)
 		diag("a relative path resolved");
 }
 
+/*
+ * dt_iter_next() visits what dt_next_node() does, at the same depths,
+ * with the properties dt_getprops() finds; with dt_iter_skip_cpus() it
+ * leaves out exactly the nodes below /cpus.
+ */
+static void cmp_iter(const uint8_t *blob, const struct dt_info *info)
+{
+	static const char *const names[] = { "compatible", "reg", "device_type" };
+	struct dt_iter it = { .node = -1 }, sk = { .node = -1 };
+	struct dt_prop p[3], q[3], sp[3];
+	int node, depth = 0, in_cpus = -1;
+
+	for (node = dt_next_node(blob, -1, &depth); node >= 0 && depth >= 0;
+	     node = dt_next_node(blob, node, &depth)) {
+		if (dt_iter_next(blob, &it, names, 3, p) || it.node != node || it.depth != depth) {
+			diag("dt_iter_next: node %d depth %d, dt_next_node: %d depth %d", it.node,
+			     it.depth, node, depth);
+			return;
+		}
+		dt_getprops(blob, node, names, 3, q);
+		for (int i = 0; i < 3; i++)
+			if (p[i].val != q[i].val || (p[i].val && p[i].len != q[i].len))
+				diag("node %d: %s differs from dt_getprops", node, names[i]);
+		if (in_cpus >= 0 && depth > in_cpus)
+			continue; /* below /cpus: the skipping walk never sees it */
+		in_cpus = -1;
+		if (dt_iter_next(blob, &sk, names, 3, sp) || sk.node != node || sk.depth != depth)
+			diag("skipping walk: node %d depth %d, want %d depth %d", sk.node, sk.depth,
+			     node, depth);
+		if (node == info->cpus_node) {
+			in_cpus = depth;
+			dt_iter_skip_cpus(&sk, info);
+		}
+	}
+	if (!dt_iter_next(blob, &it, names, 3, p) || !dt_iter_next(blob, &sk, names, 3, sp))
+		diag("a walk goes on past the last node");
+}
+
 /* Facts of @dt that hold whatever the blob: pointers inside it, etc. */
 static void check_inside(const struct dt_info *info, const uint8_t *blob, size_t len)
 {
@@ -795,6 +833,7 @@ static int mode_compare(const char *path)
 	CASE("chosen", cmp_chosen(d, r));
 	CASE("pointers stay inside the blob", check_inside(d, blob, len));
 	CASE("structure walk matches fdt_next_node", cmp_walk(blob));
+	CASE("dt_iter_next walks as dt_next_node, and skips /cpus whole", cmp_iter(blob, d));
 	CASE("path lookups match fdt_path_offset", cmp_paths(blob));
 	CASE("dt_check accepts", {
 		struct dt_error e;
