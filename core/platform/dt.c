@@ -665,16 +665,14 @@ const void *dt_getprop(const void *blob, int node, const char *name, int *len)
 int dt_parent_offset(const void *blob, int node)
 {
 	int stack[DT_MAX_DEPTH];
-	int depth = 0;
-	int off;
+	struct dt_iter it = { .node = -1 };
 
-	for (off = dt_next_node(blob, -1, &depth); off >= 0 && depth >= 0;
-	     off = dt_next_node(blob, off, &depth)) {
-		if (depth >= DT_MAX_DEPTH)
+	while (!dt_iter_next(blob, &it, NULL, 0, NULL)) {
+		if (it.depth >= DT_MAX_DEPTH)
 			return -DT_ERR_NESTING;
-		stack[depth] = off;
-		if (off == node)
-			return depth > 0 ? stack[depth - 1] : -DT_ERR_NOT_FOUND;
+		stack[it.depth] = it.node;
+		if (it.node == node)
+			return it.depth > 0 ? stack[it.depth - 1] : -DT_ERR_NOT_FOUND;
 	}
 	return -DT_ERR_NOT_FOUND;
 }
@@ -975,13 +973,13 @@ static bool dt_hartid_before(const void *blob, const struct dt_info *info, int n
 	static const char *const names[] = { "device_type", "reg" };
 	struct dt_prop p[2];
 	const char *type;
-	int n, depth = 0;
+	struct dt_iter it;
 
-	for (n = dt_next_node(blob, info->cpus_node, &depth); n >= 0 && n < node && depth > 0;
-	     n = dt_next_node(blob, n, &depth)) {
-		if (depth != 1)
+	it.node = info->cpus_node;
+	it.next = 0;
+	while (!dt_iter_next(blob, &it, names, 2, p) && it.node < node) {
+		if (it.depth != 1)
 			continue;
-		dt_getprops(blob, n, names, 2, p);
 		if (!dt_prop_str(&p[0], "", &type) && dt_streq(type, "cpu") && p[1].val &&
 		    p[1].len == (int)(info->cpus_ac * DT_CELL_SIZE) &&
 		    dt_read_cells(p[1].val, (int)info->cpus_ac) == id)
