@@ -43,7 +43,7 @@ _start_kernel:
 	lla	t0, boot_claimed
 	li	t1, 1
 	amoswap.w.aqrl t1, t1, (t0)
-	bnez	t1, secondary_pen
+	bnez	t1, .Lstray
 	mv	s0, a0				/* boot hartid */
 	mv	s1, a1				/* FDT physical address */
 	lla	s2, _start			/* where we were loaded */
@@ -166,6 +166,26 @@ secondary_entry:
  * of its struct cpu. smp_init() releases it by setting that cpu's pen
  * word and sending an IPI.
  */
+/*
+ * A stray hart (see _start_kernel): a1 may be the device tree rather
+ * than its struct cpu, so it looks for the entry of cpus[] with its
+ * hartid (smp_pen_cpus_pa, smp_pen_ncpus: set before any hart_start)
+ * and waits in the pen with that. Not one of Keel's: wfi for good.
+ */
+.Lstray:
+	lla	t0, smp_pen_cpus_pa
+	ld	a1, 0(t0)
+	lla	t0, smp_pen_ncpus
+	lwu	t1, 0(t0)
+1:	beqz	t1, 3f
+	ld	t2, CPU_HARTID(a1)
+	beq	t2, a0, secondary_pen
+	addi	a1, a1, CPU_SIZE
+	addi	t1, t1, -1
+	j	1b
+3:	wfi
+	j	3b
+
 	.globl	secondary_pen
 	.balign 4
 secondary_pen:
@@ -191,6 +211,12 @@ smp_boot_satp:
 	.globl	kernel_load_pa
 kernel_load_pa:
 	.dword	0
+	.globl	smp_pen_cpus_pa
+smp_pen_cpus_pa:
+	.dword	0
+	.globl	smp_pen_ncpus
+smp_pen_ncpus:
+	.word	0
 
 	.section .bss
 	.balign	4096

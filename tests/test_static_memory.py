@@ -5,7 +5,7 @@ STATIC_0001  every .bss/.data object of 4 KiB or more is one listed below, with 
 STATIC_0002  the per-hart tables are allocated at boot for the harts the tree has:
              what stays static of them is a pointer, one boot cpu or a bitmap
 
-Issue 13: cpus[], the device tree's hart table, the pen and the PLIC's contexts
+cpus[], the device tree's hart table, the pen and the PLIC's contexts
 were static arrays for 256 to 1024 harts (88 KiB of .bss at any hart count). They
 are now allocated once the page allocator runs, sized by the cpu nodes of the tree
 (smp_cpus_init(), plic_find_contexts()), or read from the tree when needed
@@ -32,7 +32,7 @@ FIXED = {
     "a.0": "sys_spawn_any()'s argument copy, one for all spawns (syscall/sys_process.c)",
 }
 
-# The tables issue 13 names: at most this many bytes stay static of each.
+# The per-hart tables that were static: at most this many bytes stay static of each.
 PER_HART = ["cpus", "smp_pen", "smp_parked", "plic_ctx", "smp_boot_cpu"]
 PER_HART_MAX = 256
 

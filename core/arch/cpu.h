@@ -17,7 +17,9 @@
 #define CPU_STACK_TOP  16
 #define CPU_KSTACK_TOP 24  /* the running task's kernel stack top (traps from U-mode) */
 #define CPU_USER_SP    32  /* scratch: the user sp while the trap entry saves it */
+#define CPU_HARTID     40  /* a stray hart finds its struct cpu by it (boot/entry.S) */
 #define CPU_PEN	       176 /* boot/entry.S's pen waits, MMU off, until it is not 0 */
+#define CPU_SIZE       184 /* sizeof(struct cpu), for the same search */
 
 #ifndef __ASSEMBLER__
 #include "keel.h"

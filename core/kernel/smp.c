@@ -53,7 +53,17 @@ static unsigned int smp_nparked;
 
 extern unsigned long smp_boot_satp; /* boot/entry.S; written before any hart_start */
 
-_Static_assert(CPU_PEN == offsetof(struct cpu, pen), "entry.S cpu layout");
+_Static_assert(CPU_PEN == offsetof(struct cpu, pen) && CPU_HARTID == offsetof(struct cpu, hartid) &&
+		       CPU_SIZE == sizeof(struct cpu),
+	       "entry.S cpu layout");
+
+/*
+ * Read by a stray hart in boot/entry.S, MMU off: where cpus[] is (pa)
+ * and how long, so it finds its own entry by hartid. Written before
+ * any hart is started.
+ */
+extern uint64_t smp_pen_cpus_pa;
+extern uint32_t smp_pen_ncpus;
 
 /* The boot hart's until smp_cpus_init() (boot/entry.S sets tp to it). */
 struct cpu smp_boot_cpu;
@@ -121,6 +131,8 @@ void smp_cpus_init(void)
 		n++;
 	}
 	cpus = all;
+	smp_pen_cpus_pa = kva_to_pa(all);
+	smp_pen_ncpus = smp_ncpus;
 	/* This hart's entry moves: nothing has kept a pointer to smp_boot_cpu. */
 	__asm__ __volatile__("mv tp, %0" : : "r"(all) : "memory");
 }
