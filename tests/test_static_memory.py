@@ -12,6 +12,7 @@ are now allocated once the page allocator runs, sized by the cpu nodes of the tr
 (dt_next_hart()). A new big static object fails STATIC_0001 until it is either
 allocated at boot or listed here with its reason.
 """
+import re
 import subprocess
 from pathlib import Path
 
@@ -29,8 +30,13 @@ FIXED = {
     "cmdline_orig": "COMMAND_LINE_SIZE (platform/cmdline.c)",
     "initcall_blacklist_env": "COMMAND_LINE_SIZE + 32 (main.c)",
     "boot_emerg_stack": "the boot hart's own overflow stack, one page (kernel/smp.c)",
-    "a.0": "sys_spawn_any()'s argument copy, one for all spawns (syscall/sys_process.c)",
+    "a": "sys_spawn_any()'s argument copy, one for all spawns (syscall/sys_process.c)",
 }
+
+
+def base_name(name):
+    """A static's name without what the compiler adds: a.0, x.lto_priv.0 -> a, x."""
+    return re.sub(r"(\.lto_priv)?(\.\d+)*$", "", name)
 
 # The per-hart tables that were static: at most this many bytes stay static of each.
 PER_HART = ["cpus", "smp_pen", "smp_parked", "plic_ctx", "smp_boot_cpu"]
@@ -46,7 +52,7 @@ def static_objects():
     for line in out.splitlines():
         f = line.split()
         if len(f) == 4 and f[2] in "bBdD":
-            objs[f[3]] = int(f[1], 16)
+            objs[base_name(f[3])] = max(objs.get(base_name(f[3]), 0), int(f[1], 16))
     return objs
 
 
