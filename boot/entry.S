@@ -43,7 +43,7 @@ _start_kernel:
 	lla	t0, boot_claimed
 	li	t1, 1
 	amoswap.w.aqrl t1, t1, (t0)
-	bnez	t1, secondary_pen
+	bnez	t1, .Lstray
 	mv	s0, a0				/* boot hartid */
 	mv	s1, a1				/* FDT physical address */
 	lla	s2, _start			/* where we were loaded */
@@ -112,7 +112,7 @@ _start_kernel:
 .Lvirtual:
 	/* Now at KERNEL_VBASE + offset; auipc-relative addresses are virtual. */
 	lla	sp, __boot_stack_top
-	lla	tp, cpus			/* cpus[0] is the boot hart's */
+	lla	tp, smp_boot_cpu		/* cpu 0's until smp_cpus_init() */
 	lla	t0, trap_entry			/* faults from here on are reported */
 	csrw	stvec, t0
 	lla	t0, kernel_load_pa
@@ -138,7 +138,8 @@ secondary_entry:
 	lla	t0, _start
 	li	t1, KERNEL_VBASE
 	sub	s3, t1, t0			/* s3 = va - pa of the image */
-	add	tp, a1, s3			/* cpus[] lives in the image */
+	li	t1, DIRECT_MAP_BASE
+	add	tp, a1, t1			/* cpus[] lives in the direct map */
 	lla	t1, .Lsecondary_virtual
 	add	t1, t1, s3
 	csrw	stvec, t1
@@ -161,30 +162,43 @@ secondary_entry:
  * The pen: smp_park() starts the harts Keel will use here through HSM as
  * soon as it knows them, because under QEMU's multi-threaded TCG a hart
  * OpenSBI 1.1 holds STOPPED polls and slows the boot hart up to 100x;
- * here it sleeps in wfi, MMU off. a0 = hartid. smp_init() releases it by
- * storing the physical address of its struct cpu in smp_pen[hartid] and
- * sending an IPI.
+ * here it sleeps in wfi, MMU off. a0 = hartid, a1 = the physical address
+ * of its struct cpu. smp_init() releases it by setting that cpu's pen
+ * word and sending an IPI.
  */
+/*
+ * A stray hart (see _start_kernel): a1 may be the device tree rather
+ * than its struct cpu, so it looks for the entry of cpus[] with its
+ * hartid (smp_pen_cpus_pa, smp_pen_ncpus: set before any hart_start)
+ * and waits in the pen with that. Not one of Keel's: wfi for good.
+ */
+.Lstray:
+	lla	t0, smp_pen_cpus_pa
+	ld	a1, 0(t0)
+	lla	t0, smp_pen_ncpus
+	lwu	t1, 0(t0)
+1:	beqz	t1, 3f
+	ld	t2, CPU_HARTID(a1)
+	beq	t2, a0, secondary_pen
+	addi	a1, a1, CPU_SIZE
+	addi	t1, t1, -1
+	j	1b
+3:	wfi
+	j	3b
+
 	.globl	secondary_pen
 	.balign 4
 secondary_pen:
 	csrw	sie, zero
 	li	t0, SIE_SSIE			/* an IPI ends wfi; SIE stays off */
 	csrw	sie, t0
-	li	t0, SMP_PEN_HARTS
-	bgeu	a0, t0, 3f			/* no slot: wait here for good */
-	lla	t1, smp_pen
-	slli	t0, a0, 3
-	add	t1, t1, t0			/* &smp_pen[hartid] */
 1:	li	t0, SIE_SSIE
 	csrc	sip, t0				/* forget an IPI we have seen */
 	fence	r, r
-	ld	a1, 0(t1)
-	bnez	a1, secondary_entry		/* a0 = hartid, a1 = &cpus[i] (pa) */
+	ld	t1, CPU_PEN(a1)
+	bnez	t1, secondary_entry		/* a0 = hartid, a1 = &cpus[i] (pa) */
 	wfi
 	j	1b
-3:	wfi
-	j	3b
 
 	.section .data
 	.balign 8
@@ -197,6 +211,12 @@ smp_boot_satp:
 	.globl	kernel_load_pa
 kernel_load_pa:
 	.dword	0
+	.globl	smp_pen_cpus_pa
+smp_pen_cpus_pa:
+	.dword	0
+	.globl	smp_pen_ncpus
+smp_pen_ncpus:
+	.word	0
 
 	.section .bss
 	.balign	4096

@@ -3,7 +3,8 @@
  * one step per line, in the order DESIGN.md section 3 gives; then
  * rest_init() and kernel_init(), as in Linux's init/main.c.
  *
- * Entered from boot/entry.S with the MMU on (early map), tp = &cpus[0],
+ * Entered from boot/entry.S with the MMU on (early map), tp = &smp_boot_cpu
+ * (cpu 0's struct cpu until smp_cpus_init() moves it into cpus[]),
  * interrupts off, on the boot stack, which becomes swapper/0's.
  */
 #include "main.h"
@@ -203,9 +204,10 @@ void core_main(unsigned long boot_hartid, unsigned long fdt_pa)
 	log_set_timebase(machine_dt.timebase_hz); /* stamps and prints held lines */
 	machine_log(boot_hartid);		  /* model, harts, memory, /chosen */
 	cmdline_log();				  /* "Kernel command line: ..." */
-	smp_map_init(boot_hartid);		  /* dense cpu ids; cpu 0 = this hart */
-	smp_park();				  /* the others wait in wfi, not in firmware */
+	smp_map_init(boot_hartid);		  /* cpu 0 = this hart; how many cpus */
 	pmem_init(smp_possible_cpus());		  /* memory minus kernel, DT, initrd, reserved */
+	smp_cpus_init();			  /* a struct cpu per usable hart, in tree order */
+	smp_park();				  /* the others wait in wfi, not in firmware */
 	vm_init();				  /* Sv39 kernel map, nothing W+X */
 	kmem_init();				  /* object caches; limit nodes come from one */
 	ipi_init();				  /* cross-call queues, one per cpu */

@@ -216,8 +216,8 @@ static void print_harts(const struct dt_info *dt)
 
 	printf("timebase: %" PRIu32 " Hz\n", dt->timebase_hz);
 	printf("harts: %u in the tree, %u usable\n", dt->nharts, dt->nusable);
-	for (unsigned int i = 0; i < dt->nharts; i++) {
-		const struct dt_hart *h = &dt->harts[i];
+	for (struct dt_hart hart = DT_HART_START; !dt_next_hart(blob, dt, &hart);) {
+		const struct dt_hart *h = &hart;
 		const char *why = dt_hart_state_str(h->state);
 
 		if (h->state == DT_HART_BAD_NODE)

@@ -1,7 +1,9 @@
 /*
- * cpu.h - per-hart data. `struct cpu cpus[KEEL_MAX_CPUS]` is indexed by
- * Keel's dense cpu id (0 = the boot hart), never by hartid; a hart's tp
- * register points at its own entry while it runs kernel code.
+ * cpu.h - per-hart data. `cpus[]` is indexed by Keel's dense cpu id
+ * (0 = the boot hart), never by hartid; a hart's tp register points at
+ * its own entry while it runs kernel code. It has an entry per usable
+ * hart of the device tree, allocated at boot (smp_cpus_init()); until
+ * then it holds the boot hart's alone (smp_boot_cpu).
  *
  * A hart touches its own entry without locks; fields other harts read
  * say so and are accessed atomically.
@@ -13,8 +15,11 @@
 #define CPU_STACK_LO   0
 #define CPU_EMERG_SP   8
 #define CPU_STACK_TOP  16
-#define CPU_KSTACK_TOP 24 /* the running task's kernel stack top (traps from U-mode) */
-#define CPU_USER_SP    32 /* scratch: the user sp while the trap entry saves it */
+#define CPU_KSTACK_TOP 24  /* the running task's kernel stack top (traps from U-mode) */
+#define CPU_USER_SP    32  /* scratch: the user sp while the trap entry saves it */
+#define CPU_HARTID     40  /* a stray hart finds its struct cpu by it (boot/entry.S) */
+#define CPU_PEN	       176 /* boot/entry.S's pen waits, MMU off, until it is not 0 */
+#define CPU_SIZE       184 /* sizeof(struct cpu), for the same search */
 
 #ifndef __ASSEMBLER__
 #include "keel.h"
@@ -22,7 +27,11 @@
 struct task;
 struct as;
 
-/* Harts Keel runs on at most (Debian's OpenSBI 1.1 stops at 128). */
+/*
+ * Harts Keel runs on at most (Debian's OpenSBI 1.1 stops at 128): the
+ * width of a cpumask. Nothing else is sized by it; cpus[] is as long as
+ * the tree says.
+ */
 #define KEEL_MAX_CPUS 256
 
 enum cpu_state { CPU_OFFLINE = 0, CPU_STARTING, CPU_ONLINE };
@@ -58,9 +67,11 @@ struct cpu {
 	bool in_idle_irq;	   /* owned: the idle loop's interrupt hook runs */
 	struct task *idle_next;	   /* owned: woken meanwhile, claimed, to run at once */
 	unsigned int nr_ready;	   /* atomic: its run queue's length (sched.c), a hint */
+	/* Read by the pen (boot/entry.S), MMU off: 1 lets a parked hart go (smp.c). */
+	unsigned long pen;
 };
 
-extern struct cpu cpus[KEEL_MAX_CPUS];
+extern struct cpu *cpus; /* smp_possible_cpus() entries; immutable after smp_cpus_init() */
 
 static inline struct cpu *this_cpu(void)
 {

@@ -63,8 +63,8 @@ static struct spinlock plic_lock = SPINLOCK_INIT;
 static volatile uint32_t *plic_regs; /* NULL: no PLIC */
 static uint64_t plic_pa, plic_size;
 static unsigned int plic_nsources;
-static int plic_ctx[KEEL_MAX_CPUS]; /* cpu -> S-mode context, -1 if none */
-static int plic_affinity = -1;	    /* irqaffinity=: every source's cpu, or -1 */
+static int *plic_ctx;	       /* cpu -> S-mode context, -1 if none; per cpu */
+static int plic_affinity = -1; /* irqaffinity=: every source's cpu, or -1 */
 /* Sources 0..plic_nsources, made by plic_init() as the tree says; guarded by plic_lock. */
 static struct plic_source *plic_src;
 
@@ -85,10 +85,11 @@ static void plic_write(unsigned long off, uint32_t v)
 	plic_regs[off / 4] = v;
 }
 
-static bool plic_compat(int node)
+/* Is a "compatible" property @p one of the names a PLIC goes by? */
+static bool plic_compat(const struct dt_prop *p)
 {
-	for (unsigned int j = 0; j < ARRAY_SIZE(plic_compatibles); j++)
-		if (machine_node_compatible(node, plic_compatibles[j]))
+	for (unsigned int j = 0; p->val && j < ARRAY_SIZE(plic_compatibles); j++)
+		if (machine_compat_has(p->val, p->len, plic_compatibles[j]))
 			return true;
 	return false;
 }
@@ -101,43 +102,51 @@ struct plic_intc {
 
 /* Boot hart, plic_init() only: pages taken for the search and given back after it. */
 static struct plic_intc *plic_intcs;
-#define PLIC_INTC_PAGES (ALIGN_UP(DT_MAX_HARTS * sizeof(struct plic_intc), PAGE_SIZE) / PAGE_SIZE)
+/* A controller per cpu node at most (plic_scan() stops there). */
+#define PLIC_INTC_PAGES                                                                            \
+	(ALIGN_UP(machine_dt.nharts * sizeof(struct plic_intc), PAGE_SIZE) / PAGE_SIZE)
 
 /*
- * Every node with a phandle whose parent has a reg (a cpu node's
- * interrupt-controller): one walk, so the context lookup below is not a
+ * One walk of the tree, properties read on the way (400 nodes at 128
+ * harts): the first PLIC, returned (or -1), and into plic_intcs (*@nintc
+ * of them) every node with a phandle whose parent has a reg (a cpu
+ * node's interrupt-controller), so the context lookup below is not a
  * walk per context (256 contexts at 128 harts).
  */
-static unsigned int plic_find_intcs(void)
+static int plic_scan(unsigned int *nintc)
 {
+	static const char *const names[] = { "interrupt-controller", "#interrupt-cells", "phandle",
+					     "compatible" };
+	static const char *const cpu_names[] = { "reg", "riscv,isa" };
 	int stack[DT_MAX_DEPTH + 1]; /* the walk's ancestors: no O(n) parent lookups */
 	unsigned int n = 0;
-	int depth = 0;
+	int plic = -1;
+	struct dt_iter it = { .node = -1 };
+	struct dt_prop ic[4], cpu[2];
 
-	for (int node = dt_next_node(machine_fdt, -1, &depth); node >= 0 && n < DT_MAX_HARTS;
-	     node = dt_next_node(machine_fdt, node, &depth)) {
-		int len, cpu;
-		const void *ph, *reg;
+	while ((n < machine_dt.nharts || plic < 0) &&
+	       !dt_iter_next(machine_fdt, &it, names, 4, ic)) {
+		int depth = it.depth, len;
 
+		if (plic < 0 && plic_compat(&ic[3]))
+			plic = it.node;
 		if (depth < 0 || depth > DT_MAX_DEPTH)
 			continue;
-		stack[depth] = node;
-		if (depth < 1 || !dt_getprop(machine_fdt, node, "interrupt-controller", NULL) ||
-		    !dt_getprop(machine_fdt, node, "#interrupt-cells", NULL))
+		stack[depth] = it.node;
+		if (depth < 1 || n == machine_dt.nharts)
 			continue;
-		ph = dt_getprop(machine_fdt, node, "phandle", &len);
-		if (!ph || len != 4)
+		if (!ic[0].val || !ic[1].val || !ic[2].val || ic[2].len != 4)
 			continue;
-		cpu = stack[depth - 1];
-		reg = cpu >= 0 ? dt_getprop(machine_fdt, cpu, "reg", &len) : NULL;
-		if (!reg || (len != 4 && len != 8) ||
-		    !dt_getprop(machine_fdt, cpu, "riscv,isa", NULL))
+		dt_getprops(machine_fdt, stack[depth - 1], cpu_names, 2, cpu);
+		len = cpu[0].len;
+		if (!cpu[0].val || (len != 4 && len != 8) || !cpu[1].val)
 			continue; /* not a hart's own controller */
-		plic_intcs[n].phandle = (uint32_t)dt_read_cells(ph, 1);
-		plic_intcs[n].hartid = (unsigned long)dt_read_cells(reg, len / 4);
+		plic_intcs[n].phandle = (uint32_t)dt_read_cells(ic[2].val, 1);
+		plic_intcs[n].hartid = (unsigned long)dt_read_cells(cpu[0].val, len / 4);
 		n++;
 	}
-	return n;
+	*nintc = n;
+	return plic;
 }
 
 /* The hartid whose interrupt controller has @phandle, or -1. */
@@ -150,19 +159,15 @@ static long plic_hart_of(uint32_t phandle, unsigned int nintc)
 }
 
 /* Map each cpu to its S-mode context from interrupts-extended. */
-static unsigned int plic_find_contexts(int node)
+static unsigned int plic_find_contexts(int node, unsigned int nintc)
 {
 	int len;
 	const uint8_t *p = dt_getprop(machine_fdt, node, "interrupts-extended", &len);
-	unsigned int found = 0, nintc = 0;
-	uint64_t pa;
+	unsigned int found = 0;
 
-	for (unsigned int i = 0; i < KEEL_MAX_CPUS; i++)
+	plic_ctx = smp_alloc_percpu(sizeof(*plic_ctx), "PLIC contexts");
+	for (unsigned int i = 0; i < smp_possible_cpus(); i++)
 		plic_ctx[i] = -1;
-	if (pmem_alloc_contig(PLIC_INTC_PAGES, &pa))
-		return 0;
-	plic_intcs = pa_to_kva(pa);
-	nintc = plic_find_intcs();
 	for (int ctx = 0; p && (ctx + 1) * 8 <= len; ctx++) {
 		uint32_t phandle = (uint32_t)dt_read_cells(p + ctx * 8, 1);
 		uint32_t cause = (uint32_t)dt_read_cells(p + ctx * 8 + 4, 1);
@@ -173,13 +178,11 @@ static unsigned int plic_find_contexts(int node)
 			continue;
 		hart = plic_hart_of(phandle, nintc);
 		cpu = hart < 0 ? -1 : smp_cpu((unsigned long)hart);
-		if (cpu < 0 || cpu >= KEEL_MAX_CPUS)
+		if (cpu < 0)
 			continue;
 		plic_ctx[cpu] = ctx;
 		found++;
 	}
-	pmem_free_contig(pa, PLIC_INTC_PAGES);
-	plic_intcs = NULL;
 	return found;
 }
 
@@ -200,17 +203,14 @@ static int plic_parse_affinity(void)
 	return cpu;
 }
 
-void plic_init(void)
+/* plic_init() with what plic_scan() found: check, map and set up the PLIC at @node. */
+static void plic_setup(int node, unsigned int nintc)
 {
-	int depth = 0, node = -1, len;
+	int len;
 	const void *reg, *ndev;
 	unsigned int nctx;
 	uint64_t plic_end = 0, src_pa;
 
-	for (int n = dt_next_node(machine_fdt, -1, &depth); n >= 0 && node < 0;
-	     n = dt_next_node(machine_fdt, n, &depth))
-		if (plic_compat(n))
-			node = n;
 	if (node < 0) {
 		pr_warn("plic: none in the device tree: no device interrupts\n");
 		return;
@@ -231,13 +231,13 @@ void plic_init(void)
 		       (unsigned long)plic_pa, (unsigned long)plic_size, plic_nsources);
 		return;
 	}
-	nctx = plic_find_contexts(node);
+	nctx = plic_find_contexts(node, nintc);
 	if (plic_ctx[0] < 0 || PLIC_CLAIM((unsigned long)plic_ctx[0]) + 4 > plic_size) {
 		pr_err("plic: no supervisor context for the boot hart; not used\n");
 		return;
 	}
 	/* Only as far as the last of our contexts: page tables cost memory at 512 harts. */
-	for (unsigned int cpu = 0; cpu < KEEL_MAX_CPUS; cpu++)
+	for (unsigned int cpu = 0; cpu < smp_possible_cpus(); cpu++)
 		if (plic_ctx[cpu] >= 0 && PLIC_CLAIM((unsigned long)plic_ctx[cpu]) + 4 > plic_end)
 			plic_end = PLIC_CLAIM((unsigned long)plic_ctx[cpu]) + 4;
 	if (plic_end > plic_size || vm_map(vm_kernel_root(), PLIC_VA, plic_pa,
@@ -269,12 +269,27 @@ void plic_init(void)
 			nctx);
 }
 
+void plic_init(void)
+{
+	unsigned int nintc;
+	uint64_t pa;
+
+	if (pmem_alloc_contig(PLIC_INTC_PAGES, &pa)) {
+		pr_err("plic: no memory to look for it; no device interrupts\n");
+		return;
+	}
+	plic_intcs = pa_to_kva(pa);
+	plic_setup(plic_scan(&nintc), nintc);
+	pmem_free_contig(pa, PLIC_INTC_PAGES);
+	plic_intcs = NULL;
+}
+
 void plic_init_hart(void)
 {
 	unsigned int cpu = this_cpu()->id;
-	int ctx = cpu < KEEL_MAX_CPUS ? plic_ctx[cpu] : -1;
+	int ctx;
 
-	if (!plic_regs || ctx < 0)
+	if (!plic_regs || (ctx = plic_ctx[cpu]) < 0)
 		return;
 	/* Every source off here; a source comes when its driver acks from here. */
 	for (unsigned int s = 0; s <= plic_nsources; s += 32)
@@ -307,7 +322,7 @@ static void plic_enable(unsigned int s, bool on)
 /* Can @cpu take device interrupts: online, staying, with a context? */
 static bool plic_cpu_ok(unsigned int cpu)
 {
-	return cpu < KEEL_MAX_CPUS && plic_ctx[cpu] >= 0 && smp_cpu_online(cpu) &&
+	return cpu < smp_possible_cpus() && plic_ctx[cpu] >= 0 && smp_cpu_online(cpu) &&
 	       !__atomic_load_n(&cpus[cpu].dying, __ATOMIC_ACQUIRE);
 }
 
@@ -345,10 +360,10 @@ static __attribute__((noinline)) void plic_spurious(int ctx, uint32_t s)
 
 void plic_interrupt(void)
 {
-	int ctx = plic_ctx[this_cpu()->id];
+	int ctx;
 	uint32_t s;
 
-	if (!plic_regs || ctx < 0)
+	if (!plic_regs || (ctx = plic_ctx[this_cpu()->id]) < 0)
 		return;
 	/* Claim until the context has nothing pending (PLIC spec: a claim of 0). */
 	while ((s = plic_read(PLIC_CLAIM((unsigned long)ctx)))) {

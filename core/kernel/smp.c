@@ -4,12 +4,15 @@
  * Every usable hart of the device tree gets a dense cpu id: the boot hart
  * is cpu 0, the others follow in tree order. The map is written by the
  * boot hart before any other hart runs and is read-only after that.
+ * cpus[] has one entry per usable hart, allocated once the page
+ * allocator runs (smp_cpus_init()); before that the boot hart runs on
+ * smp_boot_cpu, which smp_cpus_init() copies into cpus[0].
  *
  * Bring-up, in two steps. As soon as the hart map is known, smp_park()
  * starts the harts bring-up will use into the pen of boot/entry.S, where
  * they sleep in wfi (a hart OpenSBI 1.1 holds STOPPED polls, which under
  * QEMU's multi-threaded TCG slows everything else). smp_init() then lets
- * them all go at once (smp_pen[hartid] = their struct cpu, and an IPI);
+ * them all go at once (cpus[i].pen = 1, and an IPI);
  * a hart not parked is started through HSM hart_start instead. Each one
  * checks in by moving its state from CPU_STARTING to CPU_ONLINE (CAS)
  * and completing smp_checkin, so kernel_init sleeps while it waits. A
@@ -21,8 +24,8 @@
  * work; it stops through HSM), smp_hotplug_up() starts it again.
  *
  * Locking: cpus[i].state is atomic; everything else in cpus[i] is written
- * by the boot hart before hart i starts, or by hart i itself. smp_pen[]
- * and smp_parked[] belong to the boot hart; the pen only reads smp_pen[].
+ * by the boot hart before hart i starts, or by hart i itself; the pen
+ * only reads cpus[i].pen. smp_parked belongs to the boot hart.
  * Hotplug operations are serialized by smp_hotplug_lock.
  */
 #include "lib/err.h"
@@ -45,14 +48,26 @@
 
 extern char secondary_entry[], secondary_pen[];
 
-/* Read by the pen with the MMU off: 0 = wait, else &cpus[i] (pa). */
-uint64_t smp_pen[SMP_PEN_HARTS];
-static bool smp_parked[SMP_PEN_HARTS]; /* started into the pen; boot hart only */
+static struct cpumask smp_parked; /* started into the pen; boot hart only */
 static unsigned int smp_nparked;
 
 extern unsigned long smp_boot_satp; /* boot/entry.S; written before any hart_start */
 
-struct cpu cpus[KEEL_MAX_CPUS];
+_Static_assert(CPU_PEN == offsetof(struct cpu, pen) && CPU_HARTID == offsetof(struct cpu, hartid) &&
+		       CPU_SIZE == sizeof(struct cpu),
+	       "entry.S cpu layout");
+
+/*
+ * Read by a stray hart in boot/entry.S, MMU off: where cpus[] is (pa)
+ * and how long, so it finds its own entry by hartid. Written before
+ * any hart is started.
+ */
+extern uint64_t smp_pen_cpus_pa;
+extern uint32_t smp_pen_ncpus;
+
+/* The boot hart's until smp_cpus_init() (boot/entry.S sets tp to it). */
+struct cpu smp_boot_cpu;
+struct cpu *cpus = &smp_boot_cpu;
 struct cpumask smp_online_mask;	      /* atomic bits */
 static unsigned int smp_ncpus;	      /* immutable after boot */
 static struct completion smp_checkin; /* one count per secondary that came online */
@@ -77,15 +92,14 @@ static char boot_emerg_stack[4096] __aligned(16);
 
 void smp_map_init(unsigned long boot_hartid)
 {
-	const struct dt_info *dt = &machine_dt;
-	const struct dt_hart *boot = machine_find_hart(boot_hartid);
-	struct cpu *c = &cpus[0];
+	struct dt_hart boot;
+	struct cpu *c = &smp_boot_cpu;
 
-	if (!boot)
+	if (!machine_find_hart(boot_hartid, &boot))
 		panic("boot hart %lu is not in the device tree", boot_hartid);
-	if (boot->state != DT_HART_USABLE)
+	if (boot.state != DT_HART_USABLE)
 		panic("boot hart %lu is not usable: %s", boot_hartid,
-		      dt_hart_state_str(boot->state));
+		      dt_hart_state_str(boot.state));
 
 	c->hartid = boot_hartid;
 	c->id = 0;
@@ -93,23 +107,34 @@ void smp_map_init(unsigned long boot_hartid)
 	c->emerg_sp = (unsigned long)boot_emerg_stack + sizeof(boot_emerg_stack);
 	__atomic_store_n(&c->state, CPU_ONLINE, __ATOMIC_RELEASE);
 	cpumask_set_atomic(&smp_online_mask, 0);
-	smp_ncpus = 1;
+	smp_ncpus = MIN(machine_dt.nusable, KEEL_MAX_CPUS);
+	pr_info("smp: boot hart %lu is cpu 0; %u usable harts\n", boot_hartid, smp_ncpus);
+}
 
-	for (unsigned int i = 0; i < dt->nharts; i++) {
-		const struct dt_hart *h = &dt->harts[i];
+void smp_cpus_init(void)
+{
+	struct cpu *all = smp_alloc_percpu(sizeof(*all), "struct cpu");
+	struct dt_hart h = DT_HART_START;
+	unsigned int n = 1;
 
-		if (h->state != DT_HART_USABLE || h == boot)
+	all[0] = smp_boot_cpu;
+	while (!dt_next_hart(machine_fdt, &machine_dt, &h)) {
+		if (h.state != DT_HART_USABLE || h.hartid == all[0].hartid)
 			continue;
-		if (smp_ncpus == KEEL_MAX_CPUS) {
+		if (n == smp_ncpus) {
 			pr_warn("smp: hart %lu: beyond KEEL_MAX_CPUS (%u), left out\n",
-				(unsigned long)h->hartid, KEEL_MAX_CPUS);
+				(unsigned long)h.hartid, KEEL_MAX_CPUS);
 			continue;
 		}
-		cpus[smp_ncpus].hartid = h->hartid;
-		cpus[smp_ncpus].id = smp_ncpus;
-		smp_ncpus++;
+		all[n].hartid = h.hartid;
+		all[n].id = n;
+		n++;
 	}
-	pr_info("smp: boot hart %lu is cpu 0; %u usable harts\n", boot_hartid, smp_ncpus);
+	cpus = all;
+	smp_pen_cpus_pa = kva_to_pa(all);
+	smp_pen_ncpus = smp_ncpus;
+	/* This hart's entry moves: nothing has kept a pointer to smp_boot_cpu. */
+	__asm__ __volatile__("mv tp, %0" : : "r"(all) : "memory");
 }
 
 unsigned long smp_hartid(unsigned int cpu)
@@ -154,8 +179,8 @@ unsigned int smp_online_cpus(void)
 
 bool smp_cpu_online(unsigned int cpu)
 {
-	/* Acquire pairs with the release in smp_secondary_online(). */
-	return __atomic_load_n(&cpus[cpu].state, __ATOMIC_ACQUIRE) == CPU_ONLINE;
+	/* Acquire pairs with the release in smp_secondary_online(). @cpu may come from a user. */
+	return cpu < smp_ncpus && __atomic_load_n(&cpus[cpu].state, __ATOMIC_ACQUIRE) == CPU_ONLINE;
 }
 
 /* Boot hart: a stack with a guard page and an overflow stack for @cpu. */
@@ -217,8 +242,9 @@ void smp_park(void)
 	for (unsigned int cpu = 1; cpu < ncpus; cpu++) {
 		unsigned long id = smp_hartid(cpu);
 
-		if (id < SMP_PEN_HARTS && !sbi_hart_start(id, kva_to_pa(secondary_pen), 0)) {
-			smp_parked[id] = true;
+		/* The pen finds its release word through a1 (MMU off: physical). */
+		if (!sbi_hart_start(id, kva_to_pa(secondary_pen), kva_to_pa(&cpus[cpu]))) {
+			cpumask_set(&smp_parked, cpu);
 			smp_nparked++;
 		}
 	}
@@ -226,17 +252,12 @@ void smp_park(void)
 		pr_info("smp: %u harts parked in the pen until smp_init\n", smp_nparked);
 }
 
-static bool smp_is_parked(unsigned long hartid)
+/* Let parked @cpu go to secondary_entry; the IPI follows. */
+static void smp_pen_release(unsigned int cpu)
 {
-	return hartid < SMP_PEN_HARTS && smp_parked[hartid];
-}
-
-/* Let a parked hart go to @val (its struct cpu's pa); the IPI follows. */
-static void smp_pen_release(unsigned long hartid, uint64_t val)
-{
-	smp_parked[hartid] = false;
+	cpumask_clear(&smp_parked, cpu);
 	/* Pairs with the pen's load after its wfi (MMU off, same memory). */
-	__atomic_store_n(&smp_pen[hartid], val, __ATOMIC_RELEASE);
+	__atomic_store_n(&cpus[cpu].pen, 1, __ATOMIC_RELEASE);
 }
 
 /* Boot hart only. Asks HSM to start @cpu (or releases it from the pen). */
@@ -251,8 +272,8 @@ static int smp_start_cpu(unsigned int cpu, struct cpumask *released)
 	}
 	/* Pairs with the acquire load in smp_wait_online(). */
 	__atomic_store_n(&cpus[cpu].state, CPU_STARTING, __ATOMIC_RELEASE);
-	if (smp_is_parked(smp_hartid(cpu))) {
-		smp_pen_release(smp_hartid(cpu), kva_to_pa(&cpus[cpu]));
+	if (cpumask_test(&smp_parked, cpu)) {
+		smp_pen_release(cpu);
 		cpumask_set(released, cpu);
 		return 0;
 	}
@@ -342,7 +363,7 @@ void smp_init(void)
 
 	for (unsigned int i = 1; i < ncpus; i++)
 		(void)smp_start_cpu(i, &released);
-	/* The stores to smp_pen[] before the IPIs that make the pen look. */
+	/* The stores to cpus[].pen before the IPIs that make the pen look. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!cpumask_empty(&released))
 		ipi_send_mask(&released, IPI_WAKE);

@@ -5,9 +5,6 @@
 #ifndef KEEL_SMP_H
 #define KEEL_SMP_H
 
-/* The pen (boot/entry.S): a release slot per hartid below SMP_PEN_HARTS. */
-#define SMP_PEN_HARTS 1024
-
 #ifndef __ASSEMBLER__
 #include "arch/cpu.h"
 #include "lib/cpumask.h"
@@ -15,8 +12,17 @@
 /* Cpus online now; atomic bits. */
 extern struct cpumask smp_online_mask;
 
-/* Boot hart, once, after the DT is read: cpu 0 = the boot hart. */
+/*
+ * Boot hart, once, after the DT is read: cpu 0 = the boot hart, and how
+ * many cpus there are (smp_possible_cpus()); panics if the boot hart is
+ * not a usable one.
+ */
 void smp_map_init(unsigned long boot_hartid);
+/*
+ * Boot hart, once, after pmem_init(): cpus[] for every usable hart, in
+ * tree order; the boot hart's entry moves there (tp with it).
+ */
+void smp_cpus_init(void);
 
 unsigned long smp_hartid(unsigned int cpu);
 /* -KEEL_ENOENT when the hart is not one Keel runs on. */
@@ -28,7 +34,7 @@ unsigned int smp_expected_cpus(void);
 /* Harts online now. */
 unsigned int smp_online_cpus(void);
 /*
- * Boot hart, after vm_init(): zeroed memory for an array of @each bytes
+ * Boot hart, after pmem_init(): zeroed memory for an array of @each bytes
  * per possible cpu (what the tree said, not KEEL_MAX_CPUS); panics
  * naming @what if there is none.
  */

@@ -50,9 +50,9 @@ void timer_init_hart(void)
 	struct cpu *c = this_cpu();
 
 	if (c->id == 0) {
-		const struct dt_hart *h = machine_find_hart(c->hartid);
+		struct dt_hart h;
 
-		timer_sstc = h && h->sstc;
+		timer_sstc = machine_find_hart(c->hartid, &h) && h.sstc;
 		timer_interval = machine_dt.timebase_hz / cmdline.timer_hz;
 		spin_warn_ticks = machine_dt.timebase_hz; /* a second */
 		if (!timer_interval)

@@ -573,40 +573,106 @@ const void *dt_prop_at(const void *blob, int prop, const char **name, int *len)
 	return t.val;
 }
 
-const void *dt_getprop(const void *blob, int node, const char *name, int *len)
+/*
+ * The properties at @off (NOPs skipped) into @props, for @names: the
+ * first of a name wins. *@end: where the search stopped (past the last
+ * property, unless all were found first).
+ */
+static void dt_read_props(const struct dt_view *v, uint32_t off, const char *const *names,
+			  unsigned int n, struct dt_prop *props, uint32_t *end)
+{
+	struct dt_tok t;
+	unsigned int i, left = n;
+
+	for (i = 0; i < n; i++)
+		props[i].val = NULL;
+	for (; left; off = t.next) {
+		if (dt_read_tok(v, off, &t) || (t.tag != FDT_PROP && t.tag != FDT_NOP))
+			break;
+		for (i = 0; t.tag == FDT_PROP && i < n; i++) {
+			if (props[i].val || !dt_streq(t.name, names[i]))
+				continue;
+			props[i].val = t.val;
+			props[i].len = (int)t.len;
+			left--;
+			break;
+		}
+	}
+	*end = off;
+}
+
+void dt_getprops(const void *blob, int node, const char *const *names, unsigned int n,
+		 struct dt_prop *props)
 {
 	struct dt_view v;
 	struct dt_tok t;
-	int prop;
+	uint32_t end;
 
-	if (dt_tok_at(blob, node, FDT_BEGIN_NODE, &v, &t))
-		return NULL;
-	/* One view for the whole walk: the header is read once, not twice a property. */
-	for (prop = dt_prop_from(&v, t.next); prop >= 0; prop = dt_prop_from(&v, t.next)) {
-		if (dt_read_tok(&v, (uint32_t)prop, &t) || t.tag != FDT_PROP)
-			return NULL;
-		if (t.val && dt_streq(t.name, name)) {
-			if (len)
-				*len = (int)t.len;
-			return t.val;
-		}
+	if (dt_tok_at(blob, node, FDT_BEGIN_NODE, &v, &t)) {
+		for (unsigned int i = 0; i < n; i++)
+			props[i].val = NULL;
+		return;
 	}
-	return NULL;
+	/* One view for the whole walk: the header is read once, not twice a property. */
+	dt_read_props(&v, t.next, names, n, props, &end);
+}
+
+int dt_iter_next(const void *blob, struct dt_iter *it, const char *const *names, unsigned int n,
+		 struct dt_prop *props)
+{
+	struct dt_view v;
+	struct dt_tok t;
+	uint32_t off = it->next;
+	int rc;
+
+	if (it->node < 0) {
+		off = 0; /* the root's BEGIN_NODE */
+		it->depth = -1;
+	} else if (!off) {
+		rc = dt_tok_at(blob, it->node, FDT_BEGIN_NODE, &v, &t);
+		if (rc)
+			return rc;
+		off = t.next;
+		it->depth = 0;
+	}
+	rc = dt_view_trusted(blob, &v);
+	for (; rc == 0; off = t.next) {
+		rc = dt_read_tok(&v, off, &t);
+		if (rc || t.tag == FDT_END || (t.tag == FDT_END_NODE && --it->depth < 0))
+			break;
+		if (t.tag != FDT_BEGIN_NODE)
+			continue;
+		it->depth++;
+		it->node = (int)off;
+		dt_read_props(&v, t.next, names, n, props, &it->next);
+		return 0;
+	}
+	it->next = off; /* at the end: stays there */
+	it->depth = -1;
+	return rc < 0 ? rc : -DT_ERR_NOT_FOUND;
+}
+
+const void *dt_getprop(const void *blob, int node, const char *name, int *len)
+{
+	struct dt_prop p;
+
+	dt_getprops(blob, node, &name, 1, &p);
+	if (p.val && len)
+		*len = p.len;
+	return p.val;
 }
 
 int dt_parent_offset(const void *blob, int node)
 {
 	int stack[DT_MAX_DEPTH];
-	int depth = 0;
-	int off;
+	struct dt_iter it = { .node = -1 };
 
-	for (off = dt_next_node(blob, -1, &depth); off >= 0 && depth >= 0;
-	     off = dt_next_node(blob, off, &depth)) {
-		if (depth >= DT_MAX_DEPTH)
+	while (!dt_iter_next(blob, &it, NULL, 0, NULL)) {
+		if (it.depth >= DT_MAX_DEPTH)
 			return -DT_ERR_NESTING;
-		stack[depth] = off;
-		if (off == node)
-			return depth > 0 ? stack[depth - 1] : -DT_ERR_NOT_FOUND;
+		stack[it.depth] = it.node;
+		if (it.node == node)
+			return it.depth > 0 ? stack[it.depth - 1] : -DT_ERR_NOT_FOUND;
 	}
 	return -DT_ERR_NOT_FOUND;
 }
@@ -709,6 +775,20 @@ static int dt_get_string(const void *blob, int node, const char *name, const cha
 	if (len < 1 || p[len - 1] != '\0')
 		return -DT_ERR_PROP;
 	*s = p;
+	return 0;
+}
+
+/* @p as a string: 0 and *@s (@dflt when absent), or -DT_ERR_PROP without its NUL. */
+static int dt_prop_str(const struct dt_prop *p, const char *dflt, const char **s)
+{
+	const char *v = p->val;
+
+	*s = dflt;
+	if (!v)
+		return 0;
+	if (p->len < 1 || v[p->len - 1] != '\0')
+		return -DT_ERR_PROP;
+	*s = v;
 	return 0;
 }
 
@@ -887,47 +967,103 @@ static enum dt_hart_state dt_hart_judge(bool okay, const char *isa, const char *
 	return DT_HART_USABLE;
 }
 
-/* A hart id that an earlier hart already has makes a later node bad. */
-static bool dt_hartid_seen(const struct dt_info *info, uint64_t hartid)
+/* Does a cpu node of /cpus before @node have hart id @id? dt_next_hart()'s slow path. */
+static bool dt_hartid_before(const void *blob, const struct dt_info *info, int node, uint64_t id)
 {
-	unsigned int i;
+	static const char *const names[] = { "device_type", "reg" };
+	struct dt_prop p[2];
+	const char *type;
+	struct dt_iter it;
 
-	for (i = 0; i < info->nharts; i++)
-		if (info->harts[i].hartid == hartid)
+	it.node = info->cpus_node;
+	it.next = 0;
+	while (!dt_iter_next(blob, &it, names, 2, p) && it.node < node) {
+		if (it.depth != 1)
+			continue;
+		if (!dt_prop_str(&p[0], "", &type) && dt_streq(type, "cpu") && p[1].val &&
+		    p[1].len == (int)(info->cpus_ac * DT_CELL_SIZE) &&
+		    dt_read_cells(p[1].val, (int)info->cpus_ac) == id)
 			return true;
+	}
 	return false;
 }
 
-static int dt_parse_hart(struct dt_ctx *c, int node, uint32_t ac)
+/*
+ * The node at @node, its properties from @off, as a hart: 1 and @h
+ * filled, 0 if it is not a cpu node, -DT_ERR_PROP if a string it needs
+ * lacks its NUL. *@end: where its properties end.
+ */
+static int dt_read_hart(const struct dt_view *v, const struct dt_info *info, int node, uint32_t off,
+			struct dt_hart *h, uint32_t *end)
 {
-	struct dt_info *info = c->info;
-	struct dt_hart *h;
-	const void *reg;
-	int len, rc;
-	bool okay;
+	static const char *const names[] = { "device_type", "reg", "status", "riscv,isa",
+					     "mmu-type" };
+	struct dt_prop p[5];
+	const char *type, *status;
+	uint32_t ac = info->cpus_ac;
 
-	if (info->nharts >= DT_MAX_HARTS)
-		return dt_fail_node(c, DT_ERR_TOO_MANY, node);
-	h = &info->harts[info->nharts];
-	rc = dt_string_or(c, node, "riscv,isa", "", &h->isa);
-	if (rc == 0)
-		rc = dt_string_or(c, node, "mmu-type", "", &h->mmu);
-	if (rc == 0)
-		rc = dt_node_okay(c, node, &okay);
-	if (rc)
-		return rc;
+	dt_read_props(v, off, names, 5, p, end);
+	if (dt_prop_str(&p[0], "", &type))
+		return -DT_ERR_PROP;
+	if (!dt_streq(type, "cpu"))
+		return 0;
+	if (dt_prop_str(&p[2], "okay", &status) || dt_prop_str(&p[3], "", &h->isa) ||
+	    dt_prop_str(&p[4], "", &h->mmu))
+		return -DT_ERR_PROP;
 	h->sstc = dt_isa_has_sstc(h->isa);
-	h->state = dt_hart_judge(okay, h->isa, h->mmu);
-	reg = dt_getprop(c->blob, node, "reg", &len);
+	/* status absent, "okay" or "ok" (DTSpec 2.3.4; "ok" is the old spelling). */
+	h->state =
+		dt_hart_judge(dt_streq(status, "okay") || dt_streq(status, "ok"), h->isa, h->mmu);
 	h->hartid = DT_HARTID_NONE;
-	if (reg && len == (int)(ac * DT_CELL_SIZE))
-		h->hartid = dt_read_cells(reg, (int)ac);
-	if (h->hartid == DT_HARTID_NONE || dt_hartid_seen(info, h->hartid))
+	if (p[1].val && p[1].len == (int)(ac * DT_CELL_SIZE))
+		h->hartid = dt_read_cells(p[1].val, (int)ac);
+	if (h->hartid == DT_HARTID_NONE ||
+	    (h->hartid < h->fresh && dt_hartid_before(v->b, info, node, h->hartid)))
 		h->state = DT_HART_BAD_NODE;
-	if (h->state == DT_HART_USABLE)
-		info->nusable++;
-	info->nharts++;
-	return 0;
+	else if (h->hartid >= h->fresh)
+		h->fresh = h->hartid + 1;
+	return 1;
+}
+
+/* One view and one pass over the tokens of /cpus: each is read once per walk. */
+int dt_next_hart(const void *blob, const struct dt_info *info, struct dt_hart *h)
+{
+	struct dt_view v;
+	struct dt_tok t;
+	uint32_t off;
+	int rc;
+
+	if (h->node < 0) {
+		h->node = info->cpus_node;
+		h->depth = 0;
+		h->fresh = 0;
+	}
+	if (h->depth < 0)
+		return -DT_ERR_NOT_FOUND;
+	rc = dt_tok_at(blob, h->node, FDT_BEGIN_NODE, &v, &t);
+	for (off = t.next; rc == 0; off = t.next) {
+		rc = dt_read_tok(&v, off, &t);
+		if (rc || t.tag == FDT_END || (t.tag == FDT_END_NODE && --h->depth < 0))
+			break;
+		if (t.tag != FDT_BEGIN_NODE || ++h->depth != 1)
+			continue;
+		rc = dt_read_hart(&v, info, (int)off, t.next, h, &t.next);
+		if (rc) {
+			h->node = (int)off;
+			return rc < 0 ? rc : 0;
+		}
+	}
+	h->depth = -1; /* done: any further call says so */
+	h->node = (int)off;
+	return rc < 0 ? rc : -DT_ERR_NOT_FOUND;
+}
+
+void dt_iter_skip_cpus(struct dt_iter *it, const struct dt_info *info)
+{
+	if (it->node != info->cpus_node || !info->cpus_end)
+		return;
+	it->next = info->cpus_end;
+	it->depth--; /* past /cpus's FDT_END_NODE */
 }
 
 /* timebase-frequency of @node: 0 when absent. */
@@ -956,45 +1092,56 @@ static int dt_is_type(struct dt_ctx *c, int node, const char *type, bool *is)
 
 static int dt_parse_cpus(struct dt_ctx *c)
 {
-	uint32_t ac, hz = 0;
-	int cpus, node, depth = 0, first = -1, rc;
-	bool is_cpu;
+	struct dt_info *info = c->info;
+	struct dt_hart h;
+	uint32_t hz = 0;
+	int first = -1, rc;
 
-	cpus = dt_path_offset(c->blob, "/cpus");
-	if (cpus < 0)
+	info->cpus_node = dt_path_offset(c->blob, "/cpus");
+	if (info->cpus_node < 0)
 		return 0; /* no harts: dt_parse() says so */
-	rc = dt_cells(c, cpus, "#address-cells", 2, &ac);
+	rc = dt_cells(c, info->cpus_node, "#address-cells", 2, &info->cpus_ac);
 	if (rc == 0)
-		rc = dt_timebase(c, cpus, &c->info->timebase_hz);
-	for (node = dt_next_node(c->blob, cpus, &depth); rc == 0 && node >= 0 && depth > 0;
-	     node = dt_next_node(c->blob, node, &depth)) {
-		if (depth != 1)
-			continue;
-		rc = dt_is_type(c, node, "cpu", &is_cpu);
-		if (rc || !is_cpu)
-			continue;
+		rc = dt_timebase(c, info->cpus_node, &info->timebase_hz);
+	if (rc)
+		return rc;
+	/* Counted only: the harts stay in the tree (dt_next_hart()). */
+	h.node = -1;
+	while ((rc = dt_next_hart(c->blob, info, &h)) == 0) {
+		if (info->nharts == DT_MAX_HARTS)
+			return dt_fail_node(c, DT_ERR_TOO_MANY, h.node);
 		if (first < 0)
-			first = node;
-		rc = dt_parse_hart(c, node, ac);
+			first = h.node;
+		info->nharts++;
+		info->nusable += h.state == DT_HART_USABLE;
 	}
-	if (rc == 0 && !c->info->timebase_hz && first >= 0) {
+	if (rc != -DT_ERR_NOT_FOUND)
+		return dt_fail_node(c, -rc, h.node);
+	info->cpus_end = (uint32_t)h.node + FDT_TAGSIZE; /* the walk stopped at its END_NODE */
+	if (!info->timebase_hz && first >= 0) {
 		rc = dt_timebase(c, first, &hz);
-		c->info->timebase_hz = hz;
+		info->timebase_hz = hz;
+		return rc;
 	}
-	return rc;
+	return 0;
 }
 
 /* Root children with device_type "memory", status okay, by the root's cells. */
 static int dt_parse_memory(struct dt_ctx *c, int root)
 {
 	struct dt_info *info = c->info;
-	int node, depth = 0, rc = 0;
+	struct dt_iter it;
+	int node, rc = 0;
 	bool is_mem, okay;
 
-	for (node = dt_next_node(c->blob, root, &depth); rc == 0 && node >= 0 && depth > 0;
-	     node = dt_next_node(c->blob, node, &depth)) {
-		if (depth != 1)
+	/* No view per node: dt_next_node() would read the header 400 times at 128 harts. */
+	it.node = root;
+	it.next = 0;
+	while (rc == 0 && !dt_iter_next(c->blob, &it, NULL, 0, NULL)) {
+		node = it.node;
+		if (it.depth != 1)
 			continue;
+		dt_iter_skip_cpus(&it, info); /* /cpus itself is still looked at */
 		rc = dt_is_type(c, node, "memory", &is_mem);
 		if (rc || !is_mem)
 			continue;
@@ -1015,8 +1162,9 @@ static int dt_parse_memory(struct dt_ctx *c, int root)
 static int dt_parse_reserved(struct dt_ctx *c)
 {
 	struct dt_info *info = c->info;
+	struct dt_iter it;
 	uint32_t ac, sc;
-	int rm, node, depth = 0, rc;
+	int rm, node, rc;
 	bool okay;
 
 	rm = dt_path_offset(c->blob, "/reserved-memory");
@@ -1025,9 +1173,11 @@ static int dt_parse_reserved(struct dt_ctx *c)
 	rc = dt_cells(c, rm, "#address-cells", 2, &ac);
 	if (rc == 0)
 		rc = dt_cells(c, rm, "#size-cells", 1, &sc);
-	for (node = dt_next_node(c->blob, rm, &depth); rc == 0 && node >= 0 && depth > 0;
-	     node = dt_next_node(c->blob, node, &depth)) {
-		if (depth != 1)
+	it.node = rm;
+	it.next = 0;
+	while (rc == 0 && !dt_iter_next(c->blob, &it, NULL, 0, NULL)) {
+		node = it.node;
+		if (it.depth != 1)
 			continue;
 		rc = dt_node_okay(c, node, &okay);
 		if (rc || !okay)
@@ -1100,6 +1250,9 @@ static void dt_info_reset(struct dt_info *info)
 	info->model = "";
 	info->timebase_hz = 0;
 	info->nharts = info->nusable = 0;
+	info->cpus_node = -1;
+	info->cpus_ac = 0;
+	info->cpus_end = 0;
 	info->nmem = info->nresv = 0;
 	info->bootargs = NULL;
 	info->has_initrd = false;
@@ -1115,7 +1268,7 @@ static void dt_info_reset(struct dt_info *info)
 /* What the core cannot boot without. */
 static int dt_parse_musts(struct dt_ctx *c, int root)
 {
-	int cpus = dt_path_offset(c->blob, "/cpus");
+	int cpus = c->info->cpus_node;
 
 	if (!c->info->nusable)
 		return dt_fail_node(c, DT_ERR_NO_HART, cpus >= 0 ? cpus : root);

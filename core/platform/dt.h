@@ -2,9 +2,12 @@
  * dt.h - the flattened device tree reader's interface.
  *
  * dt_parse() checks a whole blob once and extracts what the core boots
- * from: harts, memory, reserved memory, /chosen. The lower-level walker
- * (dt_next_node() and friends) serves later users that need more of the
- * tree; it is valid only on a blob that dt_check() accepted.
+ * from: memory, reserved memory, /chosen, and how many harts there are.
+ * The harts themselves stay in the tree: dt_next_hart() reads them one
+ * cpu node at a time, so nothing here is sized for the most harts a
+ * machine may have. The lower-level walker (dt_next_node() and friends)
+ * serves later users that need more of the tree; it is valid only on a
+ * blob that dt_check() accepted.
  *
  * Offsets of nodes and properties are byte offsets into the structure
  * block, as in libfdt, so the two can be compared. Offsets in struct
@@ -21,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DT_MAX_HARTS 512 /* QEMU virt takes 512 */
+#define DT_MAX_HARTS 512 /* cpu nodes dt_parse() takes; QEMU virt's most */
 #define DT_MAX_MEM   16
 #define DT_MAX_RESV  32
 #define DT_MAX_DEPTH 32 /* levels, the root being level 1 */
@@ -75,13 +78,22 @@ const char *dt_hart_state_str(enum dt_hart_state s);
 
 #define DT_HARTID_NONE UINT64_MAX /* hartid of a cpu node with a bad reg */
 
+/*
+ * One cpu node of /cpus, as dt_next_hart() reads it. A walk starts from
+ * DT_HART_START; the last three fields are its place between calls.
+ */
 struct dt_hart {
 	uint64_t hartid; /* cpu node "reg" */
 	enum dt_hart_state state;
 	const char *isa; /* "riscv,isa" in the blob, "" if absent */
 	const char *mmu; /* "mmu-type" in the blob, "" if absent */
 	bool sstc;	 /* ISA string lists "_sstc" */
+	int node;	 /* the cpu node; -1 before the first; at the end, /cpus's END_NODE */
+	int depth;	 /* the walk's depth below /cpus */
+	uint64_t fresh;	 /* no earlier cpu node has a hart id >= this */
 };
+
+#define DT_HART_START ((struct dt_hart){ .node = -1 })
 
 struct dt_region {
 	uint64_t base, size;
@@ -102,10 +114,12 @@ struct dt_error {
  */
 struct dt_info {
 	uint32_t totalsize;
-	const char *model;    /* "/model" or "" */
-	uint32_t timebase_hz; /* /cpus, else the first cpu node's */
-	unsigned int nharts, nusable;
-	struct dt_hart harts[DT_MAX_HARTS]; /* in tree order */
+	const char *model;	      /* "/model" or "" */
+	uint32_t timebase_hz;	      /* /cpus, else the first cpu node's */
+	unsigned int nharts, nusable; /* cpu nodes; dt_next_hart() reads them */
+	int cpus_node;		      /* /cpus, or -1 */
+	uint32_t cpus_ac;	      /* its #address-cells */
+	uint32_t cpus_end;	      /* the structure offset after /cpus, 0 if none */
 	unsigned int nmem;
 	struct dt_region mem[DT_MAX_MEM]; /* device_type "memory", okay */
 	unsigned int nresv;
@@ -127,6 +141,15 @@ struct dt_info {
  */
 int DT_MUST_CHECK dt_parse(const void *blob, size_t avail, struct dt_info *info);
 
+/*
+ * The cpu node after @h->node in /cpus of a blob dt_parse() accepted into
+ * @info (@h = DT_HART_START: the first): 0 with @h filled, in tree order,
+ * or < 0 when there is none. A hart id an earlier cpu node has makes the
+ * node DT_HART_BAD_NODE. The ids ascend in every tree seen so far, which
+ * costs nothing; ids out of order cost a walk over the earlier nodes.
+ */
+int dt_next_hart(const void *blob, const struct dt_info *info, struct dt_hart *h);
+
 /* Header and full structure walk; @err (may be NULL) says where it failed. */
 int DT_MUST_CHECK dt_check(const void *blob, size_t avail, struct dt_error *err);
 
@@ -143,6 +166,45 @@ int dt_first_prop(const void *blob, int node);		/* < 0 if none */
 int dt_next_prop(const void *blob, int prop);		/* < 0 at the end */
 const void *dt_prop_at(const void *blob, int prop, const char **name, int *len);
 const void *dt_getprop(const void *blob, int node, const char *name, int *len);
+
+/* What dt_getprops() found of a property: @val NULL when absent. */
+struct dt_prop {
+	const void *val;
+	int len;
+};
+
+/*
+ * The properties @names[0..n) of @node into @props[0..n), in one pass
+ * over its properties (a dt_getprop() each would walk them again); the
+ * first of a name wins.
+ */
+void dt_getprops(const void *blob, int node, const char *const *names, unsigned int n,
+		 struct dt_prop *props);
+
+/*
+ * A walk in tree order that reads the properties it asks for as it
+ * passes them, one pass over the tokens and one look at the header per
+ * node (dt_next_node() then dt_getprops() read each node's properties
+ * twice). Start with node = -1 for the whole tree (the root first, at
+ * depth 0), or with node = a node and next = 0 for the nodes below it
+ * (depth 1 for its children).
+ */
+struct dt_iter {
+	int node;      /* the node returned last */
+	int depth;     /* its depth, as dt_next_node() counts */
+	uint32_t next; /* where the walk goes on; 0 = just after @node */
+};
+
+/* The next node into @it, @names[0..n) of it into @props: 0, or < 0 at the end. */
+int dt_iter_next(const void *blob, struct dt_iter *it, const char *const *names, unsigned int n,
+		 struct dt_prop *props);
+struct dt_info;
+/*
+ * @it just returned /cpus of the tree dt_parse() read into @info: go on
+ * after its subtree without reading it (at 128 harts it is 80% of the
+ * tree; devices and memory are never there). Else nothing.
+ */
+void dt_iter_skip_cpus(struct dt_iter *it, const struct dt_info *info);
 int dt_parent_offset(const void *blob, int node); /* O(n); < 0 for root */
 int dt_root_offset(const void *blob);		  /* 0, as dt_check() insists */
 

@@ -16,8 +16,7 @@ struct dt_info machine_dt;
 const void *machine_fdt;
 uint64_t machine_fdt_pa;
 
-/* Is @want one of the NUL-separated strings of @p (a "compatible" of @len bytes)? */
-static bool machine_compat_has(const char *p, int len, const char *want)
+bool machine_compat_has(const char *p, int len, const char *want)
 {
 	for (int i = 0; p && i < len;) {
 		int j = 0;
@@ -55,20 +54,22 @@ static uint32_t machine_cells(int node, const char *name, uint32_t dflt)
  */
 static void machine_find_power(void)
 {
+	static const char *const names[] = { "compatible", "dma-noncoherent" };
 	uint64_t finisher_pa = 0;
 	bool has_poweroff = false;
-	int depth = 0;
+	struct dt_iter it = { .node = -1 };
+	struct dt_prop p[2];
 
-	/* One look at each node's "compatible": the walk is on the boot path. */
-	for (int node = dt_next_node(machine_fdt, -1, &depth); node >= 0;
-	     node = dt_next_node(machine_fdt, node, &depth)) {
-		int parent, len;
+	/* One pass over the tree, properties read on the way: it is on the boot path. */
+	while (!dt_iter_next(machine_fdt, &it, names, 2, p)) {
+		int node = it.node, parent, len;
 		uint32_t ac;
 		const void *reg;
-		const char *compat = dt_getprop(machine_fdt, node, "compatible", &len);
+		const char *compat = p[0].val;
 
-		if (machine_dma_noncoherent < 0 &&
-		    dt_getprop(machine_fdt, node, "dma-noncoherent", NULL))
+		dt_iter_skip_cpus(&it, &machine_dt); /* no devices there */
+		len = p[0].len;
+		if (machine_dma_noncoherent < 0 && p[1].val)
 			machine_dma_noncoherent = node;
 		if (!compat)
 			continue;
@@ -119,12 +120,13 @@ void machine_init(uint64_t fdt_pa)
 	machine_find_power();
 }
 
-const struct dt_hart *machine_find_hart(unsigned long hartid)
+bool machine_find_hart(unsigned long hartid, struct dt_hart *h)
 {
-	for (unsigned int i = 0; i < machine_dt.nharts; i++)
-		if (machine_dt.harts[i].hartid == hartid)
-			return &machine_dt.harts[i];
-	return NULL;
+	*h = DT_HART_START;
+	while (!dt_next_hart(machine_fdt, &machine_dt, h))
+		if (h->hartid == hartid)
+			return true;
+	return false;
 }
 
 static bool machine_same_hart(const struct dt_hart *a, const struct dt_hart *b)
@@ -142,35 +144,48 @@ static bool machine_same_hart(const struct dt_hart *a, const struct dt_hart *b)
 	return *p == *q;
 }
 
+/* The run of harts @first..@last (one hart if the same). */
+static void machine_log_run(const struct dt_hart *first, const struct dt_hart *last,
+			    unsigned long boot_hartid)
+{
+	const struct dt_hart *h = first;
+
+	if (first->node == last->node)
+		pr_info("cpu: hart %lu: %s, %s, %s%s\n", (unsigned long)h->hartid,
+			dt_hart_state_str(h->state), *h->isa ? h->isa : "no ISA",
+			*h->mmu ? h->mmu : "no MMU",
+			h->hartid == boot_hartid ? " (boot hart)" : "");
+	else
+		pr_info("cpu: harts %lu-%lu: %s, %s, %s\n", (unsigned long)h->hartid,
+			(unsigned long)last->hartid, dt_hart_state_str(h->state),
+			*h->isa ? h->isa : "no ISA", *h->mmu ? h->mmu : "no MMU");
+}
+
 /*
  * One line per run of consecutive hart ids that agree on state, ISA and
  * MMU, so 128 identical harts take one line and every odd one shows.
+ * One walk over the cpu nodes, the run's first and last hart in hand.
  */
 static void machine_log_harts(unsigned long boot_hartid)
 {
 	const struct dt_info *dt = &machine_dt;
-	unsigned int i = 0;
+	struct dt_hart first, last, h = DT_HART_START;
 
 	pr_info("cpu: %u harts in the device tree, %u usable, timebase %u Hz\n", dt->nharts,
 		dt->nusable, dt->timebase_hz);
-	while (i < dt->nharts) {
-		const struct dt_hart *h = &dt->harts[i];
-		unsigned int j = i;
-
-		while (j + 1 < dt->nharts && machine_same_hart(&dt->harts[j], &dt->harts[j + 1]) &&
-		       dt->harts[j + 1].hartid != boot_hartid && h->hartid != boot_hartid)
-			j++;
-		if (j == i)
-			pr_info("cpu: hart %lu: %s, %s, %s%s\n", (unsigned long)h->hartid,
-				dt_hart_state_str(h->state), *h->isa ? h->isa : "no ISA",
-				*h->mmu ? h->mmu : "no MMU",
-				h->hartid == boot_hartid ? " (boot hart)" : "");
-		else
-			pr_info("cpu: harts %lu-%lu: %s, %s, %s\n", (unsigned long)h->hartid,
-				(unsigned long)dt->harts[j].hartid, dt_hart_state_str(h->state),
-				*h->isa ? h->isa : "no ISA", *h->mmu ? h->mmu : "no MMU");
-		i = j + 1;
+	if (dt_next_hart(machine_fdt, dt, &h))
+		return;
+	first = last = h;
+	while (!dt_next_hart(machine_fdt, dt, &h)) {
+		if (machine_same_hart(&last, &h) && h.hartid != boot_hartid &&
+		    first.hartid != boot_hartid) {
+			last = h;
+			continue;
+		}
+		machine_log_run(&first, &last, boot_hartid);
+		first = last = h;
 	}
+	machine_log_run(&first, &last, boot_hartid);
 }
 
 static void machine_log_memory(void)

@@ -19,7 +19,10 @@ extern uint64_t machine_fdt_pa;
 void machine_init(uint64_t fdt_pa);
 /* Boot hart: the model, the hart table, memory, reserved regions, /chosen. */
 void machine_log(unsigned long boot_hartid);
-const struct dt_hart *machine_find_hart(unsigned long hartid);
+/* The cpu node of @hartid into @h: false if the tree has none (one walk of /cpus). */
+bool machine_find_hart(unsigned long hartid, struct dt_hart *h);
+/* Is @want one of the NUL-separated strings of @p (a "compatible" of @len bytes)? */
+bool machine_compat_has(const char *p, int len, const char *want);
 /* Does @node's "compatible" list @want? */
 bool machine_node_compatible(int node, const char *want);
 

@@ -43,9 +43,9 @@ static void check_inside(const struct dt_info *info, const uint8_t *b, size_t si
 	IN(info->stdout_opts);
 	PROMISE(info->nharts <= DT_MAX_HARTS && info->nusable <= info->nharts);
 	PROMISE(info->nmem <= DT_MAX_MEM && info->nresv <= DT_MAX_RESV);
-	for (i = 0; i < info->nharts; i++) {
-		IN(info->harts[i].isa);
-		IN(info->harts[i].mmu);
+	for (struct dt_hart h = DT_HART_START; !dt_next_hart(b, info, &h);) {
+		IN(h.isa);
+		IN(h.mmu);
 	}
 	for (i = 0; i < info->nmem; i++)
 		IN(info->mem[i].name);
@@ -54,16 +54,23 @@ static void check_inside(const struct dt_info *info, const uint8_t *b, size_t si
 #undef IN
 }
 
-static void same_facts(const struct dt_info *a, const struct dt_info *b)
+/* The same facts from the blob at @pa and its copy at @pb, harts walked side by side. */
+static void same_facts(const struct dt_info *a, const uint8_t *pa, const struct dt_info *b,
+		       const uint8_t *pb)
 {
-	unsigned int i;
+	struct dt_hart ha = DT_HART_START, hb = DT_HART_START;
+	unsigned int i, n = 0;
+	int ra, rb;
 
 	PROMISE(a->nharts == b->nharts && a->nusable == b->nusable);
 	PROMISE(a->nmem == b->nmem && a->nresv == b->nresv);
 	PROMISE(a->timebase_hz == b->timebase_hz && a->has_initrd == b->has_initrd);
-	for (i = 0; i < a->nharts; i++)
-		PROMISE(a->harts[i].hartid == b->harts[i].hartid &&
-			a->harts[i].state == b->harts[i].state);
+	while ((ra = dt_next_hart(pa, a, &ha)) == 0) {
+		rb = dt_next_hart(pb, b, &hb);
+		PROMISE(rb == 0 && ha.hartid == hb.hartid && ha.state == hb.state);
+		n++;
+	}
+	PROMISE(dt_next_hart(pb, b, &hb) != 0 && n == a->nharts);
 	for (i = 0; i < a->nmem; i++)
 		PROMISE(a->mem[i].base == b->mem[i].base && a->mem[i].size == b->mem[i].size);
 }
@@ -112,7 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ra == 0) {
 		check_inside(&info_a, data, size);
 		check_inside(&info_b, odd + 1, size);
-		same_facts(&info_a, &info_b);
+		same_facts(&info_a, data, &info_b, odd + 1);
 		PROMISE(info_a.nusable > 0 && info_a.nmem > 0 && info_a.timebase_hz > 0);
 	}
 	/* libfdt wants an 8-byte aligned tree: data is a heap copy. */

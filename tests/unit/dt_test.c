@@ -215,22 +215,28 @@ static int ref_timebase(const void *fdt, int node, uint32_t *hz)
 	return 0;
 }
 
+/*
+ * The reference's harts, in tree order (dt_info keeps none: dt.c reads
+ * them from the tree, see dt_harts()); one more than dt_parse takes.
+ */
+static struct dt_hart ref_harts[DT_MAX_HARTS + 1];
+
 static int ref_hart(const void *fdt, int node, int ac, struct dt_info *ri)
 {
-	struct dt_hart *h;
+	struct dt_hart *h = &ref_harts[ri->nharts];
 	const void *reg;
 	int err = 0, okay, len;
 	unsigned int i;
 
-	if (ri->nharts >= DT_MAX_HARTS)
-		return DT_ERR_TOO_MANY;
-	h = &ri->harts[ri->nharts];
 	h->isa = ref_str(fdt, node, "riscv,isa", "", &err);
 	if (!err)
 		h->mmu = ref_str(fdt, node, "mmu-type", "", &err);
 	okay = err ? 0 : ref_okay(fdt, node, &err);
 	if (err)
 		return err;
+	/* After the node's own properties, as dt.c judges it. */
+	if (ri->nharts >= DT_MAX_HARTS)
+		return DT_ERR_TOO_MANY;
 	h->sstc = ref_sstc(h->isa);
 	h->state = ref_judge(okay, h->isa, h->mmu);
 	h->hartid = DT_HARTID_NONE;
@@ -238,7 +244,7 @@ static int ref_hart(const void *fdt, int node, int ac, struct dt_info *ri)
 	if (reg && len == ac * 4)
 		h->hartid = ac == 1 ? fdt32_ld(reg) : fdt64_ld(reg);
 	for (i = 0; i < ri->nharts; i++)
-		if (ri->harts[i].hartid == h->hartid)
+		if (ref_harts[i].hartid == h->hartid)
 			h->state = DT_HART_BAD_NODE;
 	if (h->hartid == DT_HARTID_NONE)
 		h->state = DT_HART_BAD_NODE;
@@ -492,15 +498,29 @@ static void cmp_regions(const char *what, const struct dt_region *a, unsigned in
 	}
 }
 
-static void cmp_harts(const struct dt_info *d, const struct dt_info *r)
+/* dt.c's harts of @blob, in tree order, through dt_next_hart(); how many. */
+static unsigned int dt_harts(const void *blob, const struct dt_info *info, struct dt_hart *out)
 {
+	struct dt_hart h = DT_HART_START;
+	unsigned int n = 0;
+
+	while (n <= DT_MAX_HARTS && !dt_next_hart(blob, info, &h))
+		out[n++] = h;
+	return n;
+}
+
+static struct dt_hart dt_harts_a[DT_MAX_HARTS + 1], dt_harts_b[DT_MAX_HARTS + 1];
+
+static void cmp_harts(const void *blob, const struct dt_info *d, const struct dt_info *r)
+{
+	unsigned int i, n = dt_harts(blob, d, dt_harts_a);
 	char f[64];
-	unsigned int i;
 
 	cmp_u64("nharts", d->nharts, r->nharts);
 	cmp_u64("nusable", d->nusable, r->nusable);
-	for (i = 0; i < d->nharts && i < r->nharts; i++) {
-		const struct dt_hart *a = &d->harts[i], *b = &r->harts[i];
+	cmp_u64("harts walked", n, d->nharts);
+	for (i = 0; i < n && i < r->nharts; i++) {
+		const struct dt_hart *a = &dt_harts_a[i], *b = &ref_harts[i];
 
 		snprintf(f, sizeof(f), "harts[%u].hartid", i);
 		cmp_u64(f, a->hartid, b->hartid);
@@ -641,11 +661,48 @@ static void cmp_paths(const void *fdt)
 		diag("a relative path resolved");
 }
 
+/*
+ * dt_iter_next() visits what dt_next_node() does, at the same depths,
+ * with the properties dt_getprops() finds; with dt_iter_skip_cpus() it
+ * leaves out exactly the nodes below /cpus.
+ */
+static void cmp_iter(const uint8_t *blob, const struct dt_info *info)
+{
+	static const char *const names[] = { "compatible", "reg", "device_type" };
+	struct dt_iter it = { .node = -1 }, sk = { .node = -1 };
+	struct dt_prop p[3], q[3], sp[3];
+	int node, depth = 0, in_cpus = -1;
+
+	for (node = dt_next_node(blob, -1, &depth); node >= 0 && depth >= 0;
+	     node = dt_next_node(blob, node, &depth)) {
+		if (dt_iter_next(blob, &it, names, 3, p) || it.node != node || it.depth != depth) {
+			diag("dt_iter_next: node %d depth %d, dt_next_node: %d depth %d", it.node,
+			     it.depth, node, depth);
+			return;
+		}
+		dt_getprops(blob, node, names, 3, q);
+		for (int i = 0; i < 3; i++)
+			if (p[i].val != q[i].val || (p[i].val && p[i].len != q[i].len))
+				diag("node %d: %s differs from dt_getprops", node, names[i]);
+		if (in_cpus >= 0 && depth > in_cpus)
+			continue; /* below /cpus: the skipping walk never sees it */
+		in_cpus = -1;
+		if (dt_iter_next(blob, &sk, names, 3, sp) || sk.node != node || sk.depth != depth)
+			diag("skipping walk: node %d depth %d, want %d depth %d", sk.node, sk.depth,
+			     node, depth);
+		if (node == info->cpus_node) {
+			in_cpus = depth;
+			dt_iter_skip_cpus(&sk, info);
+		}
+	}
+	if (!dt_iter_next(blob, &it, names, 3, p) || !dt_iter_next(blob, &sk, names, 3, sp))
+		diag("a walk goes on past the last node");
+}
+
 /* Facts of @dt that hold whatever the blob: pointers inside it, etc. */
 static void check_inside(const struct dt_info *info, const uint8_t *blob, size_t len)
 {
 	const char *lo = (const char *)blob, *hi = (const char *)blob + len;
-	unsigned int i;
 
 #define INSIDE(p, what)                                                                            \
 	if ((p) && ((const char *)(p) < lo || (const char *)(p) >= hi) && strcmp((p), "") &&       \
@@ -655,9 +712,9 @@ static void check_inside(const struct dt_info *info, const uint8_t *blob, size_t
 	INSIDE(info->bootargs, "bootargs");
 	INSIDE(info->stdout_path, "stdout_path");
 	INSIDE(info->stdout_opts, "stdout_opts");
-	for (i = 0; i < info->nharts; i++) {
-		INSIDE(info->harts[i].isa, "isa");
-		INSIDE(info->harts[i].mmu, "mmu");
+	for (struct dt_hart h = DT_HART_START; !dt_next_hart(blob, info, &h);) {
+		INSIDE(h.isa, "isa");
+		INSIDE(h.mmu, "mmu");
 	}
 #undef INSIDE
 }
@@ -678,8 +735,11 @@ static void check_unaligned(const uint8_t *blob, size_t len, const struct dt_inf
 		cmp_u64("unaligned nharts", got->nharts, want->nharts);
 		cmp_u64("unaligned nmem", got->nmem, want->nmem);
 		cmp_u64("unaligned timebase", got->timebase_hz, want->timebase_hz);
-		for (i = 0; i < got->nharts && i < want->nharts; i++)
-			cmp_u64("unaligned hartid", got->harts[i].hartid, want->harts[i].hartid);
+		unsigned int ng = dt_harts(buf + 1, got, dt_harts_a);
+		unsigned int nw = dt_harts(blob, want, dt_harts_b);
+
+		for (i = 0; i < ng && i < nw; i++)
+			cmp_u64("unaligned hartid", dt_harts_a[i].hartid, dt_harts_b[i].hartid);
 		for (i = 0; i < got->nmem && i < want->nmem; i++)
 			cmp_u64("unaligned mem base", got->mem[i].base, want->mem[i].base);
 	}
@@ -767,12 +827,13 @@ static int mode_compare(const char *path)
 		cmp_ptr("model", d->model, r->model);
 		cmp_u64("timebase_hz", d->timebase_hz, r->timebase_hz);
 	});
-	CASE("harts", cmp_harts(d, r));
+	CASE("harts", cmp_harts(blob, d, r));
 	CASE("memory", cmp_regions("mem", d->mem, d->nmem, r->mem, r->nmem));
 	CASE("reserved memory", cmp_regions("resv", d->resv, d->nresv, r->resv, r->nresv));
 	CASE("chosen", cmp_chosen(d, r));
 	CASE("pointers stay inside the blob", check_inside(d, blob, len));
 	CASE("structure walk matches fdt_next_node", cmp_walk(blob));
+	CASE("dt_iter_next walks as dt_next_node, and skips /cpus whole", cmp_iter(blob, d));
 	CASE("path lookups match fdt_path_offset", cmp_paths(blob));
 	CASE("dt_check accepts", {
 		struct dt_error e;
@@ -1319,7 +1380,7 @@ static void run_synthetic(const struct synthetic *s)
 		if (rrc != s->want)
 			diag("reference: %s, want %s", err_name(rrc), err_names[s->want]);
 		if (!rc && !rrc) {
-			cmp_harts(info, r);
+			cmp_harts(b, info, r);
 			cmp_regions("resv", info->resv, info->nresv, r->resv, r->nresv);
 		}
 	}
@@ -1430,8 +1491,8 @@ static int mode_print(const char *path)
 	printf("totalsize %u\nmodel     \"%s\"\ntimebase  %u Hz\n", d->totalsize, d->model,
 	       d->timebase_hz);
 	printf("harts     %u, %u usable\n", d->nharts, d->nusable);
-	for (i = 0; i < d->nharts; i++) {
-		const struct dt_hart *h = &d->harts[i];
+	for (struct dt_hart hart = DT_HART_START; !dt_next_hart(blob, d, &hart);) {
+		const struct dt_hart *h = &hart;
 
 		if (h->hartid == DT_HARTID_NONE)
 			printf("  hart %-4s ", "-");
