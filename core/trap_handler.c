@@ -172,8 +172,7 @@ static __noreturn void trap_die(struct trap_frame *tf)
 	bool fault = code == EXC_LOAD_PAGE_FAULT || code == EXC_STORE_PAGE_FAULT;
 
 	if (this_cpu()->trap_depth++ > 1)
-		panic("trap: nested fatal exception (scause 0x%lx, sepc 0x%lx)", tf->scause,
-		      tf->sepc);
+		panic("trap: nested fatal trap (scause 0x%lx, sepc 0x%lx)", tf->scause, tf->sepc);
 	trap_dump(tf);
 	if (!(fault && vm_is_stack_guard(tf->stval)))
 		trap_call_trace(tf); /* an overflowed stack is no chain to walk */

@@ -31,6 +31,7 @@
 #include "plic.h"
 #include "arch/cpu.h"
 #include "lib/log.h"
+#include "lib/fmt.h"
 #include "platform/machine.h"
 #include "arch/riscv.h"
 #include "kernel/smp.h"
@@ -196,7 +197,7 @@ static int plic_parse_affinity(void)
 		return -1;
 	cpu = smp_cpu(hart);
 	if (cpu < 0 || plic_ctx[cpu] < 0) {
-		pr_warn("plic: irqaffinity=%lu: no such hart with a supervisor context; ignored\n",
+		pr_warn("plic: irqaffinity=%lu: no such hart with an S-mode context; ignored\n",
 			hart);
 		return -1;
 	}
@@ -210,15 +211,17 @@ static void plic_setup(int node, unsigned int nintc)
 	const void *reg, *ndev;
 	unsigned int nctx;
 	uint64_t plic_end = 0, src_pa;
+	const char *to = "the hart of their driver";
+	char hart[32];
 
 	if (node < 0) {
-		pr_warn("plic: none in the device tree: no device interrupts\n");
+		pr_warn("plic: none in the device tree; no interrupts\n");
 		return;
 	}
 	reg = dt_getprop(machine_fdt, node, "reg", &len);
 	ndev = dt_getprop(machine_fdt, node, "riscv,ndev", NULL);
 	if (!reg || len != 16 || !ndev) {
-		pr_err("plic: %s: want reg of 2+2 cells and riscv,ndev; not used\n",
+		pr_err("plic: %s: no 2+2-cell reg or riscv,ndev; not used\n",
 		       dt_node_name(machine_fdt, node));
 		return;
 	}
@@ -233,7 +236,7 @@ static void plic_setup(int node, unsigned int nintc)
 	}
 	nctx = plic_find_contexts(node, nintc);
 	if (plic_ctx[0] < 0 || PLIC_CLAIM((unsigned long)plic_ctx[0]) + 4 > plic_size) {
-		pr_err("plic: no supervisor context for the boot hart; not used\n");
+		pr_err("plic: no S-mode context for the boot hart; not used\n");
 		return;
 	}
 	/* Only as far as the last of our contexts: page tables cost memory at 512 harts. */
@@ -256,17 +259,14 @@ static void plic_setup(int node, unsigned int nintc)
 	for (unsigned int s = 1; s <= plic_nsources; s++)
 		plic_write(PLIC_PRIORITY(s), 0);
 	plic_affinity = plic_parse_affinity();
-	if (plic_affinity >= 0)
-		pr_info("plic: %s at 0x%lx, %u sources, %u supervisor contexts; device interrupts "
-			"go to hart %lu (irqaffinity=)\n",
-			dt_node_name(machine_fdt, node), (unsigned long)plic_pa, plic_nsources,
-			nctx, smp_hartid((unsigned)plic_affinity));
-	else
-		pr_info("plic: %s at 0x%lx, %u sources, %u supervisor contexts; device interrupts "
-			"go "
-			"to the hart of their driver\n",
-			dt_node_name(machine_fdt, node), (unsigned long)plic_pa, plic_nsources,
-			nctx);
+	if (plic_affinity >= 0) {
+		fmt_snprintf(hart, sizeof(hart), "hart %lu (irqaffinity=)",
+			     smp_hartid((unsigned)plic_affinity));
+		to = hart;
+	}
+	pr_info("plic: %s at 0x%lx, %u sources, %u supervisor contexts; device interrupts go to "
+		"%s\n",
+		dt_node_name(machine_fdt, node), (unsigned long)plic_pa, plic_nsources, nctx, to);
 }
 
 void plic_init(void)
@@ -275,7 +275,7 @@ void plic_init(void)
 	uint64_t pa;
 
 	if (pmem_alloc_contig(PLIC_INTC_PAGES, &pa)) {
-		pr_err("plic: no memory to look for it; no device interrupts\n");
+		pr_err("plic: no memory to look for it; no interrupts\n");
 		return;
 	}
 	plic_intcs = pa_to_kva(pa);

@@ -198,20 +198,12 @@ static int elf_check_ident(const struct elf_ehdr *eh, struct elf_error *err)
 	return 0;
 }
 
-/* Why a float ABI is refused: the kernel does not save FPU state (yet). */
-#define ELF_FPU_WHY ": Keel runs lp64 soft-float"
-
 /* Keel user programs are rv64 lp64: integer registers only. */
 static int elf_check_flags(uint32_t flags, struct elf_error *err)
 {
-	switch (flags & EF_RISCV_FLOAT_ABI) {
-	case EF_RISCV_FLOAT_ABI_SINGLE:
-		return elf_fail(err, ELF_ERR_ABI, "single-float ABI (lp64f)" ELF_FPU_WHY, -1);
-	case EF_RISCV_FLOAT_ABI_DOUBLE:
-		return elf_fail(err, ELF_ERR_ABI, "double-float ABI (lp64d)" ELF_FPU_WHY, -1);
-	case EF_RISCV_FLOAT_ABI_QUAD:
-		return elf_fail(err, ELF_ERR_ABI, "quad-float ABI (lp64q)" ELF_FPU_WHY, -1);
-	}
+	/* lp64f, lp64d, lp64q: the core saves no FPU state (yet). */
+	if (flags & EF_RISCV_FLOAT_ABI)
+		return elf_fail(err, ELF_ERR_ABI, "hard-float ABI: Keel runs lp64 soft-float", -1);
 	if (flags & EF_RISCV_RVE)
 		return elf_fail(err, ELF_ERR_ABI, "RVE ABI: Keel runs RV64I programs", -1);
 	return 0;

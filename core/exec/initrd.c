@@ -48,7 +48,7 @@ void initrd_init(void)
 		return;
 	}
 	if (dt->initrd_end > DIRECT_MAP_SIZE) {
-		pr_err("initrd: 0x%lx-0x%lx is beyond the direct map; ignored\n",
+		pr_err("initrd: 0x%lx-0x%lx not in the direct map; ignored\n",
 		       (unsigned long)dt->initrd_start, (unsigned long)dt->initrd_end);
 		return;
 	}

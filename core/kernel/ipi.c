@@ -206,7 +206,7 @@ int smp_call_wait(struct smp_call *call, unsigned int timeout_ms)
 		local_irq_disable();
 	while (__atomic_load_n(&call->pending, __ATOMIC_ACQUIRE)) {
 		if (riscv_rdtime() > deadline) {
-			pr_err("ipi: cross-call %p: %u cpus did not run it in %u ms\n",
+			pr_err("ipi: cross-call %p: %u cpus missed it for %u ms\n",
 			       (void *)call->fn, __atomic_load_n(&call->pending, __ATOMIC_RELAXED),
 			       timeout_ms);
 			err = -KEEL_ETIMEDOUT;

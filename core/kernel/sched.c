@@ -360,8 +360,7 @@ __cold static unsigned int sched_fallback_cpu(struct task *t)
 	struct cpumask ok;
 
 	if (!cpumask_and(&ok, &t->affinity, &smp_online_mask)) {
-		pr_warn("sched: %s (pid %d) may run on no online hart; now on any\n", t->name,
-			t->pid);
+		pr_warn("sched: %s (pid %d): no online hart allowed; now any\n", t->name, t->pid);
 		for (unsigned int i = 0; i < CPUMASK_LONGS; i++)
 			ok.bits[i] = __atomic_load_n(&smp_online_mask.bits[i], __ATOMIC_ACQUIRE);
 		t->affinity = ok;

@@ -241,7 +241,7 @@ static int task_get_stack(struct task *t)
 			break;
 	}
 	if (slot < 0) {
-		pr_err("task: no stack for a new task: all %u slots in use\n", KSTACK_SLOTS);
+		pr_err("task: no stack for a new task: %s\n", "every slot in use");
 		return -KEEL_ENOMEM;
 	}
 	err = vm_alloc_kstack((unsigned int)slot, &t->stack_lo, &t->stack_top);

@@ -62,8 +62,7 @@ int tlb_flush_kernel_all(void)
 	if (!err)
 		err = smp_call_wait(&call, SMP_CALL_TIMEOUT_MS);
 	if (err)
-		pr_err("tlb: flush of every kernel translation did not complete: %s\n",
-		       kerr_str(err));
+		pr_err("tlb: kernel-wide flush did not complete: %s\n", kerr_str(err));
 	return err;
 }
 

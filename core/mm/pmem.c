@@ -110,8 +110,7 @@ static void pmem_add_memory(const struct dt_region *m)
 	unsigned int i;
 
 	if (end > DIRECT_MAP_SIZE) {
-		pr_warn("pmem: memory above %lu GiB is not mapped; left unused\n",
-			DIRECT_MAP_SIZE / GiB);
+		pr_warn("pmem: memory above %lu GiB not mapped; unused\n", DIRECT_MAP_SIZE / GiB);
 		end = DIRECT_MAP_SIZE;
 	}
 	if (start >= end)
@@ -161,7 +160,7 @@ static void pmem_map_init(struct pmem_hole *h)
 		hi = MAX(hi, pmem_ranges[i].end);
 	}
 	if (lo >= hi)
-		panic("pmem: no free memory after the kernel, device tree and reserved regions");
+		panic("pmem: no free memory beside the kernel, tree and reservations");
 	pmem_pfn_lo = lo >> PAGE_SHIFT;
 	pmem_pfn_hi = hi >> PAGE_SHIFT;
 	map = ALIGN_UP(pmem_pfn_hi - pmem_pfn_lo, 64); /* the caches start on a cache line */
@@ -324,7 +323,7 @@ void pmem_init(unsigned int ncpus)
 	}
 	pmem_nfree = pmem_ntotal;
 	if (!pmem_ntotal)
-		panic("pmem: no free memory after the kernel, device tree and reserved regions");
+		panic("pmem: no free memory beside the kernel, tree and reservations");
 	pr_info("pmem: %lu pages free (%lu MiB); kernel 0x%lx-0x%lx, device tree 0x%lx\n",
 		pmem_ntotal, pmem_ntotal * PAGE_SIZE / MiB, (unsigned long)holes[0].start,
 		(unsigned long)holes[0].end - 1, (unsigned long)holes[1].start);

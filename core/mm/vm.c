@@ -379,8 +379,8 @@ void vm_init(void)
 	if (wx)
 		panic("vm: %lu kernel mappings are writable and executable", wx);
 	vm_init_hart();
-	pr_info("vm: Sv39 kernel map at 0x%lx: text RX %lu KiB, rodata R %lu KiB, data RW %lu KiB, "
-		"stack guard at 0x%lx; no W+X mapping\n",
+	pr_info("vm: Sv39 kernel at 0x%lx: text RX %lu KiB, rodata R %lu KiB, data RW %lu KiB, "
+		"guard 0x%lx; no W+X\n",
 		KERNEL_VBASE, (unsigned long)(_etext - _start) / KiB,
 		(unsigned long)(__rodata_end - __rodata_start) / KiB,
 		(unsigned long)(_end - __data_start) / KiB, (unsigned long)__boot_stack_guard);

@@ -172,29 +172,30 @@ static void param_initcall_debug(const char *name, const char *val)
 
 struct cmdline_param {
 	const char *name;
-	bool has_value; /* takes name=value (else a bare word) */
 	void (*set)(const char *name, const char *val);
 };
 
+/* The first CMDLINE_BARE are bare words; the others take name=value. */
+#define CMDLINE_BARE 4
 static const struct cmdline_param cmdline_params[] = {
-	{ "loglevel", true, param_loglevel },
-	{ "quiet", false, param_quiet },
-	{ "debug", false, param_debug },
-	{ "maxcpus", true, param_maxcpus },
-	{ "nosmp", false, param_nosmp },
-	{ "timer.hz", true, param_timer_hz },
-	{ "ipc.fastpath", true, param_ipc_fastpath },
-	{ "smp.timeout_ms", true, param_smp_timeout },
-	{ "selftest", true, param_string },
+	{ "quiet", param_quiet },
+	{ "debug", param_debug },
+	{ "nosmp", param_nosmp },
+	{ "initcall_debug", param_initcall_debug },
+	{ "loglevel", param_loglevel },
+	{ "maxcpus", param_maxcpus },
+	{ "timer.hz", param_timer_hz },
+	{ "ipc.fastpath", param_ipc_fastpath },
+	{ "smp.timeout_ms", param_smp_timeout },
+	{ "selftest", param_string },
 #if KEEL_SELFTESTS
-	{ "selftest.hotplug_ms", true, param_hotplug_ms },
-	{ "syscall-fuzz.ms", true, param_syscall_fuzz_ms },
+	{ "selftest.hotplug_ms", param_hotplug_ms },
+	{ "syscall-fuzz.ms", param_syscall_fuzz_ms },
 #endif
-	{ "init", true, param_string },
-	{ "rdinit", true, param_string },
-	{ "initcall_debug", false, param_initcall_debug },
-	{ "initcall_blacklist", true, param_string },
-	{ "irqaffinity", true, param_irqaffinity },
+	{ "init", param_string },
+	{ "rdinit", param_string },
+	{ "initcall_blacklist", param_string },
+	{ "irqaffinity", param_irqaffinity },
 };
 
 char *cmdline_next_word(char **p)
@@ -243,7 +244,7 @@ static bool cmdline_for_init(const char *word, bool is_env)
 		if (cmdline.init_envc < CMDLINE_MAX_INIT_ENVS)
 			cmdline.init_envp[cmdline.init_envc++] = word;
 		else
-			pr_warn("cmdline: too many environment words for init, dropped %s\n", word);
+			pr_warn("cmdline: too many env words for init, dropped %s\n", word);
 	} else {
 		if (cmdline.init_argc < CMDLINE_MAX_INIT_ARGS)
 			cmdline.init_argv[cmdline.init_argc++] = word;
@@ -269,9 +270,9 @@ static void cmdline_word(char *word)
 
 		if (!cmdline_streq(prm->name, word))
 			continue;
-		if (prm->has_value && !val)
+		if (i >= CMDLINE_BARE && !val)
 			return cmdline_bad(word, NULL, "needs a value");
-		if (!prm->has_value && val)
+		if (i < CMDLINE_BARE && val)
 			return cmdline_bad(word, val, "takes no value");
 		prm->set(word, val);
 		return;

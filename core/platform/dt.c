@@ -15,6 +15,7 @@
  * Elsewhere: what the kernel does with the facts (smp.c, pmem.c, cmdline.c).
  */
 #include "dt.h"
+#include "keel/strtab.h"
 
 /* DTSpec 5.2: header fields, by byte offset. */
 #define FDT_MAGIC		0xd00dfeedu
@@ -69,37 +70,35 @@ struct dt_tok {
 	uint32_t len;	    /* PROP length */
 };
 
-static const char *const dt_err_str[DT_ERR_COUNT] = {
-	[DT_OK] = "success",
-	[DT_ERR_MAGIC] = "bad magic",
-	[DT_ERR_VERSION] = "unsupported version",
-	[DT_ERR_TRUNCATED] = "truncated",
-	[DT_ERR_LAYOUT] = "bad block layout in header",
-	[DT_ERR_TOKEN] = "bad structure token",
-	[DT_ERR_NAME] = "bad node name",
-	[DT_ERR_STRING] = "bad property name string",
-	[DT_ERR_PROP] = "malformed property",
-	[DT_ERR_NESTING] = "bad node nesting",
-	[DT_ERR_MEMRESERVE] = "bad memory reservation map",
-	[DT_ERR_CELLS] = "unsupported #address-cells or #size-cells",
-	[DT_ERR_REG] = "malformed reg",
-	[DT_ERR_NO_MEMORY] = "no memory node",
-	[DT_ERR_NO_HART] = "no usable hart",
-	[DT_ERR_NO_TIMEBASE] = "no timebase-frequency",
-	[DT_ERR_INITRD] = "bad initrd range",
-	[DT_ERR_BOOTARGS] = "bootargs not NUL-terminated",
-	[DT_ERR_TOO_MANY] = "too many harts or regions",
-	[DT_ERR_NO_END] = "structure block without FDT_END",
-	[DT_ERR_NOT_FOUND] = "not found",
-};
+/* By DT_ERR_x, from DT_OK. */
+static const char dt_err_str[] = "success\0"
+				 "bad magic\0"
+				 "unsupported version\0"
+				 "truncated\0"
+				 "bad block layout in header\0"
+				 "bad structure token\0"
+				 "bad node name\0"
+				 "bad property name string\0"
+				 "malformed property\0"
+				 "bad node nesting\0"
+				 "bad memory reservation map\0"
+				 "unsupported #address-cells or #size-cells\0"
+				 "malformed reg\0"
+				 "no memory node\0"
+				 "no usable hart\0"
+				 "no timebase-frequency\0"
+				 "bad initrd range\0"
+				 "bootargs not NUL-terminated\0"
+				 "too many harts or regions\0"
+				 "structure block without FDT_END\0"
+				 "not found";
+_Static_assert(DT_ERR_NOT_FOUND == 20 && DT_ERR_COUNT == 21, "dt_err_str has a name per code");
 
 const char *dt_strerror(int err)
 {
-	if (err < 0 && err > -DT_ERR_COUNT)
-		err = -err;
-	if (err < 0 || err >= DT_ERR_COUNT)
-		return "unknown error";
-	return dt_err_str[err];
+	const char *s = strtab_nth(dt_err_str, sizeof(dt_err_str), err < 0 ? -(long)err : err);
+
+	return s ? s : "unknown error";
 }
 
 const char *dt_hart_state_str(enum dt_hart_state s)

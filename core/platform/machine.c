@@ -236,8 +236,8 @@ void machine_log(unsigned long boot_hartid)
 	machine_log_memory();
 	machine_log_chosen();
 	if (machine_dma_noncoherent >= 0)
-		pr_warn("dt: DMA is not cache-coherent (dma-noncoherent on %s): drivers that hand "
-			"memory to devices must write back and invalidate caches themselves\n",
+		pr_warn("dt: DMA is not cache-coherent (dma-noncoherent on %s): drivers must "
+			"clean and invalidate caches themselves\n",
 			dt_node_name(machine_fdt, machine_dma_noncoherent));
 }
 
@@ -273,7 +273,7 @@ void machine_log_sbi(void)
 	char have[48], lack[48]; /* all six names fit in either */
 
 	if (!sbi.base) {
-		pr_warn("sbi: no base extension (SBI v0.1?): legacy calls only\n");
+		pr_warn("sbi: no base extension (SBI v0.1?): legacy calls\n");
 		return;
 	}
 	/* OpenSBI encodes its version as major << 16 | minor. */
@@ -284,8 +284,7 @@ void machine_log_sbi(void)
 	machine_sbi_list(lack, sizeof(lack), false);
 	pr_info("sbi: extensions:%s; missing:%s\n", have, lack);
 	pr_info("sbi: console through %s\n", sbi.dbcn ? "DBCN" : "the legacy putchar");
-	if (!sbi.hsm)
-		pr_warn("sbi: no HSM extension: Keel will run uniprocessor\n");
+	/* No HSM: smp_init() says so, if there were harts to start. */
 	if (!sbi.srst)
-		pr_warn("sbi: no SRST extension: poweroff uses the legacy shutdown call\n");
+		pr_warn("sbi: no SRST extension: legacy shutdown for poweroff\n");
 }
