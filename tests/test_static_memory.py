@@ -30,7 +30,6 @@ FIXED = {
     "cmdline_orig": "COMMAND_LINE_SIZE (platform/cmdline.c)",
     "initcall_blacklist_env": "COMMAND_LINE_SIZE + 32 (main.c)",
     "boot_emerg_stack": "the boot hart's own overflow stack, one page (kernel/smp.c)",
-    "a": "sys_spawn_any()'s argument copy, one for all spawns (syscall/sys_process.c)",
 }
 
 

@@ -4,8 +4,10 @@
  * limit_set.
  *
  * spawn copies the path, the argument and environment vectors (pointers
- * and strings) and the handle numbers into kernel memory once, under
- * sys_spawn_lock, and the loader reads only that copy.
+ * and strings) and the handle numbers into kernel memory once, and the
+ * loader reads only that copy. The copy is the spawner's own (pages
+ * charged to it for the call): no lock shared by every spawn, so a slow
+ * load (an ELF asking for much zeroed memory) holds up nobody else's.
  *
  * A child gets a limit node under its spawner's (lib/quota.h) before
  * anything is made for it, so its address space, handle table and
@@ -24,6 +26,7 @@
 #include "lib/quota.h"
 #include "lib/string.h"
 #include "mm/as.h"
+#include "mm/pmem.h"
 #include "mm/uaccess.h"
 #include "object/handle.h"
 #include "object/ipc.h"
@@ -110,6 +113,33 @@ struct sys_spawn_args {
 	char store[EXEC_MAX_STRINGS];
 };
 
+#define SYS_SPAWN_ARGS_PAGES ((sizeof(struct sys_spawn_args) + PAGE_SIZE - 1) / PAGE_SIZE)
+
+/*
+ * The spawner's copy of its arguments, charged to it while the call
+ * lasts. Not cleared: only what the copy writes is read.
+ */
+static long sys_spawn_args_get(struct sys_spawn_args **out)
+{
+	uint64_t pa;
+	long err = quota_charge(task_current()->quota, QUOTA_PAGES, SYS_SPAWN_ARGS_PAGES);
+
+	if (err)
+		return err;
+	if (pmem_alloc_contig_dirty(SYS_SPAWN_ARGS_PAGES, &pa)) {
+		quota_uncharge(task_current()->quota, QUOTA_PAGES, SYS_SPAWN_ARGS_PAGES);
+		return -KEEL_ENOMEM;
+	}
+	*out = pa_to_kva(pa);
+	return 0;
+}
+
+static void sys_spawn_args_put(struct sys_spawn_args *a)
+{
+	pmem_free_contig(kva_to_pa(a), SYS_SPAWN_ARGS_PAGES);
+	quota_uncharge(task_current()->quota, QUOTA_PAGES, SYS_SPAWN_ARGS_PAGES);
+}
+
 /* The first code of a spawned task: become the program loaded for it. */
 static void sys_spawn_start(void *arg)
 {
@@ -174,8 +204,7 @@ static int sys_spawn_give(struct task *t, struct handle *hs, unsigned long n)
 static long sys_spawn_any(long memh, uintptr_t upath, uintptr_t uargv, uintptr_t uenvp,
 			  uintptr_t uh, unsigned long nh)
 {
-	static struct sys_spawn_args a;	    /* guarded by sys_spawn_lock */
-	static struct mutex sys_spawn_lock; /* all zero is an unlocked mutex */
+	struct sys_spawn_args *a;
 	struct handle hs[KEEL_SPAWN_HANDLES];
 	struct exec_image img;
 	struct quota *q;
@@ -193,30 +222,34 @@ static long sys_spawn_any(long memh, uintptr_t upath, uintptr_t uargv, uintptr_t
 	if (err)
 		goto drop;
 	img.quota = q;
-	mutex_lock(&sys_spawn_lock);
-	err = memh < 0 ? strncpy_from_user(sys_as(), a.path, upath, sizeof(a.path)) : 0;
+	err = sys_spawn_args_get(&a);
+	if (err)
+		goto drop;
+	err = memh < 0 ? strncpy_from_user(sys_as(), a->path, upath, sizeof(a->path)) : 0;
 	if (err >= 0)
-		err = sys_copy_vec(uargv, a.argv, EXEC_MAX_ARGS, a.store, &used, sizeof(a.store));
+		err = sys_copy_vec(uargv, a->argv, EXEC_MAX_ARGS, a->store, &used,
+				   sizeof(a->store));
 	if (err >= 0)
-		err = sys_copy_vec(uenvp, a.envp, EXEC_MAX_ARGS, a.store, &used, sizeof(a.store));
+		err = sys_copy_vec(uenvp, a->envp, EXEC_MAX_ARGS, a->store, &used,
+				   sizeof(a->store));
 	if (err >= 0 && memh >= 0) {
 		const void *data;
 		uint64_t size;
 
 		/* The child's name: its argv[0], else "a.out". */
-		fmt_snprintf(a.path, sizeof(a.path), "%s", a.argv[0] ? a.argv[0] : "a.out");
+		fmt_snprintf(a->path, sizeof(a->path), "%s", a->argv[0] ? a->argv[0] : "a.out");
 		err = mem_object_data(memh, &data, &size);
 		if (!err)
-			err = exec_load_mem(data, size, a.path, a.argv, a.envp, &img);
+			err = exec_load_mem(data, size, a->path, a->argv, a->envp, &img);
 	} else if (err >= 0) {
-		err = exec_load(a.path, a.argv, a.envp, &img);
+		err = exec_load(a->path, a->argv, a->envp, &img);
 	}
-	if (err < 0) {
-		mutex_unlock(&sys_spawn_lock);
+	t = err < 0 ? NULL
+		    : task_create(sys_basename(a->path), sys_spawn_start, NULL,
+				  task_current()->pid);
+	sys_spawn_args_put(a);
+	if (err < 0)
 		goto drop;
-	}
-	t = task_create(sys_basename(a.path), sys_spawn_start, NULL, task_current()->pid);
-	mutex_unlock(&sys_spawn_lock);
 	if (!t) {
 		as_destroy(img.as);
 		err = -KEEL_EAGAIN; /* no memory for the task or its stack, or no stack slot */

@@ -25,6 +25,8 @@
  *                      cannot raise it for its own children
  *   pingpong ADV_0010  two tasks signalling each other's notifications on our hart
  *                      (each signal hands the hart over) leave us our turns
+ *   spawnhog ADV_0011  a task on another hart spawning programs that each ask for
+ *                      32 MiB of zeroed memory does not hold up our spawns
  *
  * `/bin/adversary hold` is not a class: it starts a holder that takes
  * every task, object and page it may, says "adversary: holding ...",
@@ -485,14 +487,135 @@ static void adv_pingpong(void)
 	keel_handle_close(n[1]);
 }
 
+/*
+ * An ELF of one page whose data segment asks for SPAWNHOG_MIB MiB of
+ * zeroed memory: cheap to write, slow to load (every page is mapped and
+ * cleared at spawn). Its code pins itself to hart @hart and exits there
+ * (freeing the 32 MiB is the hog's hart's work, too).
+ */
+#define SPAWNHOG_MIB   32
+#define SPAWNHOG_LOOPS 8
+#define SPAWNHOG_NOPS  8
+static void spawnhog_elf(unsigned char *p, int hart)
+{
+	static const unsigned char ident[16] = { 0x7f, 'E', 'L', 'F', 2, 1, 1 };
+	/* a0 = hart; a7 = hart_pin (42); ecall; a0 = 0; a7 = exit (0); ecall */
+	const uint32_t code[6] = {
+		(uint32_t)hart << 20 | 0x513, 42 << 20 | 0x893, 0x73, 0x513, 0x893, 0x73
+	};
+	uint64_t phdr[2][7] = {
+		/* type | flags << 32, offset, vaddr, paddr, filesz, memsz, align */
+		{ 1 | 5ULL << 32, 0, 0x10000, 0x10000, 4096, 4096, 4096 },	      /* R X */
+		{ 1 | 6ULL << 32, 0, 0x20000, 0x20000, 0, SPAWNHOG_MIB * MiB, 4096 }, /* R W */
+	};
+	const uint16_t half[] = { 2, 243 }; /* ET_EXEC, EM_RISCV */
+	const uint32_t version = 1;
+	const uint64_t entry = 0x10100, phoff = 64;
+	const uint16_t sizes[] = { 64, 56, 2 }; /* e_ehsize, e_phentsize, e_phnum */
+
+	memcpy(p, ident, 16);
+	memcpy(p + 16, half, 4);
+	memcpy(p + 20, &version, 4);
+	memcpy(p + 24, &entry, 8);
+	memcpy(p + 32, &phoff, 8);
+	memcpy(p + 52, sizes, 6);
+	memcpy(p + 64, phdr, sizeof(phdr));
+	memcpy(p + 0x100, code, sizeof(code));
+}
+
+/*
+ * The hog: pinned to hart argv[2], spawns the ELF in handle 0
+ * SPAWNHOG_LOOPS times, each load right after the last (it reaps a child
+ * after starting the next), so a load is nearly always under way.
+ */
+static int spawnhog(int argc, char **argv)
+{
+	char *hog[] = { "hogload", NULL };
+	long last = -1;
+
+	if (argc < 3 || keel_sys_hart_pin(strtol(argv[2], NULL, 0)))
+		return 1;
+	for (int i = 0; i < SPAWNHOG_LOOPS; i++) {
+		long pid = keel_spawn_mem(0, hog, NULL, NULL, 0);
+
+		if (pid < 0 || (last >= 0 && keel_wait(last, NULL) < 0))
+			return 2;
+		last = pid;
+	}
+	return keel_wait(last, NULL) < 0 ? 3 : 0;
+}
+
+/* The spawn call alone for @argv (the ELF in @mem if >= 0): ns, or 0 if refused; reaps it. */
+static uint64_t spawn_ns(long mem, char *const argv[])
+{
+	uint64_t t0 = keel_time_ns(), t;
+	long pid = mem >= 0 ? keel_spawn_mem(mem, argv, NULL, NULL, 0)
+			    : keel_spawn(argv[0], argv, NULL);
+
+	t = keel_time_ns() - t0;
+	if (pid < 0 || keel_wait(pid, NULL) < 0)
+		return 0;
+	return t;
+}
+
+/*
+ * A load the core makes slow, on another hart, must not hold up ours: a
+ * lock shared by every spawn made each of ours wait for a whole load.
+ * Ours must take less than half a hog load each, while the hog loads.
+ */
+static void adv_spawnhog(void)
+{
+	const char *claim = "slow loads on another hart do not hold up our spawns";
+	long mem = keel_mem_create(4096), va = -1, pid = -1;
+	char *nop[] = { "/bin/nop", NULL }, *hog[] = { "hogload", NULL };
+	char hart[24], why[160];
+	char *argv[] = { "/bin/adversary", "spawnhog-side", hart, NULL };
+	const struct keel_ps *me;
+	uint64_t alone, worst = 0;
+	int other = -1, status = -1;
+
+	if (mem < 0 || keel_own_ps(ps_buf, PS_MAX, &me) ||
+	    (va = keel_mmap(mem, 0, 4096, KEEL_PROT_READ | KEEL_PROT_WRITE)) < 0) {
+		result("ADV_0011", 0, claim, "no memory object or ps");
+		return;
+	}
+	for (int h = 0; h < 64 && other < 0; h++) /* another hart that exists */
+		if (h != me->hart && !keel_sys_hart_pin(h))
+			other = h;
+	if (other < 0 || keel_sys_hart_pin(me->hart)) {
+		result("ADV_0011", 0, claim, "no second hart to run the hog on");
+		goto out;
+	}
+	spawnhog_elf((unsigned char *)va, other);
+	alone = spawn_ns(mem, hog);
+	snprintf(hart, sizeof(hart), "%d", other);
+	pid = keel_spawn_h(argv[0], argv, NULL, &mem, 1);
+	keel_sleep_us(alone / 4000); /* the hog is loading */
+	for (int i = 0; i < SPAWNHOG_NOPS; i++) {
+		uint64_t t = spawn_ns(-1, nop);
+
+		worst = !t || t > worst ? (t ? t : ~0ULL) : worst;
+	}
+	if (pid >= 0)
+		keel_wait(pid, &status);
+	snprintf(why, sizeof(why), "a hog's spawn alone %lu ms, our slowest %lu ms, hog status %d",
+		 (unsigned long)(alone / 1000000), (unsigned long)(worst / 1000000), status);
+	result("ADV_0011", alone >= 20000000 && worst < alone / 2 && status == 0, claim, why);
+out:
+	keel_sys_hart_pin(-1);
+	if (va >= 0)
+		keel_munmap((void *)va, 4096);
+	keel_handle_close(mem);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
 } classes[] = {
-	{ "fetch", adv_fetch },	      { "flood", adv_flood }, { "read", adv_read },
-	{ "memory", adv_memory },     { "mmap", adv_mmap },   { "objects", adv_objects },
-	{ "tasks", adv_tasks },	      { "cycle", adv_cycle }, { "limits", adv_limits },
-	{ "pingpong", adv_pingpong },
+	{ "fetch", adv_fetch },	      { "flood", adv_flood },	    { "read", adv_read },
+	{ "memory", adv_memory },     { "mmap", adv_mmap },	    { "objects", adv_objects },
+	{ "tasks", adv_tasks },	      { "cycle", adv_cycle },	    { "limits", adv_limits },
+	{ "pingpong", adv_pingpong }, { "spawnhog", adv_spawnhog },
 };
 
 int main(int argc, char **argv)
@@ -513,6 +636,8 @@ int main(int argc, char **argv)
 		return cling();
 	if (argc > 1 && !strcmp(argv[1], "pingpong-side"))
 		return pingpong(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "spawnhog-side"))
+		return spawnhog(argc, argv);
 	for (unsigned int i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
 		int want = argc == 1;
 
