@@ -212,7 +212,7 @@ static void plic_setup(int node, unsigned int nintc)
 	unsigned int nctx;
 	uint64_t plic_end = 0, src_pa;
 	const char *to = "the hart of their driver";
-	char hart[32];
+	char hart[40]; /* "hart " 20 digits " (irqaffinity=)" */
 
 	if (node < 0) {
 		pr_warn("plic: none in the device tree; no interrupts\n");
