@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "keel/errno.h"
+#include "keel/init.h"
 
 #define KEEL_VERSION "0.1"
 
@@ -75,6 +76,7 @@ static inline unsigned int ctz64(uint64_t x)
 /* Set once by boot/entry.S: where the Image was really loaded. */
 extern unsigned long kernel_load_pa;
 extern char _start[], _etext[], __rodata_start[], __rodata_end[];
+extern char __init_begin[], __init_text_end[], __init_end[];
 extern char __data_start[], _end[], __boot_stack_guard[], __boot_stack_top[];
 
 static inline void *pa_to_kva(uint64_t pa)

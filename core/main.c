@@ -33,6 +33,7 @@
 #include "kernel/smp.h"
 #include "lib/string.h"
 #include "kernel/timer.h"
+#include "kernel/tlb.h"
 #include "arch/trap.h"
 #include "mm/vm.h"
 #include "sbi/sbi.h"
@@ -52,7 +53,7 @@ static void report_boot_time(void)
 }
 
 /* No init to run (no initramfs), or self-tests asked for: end the run here. */
-static __noreturn void core_done(void)
+static __init __noreturn void core_done(void)
 {
 	report_boot_time();
 	if (selftest_in_kernel(cmdline.selftest))
@@ -149,16 +150,41 @@ static void run_init_process(void)
 	panic("No working init found.  Try passing init= option to kernel.");
 }
 
-/* pid 1: bring up SMP, then become the first user program. */
-static void kernel_init(void *unused)
+/* pid 1, the part that runs once: SMP, the initramfs; or the end of the run. */
+static __init void kernel_init_freeable(void)
 {
-	(void)unused;
 	if (wait_for_completion(&kthreadd_done, KTHREADD_WAIT_MS, "kthreadd"))
 		panic("kernel_init: kthreadd did not start in %u ms", KTHREADD_WAIT_MS);
 	smp_init();    /* every usable hart, through HSM */
 	initrd_init(); /* check the initramfs, whole */
 	if (selftest_in_kernel(cmdline.selftest) || !initrd_present())
 		core_done(); /* self-tests, or nothing to run */
+}
+
+/*
+ * The boot-only sections (keel/init.h) leave the kernel map, on every
+ * hart, and their pages become free memory. Every hart has left its
+ * bring-up code by now (smp_init() waited), and nothing resident points
+ * there (tools/check-init, at the link).
+ */
+static void free_initmem(void)
+{
+	uintptr_t va = (uintptr_t)__init_begin;
+	uint64_t size = (uint64_t)(__init_end - __init_begin);
+
+	if (vm_unmap(vm_kernel_root(), va, size))
+		panic("core: cannot unmap the boot-only sections");
+	tlb_flush_kernel_range(va, size);
+	pmem_give(kva_to_pa(__init_begin), size / PAGE_SIZE);
+	pr_info("core: freed %lu KiB of boot-only code\n", (unsigned long)(size / KiB));
+}
+
+/* pid 1: bring up SMP, then become the first user program. */
+static __ref void kernel_init(void *unused)
+{
+	(void)unused;
+	kernel_init_freeable();
+	free_initmem();
 	report_boot_time();
 	init_quota(); /* the root of every limit */
 	if (mem_give_init(task_current()))
@@ -166,8 +192,12 @@ static void kernel_init(void *unused)
 	run_init_process();
 }
 
-/* pid 1 kernel_init and pid 2 kthreadd; then the boot hart idles as swapper/0. */
-static __noreturn void rest_init(void)
+/*
+ * pid 1 kernel_init and pid 2 kthreadd; then the boot hart idles as
+ * swapper/0. Not __init, and never inlined into core_main(): pid 1 may
+ * free the boot-only code while this hart is still on its way to idle.
+ */
+static __attribute__((noinline)) __noreturn void rest_init(void)
 {
 	struct task *init = task_create("kernel_init", kernel_init, NULL, 0);
 	struct task *kt = task_create("kthreadd", kthreadd, NULL, 0);
@@ -193,7 +223,7 @@ void secondary_main(struct cpu *c)
 	smp_secondary_online(c); /* check in; run the scheduler */
 }
 
-void core_main(unsigned long boot_hartid, unsigned long fdt_pa)
+__init void core_main(unsigned long boot_hartid, unsigned long fdt_pa)
 {
 	core_entry_time = riscv_rdtime();
 	log_banner(); /* "Keel version ..."; held for the timebase */
@@ -215,6 +245,7 @@ void core_main(unsigned long boot_hartid, unsigned long fdt_pa)
 	plic_init();				  /* device interrupts, if the DT has a PLIC */
 	trap_init();				  /* the idle loop's interrupt hook */
 	trap_init_hart();			  /* stvec, sie */
+	timer_init();				  /* Sstc or SBI; the tick's length */
 	timer_init_hart();			  /* the tick at timer.hz */
 	sched_init();				  /* per-cpu run queues; this is swapper/0 */
 	local_irq_enable();

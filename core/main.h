@@ -4,10 +4,12 @@
 #ifndef KEEL_MAIN_H
 #define KEEL_MAIN_H
 
+#include "keel.h"
+
 struct cpu;
 
 /* The boot hart, from boot/entry.S with the MMU on. */
-__attribute__((noreturn)) void core_main(unsigned long boot_hartid, unsigned long fdt_pa);
+__init __attribute__((noreturn)) void core_main(unsigned long boot_hartid, unsigned long fdt_pa);
 /* Every other hart, from boot/entry.S's secondary_entry. */
 __attribute__((noreturn)) void secondary_main(struct cpu *c);
 

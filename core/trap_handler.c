@@ -38,7 +38,7 @@ static void trap_idle_irq(void)
 		plic_interrupt();
 }
 
-void trap_init(void)
+__init void trap_init(void)
 {
 	sched_set_idle_irq(trap_idle_irq);
 }

@@ -5,6 +5,8 @@
 #ifndef KEEL_TRAP_HANDLER_H
 #define KEEL_TRAP_HANDLER_H
 
+#include "keel.h"
+
 struct trap_frame;
 
 /* Every hart: install the vector and enable the interrupts Keel takes. */
@@ -12,6 +14,6 @@ void trap_init_hart(void);
 /* From arch/trap_entry.S, with the saved frame. */
 void trap_handler(struct trap_frame *tf);
 /* Boot hart, once: what the idle loop calls after wfi. */
-void trap_init(void);
+__init void trap_init(void);
 
 #endif

@@ -106,7 +106,7 @@ const char *sbi_hsm_state_str(long state)
 	return s ? s : "unknown";
 }
 
-static bool sbi_probe_ext(unsigned long ext)
+static __init bool sbi_probe_ext(unsigned long ext)
 {
 	struct sbiret r = sbi_ecall(SBI_EXT_BASE, SBI_EXT_BASE_PROBE_EXT, ext, 0, 0, 0, 0, 0);
 
@@ -114,7 +114,7 @@ static bool sbi_probe_ext(unsigned long ext)
 }
 
 /* Boot hart, once, early: what the firmware is and offers (machine_log_sbi() says it). */
-void sbi_probe(void)
+__init void sbi_probe(void)
 {
 	struct sbiret r = sbi_ecall(SBI_EXT_BASE, SBI_EXT_BASE_GET_SPEC_VERSION, 0, 0, 0, 0, 0, 0);
 

@@ -85,7 +85,7 @@ extern struct sbi_info sbi;
 struct sbiret sbi_ecall(unsigned long ext, unsigned long fid, unsigned long a0, unsigned long a1,
 			unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
 
-void sbi_probe(void);
+__init void sbi_probe(void);
 const char *sbi_strerror(long err);
 int sbi_to_kerr(long err);
 const char *sbi_impl_name(unsigned long id);

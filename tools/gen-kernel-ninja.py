@@ -42,9 +42,9 @@ def main():
         lines.append(f"build {o}-test.o: kcc {s}\n  kcflags = $kcflags -DKEEL_SELFTESTS=1")
         main_test = [t.replace(f"{o}.o", f"{o}-test.o") for t in main_test]
     body = BEGIN + "\n".join(lines) + "\n\nbuild $builddir/keel.elf: kld"
-    body += "".join(f" $\n    {o}" for o in ship) + " | boot/kernel.ld\n"
+    body += "".join(f" $\n    {o}" for o in ship) + " | boot/kernel.ld tools/check-init\n"
     body += "build $builddir/keel-test.elf: kld" + "".join(f" $\n    {o}" for o in main_test + test)
-    body += " | boot/kernel.ld\n" + END
+    body += " | boot/kernel.ld tools/check-init\n" + END
     a, b = text.index(BEGIN), text.index(END) + len(END)
     (ROOT / "build.ninja").write_text(text[:a] + body + text[b:])
 

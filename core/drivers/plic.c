@@ -69,7 +69,7 @@ static int plic_affinity = -1; /* irqaffinity=: every source's cpu, or -1 */
 /* Sources 0..plic_nsources, made by plic_init() as the tree says; guarded by plic_lock. */
 static struct plic_source *plic_src;
 
-static const char *const plic_compatibles[] = {
+static const char *const plic_compatibles[] __initconst = {
 	"sifive,plic-1.0.0",
 	"riscv,plic0",
 	"starfive,jh7110-plic",
@@ -87,7 +87,7 @@ static void plic_write(unsigned long off, uint32_t v)
 }
 
 /* Is a "compatible" property @p one of the names a PLIC goes by? */
-static bool plic_compat(const struct dt_prop *p)
+static __init bool plic_compat(const struct dt_prop *p)
 {
 	for (unsigned int j = 0; p->val && j < ARRAY_SIZE(plic_compatibles); j++)
 		if (machine_compat_has(p->val, p->len, plic_compatibles[j]))
@@ -114,7 +114,7 @@ static struct plic_intc *plic_intcs;
  * node's interrupt-controller), so the context lookup below is not a
  * walk per context (256 contexts at 128 harts).
  */
-static int plic_scan(unsigned int *nintc)
+static __init int plic_scan(unsigned int *nintc)
 {
 	static const char *const names[] = { "interrupt-controller", "#interrupt-cells", "phandle",
 					     "compatible" };
@@ -151,7 +151,7 @@ static int plic_scan(unsigned int *nintc)
 }
 
 /* The hartid whose interrupt controller has @phandle, or -1. */
-static long plic_hart_of(uint32_t phandle, unsigned int nintc)
+static __init long plic_hart_of(uint32_t phandle, unsigned int nintc)
 {
 	for (unsigned int i = 0; i < nintc; i++)
 		if (plic_intcs[i].phandle == phandle)
@@ -160,7 +160,7 @@ static long plic_hart_of(uint32_t phandle, unsigned int nintc)
 }
 
 /* Map each cpu to its S-mode context from interrupts-extended. */
-static unsigned int plic_find_contexts(int node, unsigned int nintc)
+static __init unsigned int plic_find_contexts(int node, unsigned int nintc)
 {
 	int len;
 	const uint8_t *p = dt_getprop(machine_fdt, node, "interrupts-extended", &len);
@@ -188,7 +188,7 @@ static unsigned int plic_find_contexts(int node, unsigned int nintc)
 }
 
 /* irqaffinity= (platform/cmdline.c): its cpu, or -1 (none, or no such hart: said). */
-static int plic_parse_affinity(void)
+static __init int plic_parse_affinity(void)
 {
 	unsigned long hart = (unsigned long)cmdline.irqaffinity;
 	int cpu;
@@ -205,7 +205,7 @@ static int plic_parse_affinity(void)
 }
 
 /* plic_init() with what plic_scan() found: check, map and set up the PLIC at @node. */
-static void plic_setup(int node, unsigned int nintc)
+static __init void plic_setup(int node, unsigned int nintc)
 {
 	int len;
 	const void *reg, *ndev;
@@ -269,7 +269,7 @@ static void plic_setup(int node, unsigned int nintc)
 		dt_node_name(machine_fdt, node), (unsigned long)plic_pa, plic_nsources, nctx, to);
 }
 
-void plic_init(void)
+__init void plic_init(void)
 {
 	unsigned int nintc;
 	uint64_t pa;

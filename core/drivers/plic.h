@@ -7,7 +7,7 @@
 #include "keel.h"
 
 /* Boot hart, after smp_map_init() and as_init(): find, map and quiet the PLIC. */
-void plic_init(void);
+__init void plic_init(void);
 /* Every hart as it comes up: its context's threshold; the boot hart enables SEIE. */
 void plic_init_hart(void);
 /* A supervisor external interrupt: claim, and signal the bound notifications. */

@@ -20,7 +20,7 @@ static struct cpio_file *initrd_index; /* every entry in archive order; NULL: no
 static unsigned int initrd_entries;
 
 /* Boot: decode every header once into pages of their own. */
-static void initrd_index_init(unsigned int files)
+static __init void initrd_index_init(unsigned int files)
 {
 	unsigned long pages = ALIGN_UP(files * sizeof(struct cpio_file), PAGE_SIZE) / PAGE_SIZE;
 	size_t off = 0;
@@ -34,7 +34,7 @@ static void initrd_index_init(unsigned int files)
 		initrd_entries++;
 }
 
-void initrd_init(void)
+__init void initrd_init(void)
 {
 	const struct dt_info *dt = &machine_dt;
 	struct cpio_error err;

@@ -10,7 +10,7 @@
 #include "cpio.h"
 
 /* Boot: check the whole archive; a bad one is reported and ignored. */
-void initrd_init(void);
+__init void initrd_init(void);
 /* Is there a sound initramfs? */
 bool initrd_present(void);
 /* Find @path (a regular file, symlinks not followed); 0 or -KEEL_ENOENT/-KEEL_EINVAL. */

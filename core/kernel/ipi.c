@@ -30,7 +30,7 @@ struct callq {
 
 static struct callq *callqs; /* one per possible cpu, from ipi_init(); immutable after */
 
-void ipi_init(void)
+__init void ipi_init(void)
 {
 	callqs = smp_alloc_percpu(sizeof(*callqs), "cross-call queues");
 	for (unsigned int cpu = 0; cpu < smp_possible_cpus(); cpu++)

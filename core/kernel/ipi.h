@@ -15,7 +15,7 @@
 
 /* Any hart: raise @bits on @cpu (or every cpu in @m) and interrupt it. */
 /* Boot hart, after vm_init(): the cross-call queues, sized from the tree. */
-void ipi_init(void);
+__init void ipi_init(void);
 void ipi_send(unsigned int cpu, unsigned long bits);
 /* IPIs sent since boot, every hart together (a debug counter: meminfo). */
 unsigned long ipi_sent_count(void);

@@ -113,7 +113,7 @@ __cold static void sched_init_cpu(unsigned int cpu)
 	spin_unlock(&rq->lock);
 }
 
-__cold void sched_init(void)
+__init void sched_init(void)
 {
 	sched_rqs = smp_alloc_percpu(sizeof(*sched_rqs), "run queues");
 	for (unsigned int cpu = 0; cpu < smp_possible_cpus(); cpu++) {

@@ -14,7 +14,7 @@
 struct task;
 
 /* Boot hart, once: run queues, and this context becomes swapper/0. */
-void sched_init(void);
+__init void sched_init(void);
 /* A secondary, once: its context becomes swapper/N. */
 void sched_init_hart(void);
 /* The idle loop of this cpu; never returns. */

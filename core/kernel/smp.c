@@ -90,7 +90,7 @@ static struct completion smp_dead;    /* the dying cpu's last word */
 
 static char boot_emerg_stack[4096] __aligned(16);
 
-void smp_map_init(unsigned long boot_hartid)
+__init void smp_map_init(unsigned long boot_hartid)
 {
 	struct dt_hart boot;
 	struct cpu *c = &smp_boot_cpu;
@@ -111,7 +111,7 @@ void smp_map_init(unsigned long boot_hartid)
 	pr_info("smp: boot hart %lu is cpu 0; %u usable harts\n", boot_hartid, smp_ncpus);
 }
 
-void smp_cpus_init(void)
+__init void smp_cpus_init(void)
 {
 	struct cpu *all = smp_alloc_percpu(sizeof(*all), "struct cpu");
 	struct dt_hart h = DT_HART_START;
@@ -155,7 +155,7 @@ unsigned int smp_possible_cpus(void)
 	return smp_ncpus;
 }
 
-void *smp_alloc_percpu(size_t each, const char *what)
+__init void *smp_alloc_percpu(size_t each, const char *what)
 {
 	size_t bytes = ALIGN_UP(each * smp_ncpus, PAGE_SIZE);
 	uint64_t pa;
@@ -214,7 +214,7 @@ static int smp_prepare_cpu(unsigned int cpu)
 }
 
 /* How many cpus bring-up aims for: all, or what maxcpus=/nosmp/HSM allow. */
-static unsigned int smp_target_cpus(void)
+static __init unsigned int smp_target_cpus(void)
 {
 	unsigned int n = smp_ncpus;
 
@@ -234,7 +234,7 @@ static unsigned int smp_target_cpus(void)
 	return n;
 }
 
-void smp_park(void)
+__init void smp_park(void)
 {
 	unsigned int ncpus = smp_target_cpus();
 
@@ -287,7 +287,7 @@ static int smp_start_cpu(unsigned int cpu, struct cpumask *released)
 	return 0;
 }
 
-static unsigned int smp_count_starting(unsigned int ncpus)
+static __init unsigned int smp_count_starting(unsigned int ncpus)
 {
 	unsigned int n = 0;
 
@@ -303,7 +303,7 @@ static unsigned int smp_timeout_ms(unsigned int nharts)
 }
 
 /* Sleep until every started hart has checked in, or the timeout passes. */
-static void smp_wait_online(unsigned int ncpus)
+static __init void smp_wait_online(unsigned int ncpus)
 {
 	uint64_t deadline =
 		riscv_rdtime() + (uint64_t)smp_timeout_ms(ncpus - 1) * timer_timebase() / 1000;
@@ -330,7 +330,7 @@ static bool smp_cancel_start(unsigned int cpu)
 					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
-static void smp_report_missing(unsigned int ncpus)
+static __init void smp_report_missing(unsigned int ncpus)
 {
 	for (unsigned int i = 1; i < ncpus; i++) {
 		struct sbiret st;
@@ -347,7 +347,7 @@ static void smp_report_missing(unsigned int ncpus)
 	}
 }
 
-void smp_init(void)
+__init void smp_init(void)
 {
 	unsigned int ncpus = smp_target;
 	uint64_t t0 = riscv_rdtime();

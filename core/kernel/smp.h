@@ -17,12 +17,12 @@ extern struct cpumask smp_online_mask;
  * many cpus there are (smp_possible_cpus()); panics if the boot hart is
  * not a usable one.
  */
-void smp_map_init(unsigned long boot_hartid);
+__init void smp_map_init(unsigned long boot_hartid);
 /*
  * Boot hart, once, after pmem_init(): cpus[] for every usable hart, in
  * tree order; the boot hart's entry moves there (tp with it).
  */
-void smp_cpus_init(void);
+__init void smp_cpus_init(void);
 
 unsigned long smp_hartid(unsigned int cpu);
 /* -KEEL_ENOENT when the hart is not one Keel runs on. */
@@ -38,14 +38,14 @@ unsigned int smp_online_cpus(void);
  * per possible cpu (what the tree said, not KEEL_MAX_CPUS); panics
  * naming @what if there is none.
  */
-void *smp_alloc_percpu(size_t each, const char *what);
+__init void *smp_alloc_percpu(size_t each, const char *what);
 bool smp_cpu_online(unsigned int cpu);
 
 /*
  * Boot hart, once: start every usable hart (up to maxcpus=) through SBI
  * HSM at once, wait for them all (smp.timeout_ms=), report the missing.
  */
-void smp_init(void);
+__init void smp_init(void);
 /*
  * Hotplug, from a task: take @cpu offline (its tasks move, it leaves the
  * online mask, its hart stops through HSM hart_stop) or bring it back
@@ -60,7 +60,7 @@ __noreturn void smp_cpu_dead(struct cpu *c);
  * Boot hart, once the hart map is known: start every hart smp_init will
  * bring up (usable, within maxcpus=/nosmp) into the pen, where it sleeps.
  */
-void smp_park(void);
+__init void smp_park(void);
 
 /* A secondary's first C code (boot/entry.S). */
 /* A started hart, from secondary_main() (main.c): before its per-hart init. */

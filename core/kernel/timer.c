@@ -45,22 +45,24 @@ void timer_reprogram(void)
 	}
 }
 
+__init void timer_init(void)
+{
+	struct dt_hart h;
+
+	timer_sstc = machine_find_hart(this_cpu()->hartid, &h) && h.sstc;
+	timer_interval = machine_dt.timebase_hz / cmdline.timer_hz;
+	spin_warn_ticks = machine_dt.timebase_hz; /* a second */
+	if (!timer_interval)
+		panic("timer: timer.hz=%u is faster than the %u Hz timebase", cmdline.timer_hz,
+		      machine_dt.timebase_hz);
+	pr_info("timer: %u Hz tick through %s, timebase %u Hz\n", cmdline.timer_hz,
+		timer_sstc ? "Sstc (stimecmp)" : "SBI TIME", machine_dt.timebase_hz);
+}
+
 void timer_init_hart(void)
 {
 	struct cpu *c = this_cpu();
 
-	if (c->id == 0) {
-		struct dt_hart h;
-
-		timer_sstc = machine_find_hart(c->hartid, &h) && h.sstc;
-		timer_interval = machine_dt.timebase_hz / cmdline.timer_hz;
-		spin_warn_ticks = machine_dt.timebase_hz; /* a second */
-		if (!timer_interval)
-			panic("timer: timer.hz=%u is faster than the %u Hz timebase",
-			      cmdline.timer_hz, machine_dt.timebase_hz);
-		pr_info("timer: %u Hz tick through %s, timebase %u Hz\n", cmdline.timer_hz,
-			timer_sstc ? "Sstc (stimecmp)" : "SBI TIME", machine_dt.timebase_hz);
-	}
 	/* A deadline that never comes also clears a stale stimecmp. */
 	c->timer_deadline = UINT64_MAX;
 	timer_arm(UINT64_MAX);

@@ -7,6 +7,8 @@
 
 #include "keel.h"
 
+/* Boot hart, once: Sstc or SBI TIME, and the tick's length from timer.hz=. */
+__init void timer_init(void);
 /* Every hart: the boot hart ticks at cmdline.timer_hz; secondaries start tickless. */
 void timer_init_hart(void);
 /* This hart: tick, or stop ticking (an idle hart needs no tick). */

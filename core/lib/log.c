@@ -161,7 +161,7 @@ void log_console_write(const char *s, size_t len)
 	spin_unlock_irqrestore(&log_lock, flags);
 }
 
-void log_set_timebase(uint32_t hz)
+__init void log_set_timebase(uint32_t hz)
 {
 	unsigned long flags = spin_lock_irqsave(&log_lock);
 
@@ -271,7 +271,7 @@ int log_read(unsigned long seq, char *buf, size_t size)
 	return n;
 }
 
-void log_banner(void)
+__init void log_banner(void)
 {
 	pr_notice("Keel version " KEEL_VERSION " (riscv64-unknown-elf-gcc " __VERSION__
 		  ") SMP " __DATE__ " " __TIME__ "\n");

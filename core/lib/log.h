@@ -40,9 +40,9 @@ void log_raw_printf(const char *fmt, ...) __printf(1, 2);
 /* User output: straight to the console, between whole log lines. */
 void log_console_write(const char *s, size_t len);
 
-void log_banner(void);
+__init void log_banner(void);
 /* Timestamps need the DT timebase; lines logged before it are held, then printed. */
-void log_set_timebase(uint32_t hz);
+__init void log_set_timebase(uint32_t hz);
 /*
  * Task @pid takes the console (@on) or gives it back: while it has it,
  * the core prints nothing and the task prints the log from dmesg. The

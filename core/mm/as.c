@@ -61,7 +61,7 @@ unsigned int as_asid_bits(void)
 }
 
 /* Write all ones to satp.ASID and see how many stick (privileged spec 4.1.11). */
-static void as_probe_asids(void)
+static __init void as_probe_asids(void)
 {
 	unsigned long satp = csr_read(satp);
 
@@ -75,7 +75,7 @@ static void as_probe_asids(void)
 		as_use_asids ? "one per address space" : "too few; a switch flushes the TLB");
 }
 
-void as_init(void)
+__init void as_init(void)
 {
 	pte_t *kroot = vm_kernel_root();
 	unsigned int slot = (KSTACK_BASE >> (PAGE_SHIFT + 2 * 9)) & (PT_ENTRIES - 1);

@@ -119,6 +119,6 @@ static inline void as_activate(struct as *as)
 void *as_kva(struct as *as, uintptr_t va, unsigned long need);
 
 /* Boot hart, once (vm_init): the shared kernel-half tables must exist before any as. */
-void as_init(void);
+__init void as_init(void);
 
 #endif

@@ -205,7 +205,7 @@ static void kmem_quota_free(void *node)
 }
 
 /* lib/quota.c may not call up into mm/: its nodes' cache is handed down here. */
-void kmem_init(void)
+__init void kmem_init(void)
 {
 	quota_set_allocator(kmem_quota_alloc, kmem_quota_free);
 }

@@ -39,7 +39,7 @@ struct kmem_cache {
 	}
 
 /* Boot, after vm_init: the caches lib/ needs handed down (lib/quota.h's nodes). */
-void kmem_init(void);
+__init void kmem_init(void);
 /*
  * A zeroed object, or NULL when no page is left. The one place an object
  * is made: a per-task charge would be taken here (its slab page already

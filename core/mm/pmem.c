@@ -57,7 +57,8 @@ struct pmem_pcp {
 	unsigned long count;	 /* guarded by lock; read racily by stats */
 };
 
-static struct pmem_range pmem_ranges[PMEM_MAX_RANGES]; /* immutable after pmem_init */
+/* Set by pmem_init(); pmem_give() appends one (under pmem_lock, count stored last). */
+static struct pmem_range pmem_ranges[PMEM_MAX_RANGES];
 static uint64_t pmem_fresh[PMEM_MAX_RANGES]; /* guarded by pmem_lock: first pfn not listed */
 static unsigned int pmem_nranges;
 static uint8_t *pmem_map;			   /* guarded by pmem_lock */
@@ -65,7 +66,7 @@ static uint64_t pmem_pfn_lo, pmem_pfn_hi;	   /* pmem_map's span; immutable after
 static struct pmem_block *pmem_lists[PMEM_ORDERS]; /* guarded by pmem_lock */
 static unsigned long pmem_nblocks[PMEM_ORDERS];	   /* guarded by pmem_lock */
 static unsigned long pmem_nfree;		   /* atomic: pages no caller holds */
-static unsigned long pmem_ntotal;		   /* immutable after pmem_init */
+static unsigned long pmem_ntotal;		   /* guarded by pmem_lock; read racily */
 static struct spinlock pmem_lock = SPINLOCK_INIT;
 static struct pmem_pcp *pmem_pcp; /* one per possible cpu, after the page map */
 static unsigned int pmem_ncpus;	  /* immutable after pmem_init */
@@ -78,7 +79,7 @@ struct pmem_hole {
 #define PMEM_MAX_HOLES (DT_MAX_RESV + 4)
 
 /* Remove [h->start, h->end) from every range; a range may split in two. */
-static void pmem_cut(const struct pmem_hole *h)
+static __init void pmem_cut(const struct pmem_hole *h)
 {
 	for (unsigned int i = 0; i < pmem_nranges; i++) {
 		struct pmem_range *r = &pmem_ranges[i];
@@ -103,7 +104,7 @@ static void pmem_cut(const struct pmem_hole *h)
 	}
 }
 
-static void pmem_add_memory(const struct dt_region *m)
+static __init void pmem_add_memory(const struct dt_region *m)
 {
 	uint64_t start = ALIGN_UP(m->base, PAGE_SIZE);
 	uint64_t end = ALIGN_DOWN(m->base + m->size, PAGE_SIZE);
@@ -124,7 +125,7 @@ static void pmem_add_memory(const struct dt_region *m)
 	pmem_nranges++;
 }
 
-static unsigned int pmem_holes(struct pmem_hole *h)
+static __init unsigned int pmem_holes(struct pmem_hole *h)
 {
 	const struct dt_info *dt = &machine_dt;
 	unsigned int n = 0;
@@ -149,7 +150,7 @@ static unsigned int pmem_holes(struct pmem_hole *h)
  * Boot hart: a zeroed byte per page of the span, and after it the
  * harts' caches, from the first range that holds them.
  */
-static void pmem_map_init(struct pmem_hole *h)
+static __init void pmem_map_init(struct pmem_hole *h)
 {
 	uint64_t lo = UINT64_MAX, hi = 0, bytes, map;
 
@@ -161,6 +162,9 @@ static void pmem_map_init(struct pmem_hole *h)
 	}
 	if (lo >= hi)
 		panic("pmem: no free memory beside the kernel, tree and reservations");
+	/* The kernel's boot-only pages come to pmem_give() later: the map covers them too. */
+	lo = MIN(lo, ALIGN_DOWN(kva_to_pa(__init_begin), PAGE_SIZE));
+	hi = MAX(hi, ALIGN_UP(kva_to_pa(__init_end), PAGE_SIZE));
 	pmem_pfn_lo = lo >> PAGE_SHIFT;
 	pmem_pfn_hi = hi >> PAGE_SHIFT;
 	map = ALIGN_UP(pmem_pfn_hi - pmem_pfn_lo, 64); /* the caches start on a cache line */
@@ -295,7 +299,7 @@ static bool pmem_take_block(unsigned int order, uint64_t *pfn)
 	return true;
 }
 
-void pmem_init(unsigned int ncpus)
+__init void pmem_init(unsigned int ncpus)
 {
 	struct pmem_hole holes[PMEM_MAX_HOLES + 1];
 	unsigned int nholes;
@@ -456,9 +460,28 @@ int pmem_alloc_contig(unsigned long n, uint64_t *pa)
 	return err;
 }
 
+void pmem_give(uint64_t pa, unsigned long n)
+{
+	unsigned long flags = spin_lock_irqsave(&pmem_lock);
+	unsigned int i = pmem_nranges;
+	uint64_t pfn = pa >> PAGE_SHIFT;
+
+	BUG_ON(pa & (PAGE_SIZE - 1) || i == PMEM_MAX_RANGES || pfn < pmem_pfn_lo ||
+	       pfn + n > pmem_pfn_hi);
+	pmem_ranges[i] = (struct pmem_range){ pa, pa + n * PAGE_SIZE };
+	pmem_fresh[i] = pfn + n; /* listed here, whole */
+	__atomic_store_n(&pmem_nranges, i + 1, __ATOMIC_RELEASE);
+	pmem_free_run(pfn, n);
+	pmem_ntotal += n;
+	spin_unlock_irqrestore(&pmem_lock, flags);
+	pmem_account(-(long)n);
+}
+
 bool pmem_is_managed(uint64_t pa, uint64_t size)
 {
-	for (unsigned int i = 0; i < pmem_nranges; i++)
+	unsigned int n = __atomic_load_n(&pmem_nranges, __ATOMIC_ACQUIRE);
+
+	for (unsigned int i = 0; i < n; i++)
 		if (pa >= pmem_ranges[i].start && pa + size <= pmem_ranges[i].end)
 			return true;
 	return false;

@@ -15,7 +15,7 @@
 #define PMEM_ORDERS 13
 
 /* Boot hart, once, after the DT is read; @ncpus: the cpu ids that may ever come online. */
-void pmem_init(unsigned int ncpus);
+__init void pmem_init(unsigned int ncpus);
 
 /*
  * Every page that leaves the allocator for a caller, and every one that
@@ -46,6 +46,13 @@ struct pmem_stats {
 void pmem_get_stats(struct pmem_stats *s);
 /* Give every hart's cached pages back to the buddy lists (done by itself when a request fails). */
 void pmem_drain(void);
+
+/*
+ * Once, after boot: @n pages the kernel image held until now (its
+ * boot-only sections, keel/init.h) become free memory for good. The
+ * caller has unmapped them; pmem_init() left them room in the page map.
+ */
+void pmem_give(uint64_t pa, unsigned long n);
 
 /* Is [pa, pa + size) entirely inside pages pmem manages? For self-tests. */
 bool pmem_is_managed(uint64_t pa, uint64_t size);

@@ -111,7 +111,8 @@ int vm_map_page(pte_t *root, uintptr_t va, uint64_t pa, unsigned long perm, unsi
 }
 
 /* Like vm_map, with 1 GiB and 2 MiB pages wherever alignment allows. */
-static int vm_map_large(pte_t *root, uintptr_t va, uint64_t pa, uint64_t size, unsigned long perm)
+static __init int vm_map_large(pte_t *root, uintptr_t va, uint64_t pa, uint64_t size,
+			       unsigned long perm)
 {
 	unsigned int made = 0;
 
@@ -330,7 +331,7 @@ pte_t *vm_kernel_root(void)
 	return vm_kernel_pt;
 }
 
-static void vm_map_kernel_range(const char *what, char *start, char *end, unsigned long perm)
+static __init void vm_map_kernel_range(const char *what, char *start, char *end, unsigned long perm)
 {
 	uintptr_t va = (uintptr_t)start;
 	int err = vm_map(vm_kernel_pt, va, kva_to_pa(start), (uintptr_t)(end - start), perm);
@@ -340,7 +341,7 @@ static void vm_map_kernel_range(const char *what, char *start, char *end, unsign
 		      (unsigned long)end, kerr_str(err));
 }
 
-void vm_init(void)
+__init void vm_init(void)
 {
 	uint64_t root_pa;
 	unsigned long wx;
@@ -350,6 +351,8 @@ void vm_init(void)
 	vm_kernel_pt = pa_to_kva(root_pa);
 
 	vm_map_kernel_range("text", _start, _etext, PTE_R | PTE_X);
+	vm_map_kernel_range("init text", __init_begin, __init_text_end, PTE_R | PTE_X);
+	vm_map_kernel_range("init rodata", __init_text_end, __init_end, PTE_R);
 	vm_map_kernel_range("rodata", __rodata_start, __rodata_end, PTE_R);
 	/* data and bss, with the boot stack's guard page left out */
 	vm_map_kernel_range("data", __data_start, __boot_stack_guard, PTE_R | PTE_W);

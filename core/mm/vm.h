@@ -13,7 +13,7 @@
 typedef uint64_t pte_t;
 
 /* Boot hart, once, after pmem_init(): build the kernel map and switch to it. */
-void vm_init(void);
+__init void vm_init(void);
 /* Any hart: load the kernel map into satp (secondaries, after vm_init). */
 void vm_init_hart(void);
 

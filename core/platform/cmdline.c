@@ -25,7 +25,7 @@ static const char *cmdline_unknown[CMDLINE_MAX_INIT_ARGS + CMDLINE_MAX_INIT_ENVS
 static unsigned int cmdline_nunknown;
 static bool cmdline_truncated;
 
-static bool cmdline_streq(const char *a, const char *b)
+static __init bool cmdline_streq(const char *a, const char *b)
 {
 	while (*a && *a == *b)
 		a++, b++;
@@ -33,7 +33,7 @@ static bool cmdline_streq(const char *a, const char *b)
 }
 
 /* Decimal only, no sign; false on anything else or a value past @max. */
-static bool cmdline_parse_uint(const char *s, unsigned long max, unsigned long *out)
+static __init bool cmdline_parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	unsigned long v = 0;
 
@@ -53,13 +53,13 @@ static bool cmdline_parse_uint(const char *s, unsigned long max, unsigned long *
 	return true;
 }
 
-static void cmdline_bad(const char *name, const char *val, const char *why)
+static __init void cmdline_bad(const char *name, const char *val, const char *why)
 {
 	pr_warn("cmdline: %s=%s: %s; ignored\n", name, val ? val : "", why);
 	cmdline.nerrors++;
 }
 
-static void param_loglevel(const char *name, const char *val)
+static __init void param_loglevel(const char *name, const char *val)
 {
 	unsigned long v;
 
@@ -68,19 +68,19 @@ static void param_loglevel(const char *name, const char *val)
 	log_set_console_level((int)v);
 }
 
-static void param_quiet(const char *name, const char *val)
+static __init void param_quiet(const char *name, const char *val)
 {
 	(void)name, (void)val;
 	log_set_console_level(LOG_QUIET_CONSOLE);
 }
 
-static void param_debug(const char *name, const char *val)
+static __init void param_debug(const char *name, const char *val)
 {
 	(void)name, (void)val;
 	log_set_console_level(LOG_DEBUG + 1);
 }
 
-static void param_maxcpus(const char *name, const char *val)
+static __init void param_maxcpus(const char *name, const char *val)
 {
 	unsigned long v;
 
@@ -89,20 +89,20 @@ static void param_maxcpus(const char *name, const char *val)
 	cmdline.maxcpus = (int)v;
 }
 
-static void param_nosmp(const char *name, const char *val)
+static __init void param_nosmp(const char *name, const char *val)
 {
 	(void)name, (void)val;
 	cmdline.nosmp = true;
 }
 
-static void param_ipc_fastpath(const char *name, const char *val)
+static __init void param_ipc_fastpath(const char *name, const char *val)
 {
 	if ((val[0] != '0' && val[0] != '1') || val[1])
 		return cmdline_bad(name, val, "not 0 or 1");
 	cmdline.ipc_fastpath = val[0] == '1';
 }
 
-static void param_timer_hz(const char *name, const char *val)
+static __init void param_timer_hz(const char *name, const char *val)
 {
 	unsigned long v;
 
@@ -111,7 +111,7 @@ static void param_timer_hz(const char *name, const char *val)
 	cmdline.timer_hz = (unsigned int)v;
 }
 
-static void param_smp_timeout(const char *name, const char *val)
+static __init void param_smp_timeout(const char *name, const char *val)
 {
 	unsigned long v;
 
@@ -121,7 +121,7 @@ static void param_smp_timeout(const char *name, const char *val)
 }
 
 #if KEEL_SELFTESTS /* the test Image's knobs; the shipping Image passes them to init */
-static void param_hotplug_ms(const char *name, const char *val)
+static __init void param_hotplug_ms(const char *name, const char *val)
 {
 	unsigned long v;
 
@@ -130,7 +130,7 @@ static void param_hotplug_ms(const char *name, const char *val)
 	cmdline.hotplug_ms = (unsigned int)v;
 }
 
-static void param_syscall_fuzz_ms(const char *name, const char *val)
+static __init void param_syscall_fuzz_ms(const char *name, const char *val)
 {
 	unsigned long v;
 
@@ -141,7 +141,7 @@ static void param_syscall_fuzz_ms(const char *name, const char *val)
 #endif
 
 /* Checked against the harts the tree has later, by plic_init(). */
-static void param_irqaffinity(const char *name, const char *val)
+static __init void param_irqaffinity(const char *name, const char *val)
 {
 	unsigned long v;
 
@@ -150,7 +150,7 @@ static void param_irqaffinity(const char *name, const char *val)
 	cmdline.irqaffinity = (long)v;
 }
 
-static void param_string(const char *name, const char *val)
+static __init void param_string(const char *name, const char *val)
 {
 	if (!val || !*val)
 		return cmdline_bad(name, val, "needs a value");
@@ -164,7 +164,7 @@ static void param_string(const char *name, const char *val)
 		cmdline.initcall_blacklist = val;
 }
 
-static void param_initcall_debug(const char *name, const char *val)
+static __init void param_initcall_debug(const char *name, const char *val)
 {
 	(void)name, (void)val;
 	cmdline.initcall_debug = true;
@@ -177,7 +177,7 @@ struct cmdline_param {
 
 /* The first CMDLINE_BARE are bare words; the others take name=value. */
 #define CMDLINE_BARE 4
-static const struct cmdline_param cmdline_params[] = {
+static const struct cmdline_param cmdline_params[] __initconst = {
 	{ "quiet", param_quiet },
 	{ "debug", param_debug },
 	{ "nosmp", param_nosmp },
@@ -198,7 +198,7 @@ static const struct cmdline_param cmdline_params[] = {
 	{ "irqaffinity", param_irqaffinity },
 };
 
-char *cmdline_next_word(char **p)
+__init char *cmdline_next_word(char **p)
 {
 	char *s = *p, *word, *out;
 	bool quoted = false;
@@ -228,7 +228,7 @@ char *cmdline_next_word(char **p)
 }
 
 /* Hand @word to init; false if it is refused (too long for spawn to pass on). */
-static bool cmdline_for_init(const char *word, bool is_env)
+static __init bool cmdline_for_init(const char *word, bool is_env)
 {
 	size_t len = 0;
 
@@ -254,7 +254,7 @@ static bool cmdline_for_init(const char *word, bool is_env)
 	return true;
 }
 
-static void cmdline_word(char *word)
+static __init void cmdline_word(char *word)
 {
 	char *eq = word;
 	const char *val = NULL;
@@ -284,7 +284,7 @@ static void cmdline_word(char *word)
 		cmdline_unknown[cmdline_nunknown++] = word;
 }
 
-void cmdline_init(const char *bootargs)
+__init void cmdline_init(const char *bootargs)
 {
 	size_t n = 0;
 	char *p = cmdline_buf, *word;
@@ -322,7 +322,7 @@ const char *cmdline_text(void)
 	return cmdline_orig;
 }
 
-void cmdline_log(void)
+__init void cmdline_log(void)
 {
 	pr_notice("Kernel command line: %s\n", cmdline_orig);
 	if (cmdline_truncated)

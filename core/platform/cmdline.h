@@ -39,16 +39,16 @@ struct cmdline {
 extern struct cmdline cmdline;
 
 /* Boot hart, once, before anything reads `cmdline`: the defaults, then @bootargs (may be NULL). */
-void cmdline_init(const char *bootargs);
+__init void cmdline_init(const char *bootargs);
 /* The command line as given (after truncation, if any). */
 const char *cmdline_text(void);
 /* Log "Kernel command line: ..." and what goes to init. */
-void cmdline_log(void);
+__init void cmdline_log(void);
 
 /*
  * Split the next word off *@p in place (double quotes group, and are
  * removed, as Linux's next_arg() does); NULL at the end.
  */
-char *cmdline_next_word(char **p);
+__init char *cmdline_next_word(char **p);
 
 #endif

@@ -15,6 +15,7 @@
  * Elsewhere: what the kernel does with the facts (smp.c, pmem.c, cmdline.c).
  */
 #include "dt.h"
+#include "keel/init.h"
 #include "keel/strtab.h"
 
 /* DTSpec 5.2: header fields, by byte offset. */
@@ -94,14 +95,14 @@ static const char dt_err_str[] = "success\0"
 				 "not found";
 _Static_assert(DT_ERR_NOT_FOUND == 20 && DT_ERR_COUNT == 21, "dt_err_str has a name per code");
 
-const char *dt_strerror(int err)
+__init const char *dt_strerror(int err)
 {
 	const char *s = strtab_nth(dt_err_str, sizeof(dt_err_str), err < 0 ? -(long)err : err);
 
 	return s ? s : "unknown error";
 }
 
-const char *dt_hart_state_str(enum dt_hart_state s)
+__init const char *dt_hart_state_str(enum dt_hart_state s)
 {
 	switch (s) {
 	case DT_HART_USABLE:
@@ -124,17 +125,17 @@ const char *dt_hart_state_str(enum dt_hart_state s)
 
 /* ---- small freestanding helpers ---- */
 
-static uint32_t dt_be32(const uint8_t *p)
+static __init uint32_t dt_be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
-static uint64_t dt_be64(const uint8_t *p)
+static __init uint64_t dt_be64(const uint8_t *p)
 {
 	return (uint64_t)dt_be32(p) << 32 | dt_be32(p + 4);
 }
 
-uint64_t dt_read_cells(const void *p, int cells)
+__init uint64_t dt_read_cells(const void *p, int cells)
 {
 	if (cells == 1)
 		return dt_be32(p);
@@ -143,12 +144,12 @@ uint64_t dt_read_cells(const void *p, int cells)
 	return 0;
 }
 
-static char dt_lower(char c)
+static __init char dt_lower(char c)
 {
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
-static bool dt_streq(const char *a, const char *b)
+static __init bool dt_streq(const char *a, const char *b)
 {
 	while (*a && *a == *b) {
 		a++;
@@ -158,7 +159,7 @@ static bool dt_streq(const char *a, const char *b)
 }
 
 /* Does @s start with @prefix, ignoring ASCII case? */
-static bool dt_prefix_ci(const char *s, const char *prefix)
+static __init bool dt_prefix_ci(const char *s, const char *prefix)
 {
 	for (; *prefix; s++, prefix++)
 		if (dt_lower(*s) != *prefix)
@@ -167,7 +168,7 @@ static bool dt_prefix_ci(const char *s, const char *prefix)
 }
 
 /* Index of the first @c in the NUL-terminated @s, or its length. */
-static unsigned int dt_strchrnul(const char *s, char c)
+static __init unsigned int dt_strchrnul(const char *s, char c)
 {
 	unsigned int i = 0;
 
@@ -177,7 +178,7 @@ static unsigned int dt_strchrnul(const char *s, char c)
 }
 
 /* Length of the NUL-terminated string at @p, within @room bytes; -1 if none. */
-static int dt_strnlen(const uint8_t *p, uint32_t room)
+static __init int dt_strnlen(const uint8_t *p, uint32_t room)
 {
 	uint32_t i;
 
@@ -187,12 +188,12 @@ static int dt_strnlen(const uint8_t *p, uint32_t room)
 	return -1;
 }
 
-static uint32_t dt_align4(uint32_t off)
+static __init uint32_t dt_align4(uint32_t off)
 {
 	return (off + (FDT_TAGSIZE - 1)) & ~(uint32_t)(FDT_TAGSIZE - 1);
 }
 
-static int dt_fail(struct dt_error *err, int code, uint32_t offset, const char *node)
+static __init int dt_fail(struct dt_error *err, int code, uint32_t offset, const char *node)
 {
 	if (err) {
 		err->code = code;
@@ -205,12 +206,13 @@ static int dt_fail(struct dt_error *err, int code, uint32_t offset, const char *
 /* ---- header, memory reservation map, structure block ---- */
 
 /* Is [off, off + size) inside [min, total)? Overflow-safe. */
-static bool dt_block_ok(uint32_t off, uint32_t size, uint32_t min, uint32_t total)
+static __init bool dt_block_ok(uint32_t off, uint32_t size, uint32_t min, uint32_t total)
 {
 	return off >= min && off <= total && size <= total - off;
 }
 
-static int dt_view_layout(struct dt_view *v, uint32_t hdrsize, bool v17, struct dt_error *err)
+static __init int dt_view_layout(struct dt_view *v, uint32_t hdrsize, bool v17,
+				 struct dt_error *err)
 {
 	const uint8_t *b = v->b;
 
@@ -232,7 +234,8 @@ static int dt_view_layout(struct dt_view *v, uint32_t hdrsize, bool v17, struct 
 }
 
 /* Check the header against @avail bytes and fill @v. */
-static int dt_view_init(const void *blob, size_t avail, struct dt_view *v, struct dt_error *err)
+static __init int dt_view_init(const void *blob, size_t avail, struct dt_view *v,
+			       struct dt_error *err)
 {
 	const uint8_t *b = blob;
 	uint32_t version, last_comp, hdrsize;
@@ -264,7 +267,7 @@ static int dt_view_init(const void *blob, size_t avail, struct dt_view *v, struc
 }
 
 /* The walker's view: trusts totalsize, which dt_check() held to avail. */
-static int dt_view_trusted(const void *blob, struct dt_view *v)
+static __init int dt_view_trusted(const void *blob, struct dt_view *v)
 {
 	const uint8_t *b = blob;
 
@@ -281,7 +284,7 @@ static int dt_view_trusted(const void *blob, struct dt_view *v)
  * Number of memory reservation entries before the terminator. Like Linux
  * and libfdt, an entry of size 0 ends the list (DTSpec asks for 0/0).
  */
-static int dt_rsv_count(const struct dt_view *v, uint32_t *count, struct dt_error *err)
+static __init int dt_rsv_count(const struct dt_view *v, uint32_t *count, struct dt_error *err)
 {
 	uint32_t off = v->rsv_off;
 	uint32_t n = 0;
@@ -297,7 +300,7 @@ static int dt_rsv_count(const struct dt_view *v, uint32_t *count, struct dt_erro
 	return dt_fail(err, DT_ERR_MEMRESERVE, v->rsv_off, NULL);
 }
 
-static int dt_read_begin_node(const struct dt_view *v, uint32_t off, struct dt_tok *t)
+static __init int dt_read_begin_node(const struct dt_view *v, uint32_t off, struct dt_tok *t)
 {
 	const uint8_t *s = v->b + v->st_off;
 	int len = dt_strnlen(s + off + FDT_TAGSIZE, v->st_size - off - FDT_TAGSIZE);
@@ -310,7 +313,7 @@ static int dt_read_begin_node(const struct dt_view *v, uint32_t off, struct dt_t
 	return 0;
 }
 
-static int dt_read_prop(const struct dt_view *v, uint32_t off, struct dt_tok *t)
+static __init int dt_read_prop(const struct dt_view *v, uint32_t off, struct dt_tok *t)
 {
 	const uint8_t *s = v->b + v->st_off;
 	uint32_t nameoff;
@@ -335,7 +338,7 @@ static int dt_read_prop(const struct dt_view *v, uint32_t off, struct dt_tok *t)
 }
 
 /* Decode the token at structure offset @off, checking every byte it spans. */
-static int dt_read_tok(const struct dt_view *v, uint32_t off, struct dt_tok *t)
+static __init int dt_read_tok(const struct dt_view *v, uint32_t off, struct dt_tok *t)
 {
 	if (off == v->st_size)
 		return -DT_ERR_NO_END;
@@ -366,13 +369,13 @@ struct dt_walk {
 	const char *names[DT_MAX_DEPTH];
 };
 
-static const char *dt_walk_node(const struct dt_walk *w)
+static __init const char *dt_walk_node(const struct dt_walk *w)
 {
 	return w->depth > 0 ? w->names[w->depth - 1] : NULL;
 }
 
 /* One token's effect on the nesting; 1 when FDT_END closes a sound tree. */
-static int dt_walk_step(struct dt_walk *w, const struct dt_tok *t)
+static __init int dt_walk_step(struct dt_walk *w, const struct dt_tok *t)
 {
 	switch (t->tag) {
 	case FDT_BEGIN_NODE:
@@ -403,7 +406,7 @@ static int dt_walk_step(struct dt_walk *w, const struct dt_tok *t)
 	return w->depth == 0 ? -DT_ERR_TOKEN : 0;
 }
 
-static int dt_check_struct(const struct dt_view *v, struct dt_error *err)
+static __init int dt_check_struct(const struct dt_view *v, struct dt_error *err)
 {
 	struct dt_walk w; /* not "= { 0 }": that may become memset() */
 	struct dt_tok t;
@@ -425,7 +428,7 @@ static int dt_check_struct(const struct dt_view *v, struct dt_error *err)
 	}
 }
 
-int dt_check(const void *blob, size_t avail, struct dt_error *err)
+__init int dt_check(const void *blob, size_t avail, struct dt_error *err)
 {
 	struct dt_view v;
 	uint32_t nrsv;
@@ -445,8 +448,8 @@ int dt_check(const void *blob, size_t avail, struct dt_error *err)
 /* ---- the walker ---- */
 
 /* Read the token at @offset, which must be a @tag. */
-static int dt_tok_at(const void *blob, int offset, uint32_t tag, struct dt_view *v,
-		     struct dt_tok *t)
+static __init int dt_tok_at(const void *blob, int offset, uint32_t tag, struct dt_view *v,
+			    struct dt_tok *t)
 {
 	int rc = dt_view_trusted(blob, v);
 
@@ -461,7 +464,8 @@ static int dt_tok_at(const void *blob, int offset, uint32_t tag, struct dt_view 
 }
 
 /* First token at or after @off that is not FDT_NOP. */
-static int dt_skip_nops(const struct dt_view *v, uint32_t off, struct dt_tok *t, uint32_t *at)
+static __init int dt_skip_nops(const struct dt_view *v, uint32_t off, struct dt_tok *t,
+			       uint32_t *at)
 {
 	int rc;
 
@@ -478,7 +482,7 @@ static int dt_skip_nops(const struct dt_view *v, uint32_t off, struct dt_tok *t,
 }
 
 /* dt_check() saw to it that the structure block opens with the root. */
-int dt_root_offset(const void *blob)
+__init int dt_root_offset(const void *blob)
 {
 	struct dt_view v;
 	struct dt_tok t;
@@ -487,7 +491,7 @@ int dt_root_offset(const void *blob)
 	return rc ? rc : 0;
 }
 
-int dt_next_node(const void *blob, int offset, int *depth)
+__init int dt_next_node(const void *blob, int offset, int *depth)
 {
 	struct dt_view v;
 	struct dt_tok t;
@@ -518,7 +522,7 @@ int dt_next_node(const void *blob, int offset, int *depth)
 	}
 }
 
-const char *dt_node_name(const void *blob, int node)
+__init const char *dt_node_name(const void *blob, int node)
 {
 	struct dt_view v;
 	struct dt_tok t;
@@ -529,7 +533,7 @@ const char *dt_node_name(const void *blob, int node)
 }
 
 /* The property at or after @off (NOPs skipped), or < 0. */
-static int dt_prop_from(const struct dt_view *v, uint32_t off)
+static __init int dt_prop_from(const struct dt_view *v, uint32_t off)
 {
 	struct dt_tok t;
 	uint32_t at;
@@ -540,7 +544,7 @@ static int dt_prop_from(const struct dt_view *v, uint32_t off)
 	return t.tag == FDT_PROP ? (int)at : -DT_ERR_NOT_FOUND;
 }
 
-int dt_first_prop(const void *blob, int node)
+__init int dt_first_prop(const void *blob, int node)
 {
 	struct dt_view v;
 	struct dt_tok t;
@@ -549,7 +553,7 @@ int dt_first_prop(const void *blob, int node)
 	return rc ? rc : dt_prop_from(&v, t.next);
 }
 
-int dt_next_prop(const void *blob, int prop)
+__init int dt_next_prop(const void *blob, int prop)
 {
 	struct dt_view v;
 	struct dt_tok t;
@@ -558,7 +562,7 @@ int dt_next_prop(const void *blob, int prop)
 	return rc ? rc : dt_prop_from(&v, t.next);
 }
 
-const void *dt_prop_at(const void *blob, int prop, const char **name, int *len)
+__init const void *dt_prop_at(const void *blob, int prop, const char **name, int *len)
 {
 	struct dt_view v;
 	struct dt_tok t;
@@ -577,8 +581,8 @@ const void *dt_prop_at(const void *blob, int prop, const char **name, int *len)
  * first of a name wins. *@end: where the search stopped (past the last
  * property, unless all were found first).
  */
-static void dt_read_props(const struct dt_view *v, uint32_t off, const char *const *names,
-			  unsigned int n, struct dt_prop *props, uint32_t *end)
+static __init void dt_read_props(const struct dt_view *v, uint32_t off, const char *const *names,
+				 unsigned int n, struct dt_prop *props, uint32_t *end)
 {
 	struct dt_tok t;
 	unsigned int i, left = n;
@@ -600,8 +604,8 @@ static void dt_read_props(const struct dt_view *v, uint32_t off, const char *con
 	*end = off;
 }
 
-void dt_getprops(const void *blob, int node, const char *const *names, unsigned int n,
-		 struct dt_prop *props)
+__init void dt_getprops(const void *blob, int node, const char *const *names, unsigned int n,
+			struct dt_prop *props)
 {
 	struct dt_view v;
 	struct dt_tok t;
@@ -616,8 +620,8 @@ void dt_getprops(const void *blob, int node, const char *const *names, unsigned 
 	dt_read_props(&v, t.next, names, n, props, &end);
 }
 
-int dt_iter_next(const void *blob, struct dt_iter *it, const char *const *names, unsigned int n,
-		 struct dt_prop *props)
+__init int dt_iter_next(const void *blob, struct dt_iter *it, const char *const *names,
+			unsigned int n, struct dt_prop *props)
 {
 	struct dt_view v;
 	struct dt_tok t;
@@ -651,7 +655,7 @@ int dt_iter_next(const void *blob, struct dt_iter *it, const char *const *names,
 	return rc < 0 ? rc : -DT_ERR_NOT_FOUND;
 }
 
-const void *dt_getprop(const void *blob, int node, const char *name, int *len)
+__init const void *dt_getprop(const void *blob, int node, const char *name, int *len)
 {
 	struct dt_prop p;
 
@@ -661,7 +665,7 @@ const void *dt_getprop(const void *blob, int node, const char *name, int *len)
 	return p.val;
 }
 
-int dt_parent_offset(const void *blob, int node)
+__init int dt_parent_offset(const void *blob, int node)
 {
 	int stack[DT_MAX_DEPTH];
 	struct dt_iter it = { .node = -1 };
@@ -681,7 +685,7 @@ int dt_parent_offset(const void *blob, int node)
  * As in libfdt, "memory" matches "memory@80000000" when the component
  * gives no unit address.
  */
-static bool dt_name_matches(const char *name, const char *comp, unsigned int len)
+static __init bool dt_name_matches(const char *name, const char *comp, unsigned int len)
 {
 	unsigned int i;
 	bool has_unit = false;
@@ -697,7 +701,7 @@ static bool dt_name_matches(const char *name, const char *comp, unsigned int len
 	return name[len] == '\0' || (!has_unit && name[len] == '@');
 }
 
-static int dt_subnode(const void *blob, int parent, const char *comp, unsigned int len)
+static __init int dt_subnode(const void *blob, int parent, const char *comp, unsigned int len)
 {
 	struct dt_view v;
 	struct dt_tok t;
@@ -722,7 +726,7 @@ static int dt_subnode(const void *blob, int parent, const char *comp, unsigned i
 	}
 }
 
-int dt_path_offset(const void *blob, const char *path)
+__init int dt_path_offset(const void *blob, const char *path)
 {
 	int node = dt_root_offset(blob);
 	unsigned int len;
@@ -751,7 +755,7 @@ struct dt_ctx {
 };
 
 /* Record a semantic error found at @node. */
-static int dt_fail_node(struct dt_ctx *c, int code, int node)
+static __init int dt_fail_node(struct dt_ctx *c, int code, int node)
 {
 	const char *name = node >= 0 ? dt_node_name(c->blob, node) : NULL;
 
@@ -764,7 +768,7 @@ static int dt_fail_node(struct dt_ctx *c, int code, int node)
  * String property @name of @node: 0 and *@s, or -DT_ERR_NOT_FOUND when
  * absent, or -DT_ERR_PROP when its last byte is not the NUL.
  */
-static int dt_get_string(const void *blob, int node, const char *name, const char **s)
+static __init int dt_get_string(const void *blob, int node, const char *name, const char **s)
 {
 	int len;
 	const char *p = dt_getprop(blob, node, name, &len);
@@ -778,7 +782,7 @@ static int dt_get_string(const void *blob, int node, const char *name, const cha
 }
 
 /* @p as a string: 0 and *@s (@dflt when absent), or -DT_ERR_PROP without its NUL. */
-static int dt_prop_str(const struct dt_prop *p, const char *dflt, const char **s)
+static __init int dt_prop_str(const struct dt_prop *p, const char *dflt, const char **s)
 {
 	const char *v = p->val;
 
@@ -792,8 +796,8 @@ static int dt_prop_str(const struct dt_prop *p, const char *dflt, const char **s
 }
 
 /* Like dt_get_string() but absent gives @dflt; a malformed one is an error. */
-static int dt_string_or(struct dt_ctx *c, int node, const char *name, const char *dflt,
-			const char **s)
+static __init int dt_string_or(struct dt_ctx *c, int node, const char *name, const char *dflt,
+			       const char **s)
 {
 	int rc;
 
@@ -805,7 +809,7 @@ static int dt_string_or(struct dt_ctx *c, int node, const char *name, const char
 }
 
 /* status absent, "okay" or "ok" (DTSpec 2.3.4; "ok" is the old spelling). */
-static int dt_node_okay(struct dt_ctx *c, int node, bool *okay)
+static __init int dt_node_okay(struct dt_ctx *c, int node, bool *okay)
 {
 	const char *status;
 	int rc = dt_string_or(c, node, "status", "okay", &status);
@@ -815,7 +819,8 @@ static int dt_node_okay(struct dt_ctx *c, int node, bool *okay)
 }
 
 /* #address-cells / #size-cells of @node, @dflt when absent, must be 1 or 2. */
-static int dt_cells(struct dt_ctx *c, int node, const char *name, uint32_t dflt, uint32_t *cells)
+static __init int dt_cells(struct dt_ctx *c, int node, const char *name, uint32_t dflt,
+			   uint32_t *cells)
 {
 	int len;
 	const void *p = dt_getprop(c->blob, node, name, &len);
@@ -831,7 +836,7 @@ static int dt_cells(struct dt_ctx *c, int node, const char *name, uint32_t dflt,
 }
 
 /* A 32- or 64-bit integer property; -DT_ERR_NOT_FOUND if absent. */
-static int dt_get_u64(const void *blob, int node, const char *name, uint64_t *val)
+static __init int dt_get_u64(const void *blob, int node, const char *name, uint64_t *val)
 {
 	int len;
 	const void *p = dt_getprop(blob, node, name, &len);
@@ -844,8 +849,8 @@ static int dt_get_u64(const void *blob, int node, const char *name, uint64_t *va
 	return 0;
 }
 
-static int dt_add_region(struct dt_region *r, unsigned int *n, unsigned int max, uint64_t base,
-			 uint64_t size, const char *name)
+static __init int dt_add_region(struct dt_region *r, unsigned int *n, unsigned int max,
+				uint64_t base, uint64_t size, const char *name)
 {
 	if (size == 0)
 		return 0;
@@ -861,8 +866,8 @@ static int dt_add_region(struct dt_region *r, unsigned int *n, unsigned int max,
 }
 
 /* Every (address, size) entry of @node's reg. A node without reg adds none. */
-static int dt_add_regs(struct dt_ctx *c, int node, uint32_t ac, uint32_t sc, struct dt_region *r,
-		       unsigned int *n, unsigned int max)
+static __init int dt_add_regs(struct dt_ctx *c, int node, uint32_t ac, uint32_t sc,
+			      struct dt_region *r, unsigned int *n, unsigned int max)
 {
 	const uint8_t *p;
 	uint32_t entry = (ac + sc) * DT_CELL_SIZE;
@@ -883,7 +888,7 @@ static int dt_add_regs(struct dt_ctx *c, int node, uint32_t ac, uint32_t sc, str
 	return 0;
 }
 
-static int dt_parse_root(struct dt_ctx *c, int root)
+static __init int dt_parse_root(struct dt_ctx *c, int root)
 {
 	int rc;
 
@@ -896,7 +901,7 @@ static int dt_parse_root(struct dt_ctx *c, int root)
 	return dt_cells(c, root, "#size-cells", 1, &c->root_sc);
 }
 
-static int dt_parse_memreserve(struct dt_ctx *c)
+static __init int dt_parse_memreserve(struct dt_ctx *c)
 {
 	struct dt_view v;
 	struct dt_info *info = c->info;
@@ -921,7 +926,7 @@ static int dt_parse_memreserve(struct dt_ctx *c)
 }
 
 /* Each '_'-separated multi-letter extension of @isa: is one "sstc"? */
-static bool dt_isa_has_sstc(const char *isa)
+static __init bool dt_isa_has_sstc(const char *isa)
 {
 	const char *p;
 
@@ -936,7 +941,7 @@ static bool dt_isa_has_sstc(const char *isa)
 }
 
 /* An old-style ISA string naming U-mode but not S-mode ("rv64imacu"). */
-static bool dt_isa_no_smode(const char *isa)
+static __init bool dt_isa_no_smode(const char *isa)
 {
 	bool u = false, s = false;
 	const char *p;
@@ -949,7 +954,7 @@ static bool dt_isa_no_smode(const char *isa)
 	return u && !s;
 }
 
-static enum dt_hart_state dt_hart_judge(bool okay, const char *isa, const char *mmu)
+static __init enum dt_hart_state dt_hart_judge(bool okay, const char *isa, const char *mmu)
 {
 	if (!okay)
 		return DT_HART_DISABLED;
@@ -967,7 +972,8 @@ static enum dt_hart_state dt_hart_judge(bool okay, const char *isa, const char *
 }
 
 /* Does a cpu node of /cpus before @node have hart id @id? dt_next_hart()'s slow path. */
-static bool dt_hartid_before(const void *blob, const struct dt_info *info, int node, uint64_t id)
+static __init bool dt_hartid_before(const void *blob, const struct dt_info *info, int node,
+				    uint64_t id)
 {
 	static const char *const names[] = { "device_type", "reg" };
 	struct dt_prop p[2];
@@ -992,8 +998,8 @@ static bool dt_hartid_before(const void *blob, const struct dt_info *info, int n
  * filled, 0 if it is not a cpu node, -DT_ERR_PROP if a string it needs
  * lacks its NUL. *@end: where its properties end.
  */
-static int dt_read_hart(const struct dt_view *v, const struct dt_info *info, int node, uint32_t off,
-			struct dt_hart *h, uint32_t *end)
+static __init int dt_read_hart(const struct dt_view *v, const struct dt_info *info, int node,
+			       uint32_t off, struct dt_hart *h, uint32_t *end)
 {
 	static const char *const names[] = { "device_type", "reg", "status", "riscv,isa",
 					     "mmu-type" };
@@ -1025,7 +1031,7 @@ static int dt_read_hart(const struct dt_view *v, const struct dt_info *info, int
 }
 
 /* One view and one pass over the tokens of /cpus: each is read once per walk. */
-int dt_next_hart(const void *blob, const struct dt_info *info, struct dt_hart *h)
+__init int dt_next_hart(const void *blob, const struct dt_info *info, struct dt_hart *h)
 {
 	struct dt_view v;
 	struct dt_tok t;
@@ -1057,7 +1063,7 @@ int dt_next_hart(const void *blob, const struct dt_info *info, struct dt_hart *h
 	return rc < 0 ? rc : -DT_ERR_NOT_FOUND;
 }
 
-void dt_iter_skip_cpus(struct dt_iter *it, const struct dt_info *info)
+__init void dt_iter_skip_cpus(struct dt_iter *it, const struct dt_info *info)
 {
 	if (it->node != info->cpus_node || !info->cpus_end)
 		return;
@@ -1066,7 +1072,7 @@ void dt_iter_skip_cpus(struct dt_iter *it, const struct dt_info *info)
 }
 
 /* timebase-frequency of @node: 0 when absent. */
-static int dt_timebase(struct dt_ctx *c, int node, uint32_t *hz)
+static __init int dt_timebase(struct dt_ctx *c, int node, uint32_t *hz)
 {
 	uint64_t val = 0;
 	int rc = dt_get_u64(c->blob, node, "timebase-frequency", &val);
@@ -1080,7 +1086,7 @@ static int dt_timebase(struct dt_ctx *c, int node, uint32_t *hz)
 }
 
 /* Is @node's device_type @type? A device_type without its NUL is an error. */
-static int dt_is_type(struct dt_ctx *c, int node, const char *type, bool *is)
+static __init int dt_is_type(struct dt_ctx *c, int node, const char *type, bool *is)
 {
 	const char *dt;
 	int rc = dt_string_or(c, node, "device_type", "", &dt);
@@ -1089,7 +1095,7 @@ static int dt_is_type(struct dt_ctx *c, int node, const char *type, bool *is)
 	return rc;
 }
 
-static int dt_parse_cpus(struct dt_ctx *c)
+static __init int dt_parse_cpus(struct dt_ctx *c)
 {
 	struct dt_info *info = c->info;
 	struct dt_hart h;
@@ -1126,7 +1132,7 @@ static int dt_parse_cpus(struct dt_ctx *c)
 }
 
 /* Root children with device_type "memory", status okay, by the root's cells. */
-static int dt_parse_memory(struct dt_ctx *c, int root)
+static __init int dt_parse_memory(struct dt_ctx *c, int root)
 {
 	struct dt_info *info = c->info;
 	struct dt_iter it;
@@ -1158,7 +1164,7 @@ static int dt_parse_memory(struct dt_ctx *c, int root)
  * child with only "size" is a dynamic pool the kernel does not place:
  * it is left out, not refused.
  */
-static int dt_parse_reserved(struct dt_ctx *c)
+static __init int dt_parse_reserved(struct dt_ctx *c)
 {
 	struct dt_info *info = c->info;
 	struct dt_iter it;
@@ -1187,7 +1193,7 @@ static int dt_parse_reserved(struct dt_ctx *c)
 }
 
 /* linux,initrd-start/-end: both or neither, 32 or 64 bits, end >= start. */
-static int dt_parse_initrd(struct dt_ctx *c, int chosen)
+static __init int dt_parse_initrd(struct dt_ctx *c, int chosen)
 {
 	struct dt_info *info = c->info;
 	int rs, re;
@@ -1205,7 +1211,7 @@ static int dt_parse_initrd(struct dt_ctx *c, int chosen)
 }
 
 /* stdout-path (or the older linux,stdout-path): "path-or-alias[:options]". */
-static int dt_parse_stdout(struct dt_ctx *c, int chosen)
+static __init int dt_parse_stdout(struct dt_ctx *c, int chosen)
 {
 	struct dt_info *info = c->info;
 	const char *s;
@@ -1224,7 +1230,7 @@ static int dt_parse_stdout(struct dt_ctx *c, int chosen)
 	return 0;
 }
 
-static int dt_parse_chosen(struct dt_ctx *c)
+static __init int dt_parse_chosen(struct dt_ctx *c)
 {
 	struct dt_info *info = c->info;
 	const char *args;
@@ -1243,7 +1249,7 @@ static int dt_parse_chosen(struct dt_ctx *c)
 }
 
 /* Field by field: a struct assignment may become a memset() call. */
-static void dt_info_reset(struct dt_info *info)
+static __init void dt_info_reset(struct dt_info *info)
 {
 	info->totalsize = 0;
 	info->model = "";
@@ -1265,7 +1271,7 @@ static void dt_info_reset(struct dt_info *info)
 }
 
 /* What the core cannot boot without. */
-static int dt_parse_musts(struct dt_ctx *c, int root)
+static __init int dt_parse_musts(struct dt_ctx *c, int root)
 {
 	int cpus = c->info->cpus_node;
 
@@ -1278,7 +1284,7 @@ static int dt_parse_musts(struct dt_ctx *c, int root)
 	return 0;
 }
 
-int dt_parse(const void *blob, size_t avail, struct dt_info *info)
+__init int dt_parse(const void *blob, size_t avail, struct dt_info *info)
 {
 	struct dt_ctx c = { .blob = blob, .info = info };
 	struct dt_view v;

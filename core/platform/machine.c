@@ -16,7 +16,7 @@ struct dt_info machine_dt;
 const void *machine_fdt;
 uint64_t machine_fdt_pa;
 
-bool machine_compat_has(const char *p, int len, const char *want)
+__init bool machine_compat_has(const char *p, int len, const char *want)
 {
 	for (int i = 0; p && i < len;) {
 		int j = 0;
@@ -32,7 +32,7 @@ bool machine_compat_has(const char *p, int len, const char *want)
 	return false;
 }
 
-bool machine_node_compatible(int node, const char *want)
+__init bool machine_node_compatible(int node, const char *want)
 {
 	int len;
 	const char *p = dt_getprop(machine_fdt, node, "compatible", &len);
@@ -40,7 +40,7 @@ bool machine_node_compatible(int node, const char *want)
 	return machine_compat_has(p, len, want);
 }
 
-static uint32_t machine_cells(int node, const char *name, uint32_t dflt)
+static __init uint32_t machine_cells(int node, const char *name, uint32_t dflt)
 {
 	int len;
 	const void *p = dt_getprop(machine_fdt, node, name, &len);
@@ -52,7 +52,7 @@ static uint32_t machine_cells(int node, const char *name, uint32_t dflt)
  * Find the power devices: the test finisher and anything that powers off;
  * tell lib/power.c (power_set_finisher).
  */
-static void machine_find_power(void)
+static __init void machine_find_power(void)
 {
 	static const char *const names[] = { "compatible", "dma-noncoherent" };
 	uint64_t finisher_pa = 0;
@@ -91,7 +91,7 @@ static void machine_find_power(void)
 
 int machine_dma_noncoherent = -1;
 
-void machine_init(uint64_t fdt_pa)
+__init void machine_init(uint64_t fdt_pa)
 {
 	int err;
 
@@ -120,7 +120,7 @@ void machine_init(uint64_t fdt_pa)
 	machine_find_power();
 }
 
-bool machine_find_hart(unsigned long hartid, struct dt_hart *h)
+__init bool machine_find_hart(unsigned long hartid, struct dt_hart *h)
 {
 	*h = DT_HART_START;
 	while (!dt_next_hart(machine_fdt, &machine_dt, h))
@@ -129,7 +129,7 @@ bool machine_find_hart(unsigned long hartid, struct dt_hart *h)
 	return false;
 }
 
-static bool machine_same_hart(const struct dt_hart *a, const struct dt_hart *b)
+static __init bool machine_same_hart(const struct dt_hart *a, const struct dt_hart *b)
 {
 	const char *p = a->isa, *q = b->isa;
 
@@ -145,8 +145,8 @@ static bool machine_same_hart(const struct dt_hart *a, const struct dt_hart *b)
 }
 
 /* The run of harts @first..@last (one hart if the same). */
-static void machine_log_run(const struct dt_hart *first, const struct dt_hart *last,
-			    unsigned long boot_hartid)
+static __init void machine_log_run(const struct dt_hart *first, const struct dt_hart *last,
+				   unsigned long boot_hartid)
 {
 	const struct dt_hart *h = first;
 
@@ -166,7 +166,7 @@ static void machine_log_run(const struct dt_hart *first, const struct dt_hart *l
  * MMU, so 128 identical harts take one line and every odd one shows.
  * One walk over the cpu nodes, the run's first and last hart in hand.
  */
-static void machine_log_harts(unsigned long boot_hartid)
+static __init void machine_log_harts(unsigned long boot_hartid)
 {
 	const struct dt_info *dt = &machine_dt;
 	struct dt_hart first, last, h = DT_HART_START;
@@ -188,7 +188,7 @@ static void machine_log_harts(unsigned long boot_hartid)
 	machine_log_run(&first, &last, boot_hartid);
 }
 
-static void machine_log_memory(void)
+static __init void machine_log_memory(void)
 {
 	const struct dt_info *dt = &machine_dt;
 	uint64_t total = 0;
@@ -214,7 +214,7 @@ static void machine_log_memory(void)
 		pr_info("mem: no reserved regions\n");
 }
 
-static void machine_log_chosen(void)
+static __init void machine_log_chosen(void)
 {
 	const struct dt_info *dt = &machine_dt;
 
@@ -227,7 +227,7 @@ static void machine_log_chosen(void)
 			dt->stdout_opts ? " options " : "", dt->stdout_opts ? dt->stdout_opts : "");
 }
 
-void machine_log(unsigned long boot_hartid)
+__init void machine_log(unsigned long boot_hartid)
 {
 	pr_info("dt: machine model: %s (device tree at 0x%lx, %u bytes)\n",
 		*machine_dt.model ? machine_dt.model : "unknown", (unsigned long)machine_fdt_pa,
@@ -255,7 +255,7 @@ static const struct {
 };
 
 /* " TIME IPI ..." for the extensions the firmware has (@have) or lacks; " none" if none. */
-static void machine_sbi_list(char *buf, size_t size, bool have)
+static __init void machine_sbi_list(char *buf, size_t size, bool have)
 {
 	int len = 0;
 
@@ -268,7 +268,7 @@ static void machine_sbi_list(char *buf, size_t size, bool have)
 }
 
 /* Boot hart, after sbi_probe(): say what the firmware is and offers. */
-void machine_log_sbi(void)
+__init void machine_log_sbi(void)
 {
 	char have[48], lack[48]; /* all six names fit in either */
 

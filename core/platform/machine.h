@@ -16,17 +16,17 @@ extern const void *machine_fdt; /* the blob, through the direct map */
 extern uint64_t machine_fdt_pa;
 
 /* Boot hart: read and check the tree; a malformed one is a panic with its reason. */
-void machine_init(uint64_t fdt_pa);
+__init void machine_init(uint64_t fdt_pa);
 /* Boot hart: the model, the hart table, memory, reserved regions, /chosen. */
-void machine_log(unsigned long boot_hartid);
+__init void machine_log(unsigned long boot_hartid);
 /* The cpu node of @hartid into @h: false if the tree has none (one walk of /cpus). */
-bool machine_find_hart(unsigned long hartid, struct dt_hart *h);
+__init bool machine_find_hart(unsigned long hartid, struct dt_hart *h);
 /* Is @want one of the NUL-separated strings of @p (a "compatible" of @len bytes)? */
-bool machine_compat_has(const char *p, int len, const char *want);
+__init bool machine_compat_has(const char *p, int len, const char *want);
 /* Does @node's "compatible" list @want? */
-bool machine_node_compatible(int node, const char *want);
+__init bool machine_node_compatible(int node, const char *want);
 
-void machine_log_sbi(void);
+__init void machine_log_sbi(void);
 /*
  * The node that says "dma-noncoherent" (JH7100's /soc), or -1: devices
  * there do not snoop the harts' caches.

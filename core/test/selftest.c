@@ -40,7 +40,7 @@ struct ktest {
 		return false;                                                                      \
 	} while (0)
 
-static bool pmem_exhaust(void)
+static __init bool pmem_exhaust(void)
 {
 	unsigned long before = pmem_free_pages(), got = 0;
 	uint64_t first = 0, pa;
@@ -82,7 +82,7 @@ static bool pmem_exhaust(void)
 	return true;
 }
 
-static bool pmem_merge(void)
+static __init bool pmem_merge(void)
 {
 	unsigned long top = (1UL << (PMEM_ORDERS - 1)), before;
 	struct pmem_stats st;
@@ -113,7 +113,7 @@ struct kmem_probe {
 
 #define KMEM_PROBES 200
 
-static bool kmem_slabs(void)
+static __init bool kmem_slabs(void)
 {
 	static struct kmem_cache probe_cache = KMEM_CACHE_INIT("probe", struct kmem_probe, false);
 	static struct kmem_probe *objs[KMEM_PROBES];
@@ -144,13 +144,13 @@ static bool kmem_slabs(void)
 
 #define POOL_TASKS 1100 /* past the old task pool (1024) */
 
-static void pool_task_fn(void *arg)
+static __init void pool_task_fn(void *arg)
 {
 	(void)arg;
 }
 
 /* Make @n kernel tasks that never run (NULL on a failure, reported). */
-static bool pool_make_tasks(struct task **t, unsigned int n)
+static __init bool pool_make_tasks(struct task **t, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++) {
 		t[i] = task_create("pool", pool_task_fn, NULL, 1);
@@ -164,7 +164,7 @@ static bool pool_make_tasks(struct task **t, unsigned int n)
 	return true;
 }
 
-static bool pool_tasks(void)
+static __init bool pool_tasks(void)
 {
 	static struct task *t[POOL_TASKS];
 	unsigned long n0 = task_nr();
@@ -192,7 +192,7 @@ static bool pool_tasks(void)
 
 #define POOL_STACKS 200
 
-static bool pool_stacks(void)
+static __init bool pool_stacks(void)
 {
 	static struct task *t[POOL_STACKS];
 	unsigned long free0 = pmem_free_pages(), bytes0 = kmem_bytes(), held, lost, slabs, tables;
@@ -223,7 +223,7 @@ static bool pool_stacks(void)
 
 #define POOL_QUOTAS 1100 /* past the old node pool (1024) */
 
-static bool pool_quotas(void)
+static __init bool pool_quotas(void)
 {
 	static struct quota *q[POOL_QUOTAS];
 	static const unsigned long limit[QUOTA_KINDS] = {
@@ -268,7 +268,7 @@ static bool pool_quotas(void)
 }
 
 /* Take every free page but one, chained through their first words; the chain's head. */
-static uint64_t pmem_take_all_but_one(void)
+static __init uint64_t pmem_take_all_but_one(void)
 {
 	uint64_t first = 0, pa;
 
@@ -282,7 +282,7 @@ static uint64_t pmem_take_all_but_one(void)
 	return first;
 }
 
-static bool as_map_anon_no_leak(void)
+static __init bool as_map_anon_no_leak(void)
 {
 	struct as *as = as_create(NULL);
 	unsigned long left;
@@ -309,12 +309,12 @@ static bool as_map_anon_no_leak(void)
 }
 
 /* Pages free plus pages @as holds: constant while nothing else allocates. */
-static unsigned long as_held_and_free(const struct as *as)
+static __init unsigned long as_held_and_free(const struct as *as)
 {
 	return pmem_free_pages() + as->pages + as->kpages;
 }
 
-static bool as_lazy_first_touch(void)
+static __init bool as_lazy_first_touch(void)
 {
 	uintptr_t lo = USER_STACK_TOP - USER_STACK_SIZE, top = USER_STACK_TOP - PAGE_SIZE;
 	uintptr_t va = lo + PAGE_SIZE;
@@ -344,7 +344,7 @@ static bool as_lazy_first_touch(void)
 	return true;
 }
 
-static bool pmem_zeroed(void)
+static __init bool pmem_zeroed(void)
 {
 	uint64_t pa;
 	uint64_t *p;
@@ -364,7 +364,7 @@ static bool pmem_zeroed(void)
 	return true;
 }
 
-static bool vm_perms(void)
+static __init bool vm_perms(void)
 {
 	pte_t text = vm_lookup(NULL, (uintptr_t)_start);
 	pte_t ro = vm_lookup(NULL, (uintptr_t)__rodata_start);
@@ -384,7 +384,7 @@ static bool vm_perms(void)
 	return true;
 }
 
-static bool vm_direct_map(void)
+static __init bool vm_direct_map(void)
 {
 	for (unsigned int i = 0; i < machine_dt.nmem; i++) {
 		const struct dt_region *m = &machine_dt.mem[i];
@@ -402,7 +402,7 @@ static bool vm_direct_map(void)
 	return true;
 }
 
-static bool timer_rate(void)
+static __init bool timer_rate(void)
 {
 	uint64_t t0 = riscv_rdtime(), n0 = timer_ticks();
 	uint64_t want = 10, limit = t0 + 5ULL * timer_timebase();
@@ -427,7 +427,7 @@ static bool timer_rate(void)
 	return true;
 }
 
-static bool log_ring(void)
+static __init bool log_ring(void)
 {
 	char line[LOG_LINE_MAX + 24];
 	unsigned long seq = log_next_seq();
@@ -442,7 +442,7 @@ static bool log_ring(void)
 	return true;
 }
 
-static bool cmdline_words(void)
+static __init bool cmdline_words(void)
 {
 	char buf[64] = "  a=\"b c\" d  -- e";
 	char *p = buf, *w;
@@ -459,7 +459,7 @@ static bool cmdline_words(void)
 	return true;
 }
 
-static bool fmt_cases(void)
+static __init bool fmt_cases(void)
 {
 	char b[64];
 
@@ -474,7 +474,7 @@ static bool fmt_cases(void)
 /* crash-* cases: each must end in a panic; returning is a failure. */
 static unsigned long crash_depth_limit = ~0UL; /* not const: keeps the compiler honest */
 
-static bool __attribute__((noinline)) crash_recurse(unsigned long depth)
+static __init bool __attribute__((noinline)) crash_recurse(unsigned long depth)
 {
 	volatile char pad[512];
 
@@ -484,20 +484,20 @@ static bool __attribute__((noinline)) crash_recurse(unsigned long depth)
 	return crash_recurse(depth + 1) && pad[0];
 }
 
-static bool crash_stack(void)
+static __init bool crash_stack(void)
 {
 	return crash_recurse(0);
 }
 
 static const char crash_rodata_target[8] = "rodata";
 
-static bool crash_rodata(void)
+static __init bool crash_rodata(void)
 {
 	*(volatile char *)crash_rodata_target = 'X';
 	return false;
 }
 
-static bool crash_null(void)
+static __init bool crash_null(void)
 {
 	uintptr_t p = 16;
 
@@ -506,12 +506,12 @@ static bool crash_null(void)
 	return *(volatile unsigned long *)p == 0;
 }
 
-static bool crash_panic(void)
+static __init bool crash_panic(void)
 {
 	panic("selftest: requested panic");
 }
 
-static const struct ktest ktests[] = {
+static const struct ktest ktests[] __initconst = {
 	{ "PMEM_0001",
 	  "every free page can be allocated once, outside the kernel, DT and reserved regions, and "
 	  "freed; contiguity comes back",
@@ -574,17 +574,16 @@ static const struct ktest ktests[] = {
 };
 
 /* The suites "core" stands for. */
-static const char *const selftest_core_suites[] = {
-	"pmem", "vm", "timer", "log", "cmdline", "pools"
-};
+static const char *const selftest_core_suites[] __initconst = { "pmem", "vm",	   "timer",
+								"log",	"cmdline", "pools" };
 
-static bool selftest_word_is(const char *word, size_t n, const char *name)
+static __init bool selftest_word_is(const char *word, size_t n, const char *name)
 {
 	return !strncmp(word, name, n) && !name[n];
 }
 
 /* Is @suite named in the comma-separated @list (directly or through "core")? */
-static bool selftest_selected(const char *list, const char *suite)
+static __init bool selftest_selected(const char *list, const char *suite)
 {
 	while (*list) {
 		size_t n = 0;
@@ -602,7 +601,7 @@ static bool selftest_selected(const char *list, const char *suite)
 	return false;
 }
 
-void selftest_run(const char *list)
+__init void selftest_run(const char *list)
 {
 	unsigned int n = 0, passed = 0, failed = 0;
 

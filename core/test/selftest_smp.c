@@ -30,13 +30,14 @@
 	} while (0)
 #define JOIN_MS 30000
 
-static uint64_t st_us(uint64_t ticks)
+static __init uint64_t st_us(uint64_t ticks)
 {
 	return ticks * 1000000 / timer_timebase();
 }
 
 /* Start @fn on a kthread pinned to @cpu. */
-static struct task *st_spawn_on(unsigned int cpu, void (*fn)(void *), void *arg, const char *name)
+static __init struct task *st_spawn_on(unsigned int cpu, void (*fn)(void *), void *arg,
+				       const char *name)
 {
 	struct task *t = kthread_create(fn, arg, name);
 	struct cpumask one;
@@ -51,7 +52,7 @@ static struct task *st_spawn_on(unsigned int cpu, void (*fn)(void *), void *arg,
 	return t;
 }
 
-static bool st_join_all(struct task **t, unsigned int n)
+static __init bool st_join_all(struct task **t, unsigned int n)
 {
 	bool ok = true;
 
@@ -61,7 +62,7 @@ static bool st_join_all(struct task **t, unsigned int n)
 	return ok;
 }
 
-bool selftest_smp_online(void)
+__init bool selftest_smp_online(void)
 {
 	unsigned int want = smp_expected_cpus(), got = smp_online_cpus();
 
@@ -74,12 +75,12 @@ bool selftest_smp_online(void)
 	return true;
 }
 
-static void st_nothing(void *arg)
+static __init void st_nothing(void *arg)
 {
 	*(int *)arg = task_current()->ppid;
 }
 
-bool selftest_kthread_tree(void)
+__init bool selftest_kthread_tree(void)
 {
 	struct task *me = task_current();
 	int ppid = -1;
@@ -102,7 +103,7 @@ static struct spinlock st_lock = SPINLOCK_INIT;
 static struct mutex st_mutex;
 static unsigned long st_count_spin, st_count_mutex, st_iters;
 
-static void st_counter(void *arg)
+static __init void st_counter(void *arg)
 {
 	(void)arg;
 	for (unsigned long i = 0; i < st_iters; i++) {
@@ -118,7 +119,7 @@ static void st_counter(void *arg)
 	}
 }
 
-bool selftest_smp_counters(void)
+__init bool selftest_smp_counters(void)
 {
 	static struct task *t[KEEL_MAX_CPUS * 2];
 	unsigned int n = smp_online_cpus() * 2;
@@ -145,7 +146,7 @@ struct st_pingpong {
 	int err;
 };
 
-static void st_pong(void *arg)
+static __init void st_pong(void *arg)
 {
 	struct st_pingpong *p = arg;
 
@@ -153,7 +154,7 @@ static void st_pong(void *arg)
 		p->ran_on_wrong++;
 }
 
-static void st_ping(void *arg)
+static __init void st_ping(void *arg)
 {
 	struct st_pingpong *p = arg;
 	uint64_t t0 = riscv_rdtime();
@@ -163,7 +164,7 @@ static void st_ping(void *arg)
 	p->ticks = riscv_rdtime() - t0;
 }
 
-bool selftest_smp_ipi_pingpong(void)
+__init bool selftest_smp_ipi_pingpong(void)
 {
 	unsigned int n = smp_online_cpus();
 	unsigned int pairs[][2] = { { 0, 1 },	      { 1, 0 },	    { 0, n - 1 },
@@ -195,13 +196,13 @@ bool selftest_smp_ipi_pingpong(void)
 /* SMP_0004: a cross-call reaches every online hart once, on that hart. */
 static unsigned int st_hits[KEEL_MAX_CPUS];
 
-static void st_hit(void *arg)
+static __init void st_hit(void *arg)
 {
 	(void)arg;
 	__atomic_fetch_add(&st_hits[this_cpu()->id], 1, __ATOMIC_RELAXED);
 }
 
-bool selftest_smp_call_all(void)
+__init bool selftest_smp_call_all(void)
 {
 	struct smp_call call;
 	unsigned int n = smp_online_cpus();
@@ -235,7 +236,7 @@ struct st_reader {
 static int st_phase;
 static struct st_reader st_readers[ST_READERS];
 
-static void st_read_loop(void *arg)
+static __init void st_read_loop(void *arg)
 {
 	struct st_reader *r = arg;
 	volatile uint64_t *p = (volatile uint64_t *)VM_TEST_VA;
@@ -266,7 +267,7 @@ static void st_read_loop(void *arg)
 }
 
 /* Wait until every reader's counter at @off passes @min; false on timeout. */
-static bool st_wait_readers(unsigned int n, size_t off, unsigned long min)
+static __init bool st_wait_readers(unsigned int n, size_t off, unsigned long min)
 {
 	uint64_t deadline = riscv_rdtime() + 10ULL * timer_timebase();
 
@@ -282,7 +283,7 @@ static bool st_wait_readers(unsigned int n, size_t off, unsigned long min)
 	return true;
 }
 
-bool selftest_smp_tlb_shootdown(void)
+__init bool selftest_smp_tlb_shootdown(void)
 {
 	unsigned int n = MIN(smp_online_cpus() - 1, (unsigned int)ST_READERS);
 	uint64_t pa_a, pa_b;
@@ -344,7 +345,7 @@ struct st_tour {
 	unsigned int visited, wrong, ncpus;
 };
 
-static void st_tour(void *arg)
+static __init void st_tour(void *arg)
 {
 	struct st_tour *tour = arg;
 
@@ -358,7 +359,7 @@ static void st_tour(void *arg)
 	}
 }
 
-bool selftest_smp_migration(void)
+__init bool selftest_smp_migration(void)
 {
 	struct st_tour tour = { 0, 0, smp_online_cpus() };
 	struct task *t = kthread_run(st_tour, &tour, "st_tour");
@@ -380,7 +381,7 @@ static unsigned int st_want;
  * Busy until every hart has run one of us (or a generous deadline): the
  * claim is about placement, so the threads outlive any host slowness.
  */
-static void st_busy(void *arg)
+static __init void st_busy(void *arg)
 {
 	uint64_t until = riscv_rdtime() + (uint64_t)(uintptr_t)arg;
 
@@ -392,7 +393,7 @@ static void st_busy(void *arg)
 	}
 }
 
-bool selftest_smp_spread(void)
+__init bool selftest_smp_spread(void)
 {
 	static struct task *t[KEEL_MAX_CPUS * 2];
 	unsigned int n = smp_online_cpus() * 2;
@@ -418,7 +419,7 @@ bool selftest_smp_spread(void)
 }
 
 /* WAIT_0001: timed waits end on time and say so. */
-bool selftest_wait_timeout(void)
+__init bool selftest_wait_timeout(void)
 {
 	struct completion never;
 	uint64_t t0 = riscv_rdtime(), us, waited;
@@ -452,7 +453,7 @@ static unsigned long hp_shared_spin, hp_shared_mutex;
 static struct spinlock hp_lock = SPINLOCK_INIT;
 static struct mutex hp_mutex;
 
-static void hp_counter(void *arg)
+static __init void hp_counter(void *arg)
 {
 	struct hp_worker *w = arg;
 
@@ -475,14 +476,14 @@ static void hp_counter(void *arg)
 
 static uint64_t hp_rand_state;
 
-static unsigned int hp_rand(void)
+static __init unsigned int hp_rand(void)
 {
 	/* A 64-bit LCG (Knuth's MMIX constants), seeded from the time CSR. */
 	hp_rand_state = hp_rand_state * 6364136223846793005ULL + 1442695040888963407ULL;
 	return (unsigned int)(hp_rand_state >> 33);
 }
 
-bool selftest_hotplug(void)
+__init bool selftest_hotplug(void)
 {
 	static struct task *t[KEEL_MAX_CPUS];
 	static struct hp_worker w[KEEL_MAX_CPUS];
@@ -558,7 +559,7 @@ bool selftest_hotplug(void)
 static struct spinlock st_stuck = SPINLOCK_INIT;
 static int st_stuck_held;
 
-static void st_hold(void *arg)
+static __init void st_hold(void *arg)
 {
 	unsigned long flags = spin_lock_irqsave(&st_stuck);
 	uint64_t until = riscv_rdtime() + (uint64_t)(uintptr_t)arg;
@@ -569,7 +570,7 @@ static void st_hold(void *arg)
 	spin_unlock_irqrestore(&st_stuck, flags);
 }
 
-bool selftest_spin_stuck(void)
+__init bool selftest_spin_stuck(void)
 {
 	unsigned long before = __atomic_load_n(&spin_stuck_reports, __ATOMIC_RELAXED);
 	struct cpumask all;
