@@ -39,6 +39,7 @@
 #include "sbi/sbi.h"
 
 static uint64_t core_entry_time; /* time CSR at core_main; boot hart only */
+bool core_init_freed;
 
 #define KTHREADD_WAIT_MS 5000
 
@@ -172,6 +173,7 @@ static void free_initmem(void)
 	uintptr_t va = (uintptr_t)__init_begin;
 	uint64_t size = (uint64_t)(__init_end - __init_begin);
 
+	__atomic_store_n(&core_init_freed, true, __ATOMIC_RELEASE); /* call traces stop looking */
 	if (vm_unmap(vm_kernel_root(), va, size))
 		panic("core: cannot unmap the boot-only sections");
 	tlb_flush_kernel_range(va, size);

@@ -9,6 +9,7 @@
  * is arch/trap_entry.S.
  */
 #include "trap_handler.h"
+#include "main.h"
 #include "arch/cpu.h"
 #include "arch/riscv.h"
 #include "arch/trap.h"
@@ -121,16 +122,21 @@ static void trap_call_trace(const struct trap_frame *tf)
 }
 #else
 /*
- * True if @ra follows a call in the core's text: jal or jalr that links
+ * True if @ra follows a call in the core's text (or its boot-only text,
+ * until that is freed): jal or jalr that links
  * ra (RISC-V unprivileged spec 20191213, 2.5), or c.jalr (16.8). Read a
  * halfword at a time: text is only 2-byte aligned with the C extension.
  */
 static bool trap_after_call(unsigned long ra)
 {
 	const uint16_t *p = (const uint16_t *)ra;
+	bool init = !__atomic_load_n(&core_init_freed, __ATOMIC_ACQUIRE) &&
+		    ra >= (unsigned long)__init_begin + 4 && ra <= (unsigned long)__init_text_end;
 	uint32_t insn;
 
-	if (ra < (unsigned long)_start + 4 || ra > (unsigned long)_etext || (ra & 1))
+	if (!init && (ra < (unsigned long)_start + 4 || ra > (unsigned long)_etext))
+		return false;
+	if (ra & 1)
 		return false;
 	insn = p[-2] | (uint32_t)p[-1] << 16;
 	return (insn & 0xfff) == 0x0ef || (insn & 0x7fff) == 0x00e7 ||

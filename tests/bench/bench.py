@@ -41,8 +41,9 @@ The ipc, spawn, ready, irq and size tables, in the modes each names:
   RTC raising its alarm interrupt to the user-level driver's
   notification wait returning (it reads the RTC at once).
 - size: .text, .rodata, .data, .bss and .noinit (the log ring, never
-  cleared) of build/keel.elf and the size of build/Image, for the build
-  configure made (release or debug).
+  cleared) of build/keel.elf, its .init.text and .init.rodata (boot-only,
+  freed once the harts are up: include/keel/init.h) and the size of
+  build/Image, for the build configure made (release or debug).
 
 ipc also pins the pair to two harts on 2+ harts (the _xhart ops) and
 counts the IPIs per round trip. build/bench.svg (matplotlib) draws the
@@ -334,7 +335,7 @@ IRQ_QEMU = ["-icount", "shift=0,sleep=off", "-rtc", "clock=vm"]
 # seL4's interrupt latency on the HiFive Unleashed, cycles.
 SEL4_IRQ = 798
 # The core's sections the size table reports, and the size targets (release build).
-SIZE_SECTIONS = (".text", ".rodata", ".data", ".bss", ".noinit")
+SIZE_SECTIONS = (".text", ".rodata", ".data", ".bss", ".noinit", ".init.text", ".init.rodata")
 SIZE_TARGETS = {".text": 48 * 1024, ".rodata": 12 * 1024}
 # seL4's IPC round trip (call + reply_recv fastpath) on QEMU virt, in
 # instructions, for the picture (docs/testing.md).
@@ -578,15 +579,17 @@ def print_irq_table(results):
 
 
 def print_size_table(results):
-    head = (f"{'build':<8}" + "".join(f"{s:>10}" for s in SIZE_SECTIONS) + f"{'Image':>10}")
+    head = (f"{'build':<8}" + "".join(f"{s:>{13 if s.startswith('.init') else 10}}"
+                                      for s in SIZE_SECTIONS) + f"{'Image':>10}")
     print(head)
     print("-" * len(head))
     for r in results:
-        print(f"{r['mode']:<8}" + "".join(f"{r['sections'].get(s, 0):>10}" for s in SIZE_SECTIONS)
-              + f"{r['image_bytes']:>10}")
+        print(f"{r['mode']:<8}"
+              + "".join(f"{r['sections'].get(s, 0):>{13 if s.startswith('.init') else 10}}"
+                        for s in SIZE_SECTIONS) + f"{r['image_bytes']:>10}")
     targets = ", ".join(f"{s} <= {v // 1024} KiB" for s, v in SIZE_TARGETS.items())
     print(f"(bytes; sections of build/keel.elf, .noinit the log ring boot does not clear,\n"
-          f" Image = build/Image; the targets\n"
+          f" .init.* boot-only and freed after bring-up, Image = build/Image; the targets\n"
           f" for the release build: {targets})")
 
 

@@ -1,0 +1,76 @@
+"""The core's boot-only sections (include/keel/init.h) are freed once the
+harts are up: kernel_init() unmaps [__init_begin, __init_end) and gives its
+pages to the page allocator. Checked from outside the guest: QEMU's monitor
+translates addresses through the harts' own page tables, and the shell's
+`free` counts the pages."""
+
+import os
+import re
+import subprocess
+
+import keel as K
+from test_servers import boot, output, power_off
+
+PAGE = 4096
+LOAD_PA = 0x80200000  # where QEMU virt's OpenSBI (fw_dynamic) loads the Image
+
+
+def symbols(conf):
+    out = subprocess.run([conf["cross"] + "nm", os.path.join(K.BUILD, "keel.elf")],
+                         check=True, capture_output=True, text=True).stdout
+    syms = {}
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 3:
+            syms[f[2]] = int(f[0], 16)
+    return syms
+
+
+def gva2gpa(k, va):
+    """Ask QEMU's monitor (Ctrl-A c on -nographic) where hart 0's current
+    page table maps @va; the physical address, or None if unmapped."""
+    k.send("\x01c")
+    k.expect_text(r"\(qemu\) ")
+    k.send("gva2gpa 0x%x\r" % va)
+    m = k.expect_text(r"(gpa: 0x([0-9a-f]+)|Unmapped)")
+    k.expect_text(r"\(qemu\) ")
+    k.send("\x01c")
+    return int(m.group(2), 16) if m.group(2) else None
+
+
+def test_boot_only_sections_are_unmapped_and_their_pages_free(keel, conf):
+    syms = symbols(conf)
+    begin, end = syms["__init_begin"], syms["__init_end"]
+    assert end - begin >= 3 * PAGE, "the boot-only sections shrank to %d bytes" % (end - begin)
+    assert begin < syms["core_main"] < end, "core_main() is not boot-only any more"
+    k = boot(keel, smp=2)
+    pmem = int(k.find(r"\] pmem: (\d+) pages free").group(1))
+    freed = int(k.find(r"\] core: freed (\d+) KiB of boot-only code$").group(1))
+    assert freed * 1024 == end - begin, k.why("freed %d KiB, the sections are %d bytes"
+                                              % (freed, end - begin))
+    # The order of the log: the harts and the initramfs first, then the free.
+    lines = k.keel_lines()
+    at = lambda r: next(i for i, l in enumerate(lines) if re.search(r, l))
+    assert at(r"smp: brought up") < at(r"core: freed") < at(r"Run /init as init process")
+
+    # Every page of the range is gone from the kernel map; the text before it stays.
+    for va in range(begin, end, PAGE):
+        assert gva2gpa(k, va) is None, k.why("0x%x (boot-only) is still mapped" % va)
+    resident = syms["secondary_main"]
+    assert gva2gpa(k, resident) == LOAD_PA + resident - syms["_start"], \
+        k.why("resident secondary_main at 0x%x is not mapped where it was loaded" % resident)
+
+    # ... and its pages are the allocator's: total = what pmem found + the freed pages.
+    free = output(k, "free")
+    mem = next((l for l in free if l.startswith("Mem:")), None)
+    assert mem, k.why("free printed no Mem: line: %r" % free)
+    total_kib = int(mem.split()[1])
+    assert total_kib == pmem * 4 + freed, \
+        k.why("total %d KiB, expected pmem's %d pages + %d KiB freed" % (total_kib, pmem, freed))
+
+    # Code that runs after boot still works: a hart leaves and comes back.
+    output(k, "hart offline 1")
+    assert k.find(r"smp: hart 1 \(cpu 1\) offline"), k.why("hart 1 did not go offline")
+    output(k, "hart online 1")
+    assert k.find(r"smp: hart 1 \(cpu 1\) online"), k.why("hart 1 did not come back")
+    power_off(k)
