@@ -77,7 +77,8 @@ static inline unsigned int ctz64(uint64_t x)
 extern unsigned long kernel_load_pa;
 extern char _start[], _etext[], __rodata_start[], __rodata_end[];
 extern char __init_begin[], __init_text_end[], __init_end[];
-extern char __data_start[], _end[], __boot_stack_guard[], __boot_stack_top[];
+extern char __data_start[], _edata[], __bss_start[], _end[];
+extern char __boot_stack_guard[], __boot_stack_top[];
 
 static inline void *pa_to_kva(uint64_t pa)
 {

@@ -162,6 +162,34 @@ static __init void kernel_init_freeable(void)
 		core_done(); /* self-tests, or nothing to run */
 }
 
+#if DEBUG
+/*
+ * What the link check cannot see: a pointer into the boot-only range
+ * stored at run time in the core's .data or .bss (a hook set by boot
+ * code, say). Debug builds look, before the pages go.
+ */
+static void initmem_check_stale(void)
+{
+	char *const ranges[][2] = { { __data_start, _edata }, { __bss_start, __boot_stack_guard } };
+	unsigned long n = 0;
+
+	for (unsigned int r = 0; r < ARRAY_SIZE(ranges); r++)
+		for (const uintptr_t *w = (const uintptr_t *)ALIGN_UP((uintptr_t)ranges[r][0], 8);
+		     (const char *)(w + 1) <= ranges[r][1]; w++)
+			if (*w > (uintptr_t)__init_begin && *w < (uintptr_t)__init_end) {
+				pr_err("core: %p holds 0x%lx, boot-only\n", (const void *)w,
+				       (unsigned long)*w);
+				n++;
+			}
+	if (n)
+		panic("core: %lu pointers into the boot-only sections", n);
+}
+#else
+static inline void initmem_check_stale(void)
+{
+}
+#endif
+
 /*
  * The boot-only sections (keel/init.h) leave the kernel map, on every
  * hart, and their pages become free memory. Every hart has left its
@@ -173,6 +201,7 @@ static void free_initmem(void)
 	uintptr_t va = (uintptr_t)__init_begin;
 	uint64_t size = (uint64_t)(__init_end - __init_begin);
 
+	initmem_check_stale();
 	__atomic_store_n(&core_init_freed, true, __ATOMIC_RELEASE); /* call traces stop looking */
 	if (vm_unmap(vm_kernel_root(), va, size))
 		panic("core: cannot unmap the boot-only sections");
