@@ -17,6 +17,7 @@ to build/test-logs/<test>.log; every message from here names that path.
 
 import os
 import re
+import subprocess
 import time
 
 import pexpect
@@ -75,6 +76,19 @@ def config(path=os.path.join(BUILD, "config.ninja")):
             key, _, val = line.partition("=")
             conf[key.strip()] = val.strip()
     return conf
+
+
+def symbols(conf, elf="keel.elf"):
+    """{symbol: address} of build/@elf (keel.elf for build/Image,
+    keel-test.elf for the test Image), from nm."""
+    out = subprocess.run([conf["cross"] + "nm", os.path.join(BUILD, elf)],
+                         check=True, capture_output=True, text=True).stdout
+    syms = {}
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 3:
+            syms[f[2]] = int(f[0], 16)
+    return syms
 
 
 def default_image(append=None):

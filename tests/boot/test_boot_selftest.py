@@ -56,14 +56,7 @@ def in_core_text(syms, pc):
 
 def nm(conf):
     """{symbol: address} of build/keel-test.elf (the test Image selftest= boots)."""
-    out = subprocess.run([conf["cross"] + "nm", os.path.join(K.BUILD, "keel-test.elf")],
-                         check=True, capture_output=True, text=True).stdout
-    syms = {}
-    for line in out.splitlines():
-        f = line.split()
-        if len(f) == 3:
-            syms[f[2]] = int(f[0], 16)
-    return syms
+    return K.symbols(conf, "keel-test.elf")
 
 
 # case: (trap cause or None for a direct panic, panic reason regex)

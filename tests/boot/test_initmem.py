@@ -4,26 +4,13 @@ pages to the page allocator. Checked from outside the guest: QEMU's monitor
 translates addresses through the harts' own page tables, and the shell's
 `free` counts the pages."""
 
-import os
 import re
-import subprocess
 
 import keel as K
 from test_servers import boot, hart_of_cpu, output, power_off, shell
 
 PAGE = 4096
 LOAD_PA = 0x80200000  # where QEMU virt's OpenSBI (fw_dynamic) loads the Image
-
-
-def symbols(conf):
-    out = subprocess.run([conf["cross"] + "nm", os.path.join(K.BUILD, "keel.elf")],
-                         check=True, capture_output=True, text=True).stdout
-    syms = {}
-    for line in out.splitlines():
-        f = line.split()
-        if len(f) == 3:
-            syms[f[2]] = int(f[0], 16)
-    return syms
 
 
 def gva2gpa(k, va):
@@ -39,7 +26,7 @@ def gva2gpa(k, va):
 
 
 def test_boot_only_sections_are_unmapped_and_their_pages_free(keel, conf):
-    syms = symbols(conf)
+    syms = K.symbols(conf)
     begin, end = syms["__init_begin"], syms["__init_end"]
     assert end - begin >= 3 * PAGE, "the boot-only sections shrank to %d bytes" % (end - begin)
     assert begin < syms["core_main"] < end, "core_main() is not boot-only any more"
