@@ -466,8 +466,12 @@ void pmem_give(uint64_t pa, unsigned long n)
 	unsigned int i = pmem_nranges;
 	uint64_t pfn = pa >> PAGE_SHIFT;
 
-	BUG_ON(pa & (PAGE_SIZE - 1) || i == PMEM_MAX_RANGES || pfn < pmem_pfn_lo ||
-	       pfn + n > pmem_pfn_hi);
+	BUG_ON(pa & (PAGE_SIZE - 1) || pfn < pmem_pfn_lo || pfn + n > pmem_pfn_hi);
+	if (i == PMEM_MAX_RANGES) {
+		spin_unlock_irqrestore(&pmem_lock, flags);
+		pr_warn("pmem: %d ranges already; %lu pages stay unused\n", PMEM_MAX_RANGES, n);
+		return;
+	}
 	pmem_ranges[i] = (struct pmem_range){ pa, pa + n * PAGE_SIZE };
 	pmem_fresh[i] = pfn + n; /* listed here, whole */
 	__atomic_store_n(&pmem_nranges, i + 1, __ATOMIC_RELEASE);
