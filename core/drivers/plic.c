@@ -116,9 +116,9 @@ static struct plic_intc *plic_intcs;
  */
 static __init int plic_scan(unsigned int *nintc)
 {
-	static const char *const names[] = { "interrupt-controller", "#interrupt-cells", "phandle",
-					     "compatible" };
-	static const char *const cpu_names[] = { "reg", "riscv,isa" };
+	static const char *const names[] __initconst = { "interrupt-controller", "#interrupt-cells",
+							 "phandle", "compatible" };
+	static const char *const cpu_names[] __initconst = { "reg", "riscv,isa" };
 	int stack[DT_MAX_DEPTH + 1]; /* the walk's ancestors: no O(n) parent lookups */
 	unsigned int n = 0;
 	int plic = -1;

@@ -72,27 +72,27 @@ struct dt_tok {
 };
 
 /* By DT_ERR_x, from DT_OK. */
-static const char dt_err_str[] = "success\0"
-				 "bad magic\0"
-				 "unsupported version\0"
-				 "truncated\0"
-				 "bad block layout in header\0"
-				 "bad structure token\0"
-				 "bad node name\0"
-				 "bad property name string\0"
-				 "malformed property\0"
-				 "bad node nesting\0"
-				 "bad memory reservation map\0"
-				 "unsupported #address-cells or #size-cells\0"
-				 "malformed reg\0"
-				 "no memory node\0"
-				 "no usable hart\0"
-				 "no timebase-frequency\0"
-				 "bad initrd range\0"
-				 "bootargs not NUL-terminated\0"
-				 "too many harts or regions\0"
-				 "structure block without FDT_END\0"
-				 "not found";
+static const char dt_err_str[] __initconst = "success\0"
+					     "bad magic\0"
+					     "unsupported version\0"
+					     "truncated\0"
+					     "bad block layout in header\0"
+					     "bad structure token\0"
+					     "bad node name\0"
+					     "bad property name string\0"
+					     "malformed property\0"
+					     "bad node nesting\0"
+					     "bad memory reservation map\0"
+					     "unsupported #address-cells or #size-cells\0"
+					     "malformed reg\0"
+					     "no memory node\0"
+					     "no usable hart\0"
+					     "no timebase-frequency\0"
+					     "bad initrd range\0"
+					     "bootargs not NUL-terminated\0"
+					     "too many harts or regions\0"
+					     "structure block without FDT_END\0"
+					     "not found";
 _Static_assert(DT_ERR_NOT_FOUND == 20 && DT_ERR_COUNT == 21, "dt_err_str has a name per code");
 
 __init const char *dt_strerror(int err)
@@ -975,7 +975,7 @@ static __init enum dt_hart_state dt_hart_judge(bool okay, const char *isa, const
 static __init bool dt_hartid_before(const void *blob, const struct dt_info *info, int node,
 				    uint64_t id)
 {
-	static const char *const names[] = { "device_type", "reg" };
+	static const char *const names[] __initconst = { "device_type", "reg" };
 	struct dt_prop p[2];
 	const char *type;
 	struct dt_iter it;
@@ -1001,8 +1001,8 @@ static __init bool dt_hartid_before(const void *blob, const struct dt_info *info
 static __init int dt_read_hart(const struct dt_view *v, const struct dt_info *info, int node,
 			       uint32_t off, struct dt_hart *h, uint32_t *end)
 {
-	static const char *const names[] = { "device_type", "reg", "status", "riscv,isa",
-					     "mmu-type" };
+	static const char *const names[] __initconst = { "device_type", "reg", "status",
+							 "riscv,isa", "mmu-type" };
 	struct dt_prop p[5];
 	const char *type, *status;
 	uint32_t ac = info->cpus_ac;

@@ -54,7 +54,7 @@ static __init uint32_t machine_cells(int node, const char *name, uint32_t dflt)
  */
 static __init void machine_find_power(void)
 {
-	static const char *const names[] = { "compatible", "dma-noncoherent" };
+	static const char *const names[] __initconst = { "compatible", "dma-noncoherent" };
 	uint64_t finisher_pa = 0;
 	bool has_poweroff = false;
 	struct dt_iter it = { .node = -1 };
@@ -245,7 +245,7 @@ __init void machine_log(unsigned long boot_hartid)
 static const struct {
 	uint8_t have; /* offset of its bool in struct sbi_info */
 	char name[7];
-} machine_sbi_exts[] = {
+} machine_sbi_exts[] __initconst = {
 	{ offsetof(struct sbi_info, time), "TIME" },
 	{ offsetof(struct sbi_info, ipi), "IPI" },
 	{ offsetof(struct sbi_info, rfence), "RFENCE" },
