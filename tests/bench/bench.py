@@ -34,7 +34,11 @@ The ipc, spawn, ready, irq and size tables, in the modes each names:
   initramfs and build/disk.img (as 'ninja run' boots, the disk under
   snapshot=on), at 1, 8 and 128 harts (--ready-harts): default TCG below
   32 harts; from 32, thread=single (default TCG is slow and noisy there,
-  see below), at most 3 runs, and a 600 s timeout.
+  see below), at most 3 runs, and a 600 s timeout. Each run also boots,
+  with the same QEMU arguments and disk, the floor payload
+  (tests/bench/floor.S: QEMU and OpenSBI) and QEMU alone (-bios none,
+  tests/bench/floor_bare.S: no firmware; the line is printed straight to
+  the UART), so the table shows what of 'init: ready' is Keel's.
 
 - irq: tests/user/irq_bench as init on one hart under
   -icount shift=0 -rtc clock=vm: instructions from QEMU virt's goldfish
@@ -101,6 +105,7 @@ MODES = {
 }
 
 FLOOR_LINE = b"floor: payload reached"
+BARE_LINE = b"bare: QEMU reached the payload"
 KEEL_LINE = b"core: bring-up done"
 KEEL_RE = re.compile(
     rb"\[\s*(\d+)\.(\d+)\]\s*core: bring-up done in (\d+) us on hart (\d+)")
@@ -527,19 +532,24 @@ def print_spawn_table(results):
 
 def print_ready_table(results):
     head = (f"{'mode':<8}{'harts':>6}  {'ready min':>9} {'median':>8} {'max':>8} {'runs':>5}  "
-            f"{'core s':>8} {'/init s':>8}")
+            f"{'floor':>7} {'QEMU':>7} {'k-f':>7}  {'core s':>8} {'/init s':>8}")
     print(head)
     print("-" * len(head))
     for r in results:
         k = r["keel"]
         w, st, ri = k["wall_s"], k["stamp_s"], k["stamp_run_init_s"]
+        f, b = (r.get(kind, {}).get("wall_s") for kind in ("floor", "bare"))
         print(f"{r['mode']:<8}{r['harts']:>6}  {fmt_s(w and w['min']):>9} "
               f"{fmt_s(w and w['median']):>8} {fmt_s(w and w['max']):>8} "
-              f"{len(k['samples']['wall_s']):>5}  {fmt_s(st and st['median']):>8} "
-              f"{fmt_s(ri and ri['median']):>8}")
-    print("(seconds from QEMU launch to 'init: ready', normal initramfs and disk; core s and\n"
-          " /init s are the [s.us] stamps of 'core: bring-up done' and 'Run /init as init\n"
-          " process', medians; runs: boots that got there)")
+              f"{len(k['samples']['wall_s']):>5}  {fmt_s(f and f['min']):>7} "
+              f"{fmt_s(b and b['min']):>7} {fmt_s(r.get('keel_less_floor_s')):>7}  "
+              f"{fmt_s(st and st['median']):>8} {fmt_s(ri and ri['median']):>8}")
+    print("(seconds from QEMU launch to 'init: ready', normal initramfs and disk; floor:\n"
+          " to tests/bench/floor.S's line (QEMU + OpenSBI), QEMU: to floor_bare.S's line\n"
+          " under -bios none (QEMU alone), both with the same devices, minima; k-f: ready\n"
+          " less floor, Keel's part; core s and /init s are the [s.us] stamps of 'core:\n"
+          " bring-up done' and 'Run /init as init process', medians; runs: boots that\n"
+          " got there)")
 
 
 def size_cell(cross, elf, image, mode):
@@ -741,11 +751,12 @@ class Run:
             out.append(a)
         return out
 
-    def failed(self, table, mode, n, run, label, argv, e):
-        """Records and reports boot @run of a cell that raised BootFailure @e."""
+    def failed(self, table, mode, n, run, label, argv, e, kind="keel"):
+        """Records and reports boot @run (of payload @kind) of a cell that
+        raised BootFailure @e."""
         log = self.logdir / f"{label}.log"
         log.write_bytes(b"$ " + " ".join(self.shown(argv)).encode() + b"\n" + e.output)
-        self.failures.append({"table": table, "mode": mode, "harts": n, "kind": "keel",
+        self.failures.append({"table": table, "mode": mode, "harts": n, "kind": kind,
                               "run": run + 1, "reason": e.reason, "log": str(log),
                               "last_output": tail(e.output)})
         print(f"bench: {label}: {e.reason}; log in {log}; last printed:", file=sys.stderr)
@@ -810,42 +821,60 @@ class Run:
 
     def ready_cell(self, n, runs):
         """Boots the normal initramfs and disk @runs times at @n harts (fewer,
-        under thread=single, from READY_BIG harts); returns the ready cell."""
+        under thread=single, from READY_BIG harts), and each time the floor
+        payload and QEMU alone with the same devices; returns the ready cell."""
         big = n >= READY_BIG
         mode = "single" if big else "default"
         runs = min(runs, READY_BIG_RUNS) if big else runs
         timeout = max(self.timeout, READY_BIG_TIMEOUT) if big else self.timeout
         # The disk as tools/qemu-args attaches it; snapshot=on: no boot sees another's writes.
-        argv = (self.base + ["-smp", str(n)] + MODES[mode] +
-                ["-kernel", str(self.payloads["keel"]),
-                 "-initrd", str(self.payloads["initramfs"]),
-                 "-global", "virtio-mmio.force-legacy=false",
-                 "-drive", f"file={self.payloads['disk']},format=raw,if=none,id=disk,snapshot=on",
-                 "-device", "virtio-blk-device,drive=disk"] +
-                (["-append", self.append] if self.append else []))
-        fields = ("wall_s", "boot_hart", "harts_up", "stamp_s", "stamp_run_init_s")
-        raw = {name: [] for name in fields}
+        disk = ["-global", "virtio-mmio.force-legacy=false",
+                "-drive", f"file={self.payloads['disk']},format=raw,if=none,id=disk,snapshot=on",
+                "-device", "virtio-blk-device,drive=disk"]
+        head = self.base + ["-smp", str(n)] + MODES[mode]
+        argv = {"keel": (head + ["-kernel", str(self.payloads["keel"]),
+                                 "-initrd", str(self.payloads["initramfs"])] + disk +
+                         (["-append", self.append] if self.append else [])),
+                "floor": head + ["-kernel", str(self.payloads["floor"])] + disk,
+                # QEMU alone: the same machine with no firmware (-bios none).
+                "bare": ([a if a != self.base[self.base.index("-bios") + 1] else "none"
+                          for a in head] + ["-kernel", str(self.payloads["floor_bare"])] + disk)}
+        marker = {"keel": READY_LINE, "floor": FLOOR_LINE, "bare": BARE_LINE}
+        fields = {"keel": ("wall_s", "boot_hart", "harts_up", "stamp_s", "stamp_run_init_s"),
+                  "floor": ("wall_s",), "bare": ("wall_s",)}
+        raw = {kind: {name: [] for name in names} for kind, names in fields.items()}
         for run in range(runs):
-            label = f"ready-{mode}-{n}h-run{run + 1}"
-            try:
-                t_line, _, out = boot(argv, READY_LINE, timeout, stop_at_line=True)
-                extra = parse_ready(out, n)
-            except BootFailure as e:
-                self.failed("ready", mode, n, run, label, argv, e)
-                continue
-            raw["wall_s"].append(round(t_line, 6))
-            bh = OPENSBI_BOOT_HART_RE.search(out)
-            raw["boot_hart"].append(int(bh.group(1)) if bh else None)
-            for name, value in extra.items():
-                raw[name].append(value)
-            self.note_versions("keel", out)
-        keel = {"samples": raw, **{name: summary(v) for name, v in raw.items()
-                                   if name not in NOT_SUMMED}}
-        w = keel["wall_s"]
+            for kind in (("keel", "floor", "bare") if run % 2 == 0 else ("bare", "floor", "keel")):
+                label = (f"ready-{mode}-{n}h-run{run + 1}" if kind == "keel"
+                         else f"ready-{mode}-{n}h-{kind}-run{run + 1}")
+                try:
+                    t_line, _, out = boot(argv[kind], marker[kind], timeout, stop_at_line=True)
+                    extra = parse_ready(out, n) if kind == "keel" else {}
+                except BootFailure as e:
+                    self.failed("ready", mode, n, run, label, argv[kind], e, kind)
+                    continue
+                r = raw[kind]
+                r["wall_s"].append(round(t_line, 6))
+                if kind != "keel":
+                    continue
+                bh = OPENSBI_BOOT_HART_RE.search(out)
+                r["boot_hart"].append(int(bh.group(1)) if bh else None)
+                for name, value in extra.items():
+                    r[name].append(value)
+                self.note_versions("keel", out)
+        cell = {"mode": mode, "harts": n, "runs": runs, "timeout_s": timeout,
+                "qemu_args": self.shown(argv["keel"])[1:],
+                "floor_qemu_args": self.shown(argv["floor"])[1:],
+                "bare_qemu_args": self.shown(argv["bare"])[1:]}
+        for kind, r in raw.items():
+            cell[kind] = {"samples": r, **{name: summary(v) for name, v in r.items()
+                                           if name not in NOT_SUMMED}}
+        w, f, b = (cell[k]["wall_s"] for k in ("keel", "floor", "bare"))
+        cell["keel_less_floor_s"] = round(w["min"] - f["min"], 6) if w and f else None
         print(f"bench: ready {mode:<7} {n:>4} harts: min {fmt_s(w and w['min'])} s, "
-              f"median {fmt_s(w and w['median'])} s", flush=True)
-        return {"mode": mode, "harts": n, "runs": runs, "timeout_s": timeout,
-                "qemu_args": self.shown(argv)[1:], "keel": keel}
+              f"median {fmt_s(w and w['median'])} s; floor {fmt_s(f and f['min'])} s, "
+              f"QEMU alone {fmt_s(b and b['min'])} s", flush=True)
+        return cell
 
     def irq_cell(self, runs):
         """Boots Keel @runs times on one hart with irq_bench as init; the irq table's row."""
@@ -921,6 +950,8 @@ def bench(tmp):
     ap.add_argument("--disk", default=str(BUILD / "disk.img"),
                     help="the ext2 disk the ready table's boots attach")
     ap.add_argument("--floor", default=str(BUILD / "bench" / "floor.bin"), help="floor payload")
+    ap.add_argument("--floor-bare", default=str(BUILD / "bench" / "floor_bare.bin"),
+                    help="payload for QEMU alone, -bios none (the ready table)")
     ap.add_argument("--floor-smp", default=str(BUILD / "bench" / "floor_smp.bin"),
                     help="SMP floor payload")
     # Under the default multi-threaded TCG at 64-128 harts the firmware
@@ -960,13 +991,14 @@ def bench(tmp):
     if any(t in IPC_BENCH_TABLES for t in tables):
         wanted |= {"keel", "initramfs"}
     if "ready" in tables:
-        wanted |= {"keel", "initramfs", "disk"}
+        wanted |= {"keel", "initramfs", "disk", "floor", "floor_bare"}
     if "size" in tables:
         wanted |= {"keel"}
     if "irq" in tables:
         wanted |= {"keel", "initramfs"}
     originals = {key: Path(path) for key, path in
-                 (("floor", args.floor), ("floor_smp", args.floor_smp), ("keel", args.image),
+                 (("floor", args.floor), ("floor_smp", args.floor_smp),
+                  ("floor_bare", args.floor_bare), ("keel", args.image),
                   ("initramfs", args.initramfs), ("disk", args.disk))
                  if key in wanted}
     for path in originals.values():
@@ -1090,12 +1122,17 @@ def bench(tmp):
     #   "irq_to_user_max": [one a boot: the median, min and max of its rounds]},
     #   "irq_to_user": {"min", "median", "max"} of the boots' medians, "sel4_cycles"}]
     # "ready_results": one entry per --ready-harts count:
-    #   {"mode", "harts", "runs", "timeout_s", "qemu_args",
+    #   {"mode", "harts", "runs", "timeout_s", "qemu_args", "floor_qemu_args",
+    #    "bare_qemu_args",
     #    "keel": {"samples": {"wall_s", "boot_hart", "harts_up", "stamp_s",
     #             "stamp_run_init_s"}, "wall_s", "stamp_s", "stamp_run_init_s":
-    #             {"min", "median", "max"}}}
-    # wall_s: QEMU launch -> "init: ready"; stamp_s, stamp_run_init_s: the
-    # [s.us] stamps of "core: bring-up done" and "Run /init as init process".
+    #             {"min", "median", "max"}},
+    #    "floor", "bare": {"samples": {"wall_s"}, "wall_s": {"min", "median", "max"}},
+    #    "keel_less_floor_s": keel wall min - floor wall min}
+    # wall_s: QEMU launch -> "init: ready" (keel), the floor's line (floor:
+    # QEMU + OpenSBI) or floor_bare.S's (bare: QEMU alone, -bios none);
+    # stamp_s, stamp_run_init_s: the [s.us] stamps of "core: bring-up done"
+    # and "Run /init as init process".
     # A summary is null when every boot of that kind failed; "failures" lists
     # each failed boot ("table", "mode", "harts", "kind", "run", "reason",
     # "log", "last_output"). A boot whose floor or Keel line does not say
@@ -1116,6 +1153,9 @@ def bench(tmp):
                  "smp_line": "smp: brought up N of N harts", "append": args.append},
         "floor": ({"payload": str(originals["floor"]), "sha256": digests["floor"],
                    "line": FLOOR_LINE.decode()} if "floor" in originals else None),
+        "floor_bare": ({"payload": str(originals["floor_bare"]),
+                        "sha256": digests["floor_bare"], "line": BARE_LINE.decode()}
+                       if "floor_bare" in originals else None),
         "floor_smp": ({"payload": str(originals["floor_smp"]),
                        "sha256": digests["floor_smp"],
                        "line": "floor: all N harts up"}

@@ -1,7 +1,8 @@
 """test_bench.py - a smoke test of the benchmark machinery (tests/bench/bench.py),
 not a timing assertion: --quick runs, fills every cell of both tables (boot and
 smp) with positive numbers, the ipc and spawn tables report instruction counts
-and ticks and where ipc_bench's pairs ran, the ready table times 'init: ready',
+and ticks and where ipc_bench's pairs ran, the ready table times 'init: ready'
+next to the floor payload and QEMU alone,
 and a boot that fails (no line, a timeout, not every hart up) is reported,
 logged and makes the exit status non-zero."""
 import json
@@ -212,4 +213,17 @@ def test_ready_table_times_init_ready(tmp_path):
         s = c["keel"]["samples"]
         assert s["harts_up"] == [n] and s["wall_s"][0] > 0, n
         assert 0 < s["stamp_s"][0] <= s["stamp_run_init_s"][0], n
+        # The floor (QEMU + OpenSBI) and QEMU alone, booted with the same devices.
+        for kind, args in (("floor", c["floor_qemu_args"]), ("bare", c["bare_qemu_args"])):
+            assert c[kind]["samples"]["wall_s"][0] > 0, (n, kind)
+            assert any("snapshot=on" in a for a in args), (n, kind)
+            assert ["-smp", str(n)] == args[args.index("-smp"):args.index("-smp") + 2]
+        assert c["bare_qemu_args"][c["bare_qemu_args"].index("-bios") + 1] == "none"
+        assert c["floor_qemu_args"][c["floor_qemu_args"].index("-bios") + 1] != "none"
+        # A whole system after OpenSBI cannot be quicker than QEMU with no firmware.
+        assert c["keel"]["wall_s"]["min"] > c["bare"]["wall_s"]["min"], n
+        assert c["keel_less_floor_s"] == round(c["keel"]["wall_s"]["min"] -
+                                               c["floor"]["wall_s"]["min"], 6)
+    assert doc["floor_bare"]["line"] == "bare: QEMU reached the payload"
     assert "ready: QEMU launch -> 'init: ready'" in r.stdout
+    assert "QEMU alone" in r.stdout
