@@ -1,4 +1,4 @@
-"""The release core stays inside issue 13's size budget, whatever build `ninja test` uses.
+"""The release core stays inside its size budget, whatever build `ninja test` uses.
 
 SIZE_0001  a release core built from this tree has .text <= 48 KiB and .rodata
            <= 12 KiB (tests/bench/bench.py SIZE_TARGETS, the figures 'ninja bench'
@@ -51,7 +51,7 @@ def test_size_0001_release_core_within_budget(release):
     over = [f"{name} {row['sections'].get(name)} bytes > {limit} (budget)"
             for name, limit in bench.SIZE_TARGETS.items()
             if row["sections"].get(name) is None or row["sections"][name] > limit]
-    assert not over, ("release core over issue 13's size budget: " + "; ".join(over) +
+    assert not over, ("release core over its size budget: " + "; ".join(over) +
                       ". Mark boot-only code __init and its tables __initconst "
                       "(docs/hacking.md), or find what grew with 'nm --size-sort'")
     assert row["image_bytes"] > row["sections"][".text"]
