@@ -832,13 +832,13 @@ class Run:
                 "-drive", f"file={self.payloads['disk']},format=raw,if=none,id=disk,snapshot=on",
                 "-device", "virtio-blk-device,drive=disk"]
         head = self.base + ["-smp", str(n)] + MODES[mode]
+        bare = list(head)		# QEMU alone: the same machine, no firmware
+        bare[bare.index("-bios") + 1] = "none"
         argv = {"keel": (head + ["-kernel", str(self.payloads["keel"]),
                                  "-initrd", str(self.payloads["initramfs"])] + disk +
                          (["-append", self.append] if self.append else [])),
                 "floor": head + ["-kernel", str(self.payloads["floor"])] + disk,
-                # QEMU alone: the same machine with no firmware (-bios none).
-                "bare": ([a if a != self.base[self.base.index("-bios") + 1] else "none"
-                          for a in head] + ["-kernel", str(self.payloads["floor_bare"])] + disk)}
+                "bare": bare + ["-kernel", str(self.payloads["floor_bare"])] + disk}
         marker = {"keel": READY_LINE, "floor": FLOOR_LINE, "bare": BARE_LINE}
         fields = {"keel": ("wall_s", "boot_hart", "harts_up", "stamp_s", "stamp_run_init_s"),
                   "floor": ("wall_s",), "bare": ("wall_s",)}
