@@ -130,7 +130,6 @@ __init void sbi_probe(void)
 				   .value;
 	sbi.time = sbi_probe_ext(SBI_EXT_TIME);
 	sbi.ipi = sbi_probe_ext(SBI_EXT_IPI);
-	sbi.rfence = sbi_probe_ext(SBI_EXT_RFENCE);
 	sbi.hsm = sbi_probe_ext(SBI_EXT_HSM);
 	sbi.srst = sbi_probe_ext(SBI_EXT_SRST);
 	sbi.dbcn = sbi_probe_ext(SBI_EXT_DBCN);
@@ -180,14 +179,6 @@ long sbi_set_timer(uint64_t stime_value)
 long sbi_send_ipi(unsigned long hart_mask, unsigned long hart_mask_base)
 {
 	return sbi_ecall(SBI_EXT_IPI, SBI_EXT_IPI_SEND_IPI, hart_mask, hart_mask_base, 0, 0, 0, 0)
-		.error;
-}
-
-long sbi_remote_sfence_vma(unsigned long hart_mask, unsigned long hart_mask_base,
-			   unsigned long start, unsigned long size)
-{
-	return sbi_ecall(SBI_EXT_RFENCE, SBI_EXT_RFENCE_REMOTE_SFENCE_VMA, hart_mask,
-			 hart_mask_base, start, size, 0, 0)
 		.error;
 }
 

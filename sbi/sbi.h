@@ -18,7 +18,6 @@
 #define SBI_EXT_BASE		       0x10
 #define SBI_EXT_TIME		       0x54494D45 /* "TIME" */
 #define SBI_EXT_IPI		       0x735049	  /* "sPI" */
-#define SBI_EXT_RFENCE		       0x52464E43 /* "RFNC" */
 #define SBI_EXT_HSM		       0x48534D	  /* "HSM" */
 #define SBI_EXT_SRST		       0x53525354 /* "SRST" */
 #define SBI_EXT_DBCN		       0x4442434E /* "DBCN" */
@@ -29,16 +28,15 @@
 #define SBI_EXT_BASE_GET_IMP_VERSION  2
 #define SBI_EXT_BASE_PROBE_EXT	      3
 
-#define SBI_EXT_TIME_SET_TIMER		 0
-#define SBI_EXT_IPI_SEND_IPI		 0
-#define SBI_EXT_RFENCE_REMOTE_SFENCE_VMA 1
-#define SBI_EXT_HSM_HART_START		 0
-#define SBI_EXT_HSM_HART_STOP		 1
-#define SBI_EXT_HSM_HART_GET_STATUS	 2
-#define SBI_EXT_SRST_RESET		 0
-#define SBI_EXT_DBCN_CONSOLE_WRITE	 0
-#define SBI_EXT_DBCN_CONSOLE_READ	 1
-#define SBI_EXT_DBCN_CONSOLE_WRITE_BYTE	 2
+#define SBI_EXT_TIME_SET_TIMER		0
+#define SBI_EXT_IPI_SEND_IPI		0
+#define SBI_EXT_HSM_HART_START		0
+#define SBI_EXT_HSM_HART_STOP		1
+#define SBI_EXT_HSM_HART_GET_STATUS	2
+#define SBI_EXT_SRST_RESET		0
+#define SBI_EXT_DBCN_CONSOLE_WRITE	0
+#define SBI_EXT_DBCN_CONSOLE_READ	1
+#define SBI_EXT_DBCN_CONSOLE_WRITE_BYTE 2
 
 /* HSM states (9.1) */
 #define SBI_HSM_STATE_STARTED	      0
@@ -78,7 +76,7 @@ struct sbi_info {
 	unsigned long spec_version; /* major << 24 | minor */
 	unsigned long impl_id;
 	unsigned long impl_version;
-	bool base, time, ipi, rfence, hsm, srst, dbcn;
+	bool base, time, ipi, hsm, srst, dbcn;
 };
 extern struct sbi_info sbi;
 
@@ -98,8 +96,6 @@ int sbi_console_getchar(void);
 
 long sbi_set_timer(uint64_t stime_value);
 long sbi_send_ipi(unsigned long hart_mask, unsigned long hart_mask_base);
-long sbi_remote_sfence_vma(unsigned long hart_mask, unsigned long hart_mask_base,
-			   unsigned long start, unsigned long size);
 long sbi_hart_start(unsigned long hartid, unsigned long start_pa, unsigned long opaque);
 long sbi_hart_stop(void);
 struct sbiret sbi_hart_get_status(unsigned long hartid);

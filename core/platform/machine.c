@@ -246,11 +246,8 @@ static const struct {
 	uint8_t have; /* offset of its bool in struct sbi_info */
 	char name[7];
 } machine_sbi_exts[] __initconst = {
-	{ offsetof(struct sbi_info, time), "TIME" },
-	{ offsetof(struct sbi_info, ipi), "IPI" },
-	{ offsetof(struct sbi_info, rfence), "RFENCE" },
-	{ offsetof(struct sbi_info, hsm), "HSM" },
-	{ offsetof(struct sbi_info, srst), "SRST" },
+	{ offsetof(struct sbi_info, time), "TIME" }, { offsetof(struct sbi_info, ipi), "IPI" },
+	{ offsetof(struct sbi_info, hsm), "HSM" },   { offsetof(struct sbi_info, srst), "SRST" },
 	{ offsetof(struct sbi_info, dbcn), "DBCN" },
 };
 
