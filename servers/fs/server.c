@@ -27,7 +27,6 @@
 #include "serve.h"
 
 #define MAX_CLIENTS   16
-#define DISK_WAIT_MS  2000
 #define DISK_RETRY_MS 30000 /* a block server restarting: init's longest backoff is 3.2 s */
 #define DISK_RETRY_US 20000
 #define S_IFDIR	      0040000
@@ -132,8 +131,13 @@ static void disk_log(void *ctx, const char *line)
 	printf("fs: %s: corrupt: %s\n", disk.name, line);
 }
 
-/* "/mnt=vda": find the block server (waiting up to @wait_ms), mount ext2 from it. */
-static void mount_disk(const char *spec, uint64_t wait_ms)
+/*
+ * "/mnt=vda": find the block server, mount ext2 from it. No wait: init ran devmgr's level, and with
+ * it every driver devmgr started, to ready before the fs level, so a disk that is not there now has
+ * no driver, or one that failed; a driver that comes up later is looked up again on the first
+ * request under the mount point.
+ */
+static void mount_disk(const char *spec)
 {
 	static char dir[64], name[PROTO_NAME_MAX + 1];
 	const char *eq = strchr(spec, '=');
@@ -154,7 +158,7 @@ static void mount_disk(const char *spec, uint64_t wait_ms)
 	}
 	memcpy(dir, spec, (size_t)(eq - spec));
 	strcpy(name, eq + 1);
-	h = keel_lookup_wait(name, wait_ms * 1000);
+	h = keel_lookup(name);
 	if (h < 0) {
 		if (!pending)
 			printf("fs: no disk %s (%s); %s stays absent\n", name, keel_strerror(h),
@@ -270,7 +274,7 @@ static const char *on_disk(const char *path)
 {
 	/* Restarted while the block server was down too: look for it again. */
 	if (!mnt && pending && !strncmp(path, pending, (size_t)(strchr(pending, '=') - pending)))
-		mount_disk(pending, 0);
+		mount_disk(pending);
 	if (!mnt || strncmp(path, mnt, mnt_len))
 		return NULL;
 	if (!path[mnt_len])
@@ -372,7 +376,7 @@ static struct keel_server srv = { .name = "fs", .ops = ops, .nops = KEEL_OPS_N(o
 int main(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++)
-		mount_disk(argv[i], DISK_WAIT_MS);
+		mount_disk(argv[i]);
 	if (keel_serve_init(&srv) || keel_ready_say(srv.ep, "fs"))
 		return 1;
 	keel_serve(&srv);

@@ -88,6 +88,20 @@ def power_off(k):
     assert k.wait_exit() == 0, k.why("QEMU exit status %s" % k.status)
 
 
+def test_no_disk_is_said_at_once(keel):
+    """Without a disk, fs says so and is ready without waiting for one: init
+    ran devmgr's level, drivers included, to ready first, so there is nothing
+    to wait for (fs once polled 2 s for the name, on every diskless boot)."""
+    k = boot(keel, smp=2, append="initcall_debug")
+    assert k.find(r"^fs: no disk vda \(no such file or object\); /mnt stays absent$"), \
+        k.why("no `fs: no disk vda` line")
+    m = k.find(r"^initcall fs returned 0 after (\d+) usecs$")
+    assert m, k.why("fs did not report ready")
+    assert int(m.group(1)) < 2000000, k.why("fs took %s us to say ready" % m.group(1))
+    assert not any("mnt" in l for l in output(k, "ls /")), k.why("/mnt listed without a disk")
+    power_off(k)
+
+
 def test_boot_to_shell_starts_drivers_console_and_fs(keel, disk):
     k = boot(keel, disk, append="initcall_debug")
     # devmgr: one line per device it drives, then ready before the next level.
