@@ -287,8 +287,13 @@ int main(int argc, char **argv)
 	if (!dma)
 		return 1;
 	err = virtio_blk_init(&vblk, regs, &env, dma, dma_pa, a.node);
-	if (err == -KEEL_ENOENT)
-		return 0; /* an empty slot, or not a disk: nothing to drive */
+	/*
+	 * An empty slot, not a disk, or a disk this driver cannot drive
+	 * (legacy virtio-mmio, features it lacks; said above): a clean exit,
+	 * which init does not restart, since a restart would find the same.
+	 */
+	if (err == -KEEL_ENOENT || err == -KEEL_ENOTSUP)
+		return 0;
 	if (err)
 		return 1;
 	vblk_irq_init(a.irq);
