@@ -205,7 +205,12 @@ static void free_initmem(void)
 	__atomic_store_n(&core_init_freed, true, __ATOMIC_RELEASE); /* call traces stop looking */
 	if (vm_unmap(vm_kernel_root(), va, size))
 		panic("core: cannot unmap the boot-only sections");
-	tlb_flush_kernel_range(va, size);
+	if (tlb_flush_kernel_range(va, size)) {
+		/* A hart that did not answer may still reach the old pages: keep them. */
+		pr_warn("core: boot-only code unmapped; its %lu KiB stay unused\n",
+			(unsigned long)(size / KiB));
+		return;
+	}
 	pmem_give(kva_to_pa(__init_begin), size / PAGE_SIZE);
 	pr_info("core: freed %lu KiB of boot-only code\n", (unsigned long)(size / KiB));
 }

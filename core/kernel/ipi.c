@@ -12,6 +12,7 @@
 #include "ipi.h"
 #include "arch/cpu.h"
 #include "lib/log.h"
+#include "lib/panic.h"
 #include "arch/riscv.h"
 #include "sched.h"
 #include "smp.h"
@@ -104,12 +105,15 @@ static void callq_run(struct callq *q)
 	for (;;) {
 		struct smp_call *call = NULL;
 		unsigned long flags = spin_lock_irqsave(&q->lock);
+		bool empty = q->head == q->tail;
 
-		if (q->head != q->tail)
+		if (!empty)
 			call = q->ring[q->head++ % CALLQ_SIZE];
 		spin_unlock_irqrestore(&q->lock, flags);
-		if (!call)
+		if (empty)
 			return;
+		if (!call)
+			continue; /* withdrawn by its caller (smp_call_withdraw) */
 		unsigned int waiter;
 
 		call->fn(call->arg);
@@ -190,6 +194,46 @@ int smp_call_mask(const struct cpumask *m, void (*fn)(void *), void *arg, struct
 	return 0;
 }
 
+unsigned int smp_call_timeout_ms(void)
+{
+	return SMP_CALL_TIMEOUT_MS + SMP_CALL_TIMEOUT_PER_HART_MS * smp_possible_cpus();
+}
+
+/*
+ * After a timeout: take @call out of every queue that still holds it, so
+ * no late hart runs it from the caller's frame once smp_call_wait() has
+ * returned; then wait for the harts that already took it out themselves
+ * (they are running it now: a few instructions). Returns how many never
+ * ran it.
+ */
+static unsigned int smp_call_withdraw(struct smp_call *call)
+{
+	unsigned int withdrawn = 0;
+	uint64_t t0 = riscv_rdtime();
+
+	for (unsigned int cpu = 0; cpu < smp_possible_cpus(); cpu++) {
+		struct callq *q = &callqs[cpu];
+		unsigned long flags = spin_lock_irqsave(&q->lock);
+
+		for (unsigned int i = q->head; i != q->tail; i++)
+			if (q->ring[i % CALLQ_SIZE] == call) {
+				q->ring[i % CALLQ_SIZE] = NULL;
+				withdrawn++;
+			}
+		spin_unlock_irqrestore(&q->lock, flags);
+	}
+	__atomic_sub_fetch(&call->pending, withdrawn, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&call->pending, __ATOMIC_ACQUIRE)) {
+		/* Serve our own queue meanwhile: two harts may be calling each other. */
+		callq_run(&callqs[this_cpu()->id]);
+		cpu_relax();
+		if (riscv_rdtime() - t0 > (uint64_t)smp_call_timeout_ms() * timer_timebase() / 1000)
+			panic("ipi: cross-call %p: %u cpus took it and never finished",
+			      (void *)call->fn, __atomic_load_n(&call->pending, __ATOMIC_RELAXED));
+	}
+	return withdrawn;
+}
+
 /*
  * With interrupts on, sleep in wfi until the last target's IPI_WAKE (a
  * spinning vCPU starves the others when harts outnumber host cores);
@@ -206,9 +250,8 @@ int smp_call_wait(struct smp_call *call, unsigned int timeout_ms)
 		local_irq_disable();
 	while (__atomic_load_n(&call->pending, __ATOMIC_ACQUIRE)) {
 		if (riscv_rdtime() > deadline) {
-			pr_err("ipi: cross-call %p: %u cpus missed it for %u ms\n",
-			       (void *)call->fn, __atomic_load_n(&call->pending, __ATOMIC_RELAXED),
-			       timeout_ms);
+			pr_err("ipi: cross-call %p: %u cpus missed it for %u ms; withdrawn\n",
+			       (void *)call->fn, smp_call_withdraw(call), timeout_ms);
 			err = -KEEL_ETIMEDOUT;
 			break;
 		}
@@ -237,5 +280,5 @@ int smp_call_one(unsigned int cpu, void (*fn)(void *), void *arg)
 	cpumask_clear_all(&one);
 	cpumask_set(&one, cpu);
 	err = smp_call_mask(&one, fn, arg, &call);
-	return err ? err : smp_call_wait(&call, SMP_CALL_TIMEOUT_MS);
+	return err ? err : smp_call_wait(&call, smp_call_timeout_ms());
 }

@@ -48,6 +48,15 @@ void ipi_for_each_hart_chunk(const struct cpumask *m,
 			     void (*fn)(unsigned long mask, unsigned long base, void *arg),
 			     void *arg);
 
-#define SMP_CALL_TIMEOUT_MS 1000
+/*
+ * How long a cross-call's caller waits: 1 s, and 200 ms for each possible
+ * hart. Under QEMU's thread=single every hart that spins (a lock, a busy
+ * loop) holds the one host thread for 100 ms before the next runs, so at
+ * 128 harts an answer can take seconds; on hardware this is only the
+ * bound before a stuck hart is reported.
+ */
+#define SMP_CALL_TIMEOUT_MS	     1000
+#define SMP_CALL_TIMEOUT_PER_HART_MS 200
+unsigned int smp_call_timeout_ms(void);
 
 #endif

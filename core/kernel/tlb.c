@@ -52,7 +52,7 @@ int tlb_flush_kernel_all(void)
 	err = smp_call_mask(&smp_online_mask, tlb_flush_all_local, NULL, &call);
 	csr_set(sstatus, flags);
 	if (!err)
-		err = smp_call_wait(&call, SMP_CALL_TIMEOUT_MS);
+		err = smp_call_wait(&call, smp_call_timeout_ms());
 	if (err)
 		pr_err("tlb: kernel-wide flush did not complete: %s\n", kerr_str(err));
 	return err;
@@ -72,7 +72,7 @@ int tlb_flush_kernel_range(uintptr_t va, uint64_t size)
 	err = smp_call_mask(&smp_online_mask, tlb_flush_local, &r, &call);
 	csr_set(sstatus, flags);
 	if (!err)
-		err = smp_call_wait(&call, SMP_CALL_TIMEOUT_MS);
+		err = smp_call_wait(&call, smp_call_timeout_ms());
 	if (err)
 		pr_err("tlb: shootdown of 0x%lx+0x%lx did not complete: %s\n", (unsigned long)va,
 		       (unsigned long)size, kerr_str(err));

@@ -558,6 +558,8 @@ static const struct ktest ktests[] __initconst = {
 	{ "SMP_0006", "a thread migrates to every hart and runs there", "smp",
 	  selftest_smp_migration },
 	{ "SMP_0007", "unpinned threads spread over every hart", "smp", selftest_smp_spread },
+	{ "SMP_0008", "a cross-call that times out is withdrawn; the late hart never runs it",
+	  "smp", selftest_smp_call_timeout },
 	{ "WAIT_0001",
 	  "a timed wait ends after its timeout and says what it waited for; sleeps last", "smp",
 	  selftest_wait_timeout },

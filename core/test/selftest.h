@@ -27,6 +27,7 @@ bool selftest_smp_call_all(void);
 bool selftest_smp_tlb_shootdown(void);
 bool selftest_smp_migration(void);
 bool selftest_smp_spread(void);
+bool selftest_smp_call_timeout(void);
 bool selftest_wait_timeout(void);
 bool selftest_hotplug(void);
 bool selftest_spin_stuck(void);

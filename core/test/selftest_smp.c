@@ -14,6 +14,7 @@
 #include "lib/log.h"
 #include "mm/pmem.h"
 #include "arch/riscv.h"
+#include "arch/trap.h"
 #include "kernel/sched.h"
 #include "kernel/smp.h"
 #include "lib/spinlock.h"
@@ -210,7 +211,7 @@ __init bool selftest_smp_call_all(void)
 	for (unsigned int i = 0; i < KEEL_MAX_CPUS; i++)
 		st_hits[i] = 0;
 	if (smp_call_mask(&smp_online_mask, st_hit, NULL, &call) ||
-	    smp_call_wait(&call, SMP_CALL_TIMEOUT_MS))
+	    smp_call_wait(&call, smp_call_timeout_ms()))
 		FAIL("the cross-call did not complete\n");
 	for (unsigned int cpu = 0; cpu < KEEL_MAX_CPUS; cpu++) {
 		unsigned int want = cpu < n ? 1 : 0;
@@ -415,6 +416,97 @@ __init bool selftest_smp_spread(void)
 	if (cpumask_weight(&st_used) != smp_online_cpus())
 		FAIL("work reached only %u of %u harts\n", cpumask_weight(&st_used),
 		     smp_online_cpus());
+	return true;
+}
+
+/*
+ * SMP_0008: a cross-call that times out is withdrawn. The caller's
+ * struct smp_call lives in its frame, which is gone once smp_call_wait()
+ * returns; a hart that comes to the call late must not run it from there.
+ */
+static int st_late_phase; /* 0 starting, 1 holding interrupts off, 2 let go */
+static unsigned int st_late_runs;
+
+static __init void st_late_fn(void *arg)
+{
+	(void)arg;
+	__atomic_fetch_add(&st_late_runs, 1, __ATOMIC_RELAXED);
+}
+
+/* On the late hart: interrupts off until told, so the call waits in its queue. */
+static __init void st_late_holder(void *arg)
+{
+	(void)arg;
+	local_irq_disable();
+	__atomic_store_n(&st_late_phase, 1, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&st_late_phase, __ATOMIC_ACQUIRE) == 1)
+		cpu_relax();
+	local_irq_enable(); /* the queued IPI is taken here */
+}
+
+static __init __attribute__((noinline)) int st_late_call(unsigned int cpu)
+{
+	struct smp_call call;
+	struct cpumask one;
+	int err;
+
+	cpumask_clear_all(&one);
+	cpumask_set(&one, cpu);
+	err = smp_call_mask(&one, st_late_fn, NULL, &call);
+	return err ? err : smp_call_wait(&call, 50);
+}
+
+/* Fills the frame st_late_call() had with pointers to st_late_fn. */
+static __init __attribute__((noinline)) void st_late_scribble(void)
+{
+	volatile unsigned long junk[64];
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(junk); i++)
+		junk[i] = (unsigned long)st_late_fn;
+}
+
+__init bool selftest_smp_call_timeout(void)
+{
+	const unsigned int late = 1;
+	struct cpumask all;
+	uint64_t deadline;
+	struct task *t;
+	bool joined;
+	int err, again;
+
+	if (smp_online_cpus() < 2) {
+		pr_info("    # one hart: no other hart to be late\n");
+		return true;
+	}
+	/* Pinned: on the late hart, behind the holder, pid 1 would never run again. */
+	if (sched_migrate_current(0))
+		FAIL("cannot move to cpu 0\n");
+	st_late_phase = 0;
+	st_late_runs = 0;
+	t = st_spawn_on(late, st_late_holder, NULL, "st_late");
+	if (!t)
+		FAIL("no thread\n");
+	deadline = riscv_rdtime() + 10ULL * timer_timebase();
+	while (!__atomic_load_n(&st_late_phase, __ATOMIC_ACQUIRE) && riscv_rdtime() < deadline)
+		sched_yield();
+	err = st_late_call(late);
+	st_late_scribble();
+	__atomic_store_n(&st_late_phase, 2, __ATOMIC_RELEASE);
+	joined = st_join_all(&t, 1);
+	/* Its queue is first in, first out: once this one ran, the old one was seen. */
+	again = smp_call_one(late, st_late_fn, NULL);
+	cpumask_fill(&all, smp_possible_cpus());
+	sched_set_affinity(task_current(), &all);
+	if (!joined)
+		FAIL("the late hart's thread did not finish\n");
+	if (again)
+		FAIL("a cross-call to cpu %u after the late one did not complete\n", late);
+	if (err != -KEEL_ETIMEDOUT)
+		FAIL("the call to a hart with interrupts off returned %d, not a timeout\n", err);
+	if (st_late_runs != 1)
+		FAIL("cpu %u ran %u calls, expected 1: a withdrawn call ran from a dead frame\n",
+		     late, st_late_runs);
+	pr_info("    # cpu %u came late; the timed-out call was withdrawn\n", late);
 	return true;
 }
 
