@@ -38,7 +38,8 @@ static void tlb_flush_all_local(void *unused)
 	__asm__ __volatile__("sfence.vma" : : : "memory");
 }
 
-int tlb_flush_kernel_all(void)
+/* @fn(@arg) on every online hart, this one directly: 0, or -KEEL_ETIMEDOUT. */
+static int tlb_call_all(void (*fn)(void *), void *arg)
 {
 	struct smp_call call;
 	unsigned long flags;
@@ -46,13 +47,17 @@ int tlb_flush_kernel_all(void)
 
 	/* The PTE stores must be seen by other harts' walkers first. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	/* Interrupts off: the cpu the call leaves out as "this one" is the one we flush. */
+	/* Interrupts off: the hart the call runs @fn on directly stays this one. */
 	flags = csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
-	tlb_flush_all_local(NULL);
-	err = smp_call_mask(&smp_online_mask, tlb_flush_all_local, NULL, &call);
+	err = smp_call_mask(&smp_online_mask, fn, arg, &call);
 	csr_set(sstatus, flags);
-	if (!err)
-		err = smp_call_wait(&call, smp_call_timeout_ms());
+	return err ? err : smp_call_wait(&call, smp_call_timeout_ms());
+}
+
+int tlb_flush_kernel_all(void)
+{
+	int err = tlb_call_all(tlb_flush_all_local, NULL);
+
 	if (err)
 		pr_err("tlb: kernel-wide flush did not complete: %s\n", kerr_str(err));
 	return err;
@@ -61,18 +66,8 @@ int tlb_flush_kernel_all(void)
 int tlb_flush_kernel_range(uintptr_t va, uint64_t size)
 {
 	struct tlb_range r = { va, size };
-	struct smp_call call;
-	unsigned long flags;
-	int err;
+	int err = tlb_call_all(tlb_flush_local, &r);
 
-	/* The PTE stores must be seen by other harts' walkers first. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	/* Interrupts off: the call runs it here once, on the hart it leaves out. */
-	flags = csr_read_clear(sstatus, SSTATUS_SIE) & SSTATUS_SIE;
-	err = smp_call_mask(&smp_online_mask, tlb_flush_local, &r, &call);
-	csr_set(sstatus, flags);
-	if (!err)
-		err = smp_call_wait(&call, smp_call_timeout_ms());
 	if (err)
 		pr_err("tlb: shootdown of 0x%lx+0x%lx did not complete: %s\n", (unsigned long)va,
 		       (unsigned long)size, kerr_str(err));
