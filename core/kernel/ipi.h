@@ -38,7 +38,10 @@ struct smp_call {
 };
 int __must_check smp_call_mask(const struct cpumask *m, void (*fn)(void *), void *arg,
 			       struct smp_call *call);
-/* 0 once every target ran it, or -KEEL_ETIMEDOUT after @timeout_ms (logged). */
+/*
+ * 0 once every target ran it, or -KEEL_ETIMEDOUT after @timeout_ms (logged);
+ * then the call is withdrawn: no target runs it after this returns.
+ */
 int __must_check smp_call_wait(struct smp_call *call, unsigned int timeout_ms);
 /* Both at once, for one cpu. */
 int __must_check smp_call_one(unsigned int cpu, void (*fn)(void *), void *arg);
